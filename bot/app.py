@@ -1,0 +1,74 @@
+"""build_app: the Bolt app with every listener, the services injected, and one error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+import handlers
+from bot.config import Settings
+from bot.errors import PeerPulseError
+from bot.services import Services
+from handlers.replies import tell_user, user_message_for
+
+log = logging.getLogger(__name__)
+
+
+def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int = 10) -> AsyncWebClient:
+    """A Web API client; the outbox one leaves 429s to the outbox's own pacing."""
+    retry_handlers: list[Any] = [AsyncConnectionErrorRetryHandler(max_retry_count=2)]
+    if not for_outbox:
+        retry_handlers += [
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ]
+    kwargs: dict[str, Any] = {
+        "token": settings.slack_bot_token,
+        "timeout": timeout,
+        "retry_handlers": retry_handlers,
+    }
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    return AsyncWebClient(**kwargs)
+
+
+def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
+    """The Bolt app, wired to the given services."""
+    settings = services.settings
+    app = AsyncApp(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        logger=logging.getLogger("peerpulse.bolt"),
+    )
+
+    async def inject_services(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+        context["services"] = services
+        await next()
+
+    app.use(inject_services)
+    handlers.register(app)
+
+    @app.error
+    async def handle_errors(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The one place listener errors become a private, plain-words reply."""
+        if isinstance(error, PeerPulseError):
+            log.info("refused %s: %s", body.get("type") or body.get("command"), type(error).__name__)
+        else:
+            log.error("listener failed", exc_info=error)
+        try:
+            await tell_user(client, body, user_message_for(error))
+        except Exception:
+            # Slack itself may be what failed; the log above already holds the cause.
+            log.warning("could not tell the user about an error", exc_info=True)
+
+    return app

@@ -1,0 +1,162 @@
+"""Settings: read once from the environment, validated, frozen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+
+from bot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerpulse.db"
+_PLACEHOLDER = re.compile(r"^(|changeme|change-me|xoxb-your.*|your.*|todo|placeholder|secret|x+)$", re.I)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the running app needs to know about its environment."""
+
+    slack_bot_token: str
+    slack_signing_secret: str
+    peerpulse_secret: str
+    coordinator_channel: str
+    supporters_channel: str
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    pulse_audience_channel: str | None = None
+    pulse_schedule: str = "0 10 * * tue"
+    pulse_window_days: int = 3
+    questions_per_round: int = 5
+    digest_schedule: str = "0 9 * * mon"
+    digest_timezone: str = "UTC"
+    min_group_size: int = 5
+    retention_days: int = 365
+    training_valid_days: int = 180
+    workspace_rate: float = 10.0
+    port: int = 3000
+    support_resources_path: Path | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def socket_mode(self) -> bool:
+        """Whether to connect through Socket Mode rather than serve HTTP."""
+        return bool(self.slack_app_token)
+
+    def redacted(self) -> dict[str, object]:
+        """Settings safe to log: every secret replaced by a marker."""
+        secret_fields = {"slack_bot_token", "slack_signing_secret", "peerpulse_secret", "slack_app_token"}
+        return {
+            name: ("***" if name in secret_fields and value else value)
+            for name, value in self.__dict__.items()
+            if name != "extra"
+        }
+
+
+def _require(env: Mapping[str, str], name: str, *, secret: bool = False) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set; see .env.example")
+    if secret and _PLACEHOLDER.match(value):
+        raise ConfigError(f"{name} still holds a placeholder value; set the real secret")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _cron(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} is not a valid cron expression ({value!r}): {exc}") from None
+    return value
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env.get(name, "").strip() or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} is not a known time zone: {value!r}") from None
+    return value
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    # People paste the URL their host gives them; map it to the async driver we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Settings:
+    """Build Settings from an environment mapping, or raise ConfigError naming the bad setting."""
+    if require_slack:
+        token = _require(env, "SLACK_BOT_TOKEN", secret=True)
+        signing = _require(env, "SLACK_SIGNING_SECRET", secret=True)
+        coordinators = _require(env, "COORDINATOR_CHANNEL")
+        supporters = _require(env, "SUPPORTERS_CHANNEL")
+    else:
+        token = env.get("SLACK_BOT_TOKEN", "")
+        signing = env.get("SLACK_SIGNING_SECRET", "")
+        coordinators = env.get("COORDINATOR_CHANNEL", "")
+        supporters = env.get("SUPPORTERS_CHANNEL", "")
+    secret = _require(env, "PEERPULSE_SECRET", secret=True)
+    if len(secret) < 16:
+        raise ConfigError("PEERPULSE_SECRET must be at least 16 characters (use a random 32-byte value)")
+    resources = env.get("SUPPORT_RESOURCES_FILE", "").strip()
+    return Settings(
+        slack_bot_token=token,
+        slack_signing_secret=signing,
+        peerpulse_secret=secret,
+        coordinator_channel=coordinators,
+        supporters_channel=supporters,
+        slack_app_token=env.get("SLACK_APP_TOKEN", "").strip() or None,
+        slack_api_url=env.get("SLACK_API_URL", "").strip() or None,
+        database_url=_database_url(env),
+        pulse_audience_channel=env.get("PULSE_AUDIENCE_CHANNEL", "").strip() or None,
+        pulse_schedule=_cron(env, "PULSE_SCHEDULE", "0 10 * * tue"),
+        pulse_window_days=_int(env, "PULSE_WINDOW_DAYS", 3, low=1, high=14),
+        questions_per_round=_int(env, "QUESTIONS_PER_ROUND", 5, low=4, high=6),
+        digest_schedule=_cron(env, "DIGEST_SCHEDULE", "0 9 * * mon"),
+        digest_timezone=_timezone(env, "DIGEST_TIMEZONE", "UTC"),
+        min_group_size=_int(env, "MIN_GROUP_SIZE", 5, low=2, high=100),
+        retention_days=_int(env, "RETENTION_DAYS", 365, low=7, high=3650),
+        training_valid_days=_int(env, "TRAINING_VALID_DAYS", 180, low=7, high=1095),
+        workspace_rate=_float(env, "WORKSPACE_RATE", 10.0, low=0.1, high=1000.0),
+        port=_int(env, "PORT", 3000, low=1, high=65535),
+        support_resources_path=Path(resources) if resources else None,
+    )

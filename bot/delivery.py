@@ -1,0 +1,212 @@
+"""The DM outbox: every message recorded before it is sent, sent once, paced, resumable."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.clock import Clock
+from bot.errors import DeliveryError
+from bot.pacing import Pacer
+from bot.ports import Messenger, OutgoingMessage
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.queries import claim_due_outbox, insert_ignoring_duplicates, outbox_counts
+
+log = logging.getLogger(__name__)
+
+Renderer = Callable[[OutboxMessage], Awaitable[OutgoingMessage | None]]
+METADATA_EVENT = "peerpulse_outbox"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A message to enqueue: who, what kind, when, and the key that makes it unique."""
+
+    kind: str
+    recipient: str
+    dedupe_key: str
+    send_at: datetime
+    round_id: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+@dataclass
+class _Outcome:
+    row_id: int
+    status: str
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+class Outbox:
+    """Durable, paced, exactly-once delivery of outgoing messages."""
+
+    def __init__(
+        self,
+        db: Database,
+        messenger: Messenger,
+        *,
+        pacer: Pacer,
+        clock: Clock,
+        renderers: Mapping[str, Renderer],
+        concurrency: int = 8,
+        batch_size: int = 50,
+        max_attempts: int = 8,
+    ) -> None:
+        self.db = db
+        self.messenger = messenger
+        self.pacer = pacer
+        self.clock = clock
+        self.renderers = dict(renderers)
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.wakeup = asyncio.Event()
+
+    async def enqueue(self, envelopes: list[Envelope]) -> int:
+        """Record messages to send (duplicates by dedupe key are ignored); return how many are new."""
+        rows = [
+            {
+                "dedupe_key": e.dedupe_key,
+                "kind": e.kind,
+                "recipient": e.recipient,
+                "round_id": e.round_id,
+                "payload": e.payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": e.send_at,
+            }
+            for e in envelopes
+        ]
+        async with self.db.session() as session:
+            new = await insert_ignoring_duplicates(
+                session=session, model=OutboxMessage, rows=rows, keys=["dedupe_key"]
+            )
+        self.wakeup.set()
+        return new
+
+    async def reconcile(self) -> int:
+        """After a crash, settle messages left 'sending': sent if Slack has them, else retry."""
+        async with self.db.session() as session:
+            stuck = list(await session.exec(select(OutboxMessage).where(OutboxMessage.status == "sending")))
+        for row in stuck:
+            assert row.id is not None
+            assert row.claimed_at is not None
+            channel = row.channel_id or await self.messenger.open_dm(row.recipient)
+            ts = await self.messenger.find_posted(
+                channel, since=row.claimed_at - timedelta(seconds=5), outbox_id=row.id
+            )
+            values: dict[str, Any] = {"channel_id": channel}
+            if ts is not None:
+                values.update(status="sent", message_ts=ts, sent_at=row.claimed_at)
+            else:
+                values.update(status="pending")
+            async with self.db.session() as session:
+                await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        if stuck:
+            log.info("outbox reconciled %d message(s) left in flight", len(stuck))
+        return len(stuck)
+
+    async def run_once(self) -> int:
+        """Send one batch of due messages; return how many were attempted."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            rows = await claim_due_outbox(session=session, now=now, limit=self.batch_size)
+        if not rows:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def attempt(row: OutboxMessage) -> _Outcome:
+            async with gate:
+                return await self._deliver(row)
+
+        outcomes = await asyncio.gather(*(attempt(r) for r in rows))
+        await self._record(outcomes)
+        return len(rows)
+
+    async def run_forever(self, stop: asyncio.Event, *, idle_poll: float = 1.0) -> None:
+        """Deliver until told to stop; survive every delivery and storage error."""
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:
+                # The worker must outlive a database blip; the next pass retries the same rows.
+                log.exception("outbox pass failed; retrying shortly")
+                sent = 0
+                await asyncio.sleep(idle_poll)
+            if sent == 0:
+                self.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=idle_poll)
+
+    async def backlog(self) -> dict[str, int]:
+        """Counts of messages by status."""
+        async with self.db.session() as session:
+            return await outbox_counts(session=session)
+
+    async def _deliver(self, row: OutboxMessage) -> _Outcome:
+        assert row.id is not None
+        renderer = self.renderers.get(row.kind)
+        if renderer is None:
+            return _Outcome(row.id, "failed", error=f"no renderer for kind {row.kind!r}")
+        try:
+            message = await renderer(row)
+        except Exception as exc:
+            # A rendering failure (often a database blip) must not strand the row in 'sending'.
+            log.exception("rendering outbox message %s failed", row.id)
+            return self._failure(row, DeliveryError(f"render failed: {type(exc).__name__}", retryable=True))
+        if message is None:
+            return _Outcome(row.id, "skipped")
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
+        message = OutgoingMessage(text=message.text, blocks=message.blocks, metadata=metadata)
+        target = row.channel_id or row.recipient
+        await self.pacer.wait(target)
+        try:
+            posted = await self.messenger.post(target, message)
+        except DeliveryError as exc:
+            return self._failure(row, exc)
+        return _Outcome(row.id, "sent", channel=posted.channel, ts=posted.ts)
+
+    def _failure(self, row: OutboxMessage, exc: DeliveryError) -> _Outcome:
+        assert row.id is not None
+        now = self.clock.now()
+        attempts = row.attempts + 1
+        if exc.retry_after is not None:
+            self.pacer.pause(exc.retry_after)
+            log.warning("slack rate-limited the outbox; pausing %.1fs", exc.retry_after)
+            return _Outcome(
+                row.id, "pending", error=str(exc), retry_at=now + timedelta(seconds=exc.retry_after)
+            )
+        if not exc.retryable or attempts >= self.max_attempts:
+            log.error("outbox message %s failed for good after %d attempt(s): %s", row.id, attempts, exc)
+            return _Outcome(row.id, "failed", error=str(exc))
+        # Exponential backoff with full jitter keeps retries from stampeding a recovering Slack.
+        backoff = min(300.0, 2.0**attempts) * random.uniform(0.5, 1.0)
+        log.warning("outbox message %s failed (%s); retry %d in %.1fs", row.id, exc, attempts, backoff)
+        return _Outcome(row.id, "pending", error=str(exc), retry_at=now + timedelta(seconds=backoff))
+
+    async def _record(self, outcomes: list[_Outcome]) -> None:
+        now = self.clock.now()
+        async with self.db.session() as session:
+            for o in outcomes:
+                values: dict[str, Any] = {
+                    "status": o.status,
+                    "last_error": (o.error or None) and o.error[:300],
+                }
+                if o.status == "sent":
+                    values.update(channel_id=o.channel, message_ts=o.ts, sent_at=now)
+                if o.retry_at is not None:
+                    values.update(next_attempt_at=o.retry_at, attempts=OutboxMessage.attempts + 1)
+                await session.exec(update(OutboxMessage).where(OutboxMessage.id == o.row_id).values(**values))

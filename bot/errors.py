@@ -1,0 +1,44 @@
+"""Typed errors with messages a person can act on; handled once in bot.app."""
+
+from __future__ import annotations
+
+
+class PeerPulseError(Exception):
+    """Base for every error PeerPulse raises on purpose."""
+
+
+class ConfigError(PeerPulseError):
+    """A setting is missing or invalid; the message names it."""
+
+
+class NotAllowed(PeerPulseError):
+    """The caller's live Slack role does not permit this."""
+
+
+class InvalidInput(PeerPulseError):
+    """Input failed validation; `fields` maps a form field to its error."""
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+class RoundClosed(PeerPulseError):
+    """The survey round being answered is no longer open."""
+
+
+class Conflict(PeerPulseError):
+    """The request clashes with current state (e.g. a round is already open)."""
+
+
+class DeliveryError(PeerPulseError):
+    """Sending a message failed; `retryable` says whether trying again can help."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class StorageUnavailable(PeerPulseError):
+    """The database cannot be reached right now."""

@@ -1,0 +1,88 @@
+"""Electing the one process that runs the scheduler and the outbox: a PostgreSQL advisory lock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# An arbitrary constant that names PeerPulse's leadership lock within the database.
+LOCK_KEY = 0x5045_4552_5055_4C53 % (2**63)
+
+
+class LeaderElection:
+    """Holds the advisory lock on a dedicated connection; losing the connection loses the lock."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        on_elected: Callable[[], Awaitable[None]],
+        on_deposed: Callable[[], Awaitable[None]],
+        interval: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.on_elected = on_elected
+        self.on_deposed = on_deposed
+        self.interval = interval
+        self.is_leader = False
+        self._conn: AsyncConnection | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Campaign until stopped; call the hooks on every change of leadership."""
+        try:
+            while not stop.is_set():
+                try:
+                    await self._step()
+                except Exception:
+                    # The database may be restarting; step down and campaign again next round.
+                    log.warning("leader election check failed", exc_info=True)
+                    await self._step_down()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.interval)
+        finally:
+            await self._step_down()
+
+    async def _step(self) -> None:
+        if self.db.dialect != "postgresql":
+            # SQLite serves one process; it leads by definition.
+            if not self.is_leader:
+                await self._become_leader()
+            return
+        if self.is_leader:
+            assert self._conn is not None
+            await self._conn.execute(text("SELECT 1"))
+            return
+        conn = await self.db.engine.connect()
+        got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY})).scalar_one()
+        await conn.commit()
+        if got:
+            self._conn = conn
+            await self._become_leader()
+        else:
+            await conn.close()
+
+    async def _become_leader(self) -> None:
+        self.is_leader = True
+        log.info("this process now leads the scheduler and outbox")
+        await self.on_elected()
+
+    async def _step_down(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                await conn.close()
+            except Exception:
+                log.debug("closing the leadership connection failed", exc_info=True)
+        if self.is_leader:
+            self.is_leader = False
+            log.warning("this process no longer leads the scheduler and outbox")
+            await self.on_deposed()

@@ -1,0 +1,63 @@
+"""What the domain needs from a chat platform; Slack implements it in handlers/, Teams later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Member:
+    """A workspace member as the domain sees them."""
+
+    id: str
+    tz: str
+    real_name: str = ""
+    display_name: str = ""
+    active_human: bool = True
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A rendered message: fallback text, Block Kit blocks and delivery metadata."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """Where a message landed."""
+
+    channel: str
+    ts: str
+
+
+class Directory(Protocol):
+    """Who is in the workspace and in which channels."""
+
+    async def list_members(self) -> list[Member]:
+        """Every member (bots and deactivated accounts flagged, not dropped)."""
+        ...
+
+    async def channel_members(self, channel_id: str) -> set[str]:
+        """User ids in a channel, read live."""
+        ...
+
+
+class Messenger(Protocol):
+    """Sending and reconciling messages."""
+
+    async def open_dm(self, user_id: str) -> str:
+        """The DM channel id with a user."""
+        ...
+
+    async def post(self, channel: str, message: OutgoingMessage) -> PostedMessage:
+        """Post a message; raise DeliveryError on failure."""
+        ...
+
+    async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
+        """The ts of a message we posted with this outbox id since a time, if Slack has it."""
+        ...

@@ -1,0 +1,417 @@
+"""Privacy primitives: respondent keys, free-text scrubbing, name and risk detection, thresholds.
+
+Everything here is pure (no Slack, no database). The YAML data files are read lazily, on first
+use, and cached for the life of the process.
+
+Scrubbing is built to stay linear on hostile input: every pattern that can scan far starts only at
+the beginning of a run of the characters it consumes (a look-behind forbids starting mid-run),
+and every repetition is possessive (``*+``, ``++``), so a failed attempt never backtracks.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Literal, cast
+
+import yaml
+
+__all__ = [
+    "RiskKind",
+    "RiskSignal",
+    "SupportResources",
+    "detect_risk",
+    "find_named_member",
+    "is_reportable",
+    "keys_equal",
+    "load_support_resources",
+    "respondent_key",
+    "scrub_text",
+]
+
+# --- respondent keys ------------------------------------------------------------------------
+
+
+def respondent_key(secret: str, *, team_id: str, user_id: str, round_id: str) -> str:
+    """Return the hex HMAC-SHA256 of ``team:user:round`` keyed by ``secret``."""
+    if not secret:
+        raise ValueError("PEERPULSE_SECRET is empty: respondent keys would be guessable")
+    parts = (team_id, user_id, round_id)
+    if any(not part or ":" in part for part in parts):
+        # ':' is the separator; keeping it out of the parts keeps the message unambiguous, so
+        # two different (team, user, round) triples can never share a key.
+        raise ValueError("team_id, user_id and round_id must be non-empty and contain no ':'")
+    message = ":".join(parts).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def keys_equal(a: str, b: str) -> bool:
+    """Compare two respondent keys in constant time."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+# --- scrubbing ------------------------------------------------------------------------------
+
+_PLACEHOLDER_PERSON = "[person]"
+_PLACEHOLDER_GROUP = "[group]"
+_PLACEHOLDER_CHANNEL = "[channel]"
+_PLACEHOLDER_EMAIL = "[email]"
+_PLACEHOLDER_PHONE = "[phone]"
+_PLACEHOLDER_LINK = "[link]"
+
+# Zero-width and bidi-control characters (Unicode category Cf, plus the soft hyphen): invisible,
+# and otherwise usable to split "ana@x.com" into something no pattern recognises.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# C0/C1 controls and tabs (newlines are kept: multi-line notes stay readable).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]+")
+_LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029]")
+_BLANK_LINES = re.compile(r"\n[ \n]*\n")
+
+# Pre-scrub budget, as a multiple of the output cap: generous enough that placeholders replacing
+# long URLs never starve the output, small enough to bound the work on a pasted novel.
+_WORK_FACTOR = 8
+
+# Look-behinds see the original text, not the placeholders already written, so a match must not
+# end where an identifier it could hide begins: an email or @handle takes every address
+# character glued to it ("a@b.co+x@y.com" is one). Numbers get a pass of their own afterwards,
+# so "1 2a@b.co" loses its address before any number is read and "@A020 7946 0958" its handle.
+_IDENTIFIERS = re.compile(
+    r"""
+    # Slack's own markup. In message text a literal '<' arrives as '&lt;', so these are always
+    # Slack tokens; in modal text they need the sigil, so "I <3 you" and "a < b > c" survive.
+      (?P<slack_user><@[^<>]*+>)
+    | (?P<slack_group><![^<>]*+>)
+    | (?P<slack_channel><\#[^<>]*+>)
+    | (?P<slack_email><mailto:[^<>]*+>)
+    | (?P<slack_phone><tel:[^<>]*+>)
+    | (?P<slack_link><[a-zA-Z][\w+.-]*+://[^<>]*+>)
+    # Bare URLs: any scheme://, or www. They stop at '[' so a placeholder is never read as one.
+    | (?P<url>(?<![\w.-])(?:[a-zA-Z][\w.-]*+://|www\.)[^\s<>\[]++)
+    | (?P<email>(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++[\w.+@-]*+)
+    # Scheme-less links with a path, e.g. linkedin.com/in/ana-lopez. Starts only at the first
+    # label of a dotted name (the second look-behind), which keeps the lazy scan linear.
+    | (?P<domain_path>(?<![\w-])(?<![\w-]\.)[\w-]++(?:\.[\w-]++)*?\.[a-zA-Z]{2,63}/[^\s<>\[]*+)
+    # Plain @handles, plus one following capitalised word: "@Ana Lopez" typed in a modal. Glued
+    # address characters go too ("@ana+x@y.com"): nothing identifying is left half-matched.
+    | (?P<handle>(?<!\w)@[^\W\d_][\w.+@-]*+(?:\ [A-Z\u00c0-\u00de][\w'.+@-]*+)?+)
+    # Raw Slack user IDs pasted as text (U0…/W0…, 9-12 characters).
+    | (?P<user_id>(?<!\w)[UW]0[A-Z0-9]{7,10}+(?!\w))
+    """,
+    re.VERBOSE,
+)
+# Anything number-like, not glued to a word, a '+' or a '/' ("3/5"); _replace_number decides
+# which parts are phone numbers. Once started it cannot fail, so it is never retried mid-span.
+_NUMBER = re.compile(r"(?<![\w+/])\+?+\(?+\d++\)?+(?:[ .-]?+\(?+\d++\)?+)*+")
+
+_NUMBER_GROUP = re.compile(r"\(?(\d+)\)?")
+# Whole spans that are plainly not phone numbers: decimals and thousands ("1 000 000", "1.000").
+_NOT_PHONE = re.compile(r"\d+\.\d+|\d{1,3}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3})*")
+# ISO or day-month-year dates are kept; the groups after one are judged on their own.
+_DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}(?!\d)|\d{1,2}[-.]\d{1,2}[-.]\d{4}(?!\d)")
+_MAX_PHONE_DIGITS = 15  # ITU-T E.164
+_URL_TRAILING = ".,;:!?)]}'\""
+_GROUP_HANDLES = frozenset({"here", "channel", "everyone"})
+
+
+def _phone_end(span: str, groups: list[re.Match[str]], start: int) -> int | None:
+    """Index of the last digit group of the longest phone number starting at group ``start``."""
+    first = groups[start]
+    international = start == 0 and span.startswith("+")
+    # A trunk prefix ("020 7946 0958", "(0)20…", "(415) 555-0132") is a strong sign on its own.
+    trunk = first.group().startswith(("(", "0"))
+    digits = 0
+    sizes: list[int] = []
+    best = None
+    for end in range(start, len(groups)):
+        sizes.append(len(groups[end].group(1)))
+        digits += sizes[-1]
+        if digits > _MAX_PHONE_DIGITS or (not (international or trunk) and len(sizes) > 4):
+            break
+        if international:
+            found = digits >= 8
+        elif trunk:
+            found = digits >= 9
+        else:
+            # Otherwise only familiar shapes: North American 3-3-4 (with an optional leading 1),
+            # a bare run of 10-11 digits, or a local 555-0132. Year lists ("2023 2024 2025") and
+            # score lists ("1 2 3 4 5 6 7 8 9") match none of them.
+            found = (
+                sizes == [3, 3, 4]
+                or (sizes == [1, 3, 3, 4] and first.group(1) == "1")
+                or sizes in ([10], [11])
+                or (sizes == [3, 4] and span[first.end()] in "-.")
+            )
+        if found:
+            best = end
+    return best
+
+
+def _replace_number(span: str) -> str:
+    """Return a number-like span with each phone number in it replaced."""
+    if _NOT_PHONE.fullmatch(span):
+        return span
+    groups = list(_NUMBER_GROUP.finditer(span))
+    parts: list[str] = []
+    copied = 0  # span[:copied] is already in parts
+    index = 0
+    while index < len(groups):
+        if date := _DATE.match(span, groups[index].start()):
+            while index < len(groups) and groups[index].start() < date.end():
+                index += 1
+            continue
+        end = _phone_end(span, groups, index)
+        if end is None:
+            index += 1
+            continue
+        start = 0 if index == 0 else groups[index].start()  # keeps a leading '+' inside
+        parts += [span[copied:start], _PLACEHOLDER_PHONE]
+        copied = groups[end].end()
+        index = end + 1
+    parts.append(span[copied:])
+    return "".join(parts)
+
+
+def _replace_link(span: str) -> str:
+    """Replace a bare URL, keeping the sentence punctuation that followed it."""
+    core = span.rstrip(_URL_TRAILING)
+    return _PLACEHOLDER_LINK + span[len(core) :]
+
+
+def _replace_email(span: str) -> str:
+    """Replace an email address, keeping a sentence's full stop."""
+    core = span.rstrip(".")
+    return _PLACEHOLDER_EMAIL + span[len(core) :]
+
+
+def _replace_handle(span: str) -> str:
+    """Replace an @handle; @here, @channel and @everyone become a group placeholder."""
+    core = span.rstrip(".-'")
+    first, sep, rest = core[1:].partition(" ")
+    if first.rstrip(".-").casefold() in _GROUP_HANDLES:
+        return _PLACEHOLDER_GROUP + sep + rest + span[len(core) :]
+    return _PLACEHOLDER_PERSON + span[len(core) :]
+
+
+_REPLACERS: Mapping[str, Callable[[str], str]] = {
+    "slack_user": lambda _: _PLACEHOLDER_PERSON,
+    "slack_group": lambda _: _PLACEHOLDER_GROUP,
+    "slack_channel": lambda _: _PLACEHOLDER_CHANNEL,
+    "slack_email": lambda _: _PLACEHOLDER_EMAIL,
+    "slack_phone": lambda _: _PLACEHOLDER_PHONE,
+    "slack_link": lambda _: _PLACEHOLDER_LINK,
+    "url": _replace_link,
+    "email": _replace_email,
+    "domain_path": _replace_link,
+    "handle": _replace_handle,
+    "user_id": lambda _: _PLACEHOLDER_PERSON,
+}
+
+
+def _replace(match: re.Match[str]) -> str:
+    """Dispatch one scrubbing match to its replacer."""
+    kind = match.lastgroup
+    assert kind is not None  # every alternative of _IDENTIFIERS is a named group
+    return _REPLACERS[kind](match.group())
+
+
+def _truncate(text: str, limit: int) -> str:
+    """Cut text to at most ``limit`` characters, at a word boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if not text[limit].isspace():
+        # Never leave half a token behind: half an email or number could escape the patterns.
+        boundary = max(cut.rfind(" "), cut.rfind("\n"))
+        if boundary > limit // 2:
+            cut = cut[:boundary]
+    return cut.rstrip()
+
+
+def scrub_text(text: str, *, max_chars: int = 2000) -> str:
+    """Return text with mentions, emails, phones and links replaced by placeholders, capped."""
+    if max_chars < 1:
+        raise ValueError("max_chars must be at least 1")
+    budget = max_chars * _WORK_FACTOR
+    # NFKC folds look-alikes (full-width '＠', '＜') onto the ASCII the patterns expect. It can
+    # expand text, hence the budget both before and after it.
+    text = _truncate(unicodedata.normalize("NFKC", _truncate(text, budget)), budget)
+    text = _LINE_BREAK.sub("\n", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    text = _IDENTIFIERS.sub(_replace, text)
+    text = _NUMBER.sub(lambda match: _replace_number(match.group()), text)
+    text = _BLANK_LINES.sub("\n\n", text)
+    return _truncate(text.strip(), max_chars)
+
+
+# --- folding (names, risk) ------------------------------------------------------------------
+
+# Letters that NFKD does not decompose into a base letter plus accent.
+_FOLD_EXTRA = str.maketrans(
+    {
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "ø": "o",
+        "ħ": "h",
+        "ı": "i",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+    }
+)
+
+
+def _fold(text: str) -> str:
+    """Casefold, strip accents and invisible characters: 'José’s' → "jose's"."""
+    decomposed = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD_EXTRA)
+
+
+# --- named members --------------------------------------------------------------------------
+
+_NAME_TOKEN = re.compile(r"[^\W_]+")
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
+
+
+def _name_tokens(name: str) -> tuple[str, ...] | None:
+    """Tokens of a name worth matching, or None for one that is too short or too common."""
+    # Slack names often carry "(she/her)" or "(Finance)": not part of the name.
+    tokens = tuple(_NAME_TOKEN.findall(_fold(_PARENTHETICAL.sub(" ", name))))
+    # A single token may be a common first name ("Will", "Grace") or an ordinary word, so
+    # only full names and dotted or underscored handles ("ana.lopez") are matched.
+    if len(tokens) < 2 or sum(len(t) for t in tokens) < 3:
+        return None
+    return tokens
+
+
+def find_named_member(text: str, names: Iterable[str]) -> str | None:
+    """Return the first of ``names`` that the text names (whole words, any case or accent)."""
+    wanted = [(name, tokens) for name in names if (tokens := _name_tokens(name))]
+    if not wanted:
+        return None
+    words = _NAME_TOKEN.findall(_fold(text))
+    # Separators are ignored, so "Ana Lopez", "ana.lopez" and "Ana-López" are one name; that
+    # also matches "Ana, Lopez", a false alarm that only asks the supporter to rephrase.
+    lengths = {len(tokens) for _, tokens in wanted}
+    seen = {tuple(words[i : i + n]) for n in lengths for i in range(len(words) - n + 1)}
+    return next((name for name, tokens in wanted if tokens in seen), None)
+
+
+# --- risk -----------------------------------------------------------------------------------
+
+RiskKind = Literal["self_harm", "violence"]
+_RISK_KINDS: tuple[RiskKind, ...] = ("self_harm", "violence")  # checked in this order
+_RISK_WORD = re.compile(r"[a-z']+(?:\|[a-z']+)*\??")
+
+
+@dataclass(frozen=True)
+class RiskSignal:
+    """That a text signals risk, and of what kind; deliberately nothing about the text."""
+
+    kind: RiskKind
+
+
+def _compile_risk_term(term: str, where: str) -> str:
+    """Turn a term like ``kill|killing myself`` into a regex fragment."""
+    words = term.split()
+    if not words or not all(_RISK_WORD.fullmatch(w) for w in words):
+        raise ValueError(
+            f"{where}: term {term!r} must be lowercase words; '|' separates alternatives "
+            "and a trailing '?' makes a word optional"
+        )
+    parts: list[str] = []
+    for i, word in enumerate(words):
+        optional = word.endswith("?")
+        alternatives = "|".join(re.escape(a) for a in word.rstrip("?").split("|"))
+        sep = r"[\s-]+" if i else ""
+        parts.append(f"(?:{sep}(?:{alternatives}))" + ("?" if optional else ""))
+    return "".join(parts)
+
+
+def _compile_risk_terms(data: object, where: str) -> dict[RiskKind, re.Pattern[str]]:
+    """Validate the risk-terms document and compile one pattern per kind."""
+    if not isinstance(data, dict) or set(data) != set(_RISK_KINDS):
+        raise ValueError(f"{where}: expected exactly the keys {', '.join(_RISK_KINDS)}")
+    patterns: dict[RiskKind, re.Pattern[str]] = {}
+    for kind in _RISK_KINDS:
+        terms = data[kind]
+        if not isinstance(terms, list) or not terms or not all(isinstance(t, str) for t in terms):
+            raise ValueError(f"{where}: {kind} must be a non-empty list of strings")
+        body = "|".join(_compile_risk_term(t, f"{where}: {kind}") for t in terms)
+        patterns[kind] = re.compile(rf"(?<![\w'])(?:{body})(?![\w'])")
+    return patterns
+
+
+@functools.cache
+def _risk_patterns() -> dict[RiskKind, re.Pattern[str]]:
+    """The packaged risk terms, compiled once."""
+    source = resources.files("bot") / "data" / "risk_terms.yml"
+    return _compile_risk_terms(yaml.safe_load(source.read_text(encoding="utf-8")), "risk_terms.yml")
+
+
+def detect_risk(text: str) -> RiskSignal | None:
+    """Return a signal if the text suggests risk of self-harm or violence, else None."""
+    folded = _fold(text)
+    for kind, pattern in _risk_patterns().items():
+        if pattern.search(folded):
+            # Self-harm is checked first: when both appear, the author may be the one at risk.
+            return RiskSignal(kind)
+    return None
+
+
+# --- support resources ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupportResources:
+    """Where to get help, shown privately when a text signals risk and on the App Home."""
+
+    eap_contact: str
+    crisis_line: str
+    peer_supporter_now: str
+    emergency_number: str
+
+
+@functools.cache
+def _load_support_resources(path: Path | None) -> SupportResources:
+    """Read and validate a support-resources file (the packaged one when path is None)."""
+    if path is None:
+        where = "support_resources.yml"
+        raw = (resources.files("bot") / "data" / where).read_text(encoding="utf-8")
+    else:
+        where = str(path)
+        raw = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(raw)
+    expected = [f.name for f in fields(SupportResources)]
+    if not isinstance(data, dict) or set(data) != set(expected):
+        raise ValueError(f"{where}: expected exactly the keys {', '.join(expected)}")
+    for key in expected:
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise ValueError(f"{where}: {key} must be a non-empty string")
+    values = cast(dict[str, str], data)
+    return SupportResources(**{key: values[key].strip() for key in expected})
+
+
+def load_support_resources(path: Path | None = None) -> SupportResources:
+    """Return the support resources from ``path`` or, by default, the packaged file."""
+    return _load_support_resources(path)
+
+
+# --- thresholds -----------------------------------------------------------------------------
+
+
+def is_reportable(n: int, k: int) -> bool:
+    """Whether a group of ``n`` respondents is large enough (at least ``k``) to report on."""
+    # n > 0 too: an empty group describes nobody, whatever k a test or caller passes.
+    return n >= k and n > 0

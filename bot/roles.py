@@ -1,0 +1,66 @@
+"""Roles come from Slack channel membership, read live and cached for at most a minute."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.errors import NotAllowed
+from bot.ports import Directory
+
+ROLE_CACHE_SECONDS = 60.0
+
+
+class Roles:
+    """Answers 'is this user a coordinator / supporter?' from the role channels."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        coordinator_channel: str,
+        supporters_channel: str,
+        ttl: float = ROLE_CACHE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.directory = directory
+        self.coordinator_channel = coordinator_channel
+        self.supporters_channel = supporters_channel
+        self.ttl = ttl
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, set[str]]] = {}
+
+    async def _members(self, channel: str) -> set[str]:
+        now = self._monotonic()
+        cached = self._cache.get(channel)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        members = await self.directory.channel_members(channel)
+        self._cache[channel] = (now, members)
+        return members
+
+    def forget(self) -> None:
+        """Drop cached memberships (e.g. on a member_left_channel event)."""
+        self._cache.clear()
+
+    async def is_coordinator(self, user_id: str) -> bool:
+        """Whether the user is in the coordinator channel."""
+        return user_id in await self._members(self.coordinator_channel)
+
+    async def is_supporter(self, user_id: str) -> bool:
+        """Whether the user is in the supporters channel."""
+        return user_id in await self._members(self.supporters_channel)
+
+    async def supporters(self) -> set[str]:
+        """Current peer supporters."""
+        return set(await self._members(self.supporters_channel))
+
+    async def require_coordinator(self, user_id: str) -> None:
+        """Raise NotAllowed unless the user is a coordinator."""
+        if not await self.is_coordinator(user_id):
+            raise NotAllowed("Only program coordinators (members of the coordinator channel) can do that.")
+
+    async def require_supporter(self, user_id: str) -> None:
+        """Raise NotAllowed unless the user is a peer supporter."""
+        if not await self.is_supporter(user_id):
+            raise NotAllowed("Only peer supporters (members of the supporters channel) can do that.")

@@ -1,0 +1,172 @@
+"""Assemble and run the whole application: storage, Slack clients, listeners, leader-only work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot import jobs
+from bot.app import build_app, build_client
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.delivery import Outbox
+from bot.errors import ConfigError
+from bot.leader import LeaderElection
+from bot.pacing import Pacer
+from bot.questions import load_question_bank
+from bot.roles import Roles
+from bot.scheduler import build_scheduler
+from bot.server import build_web_app
+from bot.services import Services
+from bot.surveys import SurveyService
+from handlers.renderers import make_renderers
+from handlers.slack_adapter import SlackDirectory, SlackMessenger
+from storage.db import Database, migrate
+
+log = logging.getLogger(__name__)
+
+
+def build_services(
+    settings: Settings, *, db: Database, clock: Clock, client: Any, outbox_client: Any
+) -> Services:
+    """Every service, wired; no I/O happens here."""
+    directory = SlackDirectory(client)
+    messenger = SlackMessenger(outbox_client)
+    outbox = Outbox(db, messenger, pacer=Pacer(settings.workspace_rate), clock=clock, renderers={})
+    services = Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        directory=directory,
+        messenger=messenger,
+        roles=Roles(
+            directory,
+            coordinator_channel=settings.coordinator_channel,
+            supporters_channel=settings.supporters_channel,
+        ),
+        outbox=outbox,
+        surveys=SurveyService(
+            db=db,
+            settings=settings,
+            directory=directory,
+            outbox=outbox,
+            clock=clock,
+            bank=load_question_bank(),
+        ),
+    )
+    outbox.renderers.update(make_renderers(services))
+    return services
+
+
+class Runtime:
+    """The running process: HTTP (or Socket Mode), plus the scheduler and outbox when leading."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, scheduler_enabled: bool = True
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.scheduler_enabled = scheduler_enabled
+        self.db = Database(settings.database_url)
+        self.client = build_client(settings)
+        self.outbox_client = build_client(settings, for_outbox=True)
+        self.services = build_services(
+            settings, db=self.db, clock=self.clock, client=self.client, outbox_client=self.outbox_client
+        )
+        self.app: AsyncApp = build_app(self.services, client=self.client)
+        self._stop = asyncio.Event()
+        self._leading = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._outbox_stop: asyncio.Event | None = None
+        self._outbox_task: asyncio.Task[None] | None = None
+        self._scheduler: Any = None
+        self._runner: web.AppRunner | None = None
+        self._socket_handler: Any = None
+        self.port: int | None = None
+        self.election = LeaderElection(self.db, on_elected=self._lead, on_deposed=self._follow)
+
+    async def start(self, *, host: str = "0.0.0.0", port: int | None = None) -> None:  # noqa: S104
+        """Migrate, identify the workspace, start serving, and campaign for leadership."""
+        await asyncio.to_thread(migrate, self.settings.database_url)
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
+            ) from None
+        self.services.team_id = str(auth["team_id"])
+        jobs.bind(self.services)
+        if self.settings.socket_mode:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self._socket_handler = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+            await self._socket_handler.connect_async()
+        else:
+            self._runner = web.AppRunner(build_web_app(self.app, self.services), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, host, self.settings.port if port is None else port)
+            await site.start()
+            server = getattr(site, "_server", None)
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1] if sockets else port
+        self._tasks.append(asyncio.create_task(self.election.run(self._stop)))
+        log.info(
+            "PeerPulse started for team %s (%s)",
+            self.services.team_id,
+            "socket mode" if self.settings.socket_mode else f"http :{self.port}",
+        )
+
+    @property
+    def url(self) -> str:
+        """Base URL of the HTTP server."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def wait_until_leader(self) -> None:
+        """Wait for this process to lead (tests, the demo)."""
+        await self._leading.wait()
+
+    async def _lead(self) -> None:
+        self.services.leadership.is_leader = True
+        await self.services.outbox.reconcile()
+        self._outbox_stop = asyncio.Event()
+        self._outbox_task = asyncio.create_task(
+            self.services.outbox.run_forever(self._outbox_stop, idle_poll=0.5)
+        )
+        if self.scheduler_enabled:
+            self._scheduler = build_scheduler(self.settings)
+            self._scheduler.start()
+        self._leading.set()
+
+    async def _follow(self) -> None:
+        self.services.leadership.is_leader = False
+        self._leading.clear()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self._outbox_stop is not None and self._outbox_task is not None:
+            self._outbox_stop.set()
+            await self._outbox_task
+            self._outbox_task = None
+
+    async def serve_forever(self) -> None:
+        """Block until stop() is called."""
+        await self._stop.wait()
+
+    async def stop(self) -> None:
+        """Stop serving, hand back leadership, close connections."""
+        self._stop.set()
+        for task in self._tasks:
+            await task
+        self._tasks.clear()
+        await self.services.drain()
+        if self._socket_handler is not None:
+            await self._socket_handler.close_async()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        jobs.bind(None)
+        await self.db.dispose()

@@ -1,0 +1,41 @@
+"""build_scheduler: APScheduler 3.x on the app's loop, with jobs persisted in the database."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from bot.config import Settings
+from bot.surveys import EARLIEST_ZONE
+from storage.db import sync_url
+
+JOB_TABLE = "apscheduler_jobs"
+
+
+def build_scheduler(settings: Settings) -> AsyncIOScheduler:
+    """A scheduler whose jobs survive restarts; a run missed while down happens once."""
+    scheduler = AsyncIOScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=sync_url(settings.database_url), tablename=JOB_TABLE)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone=ZoneInfo("UTC"),
+    )
+    # Pulses fire first where the day starts first; each person's DM then waits for their own hour.
+    scheduler.add_job(
+        "bot.jobs:open_scheduled_round",
+        CronTrigger.from_crontab(settings.pulse_schedule, timezone=ZoneInfo(EARLIEST_ZONE)),
+        id="pulse-round",
+        name="open the scheduled pulse round",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.jobs:close_due_rounds",
+        IntervalTrigger(minutes=5),
+        id="close-rounds",
+        name="close pulse rounds past their window",
+        replace_existing=True,
+    )
+    return scheduler

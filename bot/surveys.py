@@ -1,0 +1,498 @@
+"""Pulse rounds: open on schedule, fan out per time zone, record answers unlinkably, close."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from sqlalchemy import delete, func, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.delivery import Envelope, Outbox
+from bot.errors import Conflict, InvalidInput, NotAllowed, RoundClosed
+from bot.ports import Directory, Member
+from bot.privacy import respondent_key, scrub_text
+from bot.questions import Question, QuestionBank, select_questions
+from storage.db import Database
+from storage.models import (
+    OutboxMessage,
+    PulseOptOut,
+    RoundParticipation,
+    SurveyAnswer,
+    SurveyRound,
+    random_id,
+)
+from storage.queries import insert_ignoring_duplicates
+
+log = logging.getLogger(__name__)
+
+# The earliest time zone on Earth: a schedule fires here first, then follows the sun.
+EARLIEST_ZONE = "Etc/GMT-14"
+FREE_TEXT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    """Participation in a round so far."""
+
+    round: SurveyRound
+    invited: int
+    delivered: int
+    waiting: int
+    failed: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class AnswerProgress:
+    """What one ballot has answered in a round."""
+
+    round: SurveyRound
+    answered: frozenset[str]
+
+
+def member_zone(member: Member) -> ZoneInfo:
+    """The member's own time zone, UTC when Slack gave none we know."""
+    try:
+        return ZoneInfo(member.tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_send_time(member: Member, *, local_date: date, at: time, not_before: datetime) -> datetime:
+    """The instant the member's clock shows `local_date at`, never earlier than `not_before`."""
+    local = datetime.combine(local_date, at, tzinfo=member_zone(member)).astimezone(UTC)
+    return max(local, not_before)
+
+
+def latest_fire_time(cron: str, *, now: datetime) -> datetime | None:
+    """The most recent occurrence of a cron schedule (in the earliest zone) at or before now."""
+    trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(EARLIEST_ZONE))
+    fire: datetime | None = None
+    cursor = trigger.get_next_fire_time(None, now - timedelta(days=32))
+    while cursor is not None and cursor <= now:
+        fire = cursor
+        cursor = trigger.get_next_fire_time(cursor, cursor + timedelta(seconds=1))
+    return fire
+
+
+class SurveyService:
+    """Opens, answers and closes pulse rounds."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        directory: Directory,
+        outbox: Outbox,
+        clock: Clock,
+        bank: QuestionBank,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.directory = directory
+        self.outbox = outbox
+        self.clock = clock
+        self.bank = bank
+
+    # --- audience and opt-out -------------------------------------------------------------
+
+    def _optout_key(self, team_id: str, user_id: str) -> str:
+        return respondent_key(
+            self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id="optout"
+        )
+
+    async def audience(self, team_id: str) -> list[Member]:
+        """Who gets this round: the audience channel or every active human, minus opt-outs."""
+        members = [m for m in await self.directory.list_members() if m.active_human]
+        if self.settings.pulse_audience_channel:
+            wanted = await self.directory.channel_members(self.settings.pulse_audience_channel)
+            members = [m for m in members if m.id in wanted]
+        async with self.db.session() as session:
+            opted_out = set(await session.exec(select(PulseOptOut.key)))
+        return [m for m in members if self._optout_key(team_id, m.id) not in opted_out]
+
+    async def set_opt_out(self, *, team_id: str, user_id: str, opted_out: bool) -> None:
+        """Opt a user out of pulses, or back in."""
+        key = self._optout_key(team_id, user_id)
+        async with self.db.session() as session:
+            if opted_out:
+                await insert_ignoring_duplicates(
+                    session=session, model=PulseOptOut, rows=[{"key": key}], keys=["key"]
+                )
+            else:
+                await session.exec(delete(PulseOptOut).where(PulseOptOut.key == key))  # type: ignore[arg-type]
+
+    async def is_opted_out(self, *, team_id: str, user_id: str) -> bool:
+        """Whether the user asked not to get pulses."""
+        async with self.db.session() as session:
+            found = await session.get(PulseOptOut, self._optout_key(team_id, user_id))
+        return found is not None
+
+    # --- opening ----------------------------------------------------------------------------
+
+    async def open_scheduled_round(self, *, team_id: str) -> SurveyRound | None:
+        """Open the round for the latest schedule occurrence, once, however often this is called."""
+        now = self.clock.now()
+        fire = latest_fire_time(self.settings.pulse_schedule, now=now)
+        if fire is None:
+            return None
+        if now - fire > timedelta(days=self.settings.pulse_window_days):
+            log.info("skipping the pulse scheduled for %s: it is already past its window", fire.date())
+            return None
+        local = fire.astimezone(ZoneInfo(EARLIEST_ZONE))
+        key = f"sched:{local.date().isoformat()}"
+        current = await self.current_round(team_id=team_id)
+        if current is not None and current.schedule_key != key:
+            # A new scheduled round supersedes whatever is still open, so rounds never overlap.
+            await self.close_round(current.id)
+        return await self.open_round(
+            team_id=team_id,
+            schedule_key=key,
+            local_date=local.date(),
+            at=local.time(),
+        )
+
+    async def send_now(self, *, team_id: str) -> SurveyRound:
+        """Open a round immediately for everyone (a coordinator's `/pulse send`)."""
+        current = await self.current_round(team_id=team_id)
+        if current is not None:
+            raise Conflict(
+                f"A pulse round is already open until {current.closes_at:%a %d %b %H:%M} UTC; "
+                "`/pulse status` shows how it is going."
+            )
+        round_ = await self.open_round(
+            team_id=team_id, schedule_key=f"manual:{random_id()}", local_date=None, at=None
+        )
+        assert round_ is not None
+        return round_
+
+    async def open_round(
+        self, *, team_id: str, schedule_key: str, local_date: date | None, at: time | None
+    ) -> SurveyRound | None:
+        """Create a round and queue a DM (and a reminder) for each audience member."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            existing = (
+                await session.exec(
+                    select(SurveyRound).where(
+                        SurveyRound.team_id == team_id, SurveyRound.schedule_key == schedule_key
+                    )
+                )
+            ).one_or_none()
+            if existing is not None:
+                return existing
+            count = (await session.exec(select(func.count()).select_from(SurveyRound))).one()
+        audience = await self.audience(team_id)
+        window = timedelta(days=self.settings.pulse_window_days)
+        send_times = {
+            m.id: local_send_time(m, local_date=local_date, at=at, not_before=now)
+            if local_date is not None and at is not None
+            else now
+            for m in audience
+        }
+        last_send = max(send_times.values(), default=now)
+        questions = select_questions(self.bank, round_number=count, count=self.settings.questions_per_round)
+        round_ = SurveyRound(
+            team_id=team_id,
+            schedule_key=schedule_key,
+            question_ids=[q.id for q in questions],
+            opened_at=now,
+            closes_at=last_send + window,
+            invited=len(audience),
+        )
+        # The reminder goes out a day before each person's own window ends (halfway if shorter).
+        remind_after = max(window - timedelta(days=1), window / 2)
+        envelopes: list[Envelope] = []
+        for member in audience:
+            send_at = send_times[member.id]
+            envelopes.append(
+                Envelope("pulse", member.id, f"pulse:{round_.id}:{member.id}", send_at, round_id=round_.id)
+            )
+            envelopes.append(
+                Envelope(
+                    "pulse_reminder",
+                    member.id,
+                    f"reminder:{round_.id}:{member.id}",
+                    send_at + remind_after,
+                    round_id=round_.id,
+                )
+            )
+        try:
+            async with self.db.session() as session:
+                session.add(round_)
+        except IntegrityError:
+            # Another opener (a second replica, a retried job) won the race: use its round.
+            log.info("round %s was opened concurrently; keeping the first", schedule_key)
+            return None
+        await self.outbox.enqueue(envelopes)
+        log.info(
+            "opened pulse round %s for %d people (%d questions)", round_.id, len(audience), len(questions)
+        )
+        return round_
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def get_round(self, round_id: str) -> SurveyRound | None:
+        """A round by id."""
+        async with self.db.session() as session:
+            return await session.get(SurveyRound, round_id)
+
+    async def current_round(self, *, team_id: str) -> SurveyRound | None:
+        """The open round, if any."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            return (
+                await session.exec(
+                    select(SurveyRound)
+                    .where(
+                        SurveyRound.team_id == team_id,
+                        SurveyRound.closed_at.is_(None),  # type: ignore[union-attr]
+                        SurveyRound.closes_at > now,
+                    )
+                    .order_by(SurveyRound.opened_at.desc())  # type: ignore[attr-defined]
+                    .limit(1)
+                )
+            ).one_or_none()
+
+    async def latest_round(self, *, team_id: str) -> SurveyRound | None:
+        """The most recently opened round, open or closed."""
+        async with self.db.session() as session:
+            return (
+                await session.exec(
+                    select(SurveyRound)
+                    .where(SurveyRound.team_id == team_id)
+                    .order_by(SurveyRound.opened_at.desc())  # type: ignore[attr-defined]
+                    .limit(1)
+                )
+            ).one_or_none()
+
+    def questions_of(self, round_: SurveyRound) -> list[Question]:
+        """The round's questions, in order (skipping any since removed from the bank)."""
+        return [q for q in (self.bank.get(qid) for qid in round_.question_ids) if q is not None]
+
+    async def has_answered(self, *, team_id: str, user_id: str, round_id: str) -> bool:
+        """Whether the user's participation key is recorded for the round."""
+        key = respondent_key(
+            self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id=round_id
+        )
+        async with self.db.session() as session:
+            return await session.get(RoundParticipation, key) is not None
+
+    async def status(self, round_: SurveyRound) -> RoundStatus:
+        """Invited, delivered, waiting, failed and answered counts for a round."""
+        async with self.db.session() as session:
+            by_status = dict(
+                (
+                    await session.exec(
+                        select(OutboxMessage.status, func.count())
+                        .where(OutboxMessage.round_id == round_.id, OutboxMessage.kind == "pulse")
+                        .group_by(OutboxMessage.status)
+                    )
+                ).all()
+            )
+            if round_.answered_final is not None:
+                answered = round_.answered_final
+            else:
+                answered = (
+                    await session.exec(
+                        select(func.count())
+                        .select_from(RoundParticipation)
+                        .where(RoundParticipation.round_id == round_.id)
+                    )
+                ).one()
+        return RoundStatus(
+            round=round_,
+            invited=round_.invited,
+            delivered=by_status.get("sent", 0),
+            waiting=by_status.get("pending", 0) + by_status.get("sending", 0),
+            failed=by_status.get("failed", 0),
+            answered=answered,
+        )
+
+    async def progress(self, *, round_id: str, ballot: str) -> AnswerProgress:
+        """Which questions this ballot has answered."""
+        async with self.db.session() as session:
+            round_ = await session.get(SurveyRound, round_id)
+            if round_ is None:
+                raise InvalidInput("This survey no longer exists.")
+            answered = await session.exec(
+                select(SurveyAnswer.question_id).where(
+                    SurveyAnswer.round_id == round_id, SurveyAnswer.ballot == ballot
+                )
+            )
+            return AnswerProgress(round=round_, answered=frozenset(answered))
+
+    # --- answering --------------------------------------------------------------------------
+
+    async def record_answer(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        round_id: str,
+        question_id: str,
+        ballot: str,
+        value: int | None = None,
+        text: str | None = None,
+    ) -> AnswerProgress:
+        """Store (or change) one answer without linking it to the user; mark participation."""
+        if not ballot or len(ballot) > 64:
+            raise InvalidInput("This survey message is damaged; please use the latest pulse DM.")
+        now = self.clock.now()
+        question = self.bank.get(question_id)
+        if question is None:
+            raise InvalidInput("That question is no longer part of the survey.")
+        if question.kind == "text":
+            cleaned = scrub_text((text or "").strip())[:FREE_TEXT_LIMIT]
+            value = None
+        else:
+            cleaned = None
+            if value not in question.values:
+                raise InvalidInput("That answer isn't one of the options.")
+        if await self.is_opted_out(team_id=team_id, user_id=user_id):
+            raise NotAllowed(
+                "You've opted out of pulse surveys, so this answer wasn't recorded. `/pulse optin` to take part again."
+            )
+        async with self.db.session() as session:
+            round_ = await session.get(SurveyRound, round_id)
+            if round_ is None or round_.team_id != team_id:
+                raise InvalidInput("This survey no longer exists.")
+            if round_.closed_at is not None or now >= round_.closes_at:
+                raise RoundClosed(
+                    f"This pulse closed on {round_.closes_at:%a %d %b}; thank you all the same."
+                )
+            if question_id not in round_.question_ids:
+                raise InvalidInput("That question isn't part of this round.")
+            invited = await session.exec(
+                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"pulse:{round_id}:{user_id}")
+            )
+            if invited.first() is None:
+                raise NotAllowed("This survey wasn't sent to you, so the answer wasn't recorded.")
+            await self._upsert_answer(session, round_id, question, ballot, value, cleaned, now.date())
+            key = respondent_key(
+                self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id=round_id
+            )
+            await insert_ignoring_duplicates(
+                session=session,
+                model=RoundParticipation,
+                rows=[{"key": key, "round_id": round_id}],
+                keys=["key"],
+            )
+        return await self.progress(round_id=round_id, ballot=ballot)
+
+    async def _upsert_answer(
+        self,
+        session: object,
+        round_id: str,
+        question: Question,
+        ballot: str,
+        value: int | None,
+        text: str | None,
+        on: date,
+    ) -> None:
+        from sqlmodel.ext.asyncio.session import AsyncSession
+
+        assert isinstance(session, AsyncSession)
+        if question.kind == "text" and not text:
+            # An emptied comment box withdraws the comment.
+            await session.exec(
+                delete(SurveyAnswer).where(  # type: ignore[arg-type]
+                    SurveyAnswer.round_id == round_id,
+                    SurveyAnswer.question_id == question.id,
+                    SurveyAnswer.ballot == ballot,
+                )
+            )
+            return
+        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = maker(SurveyAnswer.__table__).values(  # type: ignore[attr-defined]
+            id=random_id(),
+            round_id=round_id,
+            question_id=question.id,
+            construct_id=question.construct,
+            value=value,
+            text=text,
+            answered_on=on,
+            ballot=ballot,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["round_id", "question_id", "ballot"], set_={"value": value, "text": text}
+        )
+        await session.exec(stmt)
+
+    # --- closing ----------------------------------------------------------------------------
+
+    async def close_due_rounds(self) -> list[str]:
+        """Close every round past its end; return their ids."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            due = list(
+
+                    await session.exec(
+                        select(SurveyRound.id).where(
+                            SurveyRound.closed_at.is_(None),
+                            SurveyRound.closes_at <= now,  # type: ignore[union-attr]
+                        )
+                    )
+
+            )
+        for round_id in due:
+            await self.close_round(round_id)
+        return due
+
+    async def close_round(self, round_id: str) -> None:
+        """Close a round and erase everything that could link answers to people or to each other."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            round_ = await session.get(SurveyRound, round_id, with_for_update=True)
+            if round_ is None or round_.closed_at is not None:
+                return
+            answered = (
+                await session.exec(
+                    select(func.count())
+                    .select_from(RoundParticipation)
+                    .where(RoundParticipation.round_id == round_id)
+                )
+            ).one()
+            # Participation was only needed to target reminders; a count is all that stays.
+            await session.exec(delete(RoundParticipation).where(RoundParticipation.round_id == round_id))  # type: ignore[arg-type]
+            answers = list(
+                await session.exec(select(SurveyAnswer).where(SurveyAnswer.round_id == round_id))
+            )
+            rows = [
+                {
+                    "id": random_id(),
+                    "round_id": a.round_id,
+                    "question_id": a.question_id,
+                    "construct_id": a.construct_id,
+                    "value": a.value,
+                    "text": a.text,
+                    "answered_on": a.answered_on,
+                    "ballot": None,
+                }
+                for a in answers
+            ]
+            # Rewriting in random order drops ballots and any physical arrival order with them.
+            random.SystemRandom().shuffle(rows)
+            await session.exec(delete(SurveyAnswer).where(SurveyAnswer.round_id == round_id))  # type: ignore[arg-type]
+            for start in range(0, len(rows), 500):
+                await session.exec(insert(SurveyAnswer), params=rows[start : start + 500])
+            await session.exec(
+                update(OutboxMessage)
+                .where(OutboxMessage.round_id == round_id, OutboxMessage.status == "pending")
+                .values(status="skipped", last_error="round closed before sending")
+            )
+            round_.closed_at = now
+            round_.answered_final = answered
+            session.add(round_)
+        log.info("closed pulse round %s", round_id)

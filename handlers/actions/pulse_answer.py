@@ -1,0 +1,65 @@
+"""A click on a pulse answer button: store it unlinkably, then show progress in the DM."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.services import Services
+from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallback_text
+
+
+async def handle_pulse_answer_action(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Record the answer carried by the clicked button, ack, then refresh the DM."""
+    services: Services = context["services"]
+    # The answer is stored before the ack (a few ms): once Slack shows the click as done, the
+    # answer is durable, and clicks in quick succession are applied in the order they arrive.
+    try:
+        try:
+            answer = decode_answer(body["actions"][0]["value"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise InvalidInput("That button isn't one of PeerPulse's; nothing was recorded.") from None
+        progress = await services.surveys.record_answer(
+            team_id=(body.get("team") or {}).get("id") or services.team_id,
+            user_id=body["user"]["id"],
+            round_id=answer["r"],
+            question_id=answer["q"],
+            ballot=answer["b"],
+            value=answer.get("v"),
+        )
+    finally:
+        await ack()
+    await refresh_pulse_message(
+        client, services, body=body, ballot=answer["b"], answered=progress.answered, round_id=answer["r"]
+    )
+
+
+async def refresh_pulse_message(
+    client: Any,
+    services: Services,
+    *,
+    body: dict[str, Any],
+    ballot: str,
+    answered: frozenset[str],
+    round_id: str,
+) -> None:
+    """Redraw the pulse DM with the ballot's progress (never the chosen values)."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not channel or not ts:
+        return
+    round_ = await services.surveys.get_round(round_id)
+    if round_ is None:
+        return
+    questions = services.surveys.questions_of(round_)
+    required = [q for q in questions if q.kind != "text"]
+    blocks = build_pulse_blocks(
+        round_id=round_id, questions=questions, ballot=ballot, answered=answered, closes_at=round_.closes_at
+    )
+    done = sum(1 for q in required if q.id in answered)
+    await client.chat_update(
+        channel=channel, ts=ts, text=pulse_fallback_text(done, len(required)), blocks=blocks
+    )

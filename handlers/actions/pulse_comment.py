@@ -1,0 +1,33 @@
+"""The pulse's "Add a comment" button: open the free-text modal at once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.services import Services
+from handlers.blocks.pulse import build_comment_modal, decode_answer
+
+
+async def handle_pulse_comment_action(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Open the comment modal (trigger ids expire in 3 s, so nothing slow comes first)."""
+    await ack()
+    services: Services = context["services"]
+    try:
+        answer = decode_answer(body["actions"][0]["value"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise InvalidInput("That button isn't one of PeerPulse's.") from None
+    question = services.surveys.bank.get(answer["q"])
+    if question is None or question.kind != "text":
+        raise InvalidInput("That question is no longer part of the survey.")
+    container = body.get("container") or {}
+    metadata = json.dumps(
+        {**answer, "c": container.get("channel_id"), "t": container.get("message_ts")}, separators=(",", ":")
+    )
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=build_comment_modal(private_metadata=metadata, question=question)
+    )

@@ -1,0 +1,51 @@
+"""Text for coordinators' `/pulse` subcommands. Pure builders."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.questions import QuestionBank
+from bot.surveys import RoundStatus
+
+
+def build_status_text(status: RoundStatus, *, backlog: dict[str, int], k: int) -> str:
+    """Participation in a round, plus delivery trouble a coordinator should know about."""
+    r = status.round
+    state = "closed" if r.closed_at is not None else f"open until {r.closes_at:%a %d %b %H:%M} UTC"
+    lines = [
+        f"*Pulse round opened {r.opened_at:%a %d %b}* — {state}",
+        f"• Invited: {status.invited}",
+        f"• Delivered: {status.delivered}"
+        + (f" (still to send: {status.waiting})" if status.waiting else ""),
+    ]
+    if status.answered >= k:
+        rate = status.answered / status.invited if status.invited else 0.0
+        lines.append(f"• Answered: {status.answered} ({rate:.0%})")
+    else:
+        lines.append(f"• Answered: fewer than {k} so far (counts under {k} are not shown)")
+    if status.failed:
+        lines.append(
+            f"• :warning: Could not deliver: {status.failed} (see the logs for reasons; retries are exhausted)"
+        )
+    retrying = backlog.get("pending", 0)
+    if retrying and not status.waiting:
+        lines.append(f"• Other messages waiting to send: {retrying}")
+    return "\n".join(lines)
+
+
+def build_schedule_text(settings: Settings) -> str:
+    """When pulses and digests go out."""
+    return (
+        f"*Pulses:* `{settings.pulse_schedule}` in each person's own time zone, open for "
+        f"{settings.pulse_window_days} day(s), one reminder before closing.\n"
+        f"*Digest:* `{settings.digest_schedule}` ({settings.digest_timezone}) in <#{settings.coordinator_channel}>.\n"
+        "_Change them with PULSE_SCHEDULE / DIGEST_SCHEDULE and restart; the scheduler keeps one job each._"
+    )
+
+
+def build_questions_text(bank: QuestionBank) -> str:
+    """The question bank with constructs and sources."""
+    lines = ["*Question bank* (anchors are asked every round, the rest rotate):"]
+    for q in bank.questions:
+        tag = " · anchor" if q.anchor else ""
+        lines.append(f"• `{q.id}` ({q.construct}{tag}) — {q.text}\n    _{q.source}_")
+    return "\n".join(lines)

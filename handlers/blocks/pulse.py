@@ -1,0 +1,195 @@
+"""Block Kit for the pulse DM, its reminder and the comment modal. Pure builders."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.questions import Question
+
+ANSWER_ACTION_PREFIX = "pulse_answer"
+COMMENT_ACTION = "pulse_comment"
+COMMENT_VIEW = "pulse_comment_view"
+COMMENT_BLOCK = "comment_block"
+COMMENT_INPUT = "comment_input"
+
+
+def encode_answer(round_id: str, question_id: str, ballot: str, value: int | None = None) -> str:
+    """The compact button value carrying what a click answers."""
+    data: dict[str, Any] = {"r": round_id, "q": question_id, "b": ballot}
+    if value is not None:
+        data["v"] = value
+    return json.dumps(data, separators=(",", ":"))
+
+
+def decode_answer(raw: str) -> dict[str, Any]:
+    """Parse a button value; raise ValueError if it is not one of ours."""
+    data = json.loads(raw)
+    if not isinstance(data, dict) or not {"r", "q", "b"} <= data.keys():
+        raise ValueError("not a pulse answer value")
+    if not all(isinstance(data[k], str) for k in ("r", "q", "b")):
+        raise ValueError("not a pulse answer value")
+    if "v" in data and (not isinstance(data["v"], int) or isinstance(data["v"], bool)):
+        raise ValueError("not a pulse answer value")
+    return data
+
+
+def _button_label(question: Question, value: int) -> str:
+    if question.kind == "likert" and question.labels:
+        return question.labels[value - 1]
+    return str(value)
+
+
+def _question_blocks(
+    index: int, question: Question, *, round_id: str, ballot: str, answered: bool
+) -> list[dict[str, Any]]:
+    mark = "✅ " if answered else ""
+    hint = "  _(answered — tap to change)_" if answered and question.kind != "text" else ""
+    section = {
+        "type": "section",
+        "block_id": f"q_{question.id}",
+        "text": {"type": "mrkdwn", "text": f"{mark}*{index}. {question.text}*{hint}"},
+    }
+    if question.kind == "text":
+        label = "Edit your comment" if answered else "Add a comment"
+        return [
+            section,
+            {
+                "type": "actions",
+                "block_id": f"a_{question.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": COMMENT_ACTION,
+                        "text": {"type": "plain_text", "text": label},
+                        "value": encode_answer(round_id, question.id, ballot),
+                    }
+                ],
+            },
+        ]
+    elements = [
+        {
+            "type": "button",
+            "action_id": f"{ANSWER_ACTION_PREFIX}_{index}_{value}",
+            "text": {"type": "plain_text", "text": _button_label(question, value)},
+            "value": encode_answer(round_id, question.id, ballot, value),
+        }
+        for value in question.values
+    ]
+    blocks = [section, {"type": "actions", "block_id": f"a_{question.id}", "elements": elements}]
+    if question.kind == "scale_0_10" and question.labels:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(question.labels)}]}
+        )
+    return blocks
+
+
+def build_pulse_blocks(
+    *,
+    round_id: str,
+    questions: list[Question],
+    ballot: str,
+    answered: frozenset[str],
+    closes_at: datetime,
+    since_last_time: str | None = None,
+) -> list[dict[str, Any]]:
+    """The pulse DM: intro, one row of buttons per question, progress, the anonymity promise."""
+    required = [q for q in questions if q.kind != "text"]
+    done = sum(1 for q in required if q.id in answered)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "This week's pulse · under a minute"}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": ":lock: *Anonymous.* Your answers are stored without your name, and results "
+                    "are only shown for groups of 5 or more. One tap per question; tap again to change.",
+                }
+            ],
+        },
+    ]
+    if since_last_time:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f":loudspeaker: *Since last time:* {since_last_time}"}
+                ],
+            }
+        )
+    for index, question in enumerate(questions, start=1):
+        blocks.extend(
+            _question_blocks(
+                index, question, round_id=round_id, ballot=ballot, answered=question.id in answered
+            )
+        )
+    blocks.append({"type": "divider"})
+    if required and done == len(required):
+        progress = (
+            f":raised_hands: *Thank you — your answers are in.* You can change them until "
+            f"{closes_at:%a %d %b, %H:%M} UTC."
+        )
+    else:
+        progress = f"{done} of {len(required)} answered · closes {closes_at:%a %d %b, %H:%M} UTC"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": progress}]})
+    return blocks
+
+
+def pulse_fallback_text(answered: int, total: int) -> str:
+    """Notification text for the pulse DM."""
+    if total and answered >= total:
+        return "Thanks — your pulse answers are in."
+    return "This week's pulse: a few one-tap questions, anonymous."
+
+
+def build_reminder_text(closes_at: datetime) -> str:
+    """The single reminder for people who have not answered yet."""
+    return (
+        f":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes_at:%a %d %b, %H:%M} UTC. "
+        "It's the message above — under a minute, one tap per question."
+    )
+
+
+def build_comment_modal(*, private_metadata: str, question: Question, initial: str = "") -> dict[str, Any]:
+    """The modal for the optional free-text question."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": COMMENT_INPUT,
+        "multiline": True,
+        "max_length": 1000,
+        "placeholder": {
+            "type": "plain_text",
+            "text": "Names, emails and phone numbers are removed automatically.",
+        },
+    }
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "modal",
+        "callback_id": COMMENT_VIEW,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Anonymous comment"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": COMMENT_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": question.text[:150]},
+                "element": element,
+            },
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": "Stored without your name. Coordinators only ever see comments grouped by theme, "
+                        "and quotes only when 5 or more people raised the same theme.",
+                    }
+                ],
+            },
+        ],
+    }

@@ -1,0 +1,51 @@
+"""Render outbox rows into Slack messages at send time (so each DM gets a fresh ballot)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from bot.delivery import Renderer
+from bot.ports import OutgoingMessage
+from bot.services import Services
+from handlers.blocks.pulse import build_pulse_blocks, build_reminder_text, pulse_fallback_text
+from storage.models import OutboxMessage
+
+
+def make_renderers(services: Services) -> dict[str, Renderer]:
+    """Renderers by outbox kind."""
+
+    async def render_pulse(row: OutboxMessage) -> OutgoingMessage | None:
+        round_ = await services.surveys.get_round(row.round_id or "")
+        if round_ is None or round_.closed_at is not None:
+            return None
+        if await services.surveys.is_opted_out(team_id=round_.team_id, user_id=row.recipient):
+            return None
+        questions = services.surveys.questions_of(round_)
+        # The ballot exists only inside this DM; the database never learns whose it is.
+        ballot = secrets.token_hex(16)
+        blocks = build_pulse_blocks(
+            round_id=round_.id,
+            questions=questions,
+            ballot=ballot,
+            answered=frozenset(),
+            closes_at=round_.closes_at,
+        )
+        return OutgoingMessage(text=pulse_fallback_text(0, len(questions)), blocks=blocks)
+
+    async def render_reminder(row: OutboxMessage) -> OutgoingMessage | None:
+        round_ = await services.surveys.get_round(row.round_id or "")
+        if round_ is None or round_.closed_at is not None or services.clock.now() >= round_.closes_at:
+            return None
+        team_id, user_id = round_.team_id, row.recipient
+        if await services.surveys.has_answered(team_id=team_id, user_id=user_id, round_id=round_.id):
+            return None
+        if await services.surveys.is_opted_out(team_id=team_id, user_id=user_id):
+            return None
+        return OutgoingMessage(text=build_reminder_text(round_.closes_at))
+
+    async def render_text(row: OutboxMessage) -> OutgoingMessage | None:
+        payload: dict[str, Any] = row.payload or {}
+        return OutgoingMessage(text=str(payload.get("text", "")), blocks=payload.get("blocks"))
+
+    return {"pulse": render_pulse, "pulse_reminder": render_reminder, "text": render_text}

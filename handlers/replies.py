@@ -1,0 +1,75 @@
+"""Turning errors into words a person can act on, and getting them to the right place."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from bot.errors import PeerPulseError
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = "Something went wrong on our side and nothing was saved. Please try again in a moment."
+DATABASE_DOWN = (
+    "PeerPulse can't reach its database right now, so nothing was saved. Please try again in a minute."
+)
+
+
+def user_message_for(exc: BaseException) -> str:
+    """What to tell the user about an error (never a stack trace, never internals)."""
+    if isinstance(exc, PeerPulseError):
+        return str(exc)
+    if isinstance(exc, DBAPIError | PoolTimeout | ConnectionError):
+        return DATABASE_DOWN
+    return SOMETHING_WENT_WRONG
+
+
+CommandHandler = Callable[..., Awaitable[str | dict[str, Any] | None]]
+
+
+def replies_to_command(handler: CommandHandler) -> Callable[..., Awaitable[None]]:
+    """Run a slash-command body and ack with its reply, or with a clear error message."""
+
+    @functools.wraps(handler)
+    async def wrapper(ack: Callable[..., Awaitable[None]], **kwargs: Any) -> None:
+        try:
+            reply = await handler(ack=ack, **kwargs)
+        except PeerPulseError as exc:
+            await ack(text=user_message_for(exc))
+            return
+        except Exception as exc:
+            log.exception("command %s failed", handler.__name__)
+            await ack(text=user_message_for(exc))
+            return
+        if reply is None:
+            return  # the handler acked on its own (e.g. opened a modal)
+        if isinstance(reply, str):
+            await ack(text=reply)
+        else:
+            await ack(**reply)
+
+    return wrapper
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    """The channel an interaction happened in, if any."""
+    container = body.get("container") or {}
+    channel = body.get("channel") or {}
+    return container.get("channel_id") or channel.get("id") or body.get("channel_id")
+
+
+async def tell_user(client: Any, body: dict[str, Any], text: str) -> None:
+    """Privately tell the user who sent this request something (ephemeral, or DM as fallback)."""
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    if not user:
+        return
+    channel = channel_of(body)
+    if channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        await client.chat_postMessage(channel=user, text=text)

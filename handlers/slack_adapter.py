@@ -1,0 +1,151 @@
+"""Slack implementations of the domain's Directory and Messenger ports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery import METADATA_EVENT
+from bot.errors import DeliveryError
+from bot.ports import Member, OutgoingMessage, PostedMessage
+
+# Errors that no retry can fix: the recipient is gone or the message itself is wrong.
+_PERMANENT = {
+    "channel_not_found",
+    "user_not_found",
+    "account_inactive",
+    "user_disabled",
+    "is_archived",
+    "cannot_dm_bot",
+    "not_in_channel",
+    "invalid_blocks",
+    "invalid_metadata_format",
+    "msg_too_long",
+    "no_text",
+    "not_authed",
+    "invalid_auth",
+    "token_revoked",
+    "missing_scope",
+    "restricted_action",
+}
+
+
+def _active_human(user: dict[str, Any]) -> bool:
+    return not (
+        user.get("is_bot")
+        or user.get("deleted")
+        or user.get("is_restricted")
+        or user.get("is_ultra_restricted")
+        or user.get("is_app_user")
+        or user.get("id") == "USLACKBOT"
+    )
+
+
+def member_from_user(user: dict[str, Any]) -> Member:
+    """Map a Slack user object to a domain Member."""
+    profile = user.get("profile") or {}
+    return Member(
+        id=user["id"],
+        tz=user.get("tz") or "UTC",
+        real_name=user.get("real_name") or profile.get("real_name") or "",
+        display_name=profile.get("display_name") or "",
+        active_human=_active_human(user),
+    )
+
+
+def delivery_error(exc: Exception) -> DeliveryError:
+    """Classify a Web API failure as retryable (with any Retry-After) or permanent."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        error = str(exc.response.get("error", "")) if exc.response.data else ""
+        if status == 429:
+            retry_after = float(
+                exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
+            )
+            return DeliveryError("rate limited by Slack", retryable=True, retry_after=max(retry_after, 1.0))
+        if status >= 500:
+            return DeliveryError(f"Slack answered HTTP {status}", retryable=True)
+        return DeliveryError(f"Slack refused: {error or status}", retryable=error not in _PERMANENT)
+    return DeliveryError(f"cannot reach Slack: {type(exc).__name__}", retryable=True)
+
+
+class SlackDirectory:
+    """Workspace members and channel membership from the Web API."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def list_members(self) -> list[Member]:
+        """Every user in the workspace, paginated."""
+        members: list[Member] = []
+        cursor: str | None = None
+        while True:
+            page = await self.client.users_list(limit=200, cursor=cursor)
+            members.extend(member_from_user(u) for u in page.get("members", []))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return members
+
+    async def channel_members(self, channel_id: str) -> set[str]:
+        """User ids in a channel, paginated and live."""
+        found: set[str] = set()
+        cursor: str | None = None
+        while True:
+            page = await self.client.conversations_members(channel=channel_id, limit=500, cursor=cursor)
+            found.update(page.get("members", []))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return found
+
+
+class SlackMessenger:
+    """Posting and reconciling messages through the Web API."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def open_dm(self, user_id: str) -> str:
+        """The DM channel id with a user."""
+        response = await self.client.conversations_open(users=user_id)
+        return str(response["channel"]["id"])
+
+    async def post(self, channel: str, message: OutgoingMessage) -> PostedMessage:
+        """Post a message, translating failures into DeliveryError."""
+        try:
+            response = await self.client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=message.blocks,
+                metadata=message.metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc) from exc
+        return PostedMessage(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
+        """Look through the channel's recent history for our message carrying this outbox id."""
+        cursor: str | None = None
+        while True:
+            page = await self.client.conversations_history(
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for msg in page.get("messages", []):
+                meta = msg.get("metadata") or {}
+                if (
+                    meta.get("event_type") == METADATA_EVENT
+                    and (meta.get("event_payload") or {}).get("outbox_id") == outbox_id
+                ):
+                    return str(msg["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None

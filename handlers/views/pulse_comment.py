@@ -1,0 +1,62 @@
+"""Submitting the pulse comment modal: safety net first, then the scrubbed, unlinked answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.privacy import detect_risk
+
+from bot.errors import PeerPulseError
+from bot.services import Services
+from handlers.actions.pulse_answer import refresh_pulse_message
+from handlers.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, decode_answer
+from handlers.blocks.safety import build_safety_message
+from handlers.replies import user_message_for
+
+
+async def handle_pulse_comment_submission(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Validate, store and confirm a free-text pulse answer."""
+    services: Services = context["services"]
+    view = body.get("view") or {}
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        answer = decode_answer(json.dumps({k: meta[k] for k in ("r", "q", "b")}))
+    except (ValueError, KeyError, TypeError):
+        await ack(
+            response_action="errors",
+            errors={COMMENT_BLOCK: "This form is out of date; please reopen it from the pulse DM."},
+        )
+        return
+    state = ((view.get("state") or {}).get("values") or {}).get(COMMENT_BLOCK, {}).get(COMMENT_INPUT, {})
+    text = state.get("value") or ""
+    if not isinstance(text, str) or len(text) > 1000:
+        await ack(response_action="errors", errors={COMMENT_BLOCK: "Please keep it under 1,000 characters."})
+        return
+    user_id = body["user"]["id"]
+    team_id = (body.get("team") or {}).get("id") or services.team_id
+    try:
+        progress = await services.surveys.record_answer(
+            team_id=team_id,
+            user_id=user_id,
+            round_id=answer["r"],
+            question_id=answer["q"],
+            ballot=answer["b"],
+            text=text,
+        )
+    except PeerPulseError as exc:
+        await ack(response_action="errors", errors={COMMENT_BLOCK: user_message_for(exc)})
+        return
+    await ack()
+    risk = detect_risk(text)
+    if risk is not None:
+        # Sent straight to the author's DM, never through the outbox, so nothing records who wrote it.
+        await client.chat_postMessage(channel=user_id, **build_safety_message(risk.kind, services.settings))
+    if meta.get("c") and meta.get("t"):
+        body = {**body, "container": {"channel_id": meta["c"], "message_ts": meta["t"]}}
+        await refresh_pulse_message(
+            client, services, body=body, ballot=answer["b"], answered=progress.answered, round_id=answer["r"]
+        )

@@ -1,0 +1,201 @@
+"""Feedback themes: keyword classification, VADER sentiment, and quotes only at k or more."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.errors import InvalidInput
+from bot.insights import (
+    SUPPRESSED,
+    THEMES,
+    Suppressed,
+    ThemeSummary,
+    classify_comment,
+    comment_sentiment,
+    load_theme_rules,
+    summarize_themes,
+)
+
+
+@pytest.mark.parametrize(
+    ("comment", "themes"),
+    [
+        ("I worry my manager will find out what I said", ("confidentiality", "leadership_response")),
+        ("Is this really ANONYMOUS?", ("confidentiality",)),
+        ("Couldn't get hold of a supporter for two weeks", ("access_to_supporters",)),
+        ("I didn\u2019t know who to contact", ("access_to_supporters",)),
+        ("The refresher training on de-escalation was excellent", ("training",)),
+        ("HR did nothing; nothing was done after I reported it", ("leadership_response",)),
+        ("With deadlines piling up there is no time for the training", ("training", "workload")),
+        ("I'm burned out from overtime", ("workload",)),
+        ("Thanks, the cafeteria food is great", ("other",)),
+        # "hr" is a whole word, not the middle of "three" or "Christmas"
+        ("Three of us met at the Christmas party", ("other",)),
+        ("", ("other",)),
+    ],
+)
+def test_comments_are_classified_into_program_themes(comment: str, themes: tuple[str, ...]) -> None:
+    assert classify_comment(comment) == themes
+
+
+def test_custom_rules_load_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "themes.yml"
+    path.write_text(
+        "confidentiality: {stems: [secret]}\n"
+        "access_to_supporters: {phrases: [open door]}\n"
+        "training: {stems: [drill]}\n"
+        "leadership_response: {stems: [board]}\n"
+        "workload: {phrases: [too much]}\n",
+        encoding="utf-8",
+    )
+    rules = load_theme_rules(path)
+    assert classify_comment("The board keeps it secret", rules=rules) == (
+        "confidentiality",
+        "leadership_response",
+    )
+    assert classify_comment("An open door helps", rules=rules) == ("access_to_supporters",)
+    assert classify_comment("An opened door", rules=rules) == ("other",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "confidentiality: {stems: [x]}\n",  # themes missing
+        "confidentiality: {stems: [x]}\naccess_to_supporters: {stems: [x]}\ntraining: "
+        "{stems: [x]}\nleadership_response: {stems: [x]}\nworkload: {stems: [1]}\n",
+        "confidentiality: {stems: [x]}\naccess_to_supporters: {stems: [x]}\ntraining: "
+        "{stems: [x]}\nleadership_response: {stems: [x]}\nworkload: {words: [x]}\n",
+        "- just a list\n",
+    ],
+)
+def test_malformed_rules_are_refused(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "themes.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput):
+        load_theme_rules(path)
+
+
+@pytest.mark.parametrize(
+    ("comment", "sign"),
+    [
+        ("Nothing was done and I feel completely let down and angry", -1),
+        ("The supporter was kind and really helpful, thank you", 1),
+    ],
+)
+def test_sentiment_is_vader_compound(comment: str, sign: int) -> None:
+    score = comment_sentiment(comment)
+    assert -1.0 <= score <= 1.0
+    assert score * sign > 0.05
+
+
+_WORKLOAD = [
+    "I'm exhausted and miserable, the deadlines are crushing us",  # -0.802
+    "Workload is awful, we are understaffed and stressed",  # -0.660
+    "Too much work and no time to breathe, it is terrible",  # -0.649
+    "Swamped again, long hours, hate it",  # -0.572
+    "Overtime every week and I feel burned out",  # 0.0
+    "The workload is fine now, thanks for the extra help, great job",  # 0.888
+    "Good news: overtime dropped and I love the new schedule",  # 0.796
+]
+_CONFIDENTIALITY = [
+    "Will people find out?",
+    "I don't trust that this is anonymous",
+    "People gossip about who reported whom",
+    "Confidentiality matters most to me",
+    "Word gets around too fast here",
+    "I fear retaliation if my name leaks",
+]
+_TRAINING = ["More role play in training please", "The first aid course was useful"]
+
+
+def test_theme_summary_counts_sentiment_and_negative_share() -> None:
+    report = summarize_themes(_WORKLOAD + _CONFIDENTIALITY, k=5, rng=random.Random(1))
+    workload = report.themes["workload"]
+    assert isinstance(workload, ThemeSummary)
+    assert workload.count == 7
+    assert workload.share_negative == pytest.approx(4 / 7)
+    assert workload.mean_sentiment == pytest.approx(-0.999 / 7, abs=0.005)
+    assert report.total == 13
+
+
+def test_themes_and_quotes_are_withheld_below_k() -> None:
+    comments = _WORKLOAD + _CONFIDENTIALITY + _TRAINING
+    report = summarize_themes(comments, k=5, max_quotes=10, rng=random.Random(3))
+    # training has 2 comments; confidentiality (6, the next smallest) goes with it so that
+    # 15 − 7 cannot reveal training's 2
+    assert report.themes["training"] == SUPPRESSED
+    assert report.themes["confidentiality"] == SUPPRESSED
+    workload = report.themes["workload"]
+    assert isinstance(workload, ThemeSummary)
+    assert sorted(workload.quotes) == sorted(_WORKLOAD)
+    assert not set(_TRAINING) & {
+        quote
+        for summary in report.themes.values()
+        if isinstance(summary, ThemeSummary)
+        for quote in summary.quotes
+    }
+    # themes nobody mentioned are left out rather than given made-up sentiment
+    assert set(report.themes) == {"workload", "training", "confidentiality"}
+    assert set(report.themes) <= set(THEMES)
+
+
+def test_fewer_than_k_comments_in_all_show_nothing() -> None:
+    report = summarize_themes(_TRAINING + _WORKLOAD[:2], k=5, rng=random.Random(0))
+    assert report.total == SUPPRESSED
+    assert all(isinstance(summary, Suppressed) for summary in report.themes.values())
+
+
+def test_quotes_are_a_seeded_random_sample_in_random_order() -> None:
+    def quotes(seed: int) -> tuple[str, ...]:
+        report = summarize_themes(_WORKLOAD, k=5, max_quotes=3, rng=random.Random(seed))
+        summary = report.themes["workload"]
+        assert isinstance(summary, ThemeSummary)
+        return summary.quotes
+
+    assert quotes(42) == quotes(42)
+    samples = {quotes(seed) for seed in range(20)}
+    assert len(samples) > 10
+    for sample in samples:
+        assert len(sample) == 3
+        assert set(sample) <= set(_WORKLOAD)
+
+    # with room for every comment, the same quotes come back in a different order per seed,
+    # so the order never says which comment arrived last
+    orders = {
+        summary.quotes
+        for seed in range(10)
+        if isinstance(
+            summary := summarize_themes(_WORKLOAD, k=5, max_quotes=7, rng=random.Random(seed)).themes[
+                "workload"
+            ],
+            ThemeSummary,
+        )
+    }
+    assert len(orders) > 5
+    assert all(sorted(order) == sorted(_WORKLOAD) for order in orders)
+
+
+def test_max_quotes_zero_shows_no_quotes() -> None:
+    report = summarize_themes(_WORKLOAD, k=5, max_quotes=0, rng=random.Random(0))
+    summary = report.themes["workload"]
+    assert isinstance(summary, ThemeSummary)
+    assert summary.quotes == ()
+    assert summary.count == 7
+
+
+def test_importing_insights_does_no_heavy_work() -> None:
+    code = (
+        "import sys, bot.insights, bot.insights.themes as t\n"
+        "assert 'vaderSentiment' not in sys.modules, 'VADER loaded at import'\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib loaded at import'\n"
+        "assert t._analyzer.cache_info().currsize == 0\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

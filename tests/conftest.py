@@ -1,0 +1,105 @@
+"""Shared fixtures: a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
+the fake Slack Web API server, and a running PeerPulse app driven by signed requests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.runtime import Runtime
+from tests.fakes.people import People
+from tests.fakes.signing import SlackSender
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
+from tests.fakes.workspace import (
+    COORDINATOR_CHANNEL_ID,
+    SUPPORTERS_CHANNEL_ID,
+    Workspace,
+    build_workspace,
+)
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+PEERPULSE_SECRET = "test-peerpulse-secret-0123456789abcdef"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_base() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a private schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/peerpulse.db"
+        return
+    base = _postgres_base()
+    if base is None:
+        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs in CI")
+    schema = f"t_{secrets.token_hex(6)}"
+    plain = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    # Every connection (async app, Alembic, the job store) lands in the private schema.
+    yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def workspace() -> Workspace:
+    """The simulated workspace: 40 employees, 2 coordinators, 3 supporters, several time zones."""
+    return build_workspace()
+
+
+@pytest.fixture
+def slack(workspace: Workspace) -> Iterator[FakeSlack]:
+    """The fake Slack Web API, listening on localhost."""
+    with FakeSlack(workspace, workspace_rate=200.0) as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(database_url: str, slack: FakeSlack) -> Settings:
+    """Settings pointing at the fake Slack and the test database."""
+    return Settings(
+        slack_bot_token=DEFAULT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        peerpulse_secret=PEERPULSE_SECRET,
+        coordinator_channel=COORDINATOR_CHANNEL_ID,
+        supporters_channel=SUPPORTERS_CHANNEL_ID,
+        slack_api_url=slack.url,
+        database_url=database_url,
+        workspace_rate=200.0,
+        port=0,
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A controlled clock starting now (the fake Slack's history uses real time)."""
+    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
+    """The real app, serving HTTP on an ephemeral port, leading its outbox."""
+    rt = Runtime(settings, clock=clock, scheduler_enabled=False)
+    await rt.start(host="127.0.0.1", port=0)
+    await rt.wait_until_leader()
+    yield rt
+    await rt.stop()
+
+
+@pytest.fixture
+async def people(slack: FakeSlack, runtime: Runtime) -> AsyncIterator[People]:
+    """Workspace members who talk to the running app through signed requests."""
+    async with SlackSender() as sender:
+        yield People(slack, sender, app_url=runtime.url, signing_secret=SIGNING_SECRET)
