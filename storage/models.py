@@ -110,3 +110,8 @@ class ProcessedRequest(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=160)
     seen_at: datetime = _utc(index=True)
+
+
+# Tables of later capabilities live in their own modules; importing them here registers them
+# on SQLModel.metadata for Alembic and the tests.
+from storage import support_models as support_models  # noqa: E402
