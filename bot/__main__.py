@@ -15,9 +15,9 @@ from bot.config import load_settings
 from bot.errors import ConfigError
 
 
-def _configure_logging() -> None:
+def _configure_logging(default: str = "INFO") -> None:
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        level=os.environ.get("LOG_LEVEL", default).upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     load_dotenv(override=False)
-    _configure_logging()
+    # The demo prints its own story; library chatter would drown it.
+    _configure_logging("WARNING" if args.command == "demo" else "INFO")
     try:
         if args.command == "run":
             asyncio.run(_run())

@@ -44,8 +44,8 @@ def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int =
 def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
     """The Bolt app, wired to the given services."""
     settings = services.settings
+    # The client carries the token; passing it twice only makes Bolt warn.
     app = AsyncApp(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         logger=logging.getLogger("peerpulse.bolt"),

@@ -30,7 +30,7 @@ class Settings:
     pulse_audience_channel: str | None = None
     pulse_schedule: str = "0 10 * * tue"
     pulse_window_days: int = 3
-    questions_per_round: int = 5
+    questions_per_round: int = 6
     digest_schedule: str = "0 9 * * mon"
     digest_timezone: str = "UTC"
     min_group_size: int = 5
@@ -150,7 +150,7 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         pulse_audience_channel=env.get("PULSE_AUDIENCE_CHANNEL", "").strip() or None,
         pulse_schedule=_cron(env, "PULSE_SCHEDULE", "0 10 * * tue"),
         pulse_window_days=_int(env, "PULSE_WINDOW_DAYS", 3, low=1, high=14),
-        questions_per_round=_int(env, "QUESTIONS_PER_ROUND", 5, low=4, high=6),
+        questions_per_round=_int(env, "QUESTIONS_PER_ROUND", 6, low=4, high=6),
         digest_schedule=_cron(env, "DIGEST_SCHEDULE", "0 9 * * mon"),
         digest_timezone=_timezone(env, "DIGEST_TIMEZONE", "UTC"),
         min_group_size=_int(env, "MIN_GROUP_SIZE", 5, low=2, high=100),

@@ -23,7 +23,6 @@ class Question:
     text: str
     labels: tuple[str, ...]
     source: str
-    anchor: bool = False
     reverse: bool = False
 
     @property
@@ -41,6 +40,7 @@ class QuestionBank:
     """All questions, by id, in file order."""
 
     questions: tuple[Question, ...]
+    cadence: tuple[tuple[str, str], ...] = ()
 
     def get(self, question_id: str) -> Question | None:
         """The question with this id, if the bank has it."""
@@ -51,9 +51,21 @@ class QuestionBank:
         """Construct names in first-appearance order."""
         return tuple(dict.fromkeys(q.construct for q in self.questions))
 
+    def items_of(self, construct: str) -> list[Question]:
+        """The construct's items in file order."""
+        return [q for q in self.questions if q.construct == construct]
+
+    def cadence_of(self, construct: str) -> str:
+        """'every' or 'rotate'."""
+        return dict(self.cadence).get(construct, "rotate")
+
 
 def _parse(raw: dict[str, Any]) -> QuestionBank:
     scales = raw["scales"]
+    cadence = raw.get("constructs") or {}
+    for construct, how in cadence.items():
+        if how not in {"every", "rotate"}:
+            raise ValueError(f"construct {construct!r} has cadence {how!r}; use 'every' or 'rotate'")
     questions = []
     seen: set[str] = set()
     for item in raw["questions"]:
@@ -69,11 +81,13 @@ def _parse(raw: dict[str, Any]) -> QuestionBank:
                 text=item["text"],
                 labels=tuple(scale.get("labels", ())),
                 source=item["source"],
-                anchor=bool(item.get("anchor", False)),
                 reverse=bool(item.get("reverse", False)),
             )
         )
-    return QuestionBank(tuple(questions))
+    unknown = {q.construct for q in questions} - set(cadence)
+    if unknown:
+        raise ValueError(f"constructs without a cadence in the bank: {', '.join(sorted(unknown))}")
+    return QuestionBank(tuple(questions), tuple(cadence.items()))
 
 
 @functools.cache
@@ -87,11 +101,18 @@ def load_question_bank(path: Path | None = None) -> QuestionBank:
 
 
 def select_questions(bank: QuestionBank, *, round_number: int, count: int) -> list[Question]:
-    """Anchors every round, the rest rotated round-robin, and the free-text item last."""
-    text_items = [q for q in bank.questions if q.kind == "text"]
-    anchors = [q for q in bank.questions if q.anchor and q.kind != "text"]
-    rotating = [q for q in bank.questions if not q.anchor and q.kind != "text"]
-    slots = max(0, count - len(anchors) - len(text_items[:1]))
-    start = (round_number * slots) % len(rotating) if rotating else 0
-    picked = [rotating[(start + i) % len(rotating)] for i in range(min(slots, len(rotating)))]
-    return anchors + picked + text_items[:1]
+    """`every` constructs each round, `rotate` ones round-robin in the slots left, free text last."""
+    constructs = bank.constructs
+    text_constructs = [c for c in constructs if bank.items_of(c)[0].kind == "text"]
+    every = [c for c in constructs if bank.cadence_of(c) == "every" and c not in text_constructs]
+    rotate = [c for c in constructs if bank.cadence_of(c) == "rotate" and c not in text_constructs]
+    numeric_slots = max(0, count - len(text_constructs[:1]))
+    # (construct, how many times it has been asked before) — items take turns by that count.
+    chosen = [(c, round_number) for c in every[:numeric_slots]]
+    spare = numeric_slots - len(chosen)
+    if rotate and spare > 0:
+        for i in range(min(spare, len(rotate))):
+            slot = round_number * spare + i
+            chosen.append((rotate[slot % len(rotate)], slot // len(rotate)))
+    chosen += [(c, round_number) for c in text_constructs[:1]]
+    return [bank.items_of(c)[asked % len(bank.items_of(c))] for c, asked in chosen]

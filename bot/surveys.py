@@ -30,7 +30,7 @@ from storage.models import (
     SurveyRound,
     random_id,
 )
-from storage.queries import insert_ignoring_duplicates
+from storage.queries import insert_ignoring_duplicates, outbox_counts
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class RoundStatus:
     waiting: int
     failed: int
     answered: int
+    reminders_scheduled: int
 
 
 @dataclass(frozen=True)
@@ -291,15 +292,8 @@ class SurveyService:
     async def status(self, round_: SurveyRound) -> RoundStatus:
         """Invited, delivered, waiting, failed and answered counts for a round."""
         async with self.db.session() as session:
-            by_status = dict(
-                (
-                    await session.exec(
-                        select(OutboxMessage.status, func.count())
-                        .where(OutboxMessage.round_id == round_.id, OutboxMessage.kind == "pulse")
-                        .group_by(OutboxMessage.status)
-                    )
-                ).all()
-            )
+            by_status = await outbox_counts(session=session, round_id=round_.id, kind="pulse")
+            reminders = await outbox_counts(session=session, round_id=round_.id, kind="pulse_reminder")
             if round_.answered_final is not None:
                 answered = round_.answered_final
             else:
@@ -317,6 +311,7 @@ class SurveyService:
             waiting=by_status.get("pending", 0) + by_status.get("sending", 0),
             failed=by_status.get("failed", 0),
             answered=answered,
+            reminders_scheduled=reminders.get("pending", 0),
         )
 
     async def progress(self, *, round_id: str, ballot: str) -> AnswerProgress:

@@ -7,7 +7,7 @@ from bot.questions import QuestionBank
 from bot.surveys import RoundStatus
 
 
-def build_status_text(status: RoundStatus, *, backlog: dict[str, int], k: int) -> str:
+def build_status_text(status: RoundStatus, *, k: int) -> str:
     """Participation in a round, plus delivery trouble a coordinator should know about."""
     r = status.round
     state = "closed" if r.closed_at is not None else f"open until {r.closes_at:%a %d %b %H:%M} UTC"
@@ -26,9 +26,9 @@ def build_status_text(status: RoundStatus, *, backlog: dict[str, int], k: int) -
         lines.append(
             f"• :warning: Could not deliver: {status.failed} (see the logs for reasons; retries are exhausted)"
         )
-    retrying = backlog.get("pending", 0)
-    if retrying and not status.waiting:
-        lines.append(f"• Other messages waiting to send: {retrying}")
+    if status.reminders_scheduled:
+        lines.append(f"• One reminder is scheduled for each of the {status.reminders_scheduled} people it may concern; "
+                     "it is skipped for anyone who has answered by then")
     return "\n".join(lines)
 
 
@@ -44,8 +44,8 @@ def build_schedule_text(settings: Settings) -> str:
 
 def build_questions_text(bank: QuestionBank) -> str:
     """The question bank with constructs and sources."""
-    lines = ["*Question bank* (anchors are asked every round, the rest rotate):"]
+    lines = ["*Question bank* (core constructs are asked every round, the rest take turns):"]
     for q in bank.questions:
-        tag = " · anchor" if q.anchor else ""
+        tag = " · every round" if bank.cadence_of(q.construct) == "every" else " · rotating"
         lines.append(f"• `{q.id}` ({q.construct}{tag}) — {q.text}\n    _{q.source}_")
     return "\n".join(lines)

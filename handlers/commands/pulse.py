@@ -61,8 +61,7 @@ async def handle_pulse_command(
         if round_ is None:
             return "No pulse round has been opened yet. `/pulse send` opens one now."
         status = await services.surveys.status(round_)
-        backlog = await services.outbox.backlog()
-        return build_status_text(status, backlog=backlog, k=services.settings.min_group_size)
+        return build_status_text(status, k=services.settings.min_group_size)
     if sub == "schedule":
         return build_schedule_text(services.settings)
     return build_questions_text(services.surveys.bank)
