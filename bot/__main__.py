@@ -20,12 +20,13 @@ def _configure_logging(default: str = "INFO") -> None:
         level=os.environ.get("LOG_LEVEL", default).upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 async def _run() -> None:
-    from bot.runtime import Runtime
-
     settings = load_settings(os.environ)
+    from bot.runtime import Runtime  # imported after validation: a bad setting fails fast
+
     runtime = Runtime(settings)
     await runtime.start()
     loop = asyncio.get_running_loop()

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.errors import DeliveryError
@@ -100,7 +100,9 @@ class Outbox:
     async def reconcile(self) -> int:
         """After a crash, settle messages left 'sending': sent if Slack has them, else retry."""
         async with self.db.session() as session:
-            stuck = list(await session.exec(select(OutboxMessage).where(OutboxMessage.status == "sending")))
+            stuck = list(
+                await session.exec(select(OutboxMessage).where(col(OutboxMessage.status) == "sending"))
+            )
         for row in stuck:
             assert row.id is not None
             assert row.claimed_at is not None
@@ -114,7 +116,9 @@ class Outbox:
             else:
                 values.update(status="pending")
             async with self.db.session() as session:
-                await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+                await session.exec(
+                    update(OutboxMessage).where(col(OutboxMessage.id) == row.id).values(**values)
+                )
         if stuck:
             log.info("outbox reconciled %d message(s) left in flight", len(stuck))
         return len(stuck)
@@ -209,4 +213,6 @@ class Outbox:
                     values.update(channel_id=o.channel, message_ts=o.ts, sent_at=now)
                 if o.retry_at is not None:
                     values.update(next_attempt_at=o.retry_at, attempts=OutboxMessage.attempts + 1)
-                await session.exec(update(OutboxMessage).where(OutboxMessage.id == o.row_id).values(**values))
+                await session.exec(
+                    update(OutboxMessage).where(col(OutboxMessage.id) == o.row_id).values(**values)
+                )

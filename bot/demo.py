@@ -75,9 +75,14 @@ def _schedule_preview(members: list[Member], cron: str) -> list[str]:
     for m in members:
         by_zone.setdefault(m.tz, []).append(m)
     rows = []
-    for tz, group in sorted(by_zone.items(), key=lambda kv: local_send_time(kv[1][0], local_date=local.date(), at=local.time(), not_before=now)):
+    for tz, group in sorted(
+        by_zone.items(),
+        key=lambda kv: local_send_time(kv[1][0], local_date=local.date(), at=local.time(), not_before=now),
+    ):
         at = local_send_time(group[0], local_date=local.date(), at=local.time(), not_before=now)
-        rows.append(f"  {tz:<22} {len(group):>3} people · {at.astimezone(ZoneInfo(tz)):%a %H:%M} local = {at:%a %H:%M} UTC")
+        rows.append(
+            f"  {tz:<22} {len(group):>3} people · {at.astimezone(ZoneInfo(tz)):%a %H:%M} local = {at:%a %H:%M} UTC"
+        )
     return rows
 
 
@@ -113,12 +118,18 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
                 people = People(slack, sender, app_url=runtime.url, signing_secret=SIGNING_SECRET)
                 zones = Counter(workspace.users[u].tz for u in humans)
                 _say("PeerPulse demo — a simulated workspace on a local fake Slack")
-                _say(f"  {len(humans)} active people in {len(zones)} time zones, "
-                     f"{len(workspace.coordinators())} coordinators, {len(workspace.supporters())} peer supporters; "
-                     "bots, a deactivated account and a guest are in the workspace too.")
-                _say(f"  App serving signed Slack requests at {runtime.url}/slack/events; database {settings.database_url}")
+                _say(
+                    f"  {len(humans)} active people in {len(zones)} time zones, "
+                    f"{len(workspace.coordinators())} coordinators, {len(workspace.supporters())} peer supporters; "
+                    "bots, a deactivated account and a guest are in the workspace too."
+                )
+                _say(
+                    f"  App serving signed Slack requests at {runtime.url}/slack/events; database {settings.database_url}"
+                )
                 _say()
-                _say(f"Next scheduled pulse ({settings.pulse_schedule}): each person at 10:00 in their own time zone")
+                _say(
+                    f"Next scheduled pulse ({settings.pulse_schedule}): each person at 10:00 in their own time zone"
+                )
                 members = await runtime.services.surveys.audience(runtime.services.team_id)
                 for row in _schedule_preview(members, settings.pulse_schedule):
                     _say(row)
@@ -127,22 +138,35 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
                 coordinator = workspace.coordinators()[0]
                 _say(f"A coordinator types `/pulse send` (signed slash command) …")
                 status, reply = await people.command(coordinator, "/pulse", "send")
-                _say(f"  app answered HTTP {status}: {reply if isinstance(reply, str) else reply.get('text')}")
+                _say(
+                    f"  app answered HTTP {status}: {reply if isinstance(reply, str) else reply.get('text')}"
+                )
                 t0 = time.monotonic()
                 await _until(lambda: all(people.pulse_message(u) for u in humans), timeout=30)
-                _say(f"  {len(humans)} pulse DMs delivered through the outbox in {time.monotonic() - t0:.1f}s "
-                     f"(paced at {settings.workspace_rate:g} msg/s, 1 msg/s per channel)")
+                _say(
+                    f"  {len(humans)} pulse DMs delivered through the outbox in {time.monotonic() - t0:.1f}s "
+                    f"(paced at {settings.workspace_rate:g} msg/s, 1 msg/s per channel)"
+                )
                 _say()
 
                 bank = runtime.services.surveys.bank
                 answered, comments, safety = await _answer(
-                    people, slack, humans, rng, state_text, construct_of=lambda q: getattr(bank.get(q), "construct", "")
+                    people,
+                    slack,
+                    humans,
+                    rng,
+                    state_text,
+                    construct_of=lambda q: getattr(bank.get(q), "construct", ""),
                 )
                 _say(f"Simulated employees answer by clicking buttons in their DMs (signed block_actions):")
-                _say(f"  {answered} of {len(humans)} answered; {comments} left an anonymous comment through the modal")
+                _say(
+                    f"  {answered} of {len(humans)} answered; {comments} left an anonymous comment through the modal"
+                )
                 if safety:
-                    _say(f"  {safety} comment(s) signalled risk: the author got a private message with support "
-                         "resources at once; nothing records who wrote it")
+                    _say(
+                        f"  {safety} comment(s) signalled risk: the author got a private message with support "
+                        "resources at once; nothing records who wrote it"
+                    )
                 _say()
 
                 status, reply = await people.command(coordinator, "/pulse", "status")
@@ -202,7 +226,10 @@ async def _answer(
 
     await asyncio.gather(*(one(u) for u in responders))
     safety = sum(
-        1 for u in comment_of for m in slack.dm_messages(u) if "support" in (m.text or "") and "check in" in (m.text or "")
+        1
+        for u in comment_of
+        for m in slack.dm_messages(u)
+        if "support" in (m.text or "") and "check in" in (m.text or "")
     )
     return len(responders), len(comment_of), safety
 
@@ -222,8 +249,10 @@ async def _print_results(runtime: Runtime, round_id: str, k: int) -> None:
         raw = await answer_histogram(session=session, round_ids=[round_id])
     histograms = {question_id: counts for (_r, question_id), counts in raw.items()}
     questions = surveys.questions_of(round_)
-    _say(f"Round closed: {round_.answered_final} of {round_.invited} responded. Results (k = {k}; "
-         "reverse-worded items recoded so 'favourable' is the good end):")
+    _say(
+        f"Round closed: {round_.answered_final} of {round_.invited} responded. Results (k = {k}; "
+        "reverse-worded items recoded so 'favourable' is the good end):"
+    )
     for result in summarize_round(questions, histograms, k=k):
         n = result.respondents
         shown_n = f"n={n:>3}" if n >= k else f"n<{k}  "

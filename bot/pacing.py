@@ -31,16 +31,20 @@ class Pacer:
 
     async def wait(self, channel: str) -> None:
         """Sleep until this channel may receive its next message."""
-        async with self._lock:
-            now = self._monotonic()
-            slot = max(now, self._next_slot, self._paused_until, self._channel_next.get(channel, 0.0))
-            self._next_slot = slot + 1.0 / self.rate
-            self._channel_next[channel] = slot + self.channel_interval
-            if len(self._channel_next) > 50_000:
-                self._forget_old(now)
-        delay = slot - self._monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        while True:
+            async with self._lock:
+                now = self._monotonic()
+                slot = max(now, self._next_slot, self._paused_until, self._channel_next.get(channel, 0.0))
+                self._next_slot = slot + 1.0 / self.rate
+                self._channel_next[channel] = slot + self.channel_interval
+                if len(self._channel_next) > 50_000:
+                    self._forget_old(now)
+            delay = slot - self._monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            # A 429 may have arrived while we slept; then queue again behind the pause.
+            if self._monotonic() >= self._paused_until:
+                return
 
     def _forget_old(self, now: float) -> None:
         # A 10k-person round touches 10k DM channels once; keep the map from growing forever.

@@ -5,7 +5,8 @@ use, and cached for the life of the process.
 
 Scrubbing is built to stay linear on hostile input: every pattern that can scan far starts only at
 the beginning of a run of the characters it consumes (a look-behind forbids starting mid-run),
-and every repetition is possessive (``*+``, ``++``), so a failed attempt never backtracks.
+and every repetition is possessive (``*+``, ``++``), so a failed attempt never backtracks. The
+hostile-input tests in tests/bot/test_privacy.py keep that promise honest.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ _PLACEHOLDER_EMAIL = "[email]"
 _PLACEHOLDER_PHONE = "[phone]"
 _PLACEHOLDER_LINK = "[link]"
 
-# Zero-width and bidi-control characters (Unicode category Cf, plus the soft hyphen): invisible,
-# and otherwise usable to split "ana@x.com" into something no pattern recognises.
+# Zero-width, bidi-control and other invisible format characters (Unicode category Cf): they
+# could otherwise split "ana@x.com" into something no pattern recognises.
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 # C0/C1 controls and tabs (newlines are kept: multi-line notes stay readable).
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]+")
@@ -349,7 +350,7 @@ def _compile_risk_terms(data: object, where: str) -> dict[RiskKind, re.Pattern[s
         if not isinstance(terms, list) or not terms or not all(isinstance(t, str) for t in terms):
             raise ValueError(f"{where}: {kind} must be a non-empty list of strings")
         body = "|".join(_compile_risk_term(t, f"{where}: {kind}") for t in terms)
-        patterns[kind] = re.compile(rf"(?<![\w'])(?:{body})(?![\w'])")
+        patterns[kind] = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
     return patterns
 
 

@@ -50,6 +50,4 @@ def summarize_round(
     questions: Sequence[Question], histograms: Mapping[str, Histogram], *, k: int
 ) -> list[QuestionResult]:
     """Every numeric question of a round, in the order asked."""
-    return [
-        summarize_question(q, histograms.get(q.id, {}), k=k) for q in questions if q.kind != "text"
-    ]
+    return [summarize_question(q, histograms.get(q.id, {}), k=k) for q in questions if q.kind != "text"]

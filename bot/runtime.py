@@ -81,6 +81,7 @@ class Runtime:
         self.app: AsyncApp = build_app(self.services, client=self.client)
         self._stop = asyncio.Event()
         self._leading = asyncio.Event()
+        self._stopped = False
         self._tasks: list[asyncio.Task[None]] = []
         self._outbox_stop: asyncio.Event | None = None
         self._outbox_task: asyncio.Task[None] | None = None
@@ -158,7 +159,10 @@ class Runtime:
         await self._stop.wait()
 
     async def stop(self) -> None:
-        """Stop serving, hand back leadership, close connections."""
+        """Stop serving, hand back leadership, close connections (idempotent)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._stop.set()
         for task in self._tasks:
             await task

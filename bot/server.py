@@ -7,7 +7,8 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy import text
+from sqlalchemy import literal
+from sqlmodel import select
 
 from bot.services import Services
 
@@ -24,7 +25,7 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         try:
             async with services.db.session() as session:
-                await session.exec(text("SELECT 1"))
+                await session.exec(select(literal(1)))
             database = "ok"
         except Exception as exc:
             # Health checks report trouble; they never raise it.

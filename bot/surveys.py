@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -131,7 +131,7 @@ class SurveyService:
                     session=session, model=PulseOptOut, rows=[{"key": key}], keys=["key"]
                 )
             else:
-                await session.exec(delete(PulseOptOut).where(PulseOptOut.key == key))  # type: ignore[arg-type]
+                await session.exec(delete(PulseOptOut).where(col(PulseOptOut.key) == key))
 
     async def is_opted_out(self, *, team_id: str, user_id: str) -> bool:
         """Whether the user asked not to get pulses."""
@@ -186,7 +186,7 @@ class SurveyService:
             existing = (
                 await session.exec(
                     select(SurveyRound).where(
-                        SurveyRound.team_id == team_id, SurveyRound.schedule_key == schedule_key
+                        col(SurveyRound.team_id) == team_id, col(SurveyRound.schedule_key) == schedule_key
                     )
                 )
             ).one_or_none()
@@ -256,11 +256,11 @@ class SurveyService:
                 await session.exec(
                     select(SurveyRound)
                     .where(
-                        SurveyRound.team_id == team_id,
-                        SurveyRound.closed_at.is_(None),  # type: ignore[union-attr]
-                        SurveyRound.closes_at > now,
+                        col(SurveyRound.team_id) == team_id,
+                        col(SurveyRound.closed_at).is_(None),
+                        col(SurveyRound.closes_at) > now,
                     )
-                    .order_by(SurveyRound.opened_at.desc())  # type: ignore[attr-defined]
+                    .order_by(col(SurveyRound.opened_at).desc())
                     .limit(1)
                 )
             ).one_or_none()
@@ -271,8 +271,8 @@ class SurveyService:
             return (
                 await session.exec(
                     select(SurveyRound)
-                    .where(SurveyRound.team_id == team_id)
-                    .order_by(SurveyRound.opened_at.desc())  # type: ignore[attr-defined]
+                    .where(col(SurveyRound.team_id) == team_id)
+                    .order_by(col(SurveyRound.opened_at).desc())
                     .limit(1)
                 )
             ).one_or_none()
@@ -301,7 +301,7 @@ class SurveyService:
                     await session.exec(
                         select(func.count())
                         .select_from(RoundParticipation)
-                        .where(RoundParticipation.round_id == round_.id)
+                        .where(col(RoundParticipation.round_id) == round_.id)
                     )
                 ).one()
         return RoundStatus(
@@ -322,7 +322,7 @@ class SurveyService:
                 raise InvalidInput("This survey no longer exists.")
             answered = await session.exec(
                 select(SurveyAnswer.question_id).where(
-                    SurveyAnswer.round_id == round_id, SurveyAnswer.ballot == ballot
+                    col(SurveyAnswer.round_id) == round_id, col(SurveyAnswer.ballot) == ballot
                 )
             )
             return AnswerProgress(round=round_, answered=frozenset(answered))
@@ -369,7 +369,7 @@ class SurveyService:
             if question_id not in round_.question_ids:
                 raise InvalidInput("That question isn't part of this round.")
             invited = await session.exec(
-                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"pulse:{round_id}:{user_id}")
+                select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == f"pulse:{round_id}:{user_id}")
             )
             if invited.first() is None:
                 raise NotAllowed("This survey wasn't sent to you, so the answer wasn't recorded.")
@@ -401,16 +401,17 @@ class SurveyService:
         if question.kind == "text" and not text:
             # An emptied comment box withdraws the comment.
             await session.exec(
-                delete(SurveyAnswer).where(  # type: ignore[arg-type]
-                    SurveyAnswer.round_id == round_id,
-                    SurveyAnswer.question_id == question.id,
-                    SurveyAnswer.ballot == ballot,
+                delete(SurveyAnswer).where(
+                    col(SurveyAnswer.round_id) == round_id,
+                    col(SurveyAnswer.question_id) == question.id,
+                    col(SurveyAnswer.ballot) == ballot,
                 )
             )
             return
         dialect = session.bind.dialect.name if session.bind else "sqlite"
         maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = maker(SurveyAnswer.__table__).values(  # type: ignore[attr-defined]
+        table = SurveyAnswer.__table__  # type: ignore[attr-defined]
+        stmt = maker(table).values(
             id=random_id(),
             round_id=round_id,
             question_id=question.id,
@@ -432,14 +433,12 @@ class SurveyService:
         now = self.clock.now()
         async with self.db.session() as session:
             due = list(
-
-                    await session.exec(
-                        select(SurveyRound.id).where(
-                            SurveyRound.closed_at.is_(None),
-                            SurveyRound.closes_at <= now,  # type: ignore[union-attr]
-                        )
+                await session.exec(
+                    select(SurveyRound.id).where(
+                        col(SurveyRound.closed_at).is_(None),
+                        col(SurveyRound.closes_at) <= now,
                     )
-
+                )
             )
         for round_id in due:
             await self.close_round(round_id)
@@ -456,13 +455,13 @@ class SurveyService:
                 await session.exec(
                     select(func.count())
                     .select_from(RoundParticipation)
-                    .where(RoundParticipation.round_id == round_id)
+                    .where(col(RoundParticipation.round_id) == round_id)
                 )
             ).one()
             # Participation was only needed to target reminders; a count is all that stays.
-            await session.exec(delete(RoundParticipation).where(RoundParticipation.round_id == round_id))  # type: ignore[arg-type]
+            await session.exec(delete(RoundParticipation).where(col(RoundParticipation.round_id) == round_id))
             answers = list(
-                await session.exec(select(SurveyAnswer).where(SurveyAnswer.round_id == round_id))
+                await session.exec(select(SurveyAnswer).where(col(SurveyAnswer.round_id) == round_id))
             )
             rows = [
                 {
@@ -479,12 +478,12 @@ class SurveyService:
             ]
             # Rewriting in random order drops ballots and any physical arrival order with them.
             random.SystemRandom().shuffle(rows)
-            await session.exec(delete(SurveyAnswer).where(SurveyAnswer.round_id == round_id))  # type: ignore[arg-type]
+            await session.exec(delete(SurveyAnswer).where(col(SurveyAnswer.round_id) == round_id))
             for start in range(0, len(rows), 500):
                 await session.exec(insert(SurveyAnswer), params=rows[start : start + 500])
             await session.exec(
                 update(OutboxMessage)
-                .where(OutboxMessage.round_id == round_id, OutboxMessage.status == "pending")
+                .where(col(OutboxMessage.round_id) == round_id, col(OutboxMessage.status) == "pending")
                 .values(status="skipped", last_error="round closed before sending")
             )
             round_.closed_at = now

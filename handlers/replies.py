@@ -56,6 +56,42 @@ def replies_to_command(handler: CommandHandler) -> Callable[..., Awaitable[None]
     return wrapper
 
 
+def answers_privately(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Run an action/view/event listener; any error becomes a private reply, never a crash.
+
+    Errors are handled here rather than in Bolt's global handler because Bolt discards an
+    earlier ack() when a listener raises afterwards, and Slack would then see no answer at all.
+    """
+
+    @functools.wraps(listener)
+    async def wrapper(
+        ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, **kwargs: Any
+    ) -> None:
+        acked = False
+
+        async def tracked_ack(*args: Any, **ack_kwargs: Any) -> None:
+            nonlocal acked
+            acked = True
+            await ack(*args, **ack_kwargs)
+
+        try:
+            await listener(ack=tracked_ack, body=body, client=client, **kwargs)
+        except Exception as exc:
+            if isinstance(exc, PeerPulseError):
+                log.info("refused %s: %s", listener.__name__, type(exc).__name__)
+            else:
+                log.exception("listener %s failed", listener.__name__)
+            if not acked:
+                await ack()
+            try:
+                await tell_user(client, body, user_message_for(exc))
+            except Exception:
+                # Slack itself may be what failed; the log above already holds the cause.
+                log.warning("could not tell the user about an error", exc_info=True)
+
+    return wrapper
+
+
 def channel_of(body: dict[str, Any]) -> str | None:
     """The channel an interaction happened in, if any."""
     container = body.get("container") or {}

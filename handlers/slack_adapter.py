@@ -85,7 +85,8 @@ class SlackDirectory:
         cursor: str | None = None
         while True:
             page = await self.client.users_list(limit=200, cursor=cursor)
-            members.extend(member_from_user(u) for u in page.get("members", []))
+            users: list[dict[str, Any]] = page.get("members", [])
+            members.extend(member_from_user(u) for u in users)
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return members
@@ -130,22 +131,21 @@ class SlackMessenger:
 
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         """Look through the channel's recent history for our message carrying this outbox id."""
+        # `since` is our clock, not Slack's: rather than trust two clocks to agree, read the newest
+        # messages (a bot's DM holds few) and stop once they are clearly older than the claim.
         cursor: str | None = None
-        while True:
+        for _page in range(5):
             page = await self.client.conversations_history(
-                channel=channel,
-                oldest=f"{since.timestamp():.6f}",
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
+                channel=channel, include_all_metadata=True, limit=200, cursor=cursor
             )
-            for msg in page.get("messages", []):
+            messages: list[dict[str, Any]] = page.get("messages", [])
+            for msg in messages:
                 meta = msg.get("metadata") or {}
-                if (
-                    meta.get("event_type") == METADATA_EVENT
-                    and (meta.get("event_payload") or {}).get("outbox_id") == outbox_id
-                ):
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == outbox_id:
                     return str(msg["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
+            oldest = min((float(m["ts"]) for m in messages), default=0.0)
+            if not cursor or oldest < since.timestamp() - 86_400:
                 return None
+        return None

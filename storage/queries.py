@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OutboxMessage
@@ -20,35 +20,38 @@ async def insert_ignoring_duplicates(
     """Insert rows, skipping any whose unique `keys` already exist; return how many were new."""
     if not rows:
         return 0
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__  # type: ignore[attr-defined]  # SQLModel adds it at class creation
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = 0
     # Chunk to stay under SQLite's bound-parameter limit and PostgreSQL's 65535.
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        stmt = maker(table).values(list(chunk)).on_conflict_do_nothing(index_elements=list(keys))
-        result = await session.exec(stmt)
-        inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        stmt = (
+            maker(table)
+            .values(list(chunk))
+            .on_conflict_do_nothing(index_elements=list(keys))
+            .returning(table.c[keys[0]])
+        )
+        # RETURNING counts what was really inserted; rowcount is unreliable across drivers here.
+        inserted += len((await session.exec(stmt)).all())
     return inserted
 
 
 async def claim_due_outbox(*, session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
     """Mark up to `limit` due pending messages as sending and return them."""
     due = select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
+        col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = list(await session.exec(due.order_by(OutboxMessage.next_attempt_at).limit(limit)))
+    ids = list(await session.exec(due.order_by(col(OutboxMessage.next_attempt_at)).limit(limit)))
     if not ids:
         return []
     await session.exec(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))  # type: ignore[union-attr]
-        .values(status="sending", claimed_at=now)
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(status="sending", claimed_at=now)
     )
-    rows = await session.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))  # type: ignore[union-attr]
+    rows = await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
     return sorted(rows, key=lambda r: r.next_attempt_at)
 
 
@@ -58,9 +61,9 @@ async def outbox_counts(
     """Messages by status, optionally for one round and kind."""
     stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     if round_id is not None:
-        stmt = stmt.where(OutboxMessage.round_id == round_id)
+        stmt = stmt.where(col(OutboxMessage.round_id) == round_id)
     if kind is not None:
-        stmt = stmt.where(OutboxMessage.kind == kind)
+        stmt = stmt.where(col(OutboxMessage.kind) == kind)
     return {status: count for status, count in (await session.exec(stmt)).all()}
 
 
@@ -71,11 +74,14 @@ async def answer_histogram(
     from storage.models import SurveyAnswer
 
     stmt = (
-        select(SurveyAnswer.round_id, SurveyAnswer.question_id, SurveyAnswer.value, func.count())
-        .where(SurveyAnswer.round_id.in_(list(round_ids)), SurveyAnswer.value.is_not(None))  # type: ignore[attr-defined,union-attr]
-        .group_by(SurveyAnswer.round_id, SurveyAnswer.question_id, SurveyAnswer.value)
+        select(
+            col(SurveyAnswer.round_id), col(SurveyAnswer.question_id), col(SurveyAnswer.value), func.count()
+        )
+        .where(col(SurveyAnswer.round_id).in_(list(round_ids)), col(SurveyAnswer.value).is_not(None))
+        .group_by(col(SurveyAnswer.round_id), col(SurveyAnswer.question_id), col(SurveyAnswer.value))
     )
     histogram: dict[tuple[str, str], dict[int, int]] = {}
     for round_id, question_id, value, count in (await session.exec(stmt)).all():
-        histogram.setdefault((round_id, question_id), {})[int(value)] = int(count)
+        if value is not None:  # the query excludes NULLs; this narrows the type
+            histogram.setdefault((round_id, question_id), {})[int(value)] = int(count)
     return histogram

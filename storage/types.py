@@ -24,7 +24,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("UTCDateTime needs a timezone-aware datetime")
         value = value.astimezone(UTC)
         # SQLite stores text; drop the offset so comparisons in SQL stay lexical and correct.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        stored: datetime = value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return stored
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Return aware UTC datetimes whatever the backend kept."""

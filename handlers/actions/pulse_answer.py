@@ -8,8 +8,10 @@ from typing import Any
 from bot.errors import InvalidInput
 from bot.services import Services
 from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallback_text
+from handlers.replies import answers_privately
 
 
+@answers_privately
 async def handle_pulse_answer_action(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:

@@ -9,8 +9,10 @@ from typing import Any
 from bot.errors import InvalidInput
 from bot.services import Services
 from handlers.blocks.pulse import build_comment_modal, decode_answer
+from handlers.replies import answers_privately
 
 
+@answers_privately
 async def handle_pulse_comment_action(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:

@@ -27,8 +27,10 @@ def build_status_text(status: RoundStatus, *, k: int) -> str:
             f"• :warning: Could not deliver: {status.failed} (see the logs for reasons; retries are exhausted)"
         )
     if status.reminders_scheduled:
-        lines.append(f"• One reminder is scheduled for each of the {status.reminders_scheduled} people it may concern; "
-                     "it is skipped for anyone who has answered by then")
+        lines.append(
+            f"• One reminder is scheduled for each of the {status.reminders_scheduled} people it may concern; "
+            "it is skipped for anyone who has answered by then"
+        )
     return "\n".join(lines)
 
 

@@ -77,7 +77,10 @@ def _question_blocks(
         }
         for value in question.values
     ]
-    blocks = [section, {"type": "actions", "block_id": f"a_{question.id}", "elements": elements}]
+    blocks: list[dict[str, Any]] = [
+        section,
+        {"type": "actions", "block_id": f"a_{question.id}", "elements": elements},
+    ]
     if question.kind == "scale_0_10" and question.labels:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(question.labels)}]}

@@ -6,16 +6,16 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.privacy import detect_risk
-
 from bot.errors import PeerPulseError
+from bot.privacy import detect_risk
 from bot.services import Services
 from handlers.actions.pulse_answer import refresh_pulse_message
 from handlers.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, decode_answer
 from handlers.blocks.safety import build_safety_message
-from handlers.replies import user_message_for
+from handlers.replies import answers_privately, user_message_for
 
 
+@answers_privately
 async def handle_pulse_comment_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:

@@ -1,0 +1,175 @@
+"""The DM outbox against the fake Slack and a real database: pacing, retries, exactly-once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.delivery import Envelope, Outbox
+from bot.pacing import Pacer
+from bot.ports import OutgoingMessage
+from handlers.slack_adapter import SlackMessenger
+from storage.db import Database, migrate
+from storage.models import OutboxMessage
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
+from tests.fakes.workspace import Workspace
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database."""
+    await asyncio.to_thread(migrate, database_url)
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+def _outbox(db: Database, slack: FakeSlack, clock: ManualClock, *, rate: float = 200.0) -> Outbox:
+    client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=slack.url, retry_handlers=[])
+
+    async def render(row: OutboxMessage) -> OutgoingMessage:
+        return OutgoingMessage(text=f"hello {row.recipient}")
+
+    return Outbox(db, SlackMessenger(client), pacer=Pacer(rate), clock=clock, renderers={"text": render})
+
+
+def _envelopes(users: list[str], clock: ManualClock, *, prefix: str = "m") -> list[Envelope]:
+    return [Envelope("text", u, f"{prefix}:{u}", clock.now()) for u in users]
+
+
+async def _drain(outbox: Outbox, *, passes: int = 200) -> None:
+    for _ in range(passes):
+        if await outbox.run_once() == 0:
+            counts = await outbox.backlog()
+            if not counts.get("pending") and not counts.get("sending"):
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"outbox did not drain: {await outbox.backlog()}")
+
+
+async def _statuses(db: Database) -> dict[str, str]:
+    async with db.session() as session:
+        return {r.recipient: r.status for r in await session.exec(select(OutboxMessage))}
+
+
+def _humans(workspace: Workspace) -> list[str]:
+    return [u.id for u in workspace.active_humans()]
+
+
+async def test_each_recipient_gets_exactly_one_message_even_when_enqueued_twice(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _outbox(db, slack, clock)
+    users = _humans(workspace)[:12]
+    assert await outbox.enqueue(_envelopes(users, clock)) == 12
+    assert await outbox.enqueue(_envelopes(users, clock)) == 0
+    await _drain(outbox)
+    assert all(len(slack.dm_messages(u)) == 1 for u in users)
+    assert set((await _statuses(db)).values()) == {"sent"}
+
+
+async def test_messages_wait_for_their_send_time(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _outbox(db, slack, clock)
+    user = _humans(workspace)[0]
+    await outbox.enqueue([Envelope("text", user, "later", clock.now() + timedelta(hours=3))])
+    assert await outbox.run_once() == 0
+    assert slack.dm_messages(user) == []
+    clock.advance(timedelta(hours=3))
+    await _drain(outbox)
+    assert len(slack.dm_messages(user)) == 1
+
+
+async def test_rate_limited_sends_honour_retry_after_and_complete(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _outbox(db, slack, clock)
+    users = _humans(workspace)[:6]
+    slack.fail("chat.postMessage", status=429, retry_after=1, times=2)
+    await outbox.enqueue(_envelopes(users, clock))
+    await outbox.run_once()
+    # The two refused rows were rescheduled after Retry-After, not dropped.
+    clock.advance(timedelta(seconds=2))
+    await _drain(outbox)
+    assert all(len(slack.dm_messages(u)) == 1 for u in users)
+    posts = slack.calls_to("chat.postMessage")
+    refused = [c for c in posts if c.status == 429]
+    assert len(refused) == 2
+    # After the 429 the outbox paused: no post followed the refusal by less than a second.
+    first_refusal = refused[0].at
+    later = [c.at - first_refusal for c in posts if c.status == 200 and c.at > first_refusal]
+    assert later and min(later) >= 0.9
+
+
+async def test_server_errors_are_retried_with_backoff(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _outbox(db, slack, clock)
+    user = _humans(workspace)[0]
+    slack.fail("chat.postMessage", status=503, times=2)
+    await outbox.enqueue(_envelopes([user], clock))
+    for _ in range(3):
+        await outbox.run_once()
+        clock.advance(timedelta(minutes=10))
+    assert len(slack.dm_messages(user)) == 1
+    async with db.session() as session:
+        row = (await session.exec(select(OutboxMessage))).one()
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_permanent_errors_fail_visibly_without_retrying(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _outbox(db, slack, clock)
+    user = _humans(workspace)[0]
+    slack.fail("chat.postMessage", error="channel_not_found")
+    await outbox.enqueue(_envelopes([user], clock))
+    await outbox.run_once()
+    clock.advance(timedelta(hours=1))
+    assert await outbox.run_once() == 0
+    assert (await outbox.backlog()) == {"failed": 1}
+    async with db.session() as session:
+        row = (await session.exec(select(OutboxMessage))).one()
+    assert row.last_error is not None and "channel_not_found" in row.last_error
+
+
+async def test_a_crash_after_posting_is_reconciled_from_slack_without_a_second_message(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _outbox(db, slack, clock)
+    posted_user, unposted_user = _humans(workspace)[:2]
+    await outbox.enqueue(_envelopes([posted_user, unposted_user], clock))
+    # Simulate the crash window: both rows claimed, one really posted, neither marked sent.
+    async with db.session() as session:
+        rows = {r.recipient: r for r in await session.exec(select(OutboxMessage))}
+        await session.exec(update(OutboxMessage).values(status="sending", claimed_at=clock.now()))
+    row = rows[posted_user]
+    assert row.id is not None
+    metadata = {"event_type": "peerpulse_outbox", "event_payload": {"outbox_id": row.id}}
+    await outbox.messenger.post(posted_user, OutgoingMessage(text="hello", metadata=metadata))
+
+    restarted = _outbox(db, slack, clock)
+    assert await restarted.reconcile() == 2
+    await _drain(restarted)
+    assert len(slack.dm_messages(posted_user)) == 1
+    assert len(slack.dm_messages(unposted_user)) == 1
+    assert set((await _statuses(db)).values()) == {"sent"}
+
+
+async def test_per_channel_pacing_keeps_slack_from_refusing(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _outbox(db, slack, clock)
+    user = _humans(workspace)[0]
+    await outbox.enqueue([Envelope("text", user, f"n{i}", clock.now()) for i in range(3)])
+    await _drain(outbox)
+    assert len(slack.dm_messages(user)) == 3
+    assert slack.ratelimited_count == 0

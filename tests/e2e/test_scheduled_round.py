@@ -1,0 +1,147 @@
+"""Scheduled rounds follow the sun: each person's DM at 10:00 their time, once, with one reminder."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.scheduler import build_scheduler
+from storage.models import OutboxMessage, RoundParticipation, SurveyAnswer, SurveyRound
+from tests.fakes.people import People
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.workspace import Workspace
+from tests.support import eventually
+
+# Tuesday 1 December 2026, 10:00 in UTC+14 — the first moment anyone's Tuesday 10:00 arrives.
+FIRST_TUESDAY_10 = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+
+
+def _pulses(slack: FakeSlack, people: People, user: str) -> int:
+    return sum(1 for m in slack.dm_messages(user) if people.buttons(m))
+
+
+async def _rounds(runtime: Runtime) -> list[SurveyRound]:
+    async with runtime.db.session() as session:
+        return list(await session.exec(select(SurveyRound)))
+
+
+async def test_each_person_is_messaged_at_ten_in_their_own_time_zone(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, clock: ManualClock
+) -> None:
+    clock.set(FIRST_TUESDAY_10)
+    round_ = await runtime.services.surveys.open_scheduled_round(team_id=runtime.services.team_id)
+    assert round_ is not None
+    async with runtime.db.session() as session:
+        rows = list(await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "pulse")))
+    for row in rows:
+        local = row.next_attempt_at.astimezone(ZoneInfo(workspace.users[row.recipient].tz))
+        assert (local.date().isoformat(), local.hour, local.minute) == ("2026-12-01", 10, 0)
+
+    tokyo = next(u.id for u in workspace.active_humans() if u.tz == "Asia/Tokyo")
+    los_angeles = next(u.id for u in workspace.active_humans() if u.tz == "America/Los_Angeles")
+    clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # 10:00 in Tokyo, 17:00 the day before in LA
+    runtime.services.outbox.wakeup.set()
+    await eventually(lambda: _pulses(slack, people, tokyo) == 1)
+    await asyncio.sleep(0.6)  # one more outbox pass: LA must still be waiting
+    assert _pulses(slack, people, los_angeles) == 0
+    clock.set(datetime(2026, 12, 1, 18, 0, tzinfo=UTC))  # 10:00 in Los Angeles
+    runtime.services.outbox.wakeup.set()
+    await eventually(lambda: _pulses(slack, people, los_angeles) == 1)
+
+
+async def test_opening_the_same_schedule_again_or_after_a_restart_sends_nothing_twice(
+    runtime: Runtime, settings: Settings, people: People, slack: FakeSlack, workspace: Workspace, clock: ManualClock
+) -> None:
+    clock.set(FIRST_TUESDAY_10 + timedelta(days=1))
+    surveys = runtime.services.surveys
+    first = await surveys.open_scheduled_round(team_id=runtime.services.team_id)
+    again = await surveys.open_scheduled_round(team_id=runtime.services.team_id)
+    assert first is not None and again is not None and again.id == first.id
+    humans = [u.id for u in workspace.active_humans()]
+    await eventually(lambda: all(_pulses(slack, people, u) == 1 for u in humans), timeout=20)
+
+    # Restart mid-window: the process stops and a new one starts on the same database.
+    await runtime.stop()
+    second = Runtime(settings, clock=clock, scheduler_enabled=False)
+    await second.start(host="127.0.0.1", port=0)
+    try:
+        await second.wait_until_leader()
+        reopened = await second.services.surveys.open_scheduled_round(team_id=second.services.team_id)
+        assert reopened is not None and reopened.id == first.id
+        await asyncio.sleep(0.6)
+        assert len(await _rounds(second)) == 1
+    finally:
+        await second.stop()
+    assert all(_pulses(slack, people, u) == 1 for u in humans)
+
+
+async def test_a_schedule_missed_for_longer_than_the_window_is_skipped(runtime: Runtime, clock: ManualClock) -> None:
+    clock.set(FIRST_TUESDAY_10 + timedelta(days=4))
+    assert await runtime.services.surveys.open_scheduled_round(team_id=runtime.services.team_id) is None
+    assert await _rounds(runtime) == []
+
+
+async def test_one_reminder_goes_only_to_people_who_have_not_answered(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, clock: ManualClock
+) -> None:
+    coordinator = workspace.coordinators()[0]
+    await people.command(coordinator, "/pulse", "send")
+    humans = [u.id for u in workspace.active_humans()]
+    await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
+    answerer, silent = humans[0], humans[1]
+    await people.answer_pulse(answerer, lambda _q, options: options[0])
+
+    clock.advance(timedelta(days=2, minutes=1))
+    runtime.services.outbox.wakeup.set()
+    await eventually(lambda: any("reminder" in m.text for m in slack.dm_messages(silent)), timeout=20)
+    await asyncio.sleep(0.6)
+    clock.advance(timedelta(hours=6))
+    await asyncio.sleep(0.6)
+    assert sum("reminder" in m.text for m in slack.dm_messages(silent)) == 1
+    assert not any("reminder" in m.text for m in slack.dm_messages(answerer))
+
+
+async def test_closing_a_round_erases_every_link_between_answers_and_people(
+    runtime: Runtime, people: People, workspace: Workspace, clock: ManualClock
+) -> None:
+    coordinator = workspace.coordinators()[0]
+    await people.command(coordinator, "/pulse", "send")
+    humans = [u.id for u in workspace.active_humans()][:6]
+    await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
+    for user in humans:
+        await people.answer_pulse(user, lambda _q, options: options[1])
+    clock.advance(timedelta(days=4))
+    closed = await runtime.services.surveys.close_due_rounds()
+    assert len(closed) == 1
+    async with runtime.db.session() as session:
+        answers = list(await session.exec(select(SurveyAnswer)))
+        participation = list(await session.exec(select(RoundParticipation)))
+        round_ = (await session.exec(select(SurveyRound))).one()
+    assert answers and all(a.ballot is None for a in answers)
+    assert participation == []
+    assert round_.answered_final == len(humans)
+    status = await runtime.services.surveys.status(round_)
+    assert status.answered == len(humans)
+
+
+async def test_scheduler_keeps_one_job_per_id_across_restarts(settings: Settings, runtime: Runtime) -> None:
+    first = build_scheduler(settings)
+    first.start(paused=True)
+    first.shutdown(wait=False)
+    second = build_scheduler(settings)
+    second.start(paused=True)
+    try:
+        jobs = {job.id: job for job in second.get_jobs()}
+        assert set(jobs) == {"pulse-round", "close-rounds"}
+        pulse = jobs["pulse-round"]
+        assert pulse.coalesce is True and pulse.misfire_grace_time is None
+        fire = pulse.next_run_time.astimezone(ZoneInfo("Etc/GMT-14"))
+        assert (fire.strftime("%a"), fire.hour, fire.minute) == ("Tue", 10, 0)
+    finally:
+        second.shutdown(wait=False)
