@@ -348,7 +348,7 @@ class SurveyService:
         if question is None:
             raise InvalidInput("That question is no longer part of the survey.")
         if question.kind == "text":
-            cleaned = scrub_text((text or "").strip())[:FREE_TEXT_LIMIT]
+            cleaned = scrub_text((text or "").strip(), max_chars=FREE_TEXT_LIMIT)
             value = None
         else:
             cleaned = None
