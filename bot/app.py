@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -18,6 +19,7 @@ import handlers
 from bot.config import Settings
 from bot.errors import PeerPulseError
 from bot.services import Services
+from handlers.dedupe import skip_repeated_requests
 from handlers.replies import tell_user, user_message_for
 
 log = logging.getLogger(__name__)
@@ -25,9 +27,15 @@ log = logging.getLogger(__name__)
 
 def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int = 10) -> AsyncWebClient:
     """A Web API client; the outbox one leaves 429s to the outbox's own pacing."""
-    retry_handlers: list[Any] = [AsyncConnectionErrorRetryHandler(max_retry_count=2)]
-    if not for_outbox:
-        retry_handlers += [
+    if for_outbox:
+        # Only a connection that never opened is safe to resend blindly; after a reset or a timeout
+        # Slack may have posted the message, and the outbox must check before trying again.
+        retry_handlers: list[Any] = [
+            AsyncConnectionErrorRetryHandler(max_retry_count=2, error_types=[aiohttp.ClientConnectorError])
+        ]
+    else:
+        retry_handlers = [
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
@@ -56,6 +64,7 @@ def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
         await next()
 
     app.use(inject_services)
+    app.use(skip_repeated_requests)
     handlers.register(app)
 
     @app.error

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 Renderer = Callable[[OutboxMessage], Awaitable[OutgoingMessage | None]]
 METADATA_EVENT = "peerpulse_outbox"
+# Marks a row whose last attempt got no answer: Slack may hold the message already.
+UNCONFIRMED = "unconfirmed: "
 
 
 @dataclass(frozen=True)
@@ -142,14 +144,21 @@ class Outbox:
 
     async def run_forever(self, stop: asyncio.Event, *, idle_poll: float = 1.0) -> None:
         """Deliver until told to stop; survive every delivery and storage error."""
+        failures = 0
         while not stop.is_set():
             try:
+                if failures:
+                    # The failed pass may have posted messages it could not record as sent; they
+                    # are still 'sending', and only Slack's history can say which went out.
+                    await self.reconcile()
                 sent = await self.run_once()
+                failures = 0
             except Exception:
                 # The worker must outlive a database blip; the next pass retries the same rows.
-                log.exception("outbox pass failed; retrying shortly")
+                failures += 1
+                log.exception("outbox pass failed (%d in a row); retrying shortly", failures)
                 sent = 0
-                await asyncio.sleep(idle_poll)
+                await asyncio.sleep(min(30.0, idle_poll * 2 ** min(failures - 1, 6)))
             if sent == 0:
                 self.wakeup.clear()
                 with contextlib.suppress(TimeoutError):
@@ -162,6 +171,17 @@ class Outbox:
 
     async def _deliver(self, row: OutboxMessage) -> _Outcome:
         assert row.id is not None
+        if row.last_error and row.last_error.startswith(UNCONFIRMED):
+            try:
+                earlier = await self._find_earlier_post(row)
+            except Exception as exc:
+                # Without knowing, posting again could message the person twice; wait and look again.
+                log.warning("outbox message %s: cannot check Slack for an earlier attempt", row.id, exc_info=True)
+                check = DeliveryError(f"cannot check Slack: {type(exc).__name__}", retryable=True, uncertain=True)
+                return self._failure(row, check)
+            if earlier is not None:
+                log.info("outbox message %s had reached Slack after all; not sending it again", row.id)
+                return earlier
         renderer = self.renderers.get(row.kind)
         if renderer is None:
             return _Outcome(row.id, "failed", error=f"no renderer for kind {row.kind!r}")
@@ -183,10 +203,19 @@ class Outbox:
             return self._failure(row, exc)
         return _Outcome(row.id, "sent", channel=posted.channel, ts=posted.ts)
 
+    async def _find_earlier_post(self, row: OutboxMessage) -> _Outcome | None:
+        """The earlier post of this row, if an unanswered attempt did reach Slack."""
+        assert row.id is not None
+        channel = row.channel_id or await self.messenger.open_dm(row.recipient)
+        since = self.clock.now() - timedelta(hours=1)
+        ts = await self.messenger.find_posted(channel, since=since, outbox_id=row.id)
+        return _Outcome(row.id, "sent", channel=channel, ts=ts) if ts is not None else None
+
     def _failure(self, row: OutboxMessage, exc: DeliveryError) -> _Outcome:
         assert row.id is not None
         now = self.clock.now()
         attempts = row.attempts + 1
+        error = UNCONFIRMED + str(exc) if exc.uncertain else str(exc)
         if exc.retry_after is not None:
             self.pacer.pause(exc.retry_after)
             log.warning("slack rate-limited the outbox; pausing %.1fs", exc.retry_after)
@@ -194,12 +223,12 @@ class Outbox:
                 row.id, "pending", error=str(exc), retry_at=now + timedelta(seconds=exc.retry_after)
             )
         if not exc.retryable or attempts >= self.max_attempts:
-            log.error("outbox message %s failed for good after %d attempt(s): %s", row.id, attempts, exc)
-            return _Outcome(row.id, "failed", error=str(exc))
+            log.error("outbox message %s failed for good after %d attempt(s): %s", row.id, attempts, error)
+            return _Outcome(row.id, "failed", error=error)
         # Exponential backoff with full jitter keeps retries from stampeding a recovering Slack.
         backoff = min(300.0, 2.0**attempts) * random.uniform(0.5, 1.0)
-        log.warning("outbox message %s failed (%s); retry %d in %.1fs", row.id, exc, attempts, backoff)
-        return _Outcome(row.id, "pending", error=str(exc), retry_at=now + timedelta(seconds=backoff))
+        log.warning("outbox message %s failed (%s); retry %d in %.1fs", row.id, error, attempts, backoff)
+        return _Outcome(row.id, "pending", error=error, retry_at=now + timedelta(seconds=backoff))
 
     async def _record(self, outcomes: list[_Outcome]) -> None:
         now = self.clock.now()

@@ -136,7 +136,7 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
                 _say()
 
                 coordinator = workspace.coordinators()[0]
-                _say(f"A coordinator types `/pulse send` (signed slash command) …")
+                _say("A coordinator types `/pulse send` (signed slash command) …")
                 status, reply = await people.command(coordinator, "/pulse", "send")
                 _say(
                     f"  app answered HTTP {status}: {reply if isinstance(reply, str) else reply.get('text')}"
@@ -158,7 +158,7 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
                     state_text,
                     construct_of=lambda q: getattr(bank.get(q), "construct", ""),
                 )
-                _say(f"Simulated employees answer by clicking buttons in their DMs (signed block_actions):")
+                _say("Simulated employees answer by clicking buttons in their DMs (signed block_actions):")
                 _say(
                     f"  {answered} of {len(humans)} answered; {comments} left an anonymous comment through the modal"
                 )

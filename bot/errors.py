@@ -32,12 +32,19 @@ class Conflict(PeerPulseError):
 
 
 class DeliveryError(PeerPulseError):
-    """Sending a message failed; `retryable` says whether trying again can help."""
+    """Sending a message failed; `retryable` says whether trying again can help.
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    `uncertain` means Slack may have posted it anyway (the answer never arrived), so a retry
+    must look for the message before sending it again.
+    """
+
+    def __init__(
+        self, message: str, *, retryable: bool, retry_after: float | None = None, uncertain: bool = False
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.uncertain = uncertain
 
 
 class StorageUnavailable(PeerPulseError):

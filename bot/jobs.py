@@ -35,3 +35,25 @@ async def open_scheduled_round() -> None:
 async def close_due_rounds() -> None:
     """Close rounds whose window has ended."""
     await _services().surveys.close_due_rounds()
+
+
+async def remind_follow_ups() -> None:
+    """Queue the DM for each peer-support follow-up falling due (each sent once)."""
+    await _services().support.plan_follow_up_reminders()
+
+
+async def remind_lapsed_training() -> None:
+    """Queue this week's reminder for supporters whose training lapsed (each sent once a week)."""
+    services = _services()
+    await services.support.plan_training_reminders(team_id=services.team_id)
+
+
+async def erase_expired_support_notes() -> None:
+    """Erase session notes older than RETENTION_DAYS."""
+    await _services().support.purge_expired_notes()
+
+
+async def post_weekly_digest() -> None:
+    """Post this week's coordinators' digest (once per week, however often this runs)."""
+    services = _services()
+    await services.digests.post_weekly(team_id=services.team_id)

@@ -14,8 +14,9 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-# An arbitrary constant that names PeerPulse's leadership lock within the database.
-LOCK_KEY = 0x5045_4552_5055_4C53 % (2**63)
+# Advisory locks are database-wide; naming the lock after the schema lets installs (and test runs)
+# that share a PostgreSQL database in separate schemas each elect their own leader.
+LOCK_SQL = "SELECT pg_try_advisory_lock(hashtextextended('peerpulse-leader:' || current_schema(), 0))"
 
 
 class LeaderElection:
@@ -62,8 +63,12 @@ class LeaderElection:
             await self._conn.execute(text("SELECT 1"))
             return
         conn = await self.db.engine.connect()
-        got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY})).scalar_one()
-        await conn.commit()
+        try:
+            got = (await conn.execute(text(LOCK_SQL))).scalar_one()
+            await conn.commit()
+        except BaseException:
+            await conn.close()
+            raise
         if got:
             self._conn = conn
             await self._become_leader()

@@ -61,3 +61,9 @@ class Messenger(Protocol):
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         """The ts of a message we posted with this outbox id since a time, if Slack has it."""
         ...
+
+    async def upload_file(
+        self, channel: str, *, filename: str, content: bytes, title: str, comment: str
+    ) -> None:
+        """Share a file in a channel."""
+        ...

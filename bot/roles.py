@@ -1,4 +1,5 @@
-"""Roles come from Slack channel membership, read live and cached for at most a minute."""
+"""Roles come from Slack channel membership: read live for every permission check, cached for at
+most a minute only where it decides what to display (App Home, digest counts)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,10 @@ class Roles:
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, set[str]]] = {}
 
-    async def _members(self, channel: str) -> set[str]:
+    async def _members(self, channel: str, *, live: bool = False) -> set[str]:
         now = self._monotonic()
         cached = self._cache.get(channel)
-        if cached is not None and now - cached[0] < self.ttl:
+        if not live and cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         members = await self.directory.channel_members(channel)
         self._cache[channel] = (now, members)
@@ -43,13 +44,13 @@ class Roles:
         """Drop cached memberships (e.g. on a member_left_channel event)."""
         self._cache.clear()
 
-    async def is_coordinator(self, user_id: str) -> bool:
-        """Whether the user is in the coordinator channel."""
-        return user_id in await self._members(self.coordinator_channel)
+    async def is_coordinator(self, user_id: str, *, live: bool = False) -> bool:
+        """Whether the user is in the coordinator channel (live=True skips the cache)."""
+        return user_id in await self._members(self.coordinator_channel, live=live)
 
-    async def is_supporter(self, user_id: str) -> bool:
-        """Whether the user is in the supporters channel."""
-        return user_id in await self._members(self.supporters_channel)
+    async def is_supporter(self, user_id: str, *, live: bool = False) -> bool:
+        """Whether the user is in the supporters channel (live=True skips the cache)."""
+        return user_id in await self._members(self.supporters_channel, live=live)
 
     async def supporters(self) -> set[str]:
         """Current peer supporters."""
@@ -57,10 +58,11 @@ class Roles:
 
     async def require_coordinator(self, user_id: str) -> None:
         """Raise NotAllowed unless the user is a coordinator."""
-        if not await self.is_coordinator(user_id):
+        # Permission checks always read Slack live: someone removed a second ago is refused.
+        if not await self.is_coordinator(user_id, live=True):
             raise NotAllowed("Only program coordinators (members of the coordinator channel) can do that.")
 
     async def require_supporter(self, user_id: str) -> None:
         """Raise NotAllowed unless the user is a peer supporter."""
-        if not await self.is_supporter(user_id):
+        if not await self.is_supporter(user_id, live=True):
             raise NotAllowed("Only peer supporters (members of the supporters channel) can do that.")

@@ -11,11 +11,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot import jobs
+from bot.actions import ActionService
 from bot.app import build_app, build_client
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Outbox
+from bot.digest import DigestService
 from bot.errors import ConfigError
+from bot.feedback import FeedbackService
 from bot.leader import LeaderElection
 from bot.pacing import Pacer
 from bot.questions import load_question_bank
@@ -23,7 +26,9 @@ from bot.roles import Roles
 from bot.scheduler import build_scheduler
 from bot.server import build_web_app
 from bot.services import Services
+from bot.support import SupportService
 from bot.surveys import SurveyService
+from handlers.blocks.digest import build_digest_messages
 from handlers.renderers import make_renderers
 from handlers.slack_adapter import SlackDirectory, SlackMessenger
 from storage.db import Database, migrate
@@ -38,17 +43,23 @@ def build_services(
     directory = SlackDirectory(client)
     messenger = SlackMessenger(outbox_client)
     outbox = Outbox(db, messenger, pacer=Pacer(settings.workspace_rate), clock=clock, renderers={})
+    roles = Roles(
+        directory,
+        coordinator_channel=settings.coordinator_channel,
+        supporters_channel=settings.supporters_channel,
+    )
+    bank = load_question_bank()
+    support = SupportService(
+        db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
+    )
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank)
     services = Services(
         settings=settings,
         db=db,
         clock=clock,
         directory=directory,
         messenger=messenger,
-        roles=Roles(
-            directory,
-            coordinator_channel=settings.coordinator_channel,
-            supporters_channel=settings.supporters_channel,
-        ),
+        roles=roles,
         outbox=outbox,
         surveys=SurveyService(
             db=db,
@@ -56,10 +67,26 @@ def build_services(
             directory=directory,
             outbox=outbox,
             clock=clock,
-            bank=load_question_bank(),
+            bank=bank,
+        ),
+        support=support,
+        feedback=FeedbackService(db=db, clock=clock),
+        actions=actions,
+        digests=DigestService(
+            db=db,
+            settings=settings,
+            clock=clock,
+            bank=bank,
+            roles=roles,
+            support=support,
+            actions=actions,
+            outbox=outbox,
+            # Interactive client (with 429 retries) for the chart upload.
+            messenger=SlackMessenger(client),
         ),
     )
     outbox.renderers.update(make_renderers(services))
+    services.digests.render = build_digest_messages
     return services
 
 

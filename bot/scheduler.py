@@ -38,4 +38,34 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
         name="close pulse rounds past their window",
         replace_existing=True,
     )
+    scheduler.add_job(
+        "bot.jobs:post_weekly_digest",
+        CronTrigger.from_crontab(settings.digest_schedule, timezone=ZoneInfo(settings.digest_timezone)),
+        id="weekly-digest",
+        name="post the coordinators' weekly digest",
+        replace_existing=True,
+    )
+    # Peer-support reminders are queued for 10:00 on each supporter's own clock and keyed so each
+    # is sent once, however often these run; "due by tomorrow" covers the zones ahead of UTC.
+    scheduler.add_job(
+        "bot.jobs:remind_follow_ups",
+        CronTrigger(hour=0, minute=5, timezone=ZoneInfo("UTC")),
+        id="support-follow-ups",
+        name="remind supporters of follow-ups falling due",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.jobs:remind_lapsed_training",
+        CronTrigger(day_of_week="mon", hour=0, minute=0, timezone=ZoneInfo("UTC")),
+        id="support-training-reminders",
+        name="remind supporters whose training lapsed",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.jobs:erase_expired_support_notes",
+        CronTrigger(hour=3, minute=0, timezone=ZoneInfo("UTC")),
+        id="support-note-retention",
+        name="erase session notes past RETENTION_DAYS",
+        replace_existing=True,
+    )
     return scheduler

@@ -6,13 +6,19 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outbox
 from bot.ports import Directory, Messenger
 from bot.roles import Roles
+from bot.support import SupportService
+
+if TYPE_CHECKING:
+    from bot.actions import ActionService
+    from bot.digest import DigestService
+    from bot.feedback import FeedbackService
 from bot.surveys import SurveyService
 from storage.db import Database
 
@@ -36,6 +42,10 @@ class Services:
     roles: Roles
     outbox: Outbox
     surveys: SurveyService
+    support: SupportService
+    feedback: FeedbackService
+    actions: ActionService
+    digests: DigestService
     team_id: str = ""
     leadership: Leadership = field(default_factory=Leadership)
     background: set[asyncio.Task[None]] = field(default_factory=set)

@@ -18,6 +18,7 @@ from datetime import time as clock_time
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import delete, update
@@ -73,6 +74,7 @@ OVERVIEW_DAYS = 28
 NAME_CACHE_SECONDS = 300.0
 # Reminders arrive at this hour of the supporter's own day.
 REMINDER_AT = clock_time(10, 0)
+LATEST_ZONE = ZoneInfo("Etc/GMT+12")
 FOLLOW_UP_KIND = "peer_follow_up"
 TRAINING_KIND = "peer_training_lapsed"
 
@@ -116,7 +118,6 @@ class SupportTaxonomy:
         choice = self.get(kind, choice_id)
         return choice.label if choice is not None else choice_id
 
-    @property
     def referral_outcomes(self) -> frozenset[str]:
         """Outcome ids that count as referrals."""
         return frozenset(c.id for c in self.outcomes if c.referral)
@@ -339,6 +340,8 @@ class SupportService:
         self._monotonic = monotonic
         self._members: tuple[float, dict[str, Member], tuple[str, ...]] | None = None
         self._members_lock = asyncio.Lock()
+        # Time zones outlive the name cache: a form's default date needs one without any I/O.
+        self._zones: dict[str, Member] = {}
 
     @property
     def taxonomy(self) -> SupportTaxonomy:
@@ -368,16 +371,29 @@ class SupportService:
             members = {m.id: m for m in listed}
             names = tuple(dict.fromkeys(n for m in listed for n in (m.real_name, m.display_name) if n))
             self._members = (self._monotonic(), members, names)
+            self._zones = members
             return members, names
+
+    async def supporters(self) -> set[str]:
+        """Current peer supporters: the people in the supporters channel, without its bots."""
+        members, _ = await self._directory()
+        # The bot has to be in the private channel to read it, so membership alone is not enough.
+        return {
+            s for s in await self.roles.supporters() if (m := members.get(s)) is not None and m.active_human
+        }
 
     async def warm_directory(self) -> None:
         """Fetch the member list now, so a form submitted in a moment is checked quickly."""
         await self._directory()
 
     def cached_today(self, user_id: str) -> date:
-        """The user's local date from the cached directory only (UTC if unknown); no I/O."""
-        fresh = self._fresh_members()
-        return self._local_today(fresh[0].get(user_id) if fresh else None)
+        """The user's local date as far as is known without I/O (a form's default date)."""
+        member = self._zones.get(user_id)
+        if member is None:
+            # Before the first directory fetch: the date in the last time zone to reach midnight,
+            # which is never a future date anywhere, so the default can't be refused as one.
+            return self.clock.now().astimezone(LATEST_ZONE).date()
+        return self._local_today(member)
 
     async def today_for(self, user_id: str) -> date:
         """The user's local date."""
@@ -719,7 +735,7 @@ class SupportService:
         """Queue a DM for each open follow-up due by tomorrow (UTC); return how many are new."""
         # Tomorrow, because 10:00 tomorrow in the earliest time zones comes before the next daily run.
         horizon = self.clock.now().date() + timedelta(days=1)
-        supporters = await self.roles.supporters()
+        supporters = await self.supporters()
         async with self.db.session() as session:
             rows = (
                 await session.exec(
@@ -768,7 +784,7 @@ class SupportService:
     async def plan_training_reminders(self, *, team_id: str) -> int:
         """Queue this week's reminder for each supporter whose training lapsed (or never was)."""
         now = self.clock.now()
-        supporters = await self.roles.supporters()
+        supporters = await self.supporters()
         members, _ = await self._directory()
         async with self.db.session() as session:
             latest = await latest_training_by_supporter(session=session, team_id=team_id)
@@ -855,7 +871,7 @@ class SupportService:
         await self.roles.require_coordinator(requested_by)
         today = self.clock.now().date()
         since = today - timedelta(days=OVERVIEW_DAYS - 1)
-        supporters = await self.roles.supporters()
+        supporters = await self.supporters()
         async with self.db.session() as session:
             load = await load_per_supporter(session=session, team_id=team_id, since=since, until=today)
             latest = await latest_training_by_supporter(session=session, team_id=team_id)

@@ -9,6 +9,7 @@ from bot.delivery import Renderer
 from bot.ports import OutgoingMessage
 from bot.services import Services
 from handlers.blocks.pulse import build_pulse_blocks, build_reminder_text, pulse_fallback_text
+from handlers.support_renderers import make_support_renderers
 from storage.models import OutboxMessage
 
 
@@ -48,4 +49,10 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         payload: dict[str, Any] = row.payload or {}
         return OutgoingMessage(text=str(payload.get("text", "")), blocks=payload.get("blocks"))
 
-    return {"pulse": render_pulse, "pulse_reminder": render_reminder, "text": render_text}
+    return {
+        "pulse": render_pulse,
+        "pulse_reminder": render_reminder,
+        "text": render_text,
+        # Peer-support reminders re-check at send time: done, snoozed or trained since queueing means no DM.
+        **make_support_renderers(services),
+    }

@@ -70,7 +70,10 @@ def delivery_error(exc: Exception) -> DeliveryError:
         if status >= 500:
             return DeliveryError(f"Slack answered HTTP {status}", retryable=True)
         return DeliveryError(f"Slack refused: {error or status}", retryable=error not in _PERMANENT)
-    return DeliveryError(f"cannot reach Slack: {type(exc).__name__}", retryable=True)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return DeliveryError(f"cannot reach Slack: {type(exc).__name__}", retryable=True)
+    # A timeout or a dropped connection after the request left: Slack may have posted it.
+    return DeliveryError(f"no answer from Slack: {type(exc).__name__}", retryable=True, uncertain=True)
 
 
 class SlackDirectory:
@@ -149,3 +152,11 @@ class SlackMessenger:
             if not cursor or oldest < since.timestamp() - 86_400:
                 return None
         return None
+
+    async def upload_file(
+        self, channel: str, *, filename: str, content: bytes, title: str, comment: str
+    ) -> None:
+        """Share a file in a channel (files_upload_v2: get URL, upload, complete)."""
+        await self.client.files_upload_v2(
+            channel=channel, file=content, filename=filename, title=title, initial_comment=comment
+        )

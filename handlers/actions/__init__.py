@@ -6,8 +6,26 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
+from handlers.actions.improvement import (
+    handle_action_close_action,
+    handle_action_update_action,
+    handle_digest_adopt_action,
+)
+from handlers.actions.peer_log import (
+    handle_peer_follow_up_done_action,
+    handle_peer_follow_up_snooze_action,
+    handle_peer_log_delete_action,
+    handle_peer_log_edit_action,
+)
 from handlers.actions.pulse_answer import handle_pulse_answer_action
 from handlers.actions.pulse_comment import handle_pulse_comment_action
+from handlers.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
+from handlers.blocks.peer_log import (
+    DELETE_ACTION,
+    EDIT_ACTION,
+    FOLLOW_UP_DONE_ACTION,
+    FOLLOW_UP_SNOOZE_ACTION,
+)
 from handlers.blocks.pulse import ANSWER_ACTION_PREFIX, COMMENT_ACTION
 
 
@@ -15,3 +33,10 @@ def register(app: AsyncApp) -> None:
     """Attach every block-action listener."""
     app.action(re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_\d+$"))(handle_pulse_answer_action)
     app.action(COMMENT_ACTION)(handle_pulse_comment_action)
+    app.action(re.compile(rf"^{ADOPT_ACTION}_\d+$"))(handle_digest_adopt_action)
+    app.action(re.compile(rf"^{UPDATE_ACTION}_\d+$"))(handle_action_update_action)
+    app.action(re.compile(rf"^{CLOSE_ACTION}_\d+$"))(handle_action_close_action)
+    app.action(EDIT_ACTION)(handle_peer_log_edit_action)
+    app.action(DELETE_ACTION)(handle_peer_log_delete_action)
+    app.action(FOLLOW_UP_DONE_ACTION)(handle_peer_follow_up_done_action)
+    app.action(FOLLOW_UP_SNOOZE_ACTION)(handle_peer_follow_up_snooze_action)

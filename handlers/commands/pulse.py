@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.services import Services
 from handlers.blocks.admin import build_questions_text, build_schedule_text, build_status_text
+from handlers.blocks.digest import build_open_actions_blocks
+from handlers.blocks.supporters import build_supporters_text
 from handlers.replies import replies_to_command, user_message_for
 
 log = logging.getLogger(__name__)
@@ -20,9 +22,12 @@ USAGE = """*`/pulse`* — anonymous pulse surveys
 • `/pulse status` — participation in the current round
 • `/pulse schedule` — when pulses and digests go out
 • `/pulse questions` — the question bank and where each item comes from
+• `/pulse supporters` — peer supporters' sessions, hours, training and overdue follow-ups (4 weeks)
+• `/pulse digest` — post the weekly digest to the coordinators' channel now
+• `/pulse actions` — open improvement actions, with buttons to update or close them
 • `/pulse help` — this message"""
 
-ADMIN_SUBCOMMANDS = {"send", "status", "schedule", "questions"}
+ADMIN_SUBCOMMANDS = {"send", "status", "schedule", "questions", "supporters", "digest", "actions"}
 
 
 @replies_to_command
@@ -64,7 +69,29 @@ async def handle_pulse_command(
         return build_status_text(status, k=services.settings.min_group_size)
     if sub == "schedule":
         return build_schedule_text(services.settings)
+    if sub == "digest":
+        await ack(text="Building the digest… it will appear in the coordinators' channel in a moment.")
+        services.spawn(_digest_now(services, team_id=team_id, respond=respond))
+        return None
+    if sub == "actions":
+        actions = await services.actions.open_actions(team_id=team_id)
+        return {
+            "text": "Open improvement actions",
+            "blocks": build_open_actions_blocks(actions, today=services.clock.now().date()),
+        }
+    if sub == "supporters":
+        overview = await services.support.supporters_overview(team_id=team_id, requested_by=user_id)
+        return build_supporters_text(overview)
     return build_questions_text(services.surveys.bank)
+
+
+async def _digest_now(services: Services, *, team_id: str, respond: Callable[..., Awaitable[Any]]) -> None:
+    try:
+        await services.digests.post(team_id=team_id, key=f"manual:{services.clock.now().isoformat()}")
+    except Exception as exc:
+        # Not re-raised: this runs after the ack, so the reply below is the user's only answer.
+        log.exception("/pulse digest failed")
+        await respond(text=user_message_for(exc), response_type="ephemeral", replace_original=False)
 
 
 async def _send_now(services: Services, *, team_id: str, respond: Callable[..., Awaitable[Any]]) -> None:

@@ -112,15 +112,17 @@ async def _refused_click(
     updates = len(slack.calls_to("chat.update"))
     seen = len(slack.ephemerals(user_id))
 
-    status, _ = await _click(people, user_id, message, action_id=action_id, value=value, channel_id=channel_id)
+    status, _ = await _click(
+        people, user_id, message, action_id=action_id, value=value, channel_id=channel_id
+    )
 
-    assert status == 200
+    assert status == 200, f"click with value {value!r} answered HTTP {status}"
     reply = await _reply_to(slack, user_id, seen)
     await runtime.services.drain()
     assert reply.text.strip()
     assert "went wrong" not in reply.text.lower(), f"a refusal should say why, got {reply.text!r}"
-    assert await _answer_rows(runtime) == before
-    assert len(slack.calls_to("chat.update")) == updates
+    assert await _answer_rows(runtime) == before, f"click with value {value!r} changed the answers"
+    assert len(slack.calls_to("chat.update")) == updates, f"click with value {value!r} redrew the DM"
     return reply.text
 
 
@@ -137,20 +139,18 @@ def _value(round_id: str, question_id: str, ballot: str, value: Any) -> str:
 
 # --- malformed buttons and payloads ---------------------------------------------------------
 
+GARBAGE_VALUES = ["garbage{", "[1, 2, 3]", '"a string"', '{"r": 1, "q": 2, "b": 3}', '{"v": 3}']
 
-@pytest.mark.parametrize(
-    "raw_value",
-    ["garbage{", "[1, 2, 3]", '{"r": 1, "q": 2, "b": 3}', '{"v": 3}'],
-    ids=["not-json", "json-array", "wrong-types", "missing-keys"],
-)
+
 async def test_answer_button_with_a_garbage_value_is_refused(
-    raw_value: str, runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, pulse: SurveyRound
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, pulse: SurveyRound
 ) -> None:
     user = _employee(workspace)
     message = _pulse(people, user)
     button = _first_answer_button(people, message)
 
-    await _refused_click(runtime, people, slack, user, message, action_id=button.action_id, value=raw_value)
+    for raw in GARBAGE_VALUES:
+        await _refused_click(runtime, people, slack, user, message, action_id=button.action_id, value=raw)
 
 
 async def test_comment_button_with_a_garbage_value_opens_nothing(
@@ -182,21 +182,25 @@ async def test_unknown_action_id_is_acknowledged_and_stores_nothing(
     assert await _answer_rows(runtime) == before
 
 
-@pytest.mark.parametrize(
-    "raw_body",
-    [b"payload=%5B1%2C2%2C3%5D", b"payload=not-json-at-all", b"payload=%7B%22type%22"],
-    ids=["json-array", "not-json", "truncated-json"],
-)
+MALFORMED_BODIES = {
+    "json-array": b"payload=%5B1%2C2%2C3%5D",
+    "not-json": b"payload=not-json-at-all",
+    "truncated-json": b"payload=%7B%22type%22",
+}
+
+
 async def test_signed_payload_that_is_not_a_json_object_gets_a_client_error(
-    raw_body: bytes, runtime: Runtime, people: People, slack: FakeSlack
+    runtime: Runtime, people: People, slack: FakeSlack
 ) -> None:
     before = await _answer_rows(runtime)
     calls = len(slack.calls)
 
-    status, body = await people.post((raw_body, FORM))
+    statuses = {name: (await people.post((raw, FORM)))[0] for name, raw in MALFORMED_BODIES.items()}
     await runtime.services.drain()
 
-    assert 400 <= status < 500, f"malformed payload answered HTTP {status} {body!r}"
+    assert {name: 400 <= status < 500 for name, status in statuses.items()} == dict.fromkeys(
+        MALFORMED_BODIES, True
+    ), statuses
     assert await _answer_rows(runtime) == before
     assert slack.calls[calls:] == []
 
@@ -232,52 +236,35 @@ async def test_click_for_a_question_not_in_the_round_is_refused(
     bank = runtime.services.surveys.bank
     outsider = next(q for q in bank.questions if q.kind == "likert" and q.id not in pulse.question_ids)
 
-    await _refused_click(
-        runtime,
-        people,
-        slack,
-        user,
-        message,
-        action_id=button.action_id,
-        value=_value(pulse.id, outsider.id, button.answer["b"], 3),
-    )
+    for question_id in (outsider.id, "no_such_question"):
+        await _refused_click(
+            runtime,
+            people,
+            slack,
+            user,
+            message,
+            action_id=button.action_id,
+            value=_value(pulse.id, question_id, button.answer["b"], 3),
+        )
 
 
-async def test_click_for_a_question_not_in_the_bank_is_refused(
-    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, pulse: SurveyRound
-) -> None:
-    user = _employee(workspace)
-    message = _pulse(people, user)
-    button = _first_answer_button(people, message)
-
-    await _refused_click(
-        runtime,
-        people,
-        slack,
-        user,
-        message,
-        action_id=button.action_id,
-        value=_value(pulse.id, "no_such_question", button.answer["b"], 3),
-    )
-
-
-@pytest.mark.parametrize("bad", [0, 6, "3", True], ids=repr)
 async def test_likert_value_outside_the_scale_is_refused(
-    bad: Any, runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, pulse: SurveyRound
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, pulse: SurveyRound
 ) -> None:
     user = _employee(workspace)
     message = _pulse(people, user)
     likert = next(options for options in people.answer_buttons(message).values() if len(options) == 5)[0]
 
-    await _refused_click(
-        runtime,
-        people,
-        slack,
-        user,
-        message,
-        action_id=likert.action_id,
-        value=_value(pulse.id, likert.answer["q"], likert.answer["b"], bad),
-    )
+    for bad in (0, 6, "3", True):
+        await _refused_click(
+            runtime,
+            people,
+            slack,
+            user,
+            message,
+            action_id=likert.action_id,
+            value=_value(pulse.id, likert.answer["q"], likert.answer["b"], bad),
+        )
 
 
 async def test_zero_to_ten_value_above_ten_is_refused(
@@ -408,30 +395,19 @@ async def test_unknown_pulse_subcommand_replies_with_usage(people: People, works
         assert f"/pulse {sub}" in text
 
 
-@pytest.mark.parametrize("sub", ["send", "status", "schedule", "questions"])
-async def test_admin_subcommand_by_an_employee_is_refused(
-    sub: str, runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
-) -> None:
-    employee = _employee(workspace)
-
-    status, body = await people.command(employee, "/pulse", sub)
-    await runtime.services.drain()
-
-    assert status == 200
-    assert "coordinator" in _text(body).lower()
-    await _assert_no_round(runtime, slack, workspace)
-
-
-async def test_supporter_is_not_a_coordinator(
+async def test_admin_subcommands_by_employees_and_supporters_are_refused(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     supporter = next(u for u in workspace.supporters() if u not in workspace.coordinators())
 
-    status, body = await people.command(supporter, "/pulse", "send")
+    replies = {
+        (who, sub): _text((await people.command(who, "/pulse", sub))[1])
+        for who in (_employee(workspace), supporter)
+        for sub in ("send", "status", "schedule", "questions")
+    }
     await runtime.services.drain()
 
-    assert status == 200
-    assert "coordinator" in _text(body).lower()
+    assert [key for key, text in replies.items() if "coordinator" not in text.lower()] == [], replies
     await _assert_no_round(runtime, slack, workspace)
 
 
@@ -467,20 +443,6 @@ async def test_coordinator_removed_from_the_channel_is_refused_once_roles_are_re
 
     assert "coordinator" in _text(body).lower()
     await _assert_no_round(runtime, slack, workspace)
-
-
-async def test_coordinator_added_to_the_channel_gains_access(
-    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
-) -> None:
-    employee = _employee(workspace)
-    slack.add_member(COORDINATOR_CHANNEL_ID, employee)
-
-    status, _ = await people.command(employee, "/pulse", "send")
-    await runtime.services.drain()
-
-    assert status == 200
-    async with runtime.db.session() as session:
-        assert len(list(await session.exec(select(SurveyRound)))) == 1
 
 
 def _text(body: Any) -> str:

@@ -75,7 +75,8 @@ async def _home(people: People, slack: FakeSlack, user_id: str) -> str:
     calls = await eventually(lambda: slack.calls_to("views.publish")[published:])
     assert [c.args["user_id"] for c in calls] == [user_id]
     view = slack.home_view(user_id)
-    assert view is not None and view["type"] == "home"
+    assert view is not None
+    assert view["type"] == "home"
     return json.dumps(view["blocks"], ensure_ascii=False)
 
 
@@ -135,31 +136,23 @@ async def test_opting_out_mid_round_cancels_the_reminder(
 # --- /pulse own status ----------------------------------------------------------------------
 
 
-async def test_pulse_shows_opt_out_state(people: People, workspace: Workspace) -> None:
-    user = _employee(workspace)
-
-    _, before = await people.command(user, "/pulse")
-    await people.command(user, "/pulse", "optout")
-    _, during = await people.command(user, "/pulse")
-    await people.command(user, "/pulse", "optin")
-    _, after = await people.command(user, "/pulse")
-
-    assert "opted out" not in _text(before).lower()
-    assert "opted out" in _text(during).lower()
-    assert "opted out" not in _text(after).lower()
-
-
-async def test_pulse_shows_the_open_round(runtime: Runtime, people: People, workspace: Workspace) -> None:
+async def test_pulse_shows_own_opt_out_state_and_open_round(
+    runtime: Runtime, people: People, workspace: Workspace
+) -> None:
     user = _employee(workspace)
     _, idle = await people.command(user, "/pulse")
-    assert "no pulse" in _text(idle).lower()
-
+    await people.command(user, "/pulse", "optout")
+    _, opted_out = await people.command(user, "/pulse")
+    await people.command(user, "/pulse", "optin")
     await _send_round(runtime, people, workspace)
     _, open_ = await people.command(user, "/pulse")
 
-    text = _text(open_).lower()
-    assert "no pulse" not in text
-    assert "open" in text
+    assert "opted out" not in _text(idle).lower()
+    assert "no pulse" in _text(idle).lower()
+    assert "opted out" in _text(opted_out).lower()
+    assert "opted out" not in _text(open_).lower()
+    assert "no pulse" not in _text(open_).lower()
+    assert "open" in _text(open_).lower()
 
 
 # --- App Home -------------------------------------------------------------------------------

@@ -476,7 +476,8 @@ class FakeSlack:
 
         error=... answers HTTP 200 ok:false with that error; otherwise HTTP `status` (429 with
         Retry-After). delay=seconds waits before answering. status=200 with no error answers
-        normally after the delay (a slow but successful call, which does store).
+        normally after the delay (a slow but successful call: stored at once, answered late, so a
+        caller that times out cannot tell whether it worked).
         """
         with self._lock:
             self._faults.append(_Fault(method, status, retry_after, error, delay, times))
@@ -665,9 +666,16 @@ class FakeSlack:
 
         headers: dict[str, str] = {}
         fault = self._take_fault(method)
+        if fault is not None and fault.status == 200 and fault.error is None:
+            # Like Slack, do the work first and answer late: a client that gives up waiting
+            # cannot know whether its message was posted.
+            status, body, headers = self._dispatch(method, args, token)
+            self._record(method, args, at, status, None if body.get("ok") else body.get("error"))
+            await self._sleep(fault.delay or 0.0)
+            return web.json_response(body, status=status, headers=headers)
         if fault is not None and fault.delay:
             await self._sleep(fault.delay)
-        if fault is not None and not (fault.status == 200 and fault.error is None):
+        if fault is not None:
             status, body, headers = self._fault_response(fault)
         else:
             status, body, headers = self._dispatch(method, args, token)

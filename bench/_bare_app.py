@@ -1,0 +1,57 @@
+"""Runner: the ceiling for interactions, a bare AsyncApp that only acks, served like the real app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import signal
+from typing import Any
+
+import _common  # noqa: F401 - puts the repository root on sys.path
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+async def serve() -> None:
+    """Serve POST /slack/events and GET /healthz on PORT until SIGTERM."""
+    client = AsyncWebClient(
+        token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"].rstrip("/") + "/"
+    )
+    app = AsyncApp(
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        client=client,
+        logger=logging.getLogger("bare.bolt"),
+    )
+
+    @app.action(re.compile(r"^pulse_answer_\d+_\d+$"))
+    async def only_ack(ack: Any) -> None:
+        await ack()
+
+    async def slack_events(request: web.Request) -> web.Response:
+        response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app.router.add_post("/slack/events", slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(os.environ["PORT"])).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    asyncio.run(serve())

@@ -1,0 +1,381 @@
+"""Benchmark 1: signed answer clicks against the real app vs. a bare ack-only AsyncApp."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import _common as c
+import aiohttp
+
+from tests.fakes.people import People
+from tests.fakes.signing import block_actions, sign_request
+from tests.fakes.slack_api import Message
+
+GOAL_RATIO = 0.60
+GOAL_P99_MS = 100.0
+
+
+@dataclass(frozen=True)
+class Click:
+    """One prepared answer click: the body to sign and what it should store."""
+
+    body: bytes
+    content_type: str
+    question_id: str
+    ballot: str
+    round_id: str
+
+
+@dataclass
+class LoadResult:
+    """What the load generator saw in the measured window."""
+
+    latencies: list[float] = field(default_factory=list)
+    ok: list[Click] = field(default_factory=list)
+    failed: list[Click] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    exhausted: bool = False
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        """Requests completed in the window."""
+        return len(self.latencies)
+
+    @property
+    def rate(self) -> float:
+        """Requests per second."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        """Latency percentile in milliseconds."""
+        return c.percentile(sorted(self.latencies), q) * 1000
+
+
+def build_clicks(dms: dict[str, Any], *, seed: int = 11) -> list[Click]:
+    """One click per (person, numeric question): distinct ballots, so each stores a new row."""
+    rng = random.Random(seed)
+    per_user: list[tuple[str, Message, list[list[Any]]]] = []
+    for user, raw in dms.items():
+        message = Message(channel=raw["channel"], ts=raw["ts"], text=raw["text"], blocks=raw["blocks"])
+        by_question: dict[str, list[Any]] = {}
+        for button in People.buttons(message):
+            if button.action_id.startswith("pulse_answer_"):
+                by_question.setdefault(button.answer["q"], []).append(button)
+        grouped = list(by_question.values())
+        per_user.append((user, message, grouped))
+    clicks: list[Click] = []
+    # Question-major order: everyone's first question, then everyone's second, like a wave of people.
+    depth = max((len(g) for _u, _m, g in per_user), default=0)
+    for index in range(depth):
+        for user, message, grouped in per_user:
+            if index >= len(grouped):
+                continue
+            button = rng.choice(grouped[index])
+            body, content_type = block_actions(
+                user_id=user,
+                action_id=button.action_id,
+                block_id=button.block_id,
+                value=button.value,
+                channel_id=message.channel,
+                message_ts=message.ts,
+                message={"ts": message.ts, "text": message.text, "blocks": message.blocks or []},
+            )
+            answer = button.answer
+            clicks.append(Click(body, content_type, answer["q"], answer["b"], answer["r"]))
+    return clicks
+
+
+async def run_load(
+    url: str,
+    clicks: Iterator[Click],
+    *,
+    connections: int,
+    duration: float,
+    warmup: float,
+    pids: dict[str, int],
+) -> tuple[LoadResult, LoadResult]:
+    """Closed-loop load from `connections` keep-alive connections; return (warm-up, measured)."""
+    events = url.rstrip("/") + "/slack/events"
+    warm, measured = LoadResult(), LoadResult()
+    connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections)
+    timeout = aiohttp.ClientTimeout(total=10)
+    start = time.monotonic()
+    measure_from = start + warmup
+    deadline = measure_from + duration
+    cpu_start: dict[str, float] = {}
+    exhausted = False
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal exhausted
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            if now >= measure_from and not cpu_start:
+                cpu_start.update({name: c.cpu_seconds(pid) for name, pid in pids.items()})
+            click = next(clicks, None)
+            if click is None:
+                exhausted = True
+                return
+            result = measured if now >= measure_from else warm
+            headers = {"Content-Type": click.content_type, **sign_request(click.body, c.SIGNING_SECRET)}
+            sent = time.perf_counter()
+            try:
+                async with session.post(events, data=click.body, headers=headers) as response:
+                    await response.read()
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                status, error = 0, type(exc).__name__
+            else:
+                error = "" if status == 200 else f"HTTP {status}"
+            result.latencies.append(time.perf_counter() - sent)
+            if error:
+                result.errors[error] = result.errors.get(error, 0) + 1
+                result.failed.append(click)
+            else:
+                result.ok.append(click)
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await asyncio.gather(*(worker(session) for _ in range(connections)))
+    end = time.monotonic()
+    cpu_end = {name: c.cpu_seconds(pid) for name, pid in pids.items()}
+    measured.seconds = max(1e-9, min(end, deadline) - measure_from) if not exhausted else end - measure_from
+    measured.exhausted = exhausted
+    measured.cpu = {name: cpu_end[name] - cpu_start.get(name, cpu_end[name]) for name in pids}
+    return warm, measured
+
+
+def open_round_and_deliver(fake: c.FakeSlackProcess, app_url: str, workdir: Path) -> dict[str, Any]:
+    """A coordinator's `/pulse send`, then wait for every DM; return each person's pulse DM."""
+    humans: list[str] = fake.info["humans"]
+    coordinator = fake.info["coordinators"][0]
+    body, content_type = c.slash_command_body(fake, coordinator, "send")
+    status, _ = c.post_signed(app_url + "/slack/events", body, content_type)
+    if status != 200:
+        raise RuntimeError(f"/pulse send answered HTTP {status}")
+    t0 = time.monotonic()
+    c.wait_until(
+        lambda: fake.request("progress")["posted"] >= len(humans),
+        timeout=60 + len(humans) / 50,
+        interval=0.25,
+        what="every pulse DM",
+    )
+    c.say(f"  {len(humans)} pulse DMs delivered in {time.monotonic() - t0:.1f}s")
+    path = workdir / "dms.json"
+    fake.request("pulse_dms", path=str(path))
+    dms: dict[str, Any] = json.loads(path.read_text())
+    return dms
+
+
+def count_stored(database_url: str, round_id: str) -> tuple[int, set[tuple[str, str]]]:
+    """Rows stored for the round and their distinct (question, ballot) pairs."""
+    from sqlalchemy import text
+
+    engine = c.sync_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT question_id, ballot FROM survey_answer WHERE round_id = :r"), {"r": round_id}
+            ).all()
+    finally:
+        engine.dispose()
+    return len(rows), {(q, b) for q, b in rows}
+
+
+def wait_for_updates(fake: c.FakeSlackProcess, *, timeout: float = 60.0) -> dict[str, int]:
+    """Wait until the app's post-ack chat.update calls stop arriving; return calls by outcome."""
+    last, stable_since = -1, time.monotonic()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        summary = fake.request("calls_summary")
+        total = sum(n for _m, _s, _e, n in summary)
+        if total != last:
+            last, stable_since = total, time.monotonic()
+        elif time.monotonic() - stable_since > 1.0:
+            break
+        time.sleep(0.2)
+    out: dict[str, int] = {}
+    for method, status, error, n in summary:
+        key = method if status == 200 and not error else f"{method} {status} {error}".strip()
+        out[key] = out.get(key, 0) + n
+    return out
+
+
+def main() -> int:
+    """Run the ceiling and the app on each database; print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (2 s, 5 connections)")
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--employees", type=int, default=6000, help="people with a pulse DM (clicks = 5x)")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--profile", action="store_true", help="run the app under cProfile (slower)")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.warmup, args.connections, args.employees = 2.0, 0.5, 5, 60
+        args.db = "sqlite" if args.db == "both" else args.db
+    kinds = c.db_kinds(args.db)
+
+    c.say(
+        f"interaction latency: {args.connections} connections, {args.duration:g}s (+{args.warmup:g}s warm-up), "
+        f"{args.employees} people; fake Slack rate limits OFF so chat.update never waits on the fake"
+    )
+    rows: list[list[Any]] = []
+    ceiling: LoadResult | None = None
+    with c.workdir("interaction") as root:
+        for kind in kinds:
+            work = root / kind
+            work.mkdir()
+            with (
+                c.database(kind, work) as database_url,
+                c.fake_slack(work, employees=args.employees, workspace_rate=None, per_channel_rate=0) as fake,
+            ):
+                app, app_url = c.start_app(
+                    workdir=work,
+                    database_url=database_url,
+                    slack_url=fake.url,
+                    workspace_rate=1000,
+                    profile=work / "app.prof" if args.profile else None,
+                )
+                try:
+                    c.say(f"[{kind}] opening a round for {len(fake.info['humans'])} people …")
+                    dms = open_round_and_deliver(fake, app_url, work)
+                    clicks = build_clicks(dms)
+                    c.say(f"[{kind}] {len(clicks)} distinct answer clicks prepared")
+                    if ceiling is None:
+                        ceiling = measure_ceiling(work, fake, clicks, args)
+                        rows.append(row("bare AsyncApp (ceiling)", "-", ceiling, ceiling, None))
+                    fake.request("reset_calls")
+                    c.say(f"[{kind}] loading the app …")
+                    warm, result = asyncio.run(
+                        run_load(
+                            app_url,
+                            iter(clicks),
+                            connections=args.connections,
+                            duration=args.duration,
+                            warmup=args.warmup,
+                            pids={"app": app.pid, "fake": fake.pid, "loadgen": os.getpid()},
+                        )
+                    )
+                    calls = wait_for_updates(fake)
+                    stored, pairs = count_stored(database_url, clicks[0].round_id)
+                    sent_ok = {(k.question_id, k.ballot) for k in warm.ok + result.ok}
+                    sent_failed = {(k.question_id, k.ballot) for k in warm.failed + result.failed}
+                    check = {
+                        "stored": stored,
+                        "acked": len(sent_ok),
+                        "missing": len(sent_ok - pairs),
+                        "unexpected": len(pairs - sent_ok - sent_failed),
+                        "duplicates": stored - len(pairs),
+                        "updates": calls.get("chat.update", 0),
+                        "app_errors": sum(n for k, n in calls.items() if k not in ("chat.update", "auth.test")),
+                    }
+                    c.say(f"[{kind}] fake Slack calls after the run: {calls}")
+                    c.say(f"[{kind}] storage check: {check}")
+                    rows.append(row("PeerPulse app", kind, result, ceiling, check))
+                finally:
+                    app.stop()
+    assert ceiling is not None
+    c.print_table(
+        f"Interaction latency — {args.connections} connections, {args.duration:g} s, {c.today()}",
+        [
+            "server",
+            "db",
+            "requests",
+            "req/s",
+            "vs ceiling",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            "server CPU ms/req",
+            "stored exactly once",
+            "verdict",
+        ],
+        rows,
+    )
+    print(
+        f"\nGoal: >= {GOAL_RATIO:.0%} of the ceiling's req/s, p99 < {GOAL_P99_MS:g} ms, zero errors, "
+        "every acked click stored exactly once. Fake Slack rate limits: off."
+    )
+    return 0
+
+
+def measure_ceiling(work: Path, fake: c.FakeSlackProcess, clicks: list[Click], args: Any) -> LoadResult:
+    """Load the bare ack-only app with the same clicks, client and concurrency."""
+    port = c.free_port()
+    env = c.base_env()
+    env.update(
+        SLACK_BOT_TOKEN=c.TOKEN,
+        SLACK_SIGNING_SECRET=c.SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+        PORT=str(port),
+        LOG_LEVEL="INFO",
+    )
+    bare = c.Proc([c.PYTHON, str(c.BENCH / "_bare_app.py")], env=env, cwd=work, log=work / "bare.log")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        c.wait_healthy(bare, url)
+        c.say("[ceiling] loading the bare AsyncApp …")
+        _warm, result = asyncio.run(
+            run_load(
+                url,
+                itertools.cycle(clicks),
+                connections=args.connections,
+                duration=args.duration,
+                warmup=args.warmup,
+                pids={"app": bare.pid, "fake": fake.pid, "loadgen": os.getpid()},
+            )
+        )
+    finally:
+        bare.stop()
+    return result
+
+
+def row(
+    name: str, kind: str, result: LoadResult, ceiling: LoadResult, check: dict[str, int] | None
+) -> list[Any]:
+    """One table row, with the verdict against the goal."""
+    ratio = result.rate / ceiling.rate if ceiling.rate else 0.0
+    errors = sum(result.errors.values())
+    p99 = result.pct(99)
+    cpu_per_req = result.cpu.get("app", 0.0) / result.requests * 1000 if result.requests else 0.0
+    if check is None:
+        once, ok = "-", errors == 0
+    else:
+        exact = check["missing"] == 0 and check["duplicates"] == 0 and check["unexpected"] == 0
+        once = f"{'yes' if exact else 'NO'} ({check['stored']:,} rows)"
+        errors += check["app_errors"]
+        ok = ratio >= GOAL_RATIO and p99 < GOAL_P99_MS and errors == 0 and exact
+    note = " (click pool ran out)" if result.exhausted else ""
+    return [
+        name,
+        kind,
+        result.requests,
+        result.rate,
+        f"{ratio:.0%}",
+        result.pct(50),
+        result.pct(95),
+        p99,
+        errors,
+        cpu_per_req,
+        once,
+        c.verdict(ok) + note,
+    ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

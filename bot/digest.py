@@ -1,0 +1,421 @@
+"""The coordinators' weekly digest: gather, analyse (k-safe), suggest, and post once."""
+
+from __future__ import annotations
+
+import logging
+import random
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from bot.actions import ActionService
+from bot.clock import Clock
+from bot.config import Settings
+from bot.delivery import Envelope, Outbox
+from bot.insights import (
+    Breakdown,
+    Change,
+    Estimate,
+    LikertSummary,
+    Participation,
+    Suppressed,
+    ThemeReport,
+    Trend,
+    Turnout,
+    compare_rounds,
+    may_show_both,
+    protect_breakdown,
+    render_constructs_chart,
+    summarize_participation,
+    summarize_themes,
+    trend,
+)
+from bot.measures import (
+    RoundMeasures,
+    closed_rounds,
+    latest_with,
+    measure_rounds,
+    numeric_constructs,
+    scale_of,
+    summarize_construct,
+)
+from bot.playbook import Suggestion, load_practices, match_practices
+from bot.ports import Messenger
+from bot.questions import QuestionBank
+from bot.roles import Roles
+from bot.support import SupportService
+from storage import support_queries
+from storage.db import Database
+from storage.digest_models import DigestRun, Feedback, ImprovementAction
+from storage.models import SurveyAnswer
+from storage.queries import insert_ignoring_duplicates
+
+log = logging.getLogger(__name__)
+
+TREND_ROUNDS = 8
+HISTORY_ROUNDS = TREND_ROUNDS + 1
+SUPPORT_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class ConstructLine:
+    """One construct in the digest: its latest value, the change since it was last asked, its trend."""
+
+    construct: str
+    summary: LikertSummary | Suppressed
+    change: Change | Suppressed | None
+    trend: Trend | Suppressed
+    rounds_ago: int | None  # 0 = asked in the latest round; None = never asked yet
+
+    @property
+    def flagged(self) -> bool:
+        """A statistically significant change in the favourable share between comparable groups."""
+        return isinstance(self.change, Change) and self.change.favourable.significant
+
+
+@dataclass(frozen=True)
+class SupportActivity:
+    """Peer-support load over the last four weeks, k-protected where it could point at a person."""
+
+    sessions_4w: int
+    sessions_last_week: int | None  # None when showing it beside the 4-week figure would single people out
+    by_category: Breakdown
+    by_outcome: Breakdown
+    referrals_4w: int | Suppressed
+    follow_ups_overdue: int
+    supporters: int
+    trained_current: int
+    trained_lapsing: int
+    lapsed_or_never: int
+    load_max_share: float | None
+    load_cv: float | None
+
+
+@dataclass(frozen=True)
+class DigestReport:
+    """Everything one digest says, before it is rendered."""
+
+    team_id: str
+    generated_at: datetime
+    k: int
+    round_labels: list[str]
+    participation: Participation
+    constructs: list[ConstructLine]
+    support: SupportActivity
+    themes: ThemeReport
+    feedback_count: int
+    suggestions: list[Suggestion]
+    construct_for_practice: dict[str, str]
+    open_actions: list[ImprovementAction]
+    closed_actions: list[ImprovementAction]
+    chart_png: bytes | None
+    signals: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def overdue_actions(self) -> list[ImprovementAction]:
+        """Open actions past their due date."""
+        today = self.generated_at.date()
+        return [a for a in self.open_actions if a.due_on < today]
+
+
+def construct_of_signal(signal: str, constructs: list[str]) -> str | None:
+    """The survey construct a playbook signal is read from, if any."""
+    for construct in sorted(constructs, key=len, reverse=True):
+        if signal.startswith(construct):
+            return construct
+    return None
+
+
+class DigestService:
+    """Builds and posts the weekly digest."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        bank: QuestionBank,
+        roles: Roles,
+        support: SupportService,
+        actions: ActionService,
+        outbox: Outbox,
+        messenger: Messenger,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.bank = bank
+        self.roles = roles
+        self.support = support
+        self.actions = actions
+        self.outbox = outbox
+        self.messenger = messenger
+        # Rendering is Slack's business (handlers/); the runtime plugs it in.
+        self.render: Callable[[DigestReport], list[dict[str, object]]] | None = None
+
+    async def post(self, *, team_id: str, key: str) -> DigestReport | None:
+        """Build and post the digest named `key` once; None if it was already posted."""
+        if self.render is None:
+            raise RuntimeError("DigestService.render is not wired; bot.runtime.build_services does it")
+        if not await self.claim(team_id=team_id, key=key):
+            log.info("digest %s was already posted", key)
+            return None
+        report = await self.build(team_id=team_id)
+        await self.enqueue(key=key, messages=self.render(report))
+        if report.chart_png:
+            try:
+                await self.messenger.upload_file(
+                    self.settings.coordinator_channel,
+                    filename=f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
+                    content=report.chart_png,
+                    title=f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
+                    comment="Favourable share by construct over the last rounds (95% CI).",
+                )
+            except Exception:
+                # The digest text is already queued; a missing chart must not cost the whole digest.
+                log.exception("uploading the digest chart failed")
+        log.info("digest %s queued for the coordinators", key)
+        return report
+
+    async def post_weekly(self, *, team_id: str) -> DigestReport | None:
+        """The scheduled digest for this week (once, however often the job runs)."""
+        local = self.clock.now().astimezone(ZoneInfo(self.settings.digest_timezone))
+        return await self.post(team_id=team_id, key=f"weekly:{local.date().isoformat()}")
+
+    async def build(
+        self, *, team_id: str, with_chart: bool = True, rng: random.Random | None = None
+    ) -> DigestReport:
+        """Gather every figure the digest shows, suppressing what fewer than k people gave."""
+        k = self.settings.min_group_size
+        now = self.clock.now()
+        rounds = await closed_rounds(self.db, team_id=team_id, limit=HISTORY_ROUNDS)
+        measures = await measure_rounds(self.db, self.bank, rounds)
+        participation = summarize_participation(
+            [Turnout(invited=m.round.invited, answered=m.answered) for m in measures] or [Turnout(0, 0)], k=k
+        )
+        constructs = [self._construct_line(c, measures, k) for c in numeric_constructs(self.bank)]
+        support = await self._support_activity(team_id=team_id, today=now.date(), k=k)
+        comments, feedback_count = await self._comments(
+            team_id=team_id, measures=measures, since=now.date() - timedelta(days=7)
+        )
+        themes = summarize_themes(comments, k=k, rng=rng or random.SystemRandom())
+        open_actions = await self.actions.open_actions(team_id=team_id)
+        signals = self._signals(constructs, participation, support)
+        adopted = {a.practice_id for a in open_actions}
+        practices = [p for p in load_practices() if p.id not in adopted]
+        suggestions = match_practices(signals, practices, limit=3)
+        names = numeric_constructs(self.bank)
+        construct_for = {
+            s.practice.id: next(
+                (c for c in (construct_of_signal(n, names) for n in s.evidence) if c), "psych_safety"
+            )
+            for s in suggestions
+        }
+        chart = self._chart(measures, k) if with_chart and measures else None
+        return DigestReport(
+            team_id=team_id,
+            generated_at=now,
+            k=k,
+            round_labels=[f"{m.round.opened_at:%d %b}" for m in measures[-TREND_ROUNDS:]],
+            participation=participation,
+            constructs=constructs,
+            support=support,
+            themes=themes,
+            feedback_count=feedback_count,
+            suggestions=suggestions,
+            construct_for_practice=construct_for,
+            open_actions=open_actions,
+            closed_actions=await self.actions.closed_actions(team_id=team_id),
+            chart_png=chart,
+            signals=signals,
+        )
+
+    def _construct_line(self, construct: str, measures: list[RoundMeasures], k: int) -> ConstructLine:
+        latest = latest_with(measures, construct)
+        if latest is None:
+            return ConstructLine(
+                construct, Suppressed("not asked yet"), None, Suppressed("not asked yet"), None
+            )
+        scale = scale_of(self.bank, construct)
+        summary = summarize_construct(self.bank, construct, latest.constructs[construct], k=k)
+        previous = latest_with(measures, construct, skip=1)
+        change = (
+            compare_rounds(previous.constructs[construct], latest.constructs[construct], k=k, scale=scale)
+            if previous is not None
+            else None
+        )
+        points: list[Estimate | Suppressed | None] = []
+        for m in measures[-TREND_ROUNDS:]:
+            counts = m.constructs.get(construct)
+            if counts is None:
+                points.append(None)
+                continue
+            s = summarize_construct(self.bank, construct, counts, k=k)
+            points.append(s.favourable if isinstance(s, LikertSummary) else s)
+        rounds_ago = len(measures) - 1 - measures.index(latest)
+        return ConstructLine(construct, summary, change, trend(points), rounds_ago)
+
+    async def _support_activity(self, *, team_id: str, today: date, k: int) -> SupportActivity:
+        since = today - timedelta(weeks=SUPPORT_WEEKS)
+        week_start = today - timedelta(days=7)
+        referral_outcomes = self.support.taxonomy.referral_outcomes()
+        async with self.db.session() as session:
+            by_category = await support_queries.sessions_per_week(
+                session=session, team_id=team_id, since=since, until=today, by="category"
+            )
+            by_outcome = await support_queries.sessions_per_week(
+                session=session, team_id=team_id, since=since, until=today, by="outcome"
+            )
+            follow_ups = await support_queries.follow_up_counts(session=session, team_id=team_id, today=today)
+            load = await support_queries.load_per_supporter(
+                session=session, team_id=team_id, since=since, until=today
+            )
+            supporters = await self.roles.supporters()
+            coverage = await support_queries.training_coverage(
+                session=session,
+                team_id=team_id,
+                supporter_ids=sorted(supporters),
+                today=today,
+                valid_days=self.settings.training_valid_days,
+            )
+            last_week = await support_queries.sessions_per_week(
+                session=session, team_id=team_id, since=week_start, until=today, by="category"
+            )
+        categories: dict[str, int] = {}
+        for row in by_category:
+            categories[row.key] = categories.get(row.key, 0) + row.sessions
+        outcomes: dict[str, int] = {}
+        for row in by_outcome:
+            outcomes[row.key] = outcomes.get(row.key, 0) + row.sessions
+        total = sum(categories.values())
+        week_total = sum(r.sessions for r in last_week)
+        referrals = sum(n for o, n in outcomes.items() if o in referral_outcomes)
+        loads = [load[s].sessions if s in load else 0 for s in supporters] or [0]
+        load_total = sum(loads)
+        return SupportActivity(
+            sessions_4w=total,
+            # Shown beside the 4-week total only if the gap can't single out fewer than k sessions.
+            sessions_last_week=week_total if may_show_both(week_total, total, k=k) else None,
+            by_category=protect_breakdown(
+                {self.support.taxonomy.label("categories", c): n for c, n in categories.items()},
+                k=k,
+                total=total,
+            ),
+            by_outcome=protect_breakdown(
+                {self.support.taxonomy.label("outcomes", o): n for o, n in outcomes.items()}, k=k, total=total
+            ),
+            referrals_4w=referrals if referrals == 0 or referrals >= k else Suppressed(f"fewer than {k}"),
+            follow_ups_overdue=follow_ups.overdue,
+            supporters=coverage.total,
+            trained_current=coverage.current,
+            trained_lapsing=coverage.lapsing,
+            lapsed_or_never=coverage.lapsed + coverage.never,
+            load_max_share=(max(loads) / load_total) if load_total else None,
+            load_cv=(statistics.pstdev(loads) / statistics.mean(loads))
+            if load_total and len(loads) > 1
+            else None,
+        )
+
+    async def _comments(
+        self, *, team_id: str, measures: list[RoundMeasures], since: date
+    ) -> tuple[list[str], int]:
+        latest_round = measures[-1].round.id if measures else None
+        async with self.db.session() as session:
+            feedback = list(
+                await session.exec(
+                    select(Feedback.text).where(
+                        Feedback.team_id == team_id,
+                        col(Feedback.submitted_on) >= since,
+                        col(Feedback.text).is_not(None),
+                    )
+                )
+            )
+            answers: list[str | None] = []
+            if latest_round is not None:
+                answers = list(
+                    await session.exec(
+                        select(SurveyAnswer.text).where(
+                            SurveyAnswer.round_id == latest_round, col(SurveyAnswer.text).is_not(None)
+                        )
+                    )
+                )
+        texts = [t for t in [*feedback, *answers] if t]
+        return texts, len(feedback)
+
+    def _signals(
+        self, constructs: list[ConstructLine], participation: Participation, support: SupportActivity
+    ) -> dict[str, float | None]:
+        signals: dict[str, float | None] = {}
+        for line in constructs:
+            signals[f"{line.construct}_favourable"] = (
+                line.summary.favourable.value if isinstance(line.summary, LikertSummary) else None
+            )
+            signals[f"{line.construct}_favourable_change"] = (
+                line.change.favourable.delta if isinstance(line.change, Change) else None
+            )
+        signals["psych_safety_change"] = signals.get("psych_safety_favourable_change")
+        signals["participation_rate"] = participation.rate if isinstance(participation.rate, float) else None
+        signals["sessions_last_4_weeks"] = float(support.sessions_4w)
+        signals["sessions_per_supporter_last_4_weeks"] = (
+            support.sessions_4w / support.supporters if support.supporters else None
+        )
+        signals["supporter_load_max_share"] = support.load_max_share
+        signals["supporter_load_cv"] = support.load_cv
+        signals["lapsed_training_share"] = (
+            support.lapsed_or_never / support.supporters if support.supporters else None
+        )
+        signals["referral_share"] = (
+            support.referrals_4w / support.sessions_4w
+            if isinstance(support.referrals_4w, int) and support.sessions_4w >= self.settings.min_group_size
+            else None
+        )
+        return signals
+
+    def _chart(self, measures: list[RoundMeasures], k: int) -> bytes:
+        window = measures[-TREND_ROUNDS:]
+        series: dict[str, list[Estimate | Suppressed | None]] = {}
+        for construct in numeric_constructs(self.bank):
+            points: list[Estimate | Suppressed | None] = []
+            for m in window:
+                counts = m.constructs.get(construct)
+                summary = summarize_construct(self.bank, construct, counts, k=k) if counts else None
+                points.append(summary.favourable if isinstance(summary, LikertSummary) else summary)
+            if any(isinstance(p, Estimate) for p in points):
+                series[construct.replace("_", " ")] = points
+        return render_constructs_chart(
+            series,
+            round_labels=[f"{m.round.opened_at:%d %b}" for m in window],
+            title="Favourable share by construct (95% CI; gaps: not asked or fewer than k answers)",
+        )
+
+    async def claim(self, *, team_id: str, key: str) -> bool:
+        """Record that the digest `key` is being posted; False if it already was."""
+        async with self.db.session() as session:
+            new = await insert_ignoring_duplicates(
+                session=session,
+                model=DigestRun,
+                rows=[{"key": key, "team_id": team_id, "posted_at": self.clock.now()}],
+                keys=["key"],
+            )
+        return new == 1
+
+    async def enqueue(self, *, key: str, messages: list[dict[str, object]]) -> None:
+        """Queue the rendered digest messages to the coordinator channel, exactly once each."""
+        now = self.clock.now()
+        await self.outbox.enqueue(
+            [
+                Envelope(
+                    "text",
+                    self.settings.coordinator_channel,
+                    f"{key}:part{i}",
+                    now + timedelta(milliseconds=i),
+                    payload=message,
+                )
+                for i, message in enumerate(messages)
+            ]
+        )

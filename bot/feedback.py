@@ -1,0 +1,60 @@
+"""The anonymous suggestion box: scrubbed text with a category and a date, never an author."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.errors import InvalidInput
+from bot.privacy import RiskSignal, detect_risk, scrub_text
+from storage.db import Database
+from storage.digest_models import Feedback
+
+CATEGORIES: dict[str, str] = {
+    "suggestion": "A suggestion for the program",
+    "concern": "A concern about the program",
+    "praise": "Something that works well",
+    "other": "Something else",
+}
+MIN_CHARS = 5
+MAX_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class FeedbackReceipt:
+    """What happened to a submission: stored, and whether it signalled risk."""
+
+    risk: RiskSignal | None
+
+
+class FeedbackService:
+    """Stores anonymous feedback."""
+
+    def __init__(self, *, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def submit(self, *, team_id: str, category: str, text: str) -> FeedbackReceipt:
+        """Validate, scrub and store one piece of feedback; the author is never recorded."""
+        errors: dict[str, str] = {}
+        if category not in CATEGORIES:
+            errors["category"] = "Please pick what kind of feedback this is."
+        cleaned = (text or "").strip()
+        if len(cleaned) < MIN_CHARS:
+            errors["text"] = f"Please write at least {MIN_CHARS} characters."
+        elif len(cleaned) > MAX_CHARS:
+            errors["text"] = f"Please keep it under {MAX_CHARS:,} characters."
+        if errors:
+            raise InvalidInput("Some fields need attention.", fields=errors)
+        # Risk is judged on what the person wrote, before scrubbing removes anything.
+        risk = detect_risk(cleaned)
+        async with self.db.session() as session:
+            session.add(
+                Feedback(
+                    team_id=team_id,
+                    category=category,
+                    text=scrub_text(cleaned, max_chars=MAX_CHARS),
+                    submitted_on=self.clock.now().date(),
+                )
+            )
+        return FeedbackReceipt(risk=risk)

@@ -1,0 +1,388 @@
+"""Block Kit for the weekly digest, split to Slack's limits. Pure builders."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.digest import ConstructLine, DigestReport, SupportActivity
+from bot.insights import Breakdown, Change, Suppressed, ThemeSummary, Trend
+from storage.digest_models import ImprovementAction
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+ADOPT_ACTION = "digest_adopt"
+UPDATE_ACTION = "action_update"
+CLOSE_ACTION = "action_close"
+
+LABELS = {
+    "psych_safety": "Psychological safety",
+    "awareness": "Awareness of peer support",
+    "trust_confidentiality": "Trust in confidentiality",
+    "experienced_disrespect": "Free from disrespect (experienced)",
+    "witnessed_disrespect": "Free from disrespect (witnessed)",
+    "leadership_response": "Leaders act on reports",
+    "recommend": "Would recommend peer support (promoters)",
+}
+THEME_LABELS = {
+    "confidentiality": "Confidentiality",
+    "access_to_supporters": "Access to supporters",
+    "training": "Training",
+    "leadership_response": "Leadership response",
+    "workload": "Workload",
+    "other": "Other",
+}
+
+
+def label_of(construct: str) -> str:
+    """A construct's human name."""
+    return LABELS.get(construct, construct.replace("_", " ").capitalize())
+
+
+def _section(text: str) -> dict[str, Any]:
+    # Builders keep their sections short; split_long_sections() splits any that are not.
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def split_long_sections(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Split any section over Slack's 3,000 characters at line breaks into several sections."""
+    out: list[dict[str, Any]] = []
+    for block in blocks:
+        text = block.get("text", {}).get("text", "") if block.get("type") == "section" else ""
+        if len(text) <= MAX_SECTION_CHARS:
+            out.append(block)
+            continue
+        chunk = ""
+        for line in text.split("\n"):
+            while len(line) > MAX_SECTION_CHARS:
+                out.append(_section(line[:MAX_SECTION_CHARS]))
+                line = line[MAX_SECTION_CHARS:]
+            if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_CHARS:
+                out.append(_section(chunk))
+                chunk = ""
+            chunk = f"{chunk}\n{line}" if chunk else line
+        if chunk:
+            out.append(_section(chunk))
+    return out
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION_CHARS]}]}
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _pts(delta: float) -> str:
+    return f"{delta * 100:+.0f} pts"
+
+
+def _construct_text(line: ConstructLine, k: int) -> str:
+    name = f"*{label_of(line.construct)}*"
+    if isinstance(line.summary, Suppressed):
+        reason = (
+            "not asked in a closed round yet"
+            if line.rounds_ago is None
+            else f"not enough answers (fewer than {k})"
+        )
+        return f"{name} — {reason}"
+    s = line.summary
+    when = (
+        ""
+        if not line.rounds_ago
+        else f" _(asked {line.rounds_ago} round{'s' if line.rounds_ago > 1 else ''} ago)_"
+    )
+    text = (
+        f"{name} — {_pct(s.favourable.value)} favourable (95% CI {_pct(s.favourable.low)}–{_pct(s.favourable.high)}), "
+        f"mean {s.mean.value:.2f}, n={s.n}{when}"
+    )
+    if isinstance(line.change, Change):
+        fav = line.change.favourable
+        flag = ":triangular_flag_on_post: " if fav.significant else ""
+        verdict = f"significant, p={fav.p_value:.3f}" if fav.significant else "within noise"
+        text += f"\n{flag}{_pts(fav.delta)} since last asked ({verdict})"
+    elif isinstance(line.change, Suppressed):
+        text += "\nChange since last asked: not enough answers to compare"
+    if isinstance(line.trend, Trend):
+        trend_word = {"up": "rising", "down": "falling", "flat": "flat"}[line.trend.direction]
+        sig = "significant" if line.trend.significant else "not significant"
+        text += f" · trend over {line.trend.rounds_used} rounds: {trend_word} ({sig})"
+    return text
+
+
+def _breakdown_text(breakdown: Breakdown) -> str:
+    parts = [
+        f"{name} {count}" if not isinstance(count, Suppressed) else f"{name} _withheld_"
+        for name, count in breakdown.cells.items()
+        if count != 0
+    ]
+    return " · ".join(parts) if parts else "none"
+
+
+def _support_text(s: SupportActivity, k: int) -> str:
+    lines = [f"*Sessions, last 4 weeks:* {s.sessions_4w}"]
+    if s.sessions_last_week is not None:
+        lines[0] += f" (last 7 days: {s.sessions_last_week})"
+    if s.sessions_4w:
+        lines.append(f"*By category:* {_breakdown_text(s.by_category)}")
+        lines.append(f"*By outcome:* {_breakdown_text(s.by_outcome)}")
+        referrals = (
+            "fewer than k — withheld" if isinstance(s.referrals_4w, Suppressed) else str(s.referrals_4w)
+        )
+        lines.append(f"*Referrals (HR / EAP / manager / safety):* {referrals}")
+    lines.append(f"*Follow-ups overdue:* {s.follow_ups_overdue}")
+    lines.append(
+        f"*Training:* {s.supporters} supporters — {s.trained_current} current, {s.trained_lapsing} lapsing within 30 days, "
+        f"{s.lapsed_or_never} lapsed or never trained"
+    )
+    if s.load_max_share is not None:
+        lines.append(f"*Load:* the busiest supporter handled {_pct(s.load_max_share)} of sessions")
+    lines.append(f"_Categories under {k} sessions are withheld so no case can be singled out._")
+    return "\n".join(lines)
+
+
+def _theme_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    themes = report.themes
+    if isinstance(themes.total, Suppressed) or not themes.themes:
+        return [
+            _section(f"*What people are saying* — fewer than {report.k} comments this week; none are shown.")
+        ]
+    blocks = [
+        _section(
+            f"*What people are saying* — {themes.total} comments ({report.feedback_count} via `/feedback`, "
+            "the rest from the pulse), grouped by theme"
+        )
+    ]
+    for theme, summary in themes.themes.items():
+        name = THEME_LABELS.get(theme, theme)
+        if isinstance(summary, Suppressed):
+            blocks.append(_context(f"*{name}*: fewer than {report.k} comments — withheld"))
+            continue
+        assert isinstance(summary, ThemeSummary)
+        text = (
+            f"*{name}*: {summary.count} comments · mean sentiment {summary.mean_sentiment:+.2f} · "
+            f"{_pct(summary.share_negative)} negative"
+        )
+        quotes = "\n".join(f"> {q[:280]}" for q in summary.quotes)
+        blocks.append(_section(f"{text}\n{quotes}" if quotes else text))
+    return blocks
+
+
+def _evidence_text(evidence: dict[str, float]) -> str:
+    parts = []
+    for name, value in evidence.items():
+        shown = (
+            _pct(value)
+            if ("share" in name or "favourable" in name or "rate" in name) and abs(value) <= 1
+            else f"{value:g}"
+        )
+        if name.endswith("change"):
+            shown = _pts(value)
+        parts.append(f"{name.replace('_', ' ')} = {shown}")
+    return "; ".join(parts)
+
+
+def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    if not report.suggestions:
+        return [
+            _section("*Suggested improvements* — nothing in this week's figures calls for a new practice.")
+        ]
+    blocks = [_section("*Suggested improvements* (from the evidence-based playbook)")]
+    for i, suggestion in enumerate(report.suggestions):
+        p = suggestion.practice
+        construct = report.construct_for_practice.get(p.id, "psych_safety")
+        blocks.append(
+            _section(
+                f"*{i + 1}. {p.title}*\n{p.action}\n_Why:_ {p.rationale}\n_Triggered by:_ {_evidence_text(suggestion.evidence)}"
+            )
+        )
+        blocks.append(_context(f"Source: {p.source}"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"adopt_{p.id}"[:255],
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ADOPT_ACTION}_{i}",
+                        "style": "primary",
+                        "text": {"type": "plain_text", "text": "Adopt as action"},
+                        "value": json.dumps(
+                            {"p": p.id, "c": construct, "t": p.title[:150]}, separators=(",", ":")
+                        ),
+                    }
+                ],
+            }
+        )
+    return blocks
+
+
+def _reading(value: float | None, low: float | None, high: float | None) -> str:
+    if value is None or low is None or high is None:
+        return "not measurable (fewer than k answers or no round yet)"
+    return f"{_pct(value)} (95% CI {_pct(low)}–{_pct(high)})"
+
+
+def _verdict(action: ImprovementAction) -> str:
+    """Whether the after-value's interval clears the before-value's: the honest reading of an effect."""
+    before_low, before_high = action.before_low, action.before_high
+    after_low, after_high = action.after_low, action.after_high
+    if before_low is None or before_high is None or after_low is None or after_high is None:
+        return ""
+    if after_low > before_high:
+        return " — :white_check_mark: improved beyond the margin of error"
+    if after_high < before_low:
+        return " — :small_red_triangle_down: worse beyond the margin of error"
+    return " — no change beyond the margin of error yet"
+
+
+def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for i, action in enumerate(actions[:10]):
+        overdue = ":warning: *overdue* · " if action.due_on < today else ""
+        blocks.append(
+            _section(
+                f"{overdue}*{action.title}* — owner <@{action.owner_id}>, due {action.due_on:%d %b %Y}\n"
+                f"Measure: {label_of(action.construct_id)} · before: "
+                f"{_reading(action.before_value, action.before_low, action.before_high)}"
+                + (f"\nLatest update: {action.progress_note}" if action.progress_note else "")
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"action_{action.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{UPDATE_ACTION}_{i}",
+                        "text": {"type": "plain_text", "text": "Update"},
+                        "value": action.id,
+                    },
+                    {
+                        "type": "button",
+                        "action_id": f"{CLOSE_ACTION}_{i}",
+                        "text": {"type": "plain_text", "text": "Close"},
+                        "value": action.id,
+                    },
+                ],
+            }
+        )
+    return blocks
+
+
+def build_open_actions_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
+    """`/pulse actions`: open actions with Update / Close buttons."""
+    if not actions:
+        return [_section("No open improvement actions. Adopt one from a digest suggestion.")]
+    return [
+        _section(f"*Open improvement actions* ({len(actions)})"),
+        *_open_action_blocks(actions, today=today),
+    ]
+
+
+def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    if not report.open_actions and not report.closed_actions:
+        return [_section("*Actions* — none adopted yet. Adopt a suggestion above to track its effect.")]
+    blocks: list[dict[str, Any]] = [_section("*Actions*")]
+    blocks += _open_action_blocks(report.open_actions, today=report.generated_at.date())
+    for action in report.closed_actions:
+        before = _reading(action.before_value, action.before_low, action.before_high)
+        after = _reading(action.after_value, action.after_low, action.after_high)
+        verdict = _verdict(action)
+        blocks.append(
+            _section(
+                f":checkered_flag: *{action.title}* (closed {action.closed_at:%d %b})\n"
+                f"{label_of(action.construct_id)}: before {before} → after {after}{verdict}"
+            )
+        )
+    return blocks
+
+
+def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    """Every block of the digest, in reading order."""
+    p = report.participation
+    header = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": f"PeerPulse weekly digest · {report.generated_at:%d %b %Y}",
+            },
+        },
+        _context(
+            f":lock: Figures from fewer than {report.k} people are withheld, and no two figures shown can be "
+            "subtracted to reveal a smaller group. Closed rounds only."
+        ),
+    ]
+    if isinstance(p.rate, float) and not isinstance(p.answered, Suppressed):
+        participation = (
+            f"*Participation* — latest round: {p.answered} of {p.invited} answered ({_pct(p.rate)})"
+        )
+        if isinstance(p.change_vs_last, float):
+            participation += f" · {_pts(p.change_vs_last)} on last round"
+        if isinstance(p.change_vs_average, float):
+            participation += f" · {_pts(p.change_vs_average)} on the {p.rounds_in_average}-round average"
+    elif p.invited:
+        participation = (
+            f"*Participation* — {p.invited} invited; fewer than {report.k} answered, so nothing more is shown"
+        )
+    else:
+        participation = "*Participation* — no closed pulse round yet"
+    blocks = [*header, _section(participation), {"type": "divider"}]
+    blocks.append(_section("*How the program is doing* (favourable = the good end of each scale)"))
+    blocks += [_section(_construct_text(line, report.k)) for line in report.constructs]
+    if report.chart_png:
+        blocks.append(_context(":chart_with_upwards_trend: The chart of the last rounds is attached below."))
+    blocks += [
+        {"type": "divider"},
+        _section("*Peer-support activity*"),
+        _section(_support_text(report.support, report.k)),
+    ]
+    blocks += [{"type": "divider"}, *_theme_blocks(report)]
+    blocks += [{"type": "divider"}, *_suggestion_blocks(report)]
+    blocks += [{"type": "divider"}, *_action_blocks(report)]
+    return blocks
+
+
+def split_messages(blocks: list[dict[str, Any]], *, fallback: str) -> list[dict[str, Any]]:
+    """Split blocks into messages of at most 50 blocks, never separating a section from its buttons."""
+    messages: list[dict[str, Any]] = []
+    current: list[dict[str, Any]] = []
+    for block in blocks:
+        if len(current) >= MAX_BLOCKS - 1 and block.get("type") != "actions":
+            messages.append({"text": fallback, "blocks": current})
+            current = []
+        current.append(block)
+    if current:
+        messages.append({"text": fallback, "blocks": current})
+    if len(messages) > 1:
+        for i, message in enumerate(messages, start=1):
+            message["text"] = f"{fallback} ({i}/{len(messages)})"
+    return messages
+
+
+def build_digest_messages(report: DigestReport) -> list[dict[str, Any]]:
+    """The digest as one or more postable messages within Block Kit's limits."""
+    return split_messages(
+        split_long_sections(build_digest_blocks(report)),
+        fallback=f"PeerPulse weekly digest · {report.generated_at:%d %b %Y}",
+    )
+
+
+def blocks_as_text(blocks: list[dict[str, Any]]) -> str:
+    """A plain-text rendering of blocks (for the terminal and logs)."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in {"header", "section"}:
+            lines.append(str(block["text"]["text"]))
+        elif kind == "context":
+            lines.append("  " + " ".join(str(e.get("text", "")) for e in block.get("elements", [])))
+        elif kind == "divider":
+            lines.append("-" * 72)
+        elif kind == "actions":
+            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", [])))
+    return "\n".join(lines)

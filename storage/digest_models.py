@@ -1,0 +1,71 @@
+"""Tables of the improvement loop: anonymous feedback, adopted actions, digests posted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from storage.models import random_id
+from storage.types import UTCDateTime
+
+
+def _utc(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Feedback(SQLModel, table=True):
+    """An anonymous suggestion or concern: no user id, scrubbed text, date only."""
+
+    __tablename__ = "feedback"
+    # Without a rowid SQLite keeps rows in random-id order, not arrival order.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    category: str = Field(max_length=32)
+    # Raw text goes after RETENTION_DAYS; the row (and its theme count) stays.
+    text: str | None = Field(default=None, max_length=2000)
+    submitted_on: date = Field(index=True)
+
+
+class ImprovementAction(SQLModel, table=True):
+    """A suggested practice a coordinator adopted, with the measure that judges it."""
+
+    __tablename__ = "improvement_action"
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    practice_id: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    owner_id: str = Field(max_length=32)
+    adopted_by: str = Field(max_length=32)
+    due_on: date
+    construct_id: str = Field(max_length=64)
+    success_measure: str = Field(max_length=300)
+    status: str = Field(default="open", max_length=16, index=True)
+    progress_note: str | None = Field(default=None, max_length=500)
+    outcome_note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _utc()
+    closed_at: datetime | None = _utc(nullable=True)
+    # The construct's favourable share when adopted and when closed (None: fewer than k answers).
+    before_round_id: str | None = Field(default=None, max_length=32)
+    before_value: float | None = None
+    before_low: float | None = None
+    before_high: float | None = None
+    after_round_id: str | None = Field(default=None, max_length=32)
+    after_value: float | None = None
+    after_low: float | None = None
+    after_high: float | None = None
+
+
+class DigestRun(SQLModel, table=True):
+    """A digest that was posted, so a scheduled one is posted once per occurrence."""
+
+    __tablename__ = "digest_run"
+
+    key: str = Field(primary_key=True, max_length=80)
+    team_id: str = Field(max_length=32)
+    posted_at: datetime = _utc()
