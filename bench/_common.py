@@ -28,9 +28,9 @@ if str(ROOT) not in sys.path:
 
 PYTHON = sys.executable
 BENCH = Path(__file__).resolve().parent
-TOKEN = "xoxb-test-token"  # the fake Slack's DEFAULT_TOKEN
-SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
-PEERPULSE_SECRET = "bench-peerpulse-secret-0123456789abcdef"
+TOKEN = "xoxb-test-token"  # noqa: S105 - the fake Slack's DEFAULT_TOKEN
+SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"  # noqa: S105 - local fake only
+PEERPULSE_SECRET = "bench-peerpulse-secret-0123456789abcdef"  # noqa: S105 - local fake only
 COORDINATOR_CHANNEL = "G0COORD"
 SUPPORTERS_CHANNEL = "G0SUPPORT"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -207,7 +207,9 @@ def start_app(
     env = app_env(database_url=database_url, slack_url=slack_url, port=port, workspace_rate=workspace_rate)
     # cProfile writes its file when the app exits on SIGTERM (Proc.stop).
     prefix = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    proc = Proc([PYTHON, *prefix, "-m", "bot", "run"], env=env, cwd=workdir, log=workdir / f"{name}.log")
+    # BENCH_APP_SCRIPT runs a script instead of `-m bot run` (to try a candidate fix before it lands).
+    target = [os.environ["BENCH_APP_SCRIPT"]] if os.environ.get("BENCH_APP_SCRIPT") else ["-m", "bot", "run"]
+    proc = Proc([PYTHON, *prefix, *target], env=env, cwd=workdir, log=workdir / f"{name}.log")
     url = f"http://127.0.0.1:{port}"
     wait_healthy(proc, url)
     return proc, url
@@ -270,8 +272,10 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
+        yield (
+            make_url(base)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
         )
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
@@ -370,7 +374,8 @@ class FakeSlackProcess:
 
     def request(self, cmd: str, **args: Any) -> Any:
         """Send one command and return its JSON answer."""
-        assert self.popen.stdin is not None and self.popen.stdout is not None
+        assert self.popen.stdin is not None
+        assert self.popen.stdout is not None
         self.popen.stdin.write(json.dumps({"cmd": cmd, **args}) + "\n")
         self.popen.stdin.flush()
         line = self.popen.stdout.readline()

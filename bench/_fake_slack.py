@@ -12,8 +12,7 @@ import _common  # noqa: F401 - puts the repository root on sys.path
 
 from tests.fakes.people import People
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import dm_channel_id
-from tests.fakes.workspace import build_workspace
+from tests.fakes.workspace import build_workspace, dm_channel_id
 
 
 def _is_pulse(message: Any) -> bool:
@@ -73,6 +72,11 @@ def main() -> None:
         "calls_summary": lambda a: calls_summary(),
         "reset_calls": lambda a: fake.reset_calls(),
         "dm_channel": lambda a: dm_channel_id(a["user"]),
+        "channel_count": lambda a: {
+            "messages": len(fake.messages(a["channel"])),
+            "files": len(fake.uploaded_files(a["channel"])),
+            "responses": [r.body for r in fake.responses()],
+        },
     }
     reply(
         {

@@ -52,7 +52,9 @@ def run_fanout(kind: str, work: Path, *, employees: int, rate: float, crash: boo
         c.fake_slack(work, employees=employees, workspace_rate=rate, per_channel_rate=1.0) as fake,
     ):
         humans: list[str] = fake.info["humans"]
-        app, app_url = c.start_app(workdir=work, database_url=database_url, slack_url=fake.url, workspace_rate=rate)
+        app, app_url = c.start_app(
+            workdir=work, database_url=database_url, slack_url=fake.url, workspace_rate=rate
+        )
         restart = gap = 0.0
         try:
             body, content_type = c.slash_command_body(fake, fake.info["coordinators"][0], "send")
@@ -130,7 +132,9 @@ def main() -> int:
             for crash in (False, True) if not args.no_crash else (False,):
                 work = root / f"{kind}-{'crash' if crash else 'clean'}"
                 work.mkdir()
-                c.say(f"[{kind}] fan-out to {args.employees} people at W={args.rate:g}/s{', killed at 50%' if crash else ''} …")
+                c.say(
+                    f"[{kind}] fan-out to {args.employees} people at W={args.rate:g}/s{', killed at 50%' if crash else ''} …"
+                )
                 result = run_fanout(kind, work, employees=args.employees, rate=args.rate, crash=crash)
                 c.say(f"  [{kind}] {result}")
                 results.append(result)

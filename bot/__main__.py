@@ -1,4 +1,4 @@
-"""Command line: run | demo | digest | migrate. The only place that reads .env."""
+"""Command line: run | demo | digest | migrate | export. The only place that reads .env."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dotenv import load_dotenv
 
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.logging_setup import install_redaction
 
 
 def _configure_logging(default: str = "INFO") -> None:
@@ -25,6 +26,8 @@ def _configure_logging(default: str = "INFO") -> None:
 
 async def _run() -> None:
     settings = load_settings(os.environ)
+    # Before anything can log: slack_sdk's and Bolt's debug output carries request details.
+    install_redaction(settings)
     from bot.runtime import Runtime  # imported after validation: a bad setting fails fast
 
     runtime = Runtime(settings)
@@ -34,6 +37,40 @@ async def _run() -> None:
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runtime.stop()))
     await runtime.serve_forever()
     await runtime.stop()
+
+
+async def _export_rows() -> list[dict[str, str]]:
+    from bot.export import export_rows
+    from bot.questions import load_question_bank
+    from storage.db import Database
+
+    settings = load_settings(os.environ, require_slack=False)
+    db = Database(settings.database_url)
+    try:
+        return await export_rows(db, load_question_bank(), k=settings.min_group_size)
+    finally:
+        await db.dispose()
+
+
+def _export(output: str) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.export import write_csv
+
+    try:
+        rows = asyncio.run(_export_rows())
+    except SQLAlchemyError as exc:
+        print(
+            f"peerpulse: cannot read the database ({type(exc).__name__}); has `python -m bot migrate` run?",
+            file=sys.stderr,
+        )
+        return 2
+    if output == "-":
+        write_csv(rows, sys.stdout)
+    else:
+        with open(output, "w", newline="", encoding="utf-8") as out:
+            write_csv(rows, out)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     digest = sub.add_parser("digest", help="post the coordinators' digest")
     digest.add_argument("--now", action="store_true", required=True, help="post it immediately")
     sub.add_parser("migrate", help="apply database migrations")
+    export = sub.add_parser("export", help="aggregates per closed round and construct (k-anonymous)")
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--output", default="-", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
 
     load_dotenv(override=False)
@@ -59,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.demo import run_demo
 
             asyncio.run(run_demo(employees=args.employees, seed=args.seed))
+        elif args.command == "export":
+            return _export(args.output)
         elif args.command == "migrate":
             from storage.db import migrate
 

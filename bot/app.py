@@ -36,7 +36,7 @@ def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int =
     else:
         retry_handlers = [
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=4),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
     kwargs: dict[str, Any] = {

@@ -158,7 +158,11 @@ class Outbox:
                 failures += 1
                 log.exception("outbox pass failed (%d in a row); retrying shortly", failures)
                 sent = 0
-                await asyncio.sleep(min(30.0, idle_poll * 2 ** min(failures - 1, 6)))
+                with contextlib.suppress(TimeoutError):
+                    # Backing off, but a step-down must not wait for the back-off to end.
+                    await asyncio.wait_for(
+                        stop.wait(), timeout=min(30.0, idle_poll * 2 ** min(failures - 1, 6))
+                    )
             if sent == 0:
                 self.wakeup.clear()
                 with contextlib.suppress(TimeoutError):
@@ -176,8 +180,12 @@ class Outbox:
                 earlier = await self._find_earlier_post(row)
             except Exception as exc:
                 # Without knowing, posting again could message the person twice; wait and look again.
-                log.warning("outbox message %s: cannot check Slack for an earlier attempt", row.id, exc_info=True)
-                check = DeliveryError(f"cannot check Slack: {type(exc).__name__}", retryable=True, uncertain=True)
+                log.warning(
+                    "outbox message %s: cannot check Slack for an earlier attempt", row.id, exc_info=True
+                )
+                check = DeliveryError(
+                    f"cannot check Slack: {type(exc).__name__}", retryable=True, uncertain=True
+                )
                 return self._failure(row, check)
             if earlier is not None:
                 log.info("outbox message %s had reached Slack after all; not sending it again", row.id)

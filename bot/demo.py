@@ -22,8 +22,9 @@ from bot.surveys import EARLIEST_ZONE, latest_fire_time, local_send_time
 from storage.queries import answer_histogram
 
 DEMO_DIR = Path("peerpulse-demo")
-SIGNING_SECRET = "demo-signing-secret-not-for-production"
-PEERPULSE_SECRET = "demo-peerpulse-secret-not-for-production"
+SIGNING_SECRET = "demo-signing-secret-not-for-production"  # noqa: S105  (the demo's fake Slack only)
+PEERPULSE_SECRET = "demo-peerpulse-secret-not-for-production"  # noqa: S105
+WEEKS = 3
 
 # How the simulated workforce tends to answer each construct (weights for values low → high).
 _TENDENCIES: dict[str, list[float]] = {
@@ -44,10 +45,25 @@ _COMMENTS = [
     "The supporters were kind and quick to reply. Thank you!",
     "Sometimes I feel like I want to kill myself after these meetings.",
 ]
+_FEEDBACK = [
+    ("suggestion", "Please explain what happens to what we tell supporters, confidentiality is unclear."),
+    ("concern", "I don't know who the peer supporters are or how to reach them."),
+    ("suggestion", "More training for supporters on remote and chat conflicts would help."),
+    ("concern", "My manager dismissed a report about a colleague. Leadership needs to act."),
+    ("praise", "The supporter I talked to was kind and really listened."),
+    ("concern", "Workload is crushing and people take it out on each other."),
+]
 
 
 def _say(text: str = "") -> None:
     print(text, flush=True)
+
+
+def _week_tendencies(week: int) -> dict[str, list[float]]:
+    """Answer tendencies that drift: psychological safety sags in the last simulated week."""
+    if week < WEEKS:
+        return {**_TENDENCIES, "psych_safety": [0.02, 0.05, 0.13, 0.50, 0.30]}
+    return _TENDENCIES
 
 
 def _format_summary(summary: LikertSummary | RecommendSummary | Suppressed) -> str:
@@ -56,17 +72,13 @@ def _format_summary(summary: LikertSummary | RecommendSummary | Suppressed) -> s
     if isinstance(summary, RecommendSummary):
         return f"mean {summary.mean.value:4.1f}/10 · NPS {summary.nps.value:+.0f} (95% CI {summary.nps.low:+.0f}…{summary.nps.high:+.0f})"
     fav = summary.favourable
-    return (
-        f"mean {summary.mean.value:3.2f}/5 · favourable {fav.value:4.0%} "
-        f"(95% CI {fav.low:.0%}–{fav.high:.0%})"
-    )
+    return f"mean {summary.mean.value:3.2f}/5 · favourable {fav.value:4.0%} (95% CI {fav.low:.0%}–{fav.high:.0%})"
 
 
 def _schedule_preview(members: list[Member], cron: str) -> list[str]:
     """When each time zone receives the next scheduled pulse."""
     now = datetime.now(UTC)
-    fire = None
-    probe = now
+    probe, fire = now, None
     while fire is None or fire <= now:
         probe += timedelta(days=1)
         fire = latest_fire_time(cron, now=probe)
@@ -75,28 +87,29 @@ def _schedule_preview(members: list[Member], cron: str) -> list[str]:
     for m in members:
         by_zone.setdefault(m.tz, []).append(m)
     rows = []
-    for tz, group in sorted(
-        by_zone.items(),
-        key=lambda kv: local_send_time(kv[1][0], local_date=local.date(), at=local.time(), not_before=now),
-    ):
+    for tz, group in by_zone.items():
         at = local_send_time(group[0], local_date=local.date(), at=local.time(), not_before=now)
         rows.append(
-            f"  {tz:<22} {len(group):>3} people · {at.astimezone(ZoneInfo(tz)):%a %H:%M} local = {at:%a %H:%M} UTC"
+            (
+                at,
+                f"  {tz:<22} {len(group):>3} people · {at.astimezone(ZoneInfo(tz)):%a %H:%M} local = {at:%a %H:%M} UTC",
+            )
         )
-    return rows
+    return [row for _, row in sorted(rows)]
 
 
 async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
-    """Run one pulse round in a simulated workspace and print what happened."""
+    """Run simulated weeks in a simulated workspace and print what happened, ending with the digest."""
     from tests.fakes.people import People
-    from tests.fakes.signing import SlackSender, state_text
+    from tests.fakes.people_support import simulate_supporters
+    from tests.fakes.signing import SlackSender
     from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
     from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, build_workspace
 
     started = time.monotonic()
     rng = random.Random(seed)
-    shutil.rmtree(DEMO_DIR, ignore_errors=True)
-    DEMO_DIR.mkdir()
+    await asyncio.to_thread(shutil.rmtree, DEMO_DIR, True)
+    await asyncio.to_thread(DEMO_DIR.mkdir)
     workspace = build_workspace(employees=employees, seed=seed)
     humans = [u.id for u in workspace.active_humans()]
     with FakeSlack(workspace, workspace_rate=50.0) as slack:
@@ -119,9 +132,9 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
                 zones = Counter(workspace.users[u].tz for u in humans)
                 _say("PeerPulse demo — a simulated workspace on a local fake Slack")
                 _say(
-                    f"  {len(humans)} active people in {len(zones)} time zones, "
-                    f"{len(workspace.coordinators())} coordinators, {len(workspace.supporters())} peer supporters; "
-                    "bots, a deactivated account and a guest are in the workspace too."
+                    f"  {len(humans)} active people in {len(zones)} time zones, {len(workspace.coordinators())} "
+                    f"coordinators, {len(workspace.supporters())} peer supporters; bots, a deactivated account and a "
+                    "guest are in the workspace too."
                 )
                 _say(
                     f"  App serving signed Slack requests at {runtime.url}/slack/events; database {settings.database_url}"
@@ -136,53 +149,81 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
                 _say()
 
                 coordinator = workspace.coordinators()[0]
-                _say("A coordinator types `/pulse send` (signed slash command) …")
-                status, reply = await people.command(coordinator, "/pulse", "send")
-                _say(
-                    f"  app answered HTTP {status}: {reply if isinstance(reply, str) else reply.get('text')}"
-                )
-                t0 = time.monotonic()
-                await _until(lambda: all(people.pulse_message(u) for u in humans), timeout=30)
-                _say(
-                    f"  {len(humans)} pulse DMs delivered through the outbox in {time.monotonic() - t0:.1f}s "
-                    f"(paced at {settings.workspace_rate:g} msg/s, 1 msg/s per channel)"
-                )
-                _say()
+                for week in range(1, WEEKS + 1):
+                    await _simulate_week(runtime, people, slack, humans, rng, coordinator, week=week)
 
-                bank = runtime.services.surveys.bank
-                answered, comments, safety = await _answer(
-                    people,
-                    slack,
-                    humans,
-                    rng,
-                    state_text,
-                    construct_of=lambda q: getattr(bank.get(q), "construct", ""),
-                )
-                _say("Simulated employees answer by clicking buttons in their DMs (signed block_actions):")
                 _say(
-                    f"  {answered} of {len(humans)} answered; {comments} left an anonymous comment through the modal"
+                    "Peer supporters log sessions with `/peer-log` (a modal; they never name whom they helped):"
                 )
-                if safety:
-                    _say(
-                        f"  {safety} comment(s) signalled risk: the author got a private message with support "
-                        "resources at once; nothing records who wrote it"
-                    )
-                _say()
-
-                status, reply = await people.command(coordinator, "/pulse", "status")
-                _say("A coordinator asks `/pulse status`:")
-                for line in str(reply.get("text") if isinstance(reply, dict) else reply).splitlines():
+                for line in await simulate_supporters(people, slack, workspace, seed=seed):
                     _say(f"  {line}")
                 _say()
-
-                round_ = await runtime.services.surveys.latest_round(team_id=runtime.services.team_id)
-                assert round_ is not None
-                await runtime.services.surveys.close_round(round_.id)
-                await _print_results(runtime, round_.id, settings.min_group_size)
+                sent = await _leave_feedback(people, slack, humans, rng)
+                _say(
+                    f"{sent} people left anonymous suggestions with `/feedback` (stored without a name, scrubbed)."
+                )
+                _say()
+                await _show_digest(runtime, people, slack, coordinator)
         finally:
             await runtime.stop()
     _say()
     _say(f"Demo finished in {time.monotonic() - started:.1f}s. Database kept at {DEMO_DIR / 'peerpulse.db'}.")
+
+
+async def _simulate_week(
+    runtime: Runtime,
+    people: Any,
+    slack: Any,
+    humans: list[str],
+    rng: random.Random,
+    coordinator: str,
+    *,
+    week: int,
+) -> None:
+    """One simulated week: a round opened, delivered, answered and closed."""
+    last = week == WEEKS
+    _say(f"Week {week}: a coordinator types `/pulse send` (a signed slash command) …")
+    status, reply = await people.command(coordinator, "/pulse", "send")
+    if last:
+        _say(f"  app answered HTTP {status}: {reply if isinstance(reply, str) else reply.get('text')}")
+    t0 = time.monotonic()
+    await _until(lambda: all(_pulses(people, u) >= week for u in humans), timeout=30)
+    _say(
+        f"  {len(humans)} pulse DMs delivered through the outbox in {time.monotonic() - t0:.1f}s "
+        f"(paced at {runtime.settings.workspace_rate:g} msg/s, 1 msg/s per channel)"
+    )
+    bank = runtime.services.surveys.bank
+    answered, comments, safety = await _answer(
+        people,
+        slack,
+        humans,
+        rng,
+        construct_of=lambda q: getattr(bank.get(q), "construct", ""),
+        tendencies=_week_tendencies(week),
+        comments=_COMMENTS if last else [],
+    )
+    line = f"  {answered} of {len(humans)} answered by clicking buttons in their DMs (signed block_actions)"
+    _say(line + (f"; {comments} left an anonymous comment through the modal" if comments else ""))
+    if safety:
+        _say(
+            f"  {safety} comment signalled risk: its author got a private message with support resources at once; "
+            "nothing records who wrote it"
+        )
+    if last:
+        status, reply = await people.command(coordinator, "/pulse", "status")
+        _say("  A coordinator asks `/pulse status`:")
+        for text in str(reply.get("text") if isinstance(reply, dict) else reply).splitlines():
+            _say(f"    {text}")
+    round_ = await runtime.services.surveys.latest_round(team_id=runtime.services.team_id)
+    assert round_ is not None
+    await runtime.services.surveys.close_round(round_.id)
+    if last:
+        await _print_results(runtime, round_.id, runtime.settings.min_group_size)
+    _say()
+
+
+def _pulses(people: Any, user: str) -> int:
+    return sum(1 for m in people.slack.dm_messages(user) if people.buttons(m))
 
 
 async def _answer(
@@ -190,21 +231,24 @@ async def _answer(
     slack: Any,
     humans: list[str],
     rng: random.Random,
-    state_text: Any,
     *,
     construct_of: Callable[[str], str],
+    tendencies: dict[str, list[float]],
+    comments: list[str],
 ) -> tuple[int, int, int]:
     """Most people answer, some change their mind, a few comment; returns (answered, comments, safety)."""
+    from tests.fakes.signing import state_text
+
     responders = [u for u in humans if rng.random() < 0.85]
-    commenters = rng.sample(responders, k=min(len(_COMMENTS), len(responders)))
-    comment_of = dict(zip(commenters, _COMMENTS, strict=False))
+    commenters = rng.sample(responders, k=min(len(comments), len(responders)))
+    comment_of = dict(zip(commenters, comments, strict=False))
     gate = asyncio.Semaphore(8)
 
     async def one(user: str) -> None:
         async with gate:
             message = people.pulse_message(user)
             for question_id, options in people.answer_buttons(message).items():
-                weights = _TENDENCIES.get(construct_of(question_id))
+                weights = tendencies.get(construct_of(question_id))
                 if len(options) == 5:
                     picked = rng.choices(options, weights=weights or [0.1, 0.2, 0.3, 0.3, 0.1])[0]
                 else:
@@ -225,20 +269,34 @@ async def _answer(
                 )
 
     await asyncio.gather(*(one(u) for u in responders))
-    safety = sum(
-        1
-        for u in comment_of
-        for m in slack.dm_messages(u)
-        if "support" in (m.text or "") and "check in" in (m.text or "")
-    )
+    safety = sum(1 for u in comment_of for m in slack.dm_messages(u) if "check in" in (m.text or ""))
     return len(responders), len(comment_of), safety
 
 
-def _view_for(slack: Any, user: str) -> dict[str, Any] | None:
+def _view_for(slack: Any, user: str, callback_id: str = "pulse_comment_view") -> dict[str, Any] | None:
     for opened in reversed(slack.opened_views()):
-        if opened.user_id in (user, None) and opened.view.get("callback_id") == "pulse_comment_view":
+        if opened.user_id in (user, None) and opened.view.get("callback_id") == callback_id:
             return dict(opened.view)
     return None
+
+
+async def _leave_feedback(people: Any, slack: Any, humans: list[str], rng: random.Random) -> int:
+    from tests.fakes.signing import state_select, state_text
+
+    authors = rng.sample(humans, k=len(_FEEDBACK))
+    for author, (category, text) in zip(authors, _FEEDBACK, strict=True):
+        await people.command(author, "/feedback")
+        view = await _until(lambda a=author: _view_for(slack, a, "feedback_view"), timeout=5)
+        await people.submit_view(
+            author,
+            callback_id="feedback_view",
+            private_metadata=view.get("private_metadata", ""),
+            state_values={
+                "category": {"category_input": state_select(category)},
+                "text": {"text_input": state_text(text)},
+            },
+        )
+    return len(authors)
 
 
 async def _print_results(runtime: Runtime, round_id: str, k: int) -> None:
@@ -248,27 +306,73 @@ async def _print_results(runtime: Runtime, round_id: str, k: int) -> None:
     async with runtime.db.session() as session:
         raw = await answer_histogram(session=session, round_ids=[round_id])
     histograms = {question_id: counts for (_r, question_id), counts in raw.items()}
-    questions = surveys.questions_of(round_)
     _say(
-        f"Round closed: {round_.answered_final} of {round_.invited} responded. Results (k = {k}; "
+        f"  Round closed: {round_.answered_final} of {round_.invited} responded. Per question (k = {k}; "
         "reverse-worded items recoded so 'favourable' is the good end):"
     )
-    for result in summarize_round(questions, histograms, k=k):
+    for result in summarize_round(surveys.questions_of(round_), histograms, k=k):
         n = result.respondents
         shown_n = f"n={n:>3}" if n >= k else f"n<{k}  "
         label = f"{result.question.id} ({result.question.construct})"
-        _say(f"  {label:<46} {shown_n}  {_format_summary(result.summary)}")
-    _say("  Free-text comments are shown to coordinators only as themes in the weekly digest.")
+        _say(f"    {label:<46} {shown_n}  {_format_summary(result.summary)}")
 
 
-async def _until(check: Callable[[], Any], *, timeout: float, required: bool = True) -> Any:
+async def _show_digest(runtime: Runtime, people: Any, slack: Any, coordinator: str) -> None:
+    from handlers.blocks.digest import blocks_as_text
+    from tests.fakes.signing import state_date, state_select, state_text
+
+    channel = runtime.settings.coordinator_channel
+    seen = len(slack.messages(channel))
+    _say(
+        "A coordinator asks for the weekly digest now with `/pulse digest` (it also posts every Monday 09:00):"
+    )
+    await people.command(coordinator, "/pulse", "digest")
+    messages = await _until(
+        lambda: [m for m in slack.messages(channel)[seen:] if "weekly digest" in (m.text or "")], timeout=30
+    )
+    files = await _until(lambda: slack.uploaded_files(channel), timeout=10)
+    chart = DEMO_DIR / "digest-chart.png"
+    await asyncio.to_thread(chart.write_bytes, files[-1].content)
+    _say("=" * 78)
+    for message in messages:
+        _say(blocks_as_text(message.blocks or []))
+    _say("=" * 78)
+    _say(f"The digest's chart was uploaded to the channel and saved to {chart}.")
+    _say()
+    found = [(m, b) for m in messages for b in people.find_buttons(m, "digest_adopt_")]
+    if not found:
+        return
+    message, adopt = found[0]
+    await people.click(coordinator, message, adopt)
+    view = await _until(lambda: _view_for(slack, coordinator, "action_adopt_view"), timeout=5)
+    await people.submit_view(
+        coordinator,
+        callback_id="action_adopt_view",
+        private_metadata=view["private_metadata"],
+        state_values={
+            "title": {"value": state_text(adopt.answer.get("t", "Adopted practice"))},
+            "owner": {"value": {"type": "users_select", "selected_user": coordinator}},
+            "due": {"value": state_date((runtime.clock.now().date() + timedelta(days=30)).isoformat())},
+            "measure": {"value": state_select(adopt.answer["c"])},
+            "success": {"value": state_text("")},
+        },
+    )
+    confirmation = await _until(
+        lambda: [m for m in slack.messages(channel) if "adopted" in (m.text or "")], timeout=10
+    )
+    _say("The coordinator clicks “Adopt as action” on the first suggestion and fills in the modal:")
+    _say(f"  {confirmation[-1].text}")
+    _say(
+        "  Closing the action re-reads its survey measure; later digests show before → after with intervals."
+    )
+
+
+async def _until(check: Callable[[], Any], *, timeout: float) -> Any:  # noqa: ASYNC109
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            if required:
-                raise TimeoutError("the demo waited too long for the app; see the log above")
-            return None
+            raise TimeoutError("the demo waited too long for the app; see the log above")
         await asyncio.sleep(0.05)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import idempotency, retention
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,21 @@ async def remind_lapsed_training() -> None:
     await services.support.plan_training_reminders(team_id=services.team_id)
 
 
-async def erase_expired_support_notes() -> None:
-    """Erase session notes older than RETENTION_DAYS."""
-    await _services().support.purge_expired_notes()
-
-
 async def post_weekly_digest() -> None:
     """Post this week's coordinators' digest (once per week, however often this runs)."""
     services = _services()
     await services.digests.post_weekly(team_id=services.team_id)
+
+
+async def purge_expired_text() -> None:
+    """Erase survey comments, feedback text and session notes older than RETENTION_DAYS."""
+    services = _services()
+    await retention.purge_expired_text(
+        services.db, now=services.clock.now(), retention_days=services.settings.retention_days
+    )
+
+
+async def forget_old_requests() -> None:
+    """Drop the idempotency keys of requests handled more than a day ago."""
+    services = _services()
+    await idempotency.forget_old_requests(services.db, now=services.clock.now())

@@ -62,10 +62,17 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
         replace_existing=True,
     )
     scheduler.add_job(
-        "bot.jobs:erase_expired_support_notes",
-        CronTrigger(hour=3, minute=0, timezone=ZoneInfo("UTC")),
-        id="support-note-retention",
-        name="erase session notes past RETENTION_DAYS",
+        "bot.jobs:purge_expired_text",
+        CronTrigger(hour=3, minute=30, timezone=ZoneInfo("UTC")),
+        id="text-retention",
+        name="erase free text past RETENTION_DAYS",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.jobs:forget_old_requests",
+        IntervalTrigger(hours=1),
+        id="forget-processed-requests",
+        name="drop idempotency keys older than a day",
         replace_existing=True,
     )
     return scheduler

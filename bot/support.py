@@ -21,7 +21,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -847,22 +847,6 @@ class SupportService:
             return None
         status = await self.training_status(supporter_id=supporter_id)
         return status if status.state in ("lapsed", "none") else None
-
-    # --- retention ----------------------------------------------------------------------------
-
-    async def purge_expired_notes(self) -> int:
-        """Erase session notes older than RETENTION_DAYS; the figures stay."""
-        cutoff = self.clock.now() - timedelta(days=self.settings.retention_days)
-        async with self.db.session() as session:
-            result = await session.exec(
-                update(SupportSession)
-                .where(col(SupportSession.created_at) < cutoff, col(SupportSession.note).is_not(None))
-                .values(note=None)
-            )
-            purged = int(result.rowcount or 0)
-        if purged:
-            log.info("erased %d session note(s) past retention", purged)
-        return purged
 
     # --- coordinators -------------------------------------------------------------------------
 

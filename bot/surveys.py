@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import random
 from dataclasses import dataclass
@@ -58,6 +60,12 @@ class AnswerProgress:
 
     round: SurveyRound
     answered: frozenset[str]
+
+
+def ballot_tag(secret: str, *, ballot: str, user_id: str) -> str:
+    """A MAC binding a DM's ballot to its recipient; it lives only in that DM, never in storage."""
+    digest = hmac.new(secret.encode(), f"ballot:{ballot}:{user_id}".encode(), hashlib.sha256).hexdigest()
+    return digest[:20]
 
 
 def member_zone(member: Member) -> ZoneInfo:
@@ -337,12 +345,17 @@ class SurveyService:
         round_id: str,
         question_id: str,
         ballot: str,
+        tag: str,
         value: int | None = None,
         text: str | None = None,
     ) -> AnswerProgress:
         """Store (or change) one answer without linking it to the user; mark participation."""
         if not ballot or len(ballot) > 64:
             raise InvalidInput("This survey message is damaged; please use the latest pulse DM.")
+        expected = ballot_tag(self.settings.peerpulse_secret, ballot=ballot, user_id=user_id)
+        if not hmac.compare_digest(expected, tag):
+            # A forwarded survey, or a forged button: the clicker is not the person it was sent to.
+            raise NotAllowed("This survey was sent to someone else, so the answer wasn't recorded.")
         now = self.clock.now()
         question = self.bank.get(question_id)
         if question is None:

@@ -92,8 +92,8 @@ async def skip_repeated_requests(
         log.warning("cannot record request identity (%s); handling it anyway", type(exc).__name__)
         first = True
     if not first:
-        retry = (request.headers.get("x-slack-retry-num") or [None])[0]
-        log.info("ignoring a repeated %s delivery (retry %s)", key.partition(":")[0], retry or "-")
+        retry = ",".join(request.headers.get("x-slack-retry-num") or ["-"])
+        log.info("ignoring a repeated %s delivery (retry %s)", key.partition(":")[0], retry)
         return BoltResponse(status=200, body="")
     await next()
     return None

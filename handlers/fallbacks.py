@@ -15,11 +15,15 @@ log = logging.getLogger(__name__)
 OUTDATED = "That button or form belongs to an older version of this message; nothing was changed. Please use the latest one."
 
 
-async def handle_unknown_action(ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any) -> None:
+async def handle_unknown_action(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any
+) -> None:
     """Ack an action no listener knows and say so privately."""
     await ack()
     actions = body.get("actions") or [{}]
-    log.info("unknown action %r", str(actions[0].get("action_id"))[:80] if isinstance(actions[0], dict) else None)
+    log.info(
+        "unknown action %r", str(actions[0].get("action_id"))[:80] if isinstance(actions[0], dict) else None
+    )
     await tell_user(client, body, OUTDATED)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from bot.delivery import Renderer
 from bot.ports import OutgoingMessage
 from bot.services import Services
+from bot.surveys import ballot_tag
 from handlers.blocks.pulse import build_pulse_blocks, build_reminder_text, pulse_fallback_text
 from handlers.support_renderers import make_support_renderers
 from storage.models import OutboxMessage
@@ -25,7 +26,9 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         questions = services.surveys.questions_of(round_)
         # The ballot exists only inside this DM; the database never learns whose it is.
         ballot = secrets.token_hex(16)
+        tag = ballot_tag(services.settings.peerpulse_secret, ballot=ballot, user_id=row.recipient)
         blocks = build_pulse_blocks(
+            tag=tag,
             round_id=round_.id,
             questions=questions,
             ballot=ballot,

@@ -30,12 +30,19 @@ async def handle_pulse_answer_action(
             round_id=answer["r"],
             question_id=answer["q"],
             ballot=answer["b"],
+            tag=answer["t"],
             value=answer.get("v"),
         )
     finally:
         await ack()
     await refresh_pulse_message(
-        client, services, body=body, ballot=answer["b"], answered=progress.answered, round_id=answer["r"]
+        client,
+        services,
+        body=body,
+        ballot=answer["b"],
+        tag=answer["t"],
+        answered=progress.answered,
+        round_id=answer["r"],
     )
 
 
@@ -45,6 +52,7 @@ async def refresh_pulse_message(
     *,
     body: dict[str, Any],
     ballot: str,
+    tag: str,
     answered: frozenset[str],
     round_id: str,
 ) -> None:
@@ -59,7 +67,12 @@ async def refresh_pulse_message(
     questions = services.surveys.questions_of(round_)
     required = [q for q in questions if q.kind != "text"]
     blocks = build_pulse_blocks(
-        round_id=round_id, questions=questions, ballot=ballot, answered=answered, closes_at=round_.closes_at
+        round_id=round_id,
+        questions=questions,
+        ballot=ballot,
+        tag=tag,
+        answered=answered,
+        closes_at=round_.closes_at,
     )
     done = sum(1 for q in required if q.id in answered)
     await client.chat_update(

@@ -249,7 +249,9 @@ def build_session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy
     ]
     follow_up = _follow_up_text(session)
     if follow_up:
-        blocks.append(_context(f":calendar: {follow_up.capitalize()} — I'll remind you that morning."))
+        blocks.append(
+            _context(f":calendar: {follow_up[0].upper()}{follow_up[1:]} — I'll remind you that morning.")
+        )
     if session.note:
         scrubbed = " _(contact details were removed before saving)_" if saved.note_scrubbed else ""
         blocks.append(_mrkdwn(f"*Note as saved*{scrubbed}\n>{session.note.replace(chr(10), chr(10) + '>')}"))
@@ -372,8 +374,8 @@ def build_follow_up_message(
         "text": f"Follow-up due: your session of {session.session_date:%a %d %b}.",
         "blocks": [
             _mrkdwn(
-                f":calendar: *A follow-up is due today* for your session of {session.session_date:%a %d %b}:\n"
-                f"{session_line(session, taxonomy)}"
+                f":calendar: *Time to follow up* ({due_on:%a %d %b}) on your session of "
+                f"{session.session_date:%a %d %b}:\n{session_line(session, taxonomy)}"
             ),
             {
                 "type": "actions",

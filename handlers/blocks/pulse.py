@@ -15,9 +15,9 @@ COMMENT_BLOCK = "comment_block"
 COMMENT_INPUT = "comment_input"
 
 
-def encode_answer(round_id: str, question_id: str, ballot: str, value: int | None = None) -> str:
-    """The compact button value carrying what a click answers."""
-    data: dict[str, Any] = {"r": round_id, "q": question_id, "b": ballot}
+def encode_answer(round_id: str, question_id: str, ballot: str, tag: str, value: int | None = None) -> str:
+    """The compact button value carrying what a click answers (and the tag binding it to its recipient)."""
+    data: dict[str, Any] = {"r": round_id, "q": question_id, "b": ballot, "t": tag}
     if value is not None:
         data["v"] = value
     return json.dumps(data, separators=(",", ":"))
@@ -26,9 +26,9 @@ def encode_answer(round_id: str, question_id: str, ballot: str, value: int | Non
 def decode_answer(raw: str) -> dict[str, Any]:
     """Parse a button value; raise ValueError if it is not one of ours."""
     data = json.loads(raw)
-    if not isinstance(data, dict) or not {"r", "q", "b"} <= data.keys():
+    if not isinstance(data, dict) or not {"r", "q", "b", "t"} <= data.keys():
         raise ValueError("not a pulse answer value")
-    if not all(isinstance(data[k], str) for k in ("r", "q", "b")):
+    if not all(isinstance(data[k], str) for k in ("r", "q", "b", "t")):
         raise ValueError("not a pulse answer value")
     if "v" in data and (not isinstance(data["v"], int) or isinstance(data["v"], bool)):
         raise ValueError("not a pulse answer value")
@@ -42,7 +42,7 @@ def _button_label(question: Question, value: int) -> str:
 
 
 def _question_blocks(
-    index: int, question: Question, *, round_id: str, ballot: str, answered: bool
+    index: int, question: Question, *, round_id: str, ballot: str, tag: str, answered: bool
 ) -> list[dict[str, Any]]:
     mark = "✅ " if answered else ""
     hint = "  _(answered — tap to change)_" if answered and question.kind != "text" else ""
@@ -63,7 +63,7 @@ def _question_blocks(
                         "type": "button",
                         "action_id": COMMENT_ACTION,
                         "text": {"type": "plain_text", "text": label},
-                        "value": encode_answer(round_id, question.id, ballot),
+                        "value": encode_answer(round_id, question.id, ballot, tag),
                     }
                 ],
             },
@@ -73,7 +73,7 @@ def _question_blocks(
             "type": "button",
             "action_id": f"{ANSWER_ACTION_PREFIX}_{index}_{value}",
             "text": {"type": "plain_text", "text": _button_label(question, value)},
-            "value": encode_answer(round_id, question.id, ballot, value),
+            "value": encode_answer(round_id, question.id, ballot, tag, value),
         }
         for value in question.values
     ]
@@ -93,6 +93,7 @@ def build_pulse_blocks(
     round_id: str,
     questions: list[Question],
     ballot: str,
+    tag: str,
     answered: frozenset[str],
     closes_at: datetime,
     since_last_time: str | None = None,
@@ -125,7 +126,7 @@ def build_pulse_blocks(
     for index, question in enumerate(questions, start=1):
         blocks.extend(
             _question_blocks(
-                index, question, round_id=round_id, ballot=ballot, answered=question.id in answered
+                index, question, round_id=round_id, ballot=ballot, tag=tag, answered=question.id in answered
             )
         )
     blocks.append({"type": "divider"})

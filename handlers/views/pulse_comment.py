@@ -24,7 +24,7 @@ async def handle_pulse_comment_submission(
     view = body.get("view") or {}
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        answer = decode_answer(json.dumps({k: meta[k] for k in ("r", "q", "b")}))
+        answer = decode_answer(json.dumps({k: meta[k] for k in ("r", "q", "b", "t")}))
     except (ValueError, KeyError, TypeError):
         await ack(
             response_action="errors",
@@ -45,6 +45,7 @@ async def handle_pulse_comment_submission(
             round_id=answer["r"],
             question_id=answer["q"],
             ballot=answer["b"],
+            tag=answer["t"],
             text=text,
         )
     except PeerPulseError as exc:
@@ -55,8 +56,14 @@ async def handle_pulse_comment_submission(
     if risk is not None:
         # Sent straight to the author's DM, never through the outbox, so nothing records who wrote it.
         await client.chat_postMessage(channel=user_id, **build_safety_message(risk.kind, services.settings))
-    if meta.get("c") and meta.get("t"):
-        body = {**body, "container": {"channel_id": meta["c"], "message_ts": meta["t"]}}
+    if meta.get("ch") and meta.get("ts"):
+        body = {**body, "container": {"channel_id": meta["ch"], "message_ts": meta["ts"]}}
         await refresh_pulse_message(
-            client, services, body=body, ballot=answer["b"], answered=progress.answered, round_id=answer["r"]
+            client,
+            services,
+            body=body,
+            ballot=answer["b"],
+            tag=answer["t"],
+            answered=progress.answered,
+            round_id=answer["r"],
         )

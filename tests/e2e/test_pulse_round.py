@@ -79,3 +79,27 @@ async def _only_round(runtime: Runtime) -> SurveyRound:
 def _updated(people: People, slack: FakeSlack, user: str) -> object:
     message = people.pulse_message(user)
     return message if message is not None and message.edited_ts else None
+
+
+async def test_a_forwarded_survey_cannot_be_answered_by_another_invited_colleague(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
+    await people.command(coordinator, "/pulse", "send")
+    owner, other = _humans(workspace)[3], _humans(workspace)[4]
+    message = await eventually(lambda: people.pulse_message(owner))
+    await eventually(lambda: people.pulse_message(other))
+    question_id, options = next(iter(people.answer_buttons(message).items()))
+    await people.click(owner, message, options[4])
+    seen = len(slack.ephemerals(other))
+    # `other` was invited too, but clicks a button from `owner`'s DM (forwarded or copied).
+    status, _ = await people.click(other, message, options[0])
+    assert status == 200
+    refusal = await eventually(lambda: slack.ephemerals(other)[seen:])
+    assert "sent to someone else" in refusal[0].text
+    async with runtime.db.session() as session:
+        rows = list(await session.exec(select(SurveyAnswer).where(SurveyAnswer.question_id == question_id)))
+    assert [r.value for r in rows] == [5]
+    assert not await runtime.services.surveys.has_answered(
+        team_id=runtime.services.team_id, user_id=other, round_id=rows[0].round_id
+    )

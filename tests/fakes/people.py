@@ -77,6 +77,16 @@ class People:
                     )
         return found
 
+    @staticmethod
+    def find_buttons(message: Message, action_prefix: str) -> list[Button]:
+        """Buttons in a message whose action id starts with a prefix."""
+        return [
+            Button(element["action_id"], block.get("block_id", ""), element.get("value", ""), element["text"]["text"])
+            for block in message.blocks or []
+            for element in block.get("elements", [])
+            if element.get("type") == "button" and str(element.get("action_id", "")).startswith(action_prefix)
+        ]
+
     def answer_buttons(self, message: Message) -> dict[str, list[Button]]:
         """Answer buttons grouped by question id, in value order."""
         grouped: dict[str, list[Button]] = {}

@@ -1,0 +1,72 @@
+"""Runner: build the whole digest (report, blocks, chart; no posting) and print timings as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+
+import _common as c
+
+
+async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
+    """Wire the services as the app does, then time DigestService.build + rendering."""
+    from bot.app import build_client
+    from bot.clock import SystemClock
+    from bot.config import Settings
+    from bot.runtime import build_services
+    from storage.db import Database
+    from tests.fakes.slack_api import FakeSlack
+    from tests.fakes.workspace import build_workspace
+
+    # The digest reads the supporters channel from Slack; a small fake answers those calls.
+    with FakeSlack(build_workspace(employees=60)) as fake:
+        settings = Settings(
+            slack_bot_token=c.TOKEN,
+            slack_signing_secret=c.SIGNING_SECRET,
+            peerpulse_secret=c.PEERPULSE_SECRET,
+            coordinator_channel=c.COORDINATOR_CHANNEL,
+            supporters_channel=c.SUPPORTERS_CHANNEL,
+            slack_api_url=fake.url,
+            database_url=database_url,
+        )
+        db = Database(settings.database_url)
+        services = build_services(
+            settings,
+            db=db,
+            clock=SystemClock(),
+            client=build_client(settings),
+            outbox_client=build_client(settings, for_outbox=True),
+        )
+        digests = services.digests
+        assert digests.render is not None
+        seconds: list[float] = []
+        detail = ""
+        try:
+            for _ in range(repeats):
+                started = time.perf_counter()
+                report = await digests.build(team_id="T0PEERPULSE")
+                built = time.perf_counter()
+                messages = digests.render(report)
+                done = time.perf_counter()
+                seconds.append(done - started)
+                detail = (
+                    f"build {built - started:.2f}s + blocks {done - built:.3f}s; "
+                    f"{len(messages)} msg(s), chart {len(report.chart_png or b'') // 1024} KB"
+                )
+        finally:
+            await db.dispose()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "peak_rss_mb": round(peak_kb / 1024, 1), "detail": detail}
+
+
+def main() -> None:
+    """argv: DATABASE_URL REPEATS."""
+    result = asyncio.run(build_digest(sys.argv[1], int(sys.argv[2])))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
