@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -106,6 +107,10 @@ async def tell_user(client: Any, body: dict[str, Any], text: str) -> None:
         return
     channel = channel_of(body)
     if channel:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
-    else:
-        await client.chat_postMessage(channel=user, text=text)
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+        except SlackApiError as exc:
+            # e.g. a click on a message in a channel the user isn't in: say it in a DM instead.
+            log.info("ephemeral reply refused (%s); sending a DM", exc.response.get("error"))
+    await client.chat_postMessage(channel=user, text=text)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
-from bot.clock import ManualClock
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.replies import DATABASE_DOWN
@@ -37,12 +37,13 @@ def proxy(database_url: str) -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-async def proxied(settings: Settings, proxy: TcpProxy, clock: ManualClock) -> AsyncIterator[Runtime]:
-    """The app reaching PostgreSQL through the proxy, with a slow fan-out to interrupt."""
+async def proxied(settings: Settings, proxy: TcpProxy) -> AsyncIterator[Runtime]:
+    """The app reaching PostgreSQL through the proxy, with a slow fan-out to interrupt (real
+    clock: retries back off in real time, as they would in production)."""
     url = make_url(settings.database_url).set(host="127.0.0.1", port=proxy.port)
     rt = Runtime(
         dataclasses.replace(settings, database_url=url.render_as_string(hide_password=False), workspace_rate=8.0),
-        clock=clock,
+        clock=SystemClock(),
         scheduler_enabled=False,
     )
     # Campaign often, so the test need not wait out the production 5-second interval.
