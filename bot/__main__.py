@@ -73,6 +73,15 @@ def _export(output: str) -> int:
     return 0
 
 
+async def _digest_now() -> int:
+    settings = load_settings(os.environ)
+    from bot.runtime import Runtime
+
+    posted = await Runtime(settings, scheduler_enabled=False).post_digest_now()
+    print("digest posted to the coordinators' channel" if posted else "digest was already posted")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="PeerPulse")
@@ -107,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             migrate(load_settings(os.environ, require_slack=False).database_url)
             print("database is at the latest migration")
         elif args.command == "digest":
-            print("the digest arrives with the digest issue", file=sys.stderr)
-            return 2
+            return asyncio.run(_digest_now())
     except ConfigError as exc:
         print(f"peerpulse: {exc}", file=sys.stderr)
         return 2

@@ -32,6 +32,7 @@ from handlers.blocks.digest import build_digest_messages
 from handlers.renderers import make_renderers
 from handlers.slack_adapter import SlackDirectory, SlackMessenger
 from storage.db import Database, migrate
+from storage.queries import outbox_waiting
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,8 @@ class Runtime:
         self.port: int | None = None
         self.election = LeaderElection(self.db, on_elected=self._lead, on_deposed=self._follow)
 
-    async def start(self, *, host: str = "0.0.0.0", port: int | None = None) -> None:  # noqa: S104
-        """Migrate, identify the workspace, start serving, and campaign for leadership."""
+    async def prepare(self) -> None:
+        """Migrate the database and identify the workspace (what every command needs first)."""
         await asyncio.to_thread(migrate, self.settings.database_url)
         try:
             auth = await self.client.auth_test()
@@ -128,6 +129,26 @@ class Runtime:
                 f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
             ) from None
         self.services.team_id = str(auth["team_id"])
+
+    async def post_digest_now(self, *, timeout: float = 120.0) -> bool:
+        """Post the digest and deliver it before returning (`python -m bot digest --now`)."""
+        await self.prepare()
+        key = f"cli:{self.clock.now().isoformat()}"
+        report = await self.services.digests.post(team_id=self.services.team_id, key=key)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            await self.services.outbox.run_once()
+            async with self.db.session() as session:
+                waiting = await outbox_waiting(session=session, dedupe_prefix=f"{key}:")
+            if not waiting:
+                break
+            await asyncio.sleep(0.2)
+        await self.db.dispose()
+        return report is not None
+
+    async def start(self, *, host: str = "0.0.0.0", port: int | None = None) -> None:  # noqa: S104
+        """Migrate, identify the workspace, start serving, and campaign for leadership."""
+        await self.prepare()
         jobs.bind(self.services)
         if self.settings.socket_mode:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler

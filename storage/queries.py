@@ -85,3 +85,12 @@ async def answer_histogram(
         if value is not None:  # the query excludes NULLs; this narrows the type
             histogram.setdefault((round_id, question_id), {})[int(value)] = int(count)
     return histogram
+
+
+async def outbox_waiting(*, session: AsyncSession, dedupe_prefix: str) -> int:
+    """Messages with this dedupe-key prefix not yet sent (nor given up on)."""
+    stmt = select(func.count()).where(
+        col(OutboxMessage.dedupe_key).startswith(dedupe_prefix),
+        col(OutboxMessage.status).in_(["pending", "sending"]),
+    )
+    return int((await session.exec(stmt)).one())
