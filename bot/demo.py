@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import shutil
 import time
@@ -286,7 +287,7 @@ async def _leave_feedback(people: Any, slack: Any, humans: list[str], rng: rando
     authors = rng.sample(humans, k=len(_FEEDBACK))
     for author, (category, text) in zip(authors, _FEEDBACK, strict=True):
         await people.command(author, "/feedback")
-        view = await _until(lambda a=author: _view_for(slack, a, "feedback_view"), timeout=5)
+        view = await _until(functools.partial(_view_for, slack, author, "feedback_view"), timeout=5)
         await people.submit_view(
             author,
             callback_id="feedback_view",

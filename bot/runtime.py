@@ -130,12 +130,12 @@ class Runtime:
             ) from None
         self.services.team_id = str(auth["team_id"])
 
-    async def post_digest_now(self, *, timeout: float = 120.0) -> bool:
+    async def post_digest_now(self, *, within: float = 120.0) -> bool:
         """Post the digest and deliver it before returning (`python -m bot digest --now`)."""
         await self.prepare()
         key = f"cli:{self.clock.now().isoformat()}"
         report = await self.services.digests.post(team_id=self.services.team_id, key=key)
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while asyncio.get_running_loop().time() < deadline:
             await self.services.outbox.run_once()
             async with self.db.session() as session:

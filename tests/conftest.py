@@ -48,7 +48,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> 
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     # Every connection (async app, Alembic, the job store) lands in the private schema.
-    yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    yield (
+        make_url(base)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 

@@ -10,7 +10,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def eventually(check: Callable[[], T | Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02) -> T:
+async def eventually(
+    check: Callable[[], T | Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02
+) -> T:
     """Poll until `check` returns something truthy; fail with the last value after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

@@ -28,7 +28,8 @@ async def handle_pulse_comment_action(
         raise InvalidInput("That question is no longer part of the survey.")
     container = body.get("container") or {}
     metadata = json.dumps(
-        {**answer, "ch": container.get("channel_id"), "ts": container.get("message_ts")}, separators=(",", ":")
+        {**answer, "ch": container.get("channel_id"), "ts": container.get("message_ts")},
+        separators=(",", ":"),
     )
     await client.views_open(
         trigger_id=body["trigger_id"], view=build_comment_modal(private_metadata=metadata, question=question)

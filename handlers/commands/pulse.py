@@ -36,7 +36,7 @@ async def handle_pulse_command(
     command: dict[str, Any],
     respond: Callable[..., Awaitable[Any]],
     context: dict[str, Any],
-) -> str | None:
+) -> str | dict[str, Any] | None:
     """Dispatch `/pulse [subcommand]`."""
     services: Services = context["services"]
     words = (command.get("text") or "").split()

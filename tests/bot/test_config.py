@@ -39,7 +39,11 @@ def test_a_missing_setting_is_named(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("SLACK_BOT_TOKEN", "xoxb-your-bot-token"), ("PEERPULSE_SECRET", "changeme"), ("SLACK_SIGNING_SECRET", "your-signing-secret")],
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-your-bot-token"),
+        ("PEERPULSE_SECRET", "changeme"),
+        ("SLACK_SIGNING_SECRET", "your-signing-secret"),
+    ],
 )
 def test_a_placeholder_secret_is_refused(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
@@ -48,7 +52,12 @@ def test_a_placeholder_secret_is_refused(name: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("PULSE_SCHEDULE", "every tuesday"), ("MIN_GROUP_SIZE", "one"), ("MIN_GROUP_SIZE", "1"), ("DIGEST_TIMEZONE", "Mars/Base")],
+    [
+        ("PULSE_SCHEDULE", "every tuesday"),
+        ("MIN_GROUP_SIZE", "one"),
+        ("MIN_GROUP_SIZE", "1"),
+        ("DIGEST_TIMEZONE", "Mars/Base"),
+    ],
 )
 def test_an_invalid_value_is_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):

@@ -42,7 +42,9 @@ def mixed(seed: int) -> Chooser:
     return lambda _q, options: rng.choice(options)
 
 
-async def run_round(runtime: Runtime, people: People, workspace: Workspace, choose: Chooser, *, respondents: int) -> str:
+async def run_round(
+    runtime: Runtime, people: People, workspace: Workspace, choose: Chooser, *, respondents: int
+) -> str:
     """A coordinator opens a round, `respondents` people answer, the round closes; return its id."""
     coordinator = workspace.coordinators()[0]
     before = {m.ts for u in workspace.active_humans() for m in people.slack.dm_messages(u.id)}
@@ -75,7 +77,9 @@ def all_text(messages: list[Message]) -> str:
     return "\n".join(str(m.blocks) for m in messages)
 
 
-async def post_digest(runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace) -> list[Message]:
+async def post_digest(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> list[Message]:
     """A coordinator asks for the digest now; return its messages once they arrive."""
     seen = len(digest_messages(slack))
     status, body = await people.command(workspace.coordinators()[0], "/pulse", "digest")
@@ -126,9 +130,7 @@ async def test_an_adopted_action_is_closed_with_its_before_and_after(
     await run_round(runtime, people, workspace, bad, respondents=25)
     messages = await post_digest(runtime, people, slack, workspace)
     coordinator = workspace.coordinators()[0]
-    adopt = next(
-        (m, b) for m in messages for b in people.find_buttons(m, "digest_adopt_")
-    )
+    adopt = next((m, b) for m in messages for b in people.find_buttons(m, "digest_adopt_"))
     status, _ = await people.click(coordinator, adopt[0], adopt[1])
     assert status == 200
     modal = await eventually(lambda: _view(slack, "action_adopt_view"))
@@ -211,7 +213,12 @@ def _adopt_state(*, title: str, owner: str, due: str, measure: str) -> dict[str,
         "title": {"value": {"type": "plain_text_input", "value": title}},
         "owner": {"value": {"type": "users_select", "selected_user": owner}},
         "due": {"value": {"type": "datepicker", "selected_date": due}},
-        "measure": {"value": {"type": "static_select", "selected_option": {"value": measure, "text": {"type": "plain_text", "text": measure}}}},
+        "measure": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": measure, "text": {"type": "plain_text", "text": measure}},
+            }
+        },
         "success": {"value": {"type": "plain_text_input", "value": ""}},
     }
 

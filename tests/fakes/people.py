@@ -42,7 +42,9 @@ class People:
     async def post(self, body_and_type: tuple[bytes, str], **kwargs: Any) -> tuple[int, Any]:
         """Send a signed body to the app."""
         body, content_type = body_and_type
-        return await self.sender.send(self.events_url, body, content_type, signing_secret=self.signing_secret, **kwargs)
+        return await self.sender.send(
+            self.events_url, body, content_type, signing_secret=self.signing_secret, **kwargs
+        )
 
     async def command(self, user_id: str, command: str, text: str = "", **kwargs: Any) -> tuple[int, Any]:
         """Type a slash command (with a live trigger id and a response URL on the fake)."""
@@ -73,7 +75,12 @@ class People:
                     (PULSE_ANSWER_PREFIX, COMMENT_ACTION)
                 ):
                     found.append(
-                        Button(element["action_id"], block.get("block_id", ""), element["value"], element["text"]["text"])
+                        Button(
+                            element["action_id"],
+                            block.get("block_id", ""),
+                            element["value"],
+                            element["text"]["text"],
+                        )
                     )
         return found
 
@@ -81,7 +88,12 @@ class People:
     def find_buttons(message: Message, action_prefix: str) -> list[Button]:
         """Buttons in a message whose action id starts with a prefix."""
         return [
-            Button(element["action_id"], block.get("block_id", ""), element.get("value", ""), element["text"]["text"])
+            Button(
+                element["action_id"],
+                block.get("block_id", ""),
+                element.get("value", ""),
+                element["text"]["text"],
+            )
             for block in message.blocks or []
             for element in block.get("elements", [])
             if element.get("type") == "button" and str(element.get("action_id", "")).startswith(action_prefix)
@@ -135,7 +147,10 @@ class People:
         """Submit a modal."""
         return await self.post(
             view_submission(
-                user_id=user_id, callback_id=callback_id, private_metadata=private_metadata, state_values=state_values
+                user_id=user_id,
+                callback_id=callback_id,
+                private_metadata=private_metadata,
+                state_values=state_values,
             )
         )
 
