@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.errors import DeliveryError
@@ -77,8 +78,11 @@ class Outbox:
         self.max_attempts = max_attempts
         self.wakeup = asyncio.Event()
 
-    async def enqueue(self, envelopes: list[Envelope]) -> int:
-        """Record messages to send (duplicates by dedupe key are ignored); return how many are new."""
+    async def enqueue(self, envelopes: list[Envelope], *, session: AsyncSession | None = None) -> int:
+        """Record messages to send (duplicates by dedupe key are ignored); return how many are new.
+
+        Pass the caller's session to make the messages part of its transaction (all or nothing).
+        """
         rows = [
             {
                 "dedupe_key": e.dedupe_key,
@@ -92,9 +96,13 @@ class Outbox:
             }
             for e in envelopes
         ]
-        async with self.db.session() as session:
-            new = await insert_ignoring_duplicates(
+        if session is not None:
+            return await insert_ignoring_duplicates(
                 session=session, model=OutboxMessage, rows=rows, keys=["dedupe_key"]
+            )
+        async with self.db.session() as own:
+            new = await insert_ignoring_duplicates(
+                session=own, model=OutboxMessage, rows=rows, keys=["dedupe_key"]
             )
         self.wakeup.set()
         return new

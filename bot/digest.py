@@ -162,11 +162,14 @@ class DigestService:
         """Build and post the digest named `key` once; None if it was already posted."""
         if self.render is None:
             raise RuntimeError("DigestService.render is not wired; bot.runtime.build_services does it")
-        if not await self.claim(team_id=team_id, key=key):
-            log.info("digest %s was already posted", key)
-            return None
+        async with self.db.session() as session:
+            if await session.get(DigestRun, key) is not None:
+                log.info("digest %s was already posted", key)
+                return None
         report = await self.build(team_id=team_id)
-        await self.enqueue(key=key, messages=self.render(report))
+        if not await self._record_and_queue(team_id=team_id, key=key, messages=self.render(report)):
+            log.info("digest %s was posted concurrently; keeping the first", key)
+            return None
         if report.chart_png:
             try:
                 await self.messenger.upload_file(
@@ -393,29 +396,28 @@ class DigestService:
             title="Favourable share by construct (95% CI; gaps: not asked or fewer than k answers)",
         )
 
-    async def claim(self, *, team_id: str, key: str) -> bool:
-        """Record that the digest `key` is being posted; False if it already was."""
+    async def _record_and_queue(self, *, team_id: str, key: str, messages: list[dict[str, object]]) -> bool:
+        """Record the digest `key` and queue its messages in one transaction; False if already posted."""
+        now = self.clock.now()
+        envelopes = [
+            Envelope(
+                "text",
+                self.settings.coordinator_channel,
+                f"{key}:part{i}",
+                now + timedelta(milliseconds=i),
+                payload=m,
+            )
+            for i, m in enumerate(messages)
+        ]
+        # One transaction: a crash leaves the digest either recorded and queued, or neither.
         async with self.db.session() as session:
             new = await insert_ignoring_duplicates(
                 session=session,
                 model=DigestRun,
-                rows=[{"key": key, "team_id": team_id, "posted_at": self.clock.now()}],
+                rows=[{"key": key, "team_id": team_id, "posted_at": now}],
                 keys=["key"],
             )
+            if new:
+                await self.outbox.enqueue(envelopes, session=session)
+        self.outbox.wakeup.set()
         return new == 1
-
-    async def enqueue(self, *, key: str, messages: list[dict[str, object]]) -> None:
-        """Queue the rendered digest messages to the coordinator channel, exactly once each."""
-        now = self.clock.now()
-        await self.outbox.enqueue(
-            [
-                Envelope(
-                    "text",
-                    self.settings.coordinator_channel,
-                    f"{key}:part{i}",
-                    now + timedelta(milliseconds=i),
-                    payload=message,
-                )
-                for i, message in enumerate(messages)
-            ]
-        )

@@ -431,7 +431,7 @@ class SupportService:
                 follow_up = SupportFollowUp(session_id=row.id, due_on=valid.follow_up_on)
                 session.add(follow_up)
         if follow_up is not None:
-            await self._enqueue_follow_ups([(row.id, supporter_id, follow_up.due_on)])
+            await self._queue_follow_up_now(row.id, supporter_id, follow_up.due_on)
         return SavedSession(_summary(row, follow_up, now), edited=False, note_scrubbed=valid.note_scrubbed)
 
     async def edit_session(self, *, supporter_id: str, session_id: str, form: SessionForm) -> SavedSession:
@@ -469,7 +469,7 @@ class SupportService:
             if follow_up is not None:
                 session.add(follow_up)
         if follow_up is not None and follow_up.done_at is None:
-            await self._enqueue_follow_ups([(row.id, supporter_id, follow_up.due_on)])
+            await self._queue_follow_up_now(row.id, supporter_id, follow_up.due_on)
         return SavedSession(_summary(row, follow_up, now), edited=True, note_scrubbed=valid.note_scrubbed)
 
     async def session_for_edit(self, *, supporter_id: str, session_id: str) -> SessionSummary:
@@ -753,6 +753,14 @@ class SupportService:
         if new:
             log.info("queued %d follow-up reminder(s)", new)
         return new
+
+    async def _queue_follow_up_now(self, session_id: str, supporter_id: str, due_on: date) -> None:
+        try:
+            await self._enqueue_follow_ups([(session_id, supporter_id, due_on)])
+        except Exception:
+            # The session is already saved and the daily run queues this reminder anyway: failing
+            # here would tell the supporter "nothing was saved" and invite a duplicate.
+            log.warning("could not queue a follow-up reminder now; the daily run will", exc_info=True)
 
     async def _enqueue_follow_ups(
         self, follow_ups: list[tuple[str, str, date]], *, horizon: date | None = None

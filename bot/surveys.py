@@ -237,13 +237,16 @@ class SurveyService:
                 )
             )
         try:
+            # The round and its DMs commit together: a crash leaves either both or neither.
             async with self.db.session() as session:
                 session.add(round_)
+                await session.flush()
+                await self.outbox.enqueue(envelopes, session=session)
         except IntegrityError:
             # Another opener (a second replica, a retried job) won the race: use its round.
             log.info("round %s was opened concurrently; keeping the first", schedule_key)
             return None
-        await self.outbox.enqueue(envelopes)
+        self.outbox.wakeup.set()
         log.info(
             "opened pulse round %s for %d people (%d questions)", round_.id, len(audience), len(questions)
         )

@@ -231,3 +231,21 @@ async def _actions(runtime: Runtime) -> list[ImprovementAction]:
 async def _rounds(runtime: Runtime) -> list[SurveyRound]:
     async with runtime.db.session() as session:
         return list(await session.exec(select(SurveyRound)))
+
+
+async def test_the_scheduled_digest_is_posted_once_however_often_the_job_runs(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    digests = runtime.services.digests
+    first = await digests.post_weekly(team_id=runtime.services.team_id)
+    second = await digests.post_weekly(team_id=runtime.services.team_id)
+    assert first is not None
+    assert second is None
+
+    def arrived() -> list[Message]:
+        runtime.clock.advance(timedelta(milliseconds=100))  # type: ignore[attr-defined]
+        runtime.services.outbox.wakeup.set()
+        return digest_messages(slack)
+
+    await eventually(arrived, timeout=20)
+    assert len(digest_messages(slack)) == 1
