@@ -37,9 +37,11 @@ from bot.insights import (
 from bot.measures import (
     RoundMeasures,
     closed_rounds,
+    label_of,
     latest_with,
     measure_rounds,
     numeric_constructs,
+    round_labels,
     scale_of,
     summarize_construct,
 )
@@ -224,7 +226,7 @@ class DigestService:
             team_id=team_id,
             generated_at=now,
             k=k,
-            round_labels=[f"{m.round.opened_at:%d %b}" for m in measures[-TREND_ROUNDS:]],
+            round_labels=round_labels([m.round for m in measures[-TREND_ROUNDS:]]),
             participation=participation,
             constructs=constructs,
             support=support,
@@ -389,10 +391,10 @@ class DigestService:
                 summary = summarize_construct(self.bank, construct, counts, k=k) if counts else None
                 points.append(summary.favourable if isinstance(summary, LikertSummary) else summary)
             if any(isinstance(p, Estimate) for p in points):
-                series[construct.replace("_", " ")] = points
+                series[label_of(construct)] = points
         return render_constructs_chart(
             series,
-            round_labels=[f"{m.round.opened_at:%d %b}" for m in window],
+            round_labels=round_labels([m.round for m in window]),
             title="Favourable share by construct (95% CI; gaps: not asked or fewer than k answers)",
         )
 

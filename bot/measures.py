@@ -15,6 +15,28 @@ from storage.models import SurveyAnswer, SurveyRound
 
 Histogram = dict[int, int]
 
+# What each construct's favourable share means, in words a coordinator reads at a glance.
+CONSTRUCT_LABELS = {
+    "psych_safety": "Psychological safety",
+    "awareness": "Awareness of peer support",
+    "trust_confidentiality": "Trust in confidentiality",
+    "experienced_disrespect": "Free from disrespect (experienced)",
+    "witnessed_disrespect": "Free from disrespect (witnessed)",
+    "leadership_response": "Leaders act on reports",
+    "recommend": "Would recommend peer support (promoters)",
+}
+
+
+def label_of(construct: str) -> str:
+    """A construct's human name."""
+    return CONSTRUCT_LABELS.get(construct, construct.replace("_", " ").capitalize())
+
+
+def round_labels(rounds: Sequence[SurveyRound]) -> list[str]:
+    """Short labels for rounds: their dates, or R1…Rn when dates repeat."""
+    dates = [f"{r.opened_at:%d %b}" for r in rounds]
+    return dates if len(set(dates)) == len(dates) else [f"R{i}" for i in range(1, len(rounds) + 1)]
+
 
 @dataclass(frozen=True)
 class RoundMeasures:

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.digest import ConstructLine, DigestReport, SupportActivity
 from bot.insights import Breakdown, Change, Suppressed, ThemeSummary, Trend
+from bot.measures import label_of
 from storage.digest_models import ImprovementAction
 
 MAX_BLOCKS = 50
@@ -16,15 +17,6 @@ ADOPT_ACTION = "digest_adopt"
 UPDATE_ACTION = "action_update"
 CLOSE_ACTION = "action_close"
 
-LABELS = {
-    "psych_safety": "Psychological safety",
-    "awareness": "Awareness of peer support",
-    "trust_confidentiality": "Trust in confidentiality",
-    "experienced_disrespect": "Free from disrespect (experienced)",
-    "witnessed_disrespect": "Free from disrespect (witnessed)",
-    "leadership_response": "Leaders act on reports",
-    "recommend": "Would recommend peer support (promoters)",
-}
 THEME_LABELS = {
     "confidentiality": "Confidentiality",
     "access_to_supporters": "Access to supporters",
@@ -33,11 +25,6 @@ THEME_LABELS = {
     "workload": "Workload",
     "other": "Other",
 }
-
-
-def label_of(construct: str) -> str:
-    """A construct's human name."""
-    return LABELS.get(construct, construct.replace("_", " ").capitalize())
 
 
 def _section(text: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from handlers.blocks.digest import label_of
+from bot.measures import label_of
 
 ADOPT_VIEW = "action_adopt_view"
 UPDATE_VIEW = "action_update_view"

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from bot.errors import InvalidInput
+from bot.measures import label_of
 from bot.services import Services
-from handlers.blocks.digest import label_of
 from handlers.blocks.improvement import (
     DUE_BLOCK,
     INPUT,
