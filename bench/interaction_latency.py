@@ -385,7 +385,9 @@ def start_py_spy(args: Any, pid: int, work: Path) -> subprocess.Popen[bytes] | N
     if not args.py_spy:
         return None
     command = [args.py_spy, "record", "--pid", str(pid), "--duration", str(int(args.warmup + args.duration))]
-    command += ["--rate", "250", "--format", "raw", "--nonblocking", "--threads"]
+    # BENCH_PY_SPY_GIL=1 keeps only samples holding the GIL: pure Python CPU, no waiting.
+    command += ["--rate", "250", "--format", "raw", "--nonblocking"]
+    command += ["--gil"] if os.environ.get("BENCH_PY_SPY_GIL") else ["--threads"]
     command += ["--output", str(work / "app-pyspy.txt")]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -30,6 +30,8 @@ class Roles:
         self.ttl = ttl
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, set[str]]] = {}
+        # The bot must be in the role channels to read them; it is nobody's supporter.
+        self.bot_user_id: str | None = None
 
     async def _members(self, channel: str, *, live: bool = False) -> set[str]:
         now = self._monotonic()
@@ -53,8 +55,8 @@ class Roles:
         return user_id in await self._members(self.supporters_channel, live=live)
 
     async def supporters(self) -> set[str]:
-        """Current peer supporters."""
-        return set(await self._members(self.supporters_channel))
+        """Current peer supporters (the bot excluded)."""
+        return set(await self._members(self.supporters_channel)) - {self.bot_user_id}
 
     async def require_coordinator(self, user_id: str) -> None:
         """Raise NotAllowed unless the user is a coordinator."""

@@ -129,6 +129,7 @@ class Runtime:
                 f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
             ) from None
         self.services.team_id = str(auth["team_id"])
+        self.services.roles.bot_user_id = str(auth.get("user_id") or "") or None
 
     async def post_digest_now(self, *, within: float = 120.0) -> bool:
         """Post the digest and deliver it before returning (`python -m bot digest --now`)."""
