@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
+import os
 import sys
 import time
 
@@ -58,7 +58,8 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
                 )
         finally:
             await db.dispose()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: the latter can carry the parent's peak across fork and exec.
+    peak_kb = c.proc_status_kb(os.getpid(), "VmHWM")
     return {"seconds": seconds, "peak_rss_mb": round(peak_kb / 1024, 1), "detail": detail}
 
 

@@ -46,6 +46,7 @@ from bot.measures import (
     summarize_construct,
 )
 from bot.playbook import Suggestion, load_practices, match_practices
+from bot.policies import PolicyService, PolicyStatus, policy_signals
 from bot.ports import Messenger
 from bot.questions import QuestionBank
 from bot.roles import Roles
@@ -116,6 +117,7 @@ class DigestReport:
     closed_actions: list[ImprovementAction]
     chart_png: bytes | None
     signals: dict[str, float | None] = field(default_factory=dict)
+    policies: list[PolicyStatus] = field(default_factory=list)  # the register, soonest review first
 
     @property
     def overdue_actions(self) -> list[ImprovementAction]:
@@ -147,6 +149,7 @@ class DigestService:
         actions: ActionService,
         outbox: Outbox,
         messenger: Messenger,
+        policies: PolicyService | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -157,6 +160,7 @@ class DigestService:
         self.actions = actions
         self.outbox = outbox
         self.messenger = messenger
+        self.policies = policies
         # Rendering is Slack's business (handlers/); the runtime plugs it in.
         self.render: Callable[[DigestReport], list[dict[str, object]]] | None = None
 
@@ -211,6 +215,11 @@ class DigestService:
         themes = summarize_themes(comments, k=k, rng=rng or random.SystemRandom())
         open_actions = await self.actions.open_actions(team_id=team_id)
         signals = self._signals(constructs, participation, support)
+        policies: list[PolicyStatus] = []
+        if self.policies is not None:
+            # The playbook's policy-review practice reads the register, never a guess.
+            policies = await self.policies.register(team_id=team_id)
+            signals.update(policy_signals(policies, today=self.policies.today()))
         adopted = {a.practice_id for a in open_actions}
         practices = [p for p in load_practices() if p.id not in adopted]
         suggestions = match_practices(signals, practices, limit=3)
@@ -238,6 +247,7 @@ class DigestService:
             closed_actions=await self.actions.closed_actions(team_id=team_id),
             chart_png=chart,
             signals=signals,
+            policies=policies,
         )
 
     def _construct_line(self, construct: str, measures: list[RoundMeasures], k: int) -> ConstructLine:

@@ -49,6 +49,12 @@ async def remind_lapsed_training() -> None:
     await services.support.plan_training_reminders(team_id=services.team_id)
 
 
+async def remind_policy_reviews() -> None:
+    """Queue the coordinators' policy-review reminders (30 days ahead once, then weekly while overdue)."""
+    services = _services()
+    await services.policies.plan_reminders(team_id=services.team_id)
+
+
 async def post_weekly_digest() -> None:
     """Post this week's coordinators' digest (once per week, however often this runs)."""
     services = _services()

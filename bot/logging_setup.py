@@ -6,6 +6,8 @@ import logging
 import re
 from collections.abc import Iterable
 
+from sqlalchemy.engine import make_url
+
 from bot.config import Settings
 
 REDACTED = "[redacted]"
@@ -45,9 +47,15 @@ class RedactSecrets(logging.Filter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """The values that must never reach a log."""
-    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.peerpulse_secret]
-    return [v for v in (*values, settings.slack_app_token) if v]
+    """The values that must never reach a log (tokens, signing secret, HMAC key, DB password)."""
+    values = [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.peerpulse_secret,
+        settings.slack_app_token,
+        make_url(settings.database_url).password,
+    ]
+    return [v for v in values if isinstance(v, str) and v]
 
 
 def install_redaction(settings: Settings, *, logger: logging.Logger | None = None) -> RedactSecrets:

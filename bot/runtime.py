@@ -21,6 +21,7 @@ from bot.errors import ConfigError
 from bot.feedback import FeedbackService
 from bot.leader import LeaderElection
 from bot.pacing import Pacer
+from bot.policies import PolicyService
 from bot.questions import load_question_bank
 from bot.roles import Roles
 from bot.scheduler import build_scheduler
@@ -28,7 +29,9 @@ from bot.server import build_web_app
 from bot.services import Services
 from bot.support import SupportService
 from bot.surveys import SurveyService
+from bot.updates import UpdateService
 from handlers.blocks.digest import build_digest_messages
+from handlers.blocks.updates import build_update_message
 from handlers.renderers import make_renderers
 from handlers.slack_adapter import SlackDirectory, SlackMessenger
 from storage.db import Database, migrate
@@ -54,6 +57,10 @@ def build_services(
         db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
     )
     actions = ActionService(db=db, settings=settings, clock=clock, bank=bank)
+    surveys = SurveyService(
+        db=db, settings=settings, directory=directory, outbox=outbox, clock=clock, bank=bank
+    )
+    policies = PolicyService(db=db, settings=settings, clock=clock, outbox=outbox)
     services = Services(
         settings=settings,
         db=db,
@@ -62,14 +69,7 @@ def build_services(
         messenger=messenger,
         roles=roles,
         outbox=outbox,
-        surveys=SurveyService(
-            db=db,
-            settings=settings,
-            directory=directory,
-            outbox=outbox,
-            clock=clock,
-            bank=bank,
-        ),
+        surveys=surveys,
         support=support,
         feedback=FeedbackService(db=db, clock=clock),
         actions=actions,
@@ -84,10 +84,16 @@ def build_services(
             outbox=outbox,
             # Interactive client (with 429 retries) for the chart upload.
             messenger=SlackMessenger(client),
+            policies=policies,
+        ),
+        policies=policies,
+        updates=UpdateService(
+            db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions
         ),
     )
     outbox.renderers.update(make_renderers(services))
     services.digests.render = build_digest_messages
+    services.updates.render = build_update_message
     return services
 
 

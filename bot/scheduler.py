@@ -61,6 +61,14 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
         name="remind supporters whose training lapsed",
         replace_existing=True,
     )
+    # Policy reminders are keyed by due date and ISO week, so each goes out once however often this runs.
+    scheduler.add_job(
+        "bot.jobs:remind_policy_reviews",
+        CronTrigger(hour=9, minute=0, timezone=ZoneInfo(settings.digest_timezone)),
+        id="policy-review-reminders",
+        name="remind coordinators of policy reviews due or overdue",
+        replace_existing=True,
+    )
     scheduler.add_job(
         "bot.jobs:purge_expired_text",
         CronTrigger(hour=3, minute=30, timezone=ZoneInfo("UTC")),

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from bot.actions import ActionService
     from bot.digest import DigestService
     from bot.feedback import FeedbackService
+    from bot.policies import PolicyService
+    from bot.updates import UpdateService
 from bot.surveys import SurveyService
 from storage.db import Database
 
@@ -46,6 +48,8 @@ class Services:
     feedback: FeedbackService
     actions: ActionService
     digests: DigestService
+    policies: PolicyService
+    updates: UpdateService
     team_id: str = ""
     leadership: Leadership = field(default_factory=Leadership)
     background: set[asyncio.Task[None]] = field(default_factory=set)

@@ -9,7 +9,9 @@ from bot.delivery import Renderer
 from bot.ports import OutgoingMessage
 from bot.services import Services
 from bot.surveys import ballot_tag
+from handlers.blocks.mrkdwn import escape
 from handlers.blocks.pulse import build_pulse_blocks, build_reminder_text, pulse_fallback_text
+from handlers.policy_renderers import make_policy_renderers
 from handlers.support_renderers import make_support_renderers
 from storage.models import OutboxMessage
 
@@ -27,6 +29,7 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         # The ballot exists only inside this DM; the database never learns whose it is.
         ballot = secrets.token_hex(16)
         tag = ballot_tag(services.settings.peerpulse_secret, ballot=ballot, user_id=row.recipient)
+        since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
         blocks = build_pulse_blocks(
             tag=tag,
             round_id=round_.id,
@@ -34,6 +37,7 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
             ballot=ballot,
             answered=frozenset(),
             closes_at=round_.closes_at,
+            since_last_time=escape(since) if since else None,
         )
         return OutgoingMessage(text=pulse_fallback_text(0, len(questions)), blocks=blocks)
 
@@ -58,4 +62,6 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         "text": render_text,
         # Peer-support reminders re-check at send time: done, snoozed or trained since queueing means no DM.
         **make_support_renderers(services),
+        # Policy reminders re-check at send time: a review recorded since queueing means no reminder.
+        **make_policy_renderers(services),
     }

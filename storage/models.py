@@ -115,5 +115,5 @@ class ProcessedRequest(SQLModel, table=True):
 # Tables of later capabilities live in their own modules; importing them here registers them
 # on SQLModel.metadata for Alembic and the tests.
 from storage import digest_models as digest_models  # noqa: E402
-from storage import support_models as support_models  # noqa: E402
 from storage import policy_models as policy_models  # noqa: E402
+from storage import support_models as support_models  # noqa: E402

@@ -17,8 +17,14 @@ from handlers.actions.peer_log import (
     handle_peer_log_delete_action,
     handle_peer_log_edit_action,
 )
+from handlers.actions.policies import (
+    handle_policy_add_action,
+    handle_policy_edit_action,
+    handle_policy_review_action,
+)
 from handlers.actions.pulse_answer import handle_pulse_answer_action
 from handlers.actions.pulse_comment import handle_pulse_comment_action
+from handlers.actions.updates import handle_update_share_action
 from handlers.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
 from handlers.blocks.peer_log import (
     DELETE_ACTION,
@@ -26,7 +32,9 @@ from handlers.blocks.peer_log import (
     FOLLOW_UP_DONE_ACTION,
     FOLLOW_UP_SNOOZE_ACTION,
 )
+from handlers.blocks.policies import ADD_POLICY_ACTION, EDIT_POLICY_ACTION, REVIEW_POLICY_ACTION
 from handlers.blocks.pulse import ANSWER_ACTION_PREFIX, COMMENT_ACTION
+from handlers.blocks.updates import SHARE_UPDATE_ACTION
 
 
 def register(app: AsyncApp) -> None:
@@ -40,3 +48,7 @@ def register(app: AsyncApp) -> None:
     app.action(DELETE_ACTION)(handle_peer_log_delete_action)
     app.action(FOLLOW_UP_DONE_ACTION)(handle_peer_follow_up_done_action)
     app.action(FOLLOW_UP_SNOOZE_ACTION)(handle_peer_follow_up_snooze_action)
+    app.action(ADD_POLICY_ACTION)(handle_policy_add_action)
+    app.action(re.compile(rf"^{REVIEW_POLICY_ACTION}_\d+$"))(handle_policy_review_action)
+    app.action(re.compile(rf"^{EDIT_POLICY_ACTION}_\d+$"))(handle_policy_edit_action)
+    app.action(SHARE_UPDATE_ACTION)(handle_update_share_action)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from bot.services import Services
+from handlers.blocks.mrkdwn import escape
 from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallback_text
 from handlers.replies import answers_privately
 
@@ -66,6 +67,8 @@ async def refresh_pulse_message(
         return
     questions = services.surveys.questions_of(round_)
     required = [q for q in questions if q.kind != "text"]
+    # The same line as when the DM was first sent: both read as of the round's opening.
+    since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
     blocks = build_pulse_blocks(
         round_id=round_id,
         questions=questions,
@@ -73,6 +76,7 @@ async def refresh_pulse_message(
         tag=tag,
         answered=answered,
         closes_at=round_.closes_at,
+        since_last_time=escape(since) if since else None,
     )
     done = sum(1 for q in required if q.id in answered)
     await client.chat_update(

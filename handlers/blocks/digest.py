@@ -9,6 +9,7 @@ from typing import Any
 from bot.digest import ConstructLine, DigestReport, SupportActivity
 from bot.insights import Breakdown, Change, Suppressed, ThemeSummary, Trend
 from bot.measures import label_of
+from handlers.blocks.policies import policy_line
 from storage.digest_models import ImprovementAction
 
 MAX_BLOCKS = 50
@@ -288,6 +289,16 @@ def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
     return blocks
 
 
+def _policy_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    if not report.policies:
+        return [_section("*Policy reviews* — the register is empty; `/pulse policies` adds policies.")]
+    due = [s for s in report.policies if s.state in ("due", "overdue")]
+    if not due:
+        count = len(report.policies)
+        return [_section(f"*Policy reviews* — none due in the next 30 days ({count} in the register).")]
+    return [_section("*Policy reviews due or overdue*\n" + "\n".join(f"• {policy_line(s)}" for s in due))]
+
+
 def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
     """Every block of the digest, in reading order."""
     p = report.participation
@@ -331,6 +342,7 @@ def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
     blocks += [{"type": "divider"}, *_theme_blocks(report)]
     blocks += [{"type": "divider"}, *_suggestion_blocks(report)]
     blocks += [{"type": "divider"}, *_action_blocks(report)]
+    blocks += [{"type": "divider"}, *_policy_blocks(report)]
     return blocks
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from bot.services import Services
 from handlers.blocks.admin import build_questions_text, build_schedule_text, build_status_text
 from handlers.blocks.digest import build_open_actions_blocks
+from handlers.blocks.policies import build_policies_blocks
 from handlers.blocks.supporters import build_supporters_text
 from handlers.replies import replies_to_command, user_message_for
 
@@ -25,9 +26,10 @@ USAGE = """*`/pulse`* — anonymous pulse surveys
 • `/pulse supporters` — peer supporters' sessions, hours, training and overdue follow-ups (4 weeks)
 • `/pulse digest` — post the weekly digest to the coordinators' channel now
 • `/pulse actions` — open improvement actions, with buttons to update or close them
+• `/pulse policies` — the register of program policies: add, edit, mark reviewed
 • `/pulse help` — this message"""
 
-ADMIN_SUBCOMMANDS = {"send", "status", "schedule", "questions", "supporters", "digest", "actions"}
+ADMIN_SUBCOMMANDS = {"send", "status", "schedule", "questions", "supporters", "digest", "actions", "policies"}
 
 
 @replies_to_command
@@ -78,6 +80,11 @@ async def handle_pulse_command(
         return {
             "text": "Open improvement actions",
             "blocks": build_open_actions_blocks(actions, today=services.clock.now().date()),
+        }
+    if sub == "policies":
+        return {
+            "text": "Policy register",
+            "blocks": build_policies_blocks(await services.policies.register(team_id=team_id)),
         }
     if sub == "supporters":
         overview = await services.support.supporters_overview(team_id=team_id, requested_by=user_id)

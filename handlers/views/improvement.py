@@ -19,6 +19,7 @@ from handlers.blocks.improvement import (
     SUCCESS_BLOCK,
     TITLE_BLOCK,
 )
+from handlers.blocks.updates import build_closed_action_blocks
 from handlers.replies import answers_privately
 
 _FIELDS = {
@@ -139,11 +140,14 @@ async def handle_action_close_submission(
         await _errors(ack, exc)
         return
     await ack()
+    text = (
+        f":checkered_flag: Closed *{action.title}*. {label_of(action.construct_id)}: "
+        f"before {_pct(action.before_value)} → after {_pct(action.after_value)}."
+        + (f" {action.outcome_note}" if action.outcome_note else "")
+    )
+    # The button offers to tell employees what was done ("you said, we did").
     await client.chat_postMessage(
         channel=services.settings.coordinator_channel,
-        text=(
-            f":checkered_flag: Closed *{action.title}*. {label_of(action.construct_id)}: "
-            f"before {_pct(action.before_value)} → after {_pct(action.after_value)}."
-            + (f" {action.outcome_note}" if action.outcome_note else "")
-        ),
+        text=text,
+        blocks=build_closed_action_blocks(text, action_id=action.id),
     )

@@ -25,8 +25,15 @@ TAKEOVER_LIMIT = 30.0
 
 @pytest.fixture
 def office() -> Workspace:
-    """A 300-person workspace: a fan-out long enough to kill the leader in the middle of."""
-    return build_workspace(employees=EMPLOYEES)
+    """A 300-person workspace: a fan-out long enough to kill the leader in the middle of.
+
+    Someone has pasted the bot token into their Slack profile: slack_sdk's DEBUG dump of the
+    users.list answer carries it towards the log, where the app's redaction must catch it.
+    """
+    workspace = build_workspace(employees=EMPLOYEES)
+    careless = next(u for u in workspace.active_humans() if u.id not in {*workspace.coordinators(), *workspace.supporters()})
+    careless.display_name = f"my token is {DEFAULT_TOKEN}"
+    return workspace
 
 
 @pytest.fixture
@@ -109,6 +116,8 @@ async def test_two_replicas_share_the_work_and_survive_losing_the_leader(
     per_person = Counter(m.channel for m in office_slack.all_messages() if m.blocks)
     assert len(per_person) == EMPLOYEES and set(per_person.values()) == {1}, Counter(per_person.values())
     assert len([r for r in office_slack.responses() if "Pulse round opened" in str(r.body)]) == 1
+    # The follower opened the round, so its log holds the users.list dump, token redacted.
+    assert "my token is [redacted]" in follower.output()
     for app in apps:
         log = app.output()
         assert "DEBUG" in log  # the check below reads real debug output

@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.Column("published_by", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_published_update_team_published", "published_update", ["team_id", "published_at"]
-    )
+    op.create_index("ix_published_update_team_published", "published_update", ["team_id", "published_at"])
 
 
 def downgrade() -> None:

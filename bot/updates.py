@@ -1,0 +1,404 @@
+"""You said, we did: tell employees what changed because of what they said, k-safely.
+
+An update is drafted from a closed action, edited by a coordinator, checked, previewed and then
+published to the audience channel or, as DMs, to the pulse audience through the outbox. Nothing
+published may carry a figure from fewer than k people or a verbatim quote from a comment, so every
+publish runs the same checks as the preview.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.actions import ActionService
+from bot.clock import Clock
+from bot.config import Settings
+from bot.delivery import Envelope, Outbox
+from bot.errors import InvalidInput
+from bot.surveys import SurveyService
+from storage.db import Database
+from storage.digest_models import Feedback, ImprovementAction
+from storage.models import SurveyAnswer, SurveyRound
+from storage.policy_models import PublishedUpdate
+
+log = logging.getLogger(__name__)
+
+# Form fields (and the block ids of the Slack modals).
+TEXT = "update_text"
+DESTINATION = "update_destination"
+
+TEXT_MAX = 1000
+COMMENT_DAYS = 90
+QUOTE_WORDS = 8
+SINCE_LAST_TIME_DAYS = 45
+SINCE_LAST_TIME_CHARS = 200
+DESTINATIONS = ("channel", "dm")
+
+# Words that make a small number a count of people or of what people said.
+# fmt: off
+PEOPLE_WORDS = frozenset([
+    "people", "person", "persons", "colleague", "colleagues", "coworker", "coworkers", "co-worker",
+    "co-workers", "employee", "employees", "respondent", "respondents", "staff", "staffer", "staffers",
+    "member", "members", "teammate", "teammates", "worker", "workers", "individual", "individuals",
+    "participant", "participants", "men", "women", "you", "voices", "comment", "comments", "report",
+    "reports", "response", "responses", "answer", "answers", "complaint", "complaints", "concern",
+    "concerns", "suggestion", "suggestions", "case", "cases", "story", "stories",
+])
+# Words that may stand between a number and what it counts ("3 of our team members").
+FILLERS = frozenset([
+    "of", "out", "in", "from", "among", "the", "our", "your", "their", "these", "those", "who",
+    "anonymous", "different", "separate", "other", "more", "fellow", "individual", "team", "new", "brave",
+])
+_UNITS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+# fmt: on
+NUMBER_WORDS: dict[str, int] = {
+    **{w: i for i, w in enumerate(_UNITS)},
+    **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
+}
+_GAP = 3  # at most this many words between a number and the people-word it counts
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|per\s*cent\b|percent\b)", re.IGNORECASE)
+_POINTS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:percentage\s+points?|points?|pts)\b", re.IGNORECASE)
+_QUOTED = re.compile(
+    r"[\"“”„«»][^\"“”„«»]*[^\W\d_][^\"“”„«»]*[\"“”„«»]"  # double quotes of any style
+    r"|‘[^‘’]*[^\W\d_][^‘’]*’"  # curly single quotes (the closing one doubles as an apostrophe)
+    r"|(?<!\w)'[^'\n]*[^\W\d_][^'\n]*'(?!\w)"  # straight single quotes, not apostrophes
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+# What employees said, by the survey construct an action was measured on (plain words).
+YOU_SAID = {
+    "psych_safety": "it didn't always feel safe to speak up about problems in your team",
+    "awareness": "not everyone knew about peer support or how to reach a supporter",
+    "trust_confidentiality": "you weren't sure that what you tell a peer supporter stays confidential",
+    "experienced_disrespect": "being belittled, excluded or intimidated at work still happens",
+    "witnessed_disrespect": "you still see colleagues being belittled, excluded or intimidated",
+    "leadership_response": "leaders don't always act when disrespect is reported",
+    "recommend": "peer support isn't yet something you'd always recommend",
+}
+# The favourable end of each construct, for "the share of you who … went from 40% to 55%".
+FAVOURABLE = {
+    "psych_safety": "feel it is safe to speak up",
+    "awareness": "know how to reach a peer supporter",
+    "trust_confidentiality": "trust that peer support stays confidential",
+    "experienced_disrespect": "have not been treated with disrespect lately",
+    "witnessed_disrespect": "have not seen a colleague treated with disrespect lately",
+    "leadership_response": "say leaders act on reports of disrespect",
+    "recommend": "would recommend peer support",
+}
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A published update, how many places it goes to, and whether this call published it."""
+
+    update: PublishedUpdate
+    recipients: int
+    new: bool
+
+
+def figures_of(action: ImprovementAction | None) -> list[float]:
+    """The figures an update may quote: before and after, only when both were measured (k-safe)."""
+    if action is None or action.before_value is None or action.after_value is None:
+        return []
+    return [action.before_value, action.after_value]
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
+
+
+def draft_text(action: ImprovementAction) -> str:
+    """The draft for an action: what people said, what was done, and the measured change if any."""
+    said = YOU_SAID.get(action.construct_id, f"{action.construct_id.replace('_', ' ')} needed attention")
+    title = action.title.strip().rstrip(".!?")
+    parts = [f"You told us {said}, so we acted: {title}."]
+    if action.outcome_note:
+        parts.append(_sentence(action.outcome_note))
+    figures = figures_of(action)
+    if figures:
+        before, after = figures
+        who = FAVOURABLE.get(action.construct_id, "answered favourably")
+        parts.append(f"In the pulse, the share of you who {who} went from {before:.0%} to {after:.0%}.")
+    parts.append("Thank you for answering — please keep telling us how it's going.")
+    return " ".join(parts)[:TEXT_MAX]
+
+
+def first_sentence(text: str, *, limit: int = SINCE_LAST_TIME_CHARS) -> str:
+    """The first sentence of the first line, cut at a word to at most `limit` characters."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    sentence = _SENTENCE_END.split(line, maxsplit=1)[0].strip()
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1]
+    # Cut at a word boundary unless the limit already falls on one.
+    if not sentence[limit - 1].isspace() and " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:—-") + "…"
+
+
+def _number(token: str) -> float | None:
+    if token[0].isdigit():
+        try:
+            return float(token.replace(",", "."))
+        except ValueError:
+            return None
+    if token in NUMBER_WORDS:
+        return float(NUMBER_WORDS[token])
+    tens, _, unit = token.partition("-")
+    if tens in _TENS and unit in _UNITS[1:10]:
+        return float(NUMBER_WORDS[tens] + NUMBER_WORDS[unit])
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _small_counts(text: str, k: int) -> list[str]:
+    """Phrases where a number from 1 to k-1 counts people or what people said."""
+    tokens = list(_TOKEN.finditer(text.casefold()))
+    found = []
+    for i, match in enumerate(tokens):
+        value = _number(match.group())
+        if value is None or not 1 <= value < k or value != int(value):
+            continue
+        following = text[match.end() : match.end() + 12].lstrip().casefold()
+        if following.startswith(("%", "per cent", "percent", "point", "pts")):
+            continue  # a share, checked against the measured figures instead
+        for j in range(i + 1, min(len(tokens), i + 2 + _GAP)):
+            word = tokens[j].group()
+            # "you" counts people only as "3 of you"; elsewhere it is just the reader.
+            if word in PEOPLE_WORDS and (word != "you" or tokens[j - 1].group() == "of"):
+                found.append(text[match.start() : tokens[j].end()])
+                break
+            if word not in FILLERS and _number(word) is None:
+                break
+    return found
+
+
+def find_problems(
+    text: str, *, allowed_figures: Iterable[float], k: int, comments: Iterable[str] = ()
+) -> list[str]:
+    """Why this text may not be published (empty when it may): unmeasured or small figures, quotes."""
+    reasons: list[str] = []
+    allowed = sorted({round(f * 100) for f in allowed_figures})
+    gaps = {abs(a - b) for a in allowed for b in allowed if a != b}
+    shown = " and ".join(f"{a}%" for a in allowed)
+    for match in _PERCENT.finditer(text):
+        value = float(match.group(1).replace(",", "."))
+        if any(abs(value - a) <= 0.5 for a in allowed):
+            continue
+        if allowed:
+            reasons.append(
+                f"{match.group().strip()} isn't a figure this action measured (only {shown} were measured "
+                f"from {k} or more people)."
+            )
+        else:
+            reasons.append(
+                f"{match.group().strip()}: this action has no before-and-after measured from {k} or more "
+                "people, so the update can't quote a percentage."
+            )
+    for match in _POINTS.finditer(text):
+        value = float(match.group(1).replace(",", "."))
+        if not any(abs(value - g) <= 1 for g in gaps):
+            reasons.append(
+                f"{match.group().strip()} isn't the measured change; quote the before and after instead."
+            )
+    for phrase in _small_counts(text, k):
+        reasons.append(
+            f"“{phrase}” counts fewer than {k} people, which could point at who they are; "
+            "leave the number out or say “a few”."
+        )
+    if _QUOTED.search(text):
+        reasons.append(
+            "Text in quotation marks reads as a quote from someone's comment; say it in your own words "
+            "without quotation marks."
+        )
+    words = _words(text)
+    if len(words) >= QUOTE_WORDS:
+        mine = _ngrams(words, QUOTE_WORDS)
+        for comment in comments:
+            shared = mine & _ngrams(_words(comment), QUOTE_WORDS)
+            if shared:
+                first = next(i for i in range(len(words)) if tuple(words[i : i + QUOTE_WORDS]) in shared)
+                sample = " ".join(words[first : first + QUOTE_WORDS])
+                reasons.append(
+                    f"“{sample}…” repeats a comment word for word ({QUOTE_WORDS} or more words in a row); "
+                    "put it in your own words."
+                )
+                break
+    return reasons
+
+
+class UpdateService:
+    """Drafting, checking and publishing "you said, we did" updates."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        outbox: Outbox,
+        surveys: SurveyService,
+        actions: ActionService,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.outbox = outbox
+        self.surveys = surveys
+        self.actions = actions
+        # The message's look is Slack's business (handlers/); the runtime plugs it in.
+        self.render: Callable[[str], dict[str, Any]] | None = None
+
+    def draft_for(self, action: ImprovementAction) -> str:
+        """An editable draft for a closed action."""
+        return draft_text(action)
+
+    async def recent_comments(self, *, team_id: str) -> list[str]:
+        """Feedback and pulse comments of the last 90 days (the texts an update must not quote)."""
+        since = self.clock.now().date() - timedelta(days=COMMENT_DAYS)
+        async with self.db.session() as session:
+            feedback = await session.exec(
+                select(Feedback.text).where(
+                    Feedback.team_id == team_id,
+                    col(Feedback.submitted_on) >= since,
+                    col(Feedback.text).is_not(None),
+                )
+            )
+            answers = await session.exec(
+                select(SurveyAnswer.text)
+                .join(SurveyRound, col(SurveyRound.id) == col(SurveyAnswer.round_id))
+                .where(
+                    SurveyRound.team_id == team_id,
+                    col(SurveyAnswer.answered_on) >= since,
+                    col(SurveyAnswer.text).is_not(None),
+                )
+            )
+            return [t for t in [*feedback, *answers] if t]
+
+    async def check(self, *, team_id: str, text: str, allowed_figures: Iterable[float]) -> list[str]:
+        """Reasons the text may not be published; empty when it may."""
+        return find_problems(
+            text,
+            allowed_figures=allowed_figures,
+            k=self.settings.min_group_size,
+            comments=await self.recent_comments(team_id=team_id),
+        )
+
+    async def validate(
+        self, *, team_id: str, action_id: str | None, text: str, destination: str
+    ) -> ImprovementAction | None:
+        """Raise InvalidInput naming each problem next to its field; return the action."""
+        action = await self.actions.get(team_id=team_id, action_id=action_id) if action_id else None
+        errors: dict[str, str] = {}
+        if not text.strip():
+            errors[TEXT] = "Write the update people will read."
+        elif len(text) > TEXT_MAX:
+            errors[TEXT] = f"Keep the update under {TEXT_MAX} characters."
+        else:
+            reasons = await self.check(team_id=team_id, text=text, allowed_figures=figures_of(action))
+            if reasons:
+                errors[TEXT] = " ".join(reasons)
+        if destination not in DESTINATIONS:
+            errors[DESTINATION] = "Choose where the update goes."
+        elif destination == "channel" and not self.settings.pulse_audience_channel:
+            errors[DESTINATION] = "No audience channel is set (PULSE_AUDIENCE_CHANNEL); send it as DMs."
+        if errors:
+            raise InvalidInput("The update can't be published as written.", fields=errors)
+        return action
+
+    async def publish(
+        self,
+        *,
+        team_id: str,
+        action_id: str | None,
+        text: str,
+        destination: str,
+        published_by: str,
+        update_id: str | None = None,
+    ) -> Publication:
+        """Check again, record the update and queue it once per recipient (`update_id` makes it idempotent)."""
+        if self.render is None:
+            raise RuntimeError("UpdateService.render is not wired; bot.runtime.build_services does it")
+        text = text.strip()
+        await self.validate(team_id=team_id, action_id=action_id, text=text, destination=destination)
+        update_id = update_id or secrets.token_hex(16)
+        if not re.fullmatch(r"[0-9a-f]{32}", update_id):
+            raise InvalidInput("This preview is out of date; share the update again from the closed action.")
+        async with self.db.session() as session:
+            existing = await session.get(PublishedUpdate, update_id)
+        if existing is not None:
+            if existing.team_id != team_id:
+                raise InvalidInput("That update belongs to another workspace.")
+            # The same preview submitted twice: its messages are queued already, exactly once each.
+            return Publication(existing, 0, new=False)
+        now = self.clock.now()
+        update = PublishedUpdate(
+            id=update_id,
+            team_id=team_id,
+            action_id=action_id,
+            text=text,
+            destination=destination,
+            published_at=now,
+            published_by=published_by,
+        )
+        if destination == "channel":
+            assert self.settings.pulse_audience_channel is not None
+            recipients = [self.settings.pulse_audience_channel]
+        else:
+            recipients = [m.id for m in await self.surveys.audience(team_id)]
+        async with self.db.session() as session:
+            session.add(update)
+        message = self.render(text)
+        await self.outbox.enqueue(
+            [Envelope("text", r, f"update:{update.id}:{r}", now, payload=message) for r in recipients]
+        )
+        log.info("published update %s to %d recipient(s) (%s)", update.id, len(recipients), destination)
+        return Publication(update, len(recipients), new=True)
+
+    async def latest(self, *, team_id: str, as_of: datetime) -> PublishedUpdate | None:
+        """The most recent update published in the 45 days up to `as_of`."""
+        async with self.db.session() as session:
+            return (
+                await session.exec(
+                    select(PublishedUpdate)
+                    .where(
+                        PublishedUpdate.team_id == team_id,
+                        col(PublishedUpdate.published_at) <= as_of,
+                        col(PublishedUpdate.published_at) >= as_of - timedelta(days=SINCE_LAST_TIME_DAYS),
+                    )
+                    .order_by(col(PublishedUpdate.published_at).desc())
+                    .limit(1)
+                )
+            ).one_or_none()
+
+    async def since_last_time(self, *, team_id: str, as_of: datetime) -> str | None:
+        """One line for the pulse DM: the first sentence of the latest update, if recent."""
+        update = await self.latest(team_id=team_id, as_of=as_of)
+        if update is None:
+            return None
+        return first_sentence(update.text) or None

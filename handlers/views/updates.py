@@ -1,0 +1,109 @@
+"""Submitting the update draft (checked, then previewed) and the preview (published, then confirmed)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.errors import InvalidInput, PeerPulseError
+from bot.services import Services
+from bot.updates import DESTINATION, TEXT
+from handlers.blocks.updates import INPUT, build_update_preview_modal, build_update_published_text
+from handlers.replies import answers_privately, user_message_for
+
+log = logging.getLogger(__name__)
+
+
+def _meta(view: dict[str, Any]) -> dict[str, str]:
+    try:
+        raw = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in raw.items() if isinstance(v, str)} if isinstance(raw, dict) else {}
+
+
+def _team(body: dict[str, Any], services: Services) -> str:
+    return str((body.get("team") or {}).get("id") or services.team_id)
+
+
+def _errors(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, InvalidInput) and exc.fields:
+        return exc.fields
+    return {TEXT: user_message_for(exc)}
+
+
+@answers_privately
+async def handle_update_draft_submission(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Check the draft: refusals go back next to the text, a clean draft becomes the preview."""
+    services: Services = context["services"]
+    view = body.get("view") or {}
+    values = (view.get("state") or {}).get("values") or {}
+    text = str(((values.get(TEXT) or {}).get(INPUT) or {}).get("value") or "").strip()
+    option = ((values.get(DESTINATION) or {}).get(INPUT) or {}).get("selected_option") or {}
+    destination = str(option.get("value") or "")
+    action_id = _meta(view).get("a", "")
+    try:
+        await services.roles.require_coordinator(body["user"]["id"])
+        await services.updates.validate(
+            team_id=_team(body, services), action_id=action_id, text=text, destination=destination
+        )
+    except Exception as exc:
+        if not isinstance(exc, PeerPulseError):
+            log.exception("checking an update failed")
+        await ack(response_action="errors", errors=_errors(exc))
+        return
+    await ack(
+        response_action="update",
+        view=build_update_preview_modal(
+            action_id=action_id,
+            text=text,
+            destination=destination,
+            audience_channel=services.settings.pulse_audience_channel,
+            # Named now so a preview submitted twice publishes once.
+            update_id=secrets.token_hex(16),
+        ),
+    )
+
+
+@answers_privately
+async def handle_update_preview_submission(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Publish the previewed update (checked once more) and tell the coordinators' channel."""
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    meta = _meta(body.get("view") or {})
+    team_id = _team(body, services)
+    action_id, text, destination = meta.get("a") or None, meta.get("t", ""), meta.get("d", "")
+    await services.roles.require_coordinator(user_id)
+    # Comments may have arrived since the preview, and the metadata came back from the client.
+    action = await services.updates.validate(
+        team_id=team_id, action_id=action_id, text=text, destination=destination
+    )
+    await ack()
+    publication = await services.updates.publish(
+        team_id=team_id,
+        action_id=action_id,
+        text=text,
+        destination=destination,
+        published_by=user_id,
+        update_id=meta.get("u") or None,
+    )
+    if not publication.new:
+        return
+    await client.chat_postMessage(
+        channel=services.settings.coordinator_channel,
+        text=build_update_published_text(
+            user_id=user_id,
+            title=action.title if action else None,
+            text=text,
+            destination=destination,
+            audience_channel=services.settings.pulse_audience_channel,
+            recipients=publication.recipients,
+        ),
+    )
