@@ -102,6 +102,7 @@ def _schedule_preview(members: list[Member], cron: str) -> list[str]:
 async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
     """Run simulated weeks in a simulated workspace and print what happened, ending with the digest."""
     from tests.fakes.people import People
+    from tests.fakes.people_policies import simulate_policy_and_update
     from tests.fakes.people_support import simulate_supporters
     from tests.fakes.signing import SlackSender
     from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
@@ -165,6 +166,10 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
                 )
                 _say()
                 await _show_digest(runtime, people, slack, coordinator)
+                _say()
+                _say("Coordinators keep the policy register and tell people what changed (you said, we did):")
+                for line in await simulate_policy_and_update(runtime, people, slack, workspace):
+                    _say(f"  {line}")
         finally:
             await runtime.stop()
     _say()

@@ -405,7 +405,7 @@ class DigestService:
         return render_constructs_chart(
             series,
             round_labels=round_labels([m.round for m in window]),
-            title="Favourable share by construct (95% CI; gaps: not asked or fewer than k answers)",
+            title="Favourable share by construct, last rounds",
         )
 
     async def _record_and_queue(self, *, team_id: str, key: str, messages: list[dict[str, object]]) -> bool:

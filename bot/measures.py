@@ -23,7 +23,7 @@ CONSTRUCT_LABELS = {
     "experienced_disrespect": "Free from disrespect (experienced)",
     "witnessed_disrespect": "Free from disrespect (witnessed)",
     "leadership_response": "Leaders act on reports",
-    "recommend": "Would recommend peer support (promoters)",
+    "recommend": "Would recommend peer support",
 }
 
 

@@ -34,9 +34,12 @@ class Pacer:
         while True:
             async with self._lock:
                 now = self._monotonic()
-                slot = max(now, self._next_slot, self._paused_until, self._channel_next.get(channel, 0.0))
+                # Up to a second of unused budget may be spent at once (Slack allows short bursts),
+                # so time lost between batches is made up instead of lost for good.
+                self._next_slot = max(self._next_slot, now - 1.0)
+                slot = max(self._next_slot, self._paused_until, self._channel_next.get(channel, 0.0))
                 self._next_slot = slot + 1.0 / self.rate
-                self._channel_next[channel] = slot + self.channel_interval
+                self._channel_next[channel] = max(now, slot) + self.channel_interval
                 if len(self._channel_next) > 50_000:
                     self._forget_old(now)
             delay = slot - self._monotonic()

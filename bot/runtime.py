@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -46,7 +47,10 @@ def build_services(
     """Every service, wired; no I/O happens here."""
     directory = SlackDirectory(client)
     messenger = SlackMessenger(outbox_client)
-    outbox = Outbox(db, messenger, pacer=Pacer(settings.workspace_rate), clock=clock, renderers={})
+    # Enough sends in flight to keep the workspace rate busy while each waits ~50 ms for Slack.
+    outbox = Outbox(
+        db, messenger, pacer=Pacer(settings.workspace_rate), clock=clock, renderers={}, concurrency=64
+    )
     roles = Roles(
         directory,
         coordinator_channel=settings.coordinator_channel,
@@ -116,6 +120,7 @@ class Runtime:
         self._stop = asyncio.Event()
         self._leading = asyncio.Event()
         self._stopped = False
+        self._http: aiohttp.ClientSession | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._outbox_stop: asyncio.Event | None = None
         self._outbox_task: asyncio.Task[None] | None = None
@@ -127,6 +132,11 @@ class Runtime:
 
     async def prepare(self) -> None:
         """Migrate the database and identify the workspace (what every command needs first)."""
+        if self._http is None:
+            # One pooled HTTP session for every Slack call, instead of a new connection per call.
+            self._http = aiohttp.ClientSession()
+            self.client.session = self._http
+            self.outbox_client.session = self._http
         await asyncio.to_thread(migrate, self.settings.database_url)
         try:
             auth = await self.client.auth_test()
@@ -150,8 +160,14 @@ class Runtime:
             if not waiting:
                 break
             await asyncio.sleep(0.2)
+        await self._close_http()
         await self.db.dispose()
         return report is not None
+
+    async def _close_http(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def start(self, *, host: str = "0.0.0.0", port: int | None = None) -> None:  # noqa: S104
         """Migrate, identify the workspace, start serving, and campaign for leadership."""
@@ -228,4 +244,5 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
         jobs.bind(None)
+        await self._close_http()
         await self.db.dispose()

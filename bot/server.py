@@ -21,13 +21,41 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 3.0
 
 
+# Fields Bolt dereferences before any listener runs, with the JSON types Slack always gives them.
+_OBJECT_FIELDS = ("user", "team", "channel", "container", "enterprise", "message", "view", "state", "event")
+_STRING_FIELDS = ("type", "trigger_id", "response_url", "api_app_id", "event_id")
+
+
+def _has_slack_shape(payload: object) -> bool:
+    """Whether a payload has the types Slack's own payloads have wherever Bolt looks."""
+    if not isinstance(payload, dict):
+        return False
+    if any(payload.get(f) is not None and not isinstance(payload[f], dict) for f in _OBJECT_FIELDS):
+        return False
+    if any(f in payload and not isinstance(payload[f], str) for f in _STRING_FIELDS):
+        return False
+    kind = payload.get("type")
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        return (
+            isinstance(actions, list)
+            and len(actions) > 0
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        )
+    if kind in {"view_submission", "view_closed"}:
+        return isinstance(payload.get("view"), dict) and isinstance(payload["view"].get("callback_id"), str)
+    if kind == "event_callback":
+        return isinstance(payload.get("event"), dict) and isinstance(payload["event"].get("type"), str)
+    return True
+
+
 def _is_well_formed(body: str, content_type: str) -> bool:
     """Whether a signed body has the shape Bolt expects (a JSON object where JSON is carried)."""
     try:
         if content_type == "application/json":
-            return isinstance(json.loads(body), dict)
+            return _has_slack_shape(json.loads(body))
         payload = parse_qs(body).get("payload")
-        return payload is None or isinstance(json.loads(payload[0]), dict)
+        return payload is None or _has_slack_shape(json.loads(payload[0]))
     except (ValueError, TypeError):
         return False
 
@@ -49,10 +77,16 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
         ):
             return web.json_response({"error": "invalid signature or stale request"}, status=401)
         if not _is_well_formed(body, request.content_type):
-            return web.json_response({"error": "the payload is not a JSON object"}, status=400)
-        response = await app.async_dispatch(
-            AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
-        )
+            return web.json_response({"error": "the payload is not shaped like Slack's"}, status=400)
+        try:
+            response = await app.async_dispatch(
+                AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+            )
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+            # Bolt reads the payload's fields before any listener runs (e.g. `actions: null`); a
+            # signed body of the wrong shape is the sender's error, answered as one, never a 500.
+            log.warning("signed request with a malformed payload", exc_info=True)
+            return web.json_response({"error": "the payload is malformed"}, status=400)
         return await to_aiohttp_response(response)
 
     async def probe() -> dict[str, int]:

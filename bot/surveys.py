@@ -370,11 +370,12 @@ class SurveyService:
             cleaned = None
             if value not in question.values:
                 raise InvalidInput("That answer isn't one of the options.")
-        if await self.is_opted_out(team_id=team_id, user_id=user_id):
-            raise NotAllowed(
-                "You've opted out of pulse surveys, so this answer wasn't recorded. `/pulse optin` to take part again."
-            )
+        # One transaction for every check and both writes: a click costs one round trip of commits.
         async with self.db.session() as session:
+            if await session.get(PulseOptOut, self._optout_key(team_id, user_id)) is not None:
+                raise NotAllowed(
+                    "You've opted out of pulse surveys, so this answer wasn't recorded. `/pulse optin` to take part again."
+                )
             round_ = await session.get(SurveyRound, round_id)
             if round_ is None or round_.team_id != team_id:
                 raise InvalidInput("This survey no longer exists.")
@@ -399,7 +400,12 @@ class SurveyService:
                 rows=[{"key": key, "round_id": round_id}],
                 keys=["key"],
             )
-        return await self.progress(round_id=round_id, ballot=ballot)
+            answered = await session.exec(
+                select(SurveyAnswer.question_id).where(
+                    SurveyAnswer.round_id == round_id, SurveyAnswer.ballot == ballot
+                )
+            )
+            return AnswerProgress(round=round_, answered=frozenset(answered))
 
     async def _upsert_answer(
         self,

@@ -76,6 +76,7 @@ _QUOTED = re.compile(
     r"|‘[^‘’]*[^\W\d_][^‘’]*’"  # curly single quotes (the closing one doubles as an apostrophe)
     r"|(?<!\w)'[^'\n]*[^\W\d_][^'\n]*'(?!\w)"  # straight single quotes, not apostrophes
 )
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
@@ -155,9 +156,12 @@ def first_sentence(text: str, *, limit: int = SINCE_LAST_TIME_CHARS) -> str:
 
 
 def _number(token: str) -> float | None:
+    token = token.casefold()
     if token[0].isdigit():
+        # "1,000" groups thousands; "1,5" is a decimal comma.
+        plain = token.replace(",", "") if _THOUSANDS.fullmatch(token) else token.replace(",", ".")
         try:
-            return float(token.replace(",", "."))
+            return float(plain)
         except ValueError:
             return None
     if token in NUMBER_WORDS:
@@ -178,7 +182,7 @@ def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
 
 def _small_counts(text: str, k: int) -> list[str]:
     """Phrases where a number from 1 to k-1 counts people or what people said."""
-    tokens = list(_TOKEN.finditer(text.casefold()))
+    tokens = list(_TOKEN.finditer(text))
     found = []
     for i, match in enumerate(tokens):
         value = _number(match.group())
@@ -188,9 +192,9 @@ def _small_counts(text: str, k: int) -> list[str]:
         if following.startswith(("%", "per cent", "percent", "point", "pts")):
             continue  # a share, checked against the measured figures instead
         for j in range(i + 1, min(len(tokens), i + 2 + _GAP)):
-            word = tokens[j].group()
+            word = tokens[j].group().casefold()
             # "you" counts people only as "3 of you"; elsewhere it is just the reader.
-            if word in PEOPLE_WORDS and (word != "you" or tokens[j - 1].group() == "of"):
+            if word in PEOPLE_WORDS and (word != "you" or tokens[j - 1].group().casefold() == "of"):
                 found.append(text[match.start() : tokens[j].end()])
                 break
             if word not in FILLERS and _number(word) is None:

@@ -18,6 +18,8 @@ from storage.models import OutboxMessage
 
 def make_renderers(services: Services) -> dict[str, Renderer]:
     """Renderers by outbox kind."""
+    # A round's "since last time" line is fixed at its opening, so a fan-out looks it up once.
+    since_by_round: dict[str, str | None] = {}
 
     async def render_pulse(row: OutboxMessage) -> OutgoingMessage | None:
         round_ = await services.surveys.get_round(row.round_id or "")
@@ -29,7 +31,13 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         # The ballot exists only inside this DM; the database never learns whose it is.
         ballot = secrets.token_hex(16)
         tag = ballot_tag(services.settings.peerpulse_secret, ballot=ballot, user_id=row.recipient)
-        since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
+        if round_.id not in since_by_round:
+            if len(since_by_round) > 64:
+                since_by_round.clear()
+            since_by_round[round_.id] = await services.updates.since_last_time(
+                team_id=round_.team_id, as_of=round_.opened_at
+            )
+        since = since_by_round[round_.id]
         blocks = build_pulse_blocks(
             tag=tag,
             round_id=round_.id,

@@ -46,7 +46,8 @@ class SurveyAnswer(SQLModel, table=True):
     __tablename__ = "survey_answer"
     __table_args__ = (
         UniqueConstraint("round_id", "question_id", "ballot"),
-        Index("ix_survey_answer_round_question", "round_id", "question_id"),
+        # Covers the digest's histogram query (round, question, value → count) without the table.
+        Index("ix_survey_answer_round_question_value", "round_id", "question_id", "value"),
         # Without a rowid SQLite keeps rows in random-id order, not arrival order.
         {"sqlite_with_rowid": False},
     )

@@ -62,7 +62,9 @@ def _build_figure(
             )
     factor = 100.0 if metric == "favourable" else 1.0
 
-    figure = Figure(figsize=(_WIDTH_IN, _HEIGHT_IN), dpi=_DPI, layout="constrained")
+    # Fixed margins rather than a constrained layout: the layout solver was half the chart's cost.
+    figure = Figure(figsize=(_WIDTH_IN, _HEIGHT_IN), dpi=_DPI)
+    figure.subplots_adjust(left=0.1, right=0.62, top=0.9, bottom=0.12)
     axes = figure.add_subplot()
     offsets = [(i - (len(series) - 1) / 2) * _DODGE for i in range(len(series))]
     for offset, (name, points) in zip(offsets, series.items(), strict=True):
@@ -92,7 +94,11 @@ def _build_figure(
     if metric == "favourable":
         axes.set_ylim(0, 100)
         axes.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
-        axes.set_ylabel(f"Favourable answers ({scale.favourable_from}–{scale.high})")
+        axes.set_ylabel(
+            "Favourable answers"
+            if scale.high <= 5
+            else f"Favourable answers ({scale.favourable_from}–{scale.high})"
+        )
         default_title = "Favourable answers by round"
     else:
         axes.set_ylim(scale.low, scale.high)

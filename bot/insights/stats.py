@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from bot.errors import InvalidInput
 from bot.insights.anonymity import Suppressed, check_k
@@ -26,6 +26,17 @@ Answers: TypeAlias = Mapping[int, int] | Sequence[int] | npt.NDArray[np.integer[
 """Raw integer answers, or a mapping of answer value to how many gave it."""
 
 CONFIDENCE = 0.95
+# The normal quantile for the interval above, computed once (it never changes).
+_Z95 = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
+
+
+def _scipy_stats() -> Any:
+    """scipy.stats, imported on first use: it costs ~70 MB that an idle bot need not carry."""
+    from scipy import stats
+
+    return stats
+
+
 MAX_TREND_ROUNDS = 8
 MIN_TREND_ROUNDS = 3
 
@@ -168,7 +179,7 @@ def summarize_recommend(answers: Answers, *, k: int) -> RecommendSummary | Suppr
     # tools report for NPS and is adequate at the sizes k allows, though it narrows to a point
     # when every answer is a promoter (or every one a detractor).
     variance = max(promoters + detractors - nps**2, 0.0) / n
-    half = float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * math.sqrt(variance)
+    half = _Z95 * math.sqrt(variance)
     return RecommendSummary(
         n=n,
         mean=_mean_estimate(counts, scale),
@@ -212,7 +223,7 @@ def compare_rounds(
 
     fav_a, fav_b = _favourable(a, scale), _favourable(b, scale)
     table = [[fav_a, n_a - fav_a], [fav_b, n_b - fav_b]]
-    p_fav = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
+    p_fav = float(_scipy_stats().fisher_exact(table, alternative="two-sided").pvalue)
 
     return Change(
         n_before=n_a,
@@ -255,9 +266,9 @@ def trend(points: Sequence[Estimate | Suppressed | None], *, alpha: float = 0.05
         return Suppressed(f"fewer than {MIN_TREND_ROUNDS} rounds with enough answers")
     if max(ys) == min(ys):  # tau is undefined for a constant series; it is plainly flat
         return Trend(rounds_used=len(xs), slope=0.0, tau=0.0, p_value=1.0, significant=False)
-    result = stats.kendalltau(xs, ys)
+    result = _scipy_stats().kendalltau(xs, ys)
     tau, p_value = float(result.statistic), float(result.pvalue)
-    slope = float(stats.theilslopes(ys, xs).slope)
+    slope = float(_scipy_stats().theilslopes(ys, xs).slope)
     return Trend(rounds_used=len(xs), slope=slope, tau=tau, p_value=p_value, significant=p_value < alpha)
 
 
@@ -274,13 +285,15 @@ def _mean_estimate(counts: npt.NDArray[np.int64], scale: Scale) -> Estimate:
     values = np.arange(scale.low, scale.high + 1, dtype=np.float64)
     mean = float(values @ counts) / n
     variance = float(((values - mean) ** 2) @ counts) / (n - 1)
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * math.sqrt(variance / n)
+    half = float(_scipy_stats().t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * math.sqrt(variance / n)
     # Clipped to the scale: a t interval can overshoot it when n is small and answers extreme.
     return Estimate(value=mean, low=max(mean - half, scale.low), high=min(mean + half, scale.high))
 
 
 def _wilson(successes: int, n: int) -> Estimate:
-    interval = stats.binomtest(successes, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
+    interval = (
+        _scipy_stats().binomtest(successes, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
+    )
     return Estimate(value=successes / n, low=float(interval.low), high=float(interval.high))
 
 
@@ -290,4 +303,4 @@ def _mann_whitney_p(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], scale: S
     values = np.arange(scale.low, scale.high + 1)
     # Expanding the histograms is O(n) and lets scipy apply its tie correction unchanged.
     x, y = np.repeat(values, a), np.repeat(values, b)
-    return float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
+    return float(_scipy_stats().mannwhitneyu(x, y, alternative="two-sided").pvalue)

@@ -96,7 +96,9 @@ KNOWN_SIGNALS: Mapping[str, Signal] = MappingProxyType(
         "referral_share": Signal(
             "sessions of the last 28 days referred or escalated (HR, EAP, external help)", _SHARE
         ),
-        "policies_overdue": Signal("program policies last reviewed over 12 months ago", "count"),
+        "policies_overdue": Signal(
+            "program policies past their review date (each policy's interval, 12 months by default)", "count"
+        ),
         "policies_never_reviewed": Signal("program policies with no recorded review", "count"),
         "days_since_policy_review": Signal("days since the most recent review of any program policy", "days"),
     }

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from bot.services import Services
+from bot.surveys import AnswerProgress
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallback_text
 from handlers.replies import answers_privately
@@ -42,8 +43,7 @@ async def handle_pulse_answer_action(
         body=body,
         ballot=answer["b"],
         tag=answer["t"],
-        answered=progress.answered,
-        round_id=answer["r"],
+        progress=progress,
     )
 
 
@@ -54,17 +54,14 @@ async def refresh_pulse_message(
     body: dict[str, Any],
     ballot: str,
     tag: str,
-    answered: frozenset[str],
-    round_id: str,
+    progress: AnswerProgress,
 ) -> None:
     """Redraw the pulse DM with the ballot's progress (never the chosen values)."""
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if not channel or not ts:
         return
-    round_ = await services.surveys.get_round(round_id)
-    if round_ is None:
-        return
+    round_id, round_, answered = progress.round.id, progress.round, progress.answered
     questions = services.surveys.questions_of(round_)
     required = [q for q in questions if q.kind != "text"]
     # The same line as when the DM was first sent: both read as of the round's opening.

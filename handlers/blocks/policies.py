@@ -249,9 +249,11 @@ def build_policy_saved_text(status: PolicyStatus, *, user_id: str, added: bool) 
     """The channel's note that a policy was added or edited."""
     p = status.policy
     verb = "added" if added else "updated"
+    where = "to" if added else "in"
     return (
-        f":spiral_note_pad: <@{user_id}> {verb} *{escape(p.name)}* in the policy register — owner <@{p.owner_id}>, "
-        f"reviewed every {p.review_interval_months} months, next review due {status.next_due:%d %b %Y}."
+        f":spiral_note_pad: <@{user_id}> {verb} *{escape(p.name)}* {where} the policy register — owner "
+        f"<@{p.owner_id}>, reviewed every {p.review_interval_months} months, next review "
+        f"{status.next_due:%d %b %Y} ({next_review_text(status)})."
     )
 
 

@@ -67,9 +67,9 @@ def where_text(destination: str, audience_channel: str | None) -> str:
 
 
 def build_update_draft_modal(
-    *, action: ImprovementAction, draft: str, audience_channel: str | None, k: int
+    *, action: ImprovementAction, draft: str, audience_channel: str | None, k: int, notice: str = ""
 ) -> dict[str, Any]:
-    """The editable draft and where it goes; submitting it opens the preview."""
+    """The editable draft and where it goes (with why it came back, if it did); submitting it previews."""
     options = [_option("dm", "A direct message to each person in the pulse audience")]
     if audience_channel:
         options.insert(0, _option("channel", "A post in the audience channel"))
@@ -88,6 +88,7 @@ def build_update_draft_modal(
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             _section(f"Tell employees what changed because of what they said: *{escape(action.title)}*."),
+            *([_section(f":warning: {escape(notice)}")] if notice else []),
             {
                 "type": "input",
                 "block_id": TEXT,

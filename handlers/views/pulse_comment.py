@@ -64,6 +64,5 @@ async def handle_pulse_comment_submission(
             body=body,
             ballot=answer["b"],
             tag=answer["t"],
-            answered=progress.answered,
-            round_id=answer["r"],
+            progress=progress,
         )

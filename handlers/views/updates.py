@@ -11,7 +11,12 @@ from typing import Any
 from bot.errors import InvalidInput, PeerPulseError
 from bot.services import Services
 from bot.updates import DESTINATION, TEXT
-from handlers.blocks.updates import INPUT, build_update_preview_modal, build_update_published_text
+from handlers.blocks.updates import (
+    INPUT,
+    build_update_draft_modal,
+    build_update_preview_modal,
+    build_update_published_text,
+)
 from handlers.replies import answers_privately, user_message_for
 
 log = logging.getLogger(__name__)
@@ -82,9 +87,26 @@ async def handle_update_preview_submission(
     action_id, text, destination = meta.get("a") or None, meta.get("t", ""), meta.get("d", "")
     await services.roles.require_coordinator(user_id)
     # Comments may have arrived since the preview, and the metadata came back from the client.
-    action = await services.updates.validate(
-        team_id=team_id, action_id=action_id, text=text, destination=destination
-    )
+    try:
+        action = await services.updates.validate(
+            team_id=team_id, action_id=action_id, text=text, destination=destination
+        )
+    except InvalidInput as exc:
+        if action_id is None:
+            raise
+        # The preview has no field to hang errors on: back to the draft, saying why.
+        closed = await services.actions.get(team_id=team_id, action_id=action_id)
+        await ack(
+            response_action="update",
+            view=build_update_draft_modal(
+                action=closed,
+                draft=text,
+                audience_channel=services.settings.pulse_audience_channel,
+                k=services.settings.min_group_size,
+                notice=" ".join(exc.fields.values()) or str(exc),
+            ),
+        )
+        return
     await ack()
     publication = await services.updates.publish(
         team_id=team_id,

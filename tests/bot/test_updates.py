@@ -33,6 +33,8 @@ COMMENT = "Not sure what I say stays private, my manager seems to hear about eve
         ("One person told us.", MEASURED, "counts fewer than 5"),
         ("3 of you told us.", MEASURED, "counts fewer than 5"),
         ("We heard from 25 people.", MEASURED, None),
+        ("We heard from 1,200 people.", MEASURED, None),
+        ("Straße: ß 3 Colleagues wrote in.", MEASURED, "“3 Colleagues” counts fewer than 5"),
         ("Five respondents agreed.", MEASURED, None),
         ("We held 2 workshops with colleagues.", MEASURED, None),
         ("One of the things people told us was clear.", MEASURED, None),

@@ -201,6 +201,22 @@ async def test_the_preview_refuses_small_counts_unmeasured_figures_and_quotes(
     fine = f"{draft} Over 25 people answered each pulse."
     answer = await submit_draft(people, coordinator, draft_view, text=fine, destination="dm")
     assert answer["response_action"] == "update", answer
+    # A comment arriving between the preview and Publish that the update would now quote sends it
+    # back to the draft, saying why, instead of publishing it.
+    await services.feedback.submit(
+        team_id=services.team_id,
+        category="praise",
+        text="Thank you for answering, please keep telling us what happens next.",
+    )
+    status, body = await people.submit_view(
+        coordinator,
+        callback_id="update_preview_view",
+        private_metadata=answer["view"]["private_metadata"],
+        state_values={},
+    )
+    assert status == 200 and body["response_action"] == "update", body
+    assert body["view"]["callback_id"] == "update_draft_view"
+    assert "word for word" in str(body["view"]["blocks"])
     assert await _updates(runtime) == []
     assert slack.messages(AUDIENCE_CHANNEL_ID) == []
 
