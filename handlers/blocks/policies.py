@@ -118,7 +118,8 @@ def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
     count = len(statuses)
     blocks = [
         _section(
-            f"*Policy register* — {count} polic{'ies' if count != 1 else 'y'} and procedures, soonest review first"
+            f"*Policy register* — {count} polic{'ies' if count != 1 else 'y'} or procedure{'s' if count != 1 else ''}, "
+            "soonest review first"
         )
     ]
     for i, status in enumerate(statuses[:MAX_LISTED]):

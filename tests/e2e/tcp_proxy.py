@@ -73,7 +73,9 @@ class TcpProxy:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _forward(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+    async def _forward(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:

@@ -72,7 +72,9 @@ async def test_every_command_and_subcommand_by_every_role(
     slack.remove_member(SUPPORTERS_CHANNEL_ID, removed)
 
     expected = {**_pulse_rows(), **_peer_log_rows(), ("/feedback", ""): set(ROLES)}
-    assert {"send", "status", "digest"} <= {sub for (cmd, sub), who in expected.items() if who == {"coordinator"}}
+    assert {"send", "status", "digest"} <= {
+        sub for (cmd, sub), who in expected.items() if who == {"coordinator"}
+    }
     actual: dict[tuple[str, str], set[str]] = {}
     unclear: list[str] = []
     for (command, sub), _ in sorted(expected.items()):
@@ -113,7 +115,7 @@ async def test_survey_actions_and_view_belong_to_whoever_was_sent_the_pulse_what
         assert comment is not None
         opened = len(slack.opened_views())
         assert (await people.click(user, message, comment))[0] == 200
-        modal = (await eventually(lambda: slack.opened_views()[opened:]))[0].view
+        modal = (await eventually(lambda n=opened: slack.opened_views()[n:]))[0].view
         assert modal["callback_id"] == COMMENT_VIEW
         status, _ = await people.submit_view(
             user,

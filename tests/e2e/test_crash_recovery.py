@@ -46,7 +46,9 @@ def _outbox_statuses(database_url: str) -> Counter[str]:
     engine = create_engine(sync_url(database_url))
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT status, count(*) FROM outbox_message WHERE kind = 'pulse' GROUP BY status"))
+            rows = conn.execute(
+                text("SELECT status, count(*) FROM outbox_message WHERE kind = 'pulse' GROUP BY status")
+            )
             return Counter({status: int(n) for status, n in rows})
     finally:
         engine.dispose()

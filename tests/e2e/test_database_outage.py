@@ -42,7 +42,9 @@ async def proxied(settings: Settings, proxy: TcpProxy) -> AsyncIterator[Runtime]
     clock: retries back off in real time, as they would in production)."""
     url = make_url(settings.database_url).set(host="127.0.0.1", port=proxy.port)
     rt = Runtime(
-        dataclasses.replace(settings, database_url=url.render_as_string(hide_password=False), workspace_rate=8.0),
+        dataclasses.replace(
+            settings, database_url=url.render_as_string(hide_password=False), workspace_rate=8.0
+        ),
         clock=SystemClock(),
         scheduler_enabled=False,
     )
@@ -99,7 +101,9 @@ async def test_an_outage_gets_polite_replies_writes_nothing_and_heals_itself(
         replies.append(ephemeral[-1].text)
         code, _ = await people.command(coordinator, "/pulse", "send")
         assert code == 200
-        response = await eventually(lambda: [r for r in slack.responses() if DATABASE_DOWN in str(r.body)], timeout=10)
+        response = await eventually(
+            lambda: [r for r in slack.responses() if DATABASE_DOWN in str(r.body)], timeout=10
+        )
         replies.append(str(response[0].body))
         assert all(DATABASE_DOWN in r for r in replies), replies
         assert not any("Traceback" in r or "Error" in r for r in replies)

@@ -31,7 +31,12 @@ async def _seed(runtime: Runtime, clock: ManualClock) -> dict[str, SurveyRound]:
     now = clock.now()
     specs = {
         # name: (days ago, respondents, closed, {question: values})
-        "busy": (30, 8, True, {big: [5, 5, 4, 4, 4, 3, 2, 1], small: [4, 4, 2], recommend: [10, 9, 9, 8, 7, 5, 3, 0]}),
+        "busy": (
+            30,
+            8,
+            True,
+            {big: [5, 5, 4, 4, 4, 3, 2, 1], small: [4, 4, 2], recommend: [10, 9, 9, 8, 7, 5, 3, 0]},
+        ),
         "quiet": (20, 3, True, {big: [5, 4, 1]}),
         "open": (1, 9, False, {big: [5] * 9}),
     }
@@ -109,11 +114,15 @@ async def test_export_shows_aggregates_and_suppresses_every_small_group(
     assert all(set(r) == set(COLUMNS) for r in rows)
 
 
-async def test_the_export_command_writes_the_same_csv(runtime: Runtime, clock: ManualClock, database_url: str) -> None:
+async def test_the_export_command_writes_the_same_csv(
+    runtime: Runtime, clock: ManualClock, database_url: str
+) -> None:
     await _seed(runtime, clock)
     expected = await export_rows(runtime.db, runtime.services.surveys.bank, k=5)
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEERPULSE_", "DATABASE_", "MIN_GROUP"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PEERPULSE_", "DATABASE_", "MIN_GROUP"))
     }
     env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url, PEERPULSE_SECRET=PEERPULSE_SECRET)
     done = await asyncio.to_thread(

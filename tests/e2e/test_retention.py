@@ -62,7 +62,14 @@ async def _seed(runtime: Runtime, clock: ManualClock) -> SurveyRound:
                         answered_on=opened.date(),
                     )
                 )
-            session.add(Feedback(team_id="T1", category="process", text=f"feedback from {age} days ago", submitted_on=opened.date()))
+            session.add(
+                Feedback(
+                    team_id="T1",
+                    category="process",
+                    text=f"feedback from {age} days ago",
+                    submitted_on=opened.date(),
+                )
+            )
             session.add(
                 SupportSession(
                     team_id="T1",
@@ -95,7 +102,10 @@ async def _figures(runtime: Runtime) -> tuple[object, ...]:
         rounds = list(await session.exec(select(SurveyRound)))
         answers = len(list(await session.exec(select(SurveyAnswer))))
         feedback = [(f.category, f.submitted_on) for f in await session.exec(select(Feedback))]
-        sessions = [(s.session_date, s.duration_minutes, s.outcome) for s in await session.exec(select(SupportSession))]
+        sessions = [
+            (s.session_date, s.duration_minutes, s.outcome)
+            for s in await session.exec(select(SupportSession))
+        ]
     measures = await measure_rounds(runtime.db, runtime.services.surveys.bank, rounds)
     return answers, sorted(feedback), sorted(sessions), sorted(str(m.constructs) for m in measures)
 
@@ -109,7 +119,8 @@ async def test_the_retention_job_erases_old_free_text_and_keeps_every_figure(
 
     await jobs.purge_expired_text()
     assert await _texts(runtime) == sorted(
-        [f"comment {n} from 10 days ago" for n in range(3)] + ["feedback from 10 days ago", "note from 10 days ago"]
+        [f"comment {n} from 10 days ago" for n in range(3)]
+        + ["feedback from 10 days ago", "note from 10 days ago"]
     )
     assert await _figures(runtime) == before
 
@@ -130,7 +141,9 @@ async def test_retention_follows_the_configured_days(runtime: Runtime, clock: Ma
     assert await _texts(runtime) == []
 
 
-async def test_the_scheduler_runs_retention_daily_and_prunes_request_keys(settings: Settings, runtime: Runtime) -> None:
+async def test_the_scheduler_runs_retention_daily_and_prunes_request_keys(
+    settings: Settings, runtime: Runtime
+) -> None:
     scheduler = build_scheduler(settings)
     scheduler.start(paused=True)
     try:

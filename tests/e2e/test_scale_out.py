@@ -31,7 +31,11 @@ def office() -> Workspace:
     users.list answer carries it towards the log, where the app's redaction must catch it.
     """
     workspace = build_workspace(employees=EMPLOYEES)
-    careless = next(u for u in workspace.active_humans() if u.id not in {*workspace.coordinators(), *workspace.supporters()})
+    careless = next(
+        u
+        for u in workspace.active_humans()
+        if u.id not in {*workspace.coordinators(), *workspace.supporters()}
+    )
     careless.display_name = f"my token is {DEFAULT_TOKEN}"
     return workspace
 

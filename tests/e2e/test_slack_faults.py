@@ -32,7 +32,9 @@ async def _drive(
     """Let retry back-offs (timed on the app's clock) elapse quickly until `done`."""
     deadline = time.monotonic() + timeout
     while not await done():
-        assert time.monotonic() < deadline, f"not settled within {timeout}s: {await runtime.services.outbox.backlog()}"
+        assert time.monotonic() < deadline, (
+            f"not settled within {timeout}s: {await runtime.services.outbox.backlog()}"
+        )
         clock.advance(timedelta(seconds=10))
         runtime.services.outbox.wakeup.set()
         await asyncio.sleep(0.05)
@@ -70,7 +72,9 @@ async def test_a_round_survives_every_kind_of_slack_failure(
 
     status, ack = await people.command(coordinator, "/pulse", "send")
     assert status == 200 and "Opening a pulse round" in str(ack)
-    opened = await eventually(lambda: [r for r in slack.responses() if "Pulse round opened" in str(r.body)], timeout=20)
+    opened = await eventually(
+        lambda: [r for r in slack.responses() if "Pulse round opened" in str(r.body)], timeout=20
+    )
     assert f"{len(humans)} people invited" in str(opened[0].body)
     # Slack stops answering at all for a moment, mid-fan-out.
     slack.refuse_connections(1.5)
@@ -97,7 +101,9 @@ async def test_a_round_survives_every_kind_of_slack_failure(
     status, reply = await people.command(coordinator, "/pulse", "status")
     assert status == 200 and "Could not deliver: 1" in str(reply)
     assert f"Delivered: {len(humans) - 1}" in str(reply)
-    lasting = [r for r in caplog.records if r.levelno == logging.ERROR and "failed for good" in r.getMessage()]
+    lasting = [
+        r for r in caplog.records if r.levelno == logging.ERROR and "failed for good" in r.getMessage()
+    ]
     assert len(lasting) == 1 and "account_inactive" in lasting[0].getMessage()
     assert any("rate-limited" in r.getMessage() for r in caplog.records)
     assert any("no answer from Slack" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,54 @@
+"""A whole round logged at DEBUG — Bolt's and slack_sdk's request dumps included — never shows
+the bot token, the signing secret or PEERPULSE_SECRET."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.runtime import Runtime
+from tests.conftest import PEERPULSE_SECRET, SIGNING_SECRET
+from tests.fakes.people import People
+from tests.fakes.signing import app_home_opened, slash_command
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
+from tests.fakes.workspace import Workspace
+from tests.support import eventually
+
+SECRETS = {"bot token": DEFAULT_TOKEN, "signing secret": SIGNING_SECRET, "PEERPULSE_SECRET": PEERPULSE_SECRET}
+
+
+def _logged_text(records: list[logging.LogRecord]) -> str:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return "\n".join(formatter.format(r) for r in records)
+
+
+async def test_a_whole_round_at_debug_level_logs_no_secret(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    coordinator = workspace.coordinators()[0]
+    humans = [u.id for u in workspace.active_humans()]
+
+    await people.command(coordinator, "/pulse", "send")
+    await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
+    for user in humans[:6]:
+        await people.answer_pulse(user, lambda _q, options: options[-1])
+    slack.fail("chat.update", status=500, times=3)  # an error path, with its traceback
+    await people.answer_pulse(humans[6], lambda _q, options: options[0])
+    slack.fail("chat.postEphemeral", error="invalid_auth")
+    await people.command(humans[7], "/pulse", "status")  # refused, and the refusal fails too
+    await people.command(coordinator, "/pulse", "status")
+    await people.event(app_home_opened(humans[8]), event_id="Ev0SECRETS01")
+    # A forged request (wrong secret) and a stale one.
+    forged = slash_command("/pulse", "send", user_id=coordinator)
+    assert (await people.sender.send(people.events_url, *forged, signing_secret="not-the-secret-0123456789"))[
+        0
+    ] == 401
+    await eventually(lambda: slack.calls_to("views.publish"))
+    await runtime.services.drain()
+
+    text = _logged_text(caplog.records)
+    assert "DEBUG" in text and "chat.postMessage" in text  # slack_sdk's request log was captured
+    for name, secret in SECRETS.items():
+        assert secret not in text, f"the {name} appears in the logs"
