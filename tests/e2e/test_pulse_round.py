@@ -24,7 +24,7 @@ async def test_coordinator_opens_round_everyone_gets_one_dm_and_answers_are_stor
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
-    status, body = await people.command(coordinator, "/pulse", "send")
+    status, _ = await people.command(coordinator, "/pulse", "send")
     assert status == 200
     humans = _humans(workspace)
     await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
