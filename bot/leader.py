@@ -50,7 +50,7 @@ class LeaderElection:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.interval)
         finally:
-            await self._step_down()
+            await self._step_down(stopping=True)
 
     async def _step(self) -> None:
         if self.db.dialect != "postgresql":
@@ -80,7 +80,7 @@ class LeaderElection:
         log.info("this process now leads the scheduler and outbox")
         await self.on_elected()
 
-    async def _step_down(self) -> None:
+    async def _step_down(self, *, stopping: bool = False) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:
@@ -89,5 +89,6 @@ class LeaderElection:
                 log.debug("closing the leadership connection failed", exc_info=True)
         if self.is_leader:
             self.is_leader = False
-            log.warning("this process no longer leads the scheduler and outbox")
+            # Losing the lock while running is news; handing it back at shutdown is routine.
+            (log.info if stopping else log.warning)("this process no longer leads the scheduler and outbox")
             await self.on_deposed()
