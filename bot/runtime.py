@@ -134,7 +134,9 @@ class Runtime:
         """Migrate the database and identify the workspace (what every command needs first)."""
         if self._http is None:
             # One pooled HTTP session for every Slack call, instead of a new connection per call.
-            self._http = aiohttp.ClientSession()
+            # slack_sdk applies its own timeout only to sessions it creates, so this one carries it
+            # (aiohttp's default would let a hung Slack call stall a send for five minutes).
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
             self.client.session = self._http
             self.outbox_client.session = self._http
         await asyncio.to_thread(migrate, self.settings.database_url)

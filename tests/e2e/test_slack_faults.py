@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import aiohttp
@@ -45,6 +45,24 @@ async def _pulse_rows(runtime: Runtime) -> list[OutboxMessage]:
         return list(await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "pulse")))
 
 
+@pytest.fixture
+async def impatient_outbox(runtime: Runtime) -> AsyncIterator[None]:
+    """The outbox's Slack session gives up after CLIENT_TIMEOUT, so the fake's slow answers outlast it."""
+    shared = runtime.outbox_client.session
+    impatient = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT))
+    runtime.outbox_client.session = impatient
+    yield
+    runtime.outbox_client.session = shared
+    await impatient.close()
+
+
+async def test_every_slack_call_gives_up_after_the_client_timeout(runtime: Runtime) -> None:
+    # slack_sdk applies its timeout only to sessions it creates; the shared one must carry it.
+    for client in (runtime.client, runtime.outbox_client):
+        assert client.session is not None and client.session.timeout.total == client.timeout == 10
+
+
+@pytest.mark.usefixtures("impatient_outbox")
 async def test_a_round_survives_every_kind_of_slack_failure(
     runtime: Runtime,
     people: People,
@@ -54,7 +72,6 @@ async def test_a_round_survives_every_kind_of_slack_failure(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    runtime.outbox_client.timeout = CLIENT_TIMEOUT
     coordinator = workspace.coordinators()[0]
     humans = [u.id for u in workspace.active_humans()]
 
