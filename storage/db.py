@@ -26,7 +26,9 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.dialect == "postgresql":
             # A server restart drops pooled connections; pre-ping finds out before a request does.
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=10)
+            # An unreachable server should fail a request in seconds, not hang it.
+            kwargs["connect_args"] = {"connect_timeout": 5}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

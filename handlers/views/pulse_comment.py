@@ -6,6 +6,9 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from bot.errors import PeerPulseError
 from bot.privacy import detect_risk
 from bot.services import Services
@@ -48,7 +51,8 @@ async def handle_pulse_comment_submission(
             tag=answer["t"],
             text=text,
         )
-    except PeerPulseError as exc:
+    except (PeerPulseError, DBAPIError, PoolTimeout, ConnectionError) as exc:
+        # Shown inside the still-open form, so what the person typed is not lost.
         await ack(response_action="errors", errors={COMMENT_BLOCK: user_message_for(exc)})
         return
     await ack()

@@ -111,7 +111,9 @@ async def _comment(people: People, slack: FakeSlack, user_id: str, button: Butto
     status, _ = await people.click(user_id, message, button)
     assert status == 200
     # Respondents answer in concurrent waves: take the modal opened for this user, not any new one.
-    modal = (await eventually(lambda: [v for v in slack.opened_views()[opened:] if v.user_id == user_id]))[0].view
+    modal = (await eventually(lambda: [v for v in slack.opened_views()[opened:] if v.user_id == user_id]))[
+        0
+    ].view
     field = next(b for b in modal["blocks"] if b["type"] == "input")
     status, body = await people.submit_view(
         user_id,
