@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed
 from bot.measures import label_of
 from bot.services import Services
 from handlers.blocks.improvement import (
@@ -55,6 +55,18 @@ async def _errors(ack: Callable[..., Awaitable[None]], exc: InvalidInput) -> Non
     )
 
 
+async def _coordinator_or_refuse(
+    ack: Callable[..., Awaitable[None]], services: Services, user_id: str, block: str
+) -> bool:
+    """Check the live role; a refusal is shown inside the form so nothing typed is lost."""
+    try:
+        await services.roles.require_coordinator(user_id)
+    except NotAllowed as exc:
+        await ack(response_action="errors", errors={block: str(exc)})
+        return False
+    return True
+
+
 @answers_privately
 async def handle_action_adopt_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
@@ -62,7 +74,8 @@ async def handle_action_adopt_submission(
     """Adopt the action and tell the coordinators' channel."""
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    await services.roles.require_coordinator(user_id)
+    if not await _coordinator_or_refuse(ack, services, user_id, TITLE_BLOCK):
+        return
     values = _values(body)
     try:
         meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
@@ -103,7 +116,8 @@ async def handle_action_update_submission(
 ) -> None:
     """Save progress on an action."""
     services: Services = context["services"]
-    await services.roles.require_coordinator(body["user"]["id"])
+    if not await _coordinator_or_refuse(ack, services, body["user"]["id"], NOTE_BLOCK):
+        return
     values = _values(body)
     try:
         action = await services.actions.update(
@@ -128,7 +142,8 @@ async def handle_action_close_submission(
 ) -> None:
     """Close an action and report its before and after."""
     services: Services = context["services"]
-    await services.roles.require_coordinator(body["user"]["id"])
+    if not await _coordinator_or_refuse(ack, services, body["user"]["id"], NOTE_BLOCK):
+        return
     values = _values(body)
     try:
         action = await services.actions.close(
