@@ -94,7 +94,7 @@ async def handle_peer_log_submission(
     user_id = body["user"]["id"]
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+    except (ValueError, TypeError):  # not JSON, or not even a string
         meta = {}
     editing = meta.get("edit") if isinstance(meta, dict) else None
     form = read_session_form(view)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def _meta(view: dict[str, Any]) -> dict[str, str]:
     try:
         raw = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+    except (ValueError, TypeError):  # not JSON, or not even a string
         return {}
     return {str(k): str(v) for k, v in raw.items() if isinstance(v, str)} if isinstance(raw, dict) else {}
 
