@@ -78,8 +78,8 @@ def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
             log.error("listener failed", exc_info=error)
         try:
             await tell_user(client, body, user_message_for(error))
-        except Exception:
+        except Exception as exc:
             # Slack itself may be what failed; the log above already holds the cause.
-            log.warning("could not tell the user about an error", exc_info=True)
+            log.warning("could not tell the user about an error (%s)", type(exc).__name__, exc_info=True)
 
     return app

@@ -161,10 +161,12 @@ class Outbox:
                     await self.reconcile()
                 sent = await self.run_once()
                 failures = 0
-            except Exception:
+            except Exception as exc:
                 # The worker must outlive a database blip; the next pass retries the same rows.
                 failures += 1
-                log.exception("outbox pass failed (%d in a row); retrying shortly", failures)
+                log.exception(
+                    "outbox pass failed (%d in a row, %s); retrying shortly", failures, type(exc).__name__
+                )
                 sent = 0
                 with contextlib.suppress(TimeoutError):
                     # Backing off, but a step-down must not wait for the back-off to end.

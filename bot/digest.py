@@ -185,9 +185,9 @@ class DigestService:
                     title=f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
                     comment="Favourable share by construct over the last rounds (95% CI).",
                 )
-            except Exception:
+            except Exception as exc:
                 # The digest text is already queued; a missing chart must not cost the whole digest.
-                log.exception("uploading the digest chart failed")
+                log.exception("uploading the digest chart failed (%s)", type(exc).__name__)
         log.info("digest %s queued for the coordinators", key)
         return report
 

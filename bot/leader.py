@@ -43,9 +43,9 @@ class LeaderElection:
             while not stop.is_set():
                 try:
                     await self._step()
-                except Exception:
+                except Exception as exc:
                     # The database may be restarting; step down and campaign again next round.
-                    log.warning("leader election check failed", exc_info=True)
+                    log.warning("leader election check failed (%s)", type(exc).__name__, exc_info=True)
                     await self._step_down()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.interval)
@@ -85,8 +85,8 @@ class LeaderElection:
             conn, self._conn = self._conn, None
             try:
                 await conn.close()
-            except Exception:
-                log.debug("closing the leadership connection failed", exc_info=True)
+            except Exception as exc:
+                log.debug("closing the leadership connection failed (%s)", type(exc).__name__, exc_info=True)
         if self.is_leader:
             self.is_leader = False
             # Losing the lock while running is news; handing it back at shutdown is routine.

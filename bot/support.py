@@ -757,10 +757,14 @@ class SupportService:
     async def _queue_follow_up_now(self, session_id: str, supporter_id: str, due_on: date) -> None:
         try:
             await self._enqueue_follow_ups([(session_id, supporter_id, due_on)])
-        except Exception:
+        except Exception as exc:
             # The session is already saved and the daily run queues this reminder anyway: failing
             # here would tell the supporter "nothing was saved" and invite a duplicate.
-            log.warning("could not queue a follow-up reminder now; the daily run will", exc_info=True)
+            log.warning(
+                "could not queue a follow-up reminder now (%s); the daily run will",
+                type(exc).__name__,
+                exc_info=True,
+            )
 
     async def _enqueue_follow_ups(
         self, follow_ups: list[tuple[str, str, date]], *, horizon: date | None = None

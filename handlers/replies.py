@@ -86,9 +86,9 @@ def answers_privately(listener: Callable[..., Awaitable[None]]) -> Callable[...,
                 await ack()
             try:
                 await tell_user(client, body, user_message_for(exc))
-            except Exception:
+            except Exception as exc:
                 # Slack itself may be what failed; the log above already holds the cause.
-                log.warning("could not tell the user about an error", exc_info=True)
+                log.warning("could not tell the user about an error (%s)", type(exc).__name__, exc_info=True)
 
     return wrapper
 
