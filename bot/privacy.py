@@ -1,4 +1,4 @@
-"""Privacy primitives: respondent keys, free-text scrubbing, name and risk detection, thresholds.
+"""Privacy primitives: respondent keys, free-text scrubbing, name and risk detection.
 
 Everything here is pure (no Slack, no database). The YAML data files are read lazily, on first
 use, and cached for the life of the process.
@@ -30,8 +30,6 @@ __all__ = [
     "SupportResources",
     "detect_risk",
     "find_named_member",
-    "is_reportable",
-    "keys_equal",
     "load_support_resources",
     "respondent_key",
     "scrub_text",
@@ -51,11 +49,6 @@ def respondent_key(secret: str, *, team_id: str, user_id: str, round_id: str) ->
         raise ValueError("team_id, user_id and round_id must be non-empty and contain no ':'")
     message = ":".join(parts).encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def keys_equal(a: str, b: str) -> bool:
-    """Compare two respondent keys in constant time."""
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 # --- scrubbing ------------------------------------------------------------------------------
@@ -407,12 +400,3 @@ def _load_support_resources(path: Path | None) -> SupportResources:
 def load_support_resources(path: Path | None = None) -> SupportResources:
     """Return the support resources from ``path`` or, by default, the packaged file."""
     return _load_support_resources(path)
-
-
-# --- thresholds -----------------------------------------------------------------------------
-
-
-def is_reportable(n: int, k: int) -> bool:
-    """Whether a group of ``n`` respondents is large enough (at least ``k``) to report on."""
-    # n > 0 too: an empty group describes nobody, whatever k a test or caller passes.
-    return n >= k and n > 0

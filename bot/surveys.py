@@ -325,19 +325,6 @@ class SurveyService:
             reminders_scheduled=reminders.get("pending", 0),
         )
 
-    async def progress(self, *, round_id: str, ballot: str) -> AnswerProgress:
-        """Which questions this ballot has answered."""
-        async with self.db.session() as session:
-            round_ = await session.get(SurveyRound, round_id)
-            if round_ is None:
-                raise InvalidInput("This survey no longer exists.")
-            answered = await session.exec(
-                select(SurveyAnswer.question_id).where(
-                    col(SurveyAnswer.round_id) == round_id, col(SurveyAnswer.ballot) == ballot
-                )
-            )
-            return AnswerProgress(round=round_, answered=frozenset(answered))
-
     # --- answering --------------------------------------------------------------------------
 
     async def record_answer(

@@ -17,8 +17,6 @@ from bot.privacy import (
     _compile_risk_terms,
     detect_risk,
     find_named_member,
-    is_reportable,
-    keys_equal,
     load_support_resources,
     respondent_key,
     scrub_text,
@@ -65,12 +63,6 @@ def test_respondent_key_refuses_ambiguous_or_keyless_input(
 ) -> None:
     with pytest.raises(ValueError, match=r"SECRET|no ':'"):
         respondent_key(secret, team_id=team_id, user_id=user_id, round_id=round_id)
-
-
-def test_keys_equal_compares_keys() -> None:
-    key = respondent_key(SECRET, team_id="T1", user_id="U1", round_id="r1")
-    assert keys_equal(key, respondent_key(SECRET, team_id="T1", user_id="U1", round_id="r1"))
-    assert not keys_equal(key, key[:-1] + ("0" if key[-1] != "0" else "1"))
 
 
 # --- scrubbing ----------------------------------------------------------------------------
@@ -340,7 +332,7 @@ def test_risk_signal_carries_nothing_of_the_text() -> None:
     assert "kill" not in repr(signal)
 
 
-# --- support resources and thresholds -----------------------------------------------------
+# --- support resources -----------------------------------------------------------------
 
 
 def test_packaged_support_resources_fill_every_field() -> None:
@@ -378,11 +370,3 @@ def test_support_resources_file_is_validated(tmp_path: Path, body: str) -> None:
     path.write_text(body, encoding="utf-8")
     with pytest.raises(ValueError, match=re.escape(str(path))):
         load_support_resources(path)
-
-
-@pytest.mark.parametrize(
-    ("n", "k", "expected"),
-    [(5, 5, True), (6, 5, True), (4, 5, False), (0, 5, False), (0, 0, False), (1, 1, True)],
-)
-def test_is_reportable(n: int, k: int, expected: bool) -> None:
-    assert is_reportable(n, k) is expected
