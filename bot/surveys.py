@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from bot.answers import AnswerProgress, AnswerWrite, AnswerWriter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
-from bot.errors import Conflict, InvalidInput, NotAllowed, RoundClosed
+from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.ports import Directory, Member
 from bot.privacy import respondent_key, scrub_text
 from bot.questions import Question, QuestionBank, select_questions
@@ -52,14 +52,6 @@ class RoundStatus:
     failed: int
     answered: int
     reminders_scheduled: int
-
-
-@dataclass(frozen=True)
-class AnswerProgress:
-    """What one ballot has answered in a round."""
-
-    round: SurveyRound
-    answered: frozenset[str]
 
 
 def ballot_tag(secret: str, *, ballot: str, user_id: str) -> str:
@@ -112,6 +104,7 @@ class SurveyService:
         self.outbox = outbox
         self.clock = clock
         self.bank = bank
+        self.answers = AnswerWriter(db)
 
     # --- audience and opt-out -------------------------------------------------------------
 
@@ -338,8 +331,13 @@ class SurveyService:
         tag: str,
         value: int | None = None,
         text: str | None = None,
+        request_key: str | None = None,
     ) -> AnswerProgress:
-        """Store (or change) one answer without linking it to the user; mark participation."""
+        """Store (or change) one answer without linking it to the user; mark participation.
+
+        `request_key` is the delivery's identity: a redelivered click is stored once and comes back
+        with `repeated` set.
+        """
         if not ballot or len(ballot) > 64:
             raise InvalidInput("This survey message is damaged; please use the latest pulse DM.")
         expected = ballot_tag(self.settings.peerpulse_secret, ballot=ballot, user_id=user_id)
@@ -357,83 +355,23 @@ class SurveyService:
             cleaned = None
             if value not in question.values:
                 raise InvalidInput("That answer isn't one of the options.")
-        # One transaction for every check and both writes: a click costs one round trip of commits.
-        async with self.db.session() as session:
-            if await session.get(PulseOptOut, self._optout_key(team_id, user_id)) is not None:
-                raise NotAllowed(
-                    "You've opted out of pulse surveys, so this answer wasn't recorded. `/pulse optin` to take part again."
-                )
-            round_ = await session.get(SurveyRound, round_id)
-            if round_ is None or round_.team_id != team_id:
-                raise InvalidInput("This survey no longer exists.")
-            if round_.closed_at is not None or now >= round_.closes_at:
-                raise RoundClosed(
-                    f"This pulse closed on {round_.closes_at:%a %d %b}; thank you all the same."
-                )
-            if question_id not in round_.question_ids:
-                raise InvalidInput("That question isn't part of this round.")
-            invited = await session.exec(
-                select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == f"pulse:{round_id}:{user_id}")
-            )
-            if invited.first() is None:
-                raise NotAllowed("This survey wasn't sent to you, so the answer wasn't recorded.")
-            await self._upsert_answer(session, round_id, question, ballot, value, cleaned, now.date())
-            key = respondent_key(
-                self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id=round_id
-            )
-            await insert_ignoring_duplicates(
-                session=session,
-                model=RoundParticipation,
-                rows=[{"key": key, "round_id": round_id}],
-                keys=["key"],
-            )
-            answered = await session.exec(
-                select(SurveyAnswer.question_id).where(
-                    SurveyAnswer.round_id == round_id, SurveyAnswer.ballot == ballot
-                )
-            )
-            return AnswerProgress(round=round_, answered=frozenset(answered))
-
-    async def _upsert_answer(
-        self,
-        session: object,
-        round_id: str,
-        question: Question,
-        ballot: str,
-        value: int | None,
-        text: str | None,
-        on: date,
-    ) -> None:
-        from sqlmodel.ext.asyncio.session import AsyncSession
-
-        assert isinstance(session, AsyncSession)
-        if question.kind == "text" and not text:
-            # An emptied comment box withdraws the comment.
-            await session.exec(
-                delete(SurveyAnswer).where(
-                    col(SurveyAnswer.round_id) == round_id,
-                    col(SurveyAnswer.question_id) == question.id,
-                    col(SurveyAnswer.ballot) == ballot,
-                )
-            )
-            return
-        dialect = session.bind.dialect.name if session.bind else "sqlite"
-        maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = SurveyAnswer.__table__  # type: ignore[attr-defined]
-        stmt = maker(table).values(
-            id=random_id(),
+        write = AnswerWrite(
+            team_id=team_id,
             round_id=round_id,
-            question_id=question.id,
-            construct_id=question.construct,
-            value=value,
-            text=text,
-            answered_on=on,
+            question=question,
             ballot=ballot,
+            value=value,
+            text=cleaned,
+            answered_on=now.date(),
+            now=now,
+            optout_key=self._optout_key(team_id, user_id),
+            invitation_key=f"pulse:{round_id}:{user_id}",
+            participation_key=respondent_key(
+                self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id=round_id
+            ),
+            request_key=request_key,
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["round_id", "question_id", "ballot"], set_={"value": value, "text": text}
-        )
-        await session.exec(stmt)
+        return await self.answers.submit(write)
 
     # --- closing ----------------------------------------------------------------------------
 

@@ -256,6 +256,10 @@ def find_problems(
     return reasons
 
 
+SINCE_CACHE_SIZE = 64
+SINCE_CACHE_SETTLED = timedelta(seconds=10)
+
+
 class UpdateService:
     """Drafting, checking and publishing "you said, we did" updates."""
 
@@ -277,6 +281,8 @@ class UpdateService:
         self.actions = actions
         # The message's look is Slack's business (handlers/); the runtime plugs it in.
         self.render: Callable[[str], dict[str, Any]] | None = None
+        # Each pulse click redraws its DM with the line it was sent with; the line is fixed per round.
+        self._since_cache: dict[tuple[str, datetime], str | None] = {}
 
     def draft_for(self, action: ImprovementAction) -> str:
         """An editable draft for a closed action."""
@@ -402,7 +408,14 @@ class UpdateService:
 
     async def since_last_time(self, *, team_id: str, as_of: datetime) -> str | None:
         """One line for the pulse DM: the first sentence of the latest update, if recent."""
+        key = (team_id, as_of)
+        if key in self._since_cache:
+            return self._since_cache[key]
         update = await self.latest(team_id=team_id, as_of=as_of)
-        if update is None:
-            return None
-        return first_sentence(update.text) or None
+        line = (first_sentence(update.text) or None) if update is not None else None
+        if as_of < self.clock.now() - SINCE_CACHE_SETTLED:
+            # Only a moment safely past can't gain an update any more; keep the last few rounds'.
+            if len(self._since_cache) >= SINCE_CACHE_SIZE:
+                self._since_cache.clear()
+            self._since_cache[key] = line
+        return line

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -19,11 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.idempotency import first_delivery
 from bot.services import Services
+from handlers.blocks.pulse import ANSWER_ACTION_PREFIX
 
 log = logging.getLogger(__name__)
 
 # Interactions Slack sends once per user gesture; each gesture gets its own trigger_id / action_ts.
 _INTERACTIONS = {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
+# Listeners that record the request identity in their own transaction (found in
+# context["request_identity"]), so the busiest click pays for one commit, not two.
+_RECORDED_BY_LISTENER = re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_\d+$")
 
 
 def _digest(parts: object) -> str:
@@ -73,6 +78,14 @@ def request_identity(body: Any) -> str | None:
     return f"{kind}:{_digest([kind, user_id, acted, view_id, trigger])}"
 
 
+def _recorded_by_listener(body: Mapping[str, Any]) -> bool:
+    actions = body.get("actions")
+    if body.get("type") != "block_actions" or not isinstance(actions, list) or len(actions) != 1:
+        return False
+    action = actions[0]
+    return isinstance(action, Mapping) and bool(_RECORDED_BY_LISTENER.match(str(action.get("action_id"))))
+
+
 async def skip_repeated_requests(
     body: Any,
     context: dict[str, Any],
@@ -82,6 +95,10 @@ async def skip_repeated_requests(
     """Ack and skip a request already handled; let everything else through."""
     key = request_identity(body)
     if key is None:
+        await next()
+        return None
+    if _recorded_by_listener(body):
+        context["request_identity"] = key
         await next()
         return None
     services: Services = context["services"]

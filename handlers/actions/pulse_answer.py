@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.answers import AnswerProgress
 from bot.errors import InvalidInput
 from bot.services import Services
-from bot.surveys import AnswerProgress
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallback_text
 from handlers.replies import answers_privately
@@ -36,6 +36,7 @@ async def handle_pulse_answer_action(
             ballot=answer["b"],
             tag=answer["t"],
             value=answer.get("v"),
+            request_key=context.get("request_identity"),
         )
     )
     # Normally the answer is stored (a few ms) before the ack, so a click Slack shows as done is
@@ -44,6 +45,8 @@ async def handle_pulse_answer_action(
     await asyncio.wait({recording}, timeout=ACK_WITHIN_SECONDS)
     await ack()
     progress = await recording
+    if progress.repeated:
+        return
     await refresh_pulse_message(
         client,
         services,

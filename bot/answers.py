@@ -1,0 +1,268 @@
+"""Group commit of pulse answers: clicks arriving together are checked and stored in one transaction.
+
+A click's answer must be durable before Slack is told the click worked, yet one transaction per
+click makes a busy survey pay a commit (and, on SQLite, a turn at the single write lock) per click.
+So answers queue here; one writer drains whatever has queued into a single transaction while the
+next clicks queue behind it. Alone, a click is written at once; under load, commits are shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import InvalidInput, NotAllowed, PeerPulseError, RoundClosed
+from bot.questions import Question
+from storage.db import Database
+from storage.models import (
+    OutboxMessage,
+    ProcessedRequest,
+    PulseOptOut,
+    RoundParticipation,
+    SurveyAnswer,
+    SurveyRound,
+    random_id,
+)
+from storage.queries import insert_ignoring_duplicates
+
+log = logging.getLogger(__name__)
+
+# Bounded so one transaction stays short and its IN lists stay far below parameter limits.
+MAX_BATCH = 200
+
+
+@dataclass(frozen=True)
+class AnswerWrite:
+    """One checked click or comment, waiting for its transaction."""
+
+    team_id: str
+    round_id: str
+    question: Question
+    ballot: str
+    value: int | None
+    text: str | None
+    answered_on: date
+    now: datetime
+    optout_key: str
+    invitation_key: str
+    participation_key: str
+    # The delivery's identity when the caller lets this transaction record it (see handlers/dedupe.py).
+    request_key: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerProgress:
+    """What one ballot has answered in a round; `repeated` when the click was a redelivery."""
+
+    round: SurveyRound
+    answered: frozenset[str]
+    repeated: bool = False
+
+
+class AnswerWriter:
+    """Queues answer writes and commits everything queued so far in one transaction."""
+
+    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._queue: list[tuple[AnswerWrite, asyncio.Future[AnswerProgress]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def submit(self, write: AnswerWrite) -> AnswerProgress:
+        """Store one answer (with every check) and return the ballot's progress once committed."""
+        future: asyncio.Future[AnswerProgress] = asyncio.get_running_loop().create_future()
+        self._queue.append((write, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain(), name="answer-writer")
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            try:
+                outcomes = await self._commit([write for write, _ in batch])
+            except asyncio.CancelledError:
+                # Shutting down: nobody will drain what is queued, so no caller may wait on it.
+                for _, future in [*batch, *self._queue]:
+                    future.cancel()
+                self._queue = []
+                raise
+            except Exception as exc:
+                # Nothing of the batch was written; every click in it hears about the failure.
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, PeerPulseError):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def _commit(self, writes: Sequence[AnswerWrite]) -> list[AnswerProgress | PeerPulseError]:
+        async with self.db.session() as session:
+            ids = {w.round_id for w in writes}
+            rounds = {
+                r.id: r for r in await session.exec(select(SurveyRound).where(col(SurveyRound.id).in_(ids)))
+            }
+            refusals = await _refusals(session, writes, rounds)
+            fresh = await _first_deliveries(session, writes, refusals)
+            accepted = [w for i, w in enumerate(writes) if i not in refusals and fresh[i]]
+            await _store_answers(session, accepted)
+            await insert_ignoring_duplicates(
+                session=session,
+                model=RoundParticipation,
+                rows=[{"key": w.participation_key, "round_id": w.round_id} for w in accepted],
+                keys=["key"],
+            )
+            answered = await _answered(session, [w for i, w in enumerate(writes) if i not in refusals])
+        return [
+            refusals[i]
+            if i in refusals
+            else AnswerProgress(
+                round=rounds[w.round_id],
+                answered=frozenset(answered.get((w.round_id, w.ballot), ())),
+                repeated=not fresh[i],
+            )
+            for i, w in enumerate(writes)
+        ]
+
+
+async def _refusals(
+    session: AsyncSession, writes: Sequence[AnswerWrite], rounds: dict[str, SurveyRound]
+) -> dict[int, PeerPulseError]:
+    """Why each refused write (by position) can't be stored; the rest are allowed."""
+    opted_out = set(
+        await session.exec(
+            select(PulseOptOut.key).where(col(PulseOptOut.key).in_({w.optout_key for w in writes}))
+        )
+    )
+    invited = set(
+        await session.exec(
+            select(OutboxMessage.dedupe_key).where(
+                col(OutboxMessage.dedupe_key).in_({w.invitation_key for w in writes})
+            )
+        )
+    )
+    refusals: dict[int, PeerPulseError] = {}
+    for i, write in enumerate(writes):
+        refusal = _refusal(write, rounds.get(write.round_id), opted_out=opted_out, invited=invited)
+        if refusal is not None:
+            refusals[i] = refusal
+    return refusals
+
+
+def _refusal(
+    write: AnswerWrite, round_: SurveyRound | None, *, opted_out: set[str], invited: set[str]
+) -> PeerPulseError | None:
+    if write.optout_key in opted_out:
+        return NotAllowed(
+            "You've opted out of pulse surveys, so this answer wasn't recorded. `/pulse optin` to take part again."
+        )
+    if round_ is None or round_.team_id != write.team_id:
+        return InvalidInput("This survey no longer exists.")
+    if round_.closed_at is not None or write.now >= round_.closes_at:
+        return RoundClosed(f"This pulse closed on {round_.closes_at:%a %d %b}; thank you all the same.")
+    if write.question.id not in round_.question_ids:
+        return InvalidInput("That question isn't part of this round.")
+    if write.invitation_key not in invited:
+        return NotAllowed("This survey wasn't sent to you, so the answer wasn't recorded.")
+    return None
+
+
+async def _first_deliveries(
+    session: AsyncSession, writes: Sequence[AnswerWrite], refusals: dict[int, PeerPulseError]
+) -> list[bool]:
+    """Record the request keys of allowed writes; False for a write whose key was already recorded."""
+    keyed = {w.request_key: w.now for i, w in enumerate(writes) if w.request_key and i not in refusals}
+    if not keyed:
+        return [True] * len(writes)
+    known = set(await session.exec(select(ProcessedRequest.key).where(col(ProcessedRequest.key).in_(keyed))))
+    await insert_ignoring_duplicates(
+        session=session,
+        model=ProcessedRequest,
+        rows=[{"key": key, "seen_at": now} for key, now in keyed.items() if key not in known],
+        keys=["key"],
+    )
+    # A key twice in one batch is a redelivery racing its original: the first one counts.
+    seen: set[str] = set()
+    fresh: list[bool] = []
+    for write in writes:
+        key = write.request_key
+        fresh.append(not key or (key not in known and key not in seen))
+        if key:
+            seen.add(key)
+    return fresh
+
+
+async def _store_answers(session: AsyncSession, writes: Sequence[AnswerWrite]) -> None:
+    """Upsert answers in one statement per batch; later clicks on the same question win."""
+    latest: dict[tuple[str, str, str], AnswerWrite] = {}
+    for write in writes:
+        key = (write.round_id, write.question.id, write.ballot)
+        latest.pop(key, None)  # re-inserted so the dict keeps the latest click's order
+        latest[key] = write
+    withdrawn = [w for w in latest.values() if w.question.kind == "text" and not w.text]
+    kept = [w for w in latest.values() if not (w.question.kind == "text" and not w.text)]
+    if withdrawn:
+        # An emptied comment box withdraws the comment.
+        await session.exec(
+            delete(SurveyAnswer).where(
+                tuple_(
+                    col(SurveyAnswer.round_id), col(SurveyAnswer.question_id), col(SurveyAnswer.ballot)
+                ).in_([(w.round_id, w.question.id, w.ballot) for w in withdrawn])
+            )
+        )
+    if not kept:
+        return
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = maker(SurveyAnswer.__table__)  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["round_id", "question_id", "ballot"],
+        set_={"value": stmt.excluded.value, "text": stmt.excluded.text},
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "id": random_id(),
+            "round_id": w.round_id,
+            "question_id": w.question.id,
+            "construct_id": w.question.construct,
+            "value": w.value,
+            "text": w.text,
+            "answered_on": w.answered_on,
+            "ballot": w.ballot,
+        }
+        for w in kept
+    ]
+    await session.exec(stmt.values(rows))
+
+
+async def _answered(session: AsyncSession, writes: Sequence[AnswerWrite]) -> dict[tuple[str, str], set[str]]:
+    """The questions each (round, ballot) of the batch has answered, as committed with it."""
+    pairs = {(w.round_id, w.ballot) for w in writes}
+    answered: dict[tuple[str, str], set[str]] = defaultdict(set)
+    if not pairs:
+        return answered
+    rows = await session.exec(
+        select(SurveyAnswer.round_id, SurveyAnswer.ballot, SurveyAnswer.question_id).where(
+            col(SurveyAnswer.round_id).in_({round_id for round_id, _ in pairs}),
+            col(SurveyAnswer.ballot).in_({ballot for _, ballot in pairs}),
+        )
+    )
+    for round_id, ballot, question_id in rows:
+        if ballot is not None:
+            answered[(round_id, ballot)].add(question_id)
+    return answered
