@@ -247,7 +247,9 @@ async def _store_answers(session: AsyncSession, writes: Sequence[AnswerWrite]) -
         }
         for w in kept
     ]
-    await session.exec(stmt.values(rows))
+    # One statement executed for many rows: compiled once and cached, unlike a VALUES list whose
+    # length (and so whose SQL) changes with every batch.
+    await session.exec(stmt, params=rows)
 
 
 async def _answered(session: AsyncSession, writes: Sequence[AnswerWrite]) -> dict[tuple[str, str], set[str]]:

@@ -43,10 +43,21 @@ def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int =
         "token": settings.slack_bot_token,
         "timeout": timeout,
         "retry_handlers": retry_handlers,
+        "logger": _client_logger(),
     }
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     return AsyncWebClient(**kwargs)
+
+
+def _client_logger() -> logging.Logger:
+    """slack_sdk's logger, with its own level set to what the process logs."""
+    logger = logging.getLogger("slack_sdk.web.async_base_client")
+    if logger.level == logging.NOTSET:
+        # slack_sdk tests the logger's *own* level before formatting every request and response
+        # (whole message included) for debug output; left unset, that is done on every call.
+        logger.setLevel(logger.getEffectiveLevel())
+    return logger
 
 
 def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:

@@ -27,6 +27,9 @@ async def test_a_whole_round_at_debug_level_logs_no_secret(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # The client's logger takes its level when the client is built (bot/app.py); LOG_LEVEL=DEBUG
+    # sets it at start in production, here the runtime already exists.
+    caplog.set_level(logging.DEBUG, logger="slack_sdk.web.async_base_client")
     coordinator = workspace.coordinators()[0]
     humans = [u.id for u in workspace.active_humans()]
 
