@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -75,11 +76,13 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
             and verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
         ):
             return web.json_response({"error": "invalid signature or stale request"}, status=401)
+        headers: dict[str, str | Sequence[str]] = dict(request.headers)
+        payload = interaction_payload(body) if request.content_type == FORM else None
+        if payload is not None:
+            body, headers["Content-Type"] = payload, "application/json"
         try:
             # Parsed once, by Bolt; the shape check below reads Bolt's own result.
-            bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=dict(request.headers)
-            )
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
             if not _has_slack_shape(bolt_request.body):
                 return web.json_response({"error": "the payload is not shaped like Slack's"}, status=400)
             response = await app.async_dispatch(bolt_request)
