@@ -10,6 +10,7 @@ from bot.services import Services
 from handlers.blocks.feedback import CATEGORY_BLOCK, CATEGORY_INPUT, TEXT_BLOCK, TEXT_INPUT, THANK_YOU
 from handlers.blocks.safety import build_safety_message
 from handlers.replies import answers_privately
+from handlers.views.forms import REFUSED, SubmittedView, submit_form, team_of
 
 _FIELD_BLOCKS = {"category": CATEGORY_BLOCK, "text": TEXT_BLOCK}
 
@@ -20,21 +21,19 @@ async def handle_feedback_submission(
 ) -> None:
     """Store the feedback without its author; errors go back next to the field."""
     services: Services = context["services"]
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    selected = (values.get(CATEGORY_BLOCK, {}).get(CATEGORY_INPUT, {}) or {}).get("selected_option") or {}
-    text = (values.get(TEXT_BLOCK, {}).get(TEXT_INPUT, {}) or {}).get("value") or ""
-    try:
-        receipt = await services.feedback.submit(
-            team_id=(body.get("team") or {}).get("id") or services.team_id,
-            category=str(selected.get("value") or ""),
-            text=text if isinstance(text, str) else "",
-        )
-    except InvalidInput as exc:
-        await ack(
-            response_action="errors",
-            errors={_FIELD_BLOCKS.get(k, TEXT_BLOCK): v for k, v in exc.fields.items()}
-            or {TEXT_BLOCK: str(exc)},
-        )
+    view = SubmittedView(body, action_id=TEXT_INPUT)
+    receipt = await submit_form(
+        ack,
+        lambda: services.feedback.submit(
+            team_id=team_of(body, services),
+            category=view.option(CATEGORY_BLOCK, CATEGORY_INPUT) or "",
+            text=view.text(TEXT_BLOCK) or "",
+        ),
+        fallback_block=TEXT_BLOCK,
+        field_blocks=_FIELD_BLOCKS,
+        catching=(InvalidInput,),
+    )
+    if receipt is REFUSED:
         return
     await ack()
     user_id = body["user"]["id"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -21,6 +20,8 @@ from handlers.blocks.improvement import (
 )
 from handlers.blocks.updates import build_closed_action_blocks
 from handlers.replies import answers_privately
+from handlers.views.forms import REFUSED, Refused, SubmittedView, show_errors, submit_form, team_of
+from storage.digest_models import ImprovementAction
 
 _FIELDS = {
     "title": TITLE_BLOCK,
@@ -32,14 +33,9 @@ _FIELDS = {
 }
 
 
-def _values(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    raw = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    return {block: (fields.get(INPUT) or {}) for block, fields in raw.items() if isinstance(fields, dict)}
-
-
-def _date(raw: Any) -> date | None:
+def _date(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat(str(raw)) if raw else None
+        return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
 
@@ -48,10 +44,12 @@ def _pct(value: float | None) -> str:
     return "not measurable" if value is None else f"{value:.0%}"
 
 
-async def _errors(ack: Callable[..., Awaitable[None]], exc: InvalidInput) -> None:
-    await ack(
-        response_action="errors",
-        errors={_FIELDS.get(k, NOTE_BLOCK): v for k, v in exc.fields.items()} or {NOTE_BLOCK: str(exc)},
+async def _save(
+    ack: Callable[..., Awaitable[None]], work: Callable[[], Awaitable[ImprovementAction]]
+) -> ImprovementAction | Refused:
+    """Field errors go next to their field; any other failure is answered privately."""
+    return await submit_form(
+        ack, work, fallback_block=NOTE_BLOCK, field_blocks=_FIELDS, catching=(InvalidInput,)
     )
 
 
@@ -59,12 +57,13 @@ async def _coordinator_or_refuse(
     ack: Callable[..., Awaitable[None]], services: Services, user_id: str, block: str
 ) -> bool:
     """Check the live role; a refusal is shown inside the form so nothing typed is lost."""
-    try:
-        await services.roles.require_coordinator(user_id)
-    except NotAllowed as exc:
-        await ack(response_action="errors", errors={block: str(exc)})
-        return False
-    return True
+    checked = await submit_form(
+        ack,
+        lambda: services.roles.require_coordinator(user_id),
+        fallback_block=block,
+        catching=(NotAllowed,),
+    )
+    return checked is not REFUSED
 
 
 @answers_privately
@@ -76,29 +75,25 @@ async def handle_action_adopt_submission(
     user_id = body["user"]["id"]
     if not await _coordinator_or_refuse(ack, services, user_id, TITLE_BLOCK):
         return
-    values = _values(body)
-    try:
-        meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-        practice = str(meta["p"])
-    except (ValueError, KeyError, TypeError):
-        await ack(
-            response_action="errors",
-            errors={TITLE_BLOCK: "This form is out of date; adopt again from the digest."},
-        )
+    view = SubmittedView(body, action_id=INPUT)
+    practice = view.metadata_fields().get("p")
+    if practice is None:
+        await show_errors(ack, {TITLE_BLOCK: "This form is out of date; adopt again from the digest."})
         return
-    try:
-        action = await services.actions.adopt(
-            team_id=(body.get("team") or {}).get("id") or services.team_id,
+    action = await _save(
+        ack,
+        lambda: services.actions.adopt(
+            team_id=team_of(body, services),
             practice_id=practice,
-            title=str(values.get(TITLE_BLOCK, {}).get("value") or ""),
-            owner_id=str(values.get(OWNER_BLOCK, {}).get("selected_user") or ""),
+            title=view.text(TITLE_BLOCK) or "",
+            owner_id=view.user(OWNER_BLOCK) or "",
             adopted_by=user_id,
-            due_on=_date(values.get(DUE_BLOCK, {}).get("selected_date")),
-            construct=str((values.get(MEASURE_BLOCK, {}).get("selected_option") or {}).get("value") or ""),
-            success_measure=str(values.get(SUCCESS_BLOCK, {}).get("value") or ""),
-        )
-    except InvalidInput as exc:
-        await _errors(ack, exc)
+            due_on=_date(view.date(DUE_BLOCK)),
+            construct=view.option(MEASURE_BLOCK) or "",
+            success_measure=view.text(SUCCESS_BLOCK) or "",
+        ),
+    )
+    if action is REFUSED:
         return
     await ack()
     await client.chat_postMessage(
@@ -118,16 +113,16 @@ async def handle_action_update_submission(
     services: Services = context["services"]
     if not await _coordinator_or_refuse(ack, services, body["user"]["id"], NOTE_BLOCK):
         return
-    values = _values(body)
-    try:
-        action = await services.actions.update(
-            team_id=(body.get("team") or {}).get("id") or services.team_id,
-            action_id=str((body.get("view") or {}).get("private_metadata") or ""),
-            progress_note=str(values.get(NOTE_BLOCK, {}).get("value") or ""),
-            due_on=_date(values.get(DUE_BLOCK, {}).get("selected_date")),
-        )
-    except InvalidInput as exc:
-        await _errors(ack, exc)
+    view = SubmittedView(body, action_id=INPUT)
+    team_id, action_id, note = team_of(body, services), view.metadata, view.text(NOTE_BLOCK) or ""
+    due_on = _date(view.date(DUE_BLOCK))
+    action = await _save(
+        ack,
+        lambda: services.actions.update(
+            team_id=team_id, action_id=action_id, progress_note=note, due_on=due_on
+        ),
+    )
+    if action is REFUSED:
         return
     await ack()
     await client.chat_postMessage(
@@ -144,15 +139,12 @@ async def handle_action_close_submission(
     services: Services = context["services"]
     if not await _coordinator_or_refuse(ack, services, body["user"]["id"], NOTE_BLOCK):
         return
-    values = _values(body)
-    try:
-        action = await services.actions.close(
-            team_id=(body.get("team") or {}).get("id") or services.team_id,
-            action_id=str((body.get("view") or {}).get("private_metadata") or ""),
-            outcome_note=str(values.get(NOTE_BLOCK, {}).get("value") or ""),
-        )
-    except InvalidInput as exc:
-        await _errors(ack, exc)
+    view = SubmittedView(body, action_id=INPUT)
+    team_id, action_id, note = team_of(body, services), view.metadata, view.text(NOTE_BLOCK) or ""
+    action = await _save(
+        ack, lambda: services.actions.close(team_id=team_id, action_id=action_id, outcome_note=note)
+    )
+    if action is REFUSED:
         return
     await ack()
     text = (

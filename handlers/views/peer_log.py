@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.errors import InvalidInput, PeerPulseError
 from bot.services import Services
 from bot.support import (
     CATEGORY,
@@ -22,6 +19,7 @@ from bot.support import (
     NOTE,
     OUTCOME,
     TOPIC,
+    SavedSession,
     SessionForm,
     TrainingForm,
 )
@@ -31,57 +29,32 @@ from handlers.blocks.peer_log import (
     build_session_confirmation,
     build_training_confirmation,
 )
-from handlers.replies import answers_privately, user_message_for
-
-log = logging.getLogger(__name__)
-
-
-def _state(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    values = (view.get("state") or {}).get("values") or {}
-    found: dict[str, Any] = (values.get(block_id) or {}).get(INPUT) or {}
-    return found
+from handlers.replies import answers_privately
+from handlers.views.forms import REFUSED, SubmittedView, submit_form, team_of
 
 
-def _selected(view: dict[str, Any], block_id: str) -> str | None:
-    option = _state(view, block_id).get("selected_option") or {}
-    value = option.get("value")
-    return value if isinstance(value, str) else None
-
-
-def _string(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def read_session_form(view: dict[str, Any]) -> SessionForm:
+def read_session_form(view: SubmittedView) -> SessionForm:
     """The session modal's state as a domain form."""
-    ticked = _state(view, FOLLOW_UP).get("selected_options") or []
     return SessionForm(
-        session_date=_string(_state(view, DATE).get("selected_date")),
-        duration_minutes=_string(_state(view, DURATION).get("value")),
-        category=_selected(view, CATEGORY),
-        contact_channel=_selected(view, CONTACT_CHANNEL),
-        outcome=_selected(view, OUTCOME),
-        follow_up=any(isinstance(o, dict) and o.get("value") == FOLLOW_UP_YES for o in ticked),
-        follow_up_on=_string(_state(view, FOLLOW_UP_ON).get("selected_date")),
-        note=_string(_state(view, NOTE).get("value")),
+        session_date=view.date(DATE),
+        duration_minutes=view.text(DURATION),
+        category=view.option(CATEGORY),
+        contact_channel=view.option(CONTACT_CHANNEL),
+        outcome=view.option(OUTCOME),
+        follow_up=FOLLOW_UP_YES in view.options(FOLLOW_UP),
+        follow_up_on=view.date(FOLLOW_UP_ON),
+        note=view.text(NOTE),
     )
 
 
-def read_training_form(view: dict[str, Any]) -> TrainingForm:
+def read_training_form(view: SubmittedView) -> TrainingForm:
     """The training modal's state as a domain form."""
     return TrainingForm(
-        course=_selected(view, COURSE),
-        topic=_string(_state(view, TOPIC).get("value")),
-        completed_on=_string(_state(view, COMPLETED_ON).get("selected_date")),
-        hours=_string(_state(view, HOURS).get("value")),
+        course=view.option(COURSE),
+        topic=view.text(TOPIC),
+        completed_on=view.date(COMPLETED_ON),
+        hours=view.text(HOURS),
     )
-
-
-def _errors(exc: Exception, *, fallback_block: str) -> dict[str, str]:
-    if isinstance(exc, InvalidInput) and exc.fields:
-        return exc.fields
-    # Errors about the whole form (no longer a supporter, edit window over) sit on its first field.
-    return {fallback_block: user_message_for(exc)}
 
 
 @answers_privately
@@ -90,25 +63,21 @@ async def handle_peer_log_submission(
 ) -> None:
     """Store a new or edited session, or send the errors back into the modal."""
     services: Services = context["services"]
-    view = body.get("view") or {}
+    view = SubmittedView(body, action_id=INPUT)
     user_id = body["user"]["id"]
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except (ValueError, TypeError):  # not JSON, or not even a string
-        meta = {}
-    editing = meta.get("edit") if isinstance(meta, dict) else None
+    editing = view.metadata_fields().get("edit")
     form = read_session_form(view)
-    try:
-        if isinstance(editing, str):
-            saved = await services.support.edit_session(supporter_id=user_id, session_id=editing, form=form)
-        else:
-            team_id = (body.get("team") or {}).get("id") or services.team_id
-            saved = await services.support.log_session(team_id=team_id, supporter_id=user_id, form=form)
-    except Exception as exc:
-        # Answered in the modal, which keeps what was typed; an unexpected failure is logged too.
-        if not isinstance(exc, PeerPulseError):
-            log.exception("saving a session failed")
-        await ack(response_action="errors", errors=_errors(exc, fallback_block=DATE))
+
+    async def save() -> SavedSession:
+        if editing is not None:
+            return await services.support.edit_session(supporter_id=user_id, session_id=editing, form=form)
+        return await services.support.log_session(
+            team_id=team_of(body, services), supporter_id=user_id, form=form
+        )
+
+    # Errors about the whole form (no longer a supporter, edit window over) sit on its first field.
+    saved = await submit_form(ack, save, fallback_block=DATE)
+    if saved is REFUSED:
         return
     await ack()
     await client.chat_postMessage(
@@ -122,17 +91,17 @@ async def handle_peer_training_submission(
 ) -> None:
     """Store a completed training, or send the errors back into the modal."""
     services: Services = context["services"]
-    view = body.get("view") or {}
+    view = SubmittedView(body, action_id=INPUT)
     user_id = body["user"]["id"]
-    team_id = (body.get("team") or {}).get("id") or services.team_id
-    try:
-        saved = await services.support.record_training(
+    team_id = team_of(body, services)
+    saved = await submit_form(
+        ack,
+        lambda: services.support.record_training(
             team_id=team_id, supporter_id=user_id, form=read_training_form(view)
-        )
-    except Exception as exc:
-        if not isinstance(exc, PeerPulseError):
-            log.exception("recording a training failed")
-        await ack(response_action="errors", errors=_errors(exc, fallback_block=COURSE))
+        ),
+        fallback_block=COURSE,
+    )
+    if saved is REFUSED:
         return
     await ack()
     await client.chat_postMessage(channel=user_id, **build_training_confirmation(saved))

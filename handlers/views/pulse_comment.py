@@ -15,7 +15,8 @@ from bot.services import Services
 from handlers.actions.pulse_answer import refresh_pulse_message
 from handlers.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, decode_answer
 from handlers.blocks.safety import build_safety_message
-from handlers.replies import answers_privately, user_message_for
+from handlers.replies import answers_privately
+from handlers.views.forms import REFUSED, SubmittedView, show_errors, submit_form, team_of
 
 
 @answers_privately
@@ -24,25 +25,25 @@ async def handle_pulse_comment_submission(
 ) -> None:
     """Validate, store and confirm a free-text pulse answer."""
     services: Services = context["services"]
-    view = body.get("view") or {}
+    view = SubmittedView(body, action_id=COMMENT_INPUT)
+    meta = view.metadata_fields()
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
         answer = decode_answer(json.dumps({k: meta[k] for k in ("r", "q", "b", "t")}))
-    except (ValueError, KeyError, TypeError):
-        await ack(
-            response_action="errors",
-            errors={COMMENT_BLOCK: "This form is out of date; please reopen it from the pulse DM."},
+    except (ValueError, KeyError):
+        await show_errors(
+            ack, {COMMENT_BLOCK: "This form is out of date; please reopen it from the pulse DM."}
         )
         return
-    state = ((view.get("state") or {}).get("values") or {}).get(COMMENT_BLOCK, {}).get(COMMENT_INPUT, {})
-    text = state.get("value") or ""
+    text = view.input(COMMENT_BLOCK).get("value") or ""
     if not isinstance(text, str) or len(text) > 1000:
-        await ack(response_action="errors", errors={COMMENT_BLOCK: "Please keep it under 1,000 characters."})
+        await show_errors(ack, {COMMENT_BLOCK: "Please keep it under 1,000 characters."})
         return
     user_id = body["user"]["id"]
-    team_id = (body.get("team") or {}).get("id") or services.team_id
-    try:
-        progress = await services.surveys.record_answer(
+    team_id = team_of(body, services)
+    # Shown inside the still-open form, so what the person typed is not lost.
+    progress = await submit_form(
+        ack,
+        lambda: services.surveys.record_answer(
             team_id=team_id,
             user_id=user_id,
             round_id=answer["r"],
@@ -50,10 +51,12 @@ async def handle_pulse_comment_submission(
             ballot=answer["b"],
             tag=answer["t"],
             text=text,
-        )
-    except (PeerPulseError, DBAPIError, PoolTimeout, ConnectionError) as exc:
-        # Shown inside the still-open form, so what the person typed is not lost.
-        await ack(response_action="errors", errors={COMMENT_BLOCK: user_message_for(exc)})
+        ),
+        fallback_block=COMMENT_BLOCK,
+        field_blocks={},  # one input: whatever the domain objects to is shown on it
+        catching=(PeerPulseError, DBAPIError, PoolTimeout, ConnectionError),
+    )
+    if progress is REFUSED:
         return
     await ack()
     risk = detect_risk(text)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.errors import InvalidInput, PeerPulseError
+from bot.errors import InvalidInput
 from bot.services import Services
 from bot.updates import DESTINATION, TEXT
 from handlers.blocks.updates import (
@@ -17,27 +15,8 @@ from handlers.blocks.updates import (
     build_update_preview_modal,
     build_update_published_text,
 )
-from handlers.replies import answers_privately, user_message_for
-
-log = logging.getLogger(__name__)
-
-
-def _meta(view: dict[str, Any]) -> dict[str, str]:
-    try:
-        raw = json.loads(view.get("private_metadata") or "{}")
-    except (ValueError, TypeError):  # not JSON, or not even a string
-        return {}
-    return {str(k): str(v) for k, v in raw.items() if isinstance(v, str)} if isinstance(raw, dict) else {}
-
-
-def _team(body: dict[str, Any], services: Services) -> str:
-    return str((body.get("team") or {}).get("id") or services.team_id)
-
-
-def _errors(exc: Exception) -> dict[str, str]:
-    if isinstance(exc, InvalidInput) and exc.fields:
-        return exc.fields
-    return {TEXT: user_message_for(exc)}
+from handlers.replies import answers_privately
+from handlers.views.forms import REFUSED, SubmittedView, submit_form, team_of
 
 
 @answers_privately
@@ -46,21 +25,18 @@ async def handle_update_draft_submission(
 ) -> None:
     """Check the draft: refusals go back next to the text, a clean draft becomes the preview."""
     services: Services = context["services"]
-    view = body.get("view") or {}
-    values = (view.get("state") or {}).get("values") or {}
-    text = str(((values.get(TEXT) or {}).get(INPUT) or {}).get("value") or "").strip()
-    option = ((values.get(DESTINATION) or {}).get(INPUT) or {}).get("selected_option") or {}
-    destination = str(option.get("value") or "")
-    action_id = _meta(view).get("a", "")
-    try:
+    view = SubmittedView(body, action_id=INPUT)
+    text = (view.text(TEXT) or "").strip()
+    destination = view.option(DESTINATION) or ""
+    action_id = view.metadata_fields().get("a", "")
+
+    async def check() -> None:
         await services.roles.require_coordinator(body["user"]["id"])
         await services.updates.validate(
-            team_id=_team(body, services), action_id=action_id, text=text, destination=destination
+            team_id=team_of(body, services), action_id=action_id, text=text, destination=destination
         )
-    except Exception as exc:
-        if not isinstance(exc, PeerPulseError):
-            log.exception("checking an update failed")
-        await ack(response_action="errors", errors=_errors(exc))
+
+    if await submit_form(ack, check, fallback_block=TEXT) is REFUSED:
         return
     await ack(
         response_action="update",
@@ -82,8 +58,8 @@ async def handle_update_preview_submission(
     """Publish the previewed update (checked once more) and tell the coordinators' channel."""
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    meta = _meta(body.get("view") or {})
-    team_id = _team(body, services)
+    meta = SubmittedView(body, action_id=INPUT).metadata_fields()
+    team_id = team_of(body, services)
     action_id, text, destination = meta.get("a") or None, meta.get("t", ""), meta.get("d", "")
     await services.roles.require_coordinator(user_id)
     # Comments may have arrived since the preview, and the metadata came back from the client.

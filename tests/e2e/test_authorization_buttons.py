@@ -6,19 +6,12 @@ test_authorization_matrix.py; this is its twin for the clicks and submissions be
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import select
-
-from bot.measures import numeric_constructs
-from bot.policies import PolicyForm
 from bot.runtime import Runtime
-from bot.support import SessionForm
 from handlers.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
 from handlers.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
 from handlers.blocks.peer_log import (
@@ -39,29 +32,25 @@ from handlers.blocks.policies import (
     REVIEW_POLICY_VIEW,
 )
 from handlers.blocks.updates import SHARE_UPDATE_ACTION, UPDATE_DRAFT_VIEW, UPDATE_PREVIEW_VIEW
-from storage.digest_models import ImprovementAction
-from storage.policy_models import Policy, PolicyReview, PublishedUpdate
-from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
+from tests.e2e.role_gated import (
+    Snapshot,
+    adopt_action,
+    dm_messages,
+    follow_up_due,
+    log_session,
+    prepare_gated,
+    snapshot,
+)
 from tests.e2e.test_authorization_matrix import NOT_COORDINATOR, NOT_SUPPORTER, ROLES
 from tests.fakes.people import Button, People
 from tests.fakes.people_policies import policy_state, review_state, update_state
 from tests.fakes.people_support import local_today, session_state, training_form_state
-from tests.fakes.signing import state_date, state_text
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack, Message
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace, dm_channel_id
+from tests.fakes.signing import state_text
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from tests.support import eventually
 
 REMOVED = "removed a minute ago"
-TABLES = (
-    ImprovementAction,
-    Policy,
-    PolicyReview,
-    PublishedUpdate,
-    SupportSession,
-    SupportFollowUp,
-    SupportTraining,
-)
-Snapshot = dict[str, list[str]]
 Send = Callable[[str, str], Awaitable[tuple[int, Any]]]
 
 
@@ -81,16 +70,6 @@ class Row:
         return NOT_SUPPORTER if self.allowed == {"supporter"} else NOT_COORDINATOR
 
 
-async def _snapshot(runtime: Runtime) -> Snapshot:
-    """Every row of every table a button or modal here can change."""
-    found: Snapshot = {}
-    async with runtime.db.session() as session:
-        for model in TABLES:
-            rows = (await session.exec(select(model))).all()
-            found[str(model.__tablename__)] = sorted(repr(sorted(r.model_dump().items())) for r in rows)
-    return found
-
-
 def _refusals(slack: FakeSlack, user: str, body: Any, seen: tuple[int, int]) -> list[str]:
     """What the user was told privately since `seen`: ephemerals, DMs, errors in the modal."""
     texts = [e.text for e in slack.ephemerals(user)[seen[0] :]]
@@ -103,7 +82,6 @@ def _refusals(slack: FakeSlack, user: str, body: Any, seen: tuple[int, int]) -> 
 async def test_every_role_gated_button_and_modal_by_every_role(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
-    services, team = runtime.services, runtime.services.team_id
     coordinators, supporters = workspace.coordinators(), workspace.supporters()
     staff = {*coordinators, *supporters}
     users = {
@@ -118,62 +96,21 @@ async def test_every_role_gated_button_and_modal_by_every_role(
     slack.add_member(SUPPORTERS_CHANNEL_ID, removed)
 
     # --- state, prepared through the services ---------------------------------------------------
-    today = services.clock.now().date()
-    construct = numeric_constructs(services.surveys.bank)[0]
-
-    async def new_action(title: str) -> str:
-        action = await services.actions.adopt(
-            team_id=team,
-            practice_id="psych_safety_retro",
-            title=title,
-            owner_id=coordinators[0],
-            adopted_by=coordinators[0],
-            due_on=today + timedelta(days=30),
-            construct=construct,
-            success_measure="",
-        )
-        return action.id
-
-    open_action = await new_action("Open action")
-    to_close = await new_action("Action to close")
-    closed = await new_action("Closed action")
-    await services.actions.close(team_id=team, action_id=closed, outcome_note="Ran in every team.")
-    closed_action = await services.actions.get(team_id=team, action_id=closed)
-    draft = services.updates.draft_for(closed_action)
-    policy = (
-        await services.policies.add(
-            team_id=team,
-            form=PolicyForm(name="Bullying policy", link="https://example.com/p", owner_id=coordinators[0]),
-        )
-    ).policy.id
+    gated = await prepare_gated(runtime, coordinator=coordinators[0])
+    open_action, closed, draft, policy = gated.open_action, gated.closed_action, gated.draft, gated.policy
+    to_close = await adopt_action(runtime, title="Action to close", coordinator=coordinators[0])
+    today = gated.today
 
     sessions: dict[tuple[str, str], str] = {}  # (owner, purpose) -> session id
     due = local_today(workspace, supporter) + timedelta(days=5)
     for owner in (supporter, removed):
         for purpose in ("edit", "view-edit", "delete", "done", "snooze"):
-            saved = await services.support.log_session(
-                team_id=team,
-                supporter_id=owner,
-                form=SessionForm(
-                    session_date=local_today(workspace, owner).isoformat(),
-                    duration_minutes="30",
-                    category="verbal_abuse",
-                    contact_channel="chat",
-                    outcome="listened",
-                    follow_up=True,
-                    follow_up_on=(local_today(workspace, owner) + timedelta(days=5)).isoformat(),
-                ),
-            )
-            sessions[(owner, purpose)] = saved.session.id
-    due_of = {owner: local_today(workspace, owner) + timedelta(days=5) for owner in (supporter, removed)}
+            sessions[(owner, purpose)] = await log_session(runtime, workspace, supporter=owner)
+    due_of = {owner: follow_up_due(workspace, owner) for owner in (supporter, removed)}
     assert due_of[supporter] == due
 
     # Each person clicks in a real bot message of their own DM (follow-up buttons redraw it).
-    client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=slack.url, retry_handlers=[])
-    dm_message: dict[str, Message] = {}
-    for user in users.values():
-        posted = await client.chat_postMessage(channel=user, text="PeerPulse")
-        dm_message[user] = Message(channel=dm_channel_id(user), ts=str(posted["ts"]), text="PeerPulse")
+    dm_message = await dm_messages(slack, users.values())
 
     def session_of(role: str, user: str, purpose: str) -> str:
         # Employees and coordinators reach for a supporter's session; the leaver for their own.
@@ -202,18 +139,10 @@ async def test_every_role_gated_button_and_modal_by_every_role(
     def fixed(value: str) -> Callable[[str, str], str]:
         return lambda role, user: value
 
-    adopt_value = json.dumps({"p": "psych_safety_retro", "c": construct, "t": "Retro"}, separators=(",", ":"))
-    adopt_state = {
-        "title": {"value": state_text("Run the retro")},
-        "owner": {"value": {"type": "users_select", "selected_user": coordinators[0]}},
-        "due": {"value": state_date((today + timedelta(days=14)).isoformat())},
-        "measure": {"value": {"type": "static_select", "selected_option": {"value": construct}}},
-        "success": {"value": state_text("")},
-    }
+    adopt_state = gated.adopt_state(owner=coordinators[0])
 
     def preview_meta(role: str, user: str) -> str:
-        meta = {"a": closed, "d": "dm", "t": draft, "u": secrets.token_hex(16)}
-        return json.dumps(meta, separators=(",", ":"))
+        return gated.preview_metadata()
 
     coordinator_only = frozenset({"coordinator"})
     supporter_only = frozenset({"supporter"})
@@ -222,7 +151,7 @@ async def test_every_role_gated_button_and_modal_by_every_role(
         Row(
             "digest adopt button",
             coordinator_only,
-            click(f"{ADOPT_ACTION}_0", fixed(adopt_value)),
+            click(f"{ADOPT_ACTION}_0", fixed(gated.adopt_value)),
             ADOPT_VIEW,
         ),
         Row(
@@ -397,7 +326,7 @@ async def test_every_role_gated_button_and_modal_by_every_role(
         for role in order:
             user = users[role]
             where = f"{row.name} by {role}"
-            before = await _snapshot(runtime)
+            before = await snapshot(runtime)
             views = len(slack.opened_views())
             seen = (len(slack.ephemerals(user)), len(slack.dm_messages(user)))
             channel = len(slack.messages(COORDINATOR_CHANNEL_ID))
@@ -413,7 +342,7 @@ async def test_every_role_gated_button_and_modal_by_every_role(
                     table = row.stores
 
                     async def changed(t: str = table, b: Snapshot = before) -> bool:
-                        return (await _snapshot(runtime))[t] != b[t]
+                        return (await snapshot(runtime))[t] != b[t]
 
                     try:
                         await eventually(changed, timeout=10)
@@ -450,7 +379,7 @@ async def test_every_role_gated_button_and_modal_by_every_role(
                 problems.append(f"{where}: refusal too long or leaks internals {told!r}")
             if isinstance(body, dict) and body.get("response_action") not in (None, "errors"):
                 problems.append(f"{where}: answered {body!r}")
-            if await _snapshot(runtime) != before:
+            if await snapshot(runtime) != before:
                 problems.append(f"{where}: stored a change")
                 actual[row.name].add(role)
             if slack.opened_views()[views:]:

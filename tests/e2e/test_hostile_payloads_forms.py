@@ -6,20 +6,13 @@ that answers with errors wrote nothing at all."""
 from __future__ import annotations
 
 import json
-import secrets
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import select
 
-from bot.measures import numeric_constructs
-from bot.policies import PolicyForm
 from bot.runtime import Runtime
-from bot.support import SessionForm
 from handlers.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
 from handlers.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
 from handlers.blocks.peer_log import (
@@ -40,9 +33,14 @@ from handlers.blocks.policies import (
     REVIEW_POLICY_VIEW,
 )
 from handlers.blocks.updates import SHARE_UPDATE_ACTION, UPDATE_DRAFT_VIEW, UPDATE_PREVIEW_VIEW
-from storage.digest_models import ImprovementAction
-from storage.policy_models import Policy, PolicyReview, PublishedUpdate
-from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
+from tests.e2e.role_gated import (
+    Snapshot,
+    dm_messages,
+    follow_up_due,
+    log_session,
+    prepare_gated,
+    snapshot,
+)
 from tests.e2e.test_hostile_payloads import (
     ACTION_PATHS,
     EXAMPLES,
@@ -55,20 +53,10 @@ from tests.e2e.test_hostile_payloads import (
 from tests.fakes.people import People
 from tests.fakes.people_policies import policy_state, review_state, update_state
 from tests.fakes.people_support import local_today, session_state, training_form_state
-from tests.fakes.signing import block_actions, state_date, state_text, view_submission
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack, Message
-from tests.fakes.workspace import Workspace, dm_channel_id
+from tests.fakes.signing import block_actions, state_text, view_submission
+from tests.fakes.slack_api import FakeSlack, Message
+from tests.fakes.workspace import Workspace
 
-TABLES = (
-    ImprovementAction,
-    Policy,
-    PolicyReview,
-    PublishedUpdate,
-    SupportSession,
-    SupportFollowUp,
-    SupportTraining,
-)
-Snapshot = dict[str, list[str]]
 FORM_EXAMPLES = settings(EXAMPLES, max_examples=25, deadline=None)
 VIEW_PATHS: list[tuple[str | int, ...]] = [
     ("user",),
@@ -100,69 +88,22 @@ class Forms:
         return "Forms()"
 
     async def snapshot(self) -> Snapshot:
-        found: Snapshot = {}
-        async with self.runtime.db.session() as session:
-            for model in TABLES:
-                rows = (await session.exec(select(model))).all()
-                found[str(model.__tablename__)] = sorted(repr(sorted(r.model_dump().items())) for r in rows)
-        return found
+        return await snapshot(self.runtime)
 
 
 @pytest.fixture
 async def forms(runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace) -> Forms:
     f = Forms(runtime, people, slack, workspace)
-    services, team, coord, sup = runtime.services, runtime.services.team_id, f.coordinator, f.supporter
-    today = services.clock.now().date()
-    construct = numeric_constructs(services.surveys.bank)[0]
-
-    async def new_action(title: str) -> str:
-        action = await services.actions.adopt(
-            team_id=team,
-            practice_id="psych_safety_retro",
-            title=title,
-            owner_id=coord,
-            adopted_by=coord,
-            due_on=today + timedelta(days=30),
-            construct=construct,
-            success_measure="",
-        )
-        return action.id
-
-    open_action = await new_action("Open action")
-    closed = await new_action("Closed action")
-    await services.actions.close(team_id=team, action_id=closed, outcome_note="Ran in every team.")
-    draft = services.updates.draft_for(await services.actions.get(team_id=team, action_id=closed))
-    policy = (
-        await services.policies.add(
-            team_id=team,
-            form=PolicyForm(name="Bullying policy", link="https://example.com/p", owner_id=coord),
-        )
-    ).policy.id
+    coord, sup = f.coordinator, f.supporter
+    gated = await prepare_gated(runtime, coordinator=coord)
+    open_action, closed, policy, today = gated.open_action, gated.closed_action, gated.policy, gated.today
     mine = local_today(f.workspace, sup)
-    due = mine + timedelta(days=5)
-    session = (
-        await services.support.log_session(
-            team_id=team,
-            supporter_id=sup,
-            form=SessionForm(
-                session_date=mine.isoformat(),
-                duration_minutes="30",
-                category="verbal_abuse",
-                contact_channel="chat",
-                outcome="listened",
-                follow_up=True,
-                follow_up_on=due.isoformat(),
-            ),
-        )
-    ).session.id
-    client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=slack.url, retry_handlers=[])
-    for user in (coord, sup):
-        posted = await client.chat_postMessage(channel=user, text="PeerPulse")
-        f.messages[user] = Message(channel=dm_channel_id(user), ts=str(posted["ts"]), text="PeerPulse")
+    due = follow_up_due(f.workspace, sup)
+    session = await log_session(runtime, f.workspace, supporter=sup)
+    f.messages = await dm_messages(slack, (coord, sup))
 
-    adopt_value = json.dumps({"p": "psych_safety_retro", "c": construct, "t": "Retro"}, separators=(",", ":"))
     f.buttons = {
-        "digest adopt": (coord, f"{ADOPT_ACTION}_0", adopt_value),
+        "digest adopt": (coord, f"{ADOPT_ACTION}_0", gated.adopt_value),
         "action update": (coord, f"{UPDATE_ACTION}_0", open_action),
         "action close": (coord, f"{CLOSE_ACTION}_1", open_action),
         "policy add": (coord, ADD_POLICY_ACTION, "add"),
@@ -174,18 +115,9 @@ async def forms(runtime: Runtime, people: People, slack: FakeSlack, workspace: W
         "follow-up done": (sup, FOLLOW_UP_DONE_ACTION, encode_follow_up(session, due)),
         "follow-up snooze": (sup, FOLLOW_UP_SNOOZE_ACTION, encode_follow_up(session, due)),
     }
-    adopt_state = {
-        "title": {"value": state_text("Run the retro")},
-        "owner": {"value": {"type": "users_select", "selected_user": coord}},
-        "due": {"value": state_date((today + timedelta(days=14)).isoformat())},
-        "measure": {"value": {"type": "static_select", "selected_option": {"value": construct}}},
-        "success": {"value": state_text("")},
-    }
-    preview = json.dumps(
-        {"a": closed, "d": "dm", "t": draft, "u": secrets.token_hex(16)}, separators=(",", ":")
-    )
+    preview = gated.preview_metadata()
     f.views = {
-        "action adopt": (coord, ADOPT_VIEW, '{"p":"psych_safety_retro"}', adopt_state),
+        "action adopt": (coord, ADOPT_VIEW, '{"p":"psych_safety_retro"}', gated.adopt_state(owner=coord)),
         "action update": (coord, UPDATE_VIEW, open_action, {"note": {"value": state_text("Progress")}}),
         "action close": (coord, CLOSE_VIEW, open_action, {"note": {"value": state_text("Closed")}}),
         "policy add": (
@@ -205,7 +137,7 @@ async def forms(runtime: Runtime, people: People, slack: FakeSlack, workspace: W
             coord,
             UPDATE_DRAFT_VIEW,
             json.dumps({"a": closed}),
-            update_state(text=draft, destination="dm"),
+            update_state(text=gated.draft, destination="dm"),
         ),
         "update preview": (coord, UPDATE_PREVIEW_VIEW, preview, {}),
         "session new": (sup, SESSION_VIEW, "", session_state(on=mine)),
