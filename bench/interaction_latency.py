@@ -327,6 +327,7 @@ def main() -> int:
                     )
                     if spy is not None:
                         spy.wait()
+                    c.say(f"[{kind}] CPU ms/click by process: {cpu_split(result)}")
                     time.sleep(1.0)  # let the post-ack chat.updates drain before the paced phase
                     c.say(f"[{kind}] pacing {args.paced_rate:g} clicks/s at the app …")
                     paced = asyncio.run(
@@ -392,6 +393,13 @@ def start_py_spy(args: Any, pid: int, work: Path) -> subprocess.Popen[bytes] | N
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def cpu_split(result: LoadResult) -> str:
+    """Each process's CPU time per measured request: where the machine's two cores went."""
+    if not result.requests:
+        return "-"
+    return ", ".join(f"{name} {seconds / result.requests * 1000:.2f}" for name, seconds in result.cpu.items())
+
+
 def verify(
     database_url: str, round_id: str, phases: list[LoadResult], calls: dict[str, int]
 ) -> dict[str, int]:
@@ -439,6 +447,7 @@ def measure_ceiling(
                 pids={"app": bare.pid, "fake": fake.pid, "loadgen": os.getpid()},
             )
         )
+        c.say(f"[ceiling] CPU ms/click by process: {cpu_split(result)}")
         paced = asyncio.run(
             run_paced(
                 url, pool, rate=args.paced_rate, duration=args.paced_duration, connections=args.connections
