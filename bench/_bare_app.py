@@ -1,4 +1,4 @@
-"""Runner: the ceiling for interactions, a bare AsyncApp that only acks, served like the real app."""
+"""Runner: the ceiling for interactions, a bare AsyncApp that only acks (BARE_REDRAW=1: and redraws the DM)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,20 @@ async def serve() -> None:
         logger=logging.getLogger("bare.bolt"),
     )
 
+    redraw = bool(os.environ.get("BARE_REDRAW"))
+
     @app.action(re.compile(r"^pulse_answer_\d+_\d+$"))
-    async def only_ack(ack: Any) -> None:
+    async def only_ack(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        if redraw:
+            # The reference row: the one Slack call an answer needs, with the DM's own blocks.
+            message, container = body["message"], body["container"]
+            await client.chat_update(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=message.get("text", ""),
+                blocks=message["blocks"],
+            )
 
     async def slack_events(request: web.Request) -> web.Response:
         response = await app.async_dispatch(await to_bolt_request(request))
