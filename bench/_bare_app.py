@@ -18,8 +18,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 async def serve() -> None:
     """Serve POST /slack/events and GET /healthz on PORT until SIGTERM."""
+    # As in bot/app.py: without its own level slack_sdk formats a debug dump of every call.
+    sdk_logger = logging.getLogger("slack_sdk.web.async_base_client")
+    sdk_logger.setLevel(sdk_logger.getEffectiveLevel())
     client = AsyncWebClient(
-        token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"].rstrip("/") + "/"
+        token=os.environ["SLACK_BOT_TOKEN"],
+        base_url=os.environ["SLACK_API_URL"].rstrip("/") + "/",
+        logger=sdk_logger,
     )
     app = AsyncApp(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
