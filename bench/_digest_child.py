@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import cProfile
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 
 import _common as c
+
+
+@contextlib.contextmanager
+def _profiled(path: str | None) -> Iterator[None]:
+    """cProfile the block into `path` (the last repeat's profile wins); nothing when no path."""
+    if not path:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
 
 
 async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
@@ -47,7 +65,8 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
         try:
             for _ in range(repeats):
                 started = time.perf_counter()
-                report = await digests.build(team_id="T0PEERPULSE")
+                with _profiled(os.environ.get("BENCH_DIGEST_PROFILE")):
+                    report = await digests.build(team_id="T0PEERPULSE")
                 built = time.perf_counter()
                 messages = digests.render(report)
                 done = time.perf_counter()

@@ -290,11 +290,23 @@ def _mean_estimate(counts: npt.NDArray[np.int64], scale: Scale) -> Estimate:
     return Estimate(value=mean, low=max(mean - half, scale.low), high=min(mean + half, scale.high))
 
 
+def wilson_interval(successes: int, n: int, *, confidence: float = CONFIDENCE) -> Estimate:
+    """The Wilson score interval of a proportion (no continuity correction).
+
+    The closed form, because scipy only offers it through `binomtest(...).proportion_ci`, which
+    first computes an exact test's p-value by binary search: ~1 ms per call, 87 calls per digest.
+    A test holds this to scipy's answer.
+    """
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    share = successes / n
+    spread = 1 + z * z / n
+    centre = (share + z * z / (2 * n)) / spread
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / spread
+    return Estimate(value=share, low=max(0.0, centre - half), high=min(1.0, centre + half))
+
+
 def _wilson(successes: int, n: int) -> Estimate:
-    interval = (
-        _scipy_stats().binomtest(successes, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
-    )
-    return Estimate(value=successes / n, low=float(interval.low), high=float(interval.high))
+    return wilson_interval(successes, n)
 
 
 def _mann_whitney_p(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], scale: Scale) -> float:

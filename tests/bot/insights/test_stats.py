@@ -23,6 +23,7 @@ from bot.insights import (
     summarize_recommend,
     trend,
 )
+from bot.insights.stats import wilson_interval
 
 K = 5
 
@@ -73,6 +74,18 @@ def test_favourable_share_has_wilson_interval_matching_published_values(
     assert summary.favourable.value == pytest.approx(favourable / n)
     assert summary.favourable.low == pytest.approx(low, abs=5e-5)
     assert summary.favourable.high == pytest.approx(high, abs=5e-5)
+
+
+@given(st.integers(min_value=1, max_value=5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+@settings(max_examples=200, deadline=None)
+def test_closed_form_wilson_interval_agrees_with_scipy(case: tuple[int, int]) -> None:
+    from scipy.stats import binomtest
+
+    successes, n = case
+    expected = binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
+    got = wilson_interval(successes, n, confidence=0.95)
+    assert got.low == pytest.approx(float(expected.low), abs=1e-9)
+    assert got.high == pytest.approx(float(expected.high), abs=1e-9)
 
 
 def test_raw_answers_numpy_arrays_and_histograms_give_the_same_summary() -> None:
