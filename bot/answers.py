@@ -33,7 +33,7 @@ from storage.models import (
     SurveyRound,
     random_id,
 )
-from storage.queries import insert_ignoring_duplicates
+from storage.queries import insert_ignoring_duplicates, insert_new
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +121,12 @@ class AnswerWriter:
             fresh = await _first_deliveries(session, writes, refusals)
             accepted = [w for i, w in enumerate(writes) if i not in refusals and fresh[i]]
             await _store_answers(session, accepted)
+            # One row per person however many of their clicks share the batch.
+            participants = {w.participation_key: w.round_id for w in accepted}
             await insert_ignoring_duplicates(
                 session=session,
                 model=RoundParticipation,
-                rows=[{"key": w.participation_key, "round_id": w.round_id} for w in accepted],
+                rows=[{"key": key, "round_id": round_id} for key, round_id in participants.items()],
                 keys=["key"],
             )
             answered = await _answered(session, [w for i, w in enumerate(writes) if i not in refusals])
@@ -187,23 +189,20 @@ async def _first_deliveries(
 ) -> list[bool]:
     """Record the request keys of allowed writes; False for a write whose key was already recorded."""
     keyed = {w.request_key: w.now for i, w in enumerate(writes) if w.request_key and i not in refusals}
-    if not keyed:
-        return [True] * len(writes)
-    known = set(await session.exec(select(ProcessedRequest.key).where(col(ProcessedRequest.key).in_(keyed))))
-    await insert_ignoring_duplicates(
-        session=session,
-        model=ProcessedRequest,
-        rows=[{"key": key, "seen_at": now} for key, now in keyed.items() if key not in known],
-        keys=["key"],
+    new = set(
+        await insert_new(
+            session=session,
+            model=ProcessedRequest,
+            rows=[{"key": key, "seen_at": now} for key, now in keyed.items()],
+            keys=["key"],
+        )
     )
     # A key twice in one batch is a redelivery racing its original: the first one counts.
-    seen: set[str] = set()
     fresh: list[bool] = []
     for write in writes:
         key = write.request_key
-        fresh.append(not key or (key not in known and key not in seen))
-        if key:
-            seen.add(key)
+        fresh.append(not key or key in new)
+        new.discard(key or "")
     return fresh
 
 

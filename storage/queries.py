@@ -18,12 +18,22 @@ async def insert_ignoring_duplicates(
     *, session: AsyncSession, model: type[SQLModel], rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> int:
     """Insert rows, skipping any whose unique `keys` already exist; return how many were new."""
+    return len(await insert_new(session=session, model=model, rows=rows, keys=keys))
+
+
+async def insert_new(
+    *, session: AsyncSession, model: type[SQLModel], rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> list[Any]:
+    """Insert rows, skipping any whose unique `keys` already exist; return the new rows' first key.
+
+    Atomic per row across sessions and replicas: of two racing inserts, only one sees its key back.
+    """
     if not rows:
-        return 0
+        return []
     table = model.__table__  # type: ignore[attr-defined]  # SQLModel adds it at class creation
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted = 0
+    inserted: list[Any] = []
     # Chunk to stay under SQLite's bound-parameter limit and PostgreSQL's 65535.
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
@@ -33,8 +43,8 @@ async def insert_ignoring_duplicates(
             .on_conflict_do_nothing(index_elements=list(keys))
             .returning(table.c[keys[0]])
         )
-        # RETURNING counts what was really inserted; rowcount is unreliable across drivers here.
-        inserted += len((await session.exec(stmt)).all())
+        # RETURNING says what was really inserted; rowcount is unreliable across drivers here.
+        inserted.extend((await session.exec(stmt)).scalars().all())
     return inserted
 
 
