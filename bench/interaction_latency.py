@@ -270,7 +270,7 @@ def main() -> int:
     parser.add_argument("--skip-ceiling", action="store_true", help="diagnostics only: no ceiling run")
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.warmup, args.connections, args.employees = 2.0, 0.5, 5, 60
+        args.duration, args.warmup, args.connections, args.employees = 2.0, 0.5, 5, 200
         args.paced_rate, args.paced_duration = 20.0, 1.0
         args.db = "sqlite" if args.db == "both" else args.db
     kinds = c.db_kinds(args.db)
