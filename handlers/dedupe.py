@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.idempotency import first_delivery
 from bot.services import Services
-from handlers.blocks.pulse import ANSWER_ACTION_PREFIX
+from handlers.blocks.pulse import ANSWER_ACTION_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 _INTERACTIONS = {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
 # Listeners that record the request identity in their own transaction (found in
 # context["request_identity"]), so the busiest click pays for one commit, not two.
-_RECORDED_BY_LISTENER = re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_\d+$")
+_RECORDED_BY_LISTENER = ANSWER_ACTION_PATTERN
 
 
 def _digest(parts: object) -> str:

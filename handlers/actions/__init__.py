@@ -33,13 +33,13 @@ from handlers.blocks.peer_log import (
     FOLLOW_UP_SNOOZE_ACTION,
 )
 from handlers.blocks.policies import ADD_POLICY_ACTION, EDIT_POLICY_ACTION, REVIEW_POLICY_ACTION
-from handlers.blocks.pulse import ANSWER_ACTION_PREFIX, COMMENT_ACTION
+from handlers.blocks.pulse import ANSWER_ACTION_PATTERN, COMMENT_ACTION
 from handlers.blocks.updates import SHARE_UPDATE_ACTION
 
 
 def register(app: AsyncApp) -> None:
     """Attach every block-action listener."""
-    app.action(re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_\d+$"))(handle_pulse_answer_action)
+    app.action(ANSWER_ACTION_PATTERN)(handle_pulse_answer_action)
     app.action(COMMENT_ACTION)(handle_pulse_comment_action)
     app.action(re.compile(rf"^{ADOPT_ACTION}_\d+$"))(handle_digest_adopt_action)
     app.action(re.compile(rf"^{UPDATE_ACTION}_\d+$"))(handle_action_update_action)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 from bot.questions import Question
 
 ANSWER_ACTION_PREFIX = "pulse_answer"
+# The action ids of answer buttons: pulse_answer_<question number>_<value>.
+ANSWER_ACTION_PATTERN = re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_\d+$")
 COMMENT_ACTION = "pulse_comment"
 COMMENT_VIEW = "pulse_comment_view"
 COMMENT_BLOCK = "comment_block"
