@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Iterable
@@ -35,6 +36,24 @@ TABLES = (
 )
 Snapshot = dict[str, list[str]]
 PRACTICE = "psych_safety_retro"
+
+
+async def settled_snapshot(runtime: Runtime, *, quiet: float = 0.15, timeout: float = 5.0) -> Snapshot:
+    """A snapshot once the tables stop changing: a listener's work after its ack has landed.
+
+    The HTTP answer returns at the ack; a publish or a DM queued after it would otherwise land
+    in the next example's "before" and be blamed on that payload.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    current = await snapshot(runtime)
+    while loop.time() < deadline:
+        await asyncio.sleep(quiet)
+        latest = await snapshot(runtime)
+        if latest == current:
+            break
+        current = latest
+    return current
 
 
 async def snapshot(runtime: Runtime) -> Snapshot:

@@ -39,6 +39,7 @@ from tests.e2e.role_gated import (
     follow_up_due,
     log_session,
     prepare_gated,
+    settled_snapshot,
     snapshot,
 )
 from tests.e2e.test_hostile_payloads import (
@@ -89,6 +90,9 @@ class Forms:
 
     async def snapshot(self) -> Snapshot:
         return await snapshot(self.runtime)
+
+    async def settled(self) -> Snapshot:
+        return await settled_snapshot(self.runtime)
 
 
 @pytest.fixture
@@ -240,7 +244,7 @@ async def test_hostile_form_button_clicks(forms: Forms, name: str, edits: list[t
     before = await forms.snapshot()
     status, body = await forms.people.post(_form(_apply(base, edits)))
     assert status < 500, (name, edits, body)
-    after = await forms.snapshot()
+    after = await forms.settled()
     allowed = BUTTON_STORES.get(name, set())
     assert _changed(before, after) <= allowed, (name, _changed(before, after))
     _well_formed(after, allowed)
@@ -274,7 +278,7 @@ async def test_hostile_form_submissions(forms: Forms, name: str, edits: list[tup
     before = await forms.snapshot()
     status, body = await forms.people.post(_form(_apply(base, edits)))
     assert status < 500, (name, edits, body)
-    after = await forms.snapshot()
+    after = await forms.settled()
     changed = _changed(before, after)
     assert changed <= VIEW_STORES[name], (name, changed)
     if isinstance(body, dict) and body.get("response_action") == "errors":
