@@ -11,6 +11,7 @@ from bot.errors import InvalidInput
 from bot.measures import numeric_constructs
 from bot.services import Services
 from handlers.blocks.improvement import build_adopt_modal, build_close_modal, build_update_modal
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
 
 
@@ -44,7 +45,7 @@ async def handle_digest_adopt_action(
 async def _action_for(body: dict[str, Any], services: Services) -> Any:
     await services.roles.require_coordinator(body["user"]["id"])
     action_id = str((body.get("actions") or [{}])[0].get("value") or "")
-    team_id = (body.get("team") or {}).get("id") or services.team_id
+    team_id = team_of(body, services)
     return await services.actions.get(team_id=team_id, action_id=action_id)
 
 

@@ -7,18 +7,15 @@ from typing import Any
 
 from bot.services import Services
 from handlers.blocks.policies import build_policy_modal, build_review_modal
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
 from storage.policy_models import Policy
-
-
-def _team(body: dict[str, Any], services: Services) -> str:
-    return str((body.get("team") or {}).get("id") or services.team_id)
 
 
 async def _policy_for(body: dict[str, Any], services: Services) -> Policy:
     await services.roles.require_coordinator(body["user"]["id"])
     policy_id = str((body.get("actions") or [{}])[0].get("value") or "")
-    return await services.policies.get(team_id=_team(body, services), policy_id=policy_id)
+    return await services.policies.get(team_id=team_of(body, services), policy_id=policy_id)
 
 
 @answers_privately

@@ -11,6 +11,7 @@ from bot.errors import InvalidInput
 from bot.services import Services
 from handlers.blocks.mrkdwn import escape
 from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallback_text
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
 
 ACK_WITHIN_SECONDS = 2.0
@@ -29,7 +30,7 @@ async def handle_pulse_answer_action(
         raise InvalidInput("That button isn't one of PeerPulse's; nothing was recorded.") from None
     recording = asyncio.ensure_future(
         services.surveys.record_answer(
-            team_id=(body.get("team") or {}).get("id") or services.team_id,
+            team_id=team_of(body, services),
             user_id=body["user"]["id"],
             round_id=answer["r"],
             question_id=answer["q"],

@@ -8,6 +8,7 @@ from typing import Any
 from bot.errors import NotAllowed
 from bot.services import Services
 from handlers.blocks.updates import build_update_draft_modal
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
 
 
@@ -20,7 +21,7 @@ async def handle_update_share_action(
     services: Services = context["services"]
     await services.roles.require_coordinator(body["user"]["id"])
     action_id = str((body.get("actions") or [{}])[0].get("value") or "")
-    team_id = (body.get("team") or {}).get("id") or services.team_id
+    team_id = team_of(body, services)
     action = await services.actions.get(team_id=team_id, action_id=action_id)
     if action.status != "closed":
         raise NotAllowed("Close the action first: an update tells people what was done.")

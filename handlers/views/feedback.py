@@ -9,8 +9,9 @@ from bot.errors import InvalidInput
 from bot.services import Services
 from handlers.blocks.feedback import CATEGORY_BLOCK, CATEGORY_INPUT, TEXT_BLOCK, TEXT_INPUT, THANK_YOU
 from handlers.blocks.safety import build_safety_message
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
-from handlers.views.forms import REFUSED, SubmittedView, submit_form, team_of
+from handlers.views.forms import REFUSED, SubmittedView, submit_form
 
 _FIELD_BLOCKS = {"category": CATEGORY_BLOCK, "text": TEXT_BLOCK}
 

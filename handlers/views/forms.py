@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
 from bot.errors import InvalidInput, PeerPulseError
-from bot.services import Services
 from handlers.replies import user_message_for
 
 log = logging.getLogger(__name__)
@@ -84,11 +83,6 @@ class SubmittedView:
 
 def _string(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def team_of(body: dict[str, Any], services: Services) -> str:
-    """The workspace a submission came from."""
-    return str((body.get("team") or {}).get("id") or services.team_id)
 
 
 async def show_errors(ack: Ack, errors: dict[str, str]) -> None:

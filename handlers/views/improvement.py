@@ -19,8 +19,9 @@ from handlers.blocks.improvement import (
     TITLE_BLOCK,
 )
 from handlers.blocks.updates import build_closed_action_blocks
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
-from handlers.views.forms import REFUSED, Refused, SubmittedView, show_errors, submit_form, team_of
+from handlers.views.forms import REFUSED, Refused, SubmittedView, show_errors, submit_form
 from storage.digest_models import ImprovementAction
 
 _FIELDS = {

@@ -29,8 +29,9 @@ from handlers.blocks.peer_log import (
     build_session_confirmation,
     build_training_confirmation,
 )
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
-from handlers.views.forms import REFUSED, SubmittedView, submit_form, team_of
+from handlers.views.forms import REFUSED, SubmittedView, submit_form
 
 
 def read_session_form(view: SubmittedView) -> SessionForm:

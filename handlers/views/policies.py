@@ -18,8 +18,9 @@ from bot.policies import (
 )
 from bot.services import Services
 from handlers.blocks.policies import INPUT, build_policy_reviewed_text, build_policy_saved_text
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
-from handlers.views.forms import REFUSED, SubmittedView, submit_form, team_of
+from handlers.views.forms import REFUSED, SubmittedView, submit_form
 
 
 def read_policy_form(view: SubmittedView) -> PolicyForm:
@@ -33,6 +34,29 @@ def read_policy_form(view: SubmittedView) -> PolicyForm:
     )
 
 
+async def _save_and_announce(
+    ack: Callable[..., Awaitable[None]],
+    client: Any,
+    services: Services,
+    *,
+    user_id: str,
+    change: Callable[[], Awaitable[PolicyStatus]],
+    fallback_block: str,
+    announce: Callable[[PolicyStatus], str],
+) -> None:
+    """Check the coordinator role and apply the change; refusals stay in the modal, success is announced."""
+
+    async def checked() -> PolicyStatus:
+        await services.roles.require_coordinator(user_id)
+        return await change()
+
+    status = await submit_form(ack, checked, fallback_block=fallback_block)
+    if status is REFUSED:
+        return
+    await ack()
+    await client.chat_postMessage(channel=services.settings.coordinator_channel, text=announce(status))
+
+
 @answers_privately
 async def handle_policy_add_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
@@ -42,18 +66,15 @@ async def handle_policy_add_submission(
     user_id = body["user"]["id"]
     view = SubmittedView(body, action_id=INPUT)
 
-    async def add() -> PolicyStatus:
-        await services.roles.require_coordinator(user_id)
-        return await services.policies.add(team_id=team_of(body, services), form=read_policy_form(view))
-
     # Errors about the whole form (no longer a coordinator, policy gone) sit on its first field.
-    status = await submit_form(ack, add, fallback_block=NAME)
-    if status is REFUSED:
-        return
-    await ack()
-    await client.chat_postMessage(
-        channel=services.settings.coordinator_channel,
-        text=build_policy_saved_text(status, user_id=user_id, added=True),
+    await _save_and_announce(
+        ack,
+        client,
+        services,
+        user_id=user_id,
+        change=lambda: services.policies.add(team_id=team_of(body, services), form=read_policy_form(view)),
+        fallback_block=NAME,
+        announce=lambda status: build_policy_saved_text(status, user_id=user_id, added=True),
     )
 
 
@@ -66,19 +87,16 @@ async def handle_policy_edit_submission(
     user_id = body["user"]["id"]
     view = SubmittedView(body, action_id=INPUT)
 
-    async def edit() -> PolicyStatus:
-        await services.roles.require_coordinator(user_id)
-        return await services.policies.edit(
+    await _save_and_announce(
+        ack,
+        client,
+        services,
+        user_id=user_id,
+        change=lambda: services.policies.edit(
             team_id=team_of(body, services), policy_id=view.metadata, form=read_policy_form(view)
-        )
-
-    status = await submit_form(ack, edit, fallback_block=NAME)
-    if status is REFUSED:
-        return
-    await ack()
-    await client.chat_postMessage(
-        channel=services.settings.coordinator_channel,
-        text=build_policy_saved_text(status, user_id=user_id, added=False),
+        ),
+        fallback_block=NAME,
+        announce=lambda status: build_policy_saved_text(status, user_id=user_id, added=False),
     )
 
 
@@ -91,21 +109,18 @@ async def handle_policy_review_submission(
     user_id = body["user"]["id"]
     view = SubmittedView(body, action_id=INPUT)
 
-    async def review() -> PolicyStatus:
-        await services.roles.require_coordinator(user_id)
-        return await services.policies.mark_reviewed(
+    await _save_and_announce(
+        ack,
+        client,
+        services,
+        user_id=user_id,
+        change=lambda: services.policies.mark_reviewed(
             team_id=team_of(body, services),
             policy_id=view.metadata,
             reviewed_on=view.date(REVIEWED_ON),
             summary=view.text(SUMMARY),
             reviewed_by=user_id,
-        )
-
-    status = await submit_form(ack, review, fallback_block=SUMMARY)
-    if status is REFUSED:
-        return
-    await ack()
-    await client.chat_postMessage(
-        channel=services.settings.coordinator_channel,
-        text=build_policy_reviewed_text(status, user_id=user_id),
+        ),
+        fallback_block=SUMMARY,
+        announce=lambda status: build_policy_reviewed_text(status, user_id=user_id),
     )

@@ -15,8 +15,9 @@ from bot.services import Services
 from handlers.actions.pulse_answer import refresh_pulse_message
 from handlers.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, decode_answer
 from handlers.blocks.safety import build_safety_message
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
-from handlers.views.forms import REFUSED, SubmittedView, show_errors, submit_form, team_of
+from handlers.views.forms import REFUSED, SubmittedView, show_errors, submit_form
 
 
 @answers_privately

@@ -15,8 +15,9 @@ from handlers.blocks.updates import (
     build_update_preview_modal,
     build_update_published_text,
 )
+from handlers.payloads import team_of
 from handlers.replies import answers_privately
-from handlers.views.forms import REFUSED, SubmittedView, submit_form, team_of
+from handlers.views.forms import REFUSED, SubmittedView, submit_form
 
 
 @answers_privately
