@@ -20,6 +20,8 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 3.0
 FORM = "application/x-www-form-urlencoded"
+# Far above anything Slack sends (a block_actions payload with its message is tens of KB).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 # Fields Bolt dereferences before any listener runs, with the JSON types Slack always gives them.
@@ -117,7 +119,7 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
         }
         return web.json_response(body, status=200 if database == "ok" else 503)
 
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
     return web_app
