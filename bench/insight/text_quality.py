@@ -1,0 +1,190 @@
+"""Feedback theme and sentiment quality on the labelled comments, next to the goals of issue 14.
+
+Run: ``.venv/bin/python bench/insight/text_quality.py [--split heldout|tune|all]``. Prints a Markdown
+table (figure, value, goal, verdict) and exits 0 whatever the verdict. The held-out split is the
+one reported; the tuning split is the only one read while changing rules or lexicons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script from anywhere: the project's packages come first
+    sys.path.insert(0, str(ROOT))
+
+from bot.insights import themes as _themes  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "comments_labelled.yml"
+SENTIMENTS = ("negative", "neutral", "positive")
+GOAL_MACRO_F1 = 0.85
+GOAL_OTHER_GAP = 0.05
+GOAL_AGREEMENT = 0.75
+GOAL_NEGATIVE_RECALL = 0.70
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One hand-labelled comment."""
+
+    text: str
+    themes: frozenset[str]
+    sentiment: str
+    category: str | None
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Figures for one split."""
+
+    n: int
+    macro_f1: float
+    per_theme_f1: dict[str, float]
+    other_predicted: float
+    other_true: float
+    agreement: float
+    negative_recall: float
+
+    @property
+    def other_gap(self) -> float:
+        """Absolute difference between the predicted and the true share of "other"."""
+        return abs(self.other_predicted - self.other_true)
+
+
+def load_labelled(split: str, path: Path = DATA) -> list[Labelled]:
+    """Comments of one split (`heldout`, `tune` or `all`) from the labelled YAML."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    names = ["heldout", "tune"] if split == "all" else [split]
+    return [
+        Labelled(
+            text=str(row["text"]),
+            themes=frozenset(row["themes"]),
+            sentiment=str(row["sentiment"]),
+            category=row.get("category"),
+        )
+        for name in names
+        for row in data[name]
+    ]
+
+
+def sentiment_class(score: float) -> str:
+    """Three classes from a compound score, at the digest's own negative threshold."""
+    if score <= _themes.NEGATIVE_COMPOUND:
+        return "negative"
+    return "positive" if score >= -_themes.NEGATIVE_COMPOUND else "neutral"
+
+
+def _with_category(func: Callable[..., Any]) -> bool:
+    return "category" in inspect.signature(func).parameters
+
+
+def predict(item: Labelled) -> tuple[frozenset[str], str]:
+    """Themes and sentiment class the shipped classifier gives one comment."""
+    extra: dict[str, Any] = {"category": item.category} if _with_category(_themes.classify_comment) else {}
+    themes = frozenset(_themes.classify_comment(item.text, **extra))
+    extra = {"category": item.category} if _with_category(_themes.comment_sentiment) else {}
+    return themes, sentiment_class(_themes.comment_sentiment(item.text, **extra))
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+
+
+def evaluate(items: Sequence[Labelled]) -> Quality:
+    """Macro-F1 over all themes (multi-label, "other" included), Other share and sentiment."""
+    predictions = [predict(item) for item in items]
+    per_theme: dict[str, float] = {}
+    for theme in _themes.THEMES:
+        tp = sum(theme in p and theme in i.themes for i, (p, _) in zip(items, predictions, strict=True))
+        fp = sum(theme in p and theme not in i.themes for i, (p, _) in zip(items, predictions, strict=True))
+        fn = sum(theme not in p and theme in i.themes for i, (p, _) in zip(items, predictions, strict=True))
+        per_theme[theme] = _f1(tp, fp, fn)
+    other = frozenset({_themes.OTHER})
+    negatives = [s for i, (_, s) in zip(items, predictions, strict=True) if i.sentiment == "negative"]
+    return Quality(
+        n=len(items),
+        macro_f1=sum(per_theme.values()) / len(per_theme),
+        per_theme_f1=per_theme,
+        other_predicted=sum(p == other for p, _ in predictions) / len(items),
+        other_true=sum(i.themes == other for i in items) / len(items),
+        agreement=sum(i.sentiment == s for i, (_, s) in zip(items, predictions, strict=True)) / len(items),
+        negative_recall=sum(s == "negative" for s in negatives) / len(negatives),
+    )
+
+
+def misses(items: Sequence[Labelled]) -> list[str]:
+    """One line per comment the classifier gets wrong (themes or sentiment), for tuning."""
+    lines = []
+    for item in items:
+        themes, sentiment = predict(item)
+        if themes != item.themes or sentiment != item.sentiment:
+            lines.append(
+                f"{sorted(item.themes)}/{item.sentiment} -> {sorted(themes)}/{sentiment}: {item.text}"
+            )
+    return lines
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def table(quality: Quality, split: str) -> str:
+    """The figures as a Markdown table with goals and verdicts."""
+    rows = [
+        ("themes macro-F1", f"{quality.macro_f1:.3f}", f">= {GOAL_MACRO_F1}", _verdict(quality.macro_f1 >= GOAL_MACRO_F1)),
+        *(
+            (f"  F1 {theme}", f"{f1:.3f}", "", "n/a (reference)")
+            for theme, f1 in quality.per_theme_f1.items()
+        ),
+        (
+            '"Other" share predicted vs true',
+            f"{quality.other_predicted:.1%} vs {quality.other_true:.1%}",
+            f"within {GOAL_OTHER_GAP:.0%} points",
+            _verdict(quality.other_gap <= GOAL_OTHER_GAP),
+        ),
+        (
+            "sentiment agreement (3 classes)",
+            f"{quality.agreement:.1%}",
+            f">= {GOAL_AGREEMENT:.0%}",
+            _verdict(quality.agreement >= GOAL_AGREEMENT),
+        ),
+        (
+            "negative recall",
+            f"{quality.negative_recall:.2f}",
+            f">= {GOAL_NEGATIVE_RECALL}",
+            _verdict(quality.negative_recall >= GOAL_NEGATIVE_RECALL),
+        ),
+    ]
+    out = [
+        f"Text quality on the `{split}` split ({quality.n} comments, {DATA.relative_to(ROOT)})",
+        "",
+        "| figure | value | goal | verdict |",
+        "| --- | --- | --- | --- |",
+    ]
+    out += [f"| {name} | {value} | {goal} | {verdict} |" for name, value, goal, verdict in rows]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the quality table for a split (held-out by default); `--misses` lists the errors."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--split", choices=("heldout", "tune", "all"), default="heldout")
+    parser.add_argument("--misses", action="store_true", help="list misclassified comments")
+    args = parser.parse_args(argv)
+    items = load_labelled(args.split)
+    print(table(evaluate(items), args.split))
+    if args.misses:
+        print("\n".join(["", *misses(items)]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
