@@ -19,6 +19,7 @@ from bot.delivery import Envelope, Outbox
 from bot.insights import (
     Breakdown,
     Change,
+    Comment,
     Estimate,
     LikertSummary,
     Participation,
@@ -338,12 +339,12 @@ class DigestService:
 
     async def _comments(
         self, *, team_id: str, measures: list[RoundMeasures], since: date
-    ) -> tuple[list[str], int]:
+    ) -> tuple[list[Comment], int]:
         latest_round = measures[-1].round.id if measures else None
         async with self.db.session() as session:
             feedback = list(
                 await session.exec(
-                    select(Feedback.text).where(
+                    select(Feedback.text, Feedback.category).where(
                         Feedback.team_id == team_id,
                         col(Feedback.submitted_on) >= since,
                         col(Feedback.text).is_not(None),
@@ -359,7 +360,9 @@ class DigestService:
                         )
                     )
                 )
-        texts = [t for t in [*feedback, *answers] if t]
+        # The author's own /feedback category (concern, praise, ...) bounds the comment's sentiment.
+        texts = [Comment(text, category) for text, category in feedback if text]
+        texts += [Comment(text) for text in answers if text]
         return texts, len(feedback)
 
     def _signals(

@@ -139,7 +139,12 @@ def _verdict(ok: bool) -> str:
 def table(quality: Quality, split: str) -> str:
     """The figures as a Markdown table with goals and verdicts."""
     rows = [
-        ("themes macro-F1", f"{quality.macro_f1:.3f}", f">= {GOAL_MACRO_F1}", _verdict(quality.macro_f1 >= GOAL_MACRO_F1)),
+        (
+            "themes macro-F1",
+            f"{quality.macro_f1:.3f}",
+            f">= {GOAL_MACRO_F1}",
+            _verdict(quality.macro_f1 >= GOAL_MACRO_F1),
+        ),
         *(
             (f"  F1 {theme}", f"{f1:.3f}", "", "n/a (reference)")
             for theme, f1 in quality.per_theme_f1.items()

@@ -29,6 +29,7 @@ from bot.insights.stats import (
 )
 from bot.insights.themes import (
     THEMES,
+    Comment,
     ThemeReport,
     ThemeRules,
     ThemeSummary,
@@ -46,6 +47,7 @@ __all__ = [
     "Answers",
     "Breakdown",
     "Change",
+    "Comment",
     "Difference",
     "Estimate",
     "LikertSummary",

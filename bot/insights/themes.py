@@ -1,16 +1,22 @@
 """Feedback themes: classify free-text comments by keyword rules and summarise them with sentiment.
 
-Rules ship as data in ``themes.yml`` (stems and phrases per theme). Sentiment is VADER's compound
-score (-1..1); a comment counts as negative at compound <= -0.05, the threshold VADER's authors
-recommend. Comments are treated as one per person: the suggestion box is unlinkable, so repeat
-authors cannot be told apart, which is the accepted limit of counting comments against k.
+Rules ship as data in ``themes.yml`` (strong and weak stems and phrases per theme). Sentiment is
+VADER's compound score (-1..1) with the domain lexicon of ``sentiment.yml`` (program words are not
+praise; idioms of inaction and sarcasm are negative); a /feedback author's own category (concern,
+praise, suggestion) then bounds it. A comment counts as negative at compound <= -0.05, the
+threshold VADER's authors recommend. Quality is measured on a hand-labelled set by
+``bench/insight/text_quality.py``. Comments are treated as one per person: the suggestion box is
+unlinkable, so repeat authors cannot be told apart, which is the accepted limit of counting
+comments against k.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -33,6 +39,13 @@ THEMES = (
 OTHER = "other"
 NEGATIVE_COMPOUND = -0.05
 DEFAULT_MAX_QUOTES = 3
+# The author's own /feedback category bounds the text's score: a "concern" is never read as
+# positive and "praise" never as negative unless the text says so strongly (|compound| >= 0.5),
+# and a suggestion's or request's polite words ("please", "would be nice") do not make it praise.
+_CATEGORY_OVERRULED_AT = 0.5
+_REQUEST_DAMPING = 0.0
+_SARCASM_FLOOR = 0.3
+_REQUEST = re.compile(r"^\s*(?:please|could|can we|would|i'?d like|i would like|we need)\b")
 
 # A word starts where neither a letter/digit nor a hyphen precedes, so "escalat" does not fire
 # inside "de-escalation" (which training's own "de-escalat" stem catches).
@@ -42,9 +55,18 @@ _WORD_END = r"(?!\w)"
 
 @dataclass(frozen=True)
 class ThemeRules:
-    """Compiled matchers, one per theme (all but `other`)."""
+    """Compiled matchers per theme (all but `other`): strong cues, and weak ones used alone."""
 
     patterns: Mapping[str, re.Pattern[str]]
+    weak: Mapping[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment with the /feedback category its author chose (None for pulse comments)."""
+
+    text: str
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,20 +99,44 @@ def load_theme_rules(path: Path | None = None) -> ThemeRules:
 
 
 def classify_comment(text: str, *, rules: ThemeRules | None = None) -> tuple[str, ...]:
-    """Themes a comment matches, in THEMES order; ``("other",)`` when it matches none."""
+    """Themes a comment matches, in THEMES order; ``("other",)`` when it matches none.
+
+    Weak cues (a supporter or a manager named) count only when no theme's strong cue matched.
+    """
     compiled = rules or _default_rules()
     normalised = _normalise(text)
     matched = tuple(name for name, pattern in compiled.patterns.items() if pattern.search(normalised))
+    if not matched:
+        # Several people named and no topic: the first in THEMES order (supporters before
+        # managers) is who the comment is about, so one comment does not count twice.
+        matched = next(((name,) for name, pattern in compiled.weak.items() if pattern.search(normalised)), ())
     return matched or (OTHER,)
 
 
-def comment_sentiment(text: str) -> float:
-    """VADER compound sentiment of a comment, from -1 (negative) to 1 (positive)."""
-    return float(_analyzer().polarity_scores(text)["compound"])
+def comment_sentiment(text: str, *, category: str | None = None) -> float:
+    """Domain-adapted VADER compound of a comment, -1 (negative) to 1, bounded by its category."""
+    lexicon = _sentiment_lexicon()
+    prepared = _normalise(text)
+    for pattern, token in lexicon.phrases:
+        prepared = pattern.sub(f" {token} ", prepared)
+    for pattern, english in lexicon.translate:
+        prepared = pattern.sub(english, prepared)
+    score = float(_analyzer().polarity_scores(prepared)["compound"])
+    if lexicon.sarcasm.search(prepared):
+        # Praise words in a sarcastic comment mean their opposite.
+        score = -max(abs(score), _SARCASM_FLOOR)
+    if category == "concern" and score < _CATEGORY_OVERRULED_AT:
+        return min(score, 2 * NEGATIVE_COMPOUND)
+    if category == "praise" and score > -_CATEGORY_OVERRULED_AT:
+        return max(score, -2 * NEGATIVE_COMPOUND)
+    if score > 0 and (category == "suggestion" or _REQUEST.search(prepared)):
+        # Polite or hypothetical wording ("please", "would be nice") is not praise.
+        return score * _REQUEST_DAMPING
+    return score
 
 
 def summarize_themes(
-    comments: Sequence[str],
+    comments: Sequence[str | Comment],
     *,
     k: int,
     max_quotes: int = DEFAULT_MAX_QUOTES,
@@ -100,7 +146,8 @@ def summarize_themes(
     """Summarise comments per theme: count, sentiment and at most `max_quotes` quotes.
 
     Themes under k comments, or withheld so that one cannot be worked out, are `Suppressed`;
-    quotes are a random sample in random order. Themes no comment matched are left out.
+    quotes are a random sample in random order. Themes no comment matched are left out. A
+    `Comment` carries its /feedback category, which bounds its sentiment.
     """
     check_k(k)
     if max_quotes < 0:
@@ -109,9 +156,11 @@ def summarize_themes(
     chooser = rng if rng is not None else random.SystemRandom()
     compiled = rules or _default_rules()
 
+    items = [c if isinstance(c, Comment) else Comment(c) for c in comments]
+    texts = [item.text for item in items]
     members: dict[str, list[int]] = {name: [] for name in THEMES}
-    sentiments = [comment_sentiment(text) for text in comments]
-    for index, text in enumerate(comments):
+    sentiments = [comment_sentiment(item.text, category=item.category) for item in items]
+    for index, text in enumerate(texts):
         for name in classify_comment(text, rules=compiled):
             members[name].append(index)
 
@@ -132,9 +181,35 @@ def summarize_themes(
             count=len(indexes),
             mean_sentiment=sum(scores) / len(scores),
             share_negative=sum(score <= NEGATIVE_COMPOUND for score in scores) / len(scores),
-            quotes=tuple(comments[i] for i in picked),
+            quotes=tuple(texts[i] for i in picked),
         )
     return ThemeReport(total=shown.total, themes=themes)
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    words: Mapping[str, float]
+    translate: tuple[tuple[re.Pattern[str], str], ...]
+    sarcasm: re.Pattern[str]
+    phrases: tuple[tuple[re.Pattern[str], str], ...]
+    tokens: Mapping[str, float]
+
+
+@functools.cache
+def _sentiment_lexicon() -> _Lexicon:
+    text = resources.files("bot.insights").joinpath("sentiment.yml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    words = {_normalise(str(w)): float(v) for w, v in data["words"].items()}
+    phrases: list[tuple[re.Pattern[str], str]] = []
+    tokens: dict[str, float] = {}
+    for index, (pattern, valence) in enumerate(data["phrases"].items()):
+        # One made-up word per idiom, so VADER scores the idiom as a single lexicon entry.
+        token = f"zzphrase{index}"
+        phrases.append((re.compile(pattern), token))
+        tokens[token] = float(valence)
+    translate = tuple((re.compile(p), str(e)) for p, e in data["translate"].items())
+    sarcasm = re.compile("|".join(f"(?:{p})" for p in data["sarcasm"]))
+    return _Lexicon(words=words, translate=translate, sarcasm=sarcasm, phrases=tuple(phrases), tokens=tokens)
 
 
 @functools.cache
@@ -142,8 +217,12 @@ def _analyzer() -> _Analyzer:
     # Imported and built on first use: VADER reads its lexicon file when constructed.
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    analyzer: _Analyzer = SentimentIntensityAnalyzer()
-    return analyzer
+    analyzer = SentimentIntensityAnalyzer()
+    lexicon = _sentiment_lexicon()
+    analyzer.lexicon.update(lexicon.words)
+    analyzer.lexicon.update(lexicon.tokens)
+    built: _Analyzer = analyzer
+    return built
 
 
 @functools.cache
@@ -157,22 +236,30 @@ def _compile_rules(data: Any, *, source: str) -> ThemeRules:
     if not isinstance(data, dict) or set(data) != expected:
         raise InvalidInput(f"{source} must define exactly the themes {sorted(expected)}")
     patterns: dict[str, re.Pattern[str]] = {}
+    weak: dict[str, re.Pattern[str]] = {}
     for name in THEMES:
         if name == OTHER:
             continue
         entry = data[name]
-        if not isinstance(entry, dict) or not set(entry) <= {"stems", "phrases"}:
-            raise InvalidInput(f"{source}: theme {name!r} takes only 'stems' and 'phrases' lists")
-        stems = _strings(entry.get("stems", []), source=source, name=name)
-        phrases = _strings(entry.get("phrases", []), source=source, name=name)
-        if not stems and not phrases:
+        if not isinstance(entry, dict) or not set(entry) <= set(_RULE_KEYS):
+            raise InvalidInput(f"{source}: theme {name!r} takes only the lists {', '.join(_RULE_KEYS)}")
+        lists = {key: _strings(entry.get(key, []), source=source, name=name) for key in _RULE_KEYS}
+        if not lists["stems"] and not lists["phrases"]:
             raise InvalidInput(f"{source}: theme {name!r} has no stems or phrases")
-        alternatives = [re.escape(_normalise(stem)) for stem in stems] + [
-            r"\s+".join(re.escape(word) for word in _normalise(phrase).split()) + _WORD_END
-            for phrase in phrases
-        ]
-        patterns[name] = re.compile(_WORD_START + "(?:" + "|".join(alternatives) + ")")
-    return ThemeRules(patterns=patterns)
+        patterns[name] = _matcher(lists["stems"], lists["phrases"])
+        if lists["weak_stems"] or lists["weak_phrases"]:
+            weak[name] = _matcher(lists["weak_stems"], lists["weak_phrases"])
+    return ThemeRules(patterns=patterns, weak=weak)
+
+
+_RULE_KEYS = ("stems", "phrases", "weak_stems", "weak_phrases")
+
+
+def _matcher(stems: list[str], phrases: list[str]) -> re.Pattern[str]:
+    alternatives = [re.escape(_normalise(stem)) for stem in stems] + [
+        r"\s+".join(re.escape(word) for word in _normalise(phrase).split()) + _WORD_END for phrase in phrases
+    ]
+    return re.compile(_WORD_START + "(?:" + "|".join(alternatives) + ")")
 
 
 def _strings(value: Any, *, source: str, name: str) -> list[str]:
@@ -182,4 +269,6 @@ def _strings(value: Any, *, source: str, name: str) -> list[str]:
 
 
 def _normalise(text: str) -> str:
-    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    # Accents dropped so "formación" meets the cue "formacion"; curly quotes read as straight.
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'").replace("\u2018", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

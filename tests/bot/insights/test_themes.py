@@ -1,4 +1,4 @@
-"""Feedback themes: keyword classification, VADER sentiment, and quotes only at k or more."""
+"""Feedback themes: keyword classification, domain-adapted VADER sentiment, quotes only at k or more."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.errors import InvalidInput
 from bot.insights import (
     SUPPRESSED,
     THEMES,
+    Comment,
     Suppressed,
     ThemeSummary,
     classify_comment,
@@ -25,7 +26,8 @@ from bot.insights import (
 @pytest.mark.parametrize(
     ("comment", "themes"),
     [
-        ("I worry my manager will find out what I said", ("confidentiality", "leadership_response")),
+        # the manager is who might learn of it, not whose response is discussed
+        ("I worry my manager will find out what I said", ("confidentiality",)),
         ("Is this really ANONYMOUS?", ("confidentiality",)),
         ("Couldn't get hold of a supporter for two weeks", ("access_to_supporters",)),
         ("I didn\u2019t know who to contact", ("access_to_supporters",)),
@@ -37,6 +39,18 @@ from bot.insights import (
         # "hr" is a whole word, not the middle of "three" or "Christmas"
         ("Three of us met at the Christmas party", ("other",)),
         ("", ("other",)),
+        # naming a supporter makes "access" only when nothing else is said
+        ("The supporter was kind and patient", ("access_to_supporters",)),
+        ("Supporter training should cover neurodiversity", ("training",)),
+        ("A supporter leaked my story to the whole team", ("confidentiality",)),
+        ("The supporter was lovely but HR dropped the ball", ("leadership_response",)),
+        # several people named and no topic: the supporter is who the comment is about
+        ("The supporter just told me to talk to my manager", ("access_to_supporters",)),
+        ("My manager was very supportive", ("leadership_response",)),
+        # "private" chats are not a privacy worry; "safe" alone is not confidentiality
+        ("Bullying just moved to private chats", ("other",)),
+        # accents do not hide a cue
+        ("La formación fue útil", ("training",)),
     ],
 )
 def test_comments_are_classified_into_program_themes(comment: str, themes: tuple[str, ...]) -> None:
@@ -62,6 +76,23 @@ def test_custom_rules_load_from_yaml(tmp_path: Path) -> None:
     assert classify_comment("An opened door", rules=rules) == ("other",)
 
 
+def test_weak_cues_count_only_when_no_strong_cue_matched(tmp_path: Path) -> None:
+    path = tmp_path / "themes.yml"
+    path.write_text(
+        "confidentiality: {stems: [secret]}\n"
+        "access_to_supporters: {phrases: [open door], weak_stems: [helper]}\n"
+        "training: {stems: [drill]}\n"
+        "leadership_response: {stems: [board], weak_phrases: [the chief]}\n"
+        "workload: {phrases: [too much]}\n",
+        encoding="utf-8",
+    )
+    rules = load_theme_rules(path)
+    assert classify_comment("My helper was nice", rules=rules) == ("access_to_supporters",)
+    assert classify_comment("My helper told a secret", rules=rules) == ("confidentiality",)
+    assert classify_comment("The chief was nice", rules=rules) == ("leadership_response",)
+    assert classify_comment("My helper called the chief", rules=rules) == ("access_to_supporters",)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -70,6 +101,9 @@ def test_custom_rules_load_from_yaml(tmp_path: Path) -> None:
         "{stems: [x]}\nleadership_response: {stems: [x]}\nworkload: {stems: [1]}\n",
         "confidentiality: {stems: [x]}\naccess_to_supporters: {stems: [x]}\ntraining: "
         "{stems: [x]}\nleadership_response: {stems: [x]}\nworkload: {words: [x]}\n",
+        # weak cues alone are not a theme
+        "confidentiality: {stems: [x]}\naccess_to_supporters: {weak_stems: [x]}\ntraining: "
+        "{stems: [x]}\nleadership_response: {stems: [x]}\nworkload: {stems: [x]}\n",
         "- just a list\n",
     ],
 )
@@ -93,14 +127,67 @@ def test_sentiment_is_vader_compound(comment: str, sign: int) -> None:
     assert score * sign > 0.05
 
 
+@pytest.mark.parametrize(
+    "comment",
+    [
+        # the program's own words describe the topic; stock VADER reads them as praise
+        "Our supporters",
+        "We have a zero tolerance policy",
+        "The supporter said it is safe to talk",
+        "Training was ok",
+    ],
+)
+def test_program_words_are_not_praise(comment: str) -> None:
+    assert abs(comment_sentiment(comment)) < 0.05
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Nobody listens",
+        "It was swept under the rug, as usual",
+        "I don't trust that this is anonymous",
+        "Supporters are hard to reach and never reply",
+        "Zero tolerance, they said. Yeah right.",
+        "Oh sure, totally 'confidential'. Great.",
+        "Lip service from the top",
+        "Ich vertraue der Anonymität nicht",
+        "La formation était utile mais trop courte",
+    ],
+)
+def test_domain_complaints_negation_and_sarcasm_are_negative(comment: str) -> None:
+    assert comment_sentiment(comment) <= -0.05
+
+
+@pytest.mark.parametrize(
+    ("comment", "category", "low", "high"),
+    [
+        # a concern is never read as positive, praise never as negative, a suggestion never as praise
+        ("The training schedule", "concern", -1.0, -0.05),
+        ("The training schedule", "praise", 0.05, 1.0),
+        ("Would be nice to have more supporters", "suggestion", -0.05, 0.05),
+        ("Would be nice to have more supporters", None, -0.05, 0.05),
+        # unless the text says otherwise strongly
+        ("I love it, best program ever, thank you", "concern", 0.5, 1.0),
+        ("Nothing was done and I feel completely let down and angry", "praise", -1.0, -0.5),
+        # without a category the text alone decides
+        ("The training schedule", None, -0.05, 0.05),
+    ],
+)
+def test_the_authors_category_bounds_sentiment(
+    comment: str, category: str | None, low: float, high: float
+) -> None:
+    assert low <= comment_sentiment(comment, category=category) <= high
+
+
 _WORKLOAD = [
-    "I'm exhausted and miserable, the deadlines are crushing us",  # -0.802
-    "Workload is awful, we are understaffed and stressed",  # -0.660
-    "Too much work and no time to breathe, it is terrible",  # -0.649
-    "Swamped again, long hours, hate it",  # -0.572
-    "Overtime every week and I feel burned out",  # 0.0
-    "The workload is fine now, thanks for the extra help, great job",  # 0.888
-    "Good news: overtime dropped and I love the new schedule",  # 0.796
+    "I'm exhausted and miserable, the deadlines are crushing us",  # -0.859
+    "Workload is awful, we are understaffed and stressed",  # -0.813
+    "Too much work and no time to breathe, it is terrible",  # -0.796
+    "Swamped again, long hours, hate it",  # -0.735
+    "Overtime every week and I feel burned out",  # -0.637 (0.0 before "burned out" was read)
+    "The workload is fine now, thanks for the extra help, great job",  # 0.866
+    "Good news: overtime dropped and I love the new schedule",  # 0.727
 ]
 _CONFIDENTIALITY = [
     "Will people find out?",
@@ -118,9 +205,24 @@ def test_theme_summary_counts_sentiment_and_negative_share() -> None:
     workload = report.themes["workload"]
     assert isinstance(workload, ThemeSummary)
     assert workload.count == 7
-    assert workload.share_negative == pytest.approx(4 / 7)
-    assert workload.mean_sentiment == pytest.approx(-0.999 / 7, abs=0.005)
+    assert workload.share_negative == pytest.approx(5 / 7)
+    assert workload.mean_sentiment == pytest.approx(-2.247 / 7, abs=0.005)
     assert report.total == 13
+
+
+def test_feedback_category_reaches_the_theme_summary() -> None:
+    texts = ["The training schedule changed", "Training moved to Tuesdays", "The course is online now"]
+    texts += ["Training rooms were booked", "The workshop is in May"]
+    plain = summarize_themes(texts, k=5, rng=random.Random(0)).themes["training"]
+    concerns = summarize_themes(
+        [Comment(text, "concern") for text in texts], k=5, rng=random.Random(0)
+    ).themes["training"]
+    assert isinstance(plain, ThemeSummary)
+    assert isinstance(concerns, ThemeSummary)
+    assert plain.share_negative == 0
+    assert concerns.share_negative == 1
+    # quotes are the texts, whatever form the comments came in
+    assert set(concerns.quotes) <= set(texts)
 
 
 def test_themes_and_quotes_are_withheld_below_k() -> None:
