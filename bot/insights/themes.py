@@ -117,12 +117,13 @@ def comment_sentiment(text: str, *, category: str | None = None) -> float:
     """Domain-adapted VADER compound of a comment, -1 (negative) to 1, bounded by its category."""
     lexicon = _sentiment_lexicon()
     prepared = _normalise(text)
+    sarcastic = lexicon.sarcasm.search(prepared) is not None
     for pattern, token in lexicon.phrases:
         prepared = pattern.sub(f" {token} ", prepared)
     for pattern, english in lexicon.translate:
         prepared = pattern.sub(english, prepared)
     score = float(_analyzer().polarity_scores(prepared)["compound"])
-    if lexicon.sarcasm.search(prepared):
+    if sarcastic:
         # Praise words in a sarcastic comment mean their opposite.
         score = -max(abs(score), _SARCASM_FLOOR)
     if category == "concern" and score < _CATEGORY_OVERRULED_AT:
@@ -257,9 +258,15 @@ _RULE_KEYS = ("stems", "phrases", "weak_stems", "weak_phrases")
 
 def _matcher(stems: list[str], phrases: list[str]) -> re.Pattern[str]:
     alternatives = [re.escape(_normalise(stem)) for stem in stems] + [
-        r"\s+".join(re.escape(word) for word in _normalise(phrase).split()) + _WORD_END for phrase in phrases
+        r"\s+".join(_phrase_word(word) for word in _normalise(phrase).split()) + _WORD_END
+        for phrase in phrases
     ]
     return re.compile(_WORD_START + "(?:" + "|".join(alternatives) + ")")
+
+
+def _phrase_word(word: str) -> str:
+    # "brush* off" matches "brushed off" and "brushes off": a trailing * makes a word a stem.
+    return re.escape(word[:-1]) + r"\w*" if word.endswith("*") and len(word) > 1 else re.escape(word)
 
 
 def _strings(value: Any, *, source: str, name: str) -> list[str]:
