@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import math
 import random
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -59,6 +62,30 @@ class ThemeRules:
 
     patterns: Mapping[str, re.Pattern[str]]
     weak: Mapping[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    model: ThemeModel | None = None
+
+
+@dataclass(frozen=True)
+class ThemeModel:
+    """Word-evidence fallback for comments no cue matched: naive Bayes log-odds per theme.
+
+    Trained by `train_theme_model` on the tuning part of ``tests/data/comments_labelled.yml``
+    and shipped as ``theme_model.json``; words it never saw carry no evidence.
+    """
+
+    threshold: float
+    priors: Mapping[str, float]
+    weights: Mapping[str, Mapping[str, float]]
+
+    def best(self, text: str) -> str | None:
+        """The theme whose log-odds clear the threshold most, or None."""
+        words = _model_words(text)
+        scores = {
+            name: prior + sum(self.weights[name].get(word, 0.0) for word in words)
+            for name, prior in self.priors.items()
+        }
+        name = max(scores, key=lambda n: scores[n])
+        return name if scores[name] > self.threshold else None
 
 
 @dataclass(frozen=True)
@@ -101,7 +128,8 @@ def load_theme_rules(path: Path | None = None) -> ThemeRules:
 def classify_comment(text: str, *, rules: ThemeRules | None = None) -> tuple[str, ...]:
     """Themes a comment matches, in THEMES order; ``("other",)`` when it matches none.
 
-    Weak cues (a supporter or a manager named) count only when no theme's strong cue matched.
+    Weak cues (a supporter or a manager named) count only when no theme's strong cue matched;
+    the shipped rules then fall back on a small word model (`ThemeModel`).
     """
     compiled = rules or _default_rules()
     normalised = _normalise(text)
@@ -110,6 +138,10 @@ def classify_comment(text: str, *, rules: ThemeRules | None = None) -> tuple[str
         # Several people named and no topic: the first in THEMES order (supporters before
         # managers) is who the comment is about, so one comment does not count twice.
         matched = next(((name,) for name, pattern in compiled.weak.items() if pattern.search(normalised)), ())
+    if not matched and compiled.model is not None:
+        # No cue at all: the words' evidence from the labelled comments may still name a theme.
+        best = compiled.model.best(text)
+        matched = (best,) if best else ()
     return matched or (OTHER,)
 
 
@@ -229,7 +261,102 @@ def _analyzer() -> _Analyzer:
 @functools.cache
 def _default_rules() -> ThemeRules:
     text = resources.files("bot.insights").joinpath("themes.yml").read_text(encoding="utf-8")
-    return _compile_rules(yaml.safe_load(text), source="bot/insights/themes.yml")
+    rules = _compile_rules(yaml.safe_load(text), source="bot/insights/themes.yml")
+    model = json.loads(resources.files("bot.insights").joinpath(MODEL_FILE).read_text(encoding="utf-8"))
+    return dataclasses.replace(rules, model=theme_model_from_dict(model))
+
+
+MODEL_FILE = "theme_model.json"
+MODEL_THRESHOLD = 2.5
+_MODEL_PREFIX = 6
+_MODEL_SMOOTHING = 0.5
+# Function words say nothing about a theme; without them the model needs fewer examples.
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "is",
+        "are",
+        "was",
+        "were",
+        "i",
+        "my",
+        "me",
+        "we",
+        "our",
+        "it",
+        "this",
+        "that",
+        "be",
+        "have",
+        "has",
+        "with",
+        "at",
+        "as",
+        "so",
+        "not",
+        "no",
+        "you",
+        "they",
+        "he",
+        "she",
+        "them",
+        "his",
+        "her",
+        "its",
+    ]
+)
+
+
+def _model_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z']+", _normalise(text))
+    return {word[:_MODEL_PREFIX] for word in words if word not in _STOPWORDS}
+
+
+def train_theme_model(
+    rows: Sequence[tuple[str, Sequence[str]]], *, threshold: float = MODEL_THRESHOLD
+) -> dict[str, Any]:
+    """One-vs-rest naive Bayes over word prefixes, as the JSON-ready dict `ThemeModel` reads."""
+    names = [name for name in THEMES if name != OTHER]
+    texts = [(_model_words(text), set(themes)) for text, themes in rows]
+    model: dict[str, Any] = {"threshold": threshold, "priors": {}, "weights": {}}
+    for name in names:
+        inside = Counter[str]()
+        outside = Counter[str]()
+        n_in = sum(name in themes for _, themes in texts)
+        n_out = len(texts) - n_in
+        for words, themes in texts:
+            (inside if name in themes else outside).update(words)
+        model["priors"][name] = round(math.log((n_in + _MODEL_SMOOTHING) / (n_out + _MODEL_SMOOTHING)), 4)
+        model["weights"][name] = {
+            word: round(
+                math.log(
+                    ((inside[word] + _MODEL_SMOOTHING) / (n_in + 1))
+                    / ((outside[word] + _MODEL_SMOOTHING) / (n_out + 1))
+                ),
+                4,
+            )
+            for word in sorted(set(inside) | set(outside))
+        }
+    return model
+
+
+def theme_model_from_dict(data: Mapping[str, Any]) -> ThemeModel:
+    """A `ThemeModel` from the dict `train_theme_model` returns (or its JSON)."""
+    return ThemeModel(
+        threshold=float(data["threshold"]),
+        priors={str(k): float(v) for k, v in data["priors"].items()},
+        weights={str(k): {str(w): float(x) for w, x in v.items()} for k, v in data["weights"].items()},
+    )
 
 
 def _compile_rules(data: Any, *, source: str) -> ThemeRules:
