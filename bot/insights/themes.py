@@ -48,6 +48,18 @@ DEFAULT_MAX_QUOTES = 3
 _CATEGORY_OVERRULED_AT = 0.5
 _REQUEST_DAMPING = 0.0
 _SARCASM_FLOOR = 0.3
+_PROBLEM_SCORE = -0.2
+_PROBLEM = re.compile(
+    r"\b(?:not|never|nobody|no one|nothing|can'?t|cannot|couldn'?t|won'?t|didn'?t|doesn'?t|don'?t|"
+    r"isn'?t|wasn'?t|aren'?t|weren'?t|hasn'?t|without|lack|lacking|missing|still|worse|why)\b"
+)
+
+
+def _states_a_problem(prepared: str) -> bool:
+    # A bare "no" or "nope" is an answer, not a complaint.
+    return len(prepared.split()) > 2 and _PROBLEM.search(prepared) is not None
+
+
 _REQUEST = re.compile(r"^\s*(?:please|could|can we|would|i'?d like|i would like|we need)\b")
 
 # A word starts where neither a letter/digit nor a hyphen precedes, so "escalat" does not fire
@@ -155,6 +167,10 @@ def comment_sentiment(text: str, *, category: str | None = None) -> float:
     for pattern, english in lexicon.translate:
         prepared = pattern.sub(english, prepared)
     score = float(_analyzer().polarity_scores(prepared)["compound"])
+    if abs(score) < -NEGATIVE_COMPOUND and category != "suggestion" and _states_a_problem(prepared):
+        # No feeling words, but a negated or missing thing ("never showed up", "could not
+        # find"): in feedback on a program that is a complaint, not a neutral fact.
+        score = _PROBLEM_SCORE
     if sarcastic:
         # Praise words in a sarcastic comment mean their opposite.
         score = -max(abs(score), _SARCASM_FLOOR)
@@ -270,6 +286,7 @@ MODEL_FILE = "theme_model.json"
 MODEL_THRESHOLD = 2.5
 _MODEL_PREFIX = 6
 _MODEL_SMOOTHING = 0.5
+_MODEL_MIN_COUNT = 2
 # Function words say nothing about a theme; without them the model needs fewer examples.
 _STOPWORDS = frozenset(
     [
@@ -346,6 +363,8 @@ def train_theme_model(
                 4,
             )
             for word in sorted(set(inside) | set(outside))
+            # A word seen in one comment only is an anecdote, not evidence.
+            if inside[word] + outside[word] >= _MODEL_MIN_COUNT
         }
     return model
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from bot.insights import (
     load_theme_rules,
     summarize_themes,
 )
+from bot.insights.themes import theme_model_from_dict, train_theme_model
 
 
 @pytest.mark.parametrize(
@@ -91,6 +93,33 @@ def test_weak_cues_count_only_when_no_strong_cue_matched(tmp_path: Path) -> None
     assert classify_comment("My helper told a secret", rules=rules) == ("confidentiality",)
     assert classify_comment("The chief was nice", rules=rules) == ("leadership_response",)
     assert classify_comment("My helper called the chief", rules=rules) == ("access_to_supporters",)
+
+
+def test_the_word_model_names_a_theme_when_no_cue_matched(tmp_path: Path) -> None:
+    path = tmp_path / "themes.yml"
+    path.write_text(
+        "confidentiality: {stems: [secret]}\naccess_to_supporters: {stems: [door]}\n"
+        "training: {stems: [drill]}\nleadership_response: {stems: [board]}\nworkload: {stems: [rota]}\n",
+        encoding="utf-8",
+    )
+    rules = load_theme_rules(path)
+    rows = [
+        ("tickets piling up again", ["workload"]),
+        ("tickets everywhere, no lunch", ["workload"]),
+        ("tickets and more tickets", ["workload"]),
+        ("the canteen menu", ["other"]),
+        ("nice canteen", ["other"]),
+        ("zebra crossing outside", ["other"]),
+    ]
+    model = theme_model_from_dict(train_theme_model(rows, threshold=0.0))
+    with_model = dataclasses.replace(rules, model=model)
+    # custom rules carry no model: no cue means "other"
+    assert classify_comment("Tickets again", rules=rules) == ("other",)
+    assert classify_comment("Tickets again", rules=with_model) == ("workload",)
+    # a cue still wins over the model, and words seen in one comment only are not evidence
+    assert classify_comment("Tickets, and the board", rules=with_model) == ("leadership_response",)
+    assert model.best("zebra") is None
+    assert classify_comment("The canteen", rules=with_model) == ("other",)
 
 
 @pytest.mark.parametrize(
@@ -184,7 +213,7 @@ _WORKLOAD = [
     "I'm exhausted and miserable, the deadlines are crushing us",  # -0.859
     "Workload is awful, we are understaffed and stressed",  # -0.813
     "Too much work and no time to breathe, it is terrible",  # -0.796
-    "Swamped again, long hours, hate it",  # -0.735
+    "Swamped again, long hours, hate it",  # -0.802
     "Overtime every week and I feel burned out",  # -0.637 (0.0 before "burned out" was read)
     "The workload is fine now, thanks for the extra help, great job",  # 0.866
     "Good news: overtime dropped and I love the new schedule",  # 0.727
@@ -206,7 +235,7 @@ def test_theme_summary_counts_sentiment_and_negative_share() -> None:
     assert isinstance(workload, ThemeSummary)
     assert workload.count == 7
     assert workload.share_negative == pytest.approx(5 / 7)
-    assert workload.mean_sentiment == pytest.approx(-2.247 / 7, abs=0.005)
+    assert workload.mean_sentiment == pytest.approx(-2.314 / 7, abs=0.005)
     assert report.total == 13
 
 
