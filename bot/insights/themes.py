@@ -1,6 +1,8 @@
 """Feedback themes: classify free-text comments by keyword rules and summarise them with sentiment.
 
-Rules ship as data in ``themes.yml`` (strong and weak stems and phrases per theme). Sentiment is
+Rules ship as data in ``themes.yml`` (strong and weak stems and phrases per theme); a comment no
+cue matches goes to a small naive Bayes word model (``theme_model.json``, trained on the tuning
+part of the labelled comments) before it is called "other". Sentiment is
 VADER's compound score (-1..1) with the domain lexicon of ``sentiment.yml`` (program words are not
 praise; idioms of inaction and sarcasm are negative); a /feedback author's own category (concern,
 praise, suggestion) then bounds it. A comment counts as negative at compound <= -0.05, the
@@ -46,21 +48,15 @@ DEFAULT_MAX_QUOTES = 3
 # positive and "praise" never as negative unless the text says so strongly (|compound| >= 0.5),
 # and a suggestion's or request's polite words ("please", "would be nice") do not make it praise.
 _CATEGORY_OVERRULED_AT = 0.5
-_REQUEST_DAMPING = 0.0
+_REQUEST = re.compile(r"^\s*(?:please|could|can we|would|i'?d like|i would like|we need)\b")
+# Sarcasm flips praise words, at least to a clear negative.
 _SARCASM_FLOOR = 0.3
+# A comment with no feeling words that says something is missing or never happened.
 _PROBLEM_SCORE = -0.2
 _PROBLEM = re.compile(
     r"\b(?:not|never|nobody|no one|nothing|can'?t|cannot|couldn'?t|won'?t|didn'?t|doesn'?t|don'?t|"
     r"isn'?t|wasn'?t|aren'?t|weren'?t|hasn'?t|without|lack|lacking|missing|still|worse|why)\b"
 )
-
-
-def _states_a_problem(prepared: str) -> bool:
-    # A bare "no" or "nope" is an answer, not a complaint.
-    return len(prepared.split()) > 2 and _PROBLEM.search(prepared) is not None
-
-
-_REQUEST = re.compile(r"^\s*(?:please|could|can we|would|i'?d like|i would like|we need)\b")
 
 # A word starts where neither a letter/digit nor a hyphen precedes, so "escalat" does not fire
 # inside "de-escalation" (which training's own "de-escalat" stem catches).
@@ -79,11 +75,10 @@ class ThemeRules:
 
 @dataclass(frozen=True)
 class ThemeModel:
-    """Word-evidence fallback for comments no cue matched: naive Bayes log-odds per theme.
+    """Naive Bayes log-odds per theme from word prefixes, for comments no cue matched."""
 
-    Trained by `train_theme_model` on the tuning part of ``tests/data/comments_labelled.yml``
-    and shipped as ``theme_model.json``; words it never saw carry no evidence.
-    """
+    # Trained by `train_theme_model` on the tuning part of tests/data/comments_labelled.yml and
+    # shipped as theme_model.json; words it never saw carry no evidence.
 
     threshold: float
     priors: Mapping[str, float]
@@ -138,11 +133,9 @@ def load_theme_rules(path: Path | None = None) -> ThemeRules:
 
 
 def classify_comment(text: str, *, rules: ThemeRules | None = None) -> tuple[str, ...]:
-    """Themes a comment matches, in THEMES order; ``("other",)`` when it matches none.
-
-    Weak cues (a supporter or a manager named) count only when no theme's strong cue matched;
-    the shipped rules then fall back on a small word model (`ThemeModel`).
-    """
+    """Themes a comment matches, in THEMES order; ``("other",)`` when it matches none."""
+    # Weak cues (a supporter or a manager named) count only when no strong cue matched; the
+    # shipped rules then fall back on the word model.
     compiled = rules or _default_rules()
     normalised = _normalise(text)
     matched = tuple(name for name, pattern in compiled.patterns.items() if pattern.search(normalised))
@@ -180,8 +173,13 @@ def comment_sentiment(text: str, *, category: str | None = None) -> float:
         return max(score, -2 * NEGATIVE_COMPOUND)
     if score > 0 and (category == "suggestion" or _REQUEST.search(prepared)):
         # Polite or hypothetical wording ("please", "would be nice") is not praise.
-        return score * _REQUEST_DAMPING
+        return 0.0
     return score
+
+
+def _states_a_problem(prepared: str) -> bool:
+    # A bare "no" or "nope" is an answer, not a complaint.
+    return len(prepared.split()) > 2 and _PROBLEM.search(prepared) is not None
 
 
 def summarize_themes(
