@@ -187,7 +187,8 @@ def table(quality: Quality, split: str) -> str:
     return "\n".join(out)
 
 
-MODEL_PATH = ROOT / "bot" / "insights" / _themes.MODEL_FILE
+# getattr: the script also measures older versions of the module (before the word model).
+MODEL_PATH = ROOT / "bot" / "insights" / getattr(_themes, "MODEL_FILE", "theme_model.json")
 
 
 def tuning_model() -> dict[str, Any]:
