@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Literal, cast
 
 import yaml
+from rapidfuzz import process as rf_process
+from rapidfuzz.distance import DamerauLevenshtein
 
 __all__ = [
     "RiskKind",
@@ -303,10 +305,72 @@ def find_named_member(text: str, names: Iterable[str]) -> str | None:
 
 
 # --- risk -----------------------------------------------------------------------------------
+#
+# Risk phrases (bot/data/risk_terms.yml) are matched against a canonical form of the text, so the
+# phrase list stays short while people's spelling varies: casefolded and unaccented, leetspeak
+# undone ("k1ll" → "kill"), stretched letters cut ("diiie"), spaced-out letters joined
+# ("s u i c i d a l"), contractions expanded ("don't" → "do not", "he'd" → "he would", "wanna" →
+# "want to"), "my self" joined, and near-misses of a few risk words corrected with an edit distance
+# (rapidfuzz). A phrase preceded in its own clause by "not", "never" or "no" ("I'd never hurt
+# myself") is negated, unless the negation is itself stopped ("can't stop thinking about ...").
 
 RiskKind = Literal["self_harm", "violence"]
 _RISK_KINDS: tuple[RiskKind, ...] = ("self_harm", "violence")  # checked in this order
-_RISK_WORD = re.compile(r"[a-z']+(?:\|[a-z']+)*\??")
+_RISK_WORD = re.compile(r"!?[a-z']+(?:\|[a-z']+)*\??|\{[a-z_]+\}")
+# The longest text judged: far beyond any form's limit, small enough to keep the work bounded.
+_RISK_MAX_CHARS = 20_000
+
+# Sentence punctuation ends a clause only before a space ("k!ll" stays one word); a line break
+# only when a blank line follows, since people wrap lines mid-sentence in a text box.
+_CLAUSE_BREAK = re.compile(r"[.!?;:,]+(?=\s|$)|[()\[\]{}\"“”…]+|\n\s*\n|\s[-–—]+\s")
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
+_LEET_CHARS = frozenset("013457@$!")
+_WORD_PIECES = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+_NEGATORS = frozenset({"not", "never", "no"})
+# A negation that is itself negated or hedged does not cancel the phrase after it.
+_NEGATION_STOPPED = frozenset({"stop", "help", "lie", "sure", "know", "care", "anymore"})
+_CLAUSE_WORDS = frozenset(
+    {"|", "and", "but", "so", "because", "cause", "though", "although", "yet", "or", "if"}
+)
+_NEGATION_WINDOW = 3
+_CONTRACTIONS: Mapping[str, str] = {
+    "cannot": "can not",
+    "can't": "can not",
+    "cant": "can not",
+    "won't": "will not",
+    "wont": "will not",
+    "ain't": "is not",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "isnt": "is not",
+    "wasnt": "was not",
+    "couldnt": "could not",
+    "wouldnt": "would not",
+    "shouldnt": "should not",
+    "havent": "have not",
+    "im": "i am",
+    "ive": "i have",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "tryna": "trying to",
+    "too": "to",
+}
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("n't", " not"),
+    ("'m", " am"),
+    ("'re", " are"),
+    ("'ve", " have"),
+    ("'ll", " will"),
+    ("'d", " would"),
+    ("'s", " is"),
+)
+_SELF_WORDS = frozenset({"self", "selves"})
+_SELF_OWNERS = {"my": "myself", "your": "yourself", "ur": "yourself", "him": "himself", "her": "herself"}
 
 
 @dataclass(frozen=True)
@@ -316,51 +380,193 @@ class RiskSignal:
     kind: RiskKind
 
 
-def _compile_risk_term(term: str, where: str) -> str:
-    """Turn a term like ``kill|killing myself`` into a regex fragment."""
+@dataclass(frozen=True)
+class _RiskMatcher:
+    """The compiled risk phrases and the words near-misses are corrected to."""
+
+    patterns: Mapping[RiskKind, re.Pattern[str]]
+    fuzzy: tuple[str, ...]
+    vocabulary: frozenset[str]
+    keep: frozenset[str]
+
+
+def _compile_risk_term(term: str, where: str, macros: Mapping[str, str]) -> str:
+    """Turn a term like ``kill|killing myself !off`` into a regex over canonical, spaced words."""
     words = term.split()
-    if not words or not all(_RISK_WORD.fullmatch(w) for w in words):
+    if (
+        not words
+        or not all(_RISK_WORD.fullmatch(w) for w in words)
+        or words[0].endswith("?")
+        or words[0].startswith("!")
+    ):
         raise ValueError(
-            f"{where}: term {term!r} must be lowercase words; '|' separates alternatives "
-            "and a trailing '?' makes a word optional"
+            f"{where}: term {term!r} must be lowercase words; '|' separates alternatives, a trailing "
+            "'?' makes a word optional, a leading '!' forbids the next word, {macro} inserts a macro "
+            "(the first word can be neither optional nor forbidden)"
         )
     parts: list[str] = []
     for i, word in enumerate(words):
+        sep = " " if i else ""
+        if word.startswith("{"):
+            name = word[1:-1]
+            if name not in macros:
+                raise ValueError(f"{where}: term {term!r} uses the unknown macro {word}")
+            parts.append(f"{sep}(?:{macros[name]})")
+            continue
+        negative = word.startswith("!")
         optional = word.endswith("?")
-        alternatives = "|".join(re.escape(a) for a in word.rstrip("?").split("|"))
-        sep = r"[\s-]+" if i else ""
-        parts.append(f"(?:{sep}(?:{alternatives}))" + ("?" if optional else ""))
+        alternatives = "|".join(re.escape(a) for a in word.strip("!?").split("|"))
+        if negative:
+            parts.append(f"(?! (?:{alternatives})(?![^ ]))")
+        else:
+            parts.append(f"(?:{sep}(?:{alternatives}))" + ("?" if optional else ""))
     return "".join(parts)
 
 
-def _compile_risk_terms(data: object, where: str) -> dict[RiskKind, re.Pattern[str]]:
+def _string_list(data: Mapping[str, object], key: str, where: str) -> list[str]:
+    """A non-empty list of strings from the risk-terms document."""
+    value = data.get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(t, str) for t in value):
+        raise ValueError(f"{where}: {key} must be a non-empty list of strings")
+    return cast(list[str], value)
+
+
+def _compile_risk_terms(data: object, where: str) -> _RiskMatcher:
     """Validate the risk-terms document and compile one pattern per kind."""
-    if not isinstance(data, dict) or set(data) != set(_RISK_KINDS):
-        raise ValueError(f"{where}: expected exactly the keys {', '.join(_RISK_KINDS)}")
+    expected = {*_RISK_KINDS, "macros", "fuzzy", "keep"}
+    if not isinstance(data, dict) or set(data) != expected:
+        raise ValueError(f"{where}: expected exactly the keys {', '.join(sorted(expected))}")
+    raw_macros = data["macros"]
+    if not isinstance(raw_macros, dict):
+        raise ValueError(f"{where}: macros must map names to lists of phrases")
+    macros: dict[str, str] = {}
+    for name in raw_macros:
+        phrases = _string_list(raw_macros, name, f"{where}: macros")
+        # Macros may use the macros defined before them, nothing else: no cycles to worry about.
+        macros[name] = "|".join(_compile_risk_term(p, f"{where}: macro {name}", macros) for p in phrases)
     patterns: dict[RiskKind, re.Pattern[str]] = {}
+    vocabulary: set[str] = set()
     for kind in _RISK_KINDS:
-        terms = data[kind]
-        if not isinstance(terms, list) or not terms or not all(isinstance(t, str) for t in terms):
-            raise ValueError(f"{where}: {kind} must be a non-empty list of strings")
-        body = "|".join(_compile_risk_term(t, f"{where}: {kind}") for t in terms)
-        patterns[kind] = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
-    return patterns
+        terms = _string_list(data, kind, where)
+        body = "|".join(_compile_risk_term(t, f"{where}: {kind}", macros) for t in terms)
+        patterns[kind] = re.compile(rf"(?<![^ ])(?:{body})(?![^ ])")
+        for term in [*terms, *(p for name in raw_macros for p in raw_macros[name])]:
+            vocabulary.update(a for w in term.split() for a in w.strip("!?").split("|") if a.isalpha())
+    fuzzy = tuple(_string_list(data, "fuzzy", where))
+    keep = frozenset(_string_list(data, "keep", where))
+    return _RiskMatcher(patterns, fuzzy, frozenset(vocabulary), keep)
 
 
 @functools.cache
-def _risk_patterns() -> dict[RiskKind, re.Pattern[str]]:
+def _risk_matcher() -> _RiskMatcher:
     """The packaged risk terms, compiled once."""
     source = resources.files("bot") / "data" / "risk_terms.yml"
     return _compile_risk_terms(yaml.safe_load(source.read_text(encoding="utf-8")), "risk_terms.yml")
 
 
+@functools.lru_cache(maxsize=4096)
+def _correct(word: str) -> str:
+    """A risk word the given word is a near-miss of ("sucide" → "suicide"), or the word itself."""
+    matcher = _risk_matcher()
+    if len(word) < 5 or word in matcher.vocabulary or word in matcher.keep:
+        return word
+    # Same first letter ("skill" is not "kill"), and near in length: nothing else can be in reach.
+    reach = 1 if len(word) < 8 else 2
+    candidates = [w for w in matcher.fuzzy if w[0] == word[0] and abs(len(w) - len(word)) <= reach]
+    if not candidates:
+        return word
+    found = rf_process.extractOne(word, candidates, scorer=DamerauLevenshtein.distance, score_cutoff=reach)
+    return word if found is None else str(found[0])
+
+
+def _unstretch(word: str, vocabulary: frozenset[str]) -> str:
+    """Cut letters repeated three or more times ("killl", "diiie") to a known word if one fits."""
+    if not _STRETCHED.search(word):
+        return word
+    single = _STRETCHED.sub(r"\1", word)
+    return single if single in vocabulary else _STRETCHED.sub(r"\1\1", word)
+
+
+def _expand(word: str) -> list[str]:
+    """A word with its contraction spelled out ("don't" → "do", "not")."""
+    if word in _CONTRACTIONS:
+        return _CONTRACTIONS[word].split()
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            stem = word[: -len(suffix)]
+            if suffix == "n't":
+                stem = {"ca": "can", "wo": "will", "ai": "is", "sha": "shall"}.get(stem, stem)
+            return [*_expand(stem), *replacement.split()]
+    return [word]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _canonical(raw: str) -> tuple[str, ...]:
+    """The canonical words of one whitespace-separated token ("don't," → "do", "not")."""
+    vocabulary = _risk_matcher().vocabulary
+    if not _LEET_CHARS.isdisjoint(raw) and any(c.isalpha() for c in raw):
+        raw = raw.translate(_LEET)
+    return tuple(
+        _correct(word)
+        for piece in _WORD_PIECES.findall(raw)
+        for word in _expand(_unstretch(piece, vocabulary))
+    )
+
+
+def _risk_tokens(text: str) -> list[str]:
+    """The canonical words of a text, with '|' where a clause ends."""
+    folded = _CLAUSE_BREAK.sub(" | ", _fold(text[:_RISK_MAX_CHARS]))
+    words: list[str] = []
+    for raw in folded.split():
+        if raw == "|":
+            words.append("|")
+        else:
+            words.extend(_canonical(raw))
+    return _joined(words)
+
+
+def _joined(words: list[str]) -> list[str]:
+    """Join "my self" into "myself" and runs of single letters ("s u i c i d e") into a word."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, "|"]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if run:
+            out.extend([_correct("".join(run))] if len(run) >= 4 else run)
+            run = []
+        if word == "ever" and out[-2:] == ["never", "|"]:
+            out.pop()  # "never, ever" is one negation, not two clauses
+        if word in _SELF_WORDS and out and out[-1] in _SELF_OWNERS:
+            out[-1] = _SELF_OWNERS[out[-1]]
+            continue
+        out.append(word)
+    return out[:-1]
+
+
+def _negated(words: list[str], start: int) -> bool:
+    """Whether the phrase starting at word ``start`` is negated within its own clause."""
+    window: list[str] = []
+    for word in reversed(words[max(0, start - _NEGATION_WINDOW) : start]):
+        if word in _CLAUSE_WORDS:
+            break
+        window.insert(0, word)
+    for i, word in enumerate(window):
+        if word in _NEGATORS and not _NEGATION_STOPPED.intersection(window[i + 1 : i + 3]):
+            return True
+    return False
+
+
 def detect_risk(text: str) -> RiskSignal | None:
     """Return a signal if the text suggests risk of self-harm or violence, else None."""
-    folded = _fold(text)
-    for kind, pattern in _risk_patterns().items():
-        if pattern.search(folded):
-            # Self-harm is checked first: when both appear, the author may be the one at risk.
-            return RiskSignal(kind)
+    words = _risk_tokens(text)
+    canonical = " ".join(words)
+    for kind, pattern in _risk_matcher().patterns.items():
+        for match in pattern.finditer(canonical):
+            if not _negated(words, canonical.count(" ", 0, match.start())):
+                # Self-harm is checked first: when both appear, the author may be the one at risk.
+                return RiskSignal(kind)
     return None
 
 
