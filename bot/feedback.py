@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.clock import Clock
 from bot.errors import InvalidInput
-from bot.privacy import RiskSignal, detect_risk, scrub_text
+from bot.privacy import scrub_text
 from storage.db import Database
 from storage.digest_models import Feedback
 
@@ -22,9 +23,9 @@ MAX_CHARS = 2000
 
 @dataclass(frozen=True)
 class FeedbackReceipt:
-    """What happened to a submission: stored, and whether it signalled risk."""
+    """That a submission was stored, and when; the safety net is the caller's, on the raw text."""
 
-    risk: RiskSignal | None
+    submitted_on: date
 
 
 class FeedbackService:
@@ -46,15 +47,14 @@ class FeedbackService:
             errors["text"] = f"Please keep it under {MAX_CHARS:,} characters."
         if errors:
             raise InvalidInput("Some fields need attention.", fields=errors)
-        # Risk is judged on what the person wrote, before scrubbing removes anything.
-        risk = detect_risk(cleaned)
+        today = self.clock.now().date()
         async with self.db.session() as session:
             session.add(
                 Feedback(
                     team_id=team_id,
                     category=category,
                     text=scrub_text(cleaned, max_chars=MAX_CHARS),
-                    submitted_on=self.clock.now().date(),
+                    submitted_on=today,
                 )
             )
-        return FeedbackReceipt(risk=risk)
+        return FeedbackReceipt(submitted_on=today)

@@ -75,3 +75,6 @@ def test_manifest_names_the_app_and_enables_app_home(manifest: dict[str, Any]) -
     app_home = manifest["features"]["app_home"]
     assert app_home["home_tab_enabled"] is True
     assert app_home["messages_tab_enabled"] is True
+    # Nobody can type to the bot: no feature reads DMs, and typed text would stay beside a name.
+    assert app_home["messages_tab_read_only_enabled"] is True
+    assert "message.im" not in manifest["settings"]["event_subscriptions"]["bot_events"]

@@ -54,9 +54,3 @@ def build_feedback_modal() -> dict[str, Any]:
             },
         ],
     }
-
-
-THANK_YOU = (
-    ":pray: Thank you — your feedback is in, anonymously. Coordinators read every theme in their "
-    "weekly digest, and changes made because of feedback are shared back with everyone."
-)

@@ -1,4 +1,4 @@
-"""The private safety-net reply sent when free text signals risk. Pure builder."""
+"""The private safety-net replies: support for an author, escalation guidance for a supporter. Pure builders."""
 
 from __future__ import annotations
 
@@ -8,21 +8,17 @@ from bot.config import Settings
 from bot.privacy import load_support_resources
 
 
-def build_safety_message(kind: str, settings: Settings) -> dict[str, Any]:
-    """Text and blocks offering support resources, without repeating what the person wrote."""
+def _resource_lines(settings: Settings) -> list[str]:
     resources = load_support_resources(settings.support_resources_path)
-    opener = (
-        "Something in what you just wrote made us want to check in. You matter, and you don't have to handle this alone."
-        if kind == "self_harm"
-        else "Something in what you just wrote sounded like someone could get hurt. Please reach out now."
-    )
-    lines = [
+    return [
         f"• *If anyone is in immediate danger:* {resources.emergency_number}",
         f"• *Crisis line (24/7, confidential):* {resources.crisis_line}",
         f"• *Employee Assistance Program:* {resources.eap_contact}",
         f"• *A peer supporter, today:* {resources.peer_supporter_now}",
     ]
-    note = "This message is private to you. PeerPulse did not record who wrote the comment."
+
+
+def _message(opener: str, lines: list[str], note: str) -> dict[str, Any]:
     text = f"{opener}\n" + "\n".join(lines) + f"\n_{note}_"
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f":sunflower: {opener}"}},
@@ -30,3 +26,36 @@ def build_safety_message(kind: str, settings: Settings) -> dict[str, Any]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
     ]
     return {"text": text, "blocks": blocks}
+
+
+def build_safety_message(kind: str, settings: Settings) -> dict[str, Any]:
+    """Text and blocks offering support resources, without repeating what the person wrote."""
+    opener = (
+        "Something in what you just wrote made us want to check in. You matter, and you don't have to handle this alone."
+        if kind == "self_harm"
+        else "Something in what you just wrote sounded like someone could get hurt. Please reach out now."
+    )
+    note = (
+        "This message is private to you. PeerPulse did not record who wrote, nor keep a copy of what you "
+        "wrote in this message — whether or not the text itself was accepted."
+    )
+    return _message(opener, _resource_lines(settings), note)
+
+
+def build_escalation_message(kind: str, settings: Settings) -> dict[str, Any]:
+    """Escalation guidance for a supporter whose session note describes someone at risk."""
+    who = "may harm themselves" if kind == "self_harm" else "may be in danger, or may harm someone"
+    opener = f"Your session note suggests that someone {who}. Please don't carry this alone."
+    steps = [
+        "• *Immediate danger:* call the emergency number below now, and stay with the person if you can.",
+        "• *Not immediate:* encourage them to contact the crisis line or the EAP today, and offer to help "
+        "them make the call.",
+        "• *Escalate* following your program's safeguarding procedure: tell your coordinator or safeguarding "
+        "lead directly (not in a shared channel), and write down what was said, when, and what you did.",
+        "• *Look after yourself:* talk it through with your coordinator or the EAP.",
+    ]
+    note = (
+        "This message is private to you and carries no copy of your note. Session notes are never the "
+        "place to escalate: nobody is alerted by what you log."
+    )
+    return _message(opener, [*steps, "", *_resource_lines(settings)], note)

@@ -1,4 +1,4 @@
-"""Submitting /feedback: field errors in the modal, or stored anonymously with a thank-you."""
+"""Submitting /feedback: field errors in the modal, or stored anonymously and confirmed in the modal."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from bot.services import Services
-from handlers.blocks.feedback import CATEGORY_BLOCK, CATEGORY_INPUT, TEXT_BLOCK, TEXT_INPUT, THANK_YOU
-from handlers.blocks.safety import build_safety_message
+from handlers.blocks.confirmations import build_feedback_received_view
+from handlers.blocks.feedback import CATEGORY_BLOCK, CATEGORY_INPUT, TEXT_BLOCK, TEXT_INPUT
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 from handlers.views.forms import REFUSED, SubmittedView, submit_form
+from handlers.views.safety_net import risk_in, send_safety_reply
 
 _FIELD_BLOCKS = {"category": CATEGORY_BLOCK, "text": TEXT_BLOCK}
 
@@ -20,27 +21,26 @@ _FIELD_BLOCKS = {"category": CATEGORY_BLOCK, "text": TEXT_BLOCK}
 async def handle_feedback_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:
-    """Store the feedback without its author; errors go back next to the field."""
+    """Store the feedback without its author; errors go back next to the field; risk is always answered."""
     services: Services = context["services"]
     view = SubmittedView(body, action_id=TEXT_INPUT)
-    receipt = await submit_form(
-        ack,
-        lambda: services.feedback.submit(
-            team_id=team_of(body, services),
-            category=view.option(CATEGORY_BLOCK, CATEGORY_INPUT) or "",
-            text=view.text(TEXT_BLOCK) or "",
-        ),
-        fallback_block=TEXT_BLOCK,
-        field_blocks=_FIELD_BLOCKS,
-        catching=(InvalidInput,),
-    )
-    if receipt is REFUSED:
-        return
-    await ack()
-    user_id = body["user"]["id"]
-    if receipt.risk is not None:
-        # Straight to the author's DM, never through the outbox: nothing records who wrote it.
-        await client.chat_postMessage(
-            channel=user_id, **build_safety_message(receipt.risk.kind, services.settings)
+    text = view.text(TEXT_BLOCK) or ""
+    # Judged on what was typed, before any check: feedback over the length limit still gets an answer.
+    risk = risk_in(text)
+    try:
+        receipt = await submit_form(
+            ack,
+            lambda: services.feedback.submit(
+                team_id=team_of(body, services),
+                category=view.option(CATEGORY_BLOCK, CATEGORY_INPUT) or "",
+                text=text,
+            ),
+            fallback_block=TEXT_BLOCK,
+            field_blocks=_FIELD_BLOCKS,
+            catching=(InvalidInput,),
         )
-    await client.chat_postMessage(channel=user_id, text=THANK_YOU)
+        if receipt is not REFUSED:
+            # Confirmed in the modal itself: a thank-you DM would be a lasting record of who wrote when.
+            await ack(response_action="update", view=build_feedback_received_view())
+    finally:
+        await send_safety_reply(client, user_id=body["user"]["id"], risk=risk, settings=services.settings)

@@ -1,4 +1,7 @@
-"""Submitting the `/peer-log` modals: validate in the domain, show errors in place, confirm by DM."""
+"""Submitting the `/peer-log` modals: validate in the domain, show errors in place, confirm by DM.
+
+A note that describes someone at risk gets the supporter escalation guidance, saved or not.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from handlers.blocks.peer_log import (
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 from handlers.views.forms import REFUSED, SubmittedView, submit_form
+from handlers.views.safety_net import risk_in, send_safety_reply
 
 
 def read_session_form(view: SubmittedView) -> SessionForm:
@@ -76,14 +80,21 @@ async def handle_peer_log_submission(
             team_id=team_of(body, services), supporter_id=user_id, form=form
         )
 
-    # Errors about the whole form (no longer a supporter, edit window over) sit on its first field.
-    saved = await submit_form(ack, save, fallback_block=DATE)
-    if saved is REFUSED:
-        return
-    await ack()
-    await client.chat_postMessage(
-        channel=user_id, **build_session_confirmation(saved, taxonomy=services.support.taxonomy)
-    )
+    # Judged on what was typed, before any check: a note refused for naming someone still gets an answer.
+    risk = risk_in(form.note)
+    try:
+        # Errors about the whole form (no longer a supporter, edit window over) sit on its first field.
+        saved = await submit_form(ack, save, fallback_block=DATE)
+        if saved is REFUSED:
+            return
+        await ack()
+        await client.chat_postMessage(
+            channel=user_id, **build_session_confirmation(saved, taxonomy=services.support.taxonomy)
+        )
+    finally:
+        await send_safety_reply(
+            client, user_id=user_id, risk=risk, settings=services.settings, supporter=True
+        )
 
 
 @answers_privately

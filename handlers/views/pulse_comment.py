@@ -1,4 +1,4 @@
-"""Submitting the pulse comment modal: safety net first, then the scrubbed, unlinked answer."""
+"""Submitting the pulse comment modal: the scrubbed, unlinked answer, and the safety net whatever happens."""
 
 from __future__ import annotations
 
@@ -10,23 +10,43 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.errors import PeerPulseError
-from bot.privacy import detect_risk
 from bot.services import Services
 from handlers.actions.pulse_answer import refresh_pulse_message
+from handlers.blocks.confirmations import build_comment_saved_view
 from handlers.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, decode_answer
-from handlers.blocks.safety import build_safety_message
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 from handlers.views.forms import REFUSED, SubmittedView, show_errors, submit_form
+from handlers.views.safety_net import risk_in, send_safety_reply
+
+MAX_COMMENT_CHARS = 1000
 
 
 @answers_privately
 async def handle_pulse_comment_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:
-    """Validate, store and confirm a free-text pulse answer."""
+    """Validate, store and confirm a free-text pulse answer; answer risk even when the text is refused."""
     services: Services = context["services"]
     view = SubmittedView(body, action_id=COMMENT_INPUT)
+    text = view.input(COMMENT_BLOCK).get("value") or ""
+    # Judged on what was typed, before any check: a closed round or a long text still gets an answer.
+    risk = risk_in(text)
+    try:
+        await _store_comment(ack, body, client, services, view, text)
+    finally:
+        await send_safety_reply(client, user_id=body["user"]["id"], risk=risk, settings=services.settings)
+
+
+async def _store_comment(
+    ack: Callable[..., Awaitable[None]],
+    body: dict[str, Any],
+    client: Any,
+    services: Services,
+    view: SubmittedView,
+    text: Any,
+) -> None:
+    """Store the comment and turn the modal into a confirmation, or show why not in the modal."""
     meta = view.metadata_fields()
     try:
         answer = decode_answer(json.dumps({k: meta[k] for k in ("r", "q", "b", "t")}))
@@ -35,9 +55,8 @@ async def handle_pulse_comment_submission(
             ack, {COMMENT_BLOCK: "This form is out of date; please reopen it from the pulse DM."}
         )
         return
-    text = view.input(COMMENT_BLOCK).get("value") or ""
-    if not isinstance(text, str) or len(text) > 1000:
-        await show_errors(ack, {COMMENT_BLOCK: "Please keep it under 1,000 characters."})
+    if not isinstance(text, str) or len(text) > MAX_COMMENT_CHARS:
+        await show_errors(ack, {COMMENT_BLOCK: f"Please keep it under {MAX_COMMENT_CHARS:,} characters."})
         return
     user_id = body["user"]["id"]
     team_id = team_of(body, services)
@@ -59,11 +78,8 @@ async def handle_pulse_comment_submission(
     )
     if progress is REFUSED:
         return
-    await ack()
-    risk = detect_risk(text)
-    if risk is not None:
-        # Sent straight to the author's DM, never through the outbox, so nothing records who wrote it.
-        await client.chat_postMessage(channel=user_id, **build_safety_message(risk.kind, services.settings))
+    # Confirmed in the modal itself: a confirmation message would stay in Slack as a record of who wrote.
+    await ack(response_action="update", view=build_comment_saved_view())
     if meta.get("ch") and meta.get("ts"):
         body = {**body, "container": {"channel_id": meta["ch"], "message_ts": meta["ts"]}}
         await refresh_pulse_message(

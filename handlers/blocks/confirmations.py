@@ -1,0 +1,46 @@
+"""Confirmations shown inside the modal that was submitted, so Slack keeps no message saying who wrote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMMENT_SAVED_VIEW = "pulse_comment_saved"
+FEEDBACK_RECEIVED_VIEW = "feedback_received"
+
+COMMENT_SAVED = (
+    ":white_check_mark: *Your comment is saved, without your name.* Names, contact details and links "
+    "were removed before it was stored. Coordinators only see comments grouped by theme."
+)
+FEEDBACK_RECEIVED = (
+    ":pray: *Thank you — your feedback is in, anonymously.* Names, contact details and links were "
+    "removed before it was stored. Coordinators read every theme in their weekly digest, and changes "
+    "made because of feedback are shared back with everyone."
+)
+NO_RECORD = (
+    "This confirmation disappears when you close it: PeerPulse sends no message about it, so nothing "
+    "in Slack shows that you wrote."
+)
+
+
+def _confirmation(callback_id: str, title: str, text: str) -> dict[str, Any]:
+    """A calm, closable modal with one message and a note on what is not kept."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": NO_RECORD}]},
+        ],
+    }
+
+
+def build_comment_saved_view() -> dict[str, Any]:
+    """What the comment modal turns into once the comment is stored."""
+    return _confirmation(COMMENT_SAVED_VIEW, "Anonymous comment", COMMENT_SAVED)
+
+
+def build_feedback_received_view() -> dict[str, Any]:
+    """What the /feedback modal turns into once the feedback is stored."""
+    return _confirmation(FEEDBACK_RECEIVED_VIEW, "Anonymous feedback", FEEDBACK_RECEIVED)
