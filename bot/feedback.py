@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.clock import Clock
 from bot.errors import InvalidInput
-from bot.privacy import scrub_text
+from bot.privacy import NameSource, scrub_text
 from storage.db import Database
 from storage.digest_models import Feedback
 
@@ -31,9 +31,10 @@ class FeedbackReceipt:
 class FeedbackService:
     """Stores anonymous feedback."""
 
-    def __init__(self, *, db: Database, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock, names: NameSource | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.names = names
 
     async def submit(self, *, team_id: str, category: str, text: str) -> FeedbackReceipt:
         """Validate, scrub and store one piece of feedback; the author is never recorded."""
@@ -48,12 +49,14 @@ class FeedbackService:
         if errors:
             raise InvalidInput("Some fields need attention.", fields=errors)
         today = self.clock.now().date()
+        # Read before the transaction: the first call after a while asks the directory.
+        names = await self.names() if self.names is not None else ()
         async with self.db.session() as session:
             session.add(
                 Feedback(
                     team_id=team_id,
                     category=category,
-                    text=scrub_text(cleaned, max_chars=MAX_CHARS),
+                    text=scrub_text(cleaned, max_chars=MAX_CHARS, names=names),
                     submitted_on=today,
                 )
             )

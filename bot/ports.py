@@ -16,6 +16,7 @@ class Member:
     real_name: str = ""
     display_name: str = ""
     active_human: bool = True
+    is_bot: bool = False  # bots and apps: their names are not people's names
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,22 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Literal, cast
 
+import phonenumbers
 import yaml
 from rapidfuzz import process as rf_process
 from rapidfuzz.distance import DamerauLevenshtein
 
 __all__ = [
+    "NameSource",
     "RiskKind",
     "RiskSignal",
     "SupportResources",
@@ -34,6 +37,7 @@ __all__ = [
     "find_named_member",
     "load_support_resources",
     "respondent_key",
+    "scrub_names",
     "scrub_text",
 ]
 
@@ -112,6 +116,30 @@ _NOT_PHONE = re.compile(r"\d+\.\d+|\d{1,3}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3})*")
 # ISO or day-month-year dates are kept; the groups after one are judged on their own.
 _DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}(?!\d)|\d{1,2}[-.]\d{1,2}[-.]\d{4}(?!\d)")
 _MAX_PHONE_DIGITS = 15  # ITU-T E.164
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# Words that announce a phone number, ending right before it (punctuation between is fine).
+_PHONE_CUE = re.compile(
+    r"(?i:\b(?:call|phone|tel|telephone|mobile|cell|number|no|num|ring|text|whatsapp|signal|sms|ext"
+    r"|extension|landline|fax|reach me (?:on|at)))\W{0,3}$"
+)
+# Decimal digits of other scripts ("٠٧٧٠٠"), made ASCII so every number pattern sees them.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_INTERNATIONAL_HINT = re.compile(r"(?:\+|\b00)\s?\d")
+
+
+def _replace_international(text: str) -> str:
+    """Replace international numbers ("+44.20.7946.0958", "+1 415 555 0132 ext 12") via libphonenumber."""
+    if not _INTERNATIONAL_HINT.search(text):
+        return text  # the matcher costs milliseconds; most comments hold no '+' number at all
+    parts: list[str] = []
+    copied = 0
+    for found in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.POSSIBLE):
+        parts += [text[copied : found.start], _PLACEHOLDER_PHONE]
+        copied = found.end
+    parts.append(text[copied:])
+    return "".join(parts)
+
+
 _URL_TRAILING = ".,;:!?)]}'\""
 _GROUP_HANDLES = frozenset({"here", "channel", "everyone"})
 
@@ -138,19 +166,30 @@ def _phone_end(span: str, groups: list[re.Match[str]], start: int) -> int | None
             # Otherwise only familiar shapes: North American 3-3-4 (with an optional leading 1),
             # a bare run of 10-11 digits, or a local 555-0132. Year lists ("2023 2024 2025") and
             # score lists ("1 2 3 4 5 6 7 8 9") match none of them.
+            # Also 555 0132 (unless the four digits are a year), Indian 98765 43210, Chinese
+            # 138 0013 8000.
             found = (
                 sizes == [3, 3, 4]
                 or (sizes == [1, 3, 3, 4] and first.group(1) == "1")
-                or sizes in ([10], [11])
-                or (sizes == [3, 4] and span[first.end()] in "-.")
+                or sizes in ([10], [11], [5, 5], [3, 4, 4])
+                or (
+                    sizes == [3, 4]
+                    and (span[first.end()] in "-." or not _YEAR.fullmatch(groups[end].group(1)))
+                )
             )
         if found:
             best = end
     return best
 
 
-def _replace_number(span: str) -> str:
+def _replace_number(match: re.Match[str]) -> str:
     """Return a number-like span with each phone number in it replaced."""
+    span = match.group()
+    # "call 4 1 5 5 5 5 0 1 3 2", "mobile: 79460958": after a word that announces a phone number,
+    # any run of 7 to 15 digits is one.
+    cued = _PHONE_CUE.search(match.string, max(0, match.start() - 30), match.start())
+    if cued and 7 <= sum(c.isdigit() for c in span) <= _MAX_PHONE_DIGITS:
+        return _PLACEHOLDER_PHONE
     if _NOT_PHONE.fullmatch(span):
         return span
     groups = list(_NUMBER_GROUP.finditer(span))
@@ -158,7 +197,7 @@ def _replace_number(span: str) -> str:
     copied = 0  # span[:copied] is already in parts
     index = 0
     while index < len(groups):
-        if date := _DATE.match(span, groups[index].start()):
+        if not span.startswith("+") and (date := _DATE.match(span, groups[index].start())):
             while index < len(groups) and groups[index].start() < date.end():
                 index += 1
             continue
@@ -230,8 +269,8 @@ def _truncate(text: str, limit: int) -> str:
     return cut.rstrip()
 
 
-def scrub_text(text: str, *, max_chars: int = 2000) -> str:
-    """Return text with mentions, emails, phones and links replaced by placeholders, capped."""
+def scrub_text(text: str, *, max_chars: int = 2000, names: Iterable[str] = ()) -> str:
+    """Return text with mentions, members' names, emails, phones and links replaced, capped."""
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
     budget = max_chars * _WORK_FACTOR
@@ -241,8 +280,12 @@ def scrub_text(text: str, *, max_chars: int = 2000) -> str:
     text = _LINE_BREAK.sub("\n", text)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
+    text = _OTHER_DIGIT.sub(lambda match: str(unicodedata.decimal(match.group())), text)
     text = _IDENTIFIERS.sub(_replace, text)
-    text = _NUMBER.sub(lambda match: _replace_number(match.group()), text)
+    text = _replace_international(text)
+    text = _NUMBER.sub(_replace_number, text)
+    if names:
+        text = scrub_names(text, names)
     text = _BLANK_LINES.sub("\n\n", text)
     return _truncate(text.strip(), max_chars)
 
@@ -275,33 +318,178 @@ def _fold(text: str) -> str:
 
 
 # --- named members --------------------------------------------------------------------------
+#
+# A member's name is recognised in the forms people write it: the full name in any case or
+# accent ("Dave Kowalski", "dave.kowalski", "Kowalski, Dave"), initials ("D. Kowalski",
+# "Dave K."), and the first name or surname alone ("Dave", "Kowalski's"). A first name or surname
+# that is also an everyday word (bot/data/name_words.yml: "Will", "May", "Grace", "Park") or has
+# only one or two letters counts alone only when written with a capital letter; full names count
+# in any case. Particles ("van", "de") never count alone.
 
 _NAME_TOKEN = re.compile(r"[^\W_]+")
+# Where a service gets the workspace's names from (SupportService.member_names, cached).
+NameSource = Callable[[], Awaitable[Sequence[str]]]
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
+_PARTICLES = frozenset(
+    {"van", "der", "den", "de", "da", "di", "du", "des", "del", "della", "la", "le", "von", "zu", "bin",
+     "binti", "al", "el", "dos", "das", "do", "st", "ter", "ten", "y", "e", "mc", "mac", "ben", "ibn", "o"}
+)  # fmt: skip
+_NameKind = Literal["full", "alone", "initial_first", "first_initial"]
 
 
-def _name_tokens(name: str) -> tuple[str, ...] | None:
-    """Tokens of a name worth matching, or None for one that is too short or too common."""
-    # Slack names often carry "(she/her)" or "(Finance)": not part of the name.
-    tokens = tuple(_NAME_TOKEN.findall(_fold(_PARENTHETICAL.sub(" ", name))))
-    # A single token may be a common first name ("Will", "Grace") or an ordinary word, so
-    # only full names and dotted or underscored handles ("ana.lopez") are matched.
-    if len(tokens) < 2 or sum(len(t) for t in tokens) < 3:
-        return None
-    return tokens
+@dataclass(frozen=True)
+class _NameForm:
+    """One written form of a member's name: folded words in order, and what it takes to count."""
+
+    name: str
+    words: tuple[str, ...]
+    kind: _NameKind
+    needs_capital: bool
+
+
+@functools.cache
+def _name_words() -> frozenset[str]:
+    """Names that are also everyday words; alone, they count only when capitalised."""
+    source = resources.files("bot") / "data" / "name_words.yml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("words"), list):
+        raise ValueError("name_words.yml: expected a list under 'words'")
+    return frozenset(_fold(str(w)) for w in data["words"])
+
+
+def _name_tokens(name: str) -> tuple[str, ...]:
+    """The folded words of a name, without a "(she/her)" or "(Finance)" note."""
+    return tuple(_NAME_TOKEN.findall(_fold(_PARENTHETICAL.sub(" ", name))))
+
+
+def _name_forms(name: str) -> list[_NameForm]:
+    """Every form of one name worth looking for."""
+    words = _name_tokens(name)
+    if sum(len(w) for w in words) < 2 or all(w in _PARTICLES for w in words):
+        return []
+    common = _name_words()
+
+    def alone(word: str) -> _NameForm | None:
+        if word in _PARTICLES or word.isdigit():
+            return None
+        return _NameForm(name, (word,), "alone", len(word) <= 2 or word in common)
+
+    if len(words) == 1:
+        form = alone(words[0])
+        return [form] if form else []
+    first, last = words[0], words[-1]
+    surname = tuple(w for w in words[1:] if w not in _PARTICLES) or words[1:]
+    forms = [
+        _NameForm(name, words, "full", False),
+        _NameForm(name, (*words[1:], first), "full", False),  # "Kowalski, Dave"
+        _NameForm(name, (first[0], *words[1:]), "initial_first", False),  # "D. Kowalski"
+        _NameForm(name, (first, last[0]), "first_initial", first in common or len(first) <= 2),  # "Dave K."
+    ]
+    if len(words[1:]) > 1:
+        forms.append(_NameForm(name, words[1:], "full", False))  # "Van der Berg"
+    forms += [f for w in {first, *surname} if (f := alone(w))]
+    return forms
+
+
+@dataclass(frozen=True)
+class _NameIndex:
+    """Name forms by their first word, longest first, so "Dave Kowalski" wins over "Dave"."""
+
+    by_first: Mapping[str, tuple[_NameForm, ...]]
+
+
+@functools.lru_cache(maxsize=8)
+def _name_index(names: tuple[str, ...]) -> _NameIndex:
+    """The forms of every name, indexed (cached: the directory changes rarely)."""
+    grouped: dict[str, list[_NameForm]] = {}
+    for name in names:
+        for form in _name_forms(name):
+            grouped.setdefault(form.words[0], []).append(form)
+    return _NameIndex({k: tuple(sorted(v, key=lambda f: -len(f.words))) for k, v in grouped.items()})
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    folded: str
+    capital: bool
+
+
+def _form_at(text: str, words: list[_Word], i: int, index: _NameIndex) -> tuple[_NameForm, int, int] | None:
+    """The name form that starts at word ``i``, the index of its last word, and where it ends."""
+    for form in index.by_first.get(words[i].folded, ()):
+        n = len(form.words)
+        span = words[i : i + n]
+        if len(span) < n or any(w.folded != f for w, f in zip(span, form.words, strict=True)):
+            continue
+        # Words of a name are separated by spaces or punctuation only, never by another word.
+        if any(not _NAME_GAP.fullmatch(text[a.end : b.start]) for a, b in itertools.pairwise(span)):
+            continue
+        if form.kind == "initial_first":
+            # "D. Kowalski" or "D Kowalski": a capital initial, on its own.
+            if not (span[0].capital and span[0].end - span[0].start == 1):
+                continue
+        elif form.kind == "first_initial":
+            initial = span[-1]
+            dotted = text[initial.end : initial.end + 1] == "."
+            if not (initial.capital and initial.end - initial.start == 1):
+                continue
+            if form.needs_capital and not (span[0].capital and dotted):
+                continue
+            if dotted:
+                return form, i + n - 1, initial.end + 1  # "Dave K." takes its dot along
+        elif form.needs_capital and not span[0].capital:
+            continue
+        return form, i + n - 1, span[-1].end
+    return None
+
+
+_NAME_GAP = re.compile(r"[\s.,'\u2019_-]{0,3}")
+
+
+def _named_spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Where the text names a member: (start, end, the name as listed), in order."""
+    index = _name_index(tuple(names))
+    if not index.by_first:
+        return []
+    words = [
+        _Word(m.start(), m.end(), _fold(m.group()), m.group()[:1].isupper())
+        for m in _NAME_TOKEN.finditer(text)
+        # A placeholder already written ("[link]") is not a name, whoever is called Link.
+        if not (text[m.start() - 1 : m.start()] == "[" and text[m.end() : m.end() + 1] == "]")
+    ]
+    spans: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(words):
+        found = _form_at(text, words, i, index)
+        if found is None:
+            i += 1
+            continue
+        form, last, end = found
+        spans.append((words[i].start, end, form.name))
+        i = last + 1
+    return spans
 
 
 def find_named_member(text: str, names: Iterable[str]) -> str | None:
-    """Return the first of ``names`` that the text names (whole words, any case or accent)."""
-    wanted = [(name, tokens) for name in names if (tokens := _name_tokens(name))]
-    if not wanted:
-        return None
-    words = _NAME_TOKEN.findall(_fold(text))
-    # Separators are ignored, so "Ana Lopez", "ana.lopez" and "Ana-López" are one name; that
-    # also matches "Ana, Lopez", a false alarm that only asks the supporter to rephrase.
-    lengths = {len(tokens) for _, tokens in wanted}
-    seen = {tuple(words[i : i + n]) for n in lengths for i in range(len(words) - n + 1)}
-    return next((name for name, tokens in wanted if tokens in seen), None)
+    """Return the member name that the text names first (any form above), or None."""
+    spans = _named_spans(text, names)
+    return spans[0][2] if spans else None
+
+
+def scrub_names(text: str, names: Iterable[str]) -> str:
+    """Replace every form of a member's name in the text with a placeholder."""
+    spans = _named_spans(text, names)
+    if not spans:
+        return text
+    parts: list[str] = []
+    copied = 0
+    for start, end, _ in spans:
+        parts += [text[copied:start], _PLACEHOLDER_PERSON]
+        copied = end
+    parts.append(text[copied:])
+    return "".join(parts)
 
 
 # --- risk -----------------------------------------------------------------------------------

@@ -62,7 +62,13 @@ def build_services(
     )
     actions = ActionService(db=db, settings=settings, clock=clock, bank=bank)
     surveys = SurveyService(
-        db=db, settings=settings, directory=directory, outbox=outbox, clock=clock, bank=bank
+        db=db,
+        settings=settings,
+        directory=directory,
+        outbox=outbox,
+        clock=clock,
+        bank=bank,
+        names=support.member_names,
     )
     policies = PolicyService(db=db, settings=settings, clock=clock, outbox=outbox)
     services = Services(
@@ -75,7 +81,7 @@ def build_services(
         outbox=outbox,
         surveys=surveys,
         support=support,
-        feedback=FeedbackService(db=db, clock=clock),
+        feedback=FeedbackService(db=db, clock=clock, names=support.member_names),
         actions=actions,
         digests=DigestService(
             db=db,

@@ -369,7 +369,10 @@ class SupportService:
                 return fresh
             listed = await self.directory.list_members()
             members = {m.id: m for m in listed}
-            names = tuple(dict.fromkeys(n for m in listed for n in (m.real_name, m.display_name) if n))
+            # People's names only: a bot called "Standup Bot" would make "standup" a name.
+            names = tuple(
+                dict.fromkeys(n for m in listed if not m.is_bot for n in (m.real_name, m.display_name) if n)
+            )
             self._members = (self._monotonic(), members, names)
             self._zones = members
             return members, names
@@ -381,6 +384,11 @@ class SupportService:
         return {
             s for s in await self.roles.supporters() if (m := members.get(s)) is not None and m.active_human
         }
+
+    async def member_names(self) -> tuple[str, ...]:
+        """Every person's real and display name in the workspace (cached), for scrubbing free text."""
+        _, names = await self._directory()
+        return names
 
     async def warm_directory(self) -> None:
         """Fetch the member list now, so a form submitted in a moment is checked quickly."""

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.ports import Directory, Member
-from bot.privacy import respondent_key, scrub_text
+from bot.privacy import NameSource, respondent_key, scrub_text
 from bot.questions import Question, QuestionBank, select_questions
 from storage.db import Database
 from storage.models import (
@@ -97,6 +97,7 @@ class SurveyService:
         outbox: Outbox,
         clock: Clock,
         bank: QuestionBank,
+        names: NameSource | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -104,6 +105,7 @@ class SurveyService:
         self.outbox = outbox
         self.clock = clock
         self.bank = bank
+        self.names = names
         self.answers = AnswerWriter(db)
 
     # --- audience and opt-out -------------------------------------------------------------
@@ -349,7 +351,9 @@ class SurveyService:
         if question is None:
             raise InvalidInput("That question is no longer part of the survey.")
         if question.kind == "text":
-            cleaned = scrub_text((text or "").strip(), max_chars=FREE_TEXT_LIMIT)
+            # Members' names go too; the list is cached, so this rarely waits on the directory.
+            names = await self.names() if self.names is not None else ()
+            cleaned = scrub_text((text or "").strip(), max_chars=FREE_TEXT_LIMIT, names=names)
             value = None
         else:
             cleaned = None

@@ -54,6 +54,7 @@ def member_from_user(user: dict[str, Any]) -> Member:
         real_name=user.get("real_name") or profile.get("real_name") or "",
         display_name=profile.get("display_name") or "",
         active_human=_active_human(user),
+        is_bot=bool(user.get("is_bot") or user.get("is_app_user") or user.get("id") == "USLACKBOT"),
     )
 
 

@@ -34,3 +34,5 @@ async def handle_pulse_comment_action(
     await client.views_open(
         trigger_id=body["trigger_id"], view=build_comment_modal(private_metadata=metadata, question=question)
     )
+    # Fetch the directory while the person types, so scrubbing names at submission is quick.
+    services.spawn(services.support.warm_directory())

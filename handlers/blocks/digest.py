@@ -9,6 +9,7 @@ from typing import Any
 from bot.digest import ConstructLine, DigestReport, SupportActivity
 from bot.insights import Breakdown, Change, Suppressed, ThemeSummary, Trend
 from bot.measures import label_of
+from handlers.blocks.mrkdwn import quote
 from handlers.blocks.policies import policy_line
 from storage.digest_models import ImprovementAction
 
@@ -153,7 +154,8 @@ def _theme_blocks(report: DigestReport) -> list[dict[str, Any]]:
             f"*{name}*: {summary.count} comments · mean sentiment {summary.mean_sentiment:+.2f} · "
             f"{_pct(summary.share_negative)} negative"
         )
-        quotes = "\n".join(f"> {q[:280]}" for q in summary.quotes)
+        # One inert line per quote: a comment cannot add lines, pings or formatting to the digest.
+        quotes = "\n".join(quote(q, limit=280) for q in summary.quotes)
         blocks.append(_section(f"{text}\n{quotes}" if quotes else text))
     return blocks
 

@@ -38,6 +38,7 @@ from bot.support import (
     TaxonomyKind,
     TrainingStatus,
 )
+from handlers.blocks.mrkdwn import plain, quote
 
 SESSION_VIEW = "peer_log"
 TRAINING_VIEW = "peer_log_training"
@@ -254,7 +255,7 @@ def build_session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy
         )
     if session.note:
         scrubbed = " _(contact details were removed before saving)_" if saved.note_scrubbed else ""
-        blocks.append(_mrkdwn(f"*Note as saved*{scrubbed}\n>{session.note.replace(chr(10), chr(10) + '>')}"))
+        blocks.append(_mrkdwn(f"*Note as saved*{scrubbed}\n{quote(session.note, keep_lines=True)}"))
     blocks.append(
         _context("You can edit or delete it for 24 hours with `/peer-log list`. Only you see your sessions.")
     )
@@ -314,7 +315,9 @@ def build_session_list_message(
     blocks.append(_mrkdwn(f"*Your last {len(sessions)} session{'s' if len(sessions) != 1 else ''}*"))
     for session in sessions:
         blocks.append({**_mrkdwn(session_line(session, taxonomy)), "block_id": f"s_{session.id}"})
-        details = [d for d in (_follow_up_text(session), session.note and f"“{session.note[:200]}”") if d]
+        details = [
+            d for d in (_follow_up_text(session), session.note and f"“{plain(session.note, limit=200)}”") if d
+        ]
         if details:
             blocks.append(_context(" · ".join(details)))
         if session.editable:

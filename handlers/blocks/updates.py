@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot.updates import DESTINATION, TEXT, TEXT_MAX
-from handlers.blocks.mrkdwn import escape
+from handlers.blocks.mrkdwn import escape, quote
 from storage.digest_models import ImprovementAction
 
 SHARE_UPDATE_ACTION = "update_share"
@@ -155,5 +155,5 @@ def build_update_published_text(
         else f"as a direct message to {recipients} people in the pulse audience"
     )
     about = f" about *{escape(title)}*" if title else ""
-    quoted = "\n".join(f"> {line}" for line in escape(text).splitlines())
+    quoted = quote(text, keep_lines=True)
     return f":loudspeaker: <@{user_id}> published a ‘you said, we did’ update{about} {where}:\n{quoted}"

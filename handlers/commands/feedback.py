@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.services import Services
 from handlers.blocks.feedback import build_feedback_modal
 from handlers.replies import replies_to_command
 
 
 @replies_to_command
 async def handle_feedback_command(
-    ack: Callable[..., Awaitable[None]], command: dict[str, Any], client: Any
+    ack: Callable[..., Awaitable[None]], command: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> str | None:
     """Anyone may leave feedback; the modal opens first, within the trigger's 3 seconds."""
     await client.views_open(trigger_id=command["trigger_id"], view=build_feedback_modal())
     await ack()
+    services: Services = context["services"]
+    # Fetch the directory while the person types, so scrubbing names at submission is quick.
+    services.spawn(services.support.warm_directory())
     return None
