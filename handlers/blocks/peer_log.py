@@ -50,7 +50,8 @@ FOLLOW_UP_DONE_ACTION = "peer_follow_up_done"
 FOLLOW_UP_SNOOZE_ACTION = "peer_follow_up_snooze"
 
 PRIVACY_HINT = (
-    ":lock: Never name or describe the person you supported. Mentions, emails and phone numbers "
+    ":lock: Never name or describe the person you supported: a note naming anyone in the workspace "
+    "(a first name or surname alone counts) is sent back to reword. Mentions, emails and phone numbers "
     "are removed from the note automatically."
 )
 

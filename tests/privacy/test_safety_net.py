@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -157,3 +159,17 @@ def test_risk_terms_grammar_is_validated(change: dict[str, Any], error: str) -> 
     data = {k: v for k, v in data.items() if v is not None}
     with pytest.raises(ValueError, match=re.escape(error)):
         _compile_risk_terms(data, "risk_terms.yml")
+
+
+def test_the_benchmark_prints_recall_and_precision_next_to_the_goals() -> None:
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parents[2] / "bench" / "safety_net.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| all")]
+    assert any("recall, clear risk" in r and "PASS" in r for r in rows), done.stdout
+    assert any("precision" in r for r in rows), done.stdout
