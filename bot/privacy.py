@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 import phonenumbers
 import yaml
@@ -36,6 +36,7 @@ __all__ = [
     "detect_risk",
     "find_named_member",
     "load_support_resources",
+    "prepare_names",
     "respondent_key",
     "scrub_names",
     "scrub_text",
@@ -313,6 +314,8 @@ _FOLD_EXTRA = str.maketrans(
 
 def _fold(text: str) -> str:
     """Casefold, strip accents and invisible characters: 'José’s' → "jose's"."""
+    if text.isascii():
+        return text.casefold()  # nothing to decompose, strip or translate: the common, fast case
     decomposed = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text).casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD_EXTRA)
 
@@ -337,8 +340,7 @@ _PARTICLES = frozenset(
 _NameKind = Literal["full", "alone", "initial_first", "first_initial"]
 
 
-@dataclass(frozen=True)
-class _NameForm:
+class _NameForm(NamedTuple):
     """One written form of a member's name: folded words in order, and what it takes to count."""
 
     name: str
@@ -362,6 +364,7 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     return tuple(_NAME_TOKEN.findall(_fold(_PARENTHETICAL.sub(" ", name))))
 
 
+@functools.lru_cache(maxsize=131_072)  # per name, so a directory refresh rebuilds only the index
 def _name_forms(name: str) -> list[_NameForm]:
     """Every form of one name worth looking for."""
     words = _name_tokens(name)
@@ -405,7 +408,13 @@ def _name_index(names: tuple[str, ...]) -> _NameIndex:
     for name in names:
         for form in _name_forms(name):
             grouped.setdefault(form.words[0], []).append(form)
-    return _NameIndex({k: tuple(sorted(v, key=lambda f: -len(f.words))) for k, v in grouped.items()})
+    return _NameIndex(
+        {k: tuple(v) if len(v) == 1 else tuple(sorted(v, key=_longest_first)) for k, v in grouped.items()}
+    )
+
+
+def _longest_first(form: _NameForm) -> int:
+    return -len(form.words)
 
 
 @dataclass(frozen=True)
@@ -470,6 +479,11 @@ def _named_spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
         spans.append((words[i].start, end, form.name))
         i = last + 1
     return spans
+
+
+def prepare_names(names: Iterable[str]) -> None:
+    """Build (and cache) the name index now, so the next scrub of these names is quick."""
+    _name_index(tuple(names))
 
 
 def find_named_member(text: str, names: Iterable[str]) -> str | None:

@@ -10,6 +10,7 @@ from bot.errors import InvalidInput
 from bot.services import Services
 from handlers.blocks.pulse import build_comment_modal, decode_answer
 from handlers.replies import answers_privately
+from handlers.warmup import warm_member_names
 
 
 @answers_privately
@@ -34,5 +35,5 @@ async def handle_pulse_comment_action(
     await client.views_open(
         trigger_id=body["trigger_id"], view=build_comment_modal(private_metadata=metadata, question=question)
     )
-    # Fetch the directory while the person types, so scrubbing names at submission is quick.
-    services.spawn(services.support.warm_directory())
+    # Fetch and index the directory while the person types, so scrubbing names at submission is quick.
+    services.spawn(warm_member_names(services))

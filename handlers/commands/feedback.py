@@ -8,6 +8,7 @@ from typing import Any
 from bot.services import Services
 from handlers.blocks.feedback import build_feedback_modal
 from handlers.replies import replies_to_command
+from handlers.warmup import warm_member_names
 
 
 @replies_to_command
@@ -18,6 +19,6 @@ async def handle_feedback_command(
     await client.views_open(trigger_id=command["trigger_id"], view=build_feedback_modal())
     await ack()
     services: Services = context["services"]
-    # Fetch the directory while the person types, so scrubbing names at submission is quick.
-    services.spawn(services.support.warm_directory())
+    # Fetch and index the directory while the person types, so scrubbing names at submission is quick.
+    services.spawn(warm_member_names(services))
     return None
