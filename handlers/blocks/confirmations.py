@@ -11,6 +11,7 @@ COMMENT_SAVED = (
     ":white_check_mark: *Your comment is saved, without your name.* Names, contact details and links "
     "were removed before it was stored. Coordinators only see comments grouped by theme."
 )
+COMMENT_REMOVED = ":wastebasket: *Your comment is removed.* The box was empty, so nothing of it is kept."
 FEEDBACK_RECEIVED = (
     ":pray: *Thank you — your feedback is in, anonymously.* Names, contact details and links were "
     "removed before it was stored. Coordinators read every theme in their weekly digest, and changes "
@@ -36,9 +37,11 @@ def _confirmation(callback_id: str, title: str, text: str) -> dict[str, Any]:
     }
 
 
-def build_comment_saved_view() -> dict[str, Any]:
-    """What the comment modal turns into once the comment is stored."""
-    return _confirmation(COMMENT_SAVED_VIEW, "Anonymous comment", COMMENT_SAVED)
+def build_comment_saved_view(*, removed: bool = False) -> dict[str, Any]:
+    """What the comment modal turns into once the comment is stored (or, emptied, withdrawn)."""
+    return _confirmation(
+        COMMENT_SAVED_VIEW, "Anonymous comment", COMMENT_REMOVED if removed else COMMENT_SAVED
+    )
 
 
 def build_feedback_received_view() -> dict[str, Any]:

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.support import NOTE
+from storage.models import SurveyAnswer
 from tests.e2e.test_comment_modal import _open_comment_modal, _submit
 from tests.fakes.people import People
 from tests.fakes.people_support import local_today, open_modal, session_state, submit
@@ -197,3 +199,20 @@ async def test_a_supporter_note_about_risk_gets_escalation_guidance_even_when_re
     assert SUPPORT["emergency_number"] in rendered
     assert colleague.real_name not in rendered
     assert "suicide" not in rendered
+
+
+async def test_an_emptied_comment_is_confirmed_as_removed(
+    runtime: Runtime, people: People, slack: FakeSlack, author: str
+) -> None:
+    _, modal = await _open_comment_modal(people, slack, author)
+    before = len(_posted_to(slack, author))
+    await _submit(people, author, modal, "Too many late meetings.")
+
+    status, body = await _submit(people, author, modal, "   ")
+
+    assert (status, body["response_action"]) == (200, "update")
+    assert "Your comment is removed" in json.dumps(body["view"])
+    await runtime.services.drain()
+    async with runtime.db.session() as session:
+        assert [a for a in await session.exec(select(SurveyAnswer)) if a.text] == []
+    assert _posted_to(slack, author)[before:] == []
