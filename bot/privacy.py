@@ -533,7 +533,12 @@ _WORD_PIECES = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _NEGATORS = frozenset({"not", "never", "no"})
 # A negation that is itself negated or hedged does not cancel the phrase after it.
-_NEGATION_STOPPED = frozenset({"stop", "help", "lie", "sure", "know", "care", "anymore"})
+_NEGATION_STOPPED = frozenset(
+    {"stop", "help", "lie", "sure", "know", "care", "anymore", "ok", "okay", "well", "fine", "good",
+     "alright", "coping", "great", "happy"}
+)  # fmt: skip
+# Words that do not count towards the negation window: "no way I'd ever hurt myself".
+_NEGATION_FILLERS = frozenset({"ever", "really", "honestly", "actually", "seriously", "just", "even", "way"})
 _CLAUSE_WORDS = frozenset(
     {"|", "and", "but", "so", "because", "cause", "though", "although", "yet", "or", "if"}
 )
@@ -571,6 +576,12 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("'d", " would"),
     ("'s", " is"),
 )
+# "'s" is "is" after these ("he's going to"); after anything else it is a possessive ("dad's rifle"),
+# dropped so the phrase reads "dad rifle".
+_IS_CONTRACTED = frozenset(
+    {"he", "she", "it", "that", "there", "what", "who", "where", "how", "here", "someone", "somebody",
+     "everyone", "everybody", "nobody", "noone", "life", "this", "everything", "nothing"}
+)  # fmt: skip
 _SELF_WORDS = frozenset({"self", "selves"})
 _SELF_OWNERS = {"my": "myself", "your": "yourself", "ur": "yourself", "him": "himself", "her": "herself"}
 
@@ -696,6 +707,8 @@ def _expand(word: str) -> list[str]:
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) > len(suffix):
             stem = word[: -len(suffix)]
+            if suffix == "'s" and stem not in _IS_CONTRACTED:
+                return _expand(stem)
             if suffix == "n't":
                 stem = {"ca": "can", "wo": "will", "ai": "is", "sha": "shall"}.get(stem, stem)
             return [*_expand(stem), *replacement.split()]
@@ -750,10 +763,11 @@ def _joined(words: list[str]) -> list[str]:
 def _negated(words: list[str], start: int) -> bool:
     """Whether the phrase starting at word ``start`` is negated within its own clause."""
     window: list[str] = []
-    for word in reversed(words[max(0, start - _NEGATION_WINDOW) : start]):
-        if word in _CLAUSE_WORDS:
+    for word in reversed(words[:start]):
+        if word in _CLAUSE_WORDS or len(window) == _NEGATION_WINDOW:
             break
-        window.insert(0, word)
+        if word not in _NEGATION_FILLERS:
+            window.insert(0, word)
     for i, word in enumerate(window):
         if word in _NEGATORS and not _NEGATION_STOPPED.intersection(window[i + 1 : i + 3]):
             return True
