@@ -326,8 +326,8 @@ def _fold(text: str) -> str:
 # accent ("Dave Kowalski", "dave.kowalski", "Kowalski, Dave"), initials ("D. Kowalski",
 # "Dave K."), and the first name or surname alone ("Dave", "Kowalski's"). A first name or surname
 # that is also an everyday word (bot/data/name_words.yml: "Will", "May", "Grace", "Park") or has
-# only one or two letters counts alone only when written with a capital letter; full names count
-# in any case. Particles ("van", "de") never count alone.
+# three letters or fewer ("Can", "Min", "Sun": words too) counts alone only when written with a
+# capital letter; full names count in any case. Particles ("van", "de") never count alone.
 
 _NAME_TOKEN = re.compile(r"[^\W_]+")
 # Where a service gets the workspace's names from (SupportService.member_names, cached).
@@ -337,6 +337,7 @@ _PARTICLES = frozenset(
     {"van", "der", "den", "de", "da", "di", "du", "des", "del", "della", "la", "le", "von", "zu", "bin",
      "binti", "al", "el", "dos", "das", "do", "st", "ter", "ten", "y", "e", "mc", "mac", "ben", "ibn", "o"}
 )  # fmt: skip
+_SHORT_NAME = 3
 _NameKind = Literal["full", "alone", "initial_first", "first_initial"]
 
 
@@ -375,7 +376,7 @@ def _name_forms(name: str) -> list[_NameForm]:
     def alone(word: str) -> _NameForm | None:
         if word in _PARTICLES or word.isdigit():
             return None
-        return _NameForm(name, (word,), "alone", len(word) <= 2 or word in common)
+        return _NameForm(name, (word,), "alone", len(word) <= _SHORT_NAME or word in common)
 
     if len(words) == 1:
         form = alone(words[0])
@@ -386,7 +387,7 @@ def _name_forms(name: str) -> list[_NameForm]:
         _NameForm(name, words, "full", False),
         _NameForm(name, (*words[1:], first), "full", False),  # "Kowalski, Dave"
         _NameForm(name, (first[0], *words[1:]), "initial_first", False),  # "D. Kowalski"
-        _NameForm(name, (first, last[0]), "first_initial", first in common or len(first) <= 2),  # "Dave K."
+        _NameForm(name, (first, last[0]), "first_initial", first in common or len(first) <= _SHORT_NAME),
     ]
     if len(words[1:]) > 1:
         forms.append(_NameForm(name, words[1:], "full", False))  # "Van der Berg"

@@ -241,7 +241,9 @@ MEMBERS = ["Ana Lopez", "ana.lopez", "Will", "Grace Hopper (she/her)", "Jo", "Ł
         ("banana lopezville", None),  # whole words only
         ("Jo was there", "Jo"),  # capitalised, a two-letter name counts
         ("jo was there", None),  # but not in lower case
-        ("ana said Lopezes are nice", "Ana Lopez"),  # a first name alone counts
+        ("Ana said Lopezes are nice", "Ana Lopez"),  # a first name alone counts
+        ("a banana said lopez", "Ana Lopez"),  # so does a surname of four letters or more, in any case
+        ("ana said so", None),  # but one of three letters only with a capital
         ("", None),
     ],
 )

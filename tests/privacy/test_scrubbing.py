@@ -32,6 +32,8 @@ NAMES = [
     "Dave Kowalski",
     "dave.k",
     "Will Baker",
+    "Can Yilmaz",
+    "Min Park",
     "Grace Hopper (she/her)",
     "Jo Li",
     "Lars Van der Berg",
@@ -80,6 +82,8 @@ def test_names_are_removed_in_every_written_form(text: str, expected: str) -> No
         # One- and two-letter names, and particles, need more than a lower-case word.
         ("jo and li", "jo and li"),
         ("Jo said", "[person] said"),
+        ("I can help, give me 5 min", "I can help, give me 5 min"),
+        ("Can and Min helped", "[person] and [person] helped"),
         ("the van is late", "the van is late"),
         # Placeholders already written are not names.
         ("[link] and [phone]", "[link] and [phone]"),
