@@ -333,9 +333,11 @@ _NAME_TOKEN = re.compile(r"[^\W_]+")
 # Where a service gets the workspace's names from (SupportService.member_names, cached).
 NameSource = Callable[[], Awaitable[Sequence[str]]]
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
+# Only words that are never a name on their own: "Le", "Do" or "Ben" are names (and short, so
+# they need a capital anyway).
 _PARTICLES = frozenset(
-    {"van", "der", "den", "de", "da", "di", "du", "des", "del", "della", "la", "le", "von", "zu", "bin",
-     "binti", "al", "el", "dos", "das", "do", "st", "ter", "ten", "y", "e", "mc", "mac", "ben", "ibn", "o"}
+    {"van", "der", "den", "de", "da", "di", "du", "des", "del", "della", "von", "zu", "bin", "binti",
+     "dos", "das", "st", "ter", "ten", "y", "e", "mc", "mac", "ibn", "o"}
 )  # fmt: skip
 _SHORT_NAME = 3
 _NameKind = Literal["full", "alone", "initial_first", "first_initial"]
@@ -415,11 +417,14 @@ def _name_index(names: tuple[str, ...]) -> _NameIndex:
 
 
 def _longest_first(form: _NameForm) -> int:
+    """Sort key: longer forms first."""
     return -len(form.words)
 
 
 @dataclass(frozen=True)
 class _Word:
+    """One word of a text: where it is, folded, and whether it starts with a capital."""
+
     start: int
     end: int
     folded: str

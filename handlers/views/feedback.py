@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.errors import InvalidInput
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from bot.errors import PeerPulseError
 from bot.services import Services
 from handlers.blocks.confirmations import build_feedback_received_view
 from handlers.blocks.feedback import CATEGORY_BLOCK, CATEGORY_INPUT, TEXT_BLOCK, TEXT_INPUT
@@ -37,7 +40,9 @@ async def handle_feedback_submission(
             ),
             fallback_block=TEXT_BLOCK,
             field_blocks=_FIELD_BLOCKS,
-            catching=(InvalidInput,),
+            # A failure is answered in the modal too: a "something went wrong" DM would be a lasting
+            # record that this person tried to send feedback.
+            catching=(PeerPulseError, DBAPIError, PoolTimeout, ConnectionError),
         )
         if receipt is not REFUSED:
             # Confirmed in the modal itself: a thank-you DM would be a lasting record of who wrote when.

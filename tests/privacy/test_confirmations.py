@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.clock import ManualClock
@@ -216,3 +217,19 @@ async def test_an_emptied_comment_is_confirmed_as_removed(
     async with runtime.db.session() as session:
         assert [a for a in await session.exec(select(SurveyAnswer)) if a.text] == []
     assert _posted_to(slack, author)[before:] == []
+
+
+async def test_feedback_that_cannot_be_stored_is_answered_in_the_modal_not_by_dm(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    author = workspace.active_humans()[6].id
+    async with runtime.db.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE feedback"))  # a real database failure, not a stand-in
+
+    status, body = await _feedback(people, author, "suggestion", "More supporters on the night shift.")
+
+    assert status == 200
+    assert body["response_action"] == "errors"
+    await runtime.services.drain()
+    assert _posted_to(slack, author) == []
+    assert slack.ephemerals(author) == []
