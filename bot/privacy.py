@@ -376,7 +376,8 @@ def _name_forms(name: str) -> list[_NameForm]:
     common = _name_words()
 
     def alone(word: str) -> _NameForm | None:
-        if word in _PARTICLES or word.isdigit():
+        # A single letter is an initial ("ana.i", "Aarav I. Khan"), never a name on its own: "I".
+        if len(word) < 2 or word in _PARTICLES or word.isdigit():
             return None
         return _NameForm(name, (word,), "alone", len(word) <= _SHORT_NAME or word in common)
 
@@ -388,9 +389,12 @@ def _name_forms(name: str) -> list[_NameForm]:
     forms = [
         _NameForm(name, words, "full", False),
         _NameForm(name, (*words[1:], first), "full", False),  # "Kowalski, Dave"
-        _NameForm(name, (first[0], *words[1:]), "initial_first", False),  # "D. Kowalski"
-        _NameForm(name, (first, last[0]), "first_initial", first in common or len(first) <= _SHORT_NAME),
     ]
+    if len(last) > 1 and len(first) > 1:
+        forms += [
+            _NameForm(name, (first[0], *words[1:]), "initial_first", False),  # "D. Kowalski"
+            _NameForm(name, (first, last[0]), "first_initial", first in common or len(first) <= _SHORT_NAME),
+        ]
     if len(words[1:]) > 1:
         forms.append(_NameForm(name, words[1:], "full", False))  # "Van der Berg"
     forms += [f for w in {first, *surname} if (f := alone(w))]

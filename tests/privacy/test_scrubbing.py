@@ -34,6 +34,8 @@ NAMES = [
     "Will Baker",
     "Can Yilmaz",
     "Min Park",
+    "ana.i",
+    "Aarav I. Khan",
     "Grace Hopper (she/her)",
     "Jo Li",
     "Lars Van der Berg",
@@ -85,6 +87,8 @@ def test_names_are_removed_in_every_written_form(text: str, expected: str) -> No
         ("I can help, give me 5 min", "I can help, give me 5 min"),
         ("Can and Min helped", "[person] and [person] helped"),
         ("the van is late", "the van is late"),
+        # An initial is not a name on its own: "I" stays, whoever is "ana.i" or "Aarav I. Khan".
+        ("I think I. Khan left", "I think [person] left"),
         # Placeholders already written are not names.
         ("[link] and [phone]", "[link] and [phone]"),
     ],
