@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,20 @@ async def test_feedback_that_cannot_be_stored_is_answered_in_the_modal_not_by_dm
     await runtime.services.drain()
     assert _posted_to(slack, author) == []
     assert slack.ephemerals(author) == []
+
+
+async def test_the_safety_net_logs_neither_the_author_nor_the_text(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    author = workspace.active_humans()[7].id
+    caplog.set_level(logging.DEBUG)
+    # Refused (no category) and risky: the path where a careless log line would be most tempting.
+    await _feedback(people, author, None, "I keep thinking about ending it")
+    await eventually(lambda: _safety_replies(slack, author))
+    await runtime.services.drain()
+
+    ours = [r for r in caplog.records if r.name.startswith(("bot", "handlers"))]
+    for record in ours:
+        line = record.getMessage() + str(record.args) + (record.exc_text or "")
+        assert author not in line, line
+        assert "ending it" not in line, line
