@@ -70,8 +70,9 @@ MIN_HOURS, MAX_HOURS = 0.5, 100.0
 MAX_TRAINING_AGE_DAYS = 3 * 365
 SNOOZE = timedelta(days=7)
 RECENT_LIMIT = 10
-# Coordinators' figures: the last 4 completed ISO weeks, sessions counted once they are final.
+# Coordinators' figures: the latest completed 4-week period, sessions counted once they are final.
 RELEASE_WEEKS = 4
+PERIOD_EPOCH = date(2024, 1, 1)  # a Monday: 4-week periods are counted from here
 # A session figure that says what sessions were about must come from at least this many supporters.
 MIN_SUPPORTERS = 2
 FORMER = "former supporters"
@@ -299,10 +300,17 @@ class ReleasedActivity:
 
 
 def released_period(now: datetime, *, weeks: int = RELEASE_WEEKS) -> tuple[datetime, datetime]:
-    """The last `weeks` completed ISO weeks (Monday 00:00 UTC to Monday 00:00 UTC) before `now`."""
-    today = now.astimezone(UTC).date()
-    end = datetime.combine(today - timedelta(days=today.weekday()), clock_time(0), tzinfo=UTC)
-    return end - timedelta(weeks=weeks), end
+    """The latest completed period of `weeks` ISO weeks (UTC) before `now`, as [start, end).
+
+    Periods tile the calendar from PERIOD_EPOCH and never overlap, so two periods' figures are
+    about disjoint sets: a sliding window would let this period minus the last reveal one week.
+    """
+    monday = now.astimezone(UTC).date()
+    monday -= timedelta(days=monday.weekday())
+    length = 7 * weeks
+    end_day = PERIOD_EPOCH + timedelta(days=(monday - PERIOD_EPOCH).days // length * length)
+    end = datetime.combine(end_day, clock_time(0), tzinfo=UTC)
+    return end - timedelta(days=length), end
 
 
 def content_total(activity: ReleasedActivity, *, k: int) -> int | Suppressed:

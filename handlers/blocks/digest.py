@@ -108,19 +108,19 @@ def _breakdown_text(breakdown: Breakdown) -> str:
 
 def _support_text(s: SupportActivity, k: int) -> str:
     period = (
-        f" ({s.first_day:%d %b} – {s.last_day:%d %b}, completed weeks)"
+        f" ({s.first_day:%d %b} – {s.last_day:%d %b}, the latest completed 4-week period)"
         if s.first_day is not None and s.last_day is not None
         else ""
     )
     if isinstance(s.sessions_4w, Suppressed):
         lines = [
-            f"*Sessions, last 4 weeks*{period}: not shown — fewer than {k} sessions, or all logged by one "
+            f"*Sessions*{period}: not shown — fewer than {k} sessions, or all logged by one "
             "supporter. Nothing else about them is shown."
         ]
     else:
-        lines = [f"*Sessions, last 4 weeks*{period}: {s.sessions_4w}"]
+        lines = [f"*Sessions*{period}: {s.sessions_4w}"]
         if s.sessions_last_week is not None:
-            lines[0] += f" (last week: {s.sessions_last_week})"
+            lines[0] += f" (its last week: {s.sessions_last_week})"
     if isinstance(s.sessions_4w, int) and s.sessions_4w:
         lines.append(f"*By category:* {_breakdown_text(s.by_category)}")
         lines.append(f"*By outcome:* {_breakdown_text(s.by_outcome)}")
@@ -135,8 +135,8 @@ def _support_text(s: SupportActivity, k: int) -> str:
     if s.load_max_share is not None:
         lines.append(f"*Load:* the busiest supporter handled {_pct(s.load_max_share)} of sessions")
     lines.append(
-        f"_Sessions count once they can no longer be edited and these figures change only when a week "
-        f"completes. A category or outcome is listed only with {k} or more sessions from two or more "
+        f"_Sessions count once they can no longer be edited, and these figures change only when a 4-week "
+        f"period completes. A category or outcome is listed only with {k} or more sessions from two or more "
         "supporters, and none is listed that would let another be worked out by subtraction._"
     )
     return "\n".join(lines)

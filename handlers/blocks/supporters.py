@@ -44,7 +44,7 @@ def build_supporters_text(overview: SupportersOverview) -> str:
     """Per-supporter sessions and hours and overdue follow-ups (released weeks, k-safe), training."""
     k = overview.k
     period = f"{overview.since:%a %d %b} – {overview.until:%a %d %b}"
-    lines = [f"*Peer supporters* — the 4 completed weeks {period} (UTC)"]
+    lines = [f"*Peer supporters* — the latest completed 4-week period, {period} (UTC)"]
     if not overview.rows:
         lines.append("The supporters channel has no members yet.")
     lines += [_row(r) for r in overview.rows]
@@ -76,8 +76,8 @@ def build_supporters_text(overview: SupportersOverview) -> str:
         lines.append(f"Sessions by people no longer in the supporters channel — {former}{hours}.")
     lines.append(
         f"_Supporters' own activity only: no session details, categories or notes. Session and follow-up "
-        f"figures count sessions once they can no longer be edited, change only when a week completes "
-        f"(Monday 00:00 UTC), and any under {k} — or that would reveal one by subtraction — are withheld. "
+        f"figures count sessions once they can no longer be edited, change only when a 4-week period "
+        f"completes, and any under {k} — or that would reveal one by subtraction — are withheld. "
         "Training status is shown as recorded today. The weekly digest carries the program's trends._"
     )
     return "\n".join(lines)

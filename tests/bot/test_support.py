@@ -471,7 +471,7 @@ async def test_training_reminders_go_to_lapsed_human_supporters_once_a_week(worl
     assert queued.recipient == SAM
     assert queued.dedupe_key == f"training-lapsed:{SAM}:2026-W11"
     assert queued.next_attempt_at == datetime(2026, 3, 11, 10, 0, tzinfo=UTC)
-    world.clock.advance(timedelta(days=6))
+    world.clock.advance(timedelta(days=13))
     assert await world.service.plan_training_reminders(team_id=TEAM) == 1
     # Kim's training lapses 180 days after it was completed.
     world.clock.set(datetime(2026, 8, 20, 12, 0, tzinfo=UTC))
@@ -525,7 +525,7 @@ async def test_training_validation(world: World, training: TrainingForm, field: 
 
 
 async def test_coordinators_overview_counts_each_supporter_and_nothing_more(world: World) -> None:
-    # START is Tuesday 10 March; its week (9-15 March) completes Monday 16 March 00:00 UTC.
+    # START is Tuesday 10 March, in the 4-week period 23 Feb - 22 Mar released Monday 23 March.
     for _ in range(5):
         await world.service.log_session(
             team_id=TEAM, supporter_id=SAM, form=form(TODAY, duration_minutes="45")
@@ -544,22 +544,22 @@ async def test_coordinators_overview_counts_each_supporter_and_nothing_more(worl
     )
     with pytest.raises(NotAllowed):
         await world.service.supporters_overview(team_id=TEAM, requested_by=SAM)
-    # Within the week nothing logged in it shows: the figures move only when a week completes.
+    # Nothing logged in the running period shows: the figures move only when a period completes.
     before = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
     assert {(r.sessions, r.minutes, r.overdue_follow_ups) for r in before.rows} == {(0, 0, 0)}
     assert before.total_sessions == 0
-    world.clock.advance(timedelta(days=6))  # Monday 16 March, 12:00 UTC
+    world.clock.advance(timedelta(days=13))  # Monday 23 March, 12:00 UTC
     overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
-    assert (overview.since, overview.until) == (date(2026, 2, 16), date(2026, 3, 15))
+    assert (overview.since, overview.until) == (date(2026, 2, 23), date(2026, 3, 22))
     rows = {r.supporter_id: r for r in overview.rows}
     assert set(rows) == {SAM, KIM}
     assert (rows[SAM].sessions, rows[SAM].minutes, rows[SAM].overdue_follow_ups) == (5, 225, 0)
-    # The follow-ups were due on the 11th and not done by the week's end: 5 overdue.
+    # The follow-ups were due on the 11th and not done by the period's end: 5 overdue.
     assert (rows[KIM].sessions, rows[KIM].minutes, rows[KIM].overdue_follow_ups) == (5, 150, 5)
     assert rows[SAM].training.state == "none"
     assert rows[KIM].training.state == "current"
     assert (overview.total_sessions, overview.total_minutes, overview.total_overdue) == (10, 375, 5)
-    # Marking them done now does not rewrite a completed week.
+    # Marking them done now does not rewrite a completed period.
     async with world.db.session() as session:
         for follow_up in await session.exec(select(SupportFollowUp)):
             follow_up.done_at = world.clock.now()
@@ -576,7 +576,7 @@ async def test_a_supporter_under_k_sessions_is_withheld_and_cannot_be_subtracted
         await world.service.log_session(team_id=TEAM, supporter_id=SAM, form=form(TODAY))
     for _ in range(2):
         await world.service.log_session(team_id=TEAM, supporter_id=KIM, form=form(TODAY))
-    world.clock.advance(timedelta(days=6))
+    world.clock.advance(timedelta(days=13))
     overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
     # Kim's 2 are withheld, and so are Sam's 5: the total 7 minus 5 would give Kim's 2.
     assert overview.total_sessions == 7
@@ -590,7 +590,7 @@ async def test_a_supporter_under_k_sessions_is_withheld_and_cannot_be_subtracted
 async def test_sessions_all_from_one_supporter_show_no_total(world: World) -> None:
     for _ in range(6):
         await world.service.log_session(team_id=TEAM, supporter_id=SAM, form=form(TODAY))
-    world.clock.advance(timedelta(days=6))
+    world.clock.advance(timedelta(days=13))
     overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
     assert isinstance(overview.total_sessions, Suppressed)
     assert all(isinstance(r.sessions, Suppressed) for r in overview.rows)
