@@ -355,7 +355,19 @@ class DigestService:
         last_week_start = activity.end - timedelta(weeks=1)
         last_week = [r.supporter_id for r in rows if r.released_at >= last_week_start]
         referrals = [r.supporter_id for r in rows if r.outcome in referral_outcomes]
+        not_referred = [r.supporter_id for r in rows if r.outcome not in referral_outcomes]
         overdue = [r.supporter_id for r in rows if activity.overdue(r)]
+        not_overdue = [r.supporter_id for r in rows if not activity.overdue(r)]
+        outcomes = protect_groups(
+            groups("outcomes", lambda r: r.outcome), k=k, min_sources=MIN_SUPPORTERS, total=sources
+        )
+        # Referrals minus the referral outcomes listed is the group of the unlisted ones.
+        unlisted_referrals = [
+            r.supporter_id
+            for r in rows
+            if r.outcome in referral_outcomes
+            and not isinstance(outcomes.cells[taxonomy.label("outcomes", r.outcome)], int)
+        ]
         by_supporter, _ = supporter_breakdowns(activity, supporters=supporters, k=k)
         counted = [v for v in by_supporter.cells.values() if isinstance(v, int)]
         # The busiest supporter's share times the total is their count: shown only where the
@@ -383,13 +395,17 @@ class DigestService:
             )
             if isinstance(total, int)
             else Breakdown(cells={}, total=SUPPRESSED),
-            by_outcome=protect_groups(
-                groups("outcomes", lambda r: r.outcome), k=k, min_sources=MIN_SUPPORTERS, total=sources
+            by_outcome=outcomes if isinstance(total, int) else Breakdown(cells={}, total=SUPPRESSED),
+            # Referrals, the rest, and referrals minus the referral outcomes listed must all be k-safe.
+            referrals_4w=shown(referrals)
+            if not any(
+                is_small_group(g, k=k, min_sources=MIN_SUPPORTERS) for g in (not_referred, unlisted_referrals)
             )
-            if isinstance(total, int)
-            else Breakdown(cells={}, total=SUPPRESSED),
-            referrals_4w=shown(referrals) if referrals else (0 if isinstance(total, int) else SUPPRESSED),
-            follow_ups_overdue=SUPPRESSED if is_small_group(overdue, k=k) else len(overdue),
+            else SUPPRESSED,
+            # Like referrals, a subset of the shown total: it and the rest must both be k-safe.
+            follow_ups_overdue=shown(overdue)
+            if not is_small_group(not_overdue, k=k, min_sources=MIN_SUPPORTERS)
+            else SUPPRESSED,
             supporters=coverage.total,
             trained_current=coverage.current,
             trained_lapsing=coverage.lapsing,

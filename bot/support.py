@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import InvalidInput
-from bot.insights.anonymity import SUPPRESSED, Breakdown, Suppressed, is_small_group, protect_groups
+from bot.insights.anonymity import SUPPRESSED, Breakdown, Suppressed, is_small, is_small_group, protect_groups
 from bot.ports import Directory, Member
 from bot.privacy import find_named_member, scrub_text
 from bot.roles import Roles
@@ -336,7 +336,27 @@ def supporter_breakdowns(
     if isinstance(content_total(activity, k=k), Suppressed):
         # The total is the digest's figure too; where the digest withholds it, so does this table.
         by_session = Breakdown(cells=dict.fromkeys(sessions, SUPPRESSED), total=SUPPRESSED)
-    return by_session, protect_groups(overdue, k=k)
+    return by_session, _protect_overdue(overdue, by_session, k=k)
+
+
+def _protect_overdue(overdue: dict[str, list[str]], by_session: Breakdown, *, k: int) -> Breakdown:
+    """Overdue follow-ups per supporter, withheld also where sessions minus overdue would be small."""
+    by_overdue = protect_groups(overdue, k=k)
+    total = sum(len(v) for v in overdue.values())
+    sessions_total = by_session.total
+    # Sessions without an overdue follow-up are a group too: shown total minus shown overdue.
+    if not isinstance(sessions_total, int) or is_small(sessions_total - total, k=k):
+        return Breakdown(cells=dict.fromkeys(overdue, SUPPRESSED), total=SUPPRESSED)
+    cells = dict(by_overdue.cells)
+    for key, count in by_overdue.cells.items():
+        sessions = by_session.cells[key]
+        if isinstance(count, int) and (not isinstance(sessions, int) or is_small(sessions - count, k=k)):
+            cells[key] = SUPPRESSED
+    shown = sum(v for v in cells.values() if isinstance(v, int))
+    if cells != by_overdue.cells and is_small(total - shown, k=k):
+        # Withholding more cells left a small residual: none of them is shown.
+        cells = dict.fromkeys(overdue, SUPPRESSED)
+    return Breakdown(cells=cells, total=by_overdue.total)
 
 
 # --- parsing helpers ------------------------------------------------------------------------

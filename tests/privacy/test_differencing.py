@@ -301,8 +301,10 @@ async def _observe(runtime: Runtime, workspace: Workspace, seen: Seen) -> None:
                 assert v == len(groups.get(n, [])), (n, v)
     if isinstance(s.sessions_4w, int):
         assert s.sessions_4w == len(truth)
-        if s.sessions_last_week is not None:
-            assert not 0 < s.sessions_4w - s.sessions_last_week < k
+        # A part shown beside the total leaves a k-safe rest.
+        for part in (s.sessions_last_week, s.referrals_4w, s.follow_ups_overdue):
+            if isinstance(part, int):
+                assert not 0 < s.sessions_4w - part < k, (part, text)
 
     themes = report.themes
     comments = await _comment_truth(runtime, comment_period)
@@ -356,6 +358,9 @@ async def _observe(runtime: Runtime, workspace: Workspace, seen: Seen) -> None:
             seen.record(f"supporter.{row.supporter_id}.{name}", support_period, value)
             assert _people_count_ok(value, k), (row, table)
         shown_rows += row.sessions if isinstance(row.sessions, int) else 0
+        if isinstance(row.overdue_follow_ups, int) and row.overdue_follow_ups:
+            # A supporter's sessions minus their overdue follow-ups is a group too.
+            assert isinstance(row.sessions, int) and not 0 < row.sessions - row.overdue_follow_ups < k, row
     if isinstance(overview.total_sessions, int):
         former = overview.former_sessions if isinstance(overview.former_sessions, int) else 0
         assert not 0 < overview.total_sessions - shown_rows - former < k, table
