@@ -12,8 +12,8 @@ from storage.digest_models import Feedback, ShownQuoteGram
 
 COMMENTS = [
     "Confidentiality worries me because my manager seemed to know what I told a supporter last week.",
-    "I am not sure whether notes about confidentiality are shared with HR when a case gets escalated.",
-    "Please publish who can read peer support records, confidentiality is the first thing people ask.",
+    "I am not sure whether confidentiality still holds once a supporter writes anything down at all.",
+    "Confidentiality is the first thing my colleagues ask about before they will talk to a supporter.",
     "Our night crew doubts confidentiality since rumours spread quickly after anyone visits a supporter.",
     "Explain confidentiality limits in plain words so nobody feels tricked after opening up to someone.",
     "Confidentiality should be promised in writing, otherwise the quieter colleagues will stay silent forever.",
