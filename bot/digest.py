@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import random
 import statistics
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 
 from bot.actions import ActionService
@@ -17,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.insights import (
+    SUPPRESSED,
     Breakdown,
     Change,
     Comment,
@@ -25,11 +30,13 @@ from bot.insights import (
     Participation,
     Suppressed,
     ThemeReport,
+    ThemeSummary,
     Trend,
     Turnout,
     compare_rounds,
+    is_small_group,
     may_show_both,
-    protect_breakdown,
+    protect_groups,
     render_constructs_chart,
     summarize_participation,
     summarize_themes,
@@ -51,18 +58,30 @@ from bot.policies import PolicyService, PolicyStatus, policy_signals
 from bot.ports import Messenger
 from bot.questions import QuestionBank
 from bot.roles import Roles
-from bot.support import SupportService
+from bot.support import (
+    MIN_SUPPORTERS,
+    SupportService,
+    TaxonomyKind,
+    content_total,
+    released_period,
+    supporter_breakdowns,
+)
+from bot.updates import COMMENT_DAYS as QUOTE_CHECK_DAYS
+from bot.updates import shown_quote_rows
 from storage import support_queries
 from storage.db import Database
-from storage.digest_models import DigestRun, Feedback, ImprovementAction
-from storage.models import SurveyAnswer
+from storage.digest_models import DigestRun, Feedback, ImprovementAction, ShownQuoteGram
+from storage.models import SurveyAnswer, SurveyRound
 from storage.queries import insert_ignoring_duplicates
+from storage.support_queries import ReleasedSession
 
 log = logging.getLogger(__name__)
 
 TREND_ROUNDS = 8
 HISTORY_ROUNDS = TREND_ROUNDS + 1
-SUPPORT_WEEKS = 4
+# Themes and quotes come from the last completed ISO week's comments (released_period).
+COMMENT_WEEKS = 1
+QUOTE_CHARS = 280
 
 
 @dataclass(frozen=True)
@@ -83,20 +102,26 @@ class ConstructLine:
 
 @dataclass(frozen=True)
 class SupportActivity:
-    """Peer-support load over the last four weeks, k-protected where it could point at a person."""
+    """Peer-support load over the released weeks (bot.support.released_period), k-protected.
 
-    sessions_4w: int
+    Session figures change only when a week completes; a figure saying what sessions were about
+    needs k sessions from two supporters or more (docs/privacy.md).
+    """
+
+    sessions_4w: int | Suppressed
     sessions_last_week: int | None  # None when showing it beside the 4-week figure would single people out
     by_category: Breakdown
     by_outcome: Breakdown
     referrals_4w: int | Suppressed
-    follow_ups_overdue: int
+    follow_ups_overdue: int | Suppressed
     supporters: int
     trained_current: int
     trained_lapsing: int
     lapsed_or_never: int
     load_max_share: float | None
     load_cv: float | None
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +144,23 @@ class DigestReport:
     chart_png: bytes | None
     signals: dict[str, float | None] = field(default_factory=dict)
     policies: list[PolicyStatus] = field(default_factory=list)  # the register, soonest review first
+    comments_from: date | None = None  # the week whose comments the themes are from (UTC, inclusive)
+    comments_to: date | None = None
+
+    @property
+    def comment_split_shown(self) -> bool:
+        """Whether "M via /feedback, the rest from the pulse" may be shown: both parts 0 or >= k."""
+        total = self.themes.total
+        return isinstance(total, int) and may_show_both(total, self.feedback_count, k=self.k)
+
+    def shown_quotes(self) -> list[str]:
+        """Every quote as the digest shows it (cut to QUOTE_CHARS)."""
+        return [
+            quote[:QUOTE_CHARS]
+            for summary in self.themes.themes.values()
+            if isinstance(summary, ThemeSummary)
+            for quote in summary.quotes
+        ]
 
     @property
     def overdue_actions(self) -> list[ImprovementAction]:
@@ -174,7 +216,9 @@ class DigestService:
                 log.info("digest %s was already posted", key)
                 return None
         report = await self.build(team_id=team_id)
-        if not await self._record_and_queue(team_id=team_id, key=key, messages=self.render(report)):
+        if not await self._record_and_queue(
+            team_id=team_id, key=key, messages=self.render(report), quotes=report.shown_quotes()
+        ):
             log.info("digest %s was posted concurrently; keeping the first", key)
             return None
         if report.chart_png:
@@ -210,10 +254,13 @@ class DigestService:
         )
         constructs = [self._construct_line(c, measures, k) for c in numeric_constructs(self.bank)]
         support = await self._support_activity(team_id=team_id, today=now.date(), k=k)
-        comments, feedback_count = await self._comments(
-            team_id=team_id, measures=measures, since=now.date() - timedelta(days=7)
+        comment_start, comment_end = released_period(now, weeks=COMMENT_WEEKS)
+        comments, feedback_count = await self._comments(team_id=team_id, start=comment_start, end=comment_end)
+        # Quotes are drawn once per period: the same comments give the same quotes however often
+        # the digest is asked for, so asking again never surfaces another comment.
+        themes = summarize_themes(
+            comments, k=k, rng=rng or random.Random(self._keyed(f"quotes:{team_id}:{comment_start.date()}"))
         )
-        themes = summarize_themes(comments, k=k, rng=rng or random.SystemRandom())
         open_actions = await self.actions.open_actions(team_id=team_id)
         signals = self._signals(constructs, participation, support)
         policies: list[PolicyStatus] = []
@@ -242,6 +289,8 @@ class DigestService:
             support=support,
             themes=themes,
             feedback_count=feedback_count,
+            comments_from=comment_start.date(),
+            comments_to=(comment_end - timedelta(days=1)).date(),
             suggestions=suggestions,
             construct_for_practice=construct_for,
             open_actions=open_actions,
@@ -277,21 +326,11 @@ class DigestService:
         return ConstructLine(construct, summary, change, trend(points), rounds_ago)
 
     async def _support_activity(self, *, team_id: str, today: date, k: int) -> SupportActivity:
-        since = today - timedelta(weeks=SUPPORT_WEEKS)
-        week_start = today - timedelta(days=7)
-        referral_outcomes = self.support.taxonomy.referral_outcomes()
+        activity = await self.support.released_activity(team_id=team_id)
+        taxonomy = self.support.taxonomy
+        referral_outcomes = taxonomy.referral_outcomes()
+        supporters = await self.roles.supporters()
         async with self.db.session() as session:
-            by_category = await support_queries.sessions_per_week(
-                session=session, team_id=team_id, since=since, until=today, by="category"
-            )
-            by_outcome = await support_queries.sessions_per_week(
-                session=session, team_id=team_id, since=since, until=today, by="outcome"
-            )
-            follow_ups = await support_queries.follow_up_counts(session=session, team_id=team_id, today=today)
-            load = await support_queries.load_per_supporter(
-                session=session, team_id=team_id, since=since, until=today
-            )
-            supporters = await self.roles.supporters()
             coverage = await support_queries.training_coverage(
                 session=session,
                 team_id=team_id,
@@ -299,34 +338,74 @@ class DigestService:
                 today=today,
                 valid_days=self.settings.training_valid_days,
             )
-            last_week = await support_queries.sessions_per_week(
-                session=session, team_id=team_id, since=week_start, until=today, by="category"
-            )
-        categories: dict[str, int] = {}
-        for row in by_category:
-            categories[row.key] = categories.get(row.key, 0) + row.sessions
-        outcomes: dict[str, int] = {}
-        for row in by_outcome:
-            outcomes[row.key] = outcomes.get(row.key, 0) + row.sessions
-        total = sum(categories.values())
-        week_total = sum(r.sessions for r in last_week)
-        referrals = sum(n for o, n in outcomes.items() if o in referral_outcomes)
-        loads = [load[s].sessions if s in load else 0 for s in supporters] or [0]
-        load_total = sum(loads)
+        rows = activity.sessions
+        total = content_total(activity, k=k)
+        sources = [r.supporter_id for r in rows]
+
+        def groups(kind: TaxonomyKind, of: Callable[[ReleasedSession], str]) -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for r in rows:
+                found.setdefault(taxonomy.label(kind, of(r)), []).append(r.supporter_id)
+            return found
+
+        def shown(members: list[str]) -> int | Suppressed:
+            small = is_small_group(members, k=k, min_sources=MIN_SUPPORTERS)
+            return SUPPRESSED if isinstance(total, Suppressed) or small else len(members)
+
+        last_week_start = activity.end - timedelta(weeks=1)
+        last_week = [r.supporter_id for r in rows if r.released_at >= last_week_start]
+        referrals = [r.supporter_id for r in rows if r.outcome in referral_outcomes]
+        not_referred = [r.supporter_id for r in rows if r.outcome not in referral_outcomes]
+        overdue = [r.supporter_id for r in rows if activity.overdue(r)]
+        not_overdue = [r.supporter_id for r in rows if not activity.overdue(r)]
+        outcomes = protect_groups(
+            groups("outcomes", lambda r: r.outcome), k=k, min_sources=MIN_SUPPORTERS, total=sources
+        )
+        # Referrals minus the referral outcomes listed is the group of the unlisted ones.
+        unlisted_referrals = [
+            r.supporter_id
+            for r in rows
+            if r.outcome in referral_outcomes
+            and not isinstance(outcomes.cells[taxonomy.label("outcomes", r.outcome)], int)
+        ]
+        by_supporter, _ = supporter_breakdowns(activity, supporters=supporters, k=k)
+        counted = [v for v in by_supporter.cells.values() if isinstance(v, int)]
+        # The busiest supporter's share times the total is their count: shown only where the
+        # per-supporter table shows every count (nothing withheld there to be worked out here).
+        every_load_shown = not isinstance(by_supporter.total, Suppressed) and len(counted) == len(
+            by_supporter.cells
+        )
+        per_supporter = Counter(sources)
+        loads = [per_supporter[supporter] for supporter in sorted(supporters)] or [0]
+        load_total = sum(loads) if every_load_shown else 0
         return SupportActivity(
             sessions_4w=total,
-            # Shown beside the 4-week total only if the gap can't single out fewer than k sessions.
-            sessions_last_week=week_total if may_show_both(week_total, total, k=k) else None,
-            by_category=protect_breakdown(
-                {self.support.taxonomy.label("categories", c): n for c, n in categories.items()},
+            # Shown beside the 4-week total only if it and the gap are both k-safe groups.
+            sessions_last_week=len(last_week)
+            if isinstance(total, int)
+            and not is_small_group(last_week, k=k, min_sources=MIN_SUPPORTERS)
+            and not is_small_group(
+                [r.supporter_id for r in rows if r.released_at < last_week_start],
                 k=k,
-                total=total,
-            ),
-            by_outcome=protect_breakdown(
-                {self.support.taxonomy.label("outcomes", o): n for o, n in outcomes.items()}, k=k, total=total
-            ),
-            referrals_4w=referrals if referrals == 0 or referrals >= k else Suppressed(f"fewer than {k}"),
-            follow_ups_overdue=follow_ups.overdue,
+                min_sources=MIN_SUPPORTERS,
+            )
+            else None,
+            by_category=protect_groups(
+                groups("categories", lambda r: r.category), k=k, min_sources=MIN_SUPPORTERS, total=sources
+            )
+            if isinstance(total, int)
+            else Breakdown(cells={}, total=SUPPRESSED),
+            by_outcome=outcomes if isinstance(total, int) else Breakdown(cells={}, total=SUPPRESSED),
+            # Referrals, the rest, and referrals minus the referral outcomes listed must all be k-safe.
+            referrals_4w=shown(referrals)
+            if not any(
+                is_small_group(g, k=k, min_sources=MIN_SUPPORTERS) for g in (not_referred, unlisted_referrals)
+            )
+            else SUPPRESSED,
+            # Like referrals, a subset of the shown total: it and the rest must both be k-safe.
+            follow_ups_overdue=shown(overdue)
+            if not is_small_group(not_overdue, k=k, min_sources=MIN_SUPPORTERS)
+            else SUPPRESSED,
             supporters=coverage.total,
             trained_current=coverage.current,
             trained_lapsing=coverage.lapsing,
@@ -335,35 +414,46 @@ class DigestService:
             load_cv=(statistics.pstdev(loads) / statistics.mean(loads))
             if load_total and len(loads) > 1
             else None,
+            first_day=activity.first_day,
+            last_day=activity.last_day,
         )
 
-    async def _comments(
-        self, *, team_id: str, measures: list[RoundMeasures], since: date
-    ) -> tuple[list[Comment], int]:
-        latest_round = measures[-1].round.id if measures else None
+    def _keyed(self, message: str) -> bytes:
+        return hmac.new(self.settings.peerpulse_secret.encode(), message.encode(), hashlib.sha256).digest()
+
+    async def _comments(self, *, team_id: str, start: datetime, end: datetime) -> tuple[list[Comment], int]:
+        """The period's comments: `/feedback` sent in it and pulse comments of rounds closed in it."""
         async with self.db.session() as session:
             feedback = list(
                 await session.exec(
                     select(Feedback.text, Feedback.category).where(
                         Feedback.team_id == team_id,
-                        col(Feedback.submitted_on) >= since,
+                        col(Feedback.submitted_on) >= start.date(),
+                        col(Feedback.submitted_on) < end.date(),
                         col(Feedback.text).is_not(None),
                     )
                 )
             )
-            answers: list[str | None] = []
-            if latest_round is not None:
-                answers = list(
-                    await session.exec(
-                        select(SurveyAnswer.text).where(
-                            SurveyAnswer.round_id == latest_round, col(SurveyAnswer.text).is_not(None)
-                        )
+            answers = list(
+                await session.exec(
+                    select(SurveyAnswer.text)
+                    .join(SurveyRound, col(SurveyRound.id) == col(SurveyAnswer.round_id))
+                    .where(
+                        SurveyRound.team_id == team_id,
+                        col(SurveyRound.closed_at) >= start,
+                        col(SurveyRound.closed_at) < end,
+                        col(SurveyAnswer.text).is_not(None),
                     )
                 )
+            )
         # The author's own /feedback category (concern, praise, ...) bounds the comment's sentiment.
         texts = [Comment(text, category) for text, category in feedback if text]
+        feedback_count = len(texts)
         texts += [Comment(text) for text in answers if text]
-        return texts, len(feedback)
+        # An order of the texts' own (keyed, so it says nothing of when each was written) makes the
+        # seeded quote draw independent of the order the database returns rows in.
+        texts.sort(key=lambda c: self._keyed(f"order:{c.text}"))
+        return texts, feedback_count
 
     def _signals(
         self, constructs: list[ConstructLine], participation: Participation, support: SupportActivity
@@ -378,9 +468,11 @@ class DigestService:
             )
         signals["psych_safety_change"] = signals.get("psych_safety_favourable_change")
         signals["participation_rate"] = participation.rate if isinstance(participation.rate, float) else None
-        signals["sessions_last_4_weeks"] = float(support.sessions_4w)
+        # A withheld session count must not resurface as a playbook trigger's evidence.
+        sessions = support.sessions_4w if isinstance(support.sessions_4w, int) else None
+        signals["sessions_last_4_weeks"] = float(sessions) if sessions is not None else None
         signals["sessions_per_supporter_last_4_weeks"] = (
-            support.sessions_4w / support.supporters if support.supporters else None
+            sessions / support.supporters if sessions is not None and support.supporters else None
         )
         signals["supporter_load_max_share"] = support.load_max_share
         signals["supporter_load_cv"] = support.load_cv
@@ -388,9 +480,7 @@ class DigestService:
             support.lapsed_or_never / support.supporters if support.supporters else None
         )
         signals["referral_share"] = (
-            support.referrals_4w / support.sessions_4w
-            if isinstance(support.referrals_4w, int) and support.sessions_4w >= self.settings.min_group_size
-            else None
+            support.referrals_4w / sessions if isinstance(support.referrals_4w, int) and sessions else None
         )
         return signals
 
@@ -411,8 +501,10 @@ class DigestService:
             title="Favourable share by construct, last rounds",
         )
 
-    async def _record_and_queue(self, *, team_id: str, key: str, messages: list[dict[str, object]]) -> bool:
-        """Record the digest `key` and queue its messages in one transaction; False if already posted."""
+    async def _record_and_queue(
+        self, *, team_id: str, key: str, messages: list[dict[str, object]], quotes: Sequence[str] = ()
+    ) -> bool:
+        """Record the digest `key`, the quotes it shows, and queue its messages in one transaction."""
         now = self.clock.now()
         envelopes = [
             Envelope(
@@ -434,5 +526,23 @@ class DigestService:
             )
             if new:
                 await self.outbox.enqueue(envelopes, session=session)
+                # What the "you said, we did" quote check compares against: shown quotes only.
+                await session.exec(
+                    delete(ShownQuoteGram).where(
+                        col(ShownQuoteGram.shown_on) < now.date() - timedelta(days=QUOTE_CHECK_DAYS)
+                    )
+                )
+                await insert_ignoring_duplicates(
+                    session=session,
+                    model=ShownQuoteGram,
+                    rows=shown_quote_rows(
+                        self.settings.peerpulse_secret,
+                        team_id=team_id,
+                        digest_key=key,
+                        quotes=quotes,
+                        shown_on=now.date(),
+                    ),
+                    keys=["digest_key", "gram"],
+                )
         self.outbox.wakeup.set()
         return new == 1

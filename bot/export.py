@@ -53,7 +53,8 @@ async def export_rows(db: Database, bank: QuestionBank, *, k: int) -> list[dict[
         r = measures.round
         assert r.closed_at is not None  # selected above
         answered = measures.answered
-        shown = answered >= k
+        # Invited minus answered (who did not answer) is a group as well: it must not be 1..k-1.
+        shown = answered >= k and not 0 < r.invited - answered < k
         base = {
             "round_id": r.id,
             "opened_on": r.opened_at.date().isoformat(),
@@ -82,7 +83,10 @@ async def export_rows(db: Database, bank: QuestionBank, *, k: int) -> list[dict[
                 row["favourable_share"], row["favourable_ci_low"], row["favourable_ci_high"] = fav
             if not shown:
                 row["note"] = "; ".join(
-                    filter(None, [row["note"], f"fewer than {k} respondents: count not shown"])
+                    filter(
+                        None,
+                        [row["note"], f"fewer than {k} respondents or non-respondents: count not shown"],
+                    )
                 )
             rows.append(row)
     return rows

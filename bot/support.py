@@ -11,7 +11,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import InvalidInput
+from bot.insights.anonymity import SUPPRESSED, Breakdown, Suppressed, is_small, is_small_group, protect_groups
 from bot.ports import Directory, Member
 from bot.privacy import find_named_member, scrub_text
 from bot.roles import Roles
@@ -36,10 +37,10 @@ from bot.surveys import local_send_time, member_zone
 from storage.db import Database
 from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
 from storage.support_queries import (
+    ReleasedSession,
     TrainingState,
     latest_training_by_supporter,
-    load_per_supporter,
-    overdue_follow_ups_by_supporter,
+    released_sessions,
     training_state,
 )
 
@@ -69,7 +70,12 @@ MIN_HOURS, MAX_HOURS = 0.5, 100.0
 MAX_TRAINING_AGE_DAYS = 3 * 365
 SNOOZE = timedelta(days=7)
 RECENT_LIMIT = 10
-OVERVIEW_DAYS = 28
+# Coordinators' figures: the latest completed 4-week period, sessions counted once they are final.
+RELEASE_WEEKS = 4
+PERIOD_EPOCH = date(2024, 1, 1)  # a Monday: 4-week periods are counted from here
+# A session figure that says what sessions were about must come from at least this many supporters.
+MIN_SUPPORTERS = 2
+FORMER = "former supporters"
 # Long enough that a burst of submissions costs one users.list, short enough to learn new names.
 NAME_CACHE_SECONDS = 300.0
 # Reminders arrive at this hour of the supporter's own day.
@@ -242,24 +248,115 @@ class FollowUpResult:
 
 @dataclass(frozen=True)
 class SupporterRow:
-    """One supporter's own activity for coordinators: no session detail."""
+    """One supporter's own activity for coordinators: no session detail, nothing under k sessions."""
 
     supporter_id: str
-    sessions: int
-    minutes: int
+    sessions: int | Suppressed
+    minutes: int | Suppressed
     training: TrainingStatus
-    overdue_follow_ups: int
+    overdue_follow_ups: int | Suppressed
 
 
 @dataclass(frozen=True)
 class SupportersOverview:
-    """Every current supporter's load, training and overdue follow-ups over the last 4 weeks."""
+    """Every current supporter's load and overdue follow-ups over the released weeks, and training."""
 
     since: date
-    until: date
+    until: date  # the last day of the released period (inclusive)
     rows: tuple[SupporterRow, ...]
-    former_sessions: int
-    former_minutes: int
+    former_sessions: int | Suppressed
+    former_minutes: int | Suppressed
+    k: int = 5
+    total_sessions: int | Suppressed = 0
+    total_minutes: int | Suppressed = 0
+    total_overdue: int | Suppressed = 0
+
+
+@dataclass(frozen=True)
+class ReleasedActivity:
+    """The sessions coordinators' figures are built from: those that became final in [start, end)."""
+
+    start: datetime
+    end: datetime
+    sessions: tuple[ReleasedSession, ...]
+
+    @property
+    def first_day(self) -> date:
+        """The period's first day (UTC)."""
+        return self.start.date()
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day (UTC, inclusive)."""
+        return (self.end - timedelta(days=1)).date()
+
+    def overdue(self, session: ReleasedSession) -> bool:
+        """Whether the session's follow-up was past its date and not done when the period ended."""
+        return (
+            session.follow_up_on is not None
+            and session.follow_up_on < self.end.date()
+            and (session.follow_up_done_at is None or session.follow_up_done_at >= self.end)
+        )
+
+
+def released_period(now: datetime, *, weeks: int = RELEASE_WEEKS) -> tuple[datetime, datetime]:
+    """The latest completed period of `weeks` ISO weeks (UTC) before `now`, as [start, end).
+
+    Periods tile the calendar from PERIOD_EPOCH and never overlap, so two periods' figures are
+    about disjoint sets: a sliding window would let this period minus the last reveal one week.
+    """
+    monday = now.astimezone(UTC).date()
+    monday -= timedelta(days=monday.weekday())
+    length = 7 * weeks
+    end_day = PERIOD_EPOCH + timedelta(days=(monday - PERIOD_EPOCH).days // length * length)
+    end = datetime.combine(end_day, clock_time(0), tzinfo=UTC)
+    return end - timedelta(days=length), end
+
+
+def content_total(activity: ReleasedActivity, *, k: int) -> int | Suppressed:
+    """The period's session count, if it may be shown beside what the sessions were about."""
+    sources = [s.supporter_id for s in activity.sessions]
+    return SUPPRESSED if is_small_group(sources, k=k, min_sources=MIN_SUPPORTERS) else len(sources)
+
+
+def supporter_breakdowns(
+    activity: ReleasedActivity, *, supporters: Collection[str], k: int
+) -> tuple[Breakdown, Breakdown]:
+    """Sessions and overdue follow-ups per current supporter (and "former" ones), k-protected."""
+    sessions: dict[str, list[str]] = {s: [] for s in sorted(supporters)}
+    sessions[FORMER] = []
+    overdue: dict[str, list[str]] = {s: [] for s in sorted(supporters)}
+    overdue[FORMER] = []
+    for row in activity.sessions:
+        key = row.supporter_id if row.supporter_id in supporters else FORMER
+        sessions[key].append(row.supporter_id)
+        if activity.overdue(row):
+            overdue[key].append(row.supporter_id)
+    by_session = protect_groups(sessions, k=k)
+    if isinstance(content_total(activity, k=k), Suppressed):
+        # The total is the digest's figure too; where the digest withholds it, so does this table.
+        by_session = Breakdown(cells=dict.fromkeys(sessions, SUPPRESSED), total=SUPPRESSED)
+    return by_session, _protect_overdue(overdue, by_session, k=k)
+
+
+def _protect_overdue(overdue: dict[str, list[str]], by_session: Breakdown, *, k: int) -> Breakdown:
+    """Overdue follow-ups per supporter, withheld also where sessions minus overdue would be small."""
+    by_overdue = protect_groups(overdue, k=k)
+    total = sum(len(v) for v in overdue.values())
+    sessions_total = by_session.total
+    # Sessions without an overdue follow-up are a group too: shown total minus shown overdue.
+    if not isinstance(sessions_total, int) or is_small(sessions_total - total, k=k):
+        return Breakdown(cells=dict.fromkeys(overdue, SUPPRESSED), total=SUPPRESSED)
+    cells = dict(by_overdue.cells)
+    for key, count in by_overdue.cells.items():
+        sessions = by_session.cells[key]
+        if isinstance(count, int) and (not isinstance(sessions, int) or is_small(sessions - count, k=k)):
+            cells[key] = SUPPRESSED
+    shown = sum(v for v in cells.values() if isinstance(v, int))
+    if cells != by_overdue.cells and is_small(total - shown, k=k):
+        # Withholding more cells left a small residual: none of them is shown.
+        cells = dict.fromkeys(overdue, SUPPRESSED)
+    return Breakdown(cells=cells, total=by_overdue.total)
 
 
 # --- parsing helpers ------------------------------------------------------------------------
@@ -870,34 +967,55 @@ class SupportService:
 
     # --- coordinators -------------------------------------------------------------------------
 
-    async def supporters_overview(self, *, team_id: str, requested_by: str) -> SupportersOverview:
-        """Per-supporter sessions and hours (4 weeks), training status and overdue follow-ups."""
-        await self.roles.require_coordinator(requested_by)
-        today = self.clock.now().date()
-        since = today - timedelta(days=OVERVIEW_DAYS - 1)
-        supporters = await self.supporters()
+    async def released_activity(self, *, team_id: str) -> ReleasedActivity:
+        """The sessions of the last completed weeks that coordinators' figures may use."""
+        start, end = released_period(self.clock.now())
         async with self.db.session() as session:
-            load = await load_per_supporter(session=session, team_id=team_id, since=since, until=today)
-            latest = await latest_training_by_supporter(session=session, team_id=team_id)
-            overdue = await overdue_follow_ups_by_supporter(session=session, team_id=team_id, today=today)
-        rows = []
-        for supporter in supporters:
-            activity = load.get(supporter)
-            rows.append(
-                SupporterRow(
-                    supporter_id=supporter,
-                    sessions=activity.sessions if activity else 0,
-                    minutes=activity.minutes if activity else 0,
-                    training=self._status(latest.get(supporter), None, today),
-                    overdue_follow_ups=overdue.get(supporter, 0),
-                )
+            rows = await released_sessions(
+                session=session, team_id=team_id, start=start, end=end, settle=EDIT_WINDOW
             )
-        rows.sort(key=lambda r: (-r.sessions, -r.minutes, r.supporter_id))
-        former = [v for k, v in load.items() if k not in supporters]
+        return ReleasedActivity(start=start, end=end, sessions=tuple(rows))
+
+    async def supporters_overview(self, *, team_id: str, requested_by: str) -> SupportersOverview:
+        """Per-supporter sessions and hours and overdue follow-ups (released weeks, k-safe), training."""
+        await self.roles.require_coordinator(requested_by)
+        k = self.settings.min_group_size
+        today = self.clock.now().date()
+        supporters = await self.supporters()
+        activity = await self.released_activity(team_id=team_id)
+        async with self.db.session() as session:
+            latest = await latest_training_by_supporter(session=session, team_id=team_id)
+        by_session, by_overdue = supporter_breakdowns(activity, supporters=supporters, k=k)
+        minutes: dict[str, int] = {}
+        for row in activity.sessions:
+            key = row.supporter_id if row.supporter_id in supporters else FORMER
+            minutes[key] = minutes.get(key, 0) + row.duration_minutes
+
+        def shown_minutes(key: str) -> int | Suppressed:
+            # Minutes are shown exactly where the sessions they add up are.
+            return SUPPRESSED if isinstance(by_session.cells[key], Suppressed) else minutes.get(key, 0)
+
+        rows = [
+            SupporterRow(
+                supporter_id=supporter,
+                sessions=by_session.cells[supporter],
+                minutes=shown_minutes(supporter),
+                training=self._status(latest.get(supporter), None, today),
+                overdue_follow_ups=by_overdue.cells[supporter],
+            )
+            for supporter in supporters
+        ]
+        # Sorted by id, not by load: an order by sessions would rank the withheld figures.
+        rows.sort(key=lambda r: r.supporter_id)
+        total_minutes = sum(minutes.values())
         return SupportersOverview(
-            since=since,
-            until=today,
+            since=activity.first_day,
+            until=activity.last_day,
             rows=tuple(rows),
-            former_sessions=sum(v.sessions for v in former),
-            former_minutes=sum(v.minutes for v in former),
+            former_sessions=by_session.cells[FORMER],
+            former_minutes=shown_minutes(FORMER),
+            k=k,
+            total_sessions=by_session.total,
+            total_minutes=SUPPRESSED if isinstance(by_session.total, Suppressed) else total_minutes,
+            total_overdue=by_overdue.total,
         )

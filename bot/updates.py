@@ -2,18 +2,22 @@
 
 An update is drafted from a closed action, edited by a coordinator, checked, previewed and then
 published to the audience channel or, as DMs, to the pulse audience through the outbox. Nothing
-published may carry a figure from fewer than k people or a verbatim quote from a comment, so every
-publish runs the same checks as the preview.
+published may carry a figure from fewer than k people or repeat a quote that a digest showed, so
+every publish runs the same checks as the preview. The quote check knows only quotes coordinators
+were shown (keyed hashes, storage.digest_models.ShownQuoteGram): a refusal can never confirm a
+guess about a comment nobody was shown.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -25,8 +29,7 @@ from bot.delivery import Envelope, Outbox
 from bot.errors import InvalidInput
 from bot.surveys import SurveyService
 from storage.db import Database
-from storage.digest_models import Feedback, ImprovementAction
-from storage.models import SurveyAnswer, SurveyRound
+from storage.digest_models import ImprovementAction, ShownQuoteGram
 from storage.policy_models import PublishedUpdate
 
 log = logging.getLogger(__name__)
@@ -202,10 +205,37 @@ def _small_counts(text: str, k: int) -> list[str]:
     return found
 
 
+def quote_grams(text: str) -> set[tuple[str, ...]]:
+    """Every run of QUOTE_WORDS words in the text, casefolded (what the quote check compares)."""
+    return _ngrams(_words(text), QUOTE_WORDS)
+
+
+def gram_hash(secret: str, *, team_id: str, gram: tuple[str, ...]) -> str:
+    """The keyed hash a shown quote's word run is recorded as (never the words themselves)."""
+    message = f"quote-gram:{team_id}:{' '.join(gram)}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def shown_quote_rows(
+    secret: str, *, team_id: str, digest_key: str, quotes: Iterable[str], shown_on: date
+) -> list[dict[str, Any]]:
+    """The ShownQuoteGram rows recording that a digest showed these quotes (keyed hashes only)."""
+    grams = sorted({gram_hash(secret, team_id=team_id, gram=g) for q in quotes for g in quote_grams(q)})
+    return [{"digest_key": digest_key, "gram": g, "team_id": team_id, "shown_on": shown_on} for g in grams]
+
+
 def find_problems(
-    text: str, *, allowed_figures: Iterable[float], k: int, comments: Iterable[str] = ()
+    text: str,
+    *,
+    allowed_figures: Iterable[float],
+    k: int,
+    comments: Iterable[str] = (),
+    shown_grams: Collection[tuple[str, ...]] = (),
 ) -> list[str]:
-    """Why this text may not be published (empty when it may): unmeasured or small figures, quotes."""
+    """Why this text may not be published (empty when it may): unmeasured or small figures, quotes.
+
+    `shown_grams` are the text's own word runs that a digest already showed as part of a quote.
+    """
     reasons: list[str] = []
     allowed = sorted({round(f * 100) for f in allowed_figures})
     gaps = {abs(a - b) for a in allowed for b in allowed if a != b}
@@ -243,14 +273,13 @@ def find_problems(
     words = _words(text)
     if len(words) >= QUOTE_WORDS:
         mine = _ngrams(words, QUOTE_WORDS)
-        for comment in comments:
-            shared = mine & _ngrams(_words(comment), QUOTE_WORDS)
+        for shared in [mine & set(shown_grams), *(mine & quote_grams(c) for c in comments)]:
             if shared:
                 first = next(i for i in range(len(words)) if tuple(words[i : i + QUOTE_WORDS]) in shared)
                 sample = " ".join(words[first : first + QUOTE_WORDS])
                 reasons.append(
-                    f"“{sample}…” repeats a comment word for word ({QUOTE_WORDS} or more words in a row); "
-                    "put it in your own words."
+                    f"“{sample}…” repeats a quote from a digest word for word ({QUOTE_WORDS} or more words "
+                    "in a row); put it in your own words."
                 )
                 break
     return reasons
@@ -288,27 +317,27 @@ class UpdateService:
         """An editable draft for a closed action."""
         return draft_text(action)
 
-    async def recent_comments(self, *, team_id: str) -> list[str]:
-        """Feedback and pulse comments of the last 90 days (the texts an update must not quote)."""
+    async def shown_grams(self, *, team_id: str, text: str) -> set[tuple[str, ...]]:
+        """The text's word runs that digests of the last 90 days showed as part of a quote.
+
+        Only quotes coordinators were shown are recorded (as keyed hashes), so a refusal says nothing
+        about any comment that was never shown.
+        """
+        grams = {
+            gram_hash(self.settings.peerpulse_secret, team_id=team_id, gram=g): g for g in quote_grams(text)
+        }
+        if not grams:
+            return set()
         since = self.clock.now().date() - timedelta(days=COMMENT_DAYS)
         async with self.db.session() as session:
-            feedback = await session.exec(
-                select(Feedback.text).where(
-                    Feedback.team_id == team_id,
-                    col(Feedback.submitted_on) >= since,
-                    col(Feedback.text).is_not(None),
+            found = await session.exec(
+                select(ShownQuoteGram.gram).where(
+                    ShownQuoteGram.team_id == team_id,
+                    col(ShownQuoteGram.shown_on) >= since,
+                    col(ShownQuoteGram.gram).in_(list(grams)),
                 )
             )
-            answers = await session.exec(
-                select(SurveyAnswer.text)
-                .join(SurveyRound, col(SurveyRound.id) == col(SurveyAnswer.round_id))
-                .where(
-                    SurveyRound.team_id == team_id,
-                    col(SurveyAnswer.answered_on) >= since,
-                    col(SurveyAnswer.text).is_not(None),
-                )
-            )
-            return [t for t in [*feedback, *answers] if t]
+            return {grams[h] for h in found}
 
     async def check(self, *, team_id: str, text: str, allowed_figures: Iterable[float]) -> list[str]:
         """Reasons the text may not be published; empty when it may."""
@@ -316,7 +345,7 @@ class UpdateService:
             text,
             allowed_figures=allowed_figures,
             k=self.settings.min_group_size,
-            comments=await self.recent_comments(team_id=team_id),
+            shown_grams=await self.shown_grams(team_id=team_id, text=text),
         )
 
     async def validate(

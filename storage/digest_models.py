@@ -69,3 +69,18 @@ class DigestRun(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=80)
     team_id: str = Field(max_length=32)
     posted_at: datetime = _utc()
+
+
+class ShownQuoteGram(SQLModel, table=True):
+    """A keyed hash of eight words in a row of a quote a digest showed (for the update quote check).
+
+    Only what coordinators were shown is recorded, as HMACs under PEERPULSE_SECRET: without the
+    secret the rows cannot be tested against guesses, and no comment that was never quoted is here.
+    """
+
+    __tablename__ = "shown_quote_gram"
+
+    digest_key: str = Field(primary_key=True, max_length=80)
+    gram: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=32)
+    shown_on: date = Field(index=True)

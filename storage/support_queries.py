@@ -1,15 +1,15 @@
 """Peer-support figures for the weekly digest and `/pulse supporters`. Keyword-only, plain data out.
 
-These return raw counts. Whoever shows them applies MIN_GROUP_SIZE where a figure could point at
-the person supported (a breakdown cell of one or two sessions, say); figures about supporters
-themselves are staff activity and may be shown to coordinators as they are.
+These return raw counts. Whoever shows them applies MIN_GROUP_SIZE (bot/insights/anonymity.py);
+coordinators' figures are built from `released_sessions` only, so they change only when a period
+completes (docs/privacy.md, "Coordinators, supporters and colleagues").
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func
@@ -233,3 +233,47 @@ async def load_per_supporter(
         supporter: SupporterLoad(supporter, int(sessions), int(minutes or 0))
         for supporter, sessions, minutes in (await session.exec(stmt)).all()
     }
+
+
+@dataclass(frozen=True)
+class ReleasedSession:
+    """What coordinators' figures may use of one session: no note, no dates finer than its period."""
+
+    supporter_id: str
+    category: str
+    outcome: str
+    duration_minutes: int
+    follow_up_on: date | None
+    follow_up_done_at: datetime | None
+    released_at: datetime
+
+
+async def released_sessions(
+    *, session: AsyncSession, team_id: str, start: datetime, end: datetime, settle: timedelta
+) -> list[ReleasedSession]:
+    """Sessions whose edit window (`settle` after logging) closed in [start, end), i.e. final ones."""
+    stmt = (
+        select(SupportSession, SupportFollowUp)
+        .outerjoin(SupportFollowUp, col(SupportFollowUp.session_id) == col(SupportSession.id))
+        .where(
+            SupportSession.team_id == team_id,
+            col(SupportSession.created_at) >= start - settle,
+            col(SupportSession.created_at) < end - settle,
+        )
+    )
+    out = []
+    for row, follow_up in (await session.exec(stmt)).all():
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        done = follow_up.done_at if follow_up is not None else None
+        out.append(
+            ReleasedSession(
+                supporter_id=row.supporter_id,
+                category=row.category,
+                outcome=row.outcome,
+                duration_minutes=row.duration_minutes,
+                follow_up_on=row.follow_up_on,
+                follow_up_done_at=done if done is None or done.tzinfo else done.replace(tzinfo=UTC),
+                released_at=created + settle,
+            )
+        )
+    return out

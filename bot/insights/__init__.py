@@ -5,8 +5,10 @@ from bot.insights.anonymity import (
     Breakdown,
     Suppressed,
     is_small,
+    is_small_group,
     may_show_both,
     protect_breakdown,
+    protect_groups,
 )
 from bot.insights.chart import render_constructs_chart
 from bot.insights.participation import Participation, Turnout, summarize_participation
@@ -65,9 +67,11 @@ __all__ = [
     "compare_rounds",
     "histogram",
     "is_small",
+    "is_small_group",
     "load_theme_rules",
     "may_show_both",
     "protect_breakdown",
+    "protect_groups",
     "render_constructs_chart",
     "summarize_likert",
     "summarize_participation",

@@ -14,6 +14,12 @@ For a breakdown of a shown total into categories (sessions by category, comments
    round", "all" and "all but one category") are never both shown when their difference is 1..k-1,
    since that difference is itself a group (see `may_show_both`).
 
+Session figures (peer support) follow the same rules with one more test, because a session is
+not a person and sessions never record who was helped: a session figure is a group of sessions,
+and it is small when it holds 1..k-1 sessions *or* comes from fewer than `min_sources` supporters
+(see `protect_groups`). A category shown from one supporter's sessions alone would be that
+supporter's caseload, which a reader can tie to the supporter from anything else about them.
+
 Categories that overlap (a comment in two themes) get rule 3 as if they were disjoint, which can
 only withhold more, and one rule of their own: a shown cell may not leave 1..k-1 outside it, since
 ``total - cell`` is then exactly the group not in that category (with disjoint cells rule 3 already
@@ -23,7 +29,8 @@ withheld to protect one; that interval is the accepted price of any threshold ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.errors import InvalidInput
@@ -107,4 +114,64 @@ def protect_breakdown(counts: Mapping[str, int], *, k: int, total: int | None = 
     return Breakdown(
         cells={key: SUPPRESSED if key in hidden else count for key, count in items},
         total=shown_total,
+    )
+
+
+def is_small_group(sources: Sequence[str], *, k: int, min_sources: int = 1) -> bool:
+    """Whether a group (one source id per member) has 1..k-1 members or 1..min_sources-1 sources."""
+    return len(sources) > 0 and (len(sources) < k or len(set(sources)) < min_sources)
+
+
+def protect_groups(
+    groups: Mapping[str, Sequence[str]],
+    *,
+    k: int,
+    min_sources: int = 1,
+    total: Sequence[str] | None = None,
+) -> Breakdown:
+    """`protect_breakdown` for disjoint groups whose members carry a source (the supporter of a session).
+
+    A group is small when `is_small_group` says so; the total and the residual (``total`` minus the
+    shown groups) are tested the same way, so subtraction never yields a small group either.
+    """
+    check_k(k)
+    if min_sources < 1:
+        raise InvalidInput(f"min_sources must be at least 1, got {min_sources}")
+    items = list(groups.items())
+    everything = [s for _, members in items for s in members] if total is None else list(total)
+
+    def small(members: Sequence[str]) -> bool:
+        return is_small_group(members, k=k, min_sources=min_sources)
+
+    if small(everything):
+        return Breakdown(cells=dict.fromkeys(groups, SUPPRESSED), total=SUPPRESSED)
+    in_cells = Counter(s for _, members in items for s in members)
+    # What the total holds beyond the listed groups (they are disjoint parts of it).
+    remainder = list((Counter(everything) - in_cells).elements())
+    hidden = {key for key, members in items if small(members)}
+    while True:
+        residual = remainder + [s for key, members in items if key in hidden for s in members]
+        if small(residual):
+            candidates = [
+                (len(members), index, key)
+                for index, (key, members) in enumerate(items)
+                if key not in hidden and members
+            ]
+            if not candidates:  # the total's members are all outside the listed groups
+                break
+            hidden.add(min(candidates)[2])
+            continue
+        # Disjoint groups: total - cell is the residual plus the other shown cells, never smaller
+        # than the residual, but it may still come from one supporter.
+        exposing = {
+            key
+            for key, members in items
+            if key not in hidden and small(list((Counter(everything) - Counter(members)).elements()))
+        }
+        if not exposing:
+            break
+        hidden |= exposing
+    return Breakdown(
+        cells={key: SUPPRESSED if key in hidden else len(members) for key, members in items},
+        total=len(everything),
     )

@@ -17,9 +17,19 @@ def build_status_text(status: RoundStatus, *, k: int) -> str:
         f"• Delivered: {status.delivered}"
         + (f" (still to send: {status.waiting})" if status.waiting else ""),
     ]
-    if status.answered >= k:
+    # Invited minus answered is a group too (who did not answer): both must be 0 or at least k.
+    exact = status.answered >= k and not 0 < status.invited - status.answered < k
+    if r.closed_at is not None and exact:
         rate = status.answered / status.invited if status.invited else 0.0
         lines.append(f"• Answered: {status.answered} ({rate:.0%})")
+    elif r.closed_at is not None and status.answered >= k:
+        lines.append(
+            f"• Answered: at least {status.answered // k * k} (fewer than {k} did not answer, so the "
+            "exact count is not shown)"
+        )
+    elif status.answered >= k:
+        # While open the count moves in steps of k: two looks a minute apart never differ by 1..k-1.
+        lines.append(f"• Answered: at least {status.answered // k * k} so far (shown in steps of {k})")
     else:
         lines.append(f"• Answered: fewer than {k} so far (counts under {k} are not shown)")
     if status.failed:

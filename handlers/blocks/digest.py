@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.digest import ConstructLine, DigestReport, SupportActivity
+from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, SupportActivity
 from bot.insights import Breakdown, Change, Suppressed, ThemeSummary, Trend
 from bot.measures import label_of
 from handlers.blocks.mrkdwn import quote
@@ -102,61 +102,84 @@ def _construct_text(line: ConstructLine, k: int) -> str:
 
 
 def _breakdown_text(breakdown: Breakdown) -> str:
-    parts = [
-        f"{name} {count}" if not isinstance(count, Suppressed) else f"{name} _withheld_"
-        for name, count in breakdown.cells.items()
-        if count != 0
-    ]
-    return " · ".join(parts) if parts else "none"
+    # Withheld cells are not named: the name of a small cell would itself point at a case.
+    parts = [f"{name} {count}" for name, count in breakdown.cells.items() if isinstance(count, int) and count]
+    return " · ".join(parts) if parts else "none shown"
 
 
 def _support_text(s: SupportActivity, k: int) -> str:
-    lines = [f"*Sessions, last 4 weeks:* {s.sessions_4w}"]
-    if s.sessions_last_week is not None:
-        lines[0] += f" (last 7 days: {s.sessions_last_week})"
-    if s.sessions_4w:
+    period = (
+        f" ({s.first_day:%d %b} – {s.last_day:%d %b}, the latest completed 4-week period)"
+        if s.first_day is not None and s.last_day is not None
+        else ""
+    )
+    if isinstance(s.sessions_4w, Suppressed):
+        lines = [
+            f"*Sessions*{period}: not shown — fewer than {k} sessions, or all logged by one "
+            "supporter. Nothing else about them is shown."
+        ]
+    else:
+        lines = [f"*Sessions*{period}: {s.sessions_4w}"]
+        if s.sessions_last_week is not None:
+            lines[0] += f" (its last week: {s.sessions_last_week})"
+    if isinstance(s.sessions_4w, int) and s.sessions_4w:
         lines.append(f"*By category:* {_breakdown_text(s.by_category)}")
         lines.append(f"*By outcome:* {_breakdown_text(s.by_outcome)}")
-        referrals = (
-            "fewer than k — withheld" if isinstance(s.referrals_4w, Suppressed) else str(s.referrals_4w)
-        )
+        referrals = "withheld" if isinstance(s.referrals_4w, Suppressed) else str(s.referrals_4w)
         lines.append(f"*Referrals (HR / EAP / manager / safety):* {referrals}")
-    lines.append(f"*Follow-ups overdue:* {s.follow_ups_overdue}")
+    overdue = "withheld" if isinstance(s.follow_ups_overdue, Suppressed) else str(s.follow_ups_overdue)
+    lines.append(f"*Follow-ups overdue at the end of the period:* {overdue}")
     lines.append(
         f"*Training:* {s.supporters} supporters — {s.trained_current} current, {s.trained_lapsing} lapsing within 30 days, "
         f"{s.lapsed_or_never} lapsed or never trained"
     )
     if s.load_max_share is not None:
         lines.append(f"*Load:* the busiest supporter handled {_pct(s.load_max_share)} of sessions")
-    lines.append(f"_Categories under {k} sessions are withheld so no case can be singled out._")
+    lines.append(
+        f"_Sessions count once they can no longer be edited, and these figures change only when a 4-week "
+        f"period completes. A category or outcome is listed only with {k} or more sessions from two or more "
+        "supporters, and none is listed that would let another be worked out by subtraction._"
+    )
     return "\n".join(lines)
 
 
 def _theme_blocks(report: DigestReport) -> list[dict[str, Any]]:
     themes = report.themes
+    period = (
+        f"the week {report.comments_from:%d %b} – {report.comments_to:%d %b}"
+        if report.comments_from is not None and report.comments_to is not None
+        else "the last completed week"
+    )
     if isinstance(themes.total, Suppressed) or not themes.themes:
         return [
-            _section(f"*What people are saying* — fewer than {report.k} comments this week; none are shown.")
+            _section(
+                f"*What people are saying* — fewer than {report.k} comments in {period}; none are shown."
+            )
         ]
+    split = (
+        f" ({report.feedback_count} via `/feedback`, the rest from the pulse)"
+        if report.comment_split_shown
+        else " (from `/feedback` and pulse rounds closed that week)"
+    )
     blocks = [
-        _section(
-            f"*What people are saying* — {themes.total} comments ({report.feedback_count} via `/feedback`, "
-            "the rest from the pulse), grouped by theme"
-        )
+        _section(f"*What people are saying* — {themes.total} comments in {period}{split}, grouped by theme")
     ]
     for theme, summary in themes.themes.items():
         name = THEME_LABELS.get(theme, theme)
         if isinstance(summary, Suppressed):
-            blocks.append(_context(f"*{name}*: fewer than {report.k} comments — withheld"))
-            continue
+            continue  # not named: a withheld theme's name would say what a few people wrote
         assert isinstance(summary, ThemeSummary)
         text = (
             f"*{name}*: {summary.count} comments · mean sentiment {summary.mean_sentiment:+.2f} · "
             f"{_pct(summary.share_negative)} negative"
         )
         # One inert line per quote: a comment cannot add lines, pings or formatting to the digest.
-        quotes = "\n".join(quote(q, limit=280) for q in summary.quotes)
+        quotes = "\n".join(quote(q, limit=QUOTE_CHARS) for q in summary.quotes)
         blocks.append(_section(f"{text}\n{quotes}" if quotes else text))
+    # Said whether or not any theme was withheld, so the line itself tells nothing.
+    blocks.append(
+        _context(f"Themes with fewer than {report.k} comments, or that would reveal one, are not listed.")
+    )
     return blocks
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.insights import Suppressed
 from bot.support import SupporterRow, SupportersOverview, TrainingStatus
 
 
@@ -20,38 +21,63 @@ def _training(status: TrainingStatus) -> str:
     return ":white_circle: none recorded"
 
 
+def _count(value: int | Suppressed, one: str, many: str) -> str:
+    if isinstance(value, Suppressed):
+        return f"{many}: withheld"
+    return f"{value} {one if value == 1 else many}"
+
+
 def _row(row: SupporterRow) -> str:
-    sessions = f"{row.sessions} session{'' if row.sessions == 1 else 's'}"
+    sessions = _count(row.sessions, "session", "sessions")
+    hours = "" if isinstance(row.minutes, Suppressed) else f", {_hours(row.minutes)}"
     overdue = (
-        f" · :warning: {row.overdue_follow_ups} follow-up{'' if row.overdue_follow_ups == 1 else 's'} overdue"
+        ""
+        if isinstance(row.overdue_follow_ups, Suppressed)
+        else f" · :warning: {_count(row.overdue_follow_ups, 'follow-up', 'follow-ups')} overdue"
         if row.overdue_follow_ups
         else " · no follow-ups overdue"
     )
-    return f"• <@{row.supporter_id}> — {sessions}, {_hours(row.minutes)} · training {_training(row.training)}{overdue}"
+    return f"• <@{row.supporter_id}> — {sessions}{hours} · training {_training(row.training)}{overdue}"
 
 
 def build_supporters_text(overview: SupportersOverview) -> str:
-    """Per-supporter sessions and hours (4 weeks), training status and overdue follow-ups."""
+    """Per-supporter sessions and hours and overdue follow-ups (released weeks, k-safe), training."""
+    k = overview.k
     period = f"{overview.since:%a %d %b} – {overview.until:%a %d %b}"
-    lines = [f"*Peer supporters* — last 4 weeks ({period}, by session date)"]
+    lines = [f"*Peer supporters* — the latest completed 4-week period, {period} (UTC)"]
     if not overview.rows:
         lines.append("The supporters channel has no members yet.")
     lines += [_row(r) for r in overview.rows]
     if overview.rows:
         states = [r.training.state for r in overview.rows]
+        total = (
+            f"fewer than {k} sessions, or all from one supporter: withheld"
+            if isinstance(overview.total_sessions, Suppressed)
+            else f"{overview.total_sessions} sessions"
+            + (
+                ""
+                if isinstance(overview.total_minutes, Suppressed)
+                else f", {_hours(overview.total_minutes)}"
+            )
+        )
+        overdue = (
+            "withheld" if isinstance(overview.total_overdue, Suppressed) else str(overview.total_overdue)
+        )
         lines.append(
-            f"*Total:* {sum(r.sessions for r in overview.rows)} sessions, "
-            f"{_hours(sum(r.minutes for r in overview.rows))} · training current {states.count('current')}, "
+            f"*Total:* {total} · training current {states.count('current')}, "
             f"lapsing {states.count('lapsing')}, lapsed {states.count('lapsed')}, none {states.count('none')} · "
-            f"follow-ups overdue {sum(r.overdue_follow_ups for r in overview.rows)}"
+            f"follow-ups overdue at the end of the period {overdue}"
         )
-    if overview.former_sessions:
-        lines.append(
-            f"Sessions by people no longer in the supporters channel: {overview.former_sessions}, "
-            f"{_hours(overview.former_minutes)}."
+    if isinstance(overview.former_sessions, Suppressed) or overview.former_sessions:
+        former = _count(overview.former_sessions, "session", "sessions")
+        hours = (
+            "" if isinstance(overview.former_minutes, Suppressed) else f", {_hours(overview.former_minutes)}"
         )
+        lines.append(f"Sessions by people no longer in the supporters channel — {former}{hours}.")
     lines.append(
-        "_Supporters' own activity only: no session details, categories or notes are shown here. "
-        "The weekly digest carries the program's trends._"
+        f"_Supporters' own activity only: no session details, categories or notes. Session and follow-up "
+        f"figures count sessions once they can no longer be edited, change only when a 4-week period "
+        f"completes, and any under {k} — or that would reveal one by subtraction — are withheld. "
+        "Training status is shown as recorded today. The weekly digest carries the program's trends._"
     )
     return "\n".join(lines)

@@ -108,7 +108,7 @@ def build_update_draft_modal(
             },
             _context(
                 f":lock: Only the before and after this action measured from {k} or more people may be quoted. "
-                f"Counts of fewer than {k} people and words quoted from comments are refused, with the reason."
+                f"Counts of fewer than {k} people and quotes repeated from a digest are refused, with the reason."
             ),
         ],
     }

@@ -23,7 +23,7 @@ USAGE = """*`/pulse`* — anonymous pulse surveys
 • `/pulse status` — participation in the current round
 • `/pulse schedule` — when pulses and digests go out
 • `/pulse questions` — the question bank and where each item comes from
-• `/pulse supporters` — peer supporters' sessions, hours, training and overdue follow-ups (4 weeks)
+• `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
 • `/pulse digest` — post the weekly digest to the coordinators' channel now
 • `/pulse actions` — open improvement actions, with buttons to update or close them
 • `/pulse policies` — the register of program policies: add, edit, mark reviewed

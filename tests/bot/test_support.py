@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import Outbox
 from bot.errors import InvalidInput, NotAllowed
+from bot.insights import Suppressed
 from bot.pacing import Pacer
 from bot.ports import Member, OutgoingMessage, PostedMessage
 from bot.roles import Roles
@@ -36,6 +37,7 @@ from bot.support import (
     load_support_taxonomy,
     parse_support_taxonomy,
 )
+from handlers.blocks.supporters import build_supporters_text
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.support_models import SupportFollowUp, SupportSession
@@ -469,7 +471,7 @@ async def test_training_reminders_go_to_lapsed_human_supporters_once_a_week(worl
     assert queued.recipient == SAM
     assert queued.dedupe_key == f"training-lapsed:{SAM}:2026-W11"
     assert queued.next_attempt_at == datetime(2026, 3, 11, 10, 0, tzinfo=UTC)
-    world.clock.advance(timedelta(days=6))
+    world.clock.advance(timedelta(days=13))
     assert await world.service.plan_training_reminders(team_id=TEAM) == 1
     # Kim's training lapses 180 days after it was completed.
     world.clock.set(datetime(2026, 8, 20, 12, 0, tzinfo=UTC))
@@ -523,28 +525,72 @@ async def test_training_validation(world: World, training: TrainingForm, field: 
 
 
 async def test_coordinators_overview_counts_each_supporter_and_nothing_more(world: World) -> None:
-    await world.service.log_session(team_id=TEAM, supporter_id=SAM, form=form(TODAY, duration_minutes="45"))
-    await world.service.log_session(
-        team_id=TEAM,
-        supporter_id=SAM,
-        form=form(TODAY - timedelta(days=29), follow_up=True, follow_up_on=TODAY.isoformat()),
-    )
+    # START is Tuesday 10 March, in the 4-week period 23 Feb - 22 Mar released Monday 23 March.
+    for _ in range(5):
+        await world.service.log_session(
+            team_id=TEAM, supporter_id=SAM, form=form(TODAY, duration_minutes="45")
+        )
+    due = (TODAY + timedelta(days=1)).isoformat()
+    for _ in range(5):
+        await world.service.log_session(
+            team_id=TEAM,
+            supporter_id=KIM,
+            form=form(TODAY - timedelta(days=1), follow_up=True, follow_up_on=due),
+        )
     await world.service.record_training(
         team_id=TEAM,
         supporter_id=KIM,
         form=TrainingForm(course="self_care", completed_on="2026-03-01", hours="1"),
     )
-    world.clock.advance(timedelta(days=2))
     with pytest.raises(NotAllowed):
         await world.service.supporters_overview(team_id=TEAM, requested_by=SAM)
+    # Nothing logged in the running period shows: the figures move only when a period completes.
+    before = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    assert {(r.sessions, r.minutes, r.overdue_follow_ups) for r in before.rows} == {(0, 0, 0)}
+    assert before.total_sessions == 0
+    world.clock.advance(timedelta(days=13))  # Monday 23 March, 12:00 UTC
     overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    assert (overview.since, overview.until) == (date(2026, 2, 23), date(2026, 3, 22))
     rows = {r.supporter_id: r for r in overview.rows}
     assert set(rows) == {SAM, KIM}
-    # The session 31 days back is outside the 4 weeks; its follow-up is overdue all the same.
-    assert (rows[SAM].sessions, rows[SAM].minutes, rows[SAM].overdue_follow_ups) == (1, 45, 1)
+    assert (rows[SAM].sessions, rows[SAM].minutes, rows[SAM].overdue_follow_ups) == (5, 225, 0)
+    # The follow-ups were due on the 11th and not done by the period's end: 5 overdue.
+    assert (rows[KIM].sessions, rows[KIM].minutes, rows[KIM].overdue_follow_ups) == (5, 150, 5)
     assert rows[SAM].training.state == "none"
-    assert (rows[KIM].sessions, rows[KIM].training.state) == (0, "current")
+    assert rows[KIM].training.state == "current"
+    assert (overview.total_sessions, overview.total_minutes, overview.total_overdue) == (10, 375, 5)
+    # Marking them done now does not rewrite a completed period.
+    async with world.db.session() as session:
+        for follow_up in await session.exec(select(SupportFollowUp)):
+            follow_up.done_at = world.clock.now()
+            session.add(follow_up)
+    assert await world.service.supporters_overview(team_id=TEAM, requested_by=CORA) == overview
     world.directory.channels[SUPPORTERS].discard(SAM)
     overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
     assert [r.supporter_id for r in overview.rows] == [KIM]
-    assert (overview.former_sessions, overview.former_minutes) == (1, 45)
+    assert (overview.former_sessions, overview.former_minutes) == (5, 225)
+
+
+async def test_a_supporter_under_k_sessions_is_withheld_and_cannot_be_subtracted_out(world: World) -> None:
+    for _ in range(5):
+        await world.service.log_session(team_id=TEAM, supporter_id=SAM, form=form(TODAY))
+    for _ in range(2):
+        await world.service.log_session(team_id=TEAM, supporter_id=KIM, form=form(TODAY))
+    world.clock.advance(timedelta(days=13))
+    overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    # Kim's 2 are withheld, and so are Sam's 5: the total 7 minus 5 would give Kim's 2.
+    assert overview.total_sessions == 7
+    assert all(
+        isinstance(r.sessions, Suppressed) and isinstance(r.minutes, Suppressed) for r in overview.rows
+    )
+    text = build_supporters_text(overview)
+    assert "2 sessions" not in text and "5 sessions" not in text and "7 sessions" in text
+
+
+async def test_sessions_all_from_one_supporter_show_no_total(world: World) -> None:
+    for _ in range(6):
+        await world.service.log_session(team_id=TEAM, supporter_id=SAM, form=form(TODAY))
+    world.clock.advance(timedelta(days=13))
+    overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    assert isinstance(overview.total_sessions, Suppressed)
+    assert all(isinstance(r.sessions, Suppressed) for r in overview.rows)

@@ -22,6 +22,7 @@ from bot.support import (
     NOTE,
     OUTCOME,
     TOPIC,
+    released_period,
 )
 from handlers.blocks.peer_log import DELETE_ACTION, EDIT_ACTION
 from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
@@ -342,13 +343,17 @@ async def test_coordinators_see_per_supporter_aggregates_without_session_detail(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, clock: ManualClock
 ) -> None:
     alice, bob, carol = workspace.supporters()
+    # Days into a fresh 4-week period; its figures are released when it completes.
+    _, period_start = released_period(clock.now() + timedelta(weeks=4))
+    clock.set(period_start + timedelta(days=3))
     a_today = local_today(workspace, alice, clock.now())
-    for minutes, follow_up in ((60, None), (30, a_today + timedelta(days=2))):
-        view = await open_modal(people, slack, alice)
-        state = session_state(
-            on=a_today, minutes=minutes, follow_up_on=follow_up, note="Private detail 4711."
-        )
-        assert await submit(people, alice, view, state) == (200, "")
+    b_today = local_today(workspace, bob, clock.now())
+    sessions = [(alice, a_today, 60, None)] * 4 + [(alice, a_today, 30, a_today + timedelta(days=2))]
+    sessions += [(bob, b_today, 30, None)] * 5
+    for supporter, day, minutes, follow_up in sessions:
+        view = await open_modal(people, slack, supporter)
+        state = session_state(on=day, minutes=minutes, follow_up_on=follow_up, note="Private detail 4711.")
+        assert await submit(people, supporter, view, state) == (200, "")
     view = await open_modal(people, slack, bob, "training")
     assert await submit(
         people, bob, view, training_form_state(on=local_today(workspace, bob, clock.now()))
@@ -356,20 +361,28 @@ async def test_coordinators_see_per_supporter_aggregates_without_session_detail(
         200,
         "",
     )
-
-    clock.advance(timedelta(days=4))  # alice's follow-up is now overdue
     coordinator = workspace.coordinators()[0]
+
+    clock.advance(timedelta(days=4))  # alice's follow-up is now overdue, but the period is running
+    status, reply = await people.command(coordinator, "/pulse", "supporters")
+    assert status == 200
+    alice_line = next(line for line in _text(reply).splitlines() if f"<@{alice}>" in line)
+    assert "— 0 sessions, 0.0 h" in alice_line
+
+    clock.set(period_start + timedelta(weeks=4, hours=1))  # the period has completed
     status, reply = await people.command(coordinator, "/pulse", "supporters")
     assert status == 200
     text = _text(reply)
     alice_line = next(line for line in text.splitlines() if f"<@{alice}>" in line)
-    assert "2 sessions, 1.5 h" in alice_line
+    assert "5 sessions, 4.5 h" in alice_line
     assert "none recorded" in alice_line
-    assert "1 follow-up overdue" in alice_line
+    # One overdue follow-up is fewer than k: neither the row nor the total shows it.
+    assert "follow-up" not in alice_line
+    assert "follow-ups overdue at the end of the period withheld" in text
     bob_line = next(line for line in text.splitlines() if f"<@{bob}>" in line)
-    assert "0 sessions" in bob_line
+    assert "5 sessions, 2.5 h" in bob_line
     assert "current until" in bob_line
-    assert f"<@{carol}>" in text
+    assert f"<@{carol}>" in text and "*Total:* 10 sessions, 7.0 h" in text
     assert f"<@{BOT_USER_ID}>" not in text  # the bot sits in the supporters channel but is none
     # Aggregates only: no note, category, outcome or date of any session.
     for detail in ("4711", "Verbal abuse", "Listened", f"{a_today:%a %d %b}"):

@@ -12,9 +12,9 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.updates import TEXT
+from bot.updates import TEXT, shown_quote_rows
 from handlers.blocks.updates import build_closed_action_blocks, build_update_message
-from storage.digest_models import ImprovementAction
+from storage.digest_models import ImprovementAction, ShownQuoteGram
 from storage.models import SurveyAnswer, SurveyRound
 from storage.policy_models import PublishedUpdate
 from tests.e2e.test_digest import bad, good, run_round
@@ -75,6 +75,20 @@ def _confirmation(action: ImprovementAction) -> Message:
     """The coordinators' channel note of a closed action, with its share button."""
     blocks = build_closed_action_blocks(f"Closed *{action.title}*.", action_id=action.id)
     return Message(channel=COORDINATOR_CHANNEL_ID, ts="1.0", text="Closed", blocks=blocks)
+
+
+async def _digest_showed(runtime: Runtime, key: str, quotes: list[str]) -> None:
+    """Record, as a posted digest does, that a digest showed these quotes."""
+    services = runtime.services
+    async with runtime.db.session() as session:
+        for row in shown_quote_rows(
+            runtime.settings.peerpulse_secret,
+            team_id=services.team_id,
+            digest_key=key,
+            quotes=quotes,
+            shown_on=services.clock.now().date(),
+        ):
+            session.add(ShownQuoteGram(**row))
 
 
 async def _updates(runtime: Runtime) -> list[PublishedUpdate]:
@@ -171,10 +185,17 @@ async def test_the_preview_refuses_small_counts_unmeasured_figures_and_quotes(
                 answered_on=today - timedelta(days=2),
             )
         )
+    # A digest showed both as quotes; only what a digest showed is what the check knows.
+    await _digest_showed(runtime, "weekly:2026-01-05", [FEEDBACK, PULSE_COMMENT])
     action = await _closed_action(runtime, coordinator)
     draft_view = await open_update_draft(people, coordinator, _confirmation(action))
     draft = draft_text_of(draft_view)
     assert "from 42% to 71%" in draft
+    # A comment no digest quoted is never compared with: a refusal would confirm a guess about it.
+    unshown = "I was told in confidence that nothing would change about the night shift rota"
+    await services.feedback.submit(team_id=services.team_id, category="concern", text=unshown)
+    answer = await submit_draft(people, coordinator, draft_view, text=f"{draft} {unshown}.", destination="dm")
+    assert answer.get("response_action") == "update", answer
 
     refusals = [
         (f"{draft} 3 colleagues asked for it.", "fewer than 5 people"),
@@ -201,12 +222,10 @@ async def test_the_preview_refuses_small_counts_unmeasured_figures_and_quotes(
     fine = f"{draft} Over 25 people answered each pulse."
     answer = await submit_draft(people, coordinator, draft_view, text=fine, destination="dm")
     assert answer["response_action"] == "update", answer
-    # A comment arriving between the preview and Publish that the update would now quote sends it
-    # back to the draft, saying why, instead of publishing it.
-    await services.feedback.submit(
-        team_id=services.team_id,
-        category="praise",
-        text="Thank you for answering, please keep telling us what happens next.",
+    # A digest quoting it between the preview and Publish sends the update back to the draft,
+    # saying why, instead of publishing it.
+    await _digest_showed(
+        runtime, "manual:later", ["Thank you for answering, please keep telling us what happens next."]
     )
     status, body = await people.submit_view(
         coordinator,

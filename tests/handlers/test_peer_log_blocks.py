@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.insights import SUPPRESSED
 from bot.support import (
     FollowUpResult,
     SavedSession,
@@ -128,18 +129,35 @@ def test_training_reminder_says_why() -> None:
 
 def test_supporters_table_shows_activity_and_training_not_sessions() -> None:
     rows = (
-        SupporterRow("U1", 2, 90, TrainingStatus("current", TODAY, None, date(2026, 9, 6)), 1),
+        SupporterRow("U1", 6, 90, TrainingStatus("current", TODAY, None, date(2026, 9, 6)), 5),
         SupporterRow("U2", 0, 0, TrainingStatus("none", None, None, None), 0),
+        SupporterRow("U3", SUPPRESSED, SUPPRESSED, TrainingStatus("none", None, None, None), SUPPRESSED),
     )
     text = build_supporters_text(
         SupportersOverview(
-            since=date(2026, 2, 11), until=TODAY, rows=rows, former_sessions=3, former_minutes=60
+            since=date(2026, 2, 9),
+            until=date(2026, 3, 8),
+            rows=rows,
+            former_sessions=SUPPRESSED,
+            former_minutes=SUPPRESSED,
+            k=5,
+            total_sessions=14,
+            total_minutes=300,
+            total_overdue=SUPPRESSED,
         )
     )
-    assert "• <@U1> — 2 sessions, 1.5 h · training :large_green_circle: current until 06 Sep 2026" in text
-    assert ":warning: 1 follow-up overdue" in text
+    assert "the latest completed 4-week period, Mon 09 Feb – Sun 08 Mar (UTC)" in text
+    assert "• <@U1> — 6 sessions, 1.5 h · training :large_green_circle: current until 06 Sep 2026" in text
+    assert ":warning: 5 follow-ups overdue" in text
     assert "<@U2> — 0 sessions, 0.0 h · training :white_circle: none recorded" in text
-    assert "no longer in the supporters channel: 3, 1.0 h" in text
+    # A withheld row shows neither a count nor hours nor follow-ups.
+    assert "<@U3> — sessions: withheld · training :white_circle: none recorded" in text
+    assert "U3> — sessions: withheld · training :white_circle: none recorded\n" in text
+    assert (
+        "*Total:* 14 sessions, 5.0 h" in text
+        and "follow-ups overdue at the end of the period withheld" in text
+    )
+    assert "no longer in the supporters channel — sessions: withheld." in text
 
 
 def test_minutes_read_naturally() -> None:

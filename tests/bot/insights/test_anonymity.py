@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
-from bot.insights import SUPPRESSED, Suppressed, may_show_both, protect_breakdown
+from bot.insights import SUPPRESSED, Suppressed, may_show_both, protect_breakdown, protect_groups
 
 S = SUPPRESSED
 
@@ -142,3 +142,54 @@ def test_may_show_both_never_allows_a_small_difference(a: int, b: int, k: int) -
         assert not 0 < abs(a - b) < k
         assert not 0 < a < k
         assert not 0 < b < k
+
+
+@pytest.mark.parametrize(
+    ("groups", "cells", "shown_total"),
+    [
+        # k sessions from two supporters: shown
+        ({"x": ["A", "A", "A", "B", "B"], "y": []}, {"x": 5, "y": 0}, 5),
+        # k sessions all from one supporter: that supporter's caseload, withheld and so is the total
+        ({"x": ["A"] * 6}, {"x": S}, S),
+        # one cell from one supporter only: withheld, and the next smallest with it
+        ({"x": ["A"] * 5, "y": ["A", "B"] * 3, "z": ["B", "C"] * 4}, {"x": S, "y": S, "z": 8}, 19),
+        # the residual of withheld cells would be one supporter's: one more goes
+        ({"x": ["A"] * 5, "y": ["A", "B"] * 3, "z": ["A"] * 5 + ["B"] * 5}, {"x": S, "y": S, "z": 10}, 21),
+    ],
+)
+def test_session_groups_need_k_sessions_from_two_supporters(
+    groups: dict[str, list[str]], cells: dict[str, int | Suppressed], shown_total: int | Suppressed
+) -> None:
+    result = protect_groups(groups, k=5, min_sources=2)
+    assert dict(result.cells) == cells
+    assert result.total == shown_total
+
+
+@settings(database=None, deadline=None, max_examples=300)
+@given(
+    groups=st.lists(st.lists(st.sampled_from("ABCD"), max_size=12), max_size=6),
+    remainder=st.lists(st.sampled_from("ABCD"), max_size=6),
+    k=st.integers(2, 8),
+    min_sources=st.integers(1, 3),
+)
+def test_no_shown_session_group_or_residual_is_small(
+    groups: list[list[str]], remainder: list[str], k: int, min_sources: int
+) -> None:
+    named = {f"c{i}": g for i, g in enumerate(groups)}
+    everything = [s for g in groups for s in g] + remainder
+    result = protect_groups(named, k=k, min_sources=min_sources, total=everything)
+
+    def small(members: list[str]) -> bool:
+        return len(members) > 0 and (len(members) < k or len(set(members)) < min_sources)
+
+    if isinstance(result.total, Suppressed):
+        assert small(everything)
+        assert all(isinstance(v, Suppressed) for v in result.cells.values())
+        return
+    assert result.total == len(everything) and not small(everything)
+    shown = [key for key, v in result.cells.items() if not isinstance(v, Suppressed)]
+    for key in shown:
+        assert result.cells[key] == len(named[key]) and not small(named[key])
+    # What subtraction gives: everything outside the shown cells, as a group.
+    residual = remainder + [s for key, g in named.items() if key not in shown for s in g]
+    assert not small(residual)
