@@ -302,7 +302,12 @@ def wilson_interval(successes: int, n: int, *, confidence: float = CONFIDENCE) -
     spread = 1 + z * z / n
     centre = (share + z * z / (2 * n)) / spread
     half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / spread
-    return Estimate(value=share, low=max(0.0, centre - half), high=min(1.0, centre + half))
+    # At 0/n and n/n the bound is exactly 0 or 1 on paper but rounds to 1e-17 or 0.9999999999999999
+    # in floats, which would put the estimate outside its own interval (and a chart's error bar
+    # below zero); the interval always contains the estimate, so say so exactly.
+    low = 0.0 if successes == 0 else min(share, max(0.0, centre - half))
+    high = 1.0 if successes == n else max(share, min(1.0, centre + half))
+    return Estimate(value=share, low=low, high=high)
 
 
 def _wilson(successes: int, n: int) -> Estimate:
