@@ -70,7 +70,7 @@ def _build_figure(
     for offset, (name, points) in zip(offsets, series.items(), strict=True):
         xs = [i + offset for i in range(rounds)]
         # NaN breaks the line, which is exactly the gap a withheld round should leave.
-        ys = [p.value * factor if _drawable(p) else math.nan for p in points]
+        ys = [p.value * factor if isinstance(p, Estimate) and _drawable(p) else math.nan for p in points]
         (line,) = axes.plot(xs, ys, marker="o", markersize=4, linewidth=1.6, label=name)
         shown = [(x, p) for x, p in zip(xs, points, strict=True) if isinstance(p, Estimate) and _drawable(p)]
         if shown:
