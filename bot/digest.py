@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,16 +18,15 @@ from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.insights import (
     Breakdown,
-    Change,
     Comment,
     Estimate,
     LikertSummary,
     Participation,
     Suppressed,
     ThemeReport,
+    ThemeSummary,
     Trend,
     Turnout,
-    compare_rounds,
     may_show_both,
     protect_breakdown,
     render_constructs_chart,
@@ -35,6 +34,7 @@ from bot.insights import (
     summarize_themes,
     trend,
 )
+from bot.insights.monitor import ActionVerdict, Assessment, monitor_changes
 from bot.measures import (
     RoundMeasures,
     closed_rounds,
@@ -46,7 +46,7 @@ from bot.measures import (
     scale_of,
     summarize_construct,
 )
-from bot.playbook import Suggestion, load_practices, match_practices
+from bot.playbook import THEME_SIGNAL_NAMES, Suggestion, load_practices, match_practices
 from bot.policies import PolicyService, PolicyStatus, policy_signals
 from bot.ports import Messenger
 from bot.questions import QuestionBank
@@ -61,24 +61,56 @@ from storage.queries import insert_ignoring_duplicates
 log = logging.getLogger(__name__)
 
 TREND_ROUNDS = 8
-HISTORY_ROUNDS = TREND_ROUNDS + 1
+# Enough rounds for a construct asked every other round to have its last two rounds and a baseline
+# of six earlier ones (bot.insights.monitor); trends and the chart still show the last 8.
+HISTORY_ROUNDS = 16
 SUPPORT_WEEKS = 4
+# Feedback themes that a survey construct measures directly; the other themes have no survey measure.
+THEME_MEASURES = {"confidentiality": "trust_confidentiality", "leadership_response": "leadership_response"}
 
 
 @dataclass(frozen=True)
 class ConstructLine:
-    """One construct in the digest: its latest value, the change since it was last asked, its trend."""
+    """One construct in the digest: its latest value, its tested change against earlier rounds, its trend."""
 
     construct: str
     summary: LikertSummary | Suppressed
-    change: Change | Suppressed | None
-    trend: Trend | Suppressed
+    assessment: Assessment | None  # None when not asked in the latest round or nothing to compare
+    trend: Trend | Suppressed  # described, not tested: the assessment is the digest's only test
     rounds_ago: int | None  # 0 = asked in the latest round; None = never asked yet
 
     @property
     def flagged(self) -> bool:
-        """A statistically significant change in the favourable share between comparable groups."""
-        return isinstance(self.change, Change) and self.change.favourable.significant
+        """A change that survives the digest-wide multiple-comparison correction."""
+        return self.assessment is not None and self.assessment.significant
+
+
+def analyse_constructs(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> list[ConstructLine]:
+    """Every numeric construct's line, with its changes tested together across the digest."""
+    names = numeric_constructs(bank)
+    window = list(measures)[-HISTORY_ROUNDS:]
+    histories = {c: [m.constructs.get(c) for m in window] for c in names}
+    assessments = monitor_changes(histories, {c: scale_of(bank, c) for c in names}, k=k)
+    lines = []
+    for construct in names:
+        latest = latest_with(window, construct)
+        if latest is None:
+            lines.append(
+                ConstructLine(construct, Suppressed("not asked yet"), None, Suppressed("not asked yet"), None)
+            )
+            continue
+        summary = summarize_construct(bank, construct, latest.constructs[construct], k=k)
+        points: list[Estimate | Suppressed | None] = []
+        for m in window[-TREND_ROUNDS:]:
+            counts = m.constructs.get(construct)
+            if counts is None:
+                points.append(None)
+                continue
+            s = summarize_construct(bank, construct, counts, k=k)
+            points.append(s.favourable if isinstance(s, LikertSummary) else s)
+        rounds_ago = len(window) - 1 - window.index(latest)
+        lines.append(ConstructLine(construct, summary, assessments.get(construct), trend(points), rounds_ago))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -113,12 +145,14 @@ class DigestReport:
     themes: ThemeReport
     feedback_count: int
     suggestions: list[Suggestion]
-    construct_for_practice: dict[str, str]
+    construct_for_practice: dict[str, str]  # only practices with a survey measure
     open_actions: list[ImprovementAction]
     closed_actions: list[ImprovementAction]
     chart_png: bytes | None
     signals: dict[str, float | None] = field(default_factory=dict)
     policies: list[PolicyStatus] = field(default_factory=list)  # the register, soonest review first
+    # Closed actions' effects: all rounds before adoption against all after (bot.insights.monitor).
+    action_verdicts: dict[str, ActionVerdict | Suppressed] = field(default_factory=dict)
 
     @property
     def overdue_actions(self) -> list[ImprovementAction]:
@@ -128,11 +162,78 @@ class DigestReport:
 
 
 def construct_of_signal(signal: str, constructs: list[str]) -> str | None:
-    """The survey construct a playbook signal is read from, if any."""
+    """The survey construct a playbook signal is read from (or whose theme it is), if any."""
     for construct in sorted(constructs, key=len, reverse=True):
         if signal.startswith(construct):
             return construct
-    return None
+    theme = signal.removeprefix("theme_").removesuffix("_negative_share").removesuffix("_share")
+    measured = THEME_MEASURES.get(theme) if signal.startswith("theme_") else None
+    return measured if measured in constructs else None
+
+
+def program_signals(
+    constructs: Sequence[ConstructLine],
+    participation: Participation,
+    support: SupportActivity,
+    themes: ThemeReport,
+    *,
+    k: int,
+) -> dict[str, float | None]:
+    """The playbook's signals: levels, tested changes (never raw round-to-round noise) and themes."""
+    signals: dict[str, float | None] = {}
+    for line in constructs:
+        level = line.summary.favourable.value if isinstance(line.summary, LikertSummary) else None
+        two = (
+            next((s for s in line.assessment.shifts if s.recent_rounds == 2), None)
+            if line.assessment
+            else None
+        )
+        if level is not None and two is not None and not line.assessment.significant:  # type: ignore[union-attr]
+            # Without a significant change the last two rounds measure the same level: pooling
+            # them halves the noise a threshold would otherwise trip on (both are shown, each >= k).
+            level = two.favourable_after
+        signals[f"{line.construct}_favourable"] = level
+        # Only a change that survived the digest's correction counts; untested is None, not 0.
+        drop: float | None = None
+        if line.assessment is not None:
+            headline = line.assessment.headline
+            drop = max(0.0, -headline.delta) if line.assessment.direction == "down" else 0.0
+        signals[f"{line.construct}_significant_drop"] = drop
+    signals["participation_rate"] = participation.rate if isinstance(participation.rate, float) else None
+    signals["sessions_last_4_weeks"] = float(support.sessions_4w)
+    signals["sessions_per_supporter_last_4_weeks"] = (
+        support.sessions_4w / support.supporters if support.supporters else None
+    )
+    signals["supporter_load_max_share"] = support.load_max_share
+    signals["supporter_load_cv"] = support.load_cv
+    signals["lapsed_training_share"] = (
+        support.lapsed_or_never / support.supporters if support.supporters else None
+    )
+    signals["referral_share"] = (
+        support.referrals_4w / support.sessions_4w
+        if isinstance(support.referrals_4w, int) and support.sessions_4w >= k
+        else None
+    )
+    signals.update(theme_signals(themes))
+    return signals
+
+
+def theme_signals(themes: ThemeReport) -> dict[str, float | None]:
+    """Each theme's share of this week's comments and its negative share; None where withheld."""
+    signals: dict[str, float | None] = {}
+    total = themes.total
+    for theme in THEME_SIGNAL_NAMES:
+        summary = themes.themes.get(theme)
+        share: float | None = None
+        negative: float | None = None
+        if isinstance(total, int) and total > 0:
+            if summary is None:
+                share = 0.0  # no comment on this theme at all: a real zero
+            elif isinstance(summary, ThemeSummary):
+                share, negative = summary.count / total, summary.share_negative
+        signals[f"theme_{theme}_share"] = share
+        signals[f"theme_{theme}_negative_share"] = negative
+    return signals
 
 
 class DigestService:
@@ -208,14 +309,15 @@ class DigestService:
         participation = summarize_participation(
             [Turnout(invited=m.round.invited, answered=m.answered) for m in measures] or [Turnout(0, 0)], k=k
         )
-        constructs = [self._construct_line(c, measures, k) for c in numeric_constructs(self.bank)]
+        constructs = analyse_constructs(self.bank, measures, k)
         support = await self._support_activity(team_id=team_id, today=now.date(), k=k)
         comments, feedback_count = await self._comments(
             team_id=team_id, measures=measures, since=now.date() - timedelta(days=7)
         )
         themes = summarize_themes(comments, k=k, rng=rng or random.SystemRandom())
         open_actions = await self.actions.open_actions(team_id=team_id)
-        signals = self._signals(constructs, participation, support)
+        closed_actions = await self.actions.closed_actions(team_id=team_id)
+        signals = program_signals(constructs, participation, support, themes, k=k)
         policies: list[PolicyStatus] = []
         if self.policies is not None:
             # The playbook's policy-review practice reads the register, never a guess.
@@ -225,11 +327,12 @@ class DigestService:
         practices = [p for p in load_practices() if p.id not in adopted]
         suggestions = match_practices(signals, practices, limit=3)
         names = numeric_constructs(self.bank)
+        # A practice is measured by the survey construct its evidence came from; one whose evidence
+        # has no survey measure (training, load, referrals, policies) gets none rather than borrowing one.
         construct_for = {
-            s.practice.id: next(
-                (c for c in (construct_of_signal(n, names) for n in s.evidence) if c), "psych_safety"
-            )
+            s.practice.id: found
             for s in suggestions
+            if (found := next((c for c in (construct_of_signal(n, names) for n in s.evidence) if c), None))
         }
         chart = self._chart(measures, k) if with_chart and measures else None
         return DigestReport(
@@ -245,36 +348,14 @@ class DigestService:
             suggestions=suggestions,
             construct_for_practice=construct_for,
             open_actions=open_actions,
-            closed_actions=await self.actions.closed_actions(team_id=team_id),
+            closed_actions=closed_actions,
+            action_verdicts={
+                a.id: v for a in closed_actions if (v := await self.actions.verdict(a)) is not None
+            },
             chart_png=chart,
             signals=signals,
             policies=policies,
         )
-
-    def _construct_line(self, construct: str, measures: list[RoundMeasures], k: int) -> ConstructLine:
-        latest = latest_with(measures, construct)
-        if latest is None:
-            return ConstructLine(
-                construct, Suppressed("not asked yet"), None, Suppressed("not asked yet"), None
-            )
-        scale = scale_of(self.bank, construct)
-        summary = summarize_construct(self.bank, construct, latest.constructs[construct], k=k)
-        previous = latest_with(measures, construct, skip=1)
-        change = (
-            compare_rounds(previous.constructs[construct], latest.constructs[construct], k=k, scale=scale)
-            if previous is not None
-            else None
-        )
-        points: list[Estimate | Suppressed | None] = []
-        for m in measures[-TREND_ROUNDS:]:
-            counts = m.constructs.get(construct)
-            if counts is None:
-                points.append(None)
-                continue
-            s = summarize_construct(self.bank, construct, counts, k=k)
-            points.append(s.favourable if isinstance(s, LikertSummary) else s)
-        rounds_ago = len(measures) - 1 - measures.index(latest)
-        return ConstructLine(construct, summary, change, trend(points), rounds_ago)
 
     async def _support_activity(self, *, team_id: str, today: date, k: int) -> SupportActivity:
         since = today - timedelta(weeks=SUPPORT_WEEKS)
@@ -364,35 +445,6 @@ class DigestService:
         texts = [Comment(text, category) for text, category in feedback if text]
         texts += [Comment(text) for text in answers if text]
         return texts, len(feedback)
-
-    def _signals(
-        self, constructs: list[ConstructLine], participation: Participation, support: SupportActivity
-    ) -> dict[str, float | None]:
-        signals: dict[str, float | None] = {}
-        for line in constructs:
-            signals[f"{line.construct}_favourable"] = (
-                line.summary.favourable.value if isinstance(line.summary, LikertSummary) else None
-            )
-            signals[f"{line.construct}_favourable_change"] = (
-                line.change.favourable.delta if isinstance(line.change, Change) else None
-            )
-        signals["psych_safety_change"] = signals.get("psych_safety_favourable_change")
-        signals["participation_rate"] = participation.rate if isinstance(participation.rate, float) else None
-        signals["sessions_last_4_weeks"] = float(support.sessions_4w)
-        signals["sessions_per_supporter_last_4_weeks"] = (
-            support.sessions_4w / support.supporters if support.supporters else None
-        )
-        signals["supporter_load_max_share"] = support.load_max_share
-        signals["supporter_load_cv"] = support.load_cv
-        signals["lapsed_training_share"] = (
-            support.lapsed_or_never / support.supporters if support.supporters else None
-        )
-        signals["referral_share"] = (
-            support.referrals_4w / support.sessions_4w
-            if isinstance(support.referrals_4w, int) and support.sessions_4w >= self.settings.min_group_size
-            else None
-        )
-        return signals
 
     def _chart(self, measures: list[RoundMeasures], k: int) -> bytes:
         window = measures[-TREND_ROUNDS:]

@@ -3,57 +3,36 @@
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
-from typing import Any
 
 from bench.insight.scenarios import Inputs
-from bot.config import Settings
-from bot.digest import DigestService, SupportActivity
-from bot.insights import Breakdown, LikertSummary, Turnout, summarize_participation, summarize_themes
-from bot.measures import RoundMeasures, summarize_construct
+from bot.digest import SupportActivity, analyse_constructs, program_signals
+from bot.insights import Breakdown, Turnout, summarize_participation, summarize_themes
+from bot.insights.monitor import BASELINE_ROUNDS, ActionVerdict, judge_action
+from bot.measures import RoundMeasures, scale_of
 from bot.playbook import load_practices, match_practices
 from bot.questions import QuestionBank
 from bot.support import load_support_taxonomy
-from handlers.blocks.digest import _verdict
 
-ENGINE = "before (one round vs the previous, no multiplicity control)"
-
-
-def _service(bank: QuestionBank, k: int) -> DigestService:
-    service = object.__new__(DigestService)
-    service.bank = bank
-    service.settings = Settings("x", "x", "x", "C", "S", min_group_size=k)
-    return service
+ENGINE = "pooled baseline, Mann–Whitney, Holm across the digest"
 
 
 def digest_flags(bank: QuestionBank, measures: list[RoundMeasures], k: int) -> dict[str, str]:
-    """Constructs the digest flags as a significant change or trend, with the direction."""
-    service = _service(bank, k)
-    flags: dict[str, str] = {}
-    from bot.measures import numeric_constructs
-
-    for construct in numeric_constructs(bank):
-        line = service._construct_line(construct, measures, k)
-        if line.flagged:
-            assert not isinstance(line.change, type(None))
-            flags[construct] = "down" if line.change.favourable.delta < 0 else "up"  # type: ignore[union-attr]
-        elif getattr(line.trend, "significant", False):
-            flags[construct] = line.trend.direction  # type: ignore[union-attr]
-    return flags
+    """Constructs the digest flags as a significant change, with the direction."""
+    return {
+        line.construct: line.assessment.direction
+        for line in analyse_constructs(bank, measures, k)
+        if line.assessment is not None and line.assessment.direction is not None
+    }
 
 
-def action_improved(bank: QuestionBank, measures: list[RoundMeasures], construct: str, adopted_after: int, k: int) -> bool:
-    """Whether the closed action's verdict reads as an improvement."""
-    before = summarize_construct(bank, construct, measures[adopted_after - 1].constructs[construct], k=k)
-    after = summarize_construct(bank, construct, measures[-1].constructs[construct], k=k)
-    assert isinstance(before, LikertSummary) and isinstance(after, LikertSummary)
-    action = SimpleNamespace(
-        before_low=before.favourable.low,
-        before_high=before.favourable.high,
-        after_low=after.favourable.low,
-        after_high=after.favourable.high,
-    )
-    return "improved" in _verdict(action)  # type: ignore[arg-type]
+def action_improved(
+    bank: QuestionBank, measures: list[RoundMeasures], construct: str, adopted_after: int, k: int
+) -> bool:
+    """Whether the closed action's verdict, all rounds before against all after, is an improvement."""
+    before = [m.constructs[construct] for m in measures[:adopted_after] if construct in m.constructs]
+    after = [m.constructs[construct] for m in measures[adopted_after:] if construct in m.constructs]
+    verdict = judge_action(before[-BASELINE_ROUNDS:], after, k=k, scale=scale_of(bank, construct))
+    return isinstance(verdict, ActionVerdict) and verdict.verdict == "improved"
 
 
 def _support(inputs: Inputs, k: int) -> SupportActivity:
@@ -82,13 +61,10 @@ def _support(inputs: Inputs, k: int) -> SupportActivity:
 
 def suggestions(bank: QuestionBank, inputs: Inputs, k: int) -> list[str]:
     """The ids of the practices the digest would suggest, in order."""
-    service = _service(bank, k)
-    from bot.measures import numeric_constructs
-
-    lines = [service._construct_line(c, inputs.measures, k) for c in numeric_constructs(bank)]
+    lines = analyse_constructs(bank, inputs.measures, k)
     participation = summarize_participation(
         [Turnout(invited=100, answered=round(100 * inputs.participation))], k=k
     )
-    signals: dict[str, Any] = service._signals(lines, participation, _support(inputs, k))
-    summarize_themes(inputs.comments, k=k, rng=random.Random(0))  # the old digest never read themes
+    themes = summarize_themes(inputs.comments, k=k, rng=random.Random(0))
+    signals = program_signals(lines, participation, _support(inputs, k), themes, k=k)
     return [s.practice.id for s in match_practices(signals, load_practices(), limit=3)]

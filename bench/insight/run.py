@@ -27,10 +27,10 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 
 from bench.insight import adapters
 from bench.insight.sim import LEVELS, level_after, simulate_rounds
+from bot.digest import HISTORY_ROUNDS as HISTORY
 from bot.questions import load_question_bank
 
 K = 5
-HISTORY = 9  # the digest reads the last 9 closed rounds
 EVERY = ("psych_safety", "awareness", "experienced_disrespect")
 
 
@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def cell_false(n: int) -> None:
         per_digest, per_run = false_alarms(runs, n, args.seed + n)
-        rows.append(Row(f"false alarms per digest, stable data, n={n}", per_digest, "<= 5%", per_digest <= 0.05))
+        rows.append(
+            Row(f"false alarms per digest, stable data, n={n}", per_digest, "<= 5%", per_digest <= 0.05)
+        )
         rows.append(Row(f"  runs of 8 digests with any flag, n={n}", per_run, "(info)", None))
 
     for n in (10, 15, 40, 150, 500):
@@ -169,7 +171,14 @@ def main(argv: list[str] | None = None) -> int:
         for n in (15, 40, 150):
             real = verdicts(runs, n, 0.5, args.seed + 3 + n)
             goal = ">= 80%" if n == 40 else "(info)"
-            rows.append(Row(f"action, true +0.5 effect, n={n}: called improved", real, goal, real >= 0.8 if n == 40 else None))
+            rows.append(
+                Row(
+                    f"action, true +0.5 effect, n={n}: called improved",
+                    real,
+                    goal,
+                    real >= 0.8 if n == 40 else None,
+                )
+            )
         null = verdicts(runs, 40, 0.0, args.seed + 4)
         rows.append(Row("action, no effect, n=40: called improved", null, "<= 5%", null <= 0.05))
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.insight.sim import LEVELS, level_after, simulate_rounds
+from bot.digest import HISTORY_ROUNDS
 from bot.measures import RoundMeasures
 from bot.questions import QuestionBank
 
 N = 40
-ROUNDS = 9
+ROUNDS = HISTORY_ROUNDS
 
 COMMENTS: Mapping[str, tuple[str, ...]] = {
     "confidentiality": (
@@ -49,7 +50,7 @@ class Inputs:
 
     measures: list[RoundMeasures]
     comments: list[str]
-    outcomes: dict[str, int] = field(default_factory=lambda: {"listened": 6, "resources_shared": 3})
+    outcomes: dict[str, int] = field(default_factory=lambda: {"listened": 7, "resources_shared": 4})
     loads: list[int] = field(default_factory=lambda: [3, 3, 2, 3])
     lapsed: int = 0
     participation: float = 0.6
@@ -82,7 +83,9 @@ def _levels(changes: Mapping[str, tuple[float, int]]) -> dict[str, list[float]]:
     return levels
 
 
-def _rounds(rng: np.random.Generator, bank: QuestionBank, changes: Mapping[str, tuple[float, int]]) -> list[RoundMeasures]:
+def _rounds(
+    rng: np.random.Generator, bank: QuestionBank, changes: Mapping[str, tuple[float, int]]
+) -> list[RoundMeasures]:
     # An even start asks trust_confidentiality and witnessed_disrespect in the last round.
     start = 2 * int(rng.integers(0, 10))
     return simulate_rounds(rng, bank, rounds=ROUNDS, n=N, level_of=_levels(changes), start=start)
@@ -107,19 +110,38 @@ def _scenario(
 SCENARIOS = (
     _scenario("healthy program", None),
     # A leak: trust falls from ~80% to ~62% favourable (still above the 60% threshold), complaints rise.
-    _scenario("confidentiality leak", "explain-confidentiality", {"trust_confidentiality": (-0.45, 2)}, "confidentiality"),
-    _scenario("low trust in confidentiality", "explain-confidentiality", {"trust_confidentiality": (-0.8, ROUNDS)}),
-    _scenario("psychological safety falls", "leadership-listening", {"psych_safety": (-0.6, 1)}),
+    _scenario(
+        "confidentiality leak",
+        "explain-confidentiality",
+        {"trust_confidentiality": (-0.45, 2)},
+        "confidentiality",
+    ),
+    _scenario(
+        "low trust in confidentiality", "explain-confidentiality", {"trust_confidentiality": (-0.8, ROUNDS)}
+    ),
+    _scenario("psychological safety falls", "leadership-listening", {"psych_safety": (-0.6, 2)}),
     _scenario("leaders seen not to act", "leadership-listening", {"leadership_response": (-0.6, ROUNDS)}),
     _scenario("program unknown", "awareness-campaign", {"awareness": (-0.6, ROUNDS)}),
-    _scenario("more disrespect witnessed, few sessions", "bystander-training", {"witnessed_disrespect": (-0.6, 2)}, loads=[1, 0, 1, 0]),
+    _scenario(
+        "more disrespect witnessed, few sessions",
+        "bystander-training",
+        {"witnessed_disrespect": (-0.6, 2)},
+        loads=[1, 0, 1, 0],
+        outcomes={"listened": 2},
+    ),
     _scenario("training lapsed", "refresher-training", lapsed=3),
-    _scenario("one supporter carries the load", "recruit-supporters", loads=[16, 2, 1, 1]),
-    _scenario("few sessions, uneven by chance", None, loads=[2, 0, 0, 0]),
+    _scenario(
+        "one supporter carries the load",
+        "recruit-supporters",
+        loads=[16, 2, 1, 1],
+        outcomes={"listened": 14, "resources_shared": 6},
+    ),
+    _scenario("few sessions, uneven by chance", None, loads=[2, 0, 0, 0], outcomes={"listened": 2}),
     _scenario(
         "many escalations",
         "review-referral-pathways",
         outcomes={"listened": 8, "referred_hr": 2, "escalated_safety": 5, "resources_shared": 4},
+        loads=[5, 5, 5, 4],
     ),
     _scenario("low participation", "close-the-loop", participation=0.3),
 )
