@@ -85,12 +85,19 @@ class ConstructLine:
         return self.assessment is not None and self.assessment.significant
 
 
+def assess_changes(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> dict[str, Assessment]:
+    """The digest's only significance tests: each construct's recent rounds against its earlier ones."""
+    names = numeric_constructs(bank)
+    window = list(measures)[-HISTORY_ROUNDS:]
+    histories = {c: [m.constructs.get(c) for m in window] for c in names}
+    return monitor_changes(histories, {c: scale_of(bank, c) for c in names}, k=k)
+
+
 def analyse_constructs(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> list[ConstructLine]:
     """Every numeric construct's line, with its changes tested together across the digest."""
     names = numeric_constructs(bank)
     window = list(measures)[-HISTORY_ROUNDS:]
-    histories = {c: [m.constructs.get(c) for m in window] for c in names}
-    assessments = monitor_changes(histories, {c: scale_of(bank, c) for c in names}, k=k)
+    assessments = assess_changes(bank, window, k)
     lines = []
     for construct in names:
         latest = latest_with(window, construct)

@@ -138,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="30 runs per cell instead of 200")
     parser.add_argument("--runs", type=int, default=None, help="runs per cell (overrides --quick)")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--cells",
+        default="alarms,power,actions,playbook",
+        help="comma-separated subset of alarms,power,actions,playbook",
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (30 if args.quick else 200)
     rows: list[Row] = []
@@ -154,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows.append(Row(f"  runs of 8 digests with any flag, n={n}", per_run, "(info)", None))
 
-    for n in (10, 15, 40, 150, 500):
-        timed(f"false alarms n={n}", lambda n=n: cell_false(n))  # type: ignore[misc]
+    cells = set(args.cells.split(","))
+    if "alarms" in cells:
+        for n in (10, 15, 40, 150, 500):
+            timed(f"false alarms n={n}", lambda n=n: cell_false(n))  # type: ignore[misc]
 
     def cell_power() -> None:
         one, two = power(runs, 40, 0.5, args.seed + 1)
@@ -165,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row("1.0-point drop, n=15: flagged within 1 round", one, "(info)", None))
         rows.append(Row("1.0-point drop, n=15: flagged within 2 rounds", two, ">= 80%", two >= 0.8))
 
-    timed("power", cell_power)
+    if "power" in cells:
+        timed("power", cell_power)
 
     def cell_actions() -> None:
         for n in (15, 40, 150):
@@ -182,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         null = verdicts(runs, 40, 0.0, args.seed + 4)
         rows.append(Row("action, no effect, n=40: called improved", null, "<= 5%", null <= 0.05))
 
-    timed("actions", cell_actions)
+    if "actions" in cells:
+        timed("actions", cell_actions)
 
     per: dict[str, float] = {}
 
@@ -192,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row("playbook: expected practice #1", first, ">= 90%", first >= 0.9))
         rows.append(Row("playbook: expected practice in top 3", top3, "(info)", None))
 
-    timed("playbook", cell_playbook)
+    if "playbook" in cells:
+        timed("playbook", cell_playbook)
 
     print(f"\n## Insight quality — {runs} runs per cell, seed {args.seed}, engine: {adapters.ENGINE}\n")
     print("| what | measured | goal | verdict |")
@@ -200,9 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         verdict = "" if row.passed is None else ("PASS" if row.passed else "FAIL")
         print(f"| {row.what} | {row.value:.1%} | {row.goal} | {verdict} |")
-    print("\n| playbook scenario | expected #1 |\n| --- | --- |")
-    for name, share in per.items():
-        print(f"| {name} | {share:.0%} |")
+    if per:
+        print("\n| playbook scenario | expected #1 |\n| --- | --- |")
+        for name, share in per.items():
+            print(f"| {name} | {share:.0%} |")
     return 0
 
 

@@ -86,8 +86,8 @@ def _levels(changes: Mapping[str, tuple[float, int]]) -> dict[str, list[float]]:
 def _rounds(
     rng: np.random.Generator, bank: QuestionBank, changes: Mapping[str, tuple[float, int]]
 ) -> list[RoundMeasures]:
-    # An even start asks trust_confidentiality and witnessed_disrespect in the last round.
-    start = 2 * int(rng.integers(0, 10))
+    # Round numbers that are even ask trust_confidentiality and witnessed_disrespect: end on one.
+    start = 2 * int(rng.integers(0, 10)) + (ROUNDS - 1) % 2
     return simulate_rounds(rng, bank, rounds=ROUNDS, n=N, level_of=_levels(changes), start=start)
 
 
@@ -113,7 +113,7 @@ SCENARIOS = (
     _scenario(
         "confidentiality leak",
         "explain-confidentiality",
-        {"trust_confidentiality": (-0.45, 2)},
+        {"trust_confidentiality": (-0.45, 4)},  # the last two rounds that asked it
         "confidentiality",
     ),
     _scenario(

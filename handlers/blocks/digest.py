@@ -100,7 +100,7 @@ def _construct_text(line: ConstructLine, k: int) -> str:
         if assessment.significant:
             text += (
                 f"\n:triangular_flag_on_post: {_pts(shift.delta)} in the {span} against the {base} "
-                f"(significant, Holm-adjusted {_p(assessment.p_adjusted)})"
+                f"(significant, adjusted {_p(assessment.p_adjusted)})"
             )
         else:
             text += f"\n{_pts(shift.delta)} in the {span} against the {base} (within noise)"
@@ -120,7 +120,7 @@ def method_note(report: DigestReport) -> str:
     return (
         "_How changes are tested: each measure asked in the latest round is compared, on its whole answer "
         "scale (Mann–Whitney rank test), with up to six earlier rounds pooled — the latest round alone and "
-        f"the last two together — and Holm's correction across all {comparisons} comparisons in this digest "
+        f"the last two together — and the Holm–Šidák correction across all {comparisons} comparisons in this digest "
         "keeps the chance of any false flag on stable data under 5%; trends are described, not tested._"
     )
 
