@@ -13,7 +13,7 @@ from bot.playbook import load_practices, match_practices
 from bot.questions import QuestionBank
 from bot.support import load_support_taxonomy
 
-ENGINE = "pooled baseline, Mann–Whitney, Holm across the digest"
+ENGINE = "pooled baseline, Mann–Whitney, Holm–Šidák across the digest"
 
 
 def digest_flags(bank: QuestionBank, measures: list[RoundMeasures], k: int) -> dict[str, str]:
