@@ -369,9 +369,7 @@ async def _show_digest(runtime: Runtime, people: Any, slack: Any, coordinator: s
     )
     _say("The coordinator clicks “Adopt as action” on the first suggestion and fills in the modal:")
     _say(f"  {confirmation[-1].text}")
-    _say(
-        "  Once closed, later digests test every round before adoption against every round after it."
-    )
+    _say("  Once closed, later digests test every round before adoption against every round after it.")
 
 
 async def _until(check: Callable[[], Any], *, timeout: float) -> Any:  # noqa: ASYNC109

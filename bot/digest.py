@@ -190,21 +190,17 @@ def program_signals(
     signals: dict[str, float | None] = {}
     for line in constructs:
         level = line.summary.favourable.value if isinstance(line.summary, LikertSummary) else None
-        two = (
-            next((s for s in line.assessment.shifts if s.recent_rounds == 2), None)
-            if line.assessment
-            else None
-        )
-        if level is not None and two is not None and not line.assessment.significant:  # type: ignore[union-attr]
-            # Without a significant change the last two rounds measure the same level: pooling
-            # them halves the noise a threshold would otherwise trip on (both are shown, each >= k).
-            level = two.favourable_after
-        signals[f"{line.construct}_favourable"] = level
         # Only a change that survived the digest's correction counts; untested is None, not 0.
         drop: float | None = None
-        if line.assessment is not None:
-            headline = line.assessment.headline
-            drop = max(0.0, -headline.delta) if line.assessment.direction == "down" else 0.0
+        assessment = line.assessment
+        if assessment is not None:
+            drop = max(0.0, -assessment.headline.delta) if assessment.direction == "down" else 0.0
+            two = next((s for s in assessment.shifts if s.recent_rounds == 2), None)
+            if level is not None and two is not None and not assessment.significant:
+                # Without a significant change the last two rounds measure the same level: pooling
+                # them halves the noise a threshold would otherwise trip on (each has >= k answers).
+                level = two.favourable_after
+        signals[f"{line.construct}_favourable"] = level
         signals[f"{line.construct}_significant_drop"] = drop
     signals["participation_rate"] = participation.rate if isinstance(participation.rate, float) else None
     signals["sessions_last_4_weeks"] = float(support.sessions_4w)

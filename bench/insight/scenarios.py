@@ -125,7 +125,7 @@ SCENARIOS = (
     _scenario(
         "more disrespect witnessed, few sessions",
         "bystander-training",
-        {"witnessed_disrespect": (-0.6, 2)},
+        {"witnessed_disrespect": (-0.6, 4)},  # the last two rounds that asked it
         loads=[1, 0, 1, 0],
         outcomes={"listened": 2},
     ),

@@ -194,6 +194,8 @@ def _evidence_text(evidence: dict[str, float]) -> str:
         )
         if name.endswith("change"):
             shown = _pts(value)
+        elif name.endswith("_drop"):
+            shown = f"{value * 100:.0f} pts (significant)"
         parts.append(f"{name.replace('_', ' ')} = {shown}")
     return "; ".join(parts)
 
