@@ -44,6 +44,16 @@ class Row:
     passed: bool | None
 
 
+class Rows(list[Row]):
+    """Rows printed as they are measured, so a long run shows its figures as it goes."""
+
+    def append(self, row: Row) -> None:
+        """Keep and print one row."""
+        super().append(row)
+        verdict = "" if row.passed is None else ("PASS" if row.passed else "FAIL")
+        print(f"| {row.what} | {row.value:.1%} | {row.goal} | {verdict} |", flush=True)
+
+
 def _rate(hits: int, runs: int) -> float:
     return hits / runs if runs else 0.0
 
@@ -145,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     runs = args.runs or (30 if args.quick else 200)
-    rows: list[Row] = []
+    rows = Rows()
+    print(f"\n## Insight quality — {runs} runs per cell, seed {args.seed}, engine: {adapters.ENGINE}\n")
+    print("| what | measured | goal | verdict |")
+    print("| --- | --- | --- | --- |", flush=True)
 
     def timed(label: str, fn: Callable[[], None]) -> None:
         started = time.perf_counter()
@@ -204,12 +217,6 @@ def main(argv: list[str] | None = None) -> int:
     if "playbook" in cells:
         timed("playbook", cell_playbook)
 
-    print(f"\n## Insight quality — {runs} runs per cell, seed {args.seed}, engine: {adapters.ENGINE}\n")
-    print("| what | measured | goal | verdict |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        verdict = "" if row.passed is None else ("PASS" if row.passed else "FAIL")
-        print(f"| {row.what} | {row.value:.1%} | {row.goal} | {verdict} |")
     if per:
         print("\n| playbook scenario | expected #1 |\n| --- | --- |")
         for name, share in per.items():
