@@ -4,8 +4,9 @@
     .venv/bin/python -m bench.insight --quick    # 30 runs per cell, a smoke test of the harness
 
 Every figure is computed by the project's own code: the question rotation (bot.questions), the
-digest's construct analysis (bot.digest.analyse_constructs), the playbook signals and matcher
-(bot.digest.program_signals, bot.playbook) and the action verdict (bot.actions.judge_action). Only
+digest's significance tests (bot.digest.assess_changes) and construct analysis
+(bot.digest.analyse_constructs), the playbook signals and matcher (bot.digest.program_signals,
+bot.playbook) and the action verdict (bot.insights.monitor.judge_action). Only
 the respondents are simulated (bench/insight/sim.py). Prints a Markdown table, each figure beside
 its goal; exits 0 whatever the verdicts.
 """
