@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -11,12 +11,26 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import InvalidInput, NotAllowed
 from bot.insights import Estimate, Suppressed
-from bot.measures import closed_rounds, latest_with, measure_rounds, numeric_constructs, summarize_construct
+from bot.insights.monitor import BASELINE_ROUNDS, ActionVerdict, judge_action
+from bot.measures import (
+    closed_rounds,
+    latest_with,
+    measure_rounds,
+    numeric_constructs,
+    scale_of,
+    summarize_construct,
+)
 from bot.questions import QuestionBank
 from storage.db import Database
 from storage.digest_models import ImprovementAction
 
 MAX_DUE_DAYS = 366
+VERDICT_ROUNDS = 60  # about a year of weekly rounds: enough for any action's before and after
+
+
+def _aware(moment: datetime) -> datetime:
+    """A datetime in UTC (SQLite hands back naive UTC values)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,43 @@ class ActionService:
                 fresh.after_high = after.estimate.high
             session.add(fresh)
         return await self.get(team_id=team_id, action_id=action_id)
+
+    async def verdict(self, action: ImprovementAction) -> ActionVerdict | Suppressed | None:
+        """A closed action's effect: every round before adoption (up to six) against every one after.
+
+        None when the action has no survey measure or no round on one side yet.
+        """
+        construct = action.construct_id
+        if construct not in numeric_constructs(self.bank) or action.closed_at is None:
+            return None
+        rounds = await closed_rounds(self.db, team_id=action.team_id, limit=VERDICT_ROUNDS)
+        measures = await measure_rounds(self.db, self.bank, rounds)
+        adopted, closed = _aware(action.created_at), _aware(action.closed_at)
+        before = [
+            m.constructs[construct]
+            for m in measures
+            if construct in m.constructs
+            and _aware(m.round.opened_at) < adopted
+            and m.round.closed_at
+            and _aware(m.round.closed_at) <= adopted
+        ]
+        # Rounds that opened after adoption and closed by the time the action was closed.
+        after = [
+            m.constructs[construct]
+            for m in measures
+            if construct in m.constructs
+            and _aware(m.round.opened_at) >= adopted
+            and m.round.closed_at
+            and _aware(m.round.closed_at) <= closed
+        ]
+        if not before or not after:
+            return None
+        return judge_action(
+            before[-BASELINE_ROUNDS:],
+            after,
+            k=self.settings.min_group_size,
+            scale=scale_of(self.bank, construct),
+        )
 
     async def open_actions(self, *, team_id: str) -> list[ImprovementAction]:
         """Open actions, soonest due first."""

@@ -345,7 +345,8 @@ async def _show_digest(runtime: Runtime, people: Any, slack: Any, coordinator: s
     _say("=" * 78)
     _say(f"The digest's chart was uploaded to the channel and saved to {chart}.")
     _say()
-    found = [(m, b) for m in messages for b in people.find_buttons(m, "digest_adopt_")]
+    # The first suggestion measured by a survey construct (one without a survey measure has none preset).
+    found = [(m, b) for m in messages for b in people.find_buttons(m, "digest_adopt_") if b.answer.get("c")]
     if not found:
         return
     message, adopt = found[0]
@@ -368,9 +369,7 @@ async def _show_digest(runtime: Runtime, people: Any, slack: Any, coordinator: s
     )
     _say("The coordinator clicks “Adopt as action” on the first suggestion and fills in the modal:")
     _say(f"  {confirmation[-1].text}")
-    _say(
-        "  Closing the action re-reads its survey measure; later digests show before → after with intervals."
-    )
+    _say("  Once closed, later digests test every round before adoption against every round after it.")
 
 
 async def _until(check: Callable[[], Any], *, timeout: float) -> Any:  # noqa: ASYNC109

@@ -23,7 +23,6 @@ from bot.delivery import Envelope, Outbox
 from bot.insights import (
     SUPPRESSED,
     Breakdown,
-    Change,
     Comment,
     Estimate,
     LikertSummary,
@@ -33,7 +32,6 @@ from bot.insights import (
     ThemeSummary,
     Trend,
     Turnout,
-    compare_rounds,
     is_small_group,
     may_show_both,
     protect_groups,
@@ -42,6 +40,7 @@ from bot.insights import (
     summarize_themes,
     trend,
 )
+from bot.insights.monitor import ActionVerdict, Assessment, monitor_changes
 from bot.measures import (
     RoundMeasures,
     closed_rounds,
@@ -53,7 +52,7 @@ from bot.measures import (
     scale_of,
     summarize_construct,
 )
-from bot.playbook import Suggestion, load_practices, match_practices
+from bot.playbook import THEME_SIGNAL_NAMES, Suggestion, load_practices, match_practices
 from bot.policies import PolicyService, PolicyStatus, policy_signals
 from bot.ports import Messenger
 from bot.questions import QuestionBank
@@ -78,26 +77,65 @@ from storage.support_queries import ReleasedSession
 log = logging.getLogger(__name__)
 
 TREND_ROUNDS = 8
-HISTORY_ROUNDS = TREND_ROUNDS + 1
+# Enough rounds for a construct asked every other round to have its last two rounds and a baseline
+# of six earlier ones (bot.insights.monitor); trends and the chart still show the last 8.
+HISTORY_ROUNDS = 16
 # Themes and quotes come from the last completed ISO week's comments (released_period).
 COMMENT_WEEKS = 1
 QUOTE_CHARS = 280
+# Feedback themes that a survey construct measures directly; the other themes have no survey measure.
+THEME_MEASURES = {"confidentiality": "trust_confidentiality", "leadership_response": "leadership_response"}
 
 
 @dataclass(frozen=True)
 class ConstructLine:
-    """One construct in the digest: its latest value, the change since it was last asked, its trend."""
+    """One construct in the digest: its latest value, its tested change against earlier rounds, its trend."""
 
     construct: str
     summary: LikertSummary | Suppressed
-    change: Change | Suppressed | None
-    trend: Trend | Suppressed
+    assessment: Assessment | None  # None when not asked in the latest round or nothing to compare
+    trend: Trend | Suppressed  # described, not tested: the assessment is the digest's only test
     rounds_ago: int | None  # 0 = asked in the latest round; None = never asked yet
 
     @property
     def flagged(self) -> bool:
-        """A statistically significant change in the favourable share between comparable groups."""
-        return isinstance(self.change, Change) and self.change.favourable.significant
+        """A change that survives the digest-wide multiple-comparison correction."""
+        return self.assessment is not None and self.assessment.significant
+
+
+def assess_changes(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> dict[str, Assessment]:
+    """The digest's only significance tests: each construct's recent rounds against its earlier ones."""
+    names = numeric_constructs(bank)
+    window = list(measures)[-HISTORY_ROUNDS:]
+    histories = {c: [m.constructs.get(c) for m in window] for c in names}
+    return monitor_changes(histories, {c: scale_of(bank, c) for c in names}, k=k)
+
+
+def analyse_constructs(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> list[ConstructLine]:
+    """Every numeric construct's line, with its changes tested together across the digest."""
+    names = numeric_constructs(bank)
+    window = list(measures)[-HISTORY_ROUNDS:]
+    assessments = assess_changes(bank, window, k)
+    lines = []
+    for construct in names:
+        latest = latest_with(window, construct)
+        if latest is None:
+            lines.append(
+                ConstructLine(construct, Suppressed("not asked yet"), None, Suppressed("not asked yet"), None)
+            )
+            continue
+        summary = summarize_construct(bank, construct, latest.constructs[construct], k=k)
+        points: list[Estimate | Suppressed | None] = []
+        for m in window[-TREND_ROUNDS:]:
+            counts = m.constructs.get(construct)
+            if counts is None:
+                points.append(None)
+                continue
+            s = summarize_construct(bank, construct, counts, k=k)
+            points.append(s.favourable if isinstance(s, LikertSummary) else s)
+        rounds_ago = len(window) - 1 - window.index(latest)
+        lines.append(ConstructLine(construct, summary, assessments.get(construct), trend(points), rounds_ago))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -138,12 +176,14 @@ class DigestReport:
     themes: ThemeReport
     feedback_count: int
     suggestions: list[Suggestion]
-    construct_for_practice: dict[str, str]
+    construct_for_practice: dict[str, str]  # only practices with a survey measure
     open_actions: list[ImprovementAction]
     closed_actions: list[ImprovementAction]
     chart_png: bytes | None
     signals: dict[str, float | None] = field(default_factory=dict)
     policies: list[PolicyStatus] = field(default_factory=list)  # the register, soonest review first
+    # Closed actions' effects: all rounds before adoption against all after (bot.insights.monitor).
+    action_verdicts: dict[str, ActionVerdict | Suppressed] = field(default_factory=dict)
     comments_from: date | None = None  # the week whose comments the themes are from (UTC, inclusive)
     comments_to: date | None = None
 
@@ -170,11 +210,76 @@ class DigestReport:
 
 
 def construct_of_signal(signal: str, constructs: list[str]) -> str | None:
-    """The survey construct a playbook signal is read from, if any."""
+    """The survey construct a playbook signal is read from (or whose theme it is), if any."""
     for construct in sorted(constructs, key=len, reverse=True):
         if signal.startswith(construct):
             return construct
-    return None
+    theme = signal.removeprefix("theme_").removesuffix("_negative_share").removesuffix("_share")
+    measured = THEME_MEASURES.get(theme) if signal.startswith("theme_") else None
+    return measured if measured in constructs else None
+
+
+def program_signals(
+    constructs: Sequence[ConstructLine],
+    participation: Participation,
+    support: SupportActivity,
+    themes: ThemeReport,
+    *,
+    k: int,
+) -> dict[str, float | None]:
+    """The playbook's signals: levels, tested changes (never raw round-to-round noise) and themes."""
+    signals: dict[str, float | None] = {}
+    for line in constructs:
+        level = line.summary.favourable.value if isinstance(line.summary, LikertSummary) else None
+        # Only a change that survived the digest's correction counts; untested is None, not 0.
+        drop: float | None = None
+        assessment = line.assessment
+        if assessment is not None:
+            drop = max(0.0, -assessment.headline.delta) if assessment.direction == "down" else 0.0
+            two = next((s for s in assessment.shifts if s.recent_rounds == 2), None)
+            if level is not None and two is not None and not assessment.significant:
+                # Without a significant change the last two rounds measure the same level: pooling
+                # them halves the noise a threshold would otherwise trip on (each has >= k answers).
+                level = two.favourable_after
+        signals[f"{line.construct}_favourable"] = level
+        signals[f"{line.construct}_significant_drop"] = drop
+    signals["participation_rate"] = participation.rate if isinstance(participation.rate, float) else None
+    # A withheld session count must not resurface as a playbook trigger's evidence.
+    sessions = support.sessions_4w if isinstance(support.sessions_4w, int) else None
+    signals["sessions_last_4_weeks"] = float(sessions) if sessions is not None else None
+    signals["sessions_per_supporter_last_4_weeks"] = (
+        sessions / support.supporters if sessions is not None and support.supporters else None
+    )
+    signals["supporter_load_max_share"] = support.load_max_share
+    signals["supporter_load_cv"] = support.load_cv
+    signals["lapsed_training_share"] = (
+        support.lapsed_or_never / support.supporters if support.supporters else None
+    )
+    signals["referral_share"] = (
+        support.referrals_4w / sessions
+        if isinstance(support.referrals_4w, int) and sessions is not None and sessions >= k
+        else None
+    )
+    signals.update(theme_signals(themes))
+    return signals
+
+
+def theme_signals(themes: ThemeReport) -> dict[str, float | None]:
+    """Each theme's share of this week's comments and its negative share; None where withheld."""
+    signals: dict[str, float | None] = {}
+    total = themes.total
+    for theme in THEME_SIGNAL_NAMES:
+        summary = themes.themes.get(theme)
+        share: float | None = None
+        negative: float | None = None
+        if isinstance(total, int) and total > 0:
+            if summary is None:
+                share = 0.0  # no comment on this theme at all: a real zero
+            elif isinstance(summary, ThemeSummary):
+                share, negative = summary.count / total, summary.share_negative
+        signals[f"theme_{theme}_share"] = share
+        signals[f"theme_{theme}_negative_share"] = negative
+    return signals
 
 
 class DigestService:
@@ -252,7 +357,7 @@ class DigestService:
         participation = summarize_participation(
             [Turnout(invited=m.round.invited, answered=m.answered) for m in measures] or [Turnout(0, 0)], k=k
         )
-        constructs = [self._construct_line(c, measures, k) for c in numeric_constructs(self.bank)]
+        constructs = analyse_constructs(self.bank, measures, k)
         support = await self._support_activity(team_id=team_id, today=now.date(), k=k)
         comment_start, comment_end = released_period(now, weeks=COMMENT_WEEKS)
         comments, feedback_count = await self._comments(team_id=team_id, start=comment_start, end=comment_end)
@@ -262,7 +367,8 @@ class DigestService:
             comments, k=k, rng=rng or random.Random(self._keyed(f"quotes:{team_id}:{comment_start.date()}"))
         )
         open_actions = await self.actions.open_actions(team_id=team_id)
-        signals = self._signals(constructs, participation, support)
+        closed_actions = await self.actions.closed_actions(team_id=team_id)
+        signals = program_signals(constructs, participation, support, themes, k=k)
         policies: list[PolicyStatus] = []
         if self.policies is not None:
             # The playbook's policy-review practice reads the register, never a guess.
@@ -272,11 +378,12 @@ class DigestService:
         practices = [p for p in load_practices() if p.id not in adopted]
         suggestions = match_practices(signals, practices, limit=3)
         names = numeric_constructs(self.bank)
+        # A practice is measured by the survey construct its evidence came from; one whose evidence
+        # has no survey measure (training, load, referrals, policies) gets none rather than borrowing one.
         construct_for = {
-            s.practice.id: next(
-                (c for c in (construct_of_signal(n, names) for n in s.evidence) if c), "psych_safety"
-            )
+            s.practice.id: found
             for s in suggestions
+            if (found := next((c for c in (construct_of_signal(n, names) for n in s.evidence) if c), None))
         }
         chart = self._chart(measures, k) if with_chart and measures else None
         return DigestReport(
@@ -294,36 +401,14 @@ class DigestService:
             suggestions=suggestions,
             construct_for_practice=construct_for,
             open_actions=open_actions,
-            closed_actions=await self.actions.closed_actions(team_id=team_id),
+            closed_actions=closed_actions,
+            action_verdicts={
+                a.id: v for a in closed_actions if (v := await self.actions.verdict(a)) is not None
+            },
             chart_png=chart,
             signals=signals,
             policies=policies,
         )
-
-    def _construct_line(self, construct: str, measures: list[RoundMeasures], k: int) -> ConstructLine:
-        latest = latest_with(measures, construct)
-        if latest is None:
-            return ConstructLine(
-                construct, Suppressed("not asked yet"), None, Suppressed("not asked yet"), None
-            )
-        scale = scale_of(self.bank, construct)
-        summary = summarize_construct(self.bank, construct, latest.constructs[construct], k=k)
-        previous = latest_with(measures, construct, skip=1)
-        change = (
-            compare_rounds(previous.constructs[construct], latest.constructs[construct], k=k, scale=scale)
-            if previous is not None
-            else None
-        )
-        points: list[Estimate | Suppressed | None] = []
-        for m in measures[-TREND_ROUNDS:]:
-            counts = m.constructs.get(construct)
-            if counts is None:
-                points.append(None)
-                continue
-            s = summarize_construct(self.bank, construct, counts, k=k)
-            points.append(s.favourable if isinstance(s, LikertSummary) else s)
-        rounds_ago = len(measures) - 1 - measures.index(latest)
-        return ConstructLine(construct, summary, change, trend(points), rounds_ago)
 
     async def _support_activity(self, *, team_id: str, today: date, k: int) -> SupportActivity:
         activity = await self.support.released_activity(team_id=team_id)
@@ -454,35 +539,6 @@ class DigestService:
         # seeded quote draw independent of the order the database returns rows in.
         texts.sort(key=lambda c: self._keyed(f"order:{c.text}"))
         return texts, feedback_count
-
-    def _signals(
-        self, constructs: list[ConstructLine], participation: Participation, support: SupportActivity
-    ) -> dict[str, float | None]:
-        signals: dict[str, float | None] = {}
-        for line in constructs:
-            signals[f"{line.construct}_favourable"] = (
-                line.summary.favourable.value if isinstance(line.summary, LikertSummary) else None
-            )
-            signals[f"{line.construct}_favourable_change"] = (
-                line.change.favourable.delta if isinstance(line.change, Change) else None
-            )
-        signals["psych_safety_change"] = signals.get("psych_safety_favourable_change")
-        signals["participation_rate"] = participation.rate if isinstance(participation.rate, float) else None
-        # A withheld session count must not resurface as a playbook trigger's evidence.
-        sessions = support.sessions_4w if isinstance(support.sessions_4w, int) else None
-        signals["sessions_last_4_weeks"] = float(sessions) if sessions is not None else None
-        signals["sessions_per_supporter_last_4_weeks"] = (
-            sessions / support.supporters if sessions is not None and support.supporters else None
-        )
-        signals["supporter_load_max_share"] = support.load_max_share
-        signals["supporter_load_cv"] = support.load_cv
-        signals["lapsed_training_share"] = (
-            support.lapsed_or_never / support.supporters if support.supporters else None
-        )
-        signals["referral_share"] = (
-            support.referrals_4w / sessions if isinstance(support.referrals_4w, int) and sessions else None
-        )
-        return signals
 
     def _chart(self, measures: list[RoundMeasures], k: int) -> bytes:
         window = measures[-TREND_ROUNDS:]

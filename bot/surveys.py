@@ -195,7 +195,12 @@ class SurveyService:
             ).one_or_none()
             if existing is not None:
                 return existing
-            count = (await session.exec(select(func.count()).select_from(SurveyRound))).one()
+            # The rotation counts this team's rounds only: another team's rounds must not skip ours.
+            count = (
+                await session.exec(
+                    select(func.count()).select_from(SurveyRound).where(col(SurveyRound.team_id) == team_id)
+                )
+            ).one()
         audience = await self.audience(team_id)
         window = timedelta(days=self.settings.pulse_window_days)
         send_times = {

@@ -70,16 +70,18 @@ def _build_figure(
     for offset, (name, points) in zip(offsets, series.items(), strict=True):
         xs = [i + offset for i in range(rounds)]
         # NaN breaks the line, which is exactly the gap a withheld round should leave.
-        ys = [p.value * factor if isinstance(p, Estimate) else math.nan for p in points]
+        ys = [p.value * factor if isinstance(p, Estimate) and _drawable(p) else math.nan for p in points]
         (line,) = axes.plot(xs, ys, marker="o", markersize=4, linewidth=1.6, label=name)
-        shown = [(x, p) for x, p in zip(xs, points, strict=True) if isinstance(p, Estimate)]
+        shown = [(x, p) for x, p in zip(xs, points, strict=True) if isinstance(p, Estimate) and _drawable(p)]
         if shown:
             axes.errorbar(
                 [x for x, _ in shown],
                 [p.value * factor for _, p in shown],
+                # matplotlib refuses a negative error bar outright (ValueError), so an interval that
+                # rounding left a hair on the wrong side of its estimate draws as no bar, not no digest.
                 yerr=[
-                    [(p.value - p.low) * factor for _, p in shown],
-                    [(p.high - p.value) * factor for _, p in shown],
+                    [max(0.0, (p.value - p.low) * factor) for _, p in shown],
+                    [max(0.0, (p.high - p.value) * factor) for _, p in shown],
                 ],
                 fmt="none",
                 ecolor=line.get_color(),
@@ -117,7 +119,7 @@ def _build_figure(
         color="0.35",
         verticalalignment="bottom",
     )
-    if not any(isinstance(p, Estimate) for points in series.values() for p in points):
+    if not any(_drawable(p) for points in series.values() for p in points):
         axes.text(
             0.5,
             0.5,
@@ -130,3 +132,8 @@ def _build_figure(
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
 
     return figure
+
+
+def _drawable(point: Estimate | Suppressed | None) -> bool:
+    """An estimate whose value and bounds are finite numbers (anything else is drawn as a gap)."""
+    return isinstance(point, Estimate) and all(math.isfinite(v) for v in (point.value, point.low, point.high))

@@ -1,7 +1,9 @@
 """Evidence-based suggestion rules, kept as data, and the pure engine that matches them."""
 
 from bot.playbook.engine import (
+    CONSTRUCT_SIGNAL_NAMES,
     KNOWN_SIGNALS,
+    THEME_SIGNAL_NAMES,
     AllOf,
     AnyOf,
     Comparison,
@@ -14,7 +16,9 @@ from bot.playbook.engine import (
 )
 
 __all__ = [
+    "CONSTRUCT_SIGNAL_NAMES",
     "KNOWN_SIGNALS",
+    "THEME_SIGNAL_NAMES",
     "AllOf",
     "AnyOf",
     "Comparison",

@@ -28,8 +28,10 @@ from typing import TypeAlias
 import yaml
 
 __all__ = [
+    "CONSTRUCT_SIGNAL_NAMES",
     "KNOWN_SIGNALS",
     "OPERATORS",
+    "THEME_SIGNAL_NAMES",
     "AllOf",
     "AnyOf",
     "Comparison",
@@ -51,33 +53,61 @@ class Signal:
 
 
 _SHARE = "share 0-1"
-_SHARE_CHANGE = "change in share since the previous round, -1 to 1 (-0.05 = 5 points down)"
+_DROP = (
+    "fall in the favourable share against the pooled earlier rounds, 0-1 (0.1 = 10 points), when it "
+    "is significant after the digest's multiple-comparison correction; 0 when tested and not"
+)
+
+# Construct names as the question bank spells them, and the feedback themes (bot.insights.themes).
+CONSTRUCT_SIGNAL_NAMES = (
+    "psych_safety",
+    "awareness",
+    "trust_confidentiality",
+    "experienced_disrespect",
+    "witnessed_disrespect",
+    "leadership_response",
+    "recommend",
+)
+THEME_SIGNAL_NAMES = (
+    "confidentiality",
+    "access_to_supporters",
+    "training",
+    "leadership_response",
+    "workload",
+)
+
+_LEVELS = {
+    "awareness": "respondents who know the program and how to reach a peer supporter",
+    "trust_confidentiality": "respondents who trust that what they tell a peer supporter stays confidential",
+    "psych_safety": "respondents favourable on the psychological-safety items",
+    "leadership_response": "respondents who say leaders take reported disrespect seriously and act",
+    "experienced_disrespect": "respondents who were not belittled, excluded or intimidated lately",
+    "witnessed_disrespect": "respondents who did not see a colleague belittled, excluded or intimidated lately",
+    "recommend": "respondents who would recommend peer support (9-10 of 10)",
+}
 
 KNOWN_SIGNALS: Mapping[str, Signal] = MappingProxyType(
     {
-        "awareness_favourable": Signal(
-            "respondents who know the program and how to reach a peer supporter", _SHARE
-        ),
-        "trust_confidentiality_favourable": Signal(
-            "respondents who trust that what they tell a peer supporter stays confidential",
-            _SHARE,
-        ),
-        "psych_safety_favourable": Signal("respondents favourable on the psychological-safety items", _SHARE),
-        "psych_safety_change": Signal("change in psych_safety_favourable", _SHARE_CHANGE),
-        "leadership_response_favourable": Signal(
-            "respondents who say leaders take reported disrespect seriously and act", _SHARE
-        ),
-        "experienced_disrespect_favourable": Signal(
-            "respondents who were not belittled, excluded or intimidated lately", _SHARE
-        ),
-        "witnessed_disrespect_favourable": Signal(
-            "respondents who did not see a colleague belittled, excluded or intimidated lately",
-            _SHARE,
-        ),
-        "witnessed_disrespect_favourable_change": Signal(
-            "change in witnessed_disrespect_favourable (negative: more disrespect seen)",
-            _SHARE_CHANGE,
-        ),
+        **{
+            f"{c}_favourable": Signal(
+                f"{meaning} (the last two rounds pooled unless the latest changed significantly)", _SHARE
+            )
+            for c, meaning in _LEVELS.items()
+        },
+        **{
+            f"{c}_significant_drop": Signal(f"significant fall in {c}_favourable", _DROP)
+            for c in CONSTRUCT_SIGNAL_NAMES
+        },
+        **{
+            f"theme_{t}_share": Signal(f"this week's comments on the {t.replace('_', ' ')} theme", _SHARE)
+            for t in THEME_SIGNAL_NAMES
+        },
+        **{
+            f"theme_{t}_negative_share": Signal(
+                f"comments on the {t.replace('_', ' ')} theme read as negative", _SHARE
+            )
+            for t in THEME_SIGNAL_NAMES
+        },
         "participation_rate": Signal("invited employees who answered the latest pulse round", _SHARE),
         "sessions_last_4_weeks": Signal("peer-support sessions logged in the last 28 days", "count"),
         "sessions_per_supporter_last_4_weeks": Signal(
@@ -94,7 +124,7 @@ KNOWN_SIGNALS: Mapping[str, Signal] = MappingProxyType(
             "peer supporters whose training has lapsed or was never recorded", _SHARE
         ),
         "referral_share": Signal(
-            "sessions of the last 28 days referred or escalated (HR, EAP, external help)", _SHARE
+            "sessions of the last 28 days referred or escalated (HR, EAP, manager, safety)", _SHARE
         ),
         "policies_overdue": Signal(
             "program policies past their review date (each policy's interval, 12 months by default)", "count"

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, SupportActivity
-from bot.insights import Breakdown, Change, Suppressed, ThemeSummary, Trend
+from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
+from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
 from handlers.blocks.mrkdwn import quote
 from handlers.blocks.policies import policy_line
@@ -64,6 +65,10 @@ def _pct(value: float) -> str:
     return f"{value:.0%}"
 
 
+def _p(p_value: float) -> str:
+    return "p<0.001" if p_value < 0.001 else f"p={p_value:.3f}"
+
+
 def _pts(delta: float) -> str:
     return f"{delta * 100:+.0f} pts"
 
@@ -87,18 +92,37 @@ def _construct_text(line: ConstructLine, k: int) -> str:
         f"{name} — {_pct(s.favourable.value)} favourable (95% CI {_pct(s.favourable.low)}–{_pct(s.favourable.high)}), "
         f"mean {s.mean.value:.2f}, n={s.n}{when}"
     )
-    if isinstance(line.change, Change):
-        fav = line.change.favourable
-        flag = ":triangular_flag_on_post: " if fav.significant else ""
-        verdict = f"significant, p={fav.p_value:.3f}" if fav.significant else "within noise"
-        text += f"\n{flag}{_pts(fav.delta)} since last asked ({verdict})"
-    elif isinstance(line.change, Suppressed):
-        text += "\nChange since last asked: not enough answers to compare"
+    assessment = line.assessment
+    if assessment is not None:
+        shift = assessment.headline
+        span = "latest round" if shift.recent_rounds == 1 else f"last {shift.recent_rounds} rounds"
+        base = f"{shift.baseline_rounds} earlier round{'s' if shift.baseline_rounds > 1 else ''}"
+        if assessment.significant:
+            text += (
+                f"\n:triangular_flag_on_post: {_pts(shift.delta)} in the {span} against the {base} "
+                f"(significant, adjusted {_p(assessment.p_adjusted)})"
+            )
+        else:
+            text += f"\n{_pts(shift.delta)} in the {span} against the {base} (within noise)"
+    elif line.rounds_ago == 0:
+        text += "\nChange: not enough earlier rounds with enough answers to compare yet"
     if isinstance(line.trend, Trend):
         trend_word = {"up": "rising", "down": "falling", "flat": "flat"}[line.trend.direction]
-        sig = "significant" if line.trend.significant else "not significant"
-        text += f" · trend over {line.trend.rounds_used} rounds: {trend_word} ({sig})"
+        text += f" · over {line.trend.rounds_used} rounds: {trend_word}"
     return text
+
+
+def method_note(report: DigestReport) -> str:
+    """The digest's footnote on how changes are tested, in one plain sentence."""
+    comparisons = max(
+        (line.assessment.comparisons for line in report.constructs if line.assessment), default=0
+    )
+    return (
+        "_How changes are tested: each measure asked in the latest round is compared, on its whole answer "
+        "scale (Mann–Whitney rank test), with up to six earlier rounds pooled — the latest round alone and "
+        f"the last two together — and the Holm–Šidák correction across all {comparisons} comparisons in this digest "
+        "keeps the chance of any false flag on stable data under 5%; trends are described, not tested._"
+    )
 
 
 def _breakdown_text(breakdown: Breakdown) -> str:
@@ -193,6 +217,8 @@ def _evidence_text(evidence: dict[str, float]) -> str:
         )
         if name.endswith("change"):
             shown = _pts(value)
+        elif name.endswith("_drop"):
+            shown = f"{value * 100:.0f} pts (significant)"
         parts.append(f"{name.replace('_', ' ')} = {shown}")
     return "; ".join(parts)
 
@@ -205,7 +231,7 @@ def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
     blocks = [_section("*Suggested improvements* (from the evidence-based playbook)")]
     for i, suggestion in enumerate(report.suggestions):
         p = suggestion.practice
-        construct = report.construct_for_practice.get(p.id, "psych_safety")
+        construct = report.construct_for_practice.get(p.id, "")  # "": the practice has no survey measure
         blocks.append(
             _section(
                 f"*{i + 1}. {p.title}*\n{p.action}\n_Why:_ {p.rationale}\n_Triggered by:_ {_evidence_text(suggestion.evidence)}"
@@ -238,17 +264,23 @@ def _reading(value: float | None, low: float | None, high: float | None) -> str:
     return f"{_pct(value)} (95% CI {_pct(low)}–{_pct(high)})"
 
 
-def _verdict(action: ImprovementAction) -> str:
-    """Whether the after-value's interval clears the before-value's: the honest reading of an effect."""
-    before_low, before_high = action.before_low, action.before_high
-    after_low, after_high = action.after_low, action.after_high
-    if before_low is None or before_high is None or after_low is None or after_high is None:
+def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
+    """The tested effect: every round before adoption pooled against every round after."""
+    if verdict is None:
         return ""
-    if after_low > before_high:
-        return " — :white_check_mark: improved beyond the margin of error"
-    if after_high < before_low:
-        return " — :small_red_triangle_down: worse beyond the margin of error"
-    return " — no change beyond the margin of error yet"
+    if isinstance(verdict, Suppressed):
+        return "\nEffect: not measurable (a side with fewer than k answers)"
+    sides = (
+        f"{verdict.rounds_before} round{'s' if verdict.rounds_before != 1 else ''} before "
+        f"(n={verdict.n_before}, {_pct(verdict.favourable_before)} favourable) vs "
+        f"{verdict.rounds_after} after (n={verdict.n_after}, {_pct(verdict.favourable_after)})"
+    )
+    word = {
+        "improved": ":white_check_mark: improved (significant",
+        "worse": ":small_red_triangle_down: worse (significant",
+        "no change": "no significant change yet (",
+    }[verdict.verdict]
+    return f"\nEffect over {sides}: {word}{', ' if verdict.verdict != 'no change' else ''}{_p(verdict.p_value)}, Mann–Whitney)"
 
 
 def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
@@ -304,7 +336,7 @@ def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
     for action in report.closed_actions:
         before = _reading(action.before_value, action.before_low, action.before_high)
         after = _reading(action.after_value, action.after_low, action.after_high)
-        verdict = _verdict(action)
+        verdict = _verdict(report.action_verdicts.get(action.id))
         blocks.append(
             _section(
                 f":checkered_flag: *{action.title}* (closed {action.closed_at:%d %b})\n"
@@ -357,6 +389,7 @@ def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
     blocks = [*header, _section(participation), {"type": "divider"}]
     blocks.append(_section("*How the program is doing* (favourable = the good end of each scale)"))
     blocks += [_section(_construct_text(line, report.k)) for line in report.constructs]
+    blocks.append(_context(method_note(report)))
     if report.chart_png:
         blocks.append(_context(":chart_with_upwards_trend: The chart of the last rounds is attached below."))
     blocks += [

@@ -43,7 +43,11 @@ def build_adopt_modal(
 ) -> dict[str, Any]:
     """Adopt a suggested practice: owner, due date, and the survey measure that judges it."""
     options = [{"text": {"type": "plain_text", "text": label_of(c)[:75]}, "value": c} for c in constructs]
-    initial = next((o for o in options if o["value"] == construct), options[0])
+    # A practice with no survey measure preselects none: the coordinator picks one, or none fits.
+    initial = next((o for o in options if o["value"] == construct), None)
+    measure: dict[str, Any] = {"type": "static_select", "options": options}
+    if initial is not None:
+        measure["initial_option"] = initial
     return {
         "type": "modal",
         "callback_id": ADOPT_VIEW,
@@ -58,7 +62,7 @@ def build_adopt_modal(
             _input(
                 MEASURE_BLOCK,
                 "Success measure: which survey construct should move",
-                {"type": "static_select", "options": options, "initial_option": initial},
+                measure,
             ),
             _input(SUCCESS_BLOCK, "What success looks like (optional)", _text(max_length=300), optional=True),
             {
@@ -66,8 +70,9 @@ def build_adopt_modal(
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": "The construct's current favourable share is kept as the baseline; closing the action "
-                        "measures it again in the latest round, with confidence intervals.",
+                        "text": "The construct's current favourable share is kept as the baseline; once the action is "
+                        "closed, the digest tests every round before adoption against every round after it "
+                        "(a rank test on the whole answer scale) and says how many rounds each side used.",
                     }
                 ],
             },

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.playbook import (
+    CONSTRUCT_SIGNAL_NAMES,
     KNOWN_SIGNALS,
+    THEME_SIGNAL_NAMES,
     AllOf,
     Comparison,
     Practice,
@@ -22,11 +24,13 @@ HEALTHY: dict[str, float | None] = {
     "awareness_favourable": 0.8,
     "trust_confidentiality_favourable": 0.8,
     "psych_safety_favourable": 0.75,
-    "psych_safety_change": 0.02,
     "leadership_response_favourable": 0.7,
     "experienced_disrespect_favourable": 0.9,
     "witnessed_disrespect_favourable": 0.85,
-    "witnessed_disrespect_favourable_change": 0.0,
+    "recommend_favourable": 0.4,
+    **{f"{c}_significant_drop": 0.0 for c in CONSTRUCT_SIGNAL_NAMES},
+    **{f"theme_{t}_share": 0.05 for t in THEME_SIGNAL_NAMES},
+    **{f"theme_{t}_negative_share": 0.2 for t in THEME_SIGNAL_NAMES},
     "participation_rate": 0.65,
     "sessions_last_4_weeks": 12,
     "sessions_per_supporter_last_4_weeks": 3,
@@ -42,29 +46,47 @@ HEALTHY: dict[str, float | None] = {
 # practice id -> (changes to HEALTHY that call for it, near misses that must not)
 CASES: dict[str, tuple[list[dict[str, float]], list[dict[str, float]]]] = {
     "explain-confidentiality": (
-        [{"trust_confidentiality_favourable": 0.55}],
-        [{"trust_confidentiality_favourable": 0.6}],
+        [
+            {"trust_confidentiality_favourable": 0.55},
+            {"trust_confidentiality_significant_drop": 0.13},
+            # A wave of confidentiality complaints while the level still looks fine.
+            {"theme_confidentiality_share": 0.35, "theme_confidentiality_negative_share": 0.6},
+        ],
+        [
+            {"trust_confidentiality_favourable": 0.6},
+            {"theme_confidentiality_share": 0.35, "theme_confidentiality_negative_share": 0.1},
+            {"theme_confidentiality_share": 0.1, "theme_confidentiality_negative_share": 0.9},
+        ],
     ),
     "leadership-listening": (
         [
-            {"psych_safety_favourable": 0.5, "psych_safety_change": -0.08},
+            {"psych_safety_significant_drop": 0.12},
+            {"psych_safety_favourable": 0.45},
             {"leadership_response_favourable": 0.4},
+            {"leadership_response_significant_drop": 0.1},
         ],
-        [{"psych_safety_favourable": 0.5, "psych_safety_change": -0.01}, {"psych_safety_change": -0.2}],
+        # A level just under 60% with no significant fall is not a call for listening sessions.
+        [{"psych_safety_favourable": 0.55}, {"leadership_response_favourable": 0.5}],
     ),
     "bystander-training": (
-        [{"witnessed_disrespect_favourable_change": -0.15, "sessions_last_4_weeks": 1}],
-        [{"witnessed_disrespect_favourable_change": -0.15}, {"sessions_last_4_weeks": 1}],
+        [{"witnessed_disrespect_significant_drop": 0.15, "sessions_last_4_weeks": 1}],
+        [{"witnessed_disrespect_significant_drop": 0.15}, {"sessions_last_4_weeks": 1}],
     ),
-    "refresher-training": ([{"lapsed_training_share": 0.4}], [{"lapsed_training_share": 0.25}]),
+    "refresher-training": (
+        [{"lapsed_training_share": 0.4}, {"theme_training_share": 0.3, "theme_training_negative_share": 0.6}],
+        [{"lapsed_training_share": 0.25}],
+    ),
     "recruit-supporters": (
         [
             {"supporter_load_max_share": 0.7},
             {"supporter_load_cv": 1.3},
             {"sessions_per_supporter_last_4_weeks": 8},
         ],
-        # One supporter logging most of only a few sessions is not a pattern yet.
-        [{"supporter_load_max_share": 0.7, "sessions_last_4_weeks": 4}],
+        # One supporter logging most of only a few sessions, or an uneven handful, is not a pattern yet.
+        [
+            {"supporter_load_max_share": 0.7, "sessions_last_4_weeks": 4},
+            {"supporter_load_cv": 1.7, "sessions_last_4_weeks": 3},
+        ],
     ),
     "review-referral-pathways": ([{"referral_share": 0.45}], [{"referral_share": 0.3}]),
     "address-enabling-factors": (
@@ -78,7 +100,10 @@ CASES: dict[str, tuple[list[dict[str, float]], list[dict[str, float]]]] = {
         [{"days_since_policy_review": 400}, {"policies_overdue": 1}, {"policies_never_reviewed": 2}],
         [{"days_since_policy_review": 365}],
     ),
-    "awareness-campaign": ([{"awareness_favourable": 0.4}], [{"awareness_favourable": 0.6}]),
+    "awareness-campaign": (
+        [{"awareness_favourable": 0.4}, {"awareness_significant_drop": 0.1}],
+        [{"awareness_favourable": 0.6}],
+    ),
     "close-the-loop": ([{"participation_rate": 0.3}], [{"participation_rate": 0.4}]),
 }
 
@@ -160,11 +185,11 @@ def test_suggestions_come_most_urgent_first_and_are_limited(practices: list[Prac
         "trust_confidentiality_favourable": 0.4,
         "leadership_response_favourable": 0.3,
         "witnessed_disrespect_favourable": 0.5,
-        "witnessed_disrespect_favourable_change": -0.2,
+        "witnessed_disrespect_significant_drop": 0.2,
         "psych_safety_favourable": 0.4,
         "sessions_last_4_weeks": 2,
         "lapsed_training_share": 0.5,
-        "supporter_load_cv": 1.5,
+        "supporter_load_cv": 1.5,  # over only 2 sessions: chance, so no call to recruit
         "referral_share": 0.5,
         "policies_never_reviewed": 1,
         "awareness_favourable": 0.3,
@@ -176,7 +201,6 @@ def test_suggestions_come_most_urgent_first_and_are_limited(practices: list[Prac
         "leadership-listening",
         "address-enabling-factors",
         "bystander-training",
-        "recruit-supporters",
         "refresher-training",
         "review-referral-pathways",
         "awareness-campaign",

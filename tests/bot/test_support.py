@@ -179,7 +179,13 @@ def test_shipped_taxonomy_has_the_program_categories_and_referrals() -> None:
         c.id for c in taxonomy.categories
     }
     assert [c.id for c in taxonomy.channels] == ["in_person", "chat", "call"]
-    assert taxonomy.referral_outcomes() == {"referred_hr", "referred_eap", "referred_manager"}
+    # A safety escalation is a referral too: the digest's "Referrals" line and signal count it.
+    assert taxonomy.referral_outcomes() == {
+        "referred_hr",
+        "referred_eap",
+        "referred_manager",
+        "escalated_safety",
+    }
     assert taxonomy.label("categories", "retired_id") == "retired_id"
 
 

@@ -167,6 +167,9 @@ async def test_an_adopted_action_is_closed_with_its_before_and_after(
     assert closed.after_value is not None and closed.after_value > closed.before_value  # type: ignore[operator]
     text = all_text(await post_digest(runtime, people, slack, workspace))
     assert "Run the campaign" in text and "before" in text and "after" in text
+    # The verdict is a test of every round before adoption against every round after, and says so.
+    assert "Effect over 1 round before (n=25" in text and "1 after (n=25" in text
+    assert "improved (significant" in text
 
 
 async def test_a_week_figure_that_would_single_out_sessions_is_not_shown_beside_the_month(
