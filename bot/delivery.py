@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +29,9 @@ Renderer = Callable[[OutboxMessage], Awaitable[OutgoingMessage | None]]
 METADATA_EVENT = "peerpulse_outbox"
 # Marks a row whose last attempt got no answer: Slack may hold the message already.
 UNCONFIRMED = "unconfirmed: "
+# Kinds whose row is erased once its job is done: a reminder that was sent or skipped says who
+# had answered, and no later job needs it (docs/privacy.md).
+ERASE_WHEN_DONE = frozenset({"pulse_reminder"})
 
 
 @dataclass(frozen=True)
@@ -262,4 +265,11 @@ class Outbox:
                     values.update(next_attempt_at=o.retry_at, attempts=OutboxMessage.attempts + 1)
                 await session.exec(
                     update(OutboxMessage).where(col(OutboxMessage.id) == o.row_id).values(**values)
+                )
+            done = [o.row_id for o in outcomes if o.status in ("sent", "skipped", "failed")]
+            if done:
+                await session.exec(
+                    delete(OutboxMessage).where(
+                        col(OutboxMessage.id).in_(done), col(OutboxMessage.kind).in_(ERASE_WHEN_DONE)
+                    )
                 )

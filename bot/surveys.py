@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import delete, func, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answers import AnswerProgress, AnswerWrite, AnswerWriter
 from bot.clock import Clock
@@ -23,7 +24,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.ports import Directory, Member
 from bot.privacy import NameSource, respondent_key, scrub_text
 from bot.questions import Question, QuestionBank, select_questions
-from storage.db import Database
+from storage.db import Database, erase_dead_rows
 from storage.models import (
     OutboxMessage,
     PulseOptOut,
@@ -106,7 +107,7 @@ class SurveyService:
         self.clock = clock
         self.bank = bank
         self.names = names
-        self.answers = AnswerWriter(db)
+        self.answers = AnswerWriter(db, min_group=settings.min_group_size)
 
     # --- audience and opt-out -------------------------------------------------------------
 
@@ -292,6 +293,8 @@ class SurveyService:
         key = respondent_key(
             self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id=round_id
         )
+        if self.answers.has_pending(key):
+            return True
         async with self.db.session() as session:
             return await session.get(RoundParticipation, key) is not None
 
@@ -303,13 +306,8 @@ class SurveyService:
             if round_.answered_final is not None:
                 answered = round_.answered_final
             else:
-                answered = (
-                    await session.exec(
-                        select(func.count())
-                        .select_from(RoundParticipation)
-                        .where(col(RoundParticipation.round_id) == round_.id)
-                    )
-                ).one()
+                # Distinct ballots, not participation rows: those are written late, in batches.
+                answered = await _respondents(session, round_.id)
         return RoundStatus(
             round=round_,
             invited=round_.invited,
@@ -366,7 +364,6 @@ class SurveyService:
             ballot=ballot,
             value=value,
             text=cleaned,
-            answered_on=now.date(),
             now=now,
             optout_key=self._optout_key(team_id, user_id),
             invitation_key=f"pulse:{round_id}:{user_id}",
@@ -397,18 +394,25 @@ class SurveyService:
 
     async def close_round(self, round_id: str) -> None:
         """Close a round and erase everything that could link answers to people or to each other."""
+        # Under the writer's lock: an answer in flight is either stored before this or refused.
+        async with self.answers.lock:
+            closed = await self._close(round_id)
+            self.answers.forget_round(round_id)
+        if closed:
+            await erase_dead_rows(self.db)
+            log.info("closed pulse round %s", round_id)
+
+    async def _close(self, round_id: str) -> bool:
         now = self.clock.now()
         async with self.db.session() as session:
+            if self.db.dialect == "postgresql":
+                # Waits for answer transactions already running (they hold ROW EXCLUSIVE) and holds
+                # back those of other replicas until this commits; see bot/answers.py.
+                await session.exec(text("LOCK TABLE survey_answer IN SHARE ROW EXCLUSIVE MODE"))  # type: ignore[call-overload]
             round_ = await session.get(SurveyRound, round_id, with_for_update=True)
             if round_ is None or round_.closed_at is not None:
-                return
-            answered = (
-                await session.exec(
-                    select(func.count())
-                    .select_from(RoundParticipation)
-                    .where(col(RoundParticipation.round_id) == round_id)
-                )
-            ).one()
+                return False
+            answered = await _respondents(session, round_id)
             # Participation was only needed to target reminders; a count is all that stays.
             await session.exec(delete(RoundParticipation).where(col(RoundParticipation.round_id) == round_id))
             answers = list(
@@ -422,7 +426,7 @@ class SurveyService:
                     "construct_id": a.construct_id,
                     "value": a.value,
                     "text": a.text,
-                    "answered_on": a.answered_on,
+                    "answered_on": round_.opened_at.date(),
                     "ballot": None,
                 }
                 for a in answers
@@ -432,12 +436,36 @@ class SurveyService:
             await session.exec(delete(SurveyAnswer).where(col(SurveyAnswer.round_id) == round_id))
             for start in range(0, len(rows), 500):
                 await session.exec(insert(SurveyAnswer), params=rows[start : start + 500])
+            # A reminder row says who was reminded and who was skipped for having answered; its
+            # job ends with the round.
+            await session.exec(
+                delete(OutboxMessage).where(
+                    col(OutboxMessage.round_id) == round_id, col(OutboxMessage.kind) == "pulse_reminder"
+                )
+            )
             await session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.round_id) == round_id, col(OutboxMessage.status) == "pending")
                 .values(status="skipped", last_error="round closed before sending")
             )
+            # Per-person delivery times would line up with answer order; the status stays for counts.
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.round_id) == round_id)
+                .values(next_attempt_at=round_.opened_at, claimed_at=None, sent_at=None, attempts=0)
+            )
             round_.closed_at = now
             round_.answered_final = answered
             session.add(round_)
-        log.info("closed pulse round %s", round_id)
+        return True
+
+
+async def _respondents(session: AsyncSession, round_id: str) -> int:
+    """How many people answered a round while it is open: its distinct ballots."""
+    return (
+        await session.exec(
+            select(func.count(func.distinct(SurveyAnswer.ballot))).where(
+                col(SurveyAnswer.round_id) == round_id, col(SurveyAnswer.ballot).is_not(None)
+            )
+        )
+    ).one()
