@@ -23,12 +23,16 @@ def upgrade() -> None:
     """
     postgres = op.get_bind().dialect.name == "postgresql"
     # The UTC calendar date of the opening instant (SQLite keeps it as UTC text).
-    day = "(survey_round.opened_at AT TIME ZONE 'UTC')::date" if postgres else "date(survey_round.opened_at)"
-    op.execute(
-        "UPDATE survey_answer SET answered_on = (SELECT "
-        + day
-        + " FROM survey_round WHERE survey_round.id = survey_answer.round_id)"
-    )
+    if postgres:
+        op.execute(
+            "UPDATE survey_answer SET answered_on = (SELECT (survey_round.opened_at AT TIME ZONE 'UTC')::date"
+            " FROM survey_round WHERE survey_round.id = survey_answer.round_id)"
+        )
+    else:
+        op.execute(
+            "UPDATE survey_answer SET answered_on = (SELECT date(survey_round.opened_at)"
+            " FROM survey_round WHERE survey_round.id = survey_answer.round_id)"
+        )
 
 
 def downgrade() -> None:
