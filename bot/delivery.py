@@ -31,7 +31,8 @@ METADATA_EVENT = "peerpulse_outbox"
 UNCONFIRMED = "unconfirmed: "
 # Kinds whose row is erased once its job is done: a reminder that was sent or skipped says who
 # had answered, and no later job needs it (docs/privacy.md).
-ERASE_WHEN_DONE = frozenset({"pulse_reminder"})
+# A "pulse closed" rewrite holds the (channel, ts) of one person's pulse DM until it is done.
+ERASE_WHEN_DONE = frozenset({"pulse_reminder", "pulse_closed"})
 
 
 @dataclass(frozen=True)
@@ -214,9 +215,17 @@ class Outbox:
             return self._failure(row, DeliveryError(f"render failed: {type(exc).__name__}", retryable=True))
         if message is None:
             return _Outcome(row.id, "skipped")
+        target = row.channel_id or row.recipient
+        if message.replaces is not None:
+            # Rewriting an earlier message is idempotent: an unanswered attempt is simply repeated.
+            await self.pacer.wait(target)
+            try:
+                updated = await self.messenger.update(target, message.replaces, message)
+            except DeliveryError as exc:
+                return self._failure(row, exc)
+            return _Outcome(row.id, "sent", channel=updated.channel, ts=updated.ts)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
         message = OutgoingMessage(text=message.text, blocks=message.blocks, metadata=metadata)
-        target = row.channel_id or row.recipient
         await self.pacer.wait(target)
         try:
             posted = await self.messenger.post(target, message)

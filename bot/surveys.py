@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 # The earliest time zone on Earth: a schedule fires here first, then follows the sun.
 EARLIEST_ZONE = "Etc/GMT-14"
 FREE_TEXT_LIMIT = 1000
+# chat.update is Tier 3 (about 50 calls a minute), so closing rewrites go out no faster than that.
+CLOSED_REWRITE_SPACING = timedelta(seconds=1.25)
 
 
 @dataclass(frozen=True)
@@ -399,6 +401,7 @@ class SurveyService:
             closed = await self._close(round_id)
             self.answers.forget_round(round_id)
         if closed:
+            self.outbox.wakeup.set()
             await erase_dead_rows(self.db)
             log.info("closed pulse round %s", round_id)
 
@@ -448,11 +451,52 @@ class SurveyService:
                 .where(col(OutboxMessage.round_id) == round_id, col(OutboxMessage.status) == "pending")
                 .values(status="skipped", last_error="round closed before sending")
             )
+            # Every delivered pulse DM is rewritten to one neutral message (no buttons, nothing that
+            # differs between answerers and others); the (channel, ts) it needs moves to that row,
+            # which is erased once the rewrite is done.
+            delivered = list(
+                await session.exec(
+                    select(OutboxMessage.recipient, OutboxMessage.channel_id, OutboxMessage.message_ts).where(
+                        col(OutboxMessage.round_id) == round_id,
+                        col(OutboxMessage.kind) == "pulse",
+                        col(OutboxMessage.message_ts).is_not(None),
+                    )
+                )
+            )
+            random.SystemRandom().shuffle(delivered)
+            await insert_ignoring_duplicates(
+                session=session,
+                model=OutboxMessage,
+                rows=[
+                    {
+                        "dedupe_key": f"closed:{round_id}:{recipient}",
+                        "kind": "pulse_closed",
+                        "recipient": recipient,
+                        "channel_id": channel,
+                        "message_ts": ts,
+                        "round_id": round_id,
+                        "status": "pending",
+                        "attempts": 0,
+                        # chat.update is Tier 3 (about 50 a minute): spread the rewrites out.
+                        "next_attempt_at": now + i * CLOSED_REWRITE_SPACING,
+                    }
+                    for i, (recipient, channel, ts) in enumerate(delivered)
+                ],
+                keys=["dedupe_key"],
+            )
             # Per-person delivery times would line up with answer order; the status stays for counts.
             await session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.round_id) == round_id)
-                .values(next_attempt_at=round_.opened_at, claimed_at=None, sent_at=None, attempts=0)
+                .where(col(OutboxMessage.kind) == "pulse")
+                .values(
+                    next_attempt_at=round_.opened_at,
+                    claimed_at=None,
+                    sent_at=None,
+                    attempts=0,
+                    channel_id=None,
+                    message_ts=None,
+                )
             )
             round_.closed_at = now
             round_.answered_final = answered

@@ -169,6 +169,16 @@ def build_reminder_text(closes_at: datetime) -> str:
     )
 
 
+PULSE_CLOSED_TEXT = (
+    "This pulse has closed. Thank you. Answers are kept without names and shared only as group figures."
+)
+
+
+def build_pulse_closed_blocks() -> list[dict[str, Any]]:
+    """What every pulse DM becomes at close: the same words for everyone, and no buttons."""
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": PULSE_CLOSED_TEXT}}]
+
+
 def build_comment_modal(*, private_metadata: str, question: Question, initial: str = "") -> dict[str, Any]:
     """The modal for the optional free-text question."""
     element: dict[str, Any] = {
