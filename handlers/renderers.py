@@ -60,8 +60,8 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         if round_ is None or round_.closed_at is not None or services.clock.now() >= round_.closes_at:
             return None
         team_id, user_id = round_.team_id, row.recipient
-        if await services.surveys.has_answered(team_id=team_id, user_id=user_id, round_id=round_.id):
-            return None
+        # Sent whether or not the person has answered: a reminder only some receive would stay in
+        # Slack (and, until erased, in the outbox) as a record of who had not answered.
         if await services.surveys.is_opted_out(team_id=team_id, user_id=user_id):
             return None
         return OutgoingMessage(text=build_reminder_text(round_.closes_at))

@@ -162,10 +162,11 @@ def pulse_fallback_text(answered: int, total: int) -> str:
 
 
 def build_reminder_text(closes_at: datetime) -> str:
-    """The single reminder for people who have not answered yet."""
+    """The single reminder, the same for everyone invited (so it says nothing about who answered)."""
     return (
         f":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes_at:%a %d %b, %H:%M} UTC. "
-        "It's the message above — under a minute, one tap per question."
+        "It's the message above — under a minute, one tap per question. Already answered? Thank you; "
+        "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
     )
 
 
