@@ -77,6 +77,30 @@ def local_send_time(member: Member, *, local_date: date, at: time, not_before: d
     return max(local, not_before)
 
 
+def delivery_waves(send_times: dict[str, datetime], *, k: int) -> dict[str, datetime]:
+    """Each person's send time, moved later (never earlier) so that every distinct time is shared
+    by at least k people: a time zone with fewer joins the next one (the last, the one before).
+
+    Answers arrive in an order a database file reader can see; if someone alone in their zone got
+    their DM hours before anyone else, the first answers would be theirs.
+    """
+    by_time: dict[datetime, list[str]] = {}
+    for person, at in send_times.items():
+        by_time.setdefault(at, []).append(person)
+    waves: list[tuple[list[str], datetime]] = []
+    pending: list[str] = []
+    for at in sorted(by_time):
+        pending += by_time[at]
+        if len(pending) >= k:
+            waves.append((pending, at))
+            pending = []
+    if pending:
+        # Too few left for a wave of their own: the previous wave waits for them.
+        earlier = waves.pop()[0] if waves else []
+        waves.append((earlier + pending, max(send_times[p] for p in pending)))
+    return {person: at for people, at in waves for person in people}
+
+
 def latest_fire_time(cron: str, *, now: datetime) -> datetime | None:
     """The most recent occurrence of a cron schedule (in the earliest zone) at or before now."""
     trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(EARLIEST_ZONE))
@@ -207,6 +231,7 @@ class SurveyService:
             else now
             for m in audience
         }
+        send_times = delivery_waves(send_times, k=self.settings.min_group_size)
         last_send = max(send_times.values(), default=now)
         questions = select_questions(self.bank, round_number=count, count=self.settings.questions_per_round)
         round_ = SurveyRound(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from datetime import timedelta
+import random
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.clock import ManualClock
 from bot.privacy import respondent_key
 from bot.runtime import Runtime
+from bot.surveys import delivery_waves
 from storage.models import RoundParticipation, SurveyAnswer
 from tests.conftest import PEERPULSE_SECRET
 from tests.fakes.people import People
@@ -103,3 +105,21 @@ async def test_a_reminder_row_is_gone_once_sent_or_skipped(
     texts = {m.text for u in users for m in slack.dm_messages(u) if "reminder" in m.text}
     assert len(texts) == 1
     assert {r.kind for r in await outbox_of(runtime, round_.id)} == {"pulse"}
+
+
+def test_delivery_waves_never_leave_fewer_than_k_people_at_one_send_time() -> None:
+    start = datetime(2026, 11, 30, 21, 0, tzinfo=UTC)  # 10:00 in Auckland
+    rng = random.Random(11)
+    for _ in range(300):
+        k = rng.randint(2, 8)
+        hours = rng.sample(range(26), rng.randint(1, 12))
+        times = {f"U{n:04d}": start + timedelta(hours=rng.choice(hours)) for n in range(rng.randint(1, 60))}
+        waves = delivery_waves(times, k=k)
+        assert waves.keys() == times.keys()
+        assert all(waves[p] >= times[p] for p in times), "a DM would come before the person's 10:00"
+        assert set(waves.values()) <= set(times.values())
+        sizes = Counter(waves.values())
+        assert len(times) < k or min(sizes.values()) >= k, (k, sizes)
+    # The one person in Auckland waits for the next zone rather than answering alone, hours early.
+    alone = {"auckland": start, **{f"sydney{i}": start + timedelta(hours=2) for i in range(4)}}
+    assert set(delivery_waves(alone, k=5).values()) == {start + timedelta(hours=2)}
