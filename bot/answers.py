@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, text, tuple_
+from sqlalchemy import delete, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -179,13 +179,15 @@ class AnswerWriter:
 
     async def _commit(self, writes: Sequence[AnswerWrite]) -> list[AnswerProgress | PeerPulseError]:
         async with self.db.session() as session:
-            if session.bind is not None and session.bind.dialect.name == "postgresql":
-                # Conflicts with the lock a close takes first: an answer transaction either ends
-                # before a close starts or starts after it ends, when it sees the round closed.
-                await session.exec(text("LOCK TABLE survey_answer IN ROW EXCLUSIVE MODE"))  # type: ignore[call-overload]
             ids = {w.round_id for w in writes}
+            # FOR SHARE (PostgreSQL; SQLite has one writer) conflicts with the FOR UPDATE a close
+            # takes: an answer transaction either ends before a close reads the round or waits and
+            # then sees it closed. The lock rides on a query made anyway, so it costs no round trip.
             rounds = {
-                r.id: r for r in await session.exec(select(SurveyRound).where(col(SurveyRound.id).in_(ids)))
+                r.id: r
+                for r in await session.exec(
+                    select(SurveyRound).where(col(SurveyRound.id).in_(ids)).with_for_update(read=True)
+                )
             }
             refusals = await _refusals(session, writes, rounds)
             fresh = await _first_deliveries(session, writes, refusals)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, func, insert, text, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -433,10 +433,8 @@ class SurveyService:
     async def _close(self, round_id: str) -> bool:
         now = self.clock.now()
         async with self.db.session() as session:
-            if self.db.dialect == "postgresql":
-                # Waits for answer transactions already running (they hold ROW EXCLUSIVE) and holds
-                # back those of other replicas until this commits; see bot/answers.py.
-                await session.exec(text("LOCK TABLE survey_answer IN SHARE ROW EXCLUSIVE MODE"))  # type: ignore[call-overload]
+            # Waits for answer transactions holding the round FOR SHARE (other replicas included);
+            # those that come later wait for this one and then see the round closed.
             round_ = await session.get(SurveyRound, round_id, with_for_update=True)
             if round_ is None or round_.closed_at is not None:
                 return False
