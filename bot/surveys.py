@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -427,7 +427,16 @@ class SurveyService:
             self.answers.forget_round(round_id)
         if closed:
             self.outbox.wakeup.set()
-            await erase_dead_rows(self.db)
+            try:
+                await erase_dead_rows(self.db)
+            except SQLAlchemyError as exc:
+                # The round is closed and its rows deleted; only their bytes wait for the next close.
+                log.error(
+                    "closed pulse round %s, but could not erase its deleted rows from the database files "
+                    "(%s); run VACUUM FULL on survey_answer, round_participation, outbox_message",
+                    round_id,
+                    type(exc).__name__,
+                )
             log.info("closed pulse round %s", round_id)
 
     async def _close(self, round_id: str) -> bool:
