@@ -102,10 +102,7 @@ class AnswerWriter:
         self._recorded = {k: r for k, r in self._recorded.items() if r != round_id}
 
     async def flush_participation(self, *, force: bool = False) -> int:
-        """Write the waiting keys, shuffled, in a transaction of their own; return how many.
-
-        Only once at least `min_group` keys wait (unless forced), so no batch narrows to a person.
-        """
+        """Write the waiting keys, shuffled, in a transaction of their own, once >= k wait; return how many."""
         async with self.lock:
             return await self._flush_participation(force=force)
 

@@ -1,5 +1,4 @@
-"""Logging for `python -m bot run`: secrets are redacted from every record, whoever logs it, and
-libraries never write the requests, responses and SQL parameters that join people to answers."""
+"""Logging for `python -m bot run`: no secret, and no library dump joining people to answers."""
 
 from __future__ import annotations
 
@@ -58,13 +57,12 @@ USER = "[user]"
 
 
 class KeepPeopleOut(logging.Filter):
-    """Drops libraries' DEBUG/INFO records and masks user ids in the rest.
+    """Drops libraries' DEBUG/INFO records and masks user ids in the rest."""
 
-    At DEBUG, slack_bolt and slack_sdk dump whole requests (the clicker's id beside the button's
-    ballot and answer, or a comment's text) and SQLAlchemy logs statement parameters (an
-    invitation key naming the person, then their answer row); at INFO SQLAlchemy still logs SQL.
-    Nothing in those records helps an operator that our own INFO lines don't say.
-    """
+    # At DEBUG, slack_bolt and slack_sdk dump whole requests (the clicker's id beside the button's
+    # ballot and answer, or a comment's text) and SQLAlchemy logs statement parameters (an
+    # invitation key naming the person, then their answer row); at INFO SQLAlchemy still logs SQL.
+    # Nothing in those records helps an operator that our own INFO lines don't say.
 
     def filter(self, record: logging.LogRecord) -> bool:
         """False for a library's record below WARNING; user ids masked in a library's others."""

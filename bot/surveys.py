@@ -78,12 +78,10 @@ def local_send_time(member: Member, *, local_date: date, at: time, not_before: d
 
 
 def delivery_waves(send_times: dict[str, datetime], *, k: int) -> dict[str, datetime]:
-    """Each person's send time, moved later (never earlier) so that every distinct time is shared
-    by at least k people: a time zone with fewer joins the next one (the last, the one before).
-
-    Answers arrive in an order a database file reader can see; if someone alone in their zone got
-    their DM hours before anyone else, the first answers would be theirs.
-    """
+    """Send times moved later (never earlier) so each distinct time is shared by at least k people."""
+    # Answers arrive in an order a database file reader can see; if someone alone in their zone got
+    # their DM hours before anyone else, the first answers would be theirs. A zone with fewer than
+    # k joins the next one; the last, the one before.
     by_time: dict[datetime, list[str]] = {}
     for person, at in send_times.items():
         by_time.setdefault(at, []).append(person)

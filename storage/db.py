@@ -66,8 +66,7 @@ ERASED_TABLES = ("survey_answer", "round_participation", "outbox_message")
 
 
 async def erase_dead_rows(db: Database) -> None:
-    """Physically remove deleted rows: SQLite folds the WAL back and truncates it, PostgreSQL
-    rewrites the erasing tables (VACUUM FULL) so dead tuples and index entries leave the files."""
+    """Physically remove deleted rows: SQLite truncates its WAL, PostgreSQL rewrites the tables."""
     if db.dialect == "sqlite":
         async with db.engine.connect() as conn:
             for _ in range(5):

@@ -1,9 +1,8 @@
-"""After close, the database files themselves (not just its tables) hold nothing that links.
+"""After close, the database files themselves (not just its tables) hold nothing that links."""
 
-The attacker owns the database: the SQLite file with its -wal and -shm, or PostgreSQL's relation
-files and system columns, and also holds PEERPULSE_SECRET. Each test first shows the probe finds
-the material while the round is open, so a passing test is not a blind one.
-"""
+# The attacker owns the database: the SQLite file with its -wal and -shm, or PostgreSQL's relation
+# files and system columns, and also holds PEERPULSE_SECRET. Each test first shows the probe finds
+# the material while the round is open, so a passing test is not a blind one.
 
 from __future__ import annotations
 

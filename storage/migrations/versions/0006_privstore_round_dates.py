@@ -16,11 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Give every stored answer its round's opening date instead of the day it was clicked.
-
-    Schema unchanged; only the values lose their precision. On PostgreSQL the old values stay in
-    dead tuples until the table is rewritten (the next round close runs VACUUM FULL on it).
-    """
+    """Give every stored answer its round's opening date instead of the day it was clicked."""
+    # Schema unchanged; only the values lose their precision. On PostgreSQL the old values stay in
+    # dead tuples until the table is rewritten (the next round close runs VACUUM FULL on it).
     postgres = op.get_bind().dialect.name == "postgresql"
     # The UTC calendar date of the opening instant (SQLite keeps it as UTC text).
     if postgres:
