@@ -96,6 +96,10 @@ class AnswerWriter:
         """Whether a participation key is waiting in memory for its batch."""
         return key in self._participants
 
+    def pending(self) -> int:
+        """How many participation keys wait in memory for their batch."""
+        return len(self._participants)
+
     def forget_round(self, round_id: str) -> None:
         """Drop the waiting keys of a round being closed (closing erases participation anyway)."""
         self._participants = {k: r for k, r in self._participants.items() if r != round_id}
