@@ -81,6 +81,25 @@ async def erase_dead_rows(db: Database) -> None:
     if db.dialect == "postgresql":
         async with db.engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            # VACUUM FULL copies rows a running snapshot may still see, so first wait for every
+            # transaction of this database that began before now (a click, an outbox pass) to end.
+            now = (await auto.exec_driver_sql("SELECT mod(txid_current(), 4294967296)::text")).scalar_one()
+            for _ in range(150):
+                older = (
+                    await auto.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL"
+                        " AND age(backend_xmin) >= age(%(now)s::xid)",
+                        {"now": now},
+                    )
+                ).scalar_one()
+                if not older:
+                    break
+                await asyncio.sleep(0.2)
+            else:
+                log.warning(
+                    "a long transaction is open: erased rows it can still see stay until the next close"
+                )
             # Plain VACUUM frees dead tuples for reuse but leaves their bytes in the pages.
             await auto.exec_driver_sql(f"VACUUM (FULL) {', '.join(ERASED_TABLES)}")
 
