@@ -4,16 +4,23 @@ A click's answer must be durable before Slack is told the click worked, yet one 
 click makes a busy survey pay a commit (and, on SQLite, a turn at the single write lock) per click.
 So answers queue here; one writer drains whatever has queued into a single transaction while the
 next clicks queue behind it. Alone, a click is written at once; under load, commits are shared.
+
+Participation (the keyed hash of who answered) never shares a transaction with answers: on
+PostgreSQL a transaction id (`xmin`) and commit order would join a person's key to their answers
+for anyone holding the secret. Keys wait here, in memory, and are written in shuffled batches of at
+least MIN_GROUP_SIZE, each in a transaction of its own; a lost batch (a crash) only means a
+reminder goes to someone who had answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, tuple_
@@ -51,7 +58,6 @@ class AnswerWrite:
     ballot: str
     value: int | None
     text: str | None
-    answered_on: date
     now: datetime
     optout_key: str
     invitation_key: str
@@ -72,11 +78,64 @@ class AnswerProgress:
 class AnswerWriter:
     """Queues answer writes and commits everything queued so far in one transaction."""
 
-    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH, min_group: int = 5) -> None:
         self.db = db
         self.max_batch = max_batch
+        self.min_group = max(1, min_group)
         self._queue: list[tuple[AnswerWrite, asyncio.Future[AnswerProgress]]] = []
         self._writer: asyncio.Task[None] | None = None
+        # Participation keys not yet written (key -> round id); see the module docstring.
+        self._participants: dict[str, str] = {}
+        # Keys this process has written, so a person's later clicks don't queue them again.
+        self._recorded: dict[str, str] = {}
+        # Held by every answer transaction and by closing, so no answer lands after (or is lost
+        # to) a close in this process; PostgreSQL table locks do the same across replicas.
+        self.lock = asyncio.Lock()
+
+    def has_pending(self, key: str) -> bool:
+        """Whether a participation key is waiting in memory for its batch."""
+        return key in self._participants
+
+    def pending(self) -> int:
+        """How many participation keys wait in memory for their batch."""
+        return len(self._participants)
+
+    def forget_round(self, round_id: str) -> None:
+        """Drop the waiting keys of a round being closed (closing erases participation anyway)."""
+        self._participants = {k: r for k, r in self._participants.items() if r != round_id}
+        self._recorded = {k: r for k, r in self._recorded.items() if r != round_id}
+
+    async def flush_participation(self, *, force: bool = False) -> int:
+        """Write the waiting keys, shuffled, in a transaction of their own, once >= k wait; return how many."""
+        async with self.lock:
+            return await self._flush_participation(force=force)
+
+    async def _flush_participation(self, *, force: bool) -> int:
+        if not self._participants or (len(self._participants) < self.min_group and not force):
+            return 0
+        async with self.db.session() as session:
+            known = set(
+                await session.exec(
+                    select(RoundParticipation.key).where(
+                        col(RoundParticipation.key).in_(list(self._participants))
+                    )
+                )
+            )
+            # A batch counts only the keys it adds: a recorded key re-sent with a later click must
+            # not pad a batch whose new rows (the ones its transaction id marks) are fewer than k.
+            fresh = {k: r for k, r in self._participants.items() if k not in known}
+            if len(fresh) < self.min_group and not force:
+                self._participants = fresh
+                return 0
+            rows = [{"key": key, "round_id": round_id} for key, round_id in fresh.items()]
+            # Shuffled, so neither the heap nor the insert order replays the order people answered in.
+            random.SystemRandom().shuffle(rows)
+            await insert_ignoring_duplicates(
+                session=session, model=RoundParticipation, rows=rows, keys=["key"]
+            )
+        self._recorded.update(fresh)
+        self._participants = {}
+        return len(rows)
 
     async def submit(self, write: AnswerWrite) -> AnswerProgress:
         """Store one answer (with every check) and return the ballot's progress once committed."""
@@ -90,7 +149,8 @@ class AnswerWriter:
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
             try:
-                outcomes = await self._commit([write for write, _ in batch])
+                async with self.lock:
+                    outcomes = await self._commit([write for write, _ in batch])
             except asyncio.CancelledError:
                 # Shutting down: nobody will drain what is queued, so no caller may wait on it.
                 for _, future in [*batch, *self._queue]:
@@ -110,27 +170,32 @@ class AnswerWriter:
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
+            try:
+                await self.flush_participation()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The keys stay in memory for the next attempt; answers are already safe.
+                log.warning("could not record a participation batch yet; retrying after the next answer")
 
     async def _commit(self, writes: Sequence[AnswerWrite]) -> list[AnswerProgress | PeerPulseError]:
         async with self.db.session() as session:
             ids = {w.round_id for w in writes}
+            # FOR SHARE (PostgreSQL; SQLite has one writer) conflicts with the FOR UPDATE a close
+            # takes: an answer transaction either ends before a close reads the round or waits and
+            # then sees it closed. The lock rides on a query made anyway, so it costs no round trip.
             rounds = {
-                r.id: r for r in await session.exec(select(SurveyRound).where(col(SurveyRound.id).in_(ids)))
+                r.id: r
+                for r in await session.exec(
+                    select(SurveyRound).where(col(SurveyRound.id).in_(ids)).with_for_update(read=True)
+                )
             }
             refusals = await _refusals(session, writes, rounds)
             fresh = await _first_deliveries(session, writes, refusals)
             accepted = [w for i, w in enumerate(writes) if i not in refusals and fresh[i]]
-            await _store_answers(session, accepted)
-            # One row per person however many of their clicks share the batch.
-            participants = {w.participation_key: w.round_id for w in accepted}
-            await insert_ignoring_duplicates(
-                session=session,
-                model=RoundParticipation,
-                rows=[{"key": key, "round_id": round_id} for key, round_id in participants.items()],
-                keys=["key"],
-            )
+            await _store_answers(session, accepted, rounds)
             answered = await _answered(session, [w for i, w in enumerate(writes) if i not in refusals])
-        return [
+        progress: list[AnswerProgress | PeerPulseError] = [
             refusals[i]
             if i in refusals
             else AnswerProgress(
@@ -140,6 +205,11 @@ class AnswerWriter:
             )
             for i, w in enumerate(writes)
         ]
+        # Only once the answers are committed; written later, apart from them (module docstring).
+        for w in accepted:
+            if w.participation_key not in self._recorded:
+                self._participants[w.participation_key] = w.round_id
+        return progress
 
 
 async def _refusals(
@@ -206,7 +276,9 @@ async def _first_deliveries(
     return fresh
 
 
-async def _store_answers(session: AsyncSession, writes: Sequence[AnswerWrite]) -> None:
+async def _store_answers(
+    session: AsyncSession, writes: Sequence[AnswerWrite], rounds: dict[str, SurveyRound]
+) -> None:
     """Upsert answers in one statement per batch; later clicks on the same question win."""
     latest: dict[tuple[str, str, str], AnswerWrite] = {}
     for write in writes:
@@ -241,7 +313,8 @@ async def _store_answers(session: AsyncSession, writes: Sequence[AnswerWrite]) -
             "construct_id": w.question.construct,
             "value": w.value,
             "text": w.text,
-            "answered_on": w.answered_on,
+            # The round's date, never the click's: a day would tell time zones (and people) apart.
+            "answered_on": rounds[w.round_id].opened_at.date(),
             "ballot": w.ballot,
         }
         for w in kept

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +29,10 @@ Renderer = Callable[[OutboxMessage], Awaitable[OutgoingMessage | None]]
 METADATA_EVENT = "peerpulse_outbox"
 # Marks a row whose last attempt got no answer: Slack may hold the message already.
 UNCONFIRMED = "unconfirmed: "
+# Kinds whose row is erased once its job is done: a reminder that was sent or skipped says who
+# had answered, and no later job needs it (docs/privacy.md).
+# A "pulse closed" rewrite holds the (channel, ts) of one person's pulse DM until it is done.
+ERASE_WHEN_DONE = frozenset({"pulse_reminder", "pulse_closed"})
 
 
 @dataclass(frozen=True)
@@ -211,9 +215,17 @@ class Outbox:
             return self._failure(row, DeliveryError(f"render failed: {type(exc).__name__}", retryable=True))
         if message is None:
             return _Outcome(row.id, "skipped")
+        target = row.channel_id or row.recipient
+        if message.replaces is not None:
+            # Rewriting an earlier message is idempotent: an unanswered attempt is simply repeated.
+            await self.pacer.wait(target)
+            try:
+                updated = await self.messenger.update(target, message.replaces, message)
+            except DeliveryError as exc:
+                return self._failure(row, exc)
+            return _Outcome(row.id, "sent", channel=updated.channel, ts=updated.ts)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
         message = OutgoingMessage(text=message.text, blocks=message.blocks, metadata=metadata)
-        target = row.channel_id or row.recipient
         await self.pacer.wait(target)
         try:
             posted = await self.messenger.post(target, message)
@@ -262,4 +274,11 @@ class Outbox:
                     values.update(next_attempt_at=o.retry_at, attempts=OutboxMessage.attempts + 1)
                 await session.exec(
                     update(OutboxMessage).where(col(OutboxMessage.id) == o.row_id).values(**values)
+                )
+            done = [o.row_id for o in outcomes if o.status in ("sent", "skipped", "failed")]
+            if done:
+                await session.exec(
+                    delete(OutboxMessage).where(
+                        col(OutboxMessage.id).in_(done), col(OutboxMessage.kind).in_(ERASE_WHEN_DONE)
+                    )
                 )

@@ -1,4 +1,4 @@
-"""Logging for `python -m bot run`: secrets are redacted from every record, whoever logs it."""
+"""Logging for `python -m bot run`: no secret, and no library dump joining people to answers."""
 
 from __future__ import annotations
 
@@ -46,6 +46,42 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# Libraries whose records below WARNING carry requests, responses or SQL with its parameters.
+# (Our own code logs row ids and counts, never a user next to a ballot, an answer or text.)
+CHATTY_LIBRARIES = ("slack_bolt", "slack_sdk", "sqlalchemy", "aiosqlite", "psycopg", "aiohttp", "asyncio")
+# Library records allowed below WARNING: aiohttp's access log holds method, path and status only.
+QUIET_ALLOWED = ("aiohttp.access",)
+# Slack user (U…/W…) ids, as they appear in request bodies and API arguments.
+USER_ID = re.compile(r"\b[UW][A-Z0-9]{8,}\b")
+USER = "[user]"
+
+
+class KeepPeopleOut(logging.Filter):
+    """Drops libraries' DEBUG/INFO records and masks user ids in the rest."""
+
+    # At DEBUG, slack_bolt and slack_sdk dump whole requests (the clicker's id beside the button's
+    # ballot and answer, or a comment's text) and SQLAlchemy logs statement parameters (an
+    # invitation key naming the person, then their answer row); at INFO SQLAlchemy still logs SQL.
+    # Nothing in those records helps an operator that our own INFO lines don't say.
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a library's record below WARNING; user ids masked in a library's others."""
+        name = record.name
+        if name.partition(".")[0] not in CHATTY_LIBRARIES:
+            return True
+        if record.levelno < logging.WARNING and not name.startswith(QUIET_ALLOWED):
+            return False
+        message = record.getMessage()
+        clean = USER_ID.sub(USER, message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = USER_ID.sub(USER, record.exc_text)
+        return True
+
+
 def secrets_of(settings: Settings) -> list[str]:
     """The values that must never reach a log (tokens, signing secret, HMAC key, DB password)."""
     values = [
@@ -59,9 +95,11 @@ def secrets_of(settings: Settings) -> list[str]:
 
 
 def install_redaction(settings: Settings, *, logger: logging.Logger | None = None) -> RedactSecrets:
-    """Attach the redacting filter to every handler of `logger` (the root logger by default)."""
+    """Attach the redacting filters to every handler of `logger` (the root logger by default)."""
     target = logger or logging.getLogger()
     redactor = RedactSecrets(secrets_of(settings))
+    people = KeepPeopleOut()
     for handler in target.handlers:
+        handler.addFilter(people)
         handler.addFilter(redactor)
     return redactor

@@ -26,6 +26,8 @@ class OutgoingMessage:
     text: str
     blocks: list[dict[str, Any]] | None = None
     metadata: dict[str, Any] | None = None
+    # The ts of an earlier message in the same channel that this one replaces (chat.update).
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class Messenger(Protocol):
 
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         """The ts of a message we posted with this outbox id since a time, if Slack has it."""
+        ...
+
+    async def update(self, channel: str, ts: str, message: OutgoingMessage) -> PostedMessage:
+        """Replace an earlier message's text and blocks; raise DeliveryError on failure."""
         ...
 
     async def upload_file(

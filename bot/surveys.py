@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.answers import AnswerProgress, AnswerWrite, AnswerWriter
 from bot.clock import Clock
@@ -23,7 +24,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.ports import Directory, Member
 from bot.privacy import NameSource, respondent_key, scrub_text
 from bot.questions import Question, QuestionBank, select_questions
-from storage.db import Database
+from storage.db import Database, erase_dead_rows
 from storage.models import (
     OutboxMessage,
     PulseOptOut,
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 # The earliest time zone on Earth: a schedule fires here first, then follows the sun.
 EARLIEST_ZONE = "Etc/GMT-14"
 FREE_TEXT_LIMIT = 1000
+# chat.update is Tier 3 (about 50 calls a minute), so closing rewrites go out no faster than that.
+CLOSED_REWRITE_SPACING = timedelta(seconds=1.25)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,28 @@ def local_send_time(member: Member, *, local_date: date, at: time, not_before: d
     return max(local, not_before)
 
 
+def delivery_waves(send_times: dict[str, datetime], *, k: int) -> dict[str, datetime]:
+    """Send times moved later (never earlier) so each distinct time is shared by at least k people."""
+    # Answers arrive in an order a database file reader can see; if someone alone in their zone got
+    # their DM hours before anyone else, the first answers would be theirs. A zone with fewer than
+    # k joins the next one; the last, the one before.
+    by_time: dict[datetime, list[str]] = {}
+    for person, at in send_times.items():
+        by_time.setdefault(at, []).append(person)
+    waves: list[tuple[list[str], datetime]] = []
+    pending: list[str] = []
+    for at in sorted(by_time):
+        pending += by_time[at]
+        if len(pending) >= k:
+            waves.append((pending, at))
+            pending = []
+    if pending:
+        # Too few left for a wave of their own: the previous wave waits for them.
+        earlier = waves.pop()[0] if waves else []
+        waves.append((earlier + pending, max(send_times[p] for p in pending)))
+    return {person: at for people, at in waves for person in people}
+
+
 def latest_fire_time(cron: str, *, now: datetime) -> datetime | None:
     """The most recent occurrence of a cron schedule (in the earliest zone) at or before now."""
     trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(EARLIEST_ZONE))
@@ -106,7 +131,7 @@ class SurveyService:
         self.clock = clock
         self.bank = bank
         self.names = names
-        self.answers = AnswerWriter(db)
+        self.answers = AnswerWriter(db, min_group=settings.min_group_size)
 
     # --- audience and opt-out -------------------------------------------------------------
 
@@ -209,6 +234,7 @@ class SurveyService:
             else now
             for m in audience
         }
+        send_times = delivery_waves(send_times, k=self.settings.min_group_size)
         last_send = max(send_times.values(), default=now)
         questions = select_questions(self.bank, round_number=count, count=self.settings.questions_per_round)
         round_ = SurveyRound(
@@ -297,6 +323,8 @@ class SurveyService:
         key = respondent_key(
             self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id=round_id
         )
+        if self.answers.has_pending(key):
+            return True
         async with self.db.session() as session:
             return await session.get(RoundParticipation, key) is not None
 
@@ -308,13 +336,8 @@ class SurveyService:
             if round_.answered_final is not None:
                 answered = round_.answered_final
             else:
-                answered = (
-                    await session.exec(
-                        select(func.count())
-                        .select_from(RoundParticipation)
-                        .where(col(RoundParticipation.round_id) == round_.id)
-                    )
-                ).one()
+                # Distinct ballots, not participation rows: those are written late, in batches.
+                answered = await _respondents(session, round_.id)
         return RoundStatus(
             round=round_,
             invited=round_.invited,
@@ -371,7 +394,6 @@ class SurveyService:
             ballot=ballot,
             value=value,
             text=cleaned,
-            answered_on=now.date(),
             now=now,
             optout_key=self._optout_key(team_id, user_id),
             invitation_key=f"pulse:{round_id}:{user_id}",
@@ -402,18 +424,33 @@ class SurveyService:
 
     async def close_round(self, round_id: str) -> None:
         """Close a round and erase everything that could link answers to people or to each other."""
+        # Under the writer's lock: an answer in flight is either stored before this or refused.
+        async with self.answers.lock:
+            closed = await self._close(round_id)
+            self.answers.forget_round(round_id)
+        if closed:
+            self.outbox.wakeup.set()
+            try:
+                await erase_dead_rows(self.db)
+            except SQLAlchemyError as exc:
+                # The round is closed and its rows deleted; only their bytes wait for the next close.
+                log.error(
+                    "closed pulse round %s, but could not erase its deleted rows from the database files "
+                    "(%s); run VACUUM FULL on survey_answer, round_participation, outbox_message",
+                    round_id,
+                    type(exc).__name__,
+                )
+            log.info("closed pulse round %s", round_id)
+
+    async def _close(self, round_id: str) -> bool:
         now = self.clock.now()
         async with self.db.session() as session:
+            # Waits for answer transactions holding the round FOR SHARE (other replicas included);
+            # those that come later wait for this one and then see the round closed.
             round_ = await session.get(SurveyRound, round_id, with_for_update=True)
             if round_ is None or round_.closed_at is not None:
-                return
-            answered = (
-                await session.exec(
-                    select(func.count())
-                    .select_from(RoundParticipation)
-                    .where(col(RoundParticipation.round_id) == round_id)
-                )
-            ).one()
+                return False
+            answered = await _respondents(session, round_id)
             # Participation was only needed to target reminders; a count is all that stays.
             await session.exec(delete(RoundParticipation).where(col(RoundParticipation.round_id) == round_id))
             answers = list(
@@ -427,7 +464,7 @@ class SurveyService:
                     "construct_id": a.construct_id,
                     "value": a.value,
                     "text": a.text,
-                    "answered_on": a.answered_on,
+                    "answered_on": round_.opened_at.date(),
                     "ballot": None,
                 }
                 for a in answers
@@ -437,12 +474,77 @@ class SurveyService:
             await session.exec(delete(SurveyAnswer).where(col(SurveyAnswer.round_id) == round_id))
             for start in range(0, len(rows), 500):
                 await session.exec(insert(SurveyAnswer), params=rows[start : start + 500])
+            # A reminder row says who was reminded and who was skipped for having answered; its
+            # job ends with the round.
+            await session.exec(
+                delete(OutboxMessage).where(
+                    col(OutboxMessage.round_id) == round_id, col(OutboxMessage.kind) == "pulse_reminder"
+                )
+            )
             await session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.round_id) == round_id, col(OutboxMessage.status) == "pending")
                 .values(status="skipped", last_error="round closed before sending")
             )
+            # Every delivered pulse DM is rewritten to one neutral message (no buttons, nothing that
+            # differs between answerers and others); the (channel, ts) it needs moves to that row,
+            # which is erased once the rewrite is done.
+            delivered = list(
+                await session.exec(
+                    select(OutboxMessage.recipient, OutboxMessage.channel_id, OutboxMessage.message_ts).where(
+                        col(OutboxMessage.round_id) == round_id,
+                        col(OutboxMessage.kind) == "pulse",
+                        col(OutboxMessage.message_ts).is_not(None),
+                    )
+                )
+            )
+            random.SystemRandom().shuffle(delivered)
+            await insert_ignoring_duplicates(
+                session=session,
+                model=OutboxMessage,
+                rows=[
+                    {
+                        "dedupe_key": f"closed:{round_id}:{recipient}",
+                        "kind": "pulse_closed",
+                        "recipient": recipient,
+                        "channel_id": channel,
+                        "message_ts": ts,
+                        "round_id": round_id,
+                        "status": "pending",
+                        "attempts": 0,
+                        # chat.update is Tier 3 (about 50 a minute): spread the rewrites out.
+                        "next_attempt_at": now + i * CLOSED_REWRITE_SPACING,
+                    }
+                    for i, (recipient, channel, ts) in enumerate(delivered)
+                ],
+                keys=["dedupe_key"],
+            )
+            # Per-person delivery times would line up with answer order; the status stays for counts.
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.round_id) == round_id)
+                .where(col(OutboxMessage.kind) == "pulse")
+                .values(
+                    next_attempt_at=round_.opened_at,
+                    claimed_at=None,
+                    sent_at=None,
+                    attempts=0,
+                    channel_id=None,
+                    message_ts=None,
+                )
+            )
             round_.closed_at = now
             round_.answered_final = answered
             session.add(round_)
-        log.info("closed pulse round %s", round_id)
+        return True
+
+
+async def _respondents(session: AsyncSession, round_id: str) -> int:
+    """How many people answered a round while it is open: its distinct ballots."""
+    return (
+        await session.exec(
+            select(func.count(func.distinct(SurveyAnswer.ballot))).where(
+                col(SurveyAnswer.round_id) == round_id, col(SurveyAnswer.ballot).is_not(None)
+            )
+        )
+    ).one()

@@ -10,7 +10,13 @@ from bot.ports import OutgoingMessage
 from bot.services import Services
 from bot.surveys import ballot_tag
 from handlers.blocks.mrkdwn import escape
-from handlers.blocks.pulse import build_pulse_blocks, build_reminder_text, pulse_fallback_text
+from handlers.blocks.pulse import (
+    PULSE_CLOSED_TEXT,
+    build_pulse_blocks,
+    build_pulse_closed_blocks,
+    build_reminder_text,
+    pulse_fallback_text,
+)
 from handlers.policy_renderers import make_policy_renderers
 from handlers.support_renderers import make_support_renderers
 from storage.models import OutboxMessage
@@ -54,11 +60,19 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         if round_ is None or round_.closed_at is not None or services.clock.now() >= round_.closes_at:
             return None
         team_id, user_id = round_.team_id, row.recipient
-        if await services.surveys.has_answered(team_id=team_id, user_id=user_id, round_id=round_.id):
-            return None
+        # Sent whether or not the person has answered: a reminder only some receive would stay in
+        # Slack (and, until erased, in the outbox) as a record of who had not answered.
         if await services.surveys.is_opted_out(team_id=team_id, user_id=user_id):
             return None
         return OutgoingMessage(text=build_reminder_text(round_.closes_at))
+
+    async def render_closed(row: OutboxMessage) -> OutgoingMessage | None:
+        # Answerers and non-answerers, commenters or not: one identical message, nothing to click.
+        if row.message_ts is None:
+            return None
+        return OutgoingMessage(
+            text=PULSE_CLOSED_TEXT, blocks=build_pulse_closed_blocks(), replaces=row.message_ts
+        )
 
     async def render_text(row: OutboxMessage) -> OutgoingMessage | None:
         payload: dict[str, Any] = row.payload or {}
@@ -67,6 +81,7 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
     return {
         "pulse": render_pulse,
         "pulse_reminder": render_reminder,
+        "pulse_closed": render_closed,
         "text": render_text,
         # Peer-support reminders re-check at send time: done, snoozed or trained since queueing means no DM.
         **make_support_renderers(services),

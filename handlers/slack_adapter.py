@@ -133,6 +133,16 @@ class SlackMessenger:
             raise delivery_error(exc) from exc
         return PostedMessage(channel=str(response["channel"]), ts=str(response["ts"]))
 
+    async def update(self, channel: str, ts: str, message: OutgoingMessage) -> PostedMessage:
+        """Replace an earlier message (chat.update, Tier 3), translating failures into DeliveryError."""
+        try:
+            response = await self.client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks or []
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc) from exc
+        return PostedMessage(channel=str(response["channel"]), ts=str(response["ts"]))
+
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         """Look through the channel's recent history for our message carrying this outbox id."""
         # `since` is our clock, not Slack's: rather than trust two clocks to agree, read the newest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -52,7 +55,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not left in free pages for a file reader to find.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+# Tables whose erased rows (ballots, participation keys, old answer ids, per-person deliveries)
+# must not survive as dead tuples in the relation files after a round closes.
+ERASED_TABLES = ("survey_answer", "round_participation", "outbox_message")
+
+
+async def erase_dead_rows(db: Database) -> None:
+    """Physically remove deleted rows: SQLite truncates its WAL, PostgreSQL rewrites the tables."""
+    if db.dialect == "sqlite":
+        async with db.engine.connect() as conn:
+            for _ in range(5):
+                # (busy, WAL frames, frames checkpointed); busy = 0 means the WAL is now empty.
+                row = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+                if not row[0]:
+                    return
+                # A reader still holds an old snapshot; it ends within a request.
+                await asyncio.sleep(0.2)
+        log.warning("the SQLite WAL is still in use; erased rows stay in it until the next checkpoint")
+        return
+    if db.dialect == "postgresql":
+        async with db.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            # VACUUM FULL copies rows a running snapshot may still see, so first wait for every
+            # transaction of this database that began before now (a click, an outbox pass) to end.
+            now = (await auto.exec_driver_sql("SELECT mod(txid_current(), 4294967296)::text")).scalar_one()
+            for _ in range(150):
+                older = (
+                    await auto.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL"
+                        " AND age(backend_xmin) >= age(%(now)s::xid)",
+                        {"now": now},
+                    )
+                ).scalar_one()
+                if not older:
+                    break
+                await asyncio.sleep(0.2)
+            else:
+                log.warning(
+                    "a long transaction is open: erased rows it can still see stay until the next close"
+                )
+            # Plain VACUUM frees dead tuples for reuse but leaves their bytes in the pages.
+            await auto.exec_driver_sql(f"VACUUM (FULL) {', '.join(ERASED_TABLES)}")
 
 
 def sync_url(url: str) -> str:

@@ -41,7 +41,7 @@ class SurveyRound(SQLModel, table=True):
 
 
 class SurveyAnswer(SQLModel, table=True):
-    """One answer to one question. No user id, nothing derived from one, date only."""
+    """One answer to one question. No user id, nothing derived from one, dated by its round only."""
 
     __tablename__ = "survey_answer"
     __table_args__ = (
@@ -58,6 +58,8 @@ class SurveyAnswer(SQLModel, table=True):
     construct_id: str = Field(max_length=64, index=True)
     value: int | None = None
     text: str | None = Field(default=None, max_length=2000)
+    # The round's opening date (UTC) for every answer of the round: a click's own day would tell
+    # time zones, and so people, apart. Kept as a column for retention and "last 90 days" filters.
     answered_on: date
     # A random token carried only by the respondent's own DM, so a second click updates
     # rather than duplicates. Erased when the round closes.

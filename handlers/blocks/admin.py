@@ -38,8 +38,8 @@ def build_status_text(status: RoundStatus, *, k: int) -> str:
         )
     if status.reminders_scheduled:
         lines.append(
-            f"• One reminder is scheduled for each of the {status.reminders_scheduled} people it may concern; "
-            "it is skipped for anyone who has answered by then"
+            f"• One reminder is scheduled for each of the {status.reminders_scheduled} people invited; "
+            "everyone gets it, answered or not, so it reveals nothing about who answered"
         )
     return "\n".join(lines)
 

@@ -162,11 +162,22 @@ def pulse_fallback_text(answered: int, total: int) -> str:
 
 
 def build_reminder_text(closes_at: datetime) -> str:
-    """The single reminder for people who have not answered yet."""
+    """The single reminder, the same for everyone invited (so it says nothing about who answered)."""
     return (
         f":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes_at:%a %d %b, %H:%M} UTC. "
-        "It's the message above — under a minute, one tap per question."
+        "It's the message above — under a minute, one tap per question. Already answered? Thank you; "
+        "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
     )
+
+
+PULSE_CLOSED_TEXT = (
+    "This pulse has closed. Thank you. Answers are kept without names and shared only as group figures."
+)
+
+
+def build_pulse_closed_blocks() -> list[dict[str, Any]]:
+    """What every pulse DM becomes at close: the same words for everyone, and no buttons."""
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": PULSE_CLOSED_TEXT}}]
 
 
 def build_comment_modal(*, private_metadata: str, question: Question, initial: str = "") -> dict[str, Any]:

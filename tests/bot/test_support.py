@@ -81,6 +81,9 @@ class NoMessenger:
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         raise AssertionError("not sent in these tests")
 
+    async def update(self, channel: str, ts: str, message: OutgoingMessage) -> PostedMessage:
+        raise AssertionError("not sent in these tests")
+
     async def upload_file(
         self, channel: str, *, filename: str, content: bytes, title: str, comment: str
     ) -> None:
