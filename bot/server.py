@@ -27,6 +27,9 @@ MAX_BODY_BYTES = 1024 * 1024
 # Fields Bolt dereferences before any listener runs, with the JSON types Slack always gives them.
 _OBJECT_FIELDS = ("user", "team", "channel", "container", "enterprise", "message", "view", "state", "event")
 _STRING_FIELDS = ("type", "trigger_id", "response_url", "api_app_id", "event_id")
+# Ids Bolt's authorization reads (top level, or as the `id` of an object field); Slack sends strings.
+_ID_FIELDS = ("team_id", "user_id", "enterprise_id", "channel_id")
+_ID_OBJECTS = ("user", "team", "enterprise", "channel")
 
 
 def _has_slack_shape(payload: object) -> bool:
@@ -36,6 +39,15 @@ def _has_slack_shape(payload: object) -> bool:
     if any(payload.get(f) is not None and not isinstance(payload[f], dict) for f in _OBJECT_FIELDS):
         return False
     if any(f in payload and not isinstance(payload[f], str) for f in _STRING_FIELDS):
+        return False
+    if any(payload.get(f) is not None and not isinstance(payload[f], str) for f in _ID_FIELDS):
+        return False
+    if any(
+        isinstance(payload.get(f), dict)
+        and payload[f].get("id") is not None
+        and not isinstance(payload[f]["id"], str)
+        for f in _ID_OBJECTS
+    ):
         return False
     kind = payload.get("type")
     if kind == "block_actions":
