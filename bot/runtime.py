@@ -46,6 +46,12 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 3.0
 
 
+def _summary(exc: BaseException) -> str:
+    """The exception's type and first line (Slack's errors run over several)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
 def build_services(
     settings: Settings, *, db: Database, clock: Clock, client: Any, outbox_client: Any
 ) -> Services:
@@ -239,9 +245,11 @@ class Runtime:
                     stuck = f"cannot be inspected ({type(exc).__name__})"
                 if stuck is not None:
                     problems["outbox"] = stuck
-        for name in problems.keys() - self._logged_problems.keys():
-            log.warning("readiness: not ready: %s: %s", name, problems[name])
-        self._logged_problems = problems
+        # Problems the loops report are logged by Health; log the ones found here, once each.
+        found = {k: v for k, v in problems.items() if k not in self.health.problems()}
+        for name in found.keys() - self._logged_problems.keys():
+            log.warning("not ready: %s: %s", name, found[name])
+        self._logged_problems = found
         details: dict[str, Any] = {
             "problems": problems,
             "database": database,
@@ -368,7 +376,7 @@ class Runtime:
                 # and say why in the log and in readiness meanwhile.
                 self.health.problem(
                     "outbox",
-                    f"settling messages left in flight failed ({type(exc).__name__}: {exc}); retrying",
+                    f"settling messages left in flight failed ({_summary(exc)}); retrying",
                 )
                 log.debug("outbox reconciliation failed", exc_info=True)
                 with contextlib.suppress(TimeoutError):
@@ -387,7 +395,7 @@ class Runtime:
                 scheduler = build_scheduler(self.settings)
                 scheduler.start()
             except Exception as exc:
-                self.health.problem("scheduler", f"cannot start ({type(exc).__name__}: {exc}); retrying")
+                self.health.problem("scheduler", f"cannot start ({_summary(exc)}); retrying")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 delay = min(delay * 2, 30.0)
