@@ -43,6 +43,14 @@ def _first_line(exc: BaseException) -> str:
     return lines[0].strip() if lines else type(orig).__name__
 
 
+def _sqlite_path(database: str | None) -> Path:
+    """The file behind a SQLite URL's database part (plain path or `file:` URI)."""
+    raw = database or ""
+    if raw.startswith("file:"):
+        raw = raw[len("file:") :].split("?", 1)[0]
+    return Path(raw)
+
+
 def describe_database_error(exc: BaseException, url: str) -> str:
     """One line naming why the database cannot be used, and what to do."""
     message = _first_line(exc)
@@ -51,7 +59,7 @@ def describe_database_error(exc: BaseException, url: str) -> str:
     if "readonly" in lowered or "read-only" in lowered or "permission denied" in lowered:
         return f"the database is read-only for PeerPulse ({message}); give its user write access"
     if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database or "")
+        path = _sqlite_path(parsed.database)
         if not path.parent.is_dir():
             return f"the database folder {path.parent} does not exist; create it or fix DATABASE_URL"
         return f"cannot open the SQLite database {path} ({message}); check the path and its permissions"
@@ -89,7 +97,7 @@ def check_database(url: str) -> Verdict:
     item = "DATABASE_URL"
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database or "")
+        path = _sqlite_path(parsed.database)
         if not path.parent.is_dir():
             return Verdict(
                 item, False, f"the folder {path.parent} does not exist", "create it or fix DATABASE_URL"
@@ -114,6 +122,7 @@ def check_database(url: str) -> Verdict:
                     f"schema is at {found}, this release needs {', '.join(sorted(head))}",
                     "run `python -m bot migrate` (`run` also migrates at start)",
                 )
+            conn.rollback()  # end the reads' implicit transaction
             # A no-op write, rolled back: proves the database accepts writes without changing it.
             with conn.begin() as transaction:
                 conn.execute(text("UPDATE alembic_version SET version_num = version_num"))

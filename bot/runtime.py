@@ -176,7 +176,10 @@ class Runtime:
         self.services.roles.bot_user_id = str(auth.get("user_id") or "") or None
 
     async def startup_checks(self) -> None:
-        """What `python -m bot check` verifies beyond the token: failures make the process not ready."""
+        """What `python -m bot check` verifies: the database must work; the rest only makes us not ready."""
+        database = await asyncio.to_thread(checks.check_database, self.settings.database_url)
+        if not database.ok:
+            raise ConfigError(database.detail + (f"; {database.fix}" if database.fix else ""))
         resources = checks.check_resources(self.settings)
         if not resources.ok:
             log.warning("start-up check: %s", resources.line())
