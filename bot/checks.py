@@ -194,7 +194,12 @@ async def check_channel(client: Any, item: str, channel: str, *, private: bool) 
     if info.get("is_archived"):
         return Verdict(item, False, f"#{info.get('name')} is archived", "unarchive it or use another channel")
     if not info.get("is_member"):
-        return Verdict(item, False, f"PeerPulse is not a member of #{info.get('name')}", invite)
+        # Roles are read from private channels PeerPulse must be in; the audience's members can be
+        # read without joining, only posting an update there needs it.
+        detail = f"PeerPulse is not a member of #{info.get('name')}"
+        if not private:
+            detail += "; 'you said, we did' updates cannot be posted there"
+        return Verdict(item, False, detail, invite, warning=not private)
     kind = "private" if info.get("is_private") else "public"
     return Verdict(item, True, f"#{info.get('name')} ({kind}), PeerPulse is a member")
 

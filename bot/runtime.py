@@ -187,6 +187,8 @@ class Runtime:
         for verdict in await checks.check_channels(self.client, self.settings):
             if verdict.ok:
                 self.health.clear(verdict.item)
+            elif verdict.warning:
+                log.warning("start-up check: %s", verdict.line())
             else:
                 failed += 1
                 self.health.problem(verdict.item, verdict.line())
@@ -202,7 +204,9 @@ class Runtime:
                     return
                 try:
                     problems = [
-                        v for v in await checks.check_channels(self.client, self.settings) if not v.ok
+                        v
+                        for v in await checks.check_channels(self.client, self.settings)
+                        if not v.ok and not v.warning
                     ]
                 except Exception as exc:
                     # Slack may be briefly unreachable; the checks run again next interval.

@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from storage.models import OutboxMessage
 from tests.conftest import HEALTH_HEADERS
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
+from tests.fakes.workspace import BOT_USER_ID, SUPPORTERS_CHANNEL_ID, Workspace, build_workspace
 from tests.support import eventually
 
 
@@ -129,3 +129,25 @@ async def test_an_outbox_that_sends_nothing_for_long_is_not_ready(
     slack.clear_faults()
     clock.advance(timedelta(minutes=10))  # past any retry back-off
     assert await eventually(lambda: _ready(runtime), timeout=20)
+
+
+async def test_a_channel_problem_found_at_start_clears_once_fixed_without_a_restart(
+    settings: Settings, clock: ManualClock, slack: FakeSlack
+) -> None:
+    slack.remove_member(SUPPORTERS_CHANNEL_ID, BOT_USER_ID)
+    runtime = Runtime(settings, clock=clock, scheduler_enabled=False)
+    runtime.recheck_interval = 0.2
+    await runtime.start(host="127.0.0.1", port=0)
+    try:
+        await runtime.wait_until_leader()
+        status, body = await _get(runtime.url + "/readyz", HEALTH_HEADERS)
+        assert status == 503
+        assert (
+            "not found (or it is private and PeerPulse is not in it)"
+            in body["problems"]["SUPPORTERS_CHANNEL"]
+        )
+
+        slack.add_member(SUPPORTERS_CHANNEL_ID, BOT_USER_ID)  # the admin invites PeerPulse
+        assert await eventually(lambda: _ready(runtime), timeout=10)
+    finally:
+        await runtime.stop()

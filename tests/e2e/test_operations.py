@@ -111,9 +111,10 @@ def test_check_names_every_problem_with_its_fix(tmp_path: Path, env: dict[str, s
     assert by_item["SLACK_BOT_TOKEN"].startswith("ok")
     assert by_item["COORDINATOR_CHANNEL"].startswith("FAIL") and "is public" in by_item["COORDINATOR_CHANNEL"]
     assert by_item["SUPPORTERS_CHANNEL"].startswith("FAIL") and "not found" in by_item["SUPPORTERS_CHANNEL"]
+    assert by_item["PULSE_AUDIENCE_CHANNEL"].startswith("WARN")
     assert "PeerPulse is not a member" in by_item["PULSE_AUDIENCE_CHANNEL"]
     assert "/invite @PeerPulse" in by_item["PULSE_AUDIENCE_CHANNEL"]
-    assert done.stdout.strip().splitlines()[-1] == "4 problem(s) to fix"
+    assert done.stdout.strip().splitlines()[-1] == "3 problem(s) to fix"
 
 
 def test_check_reports_a_refused_token(tmp_path: Path, env: dict[str, str]) -> None:
