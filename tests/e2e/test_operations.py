@@ -281,3 +281,46 @@ def test_env_example_lists_every_setting_the_code_reads() -> None:
     read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source))
     assert read, "found no settings in the code"
     assert read <= documented, f"missing from .env.example: {sorted(read - documented)}"
+
+
+async def test_sigterm_hands_leadership_to_the_other_replica(
+    tmp_path: Path, database_url: str, slack: FakeSlack
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas coordinate through PostgreSQL; SQLite serves one process")
+    apps = [
+        AppProcess(
+            app_env(database_url=database_url, slack_url=slack.url, port=free_port()),
+            workdir=tmp_path,
+            name=f"replica-{n}",
+        )
+        for n in (1, 2)
+    ]
+
+    async def leaders() -> list[AppProcess]:
+        found = []
+        for app in apps:
+            health = await app.healthz("/readyz") if app.alive else None
+            if health is not None and health[1].get("leader") is True:
+                found.append(app)
+        return found
+
+    try:
+        for app in apps:
+            app.start()
+        for app in apps:
+            await app.wait_healthy()
+        [leader] = await eventually(leaders, timeout=20)
+        follower = next(a for a in apps if a is not leader)
+        started = time.monotonic()
+        assert leader.stop(timeout=MAX_STOP_SECONDS) == 0
+        assert await eventually(lambda: follower in [a for a in apps if a.alive] and leaders(), timeout=15)
+        took = time.monotonic() - started
+        assert (await leaders()) == [follower]
+        # The lock was handed back at once (not found stale): the leader said so on its way out.
+        assert "no longer leads" in leader.output() and "PeerPulse stopped" in leader.output()
+        assert "Unclosed" not in leader.output() and "Traceback" not in leader.output()
+    finally:
+        for app in apps:
+            app.stop()
+    print(f"\nSIGTERM on the leader: the other replica led {took:.1f}s later")
