@@ -44,6 +44,8 @@ from storage.queries import outbox_waiting
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 3.0
+# SIGTERM's bound for sends and request work in flight (systemd/compose/k8s stop timeouts exceed it).
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def _summary(exc: BaseException) -> str:
@@ -154,7 +156,7 @@ class Runtime:
         self.recheck_interval = 60.0
         # How long SIGTERM waits for sends in flight before abandoning them (they are reconciled
         # from Slack's history on the next start, so nothing is sent twice).
-        self.shutdown_grace = 10.0
+        self.shutdown_grace = SHUTDOWN_GRACE_SECONDS
 
     async def prepare(self) -> None:
         """Migrate the database and identify the workspace (what every command needs first)."""
