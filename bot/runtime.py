@@ -147,6 +147,7 @@ class Runtime:
         self._scheduler_task: asyncio.Task[None] | None = None
         self._recheck_task: asyncio.Task[None] | None = None
         self._logged_problems: dict[str, str] = {}
+        self._stop_deadline: float | None = None
         self._runner: web.AppRunner | None = None
         self._socket_handler: Any = None
         self.port: int | None = None
@@ -428,16 +429,21 @@ class Runtime:
             try:
                 # Sends in flight get a bounded time to finish; the rest stay 'sending' and are
                 # settled from Slack's history by whoever leads next, so none is sent twice.
-                await asyncio.wait_for(asyncio.shield(self._outbox_task), timeout=self.shutdown_grace)
+                await asyncio.wait_for(asyncio.shield(self._outbox_task), timeout=self._grace_left())
             except TimeoutError:
                 log.warning(
-                    "abandoning sends still in flight after %.0fs; the next leader settles them",
-                    self.shutdown_grace,
+                    "abandoning sends still in flight; the next leader settles them from Slack's history"
                 )
                 self._outbox_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._outbox_task
             self._outbox_task = None
+
+    def _grace_left(self) -> float:
+        """Seconds left before the shutdown deadline (the full grace when not shutting down)."""
+        if self._stop_deadline is None:
+            return self.shutdown_grace
+        return max(0.5, self._stop_deadline - asyncio.get_running_loop().time())
 
     async def serve_forever(self) -> None:
         """Block until stop() is called."""
@@ -448,6 +454,8 @@ class Runtime:
         if self._stopped:
             return
         self._stopped = True
+        # One deadline for the whole shutdown, so its stages cannot add up past the grace period.
+        self._stop_deadline = asyncio.get_running_loop().time() + self.shutdown_grace
         self._stop.set()
         # Stop taking requests first, so nothing new starts while the rest winds down.
         if self._socket_handler is not None:
@@ -462,9 +470,9 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recheck_task
         try:
-            await asyncio.wait_for(self.services.drain(), timeout=self.shutdown_grace)
+            await asyncio.wait_for(self.services.drain(), timeout=self._grace_left())
         except TimeoutError:
-            log.warning("abandoning request work still running after %.0fs", self.shutdown_grace)
+            log.warning("abandoning request work still running at the shutdown deadline")
             for task in list(self.services.background):
                 task.cancel()
         jobs.bind(None)
