@@ -438,6 +438,9 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._outbox_task
             self._outbox_task = None
+        # Leader-only work's problems are the next leader's to report, not this follower's.
+        self.health.clear("outbox")
+        self.health.clear("scheduler")
 
     def _grace_left(self) -> float:
         """Seconds left before the shutdown deadline (the full grace when not shutting down)."""
