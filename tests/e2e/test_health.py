@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -15,7 +17,9 @@ from bot.config import Settings
 from bot.delivery import Envelope
 from bot.runtime import Runtime
 from storage.models import OutboxMessage
-from tests.conftest import HEALTH_HEADERS
+from tests.conftest import HEALTH_HEADERS, SIGNING_SECRET
+from tests.fakes.people import People
+from tests.fakes.signing import SlackSender
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.workspace import BOT_USER_ID, SUPPORTERS_CHANNEL_ID, Workspace, build_workspace
 from tests.support import eventually
@@ -161,3 +165,27 @@ async def test_a_channel_problem_found_at_start_clears_once_fixed_without_a_rest
 
 async def _is_sent(status: Callable[[], Awaitable[str]]) -> bool:
     return await status() == "sent"
+
+
+@pytest.fixture
+def misconfigured(settings: Settings) -> Settings:
+    """COORDINATOR_CHANNEL still holds .env.example's placeholder."""
+    return dataclasses.replace(settings, coordinator_channel="G0123COORD")
+
+
+async def test_a_coordinator_command_with_a_wrong_channel_says_what_to_do(
+    misconfigured: Settings, clock: ManualClock, slack: FakeSlack, workspace: Workspace
+) -> None:
+    runtime = Runtime(misconfigured, clock=clock, scheduler_enabled=False)
+    await runtime.start(host="127.0.0.1", port=0)
+    try:
+        async with SlackSender() as sender:
+            people = People(slack, sender, app_url=runtime.url, signing_secret=SIGNING_SECRET)
+            status, reply = await people.command(workspace.coordinators()[0], "/pulse", "status")
+        assert status == 200
+        text = json.dumps(reply)
+        assert "Something went wrong" not in text
+        assert "channel_not_found" in text and "python -m bot check" in text
+        assert (await _get(runtime.url + "/readyz"))[0] == 503
+    finally:
+        await runtime.stop()
