@@ -8,9 +8,10 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import NoReturn
 
-from dotenv import find_dotenv, load_dotenv
+from dotenv import load_dotenv
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
@@ -120,10 +121,12 @@ async def _check() -> int:
     return 1 if failed else 0
 
 
-def _load_dotenv() -> str | None:
+def _load_dotenv() -> Path | None:
     """Read ./.env (the working directory's) under the environment; return the file used."""
-    path = find_dotenv(".env", usecwd=True)
-    if not path:
+    # Only the working directory: find_dotenv(usecwd=True) would also climb to parent folders and
+    # could pick up an unrelated .env (say, in /tmp or a home directory).
+    path = Path.cwd() / ".env"
+    if not path.is_file():
         return None
     # override=False: a variable set in the environment wins over the file (documented order).
     load_dotenv(path, override=False)

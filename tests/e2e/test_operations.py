@@ -324,3 +324,16 @@ async def test_sigterm_hands_leadership_to_the_other_replica(
         for app in apps:
             app.stop()
     print(f"\nSIGTERM on the leader: the other replica led {took:.1f}s later")
+
+
+def test_a_dotenv_in_a_parent_folder_is_not_read(
+    tmp_path: Path, env: dict[str, str], database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("about where settings come from, not the backend")
+    env.pop("PEERPULSE_SECRET")
+    (tmp_path / ".env").write_text("PEERPULSE_SECRET=from-the-parent-folder-0123456789\n", encoding="utf-8")
+    workdir = tmp_path / "install"
+    workdir.mkdir()
+    done = cli("migrate", env=env, cwd=workdir)
+    assert done.returncode == 2 and "PEERPULSE_SECRET is not set" in done.stderr
