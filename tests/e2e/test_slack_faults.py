@@ -93,7 +93,7 @@ async def test_a_round_survives_every_kind_of_slack_failure(
     opened = await eventually(
         lambda: [r for r in slack.responses() if "Pulse round opened" in str(r.body)], timeout=20
     )
-    assert f"{len(humans)} people invited" in str(opened[0].body)
+    assert f"opened for {len(humans)} people" in str(opened[0].body)
     # Slack stops answering at all for a moment, mid-fan-out.
     slack.refuse_connections(1.5)
 
