@@ -13,8 +13,8 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# A due message this old, while nothing at all was sent for as long, means the outbox is stuck.
-# Paced fan-outs of thousands of DMs keep sending, so they never look stuck however long they take.
+# Work waiting this long while nothing at all was sent means the outbox is stuck. Paced fan-outs of
+# thousands of DMs keep sending, so they never look stuck however long they take.
 STUCK_AFTER = timedelta(minutes=5)
 
 
@@ -40,23 +40,20 @@ class Health:
         return dict(self._problems)
 
 
-async def outbox_stuck_reason(db: Database, *, now: datetime) -> str | None:
-    """Why the outbox looks stuck (due work waiting long with no send at all), or None."""
+async def outbox_waiting_without_progress(db: Database, *, now: datetime) -> int:
+    """Messages waiting to be sent (due, or being retried) while none was sent in STUCK_AFTER; else 0."""
     since = now - STUCK_AFTER
     async with db.session() as session:
         waiting = (
             await session.exec(
                 select(func.count()).where(
-                    or_(
-                        (col(OutboxMessage.status) == "pending")
-                        & (col(OutboxMessage.next_attempt_at) <= since),
-                        (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.claimed_at) <= since),
-                    )
+                    col(OutboxMessage.status).in_(["pending", "sending"]),
+                    or_(col(OutboxMessage.next_attempt_at) <= now, col(OutboxMessage.attempts) > 0),
                 )
             )
         ).one()
         if not waiting:
-            return None
+            return 0
         recent = (
             await session.exec(
                 select(func.count()).where(
@@ -64,7 +61,4 @@ async def outbox_stuck_reason(db: Database, *, now: datetime) -> str | None:
                 )
             )
         ).one()
-    if recent:
-        return None
-    minutes = int(STUCK_AFTER.total_seconds() // 60)
-    return f"{waiting} message(s) due for over {minutes} minutes and nothing sent meanwhile; see the log"
+    return 0 if recent else int(waiting)

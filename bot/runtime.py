@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -22,7 +23,7 @@ from bot.delivery import Outbox
 from bot.digest import DigestService
 from bot.errors import ConfigError
 from bot.feedback import FeedbackService
-from bot.health import Health, outbox_stuck_reason
+from bot.health import STUCK_AFTER, Health, outbox_waiting_without_progress
 from bot.leader import LeaderElection
 from bot.pacing import Pacer
 from bot.policies import PolicyService
@@ -148,6 +149,7 @@ class Runtime:
         self._recheck_task: asyncio.Task[None] | None = None
         self._logged_problems: dict[str, str] = {}
         self._stop_deadline: float | None = None
+        self._stalled_since: datetime | None = None
         self._runner: web.AppRunner | None = None
         self._socket_handler: Any = None
         self.port: int | None = None
@@ -247,12 +249,7 @@ class Runtime:
             if self.scheduler_enabled and (self._scheduler is None or not self._scheduler.running):
                 problems.setdefault("scheduler", "not running")
             if database == "ok" and "outbox" not in problems:
-                try:
-                    stuck = await asyncio.wait_for(
-                        outbox_stuck_reason(self.db, now=self.clock.now()), timeout=HEALTH_TIMEOUT
-                    )
-                except Exception as exc:
-                    stuck = f"cannot be inspected ({type(exc).__name__})"
+                stuck = await self._outbox_stuck()
                 if stuck is not None:
                     problems["outbox"] = stuck
         # Problems the loops report are logged by Health; log the ones found here, once each.
@@ -268,6 +265,25 @@ class Runtime:
             "outbox_failed": backlog.get("failed", 0),
         }
         return not problems, details
+
+    async def _outbox_stuck(self) -> str | None:
+        """Why the outbox looks stuck: work waiting, and nothing sent, for STUCK_AFTER; else None."""
+        now = self.clock.now()
+        try:
+            waiting = await asyncio.wait_for(
+                outbox_waiting_without_progress(self.db, now=now), timeout=HEALTH_TIMEOUT
+            )
+        except Exception as exc:
+            return f"cannot be inspected ({type(exc).__name__})"
+        if not waiting:
+            self._stalled_since = None
+            return None
+        # Retries move each message's next attempt forward, so how long is measured here.
+        self._stalled_since = self._stalled_since or now
+        if now - self._stalled_since < STUCK_AFTER:
+            return None
+        minutes = int(STUCK_AFTER.total_seconds() // 60)
+        return f"{waiting} message(s) waiting and nothing sent for over {minutes} minutes; see the log"
 
     async def post_digest_now(self, *, within: float = 120.0) -> tuple[bool, str]:
         """Post the digest and deliver it before returning (`python -m bot digest --now`).
