@@ -1,4 +1,4 @@
-"""Command line: run | demo | digest | migrate | export. The only place that reads .env."""
+"""Command line: run | check | demo | digest | migrate | export. The only place that reads .env."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
+from typing import NoReturn
 
 from dotenv import load_dotenv
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import load_settings
+from bot import __version__
+from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.logging_setup import install_redaction
+
+log = logging.getLogger("bot")
 
 
 def _configure_logging(default: str = "INFO") -> None:
@@ -24,6 +30,16 @@ def _configure_logging(default: str = "INFO") -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
+def _raise_one_line(exc: Exception, settings: Settings) -> NoReturn:
+    """Re-raise a start-up failure we can name as a one-line ConfigError; anything else as it is."""
+    from bot.checks import describe_startup_error
+
+    line = describe_startup_error(exc, settings)
+    if line is None:
+        raise exc
+    raise ConfigError(line) from None
+
+
 async def _run() -> None:
     settings = load_settings(os.environ)
     # Before anything can log: slack_sdk's and Bolt's debug output carries request details.
@@ -31,11 +47,19 @@ async def _run() -> None:
     from bot.runtime import Runtime  # imported after validation: a bad setting fails fast
 
     runtime = Runtime(settings)
-    await runtime.start()
+    try:
+        await runtime.start()
+    except Exception as exc:
+        _raise_one_line(exc, settings)
+    stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runtime.stop()))
-    await runtime.serve_forever()
+        loop.add_signal_handler(sig, stop_requested.set)
+    await stop_requested.wait()
+    log.info(
+        "stopping: finishing sends in flight (at most %.0fs), handing over leadership", runtime.shutdown_grace
+    )
+    # Awaited here, not in a signal callback: the event loop must outlive the shutdown.
     await runtime.stop()
 
 
@@ -77,16 +101,47 @@ async def _digest_now() -> int:
     settings = load_settings(os.environ)
     from bot.runtime import Runtime
 
-    posted = await Runtime(settings, scheduler_enabled=False).post_digest_now()
-    print("digest posted to the coordinators' channel" if posted else "digest was already posted")
-    return 0
+    try:
+        delivered, line = await Runtime(settings, scheduler_enabled=False).post_digest_now()
+    except Exception as exc:
+        _raise_one_line(exc, settings)
+    print(line, file=sys.stdout if delivered else sys.stderr)
+    return 0 if delivered else 1
+
+
+async def _check() -> int:
+    settings = load_settings(os.environ)
+    from bot.checks import run_checks
+
+    verdicts = await run_checks(settings)
+    for verdict in verdicts:
+        print(verdict.line())
+    failed = [v for v in verdicts if not v.ok and not v.warning]
+    print(f"{len(failed)} problem(s) to fix" if failed else "PeerPulse is ready to run")
+    return 1 if failed else 0
+
+
+def _load_dotenv() -> Path | None:
+    """Read ./.env (the working directory's) under the environment; return the file used."""
+    # Only the working directory: find_dotenv(usecwd=True) would also climb to parent folders and
+    # could pick up an unrelated .env (say, in /tmp or a home directory).
+    path = Path.cwd() / ".env"
+    if not path.is_file():
+        return None
+    # override=False: a variable set in the environment wins over the file (documented order).
+    load_dotenv(path, override=False)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="PeerPulse")
+    parser.add_argument("--version", action="version", version=f"peerpulse {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="serve Slack (HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser(
+        "check", help="check tokens, channels, the resources file and the database; say how to fix"
+    )
     demo = sub.add_parser("demo", help="a simulated workspace, end to end, no credentials")
     demo.add_argument("--employees", type=int, default=40)
     demo.add_argument("--seed", type=int, default=7)
@@ -98,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--output", default="-", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
 
-    load_dotenv(override=False)
+    _load_dotenv()
     # The demo prints its own story; library chatter would drown it.
     _configure_logging("WARNING" if args.command == "demo" else "INFO")
     try:
@@ -113,10 +168,18 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "migrate":
             from storage.db import migrate
 
-            migrate(load_settings(os.environ, require_slack=False).database_url)
+            url = load_settings(os.environ, require_slack=False).database_url
+            try:
+                migrate(url)
+            except SQLAlchemyError as exc:
+                from bot.checks import describe_database_error
+
+                raise ConfigError(describe_database_error(exc, url)) from None
             print("database is at the latest migration")
         elif args.command == "digest":
             return asyncio.run(_digest_now())
+        elif args.command == "check":
+            return asyncio.run(_check())
     except ConfigError as exc:
         print(f"peerpulse: {exc}", file=sys.stderr)
         return 2

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerpulse.db"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+psycopg")
 _PLACEHOLDER = re.compile(r"^(|changeme|change-me|xoxb-your.*|your.*|todo|placeholder|secret|x+)$", re.I)
 
 
@@ -39,6 +42,8 @@ class Settings:
     workspace_rate: float = 10.0
     port: int = 3000
     support_resources_path: Path | None = None
+    # Callers presenting it (Authorization: Bearer ...) get readiness details; others only a status.
+    health_token: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -48,7 +53,13 @@ class Settings:
 
     def redacted(self) -> dict[str, object]:
         """Settings safe to log: every secret replaced by a marker."""
-        secret_fields = {"slack_bot_token", "slack_signing_secret", "peerpulse_secret", "slack_app_token"}
+        secret_fields = {
+            "slack_bot_token",
+            "slack_signing_secret",
+            "peerpulse_secret",
+            "slack_app_token",
+            "health_token",
+        }
         return {
             name: ("***" if name in secret_fields and value else value)
             for name, value in self.__dict__.items()
@@ -118,7 +129,19 @@ def _database_url(env: Mapping[str, str]) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+        url = "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL; expected postgresql://user:password@host/db"
+            " or sqlite:///path/to/peerpulse.db"
+        ) from None
+    if driver not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL uses {driver!r}, which PeerPulse does not support;"
+            " use postgresql://user:password@host/db or sqlite:///path/to/peerpulse.db"
+        )
     return url
 
 
@@ -159,4 +182,5 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         workspace_rate=_float(env, "WORKSPACE_RATE", 10.0, low=0.1, high=1000.0),
         port=_int(env, "PORT", 3000, low=1, high=65535),
         support_resources_path=Path(resources) if resources else None,
+        health_token=env.get("HEALTH_TOKEN", "").strip() or None,
     )

@@ -35,6 +35,9 @@ class LeaderElection:
         self.on_deposed = on_deposed
         self.interval = interval
         self.is_leader = False
+        # Readiness: whether a first round has completed, and why the last one failed (None: it did not).
+        self.campaigned = False
+        self.last_error: str | None = None
         self._conn: AsyncConnection | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -43,10 +46,17 @@ class LeaderElection:
             while not stop.is_set():
                 try:
                     await self._step()
+                    self.last_error = None
                 except Exception as exc:
                     # The database may be restarting; step down and campaign again next round.
+                    self.last_error = f"failed ({type(exc).__name__}); retrying every {self.interval:.0f}s"
                     log.warning("leader election check failed (%s)", type(exc).__name__, exc_info=True)
-                    await self._step_down()
+                    try:
+                        await self._step_down()
+                    except Exception as hook_exc:
+                        # Stepping down must not end the campaign: the next round tries again.
+                        log.error("stepping down failed (%s)", type(hook_exc).__name__, exc_info=True)
+                self.campaigned = True
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.interval)
         finally:

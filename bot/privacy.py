@@ -15,6 +15,7 @@ import functools
 import hashlib
 import hmac
 import itertools
+import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -28,6 +29,8 @@ import yaml
 from rapidfuzz import process as rf_process
 from rapidfuzz.distance import DamerauLevenshtein
 
+_log = logging.getLogger(__name__)
+
 __all__ = [
     "NameSource",
     "RiskKind",
@@ -40,6 +43,7 @@ __all__ = [
     "respondent_key",
     "scrub_names",
     "scrub_text",
+    "support_resources_problem",
 ]
 
 # --- respondent keys ------------------------------------------------------------------------
@@ -829,6 +833,23 @@ def _load_support_resources(path: Path | None) -> SupportResources:
     return SupportResources(**{key: values[key].strip() for key in expected})
 
 
+def support_resources_problem(path: Path) -> str | None:
+    """Why the resources file at ``path`` cannot be used, or None when it can."""
+    try:
+        _load_support_resources(path)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return f"{path} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def load_support_resources(path: Path | None = None) -> SupportResources:
-    """Return the support resources from ``path`` or, by default, the packaged file."""
-    return _load_support_resources(path)
+    """Return the support resources from ``path`` or, by default (or if it is unusable), the packaged file."""
+    if path is not None:
+        problem = support_resources_problem(path)
+        if problem is None:
+            return _load_support_resources(path)
+        # The safety net must never fail closed: a person at risk gets the built-in help instead.
+        _log.warning("SUPPORT_RESOURCES_FILE unusable (%s); using the built-in resources", problem)
+    return _load_support_resources(None)

@@ -1,24 +1,23 @@
-"""The HTTP surface: POST /slack/events for Slack, GET /healthz for load balancers."""
+"""The HTTP surface: POST /slack/events for Slack; GET /healthz (alive) and /readyz (ready) for probes."""
 
 from __future__ import annotations
 
-import asyncio
+import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import literal
-from sqlmodel import select
 from yarl import URL
 
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-HEALTH_TIMEOUT = 3.0
+Readiness = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 FORM = "application/x-www-form-urlencoded"
 # Far above anything Slack sends (a block_actions payload with its message is tens of KB).
 MAX_BODY_BYTES = 1024 * 1024
@@ -74,8 +73,10 @@ def interaction_payload(form_body: str) -> str | None:
     return URL.build(query_string=form_body, encoded=True).query.get("payload")
 
 
-def build_web_app(app: AsyncApp, services: Services) -> web.Application:
-    """An aiohttp application serving the Bolt app and the health check."""
+def build_web_app(
+    app: AsyncApp, services: Services, *, readiness: Readiness | None = None
+) -> web.Application:
+    """An aiohttp application serving the Bolt app, liveness (/healthz) and readiness (/readyz)."""
 
     verifier = SignatureVerifier(services.settings.slack_signing_secret)
 
@@ -107,31 +108,31 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
             return web.json_response({"error": "the payload is malformed"}, status=400)
         return await to_aiohttp_response(response)
 
-    async def probe() -> dict[str, int]:
-        async with services.db.session() as session:
-            await session.exec(select(literal(1)))
-        return await services.outbox.backlog()
+    token = services.settings.health_token
 
-    async def healthz(_request: web.Request) -> web.Response:
-        backlog: dict[str, int] = {}
-        try:
-            # Bounded: a database that black-holes packets must not hang the load balancer's check.
-            backlog = await asyncio.wait_for(probe(), timeout=HEALTH_TIMEOUT)
-            database = "ok"
-        except Exception as exc:
-            # Health checks report trouble; they never raise it.
-            log.warning("health check: database unreachable (%s)", type(exc).__name__)
-            database = "unreachable"
-        body = {
-            "status": "ok" if database == "ok" else "degraded",
-            "database": database,
-            "scheduler_leader": services.leadership.is_leader,
-            "outbox_backlog": backlog.get("pending", 0) + backlog.get("sending", 0),
-            "outbox_failed": backlog.get("failed", 0),
-        }
-        return web.json_response(body, status=200 if database == "ok" else 503)
+    def trusted(request: web.Request) -> bool:
+        # Details (problems, backlog, leadership) only for callers holding HEALTH_TOKEN.
+        offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return token is not None and bool(offered) and hmac.compare_digest(offered, token)
+
+    async def healthz(request: web.Request) -> web.Response:
+        # Liveness: the process answers. Restarting it would not fix anything readiness reports.
+        body: dict[str, Any] = {"status": "ok"}
+        if readiness is not None and trusted(request):
+            ready, details = await readiness()
+            body.update(ready=ready, **details)
+        return web.json_response(body)
+
+    async def readyz(request: web.Request) -> web.Response:
+        ready, details = await readiness() if readiness is not None else (True, {})
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready"}
+        if trusted(request):
+            body.update(details)
+        # The reasons are logged by readiness(); anonymous callers see only the verdict.
+        return web.json_response(body, status=200 if ready else 503)
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
     return web_app

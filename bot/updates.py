@@ -10,6 +10,7 @@ guess about a comment nobody was shown.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -30,6 +31,7 @@ from bot.errors import InvalidInput
 from bot.surveys import SurveyService
 from storage.db import Database
 from storage.digest_models import ImprovementAction, ShownQuoteGram
+from storage.models import OutboxMessage
 from storage.policy_models import PublishedUpdate
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,15 @@ FAVOURABLE = {
     "leadership_response": "say leaders act on reports of disrespect",
     "recommend": "would recommend peer support",
 }
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An update's messages: how many Slack accepted, how many still wait, and Slack's refusals."""
+
+    sent: int
+    waiting: int
+    errors: list[str]
 
 
 @dataclass(frozen=True)
@@ -448,3 +459,30 @@ class UpdateService:
                 self._since_cache.clear()
             self._since_cache[key] = line
         return line
+
+    async def delivery(self, update_id: str, *, within: float) -> Delivery:
+        """How the update's messages fared, waiting up to `within` seconds for Slack's answers."""
+        prefix = f"update:{update_id}:"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            async with self.db.session() as session:
+                rows = list(
+                    await session.exec(
+                        select(OutboxMessage.status, OutboxMessage.last_error).where(
+                            col(OutboxMessage.dedupe_key).startswith(prefix)
+                        )
+                    )
+                )
+            waiting = sum(1 for status, _ in rows if status in ("pending", "sending"))
+            if not waiting or loop.time() >= deadline:
+                errors = [error or "unknown error" for status, error in rows if status == "failed"]
+                return Delivery(sent=sum(1 for s, _ in rows if s == "sent"), waiting=waiting, errors=errors)
+            await asyncio.sleep(0.1)
+
+    async def withdraw(self, update_id: str) -> None:
+        """Forget an update Slack refused, so nothing claims it was published and it can be shared again."""
+        async with self.db.session() as session:
+            update = await session.get(PublishedUpdate, update_id)
+            if update is not None:
+                await session.delete(update)

@@ -19,6 +19,15 @@ SOMETHING_WENT_WRONG = "Something went wrong on our side and nothing was saved. 
 DATABASE_DOWN = (
     "PeerPulse can't reach its database right now, so nothing was saved. Please try again in a minute."
 )
+# Slack's answers when a configured channel is wrong or PeerPulse was never invited to it.
+_SETUP_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
+
+
+def _setup_problem(error: str) -> str:
+    return (
+        f"PeerPulse can't use one of its channels (Slack said `{error}`), so nothing was done. Ask whoever"
+        " runs PeerPulse to run `python -m bot check`: it names the channel and the fix."
+    )
 
 
 def user_message_for(exc: BaseException) -> str:
@@ -27,6 +36,8 @@ def user_message_for(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, DBAPIError | PoolTimeout | ConnectionError):
         return DATABASE_DOWN
+    if isinstance(exc, SlackApiError) and exc.response.get("error") in _SETUP_ERRORS:
+        return _setup_problem(str(exc.response.get("error")))
     return SOMETHING_WENT_WRONG
 
 

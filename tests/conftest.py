@@ -27,6 +27,9 @@ from tests.fakes.workspace import (
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 PEERPULSE_SECRET = "test-peerpulse-secret-0123456789abcdef"
+HEALTH_TOKEN = "test-health-token-0123456789"
+# Readiness details are shown only to callers presenting HEALTH_TOKEN.
+HEALTH_HEADERS = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -83,6 +86,7 @@ def settings(database_url: str, slack: FakeSlack) -> Settings:
         database_url=database_url,
         workspace_rate=200.0,
         port=0,
+        health_token=HEALTH_TOKEN,
     )
 
 

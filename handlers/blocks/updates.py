@@ -148,12 +148,38 @@ def build_update_published_text(
     audience_channel: str | None,
     recipients: int,
 ) -> str:
-    """The coordinators' channel's note that an update went out."""
-    where = (
-        where_text(destination, audience_channel)
-        if destination == "channel"
-        else f"as a direct message to {recipients} people in the pulse audience"
-    )
+    """The coordinators' channel's note that an update went out (channel: posted; DMs: on their way)."""
     about = f" about *{escape(title)}*" if title else ""
     quoted = quote(text, keep_lines=True)
-    return f":loudspeaker: <@{user_id}> published a ‘you said, we did’ update{about} {where}:\n{quoted}"
+    if destination == "channel":
+        where = where_text(destination, audience_channel)
+        return f":loudspeaker: <@{user_id}> published a ‘you said, we did’ update{about} {where}:\n{quoted}"
+    # A fan-out goes at the workspace's message rate: queued is what is true when this is said.
+    return (
+        f":loudspeaker: <@{user_id}> shared a ‘you said, we did’ update{about}; it is on its way"
+        f" as a direct message to {recipients} people in the pulse audience:\n{quoted}"
+    )
+
+
+def build_update_failed_text(
+    *, user_id: str, title: str | None, audience_channel: str | None, error: str
+) -> str:
+    """The coordinators' channel's note that Slack refused an update's post, and what to do."""
+    about = f" about *{escape(title)}*" if title else ""
+    where = f"<#{audience_channel}>" if audience_channel else "the audience channel"
+    return (
+        f":warning: <@{user_id}>'s ‘you said, we did’ update{about} was *not* published: Slack refused the"
+        f" post in {where} ({escape(error)}). Invite PeerPulse there (`/invite @PeerPulse`), then share"
+        " the update again from the closed action."
+    )
+
+
+def build_update_waiting_text(*, user_id: str, title: str | None, audience_channel: str | None) -> str:
+    """The coordinators' channel's note that an update is queued but Slack has not accepted it yet."""
+    about = f" about *{escape(title)}*" if title else ""
+    where = f"<#{audience_channel}>" if audience_channel else "the audience channel"
+    return (
+        f":hourglass: <@{user_id}>'s ‘you said, we did’ update{about} is queued for {where}, but Slack"
+        " has not accepted it yet; PeerPulse keeps trying. If it does not appear soon, ask your admin to"
+        " look at PeerPulse's log."
+    )

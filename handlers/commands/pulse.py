@@ -111,8 +111,9 @@ async def _send_now(services: Services, *, team_id: str, respond: Callable[..., 
         return
     await respond(
         text=(
-            f"Pulse round opened: {round_.invited} people invited, {len(round_.question_ids)} questions, "
-            f"closes {round_.closes_at:%a %d %b %H:%M} UTC. `/pulse status` shows participation."
+            f"Pulse round opened for {round_.invited} people, {len(round_.question_ids)} questions, "
+            f"closes {round_.closes_at:%a %d %b %H:%M} UTC. Their DMs are queued and go out now; "
+            "`/pulse status` shows how many were delivered, and participation."
         ),
         response_type="ephemeral",
         replace_original=False,

@@ -12,12 +12,17 @@ from bot.updates import DESTINATION, TEXT
 from handlers.blocks.updates import (
     INPUT,
     build_update_draft_modal,
+    build_update_failed_text,
     build_update_preview_modal,
     build_update_published_text,
+    build_update_waiting_text,
 )
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 from handlers.views.forms import REFUSED, SubmittedView, submit_form
+
+# How long the preview's Publish waits for Slack to accept a channel post before saying it is queued.
+CONFIRM_WITHIN_SECONDS = 20.0
 
 
 @answers_privately
@@ -95,11 +100,31 @@ async def handle_update_preview_submission(
     )
     if not publication.new:
         return
+    title = action.title if action else None
+    if destination == "channel":
+        # "Published" only once Slack accepted the post; a refusal is said, with what to do.
+        delivery = await services.updates.delivery(publication.update.id, within=CONFIRM_WITHIN_SECONDS)
+        if delivery.errors:
+            await services.updates.withdraw(publication.update.id)
+            note = build_update_failed_text(
+                user_id=user_id,
+                title=title,
+                audience_channel=services.settings.pulse_audience_channel,
+                error=delivery.errors[0],
+            )
+            await client.chat_postMessage(channel=services.settings.coordinator_channel, text=note)
+            return
+        if delivery.waiting:
+            note = build_update_waiting_text(
+                user_id=user_id, title=title, audience_channel=services.settings.pulse_audience_channel
+            )
+            await client.chat_postMessage(channel=services.settings.coordinator_channel, text=note)
+            return
     await client.chat_postMessage(
         channel=services.settings.coordinator_channel,
         text=build_update_published_text(
             user_id=user_id,
-            title=action.title if action else None,
+            title=title,
             text=text,
             destination=destination,
             audience_channel=services.settings.pulse_audience_channel,

@@ -19,6 +19,7 @@ from bot.privacy import (
     load_support_resources,
     respondent_key,
     scrub_text,
+    support_resources_problem,
 )
 
 SECRET = "test-secret-0123456789abcdef"
@@ -352,8 +353,21 @@ def test_support_resources_can_come_from_a_settings_path(tmp_path: Path) -> None
         "- not a mapping\n",
     ],
 )
-def test_support_resources_file_is_validated(tmp_path: Path, body: str) -> None:
+def test_an_invalid_support_resources_file_is_reported_and_the_built_in_one_used(
+    tmp_path: Path, body: str
+) -> None:
     path = tmp_path / "resources.yml"
     path.write_text(body, encoding="utf-8")
-    with pytest.raises(ValueError, match=re.escape(str(path))):
-        load_support_resources(path)
+    problem = support_resources_problem(path)
+    assert problem is not None and str(path) in problem
+    # The safety net cannot fail closed: the built-in resources stand in.
+    assert load_support_resources(path) == load_support_resources()
+
+
+def test_an_unreadable_support_resources_file_falls_back_to_the_built_in_one(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yml"
+    assert "cannot be read" in (support_resources_problem(missing) or "")
+    assert load_support_resources(missing) == load_support_resources()
+    undecodable = tmp_path / "latin1.yml"
+    undecodable.write_bytes(b"eap_contact: caf\xe9\n")
+    assert "cannot be read" in (support_resources_problem(undecodable) or "")

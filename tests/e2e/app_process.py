@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import aiohttp
 
-from tests.conftest import PEERPULSE_SECRET, SIGNING_SECRET
+from tests.conftest import HEALTH_HEADERS, HEALTH_TOKEN, PEERPULSE_SECRET, SIGNING_SECRET
 from tests.fakes.slack_api import DEFAULT_TOKEN
 from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID
 
@@ -55,6 +55,7 @@ def app_env(
         PULSE_SCHEDULE=NEVER,
         DIGEST_SCHEDULE=NEVER,
         LOG_LEVEL=log_level,
+        HEALTH_TOKEN=HEALTH_TOKEN,
     )
     return env
 
@@ -117,24 +118,24 @@ class AppProcess:
         """The end of the log, for failure messages."""
         return "\n".join(self.output().splitlines()[-lines:])
 
-    async def healthz(self) -> tuple[int, dict[str, Any]] | None:
-        """GET /healthz: (status, body), or None while nothing answers."""
+    async def healthz(self, path: str = "/healthz") -> tuple[int, dict[str, Any]] | None:
+        """GET /healthz (or `path`) with the health token: (status, body), or None while nothing answers."""
         try:
             async with (
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session,
-                session.get(self.url + "/healthz") as response,
+                session.get(self.url + path, headers=HEALTH_HEADERS) as response,
             ):
                 return response.status, await response.json()
         except (aiohttp.ClientError, TimeoutError):
             return None
 
     async def wait_healthy(self, timeout: float = 60.0) -> dict[str, Any]:
-        """Wait until /healthz answers 200; fail with the log if the process dies or never does."""
+        """Wait until /readyz answers 200; fail with the log if the process dies or never does."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive:
                 raise AssertionError(f"{self.log.name} exited early:\n{self.tail()}")
-            health = await self.healthz()
+            health = await self.healthz("/readyz")
             if health is not None and health[0] == 200:
                 return health[1]
             await asyncio.sleep(0.05)

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.replies import DATABASE_DOWN
 from storage.models import PulseOptOut, RoundParticipation, SurveyAnswer, SurveyRound
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import HEALTH_HEADERS, SIGNING_SECRET
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.fakes.people import People
 from tests.fakes.signing import SlackSender
@@ -57,7 +57,10 @@ async def proxied(settings: Settings, proxy: TcpProxy) -> AsyncIterator[Runtime]
 
 
 async def _health(rt: Runtime) -> tuple[int, dict[str, Any]]:
-    async with aiohttp.ClientSession() as session, session.get(rt.url + "/healthz") as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(rt.url + "/readyz", headers=HEALTH_HEADERS) as response,
+    ):
         return response.status, await response.json()
 
 
@@ -115,7 +118,7 @@ async def test_an_outage_gets_polite_replies_writes_nothing_and_heals_itself(
         # Back by itself: healthy, leading again, the interrupted fan-out completed exactly once.
         await eventually(lambda: proxied.services.leadership.is_leader, timeout=15)
         status, health = await _health(proxied)
-        assert status == 200 and health["database"] == "ok" and health["scheduler_leader"] is True
+        assert status == 200 and health["database"] == "ok" and health["leader"] is True
         await eventually(lambda: all(_pulses(slack, people, u) >= 1 for u in humans), timeout=30)
         assert all(_pulses(slack, people, u) == 1 for u in humans)
         code, reply = await people.command(reached, "/pulse", "")

@@ -55,7 +55,7 @@ async def _leading(apps: list[AppProcess]) -> list[AppProcess]:
     leaders = []
     for app in apps:
         health = await app.healthz() if app.alive else None
-        if health is not None and health[1].get("scheduler_leader") is True:
+        if health is not None and health[1].get("leader") is True:
             leaders.append(app)
     return leaders
 

@@ -262,7 +262,7 @@ async def test_published_as_dms_each_person_gets_one_and_the_next_pulse_says_so(
     assert not _update_dms(slack, opted_out)
     assert slack.messages(AUDIENCE_CHANNEL_ID) == []
     notes = await until(
-        lambda: [m for m in slack.messages(COORDINATOR_CHANNEL_ID) if "published" in (m.text or "")]
+        lambda: [m for m in slack.messages(COORDINATOR_CHANNEL_ID) if "on its way" in (m.text or "")]
     )
     assert f"as a direct message to {len(audience)} people" in notes[0].text
 
@@ -286,3 +286,37 @@ async def test_published_as_dms_each_person_gets_one_and_the_next_pulse_says_so(
     )
     clock.advance(timedelta(days=46))
     assert await next_pulse_line() is None, "an update older than 45 days is not repeated"
+
+
+async def test_a_channel_post_slack_refuses_is_reported_as_not_published_and_can_be_shared_again(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    coordinator = workspace.coordinators()[0]
+    action = await _closed_action(runtime, coordinator)
+    draft_view = await open_update_draft(people, coordinator, _confirmation(action))
+    draft = draft_text_of(draft_view)
+    answer = await submit_draft(people, coordinator, draft_view, text=draft, destination="channel")
+    # PeerPulse was never invited to the audience channel.
+    slack.fail("chat.postMessage", error="not_in_channel", times=1)
+
+    await publish_preview(people, coordinator, answer["view"])
+
+    notes = await until(
+        lambda: [m for m in slack.messages(COORDINATOR_CHANNEL_ID) if "update" in (m.text or "")], timeout=30
+    )
+    assert len(notes) == 1
+    assert "was *not* published" in notes[0].text and "not_in_channel" in notes[0].text
+    assert "/invite @PeerPulse" in notes[0].text
+    assert "published a" not in notes[0].text
+    assert slack.messages(AUDIENCE_CHANNEL_ID) == []
+    assert await _updates(runtime) == [], "nothing may claim the update was published"
+
+    # Once invited, sharing it again from the closed action works and is confirmed.
+    draft_view = await open_update_draft(people, coordinator, _confirmation(action))
+    answer = await submit_draft(people, coordinator, draft_view, text=draft, destination="channel")
+    await publish_preview(people, coordinator, answer["view"])
+    confirmed = await until(
+        lambda: [m for m in slack.messages(COORDINATOR_CHANNEL_ID) if "published a" in (m.text or "")],
+        timeout=30,
+    )
+    assert len(confirmed) == 1 and len(slack.messages(AUDIENCE_CHANNEL_ID)) == 1
