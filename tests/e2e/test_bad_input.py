@@ -109,7 +109,7 @@ async def _refused_click(
 ) -> str:
     """Click; assert the click was acked, answered privately, and stored nothing. Return the reply."""
     before = await _answer_rows(runtime)
-    updates = len(slack.calls_to("chat.update"))
+    updates = slack.redraws()
     seen = len(slack.ephemerals(user_id))
 
     status, _ = await _click(
@@ -122,7 +122,7 @@ async def _refused_click(
     assert reply.text.strip()
     assert "went wrong" not in reply.text.lower(), f"a refusal should say why, got {reply.text!r}"
     assert await _answer_rows(runtime) == before, f"click with value {value!r} changed the answers"
-    assert len(slack.calls_to("chat.update")) == updates, f"click with value {value!r} redrew the DM"
+    assert slack.redraws() == updates, f"click with value {value!r} redrew the DM"
     return reply.text
 
 
