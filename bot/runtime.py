@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import jobs
 from bot.actions import ActionService
-from bot.app import build_app, build_client
+from bot.app import build_app, build_client, pacer_for
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Outbox
@@ -21,7 +21,6 @@ from bot.digest import DigestService
 from bot.errors import ConfigError
 from bot.feedback import FeedbackService
 from bot.leader import LeaderElection
-from bot.pacing import Pacer
 from bot.policies import PolicyService
 from bot.questions import load_question_bank
 from bot.roles import Roles
@@ -48,9 +47,7 @@ def build_services(
     directory = SlackDirectory(client)
     messenger = SlackMessenger(outbox_client)
     # Enough sends in flight to keep the workspace rate busy while each waits ~50 ms for Slack.
-    outbox = Outbox(
-        db, messenger, pacer=Pacer(settings.workspace_rate), clock=clock, renderers={}, concurrency=64
-    )
+    outbox = Outbox(db, messenger, pacer=pacer_for(settings), clock=clock, renderers={}, concurrency=64)
     roles = Roles(
         directory,
         coordinator_channel=settings.coordinator_channel,

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import METADATA_EVENT
 from bot.errors import DeliveryError
+from bot.pacing import PacedWebClient
 from bot.ports import Member, OutgoingMessage, PostedMessage
 
 # Errors that no retry can fix: the recipient is gone or the message itself is wrong.
@@ -112,6 +113,8 @@ class SlackMessenger:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        # A paced client already waits for chat.postMessage's turn; the outbox must not book twice.
+        self.paced = isinstance(client, PacedWebClient)
 
     async def open_dm(self, user_id: str) -> str:
         """The DM channel id with a user."""
