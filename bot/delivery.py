@@ -77,6 +77,9 @@ class Outbox:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.wakeup = asyncio.Event()
+        # DM channel ids Slack gave us, and lookups in flight, so one person costs one lookup at most.
+        self._dm_channels: dict[str, str] = {}
+        self._opening: dict[str, asyncio.Task[str]] = {}
 
     async def enqueue(self, envelopes: list[Envelope], *, session: AsyncSession | None = None) -> int:
         """Record messages to send (duplicates by dedupe key are ignored); return how many are new.
@@ -108,30 +111,25 @@ class Outbox:
         return new
 
     async def reconcile(self) -> int:
-        """After a crash, settle messages left 'sending': sent if Slack has them, else retry."""
+        """After a crash, put messages left 'sending' back in the queue, marked unconfirmed.
+
+        Nothing is asked of Slack here, so this cannot fail on a bad row nor hold up leadership, and
+        costs nothing per row: each unconfirmed row is checked against Slack's history (paced, Tier 3)
+        when its turn to be sent comes, and is sent again only if Slack does not have it.
+        """
         async with self.db.session() as session:
-            stuck = list(
-                await session.exec(select(OutboxMessage).where(col(OutboxMessage.status) == "sending"))
+            result = await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.status) == "sending")
+                .values(status="pending", last_error=UNCONFIRMED + "in flight when the sender stopped")
             )
-        for row in stuck:
-            assert row.id is not None
-            assert row.claimed_at is not None
-            channel = row.channel_id or await self.messenger.open_dm(row.recipient)
-            ts = await self.messenger.find_posted(
-                channel, since=row.claimed_at - timedelta(seconds=5), outbox_id=row.id
+        settled = int(getattr(result, "rowcount", 0) or 0)
+        if settled:
+            log.info(
+                "outbox: %d message(s) were in flight; each is checked with Slack before resending", settled
             )
-            values: dict[str, Any] = {"channel_id": channel}
-            if ts is not None:
-                values.update(status="sent", message_ts=ts, sent_at=row.claimed_at)
-            else:
-                values.update(status="pending")
-            async with self.db.session() as session:
-                await session.exec(
-                    update(OutboxMessage).where(col(OutboxMessage.id) == row.id).values(**values)
-                )
-        if stuck:
-            log.info("outbox reconciled %d message(s) left in flight", len(stuck))
-        return len(stuck)
+            self.wakeup.set()
+        return settled
 
     async def run_once(self) -> int:
         """Send one batch of due messages; return how many were attempted."""
@@ -220,15 +218,51 @@ class Outbox:
             posted = await self.messenger.post(target, message)
         except DeliveryError as exc:
             return self._failure(row, exc)
+        if row.recipient.startswith(("U", "W")):
+            self._remember_dm(row.recipient, posted.channel)
         return _Outcome(row.id, "sent", channel=posted.channel, ts=posted.ts)
 
     async def _find_earlier_post(self, row: OutboxMessage) -> _Outcome | None:
         """The earlier post of this row, if an unanswered attempt did reach Slack."""
         assert row.id is not None
-        channel = row.channel_id or await self.messenger.open_dm(row.recipient)
+        channel = row.channel_id or await self._channel_of(row.recipient)
         since = self.clock.now() - timedelta(hours=1)
         ts = await self.messenger.find_posted(channel, since=since, outbox_id=row.id)
         return _Outcome(row.id, "sent", channel=channel, ts=ts) if ts is not None else None
+
+    async def _channel_of(self, recipient: str) -> str:
+        """The conversation a recipient's messages land in, asking Slack only when nothing knows."""
+        if not recipient.startswith(("U", "W")):
+            # Already a conversation id (a channel post: the digest, announcements).
+            return recipient
+        if recipient in self._dm_channels:
+            return self._dm_channels[recipient]
+        lookup = self._opening.get(recipient)
+        if lookup is None:
+            lookup = self._opening[recipient] = asyncio.ensure_future(self._look_up_dm(recipient))
+            lookup.add_done_callback(lambda _: self._opening.pop(recipient, None))
+        return await asyncio.shield(lookup)
+
+    async def _look_up_dm(self, recipient: str) -> str:
+        async with self.db.session() as session:
+            known = (
+                await session.exec(
+                    select(OutboxMessage.channel_id)
+                    .where(
+                        col(OutboxMessage.recipient) == recipient, col(OutboxMessage.channel_id).is_not(None)
+                    )
+                    .limit(1)
+                )
+            ).first()
+        # Every earlier DM to this person stored Slack's channel id; only a first one needs a lookup.
+        channel = known or await self.messenger.open_dm(recipient)
+        self._remember_dm(recipient, channel)
+        return channel
+
+    def _remember_dm(self, recipient: str, channel: str) -> None:
+        if len(self._dm_channels) >= 50_000:
+            self._dm_channels.clear()  # a cache, not a record: the database still knows
+        self._dm_channels[recipient] = channel
 
     def _failure(self, row: OutboxMessage, exc: DeliveryError) -> _Outcome:
         assert row.id is not None

@@ -33,8 +33,8 @@ def big_workspace() -> Workspace:
 
 @pytest.fixture
 def big_slack(big_workspace: Workspace) -> Iterator[FakeSlack]:
-    """A fake Slack without its own rate limit: the app's pacing is what is under test."""
-    with FakeSlack(big_workspace) as fake:
+    """A fake Slack with Slack's tiers, whose chat.postMessage workspace limit is the app's rate."""
+    with FakeSlack(big_workspace, workspace_rate=RATE) as fake:
         yield fake
 
 

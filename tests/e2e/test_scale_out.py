@@ -42,8 +42,8 @@ def office() -> Workspace:
 
 @pytest.fixture
 def office_slack(office: Workspace) -> Iterator[FakeSlack]:
-    """The fake Slack both replicas talk to."""
-    with FakeSlack(office) as fake:
+    """The fake Slack both replicas talk to (its chat.postMessage workspace limit: the apps' rate)."""
+    with FakeSlack(office, workspace_rate=100.0) as fake:
         yield fake
 
 
