@@ -362,7 +362,9 @@ def main() -> int:
                         )
                     )
                     last_click = time.monotonic()
-                    final_s = wait_for_final_progress(fake, [warm, result, paced], since=last_click)
+                    final_s = wait_for_final_progress(
+                        fake, [k for p in (warm, result, paced) for k in p.ok], since=last_click
+                    )
                     calls = wait_for_updates(fake)
                     check = verify(database_url, clicks[0].round_id, [warm, result, paced], calls)
                     check["final_s_x1000"] = int(final_s * 1000) if final_s is not None else -1
@@ -573,13 +575,12 @@ def row(
 
 
 def wait_for_final_progress(
-    fake: c.FakeSlackProcess, phases: list[LoadResult], *, since: float, timeout: float = 30.0
+    fake: c.FakeSlackProcess, acked: list[Click], *, since: float, timeout: float = 30.0
 ) -> float | None:
     """Seconds from the last click until every DM shows all its acked answers; None if never."""
     expected: dict[str, set[str]] = {}
-    for phase in phases:
-        for click in phase.ok:
-            expected.setdefault(click.user, set()).add(click.question_id)
+    for click in acked:
+        expected.setdefault(click.user, set()).add(click.question_id)
     while True:
         shown = fake.request("dm_answered")
         behind = [u for u, qs in expected.items() if shown.get(u, 0) < len(qs)]
