@@ -29,6 +29,8 @@ Renderer = Callable[[OutboxMessage], Awaitable[OutgoingMessage | None]]
 METADATA_EVENT = "peerpulse_outbox"
 # Marks a row whose last attempt got no answer: Slack may hold the message already.
 UNCONFIRMED = "unconfirmed: "
+# Unconfirmed rows being checked against Slack (paced at Tier 3) beside the normal sends, at most.
+MAX_CHECKS = 64
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Outbox:
         # DM channel ids Slack gave us, and lookups in flight, so one person costs one lookup at most.
         self._dm_channels: dict[str, str] = {}
         self._opening: dict[str, asyncio.Task[str]] = {}
+        self._checks: dict[int, asyncio.Task[None]] = {}
 
     async def enqueue(self, envelopes: list[Envelope], *, session: AsyncSession | None = None) -> int:
         """Record messages to send (duplicates by dedupe key are ignored); return how many are new.
@@ -120,7 +123,9 @@ class Outbox:
         async with self.db.session() as session:
             result = await session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.status) == "sending")
+                .where(
+                    col(OutboxMessage.status) == "sending", col(OutboxMessage.id).not_in(list(self._checks))
+                )
                 .values(status="pending", last_error=UNCONFIRMED + "in flight when the sender stopped")
             )
         settled = int(getattr(result, "rowcount", 0) or 0)
@@ -132,24 +137,82 @@ class Outbox:
         return settled
 
     async def run_once(self) -> int:
-        """Send one batch of due messages; return how many were attempted."""
+        """Send one batch of due messages; return how many were attempted.
+
+        Unconfirmed rows (in flight at a crash) need a Tier 3 history read each before they may be
+        sent again; they are checked beside the batch, so a few of them never hold up a fan-out.
+        """
         now = self.clock.now()
         async with self.db.session() as session:
             rows = await claim_due_outbox(session=session, now=now, limit=self.batch_size)
         if not rows:
             return 0
+        rest: list[OutboxMessage] = []
+        for row in rows:
+            if _unconfirmed(row) and len(self._checks) < MAX_CHECKS:
+                self._start_check(row)
+            else:
+                rest.append(row)
         gate = asyncio.Semaphore(self.concurrency)
 
         async def attempt(row: OutboxMessage) -> _Outcome:
             async with gate:
                 return await self._deliver(row)
 
-        outcomes = await asyncio.gather(*(attempt(r) for r in rows))
-        await self._record(outcomes)
+        if rest:
+            outcomes = await asyncio.gather(*(attempt(r) for r in rest))
+            await self._record(outcomes)
         return len(rows)
+
+    async def settle(self) -> None:
+        """Wait for the unconfirmed rows being checked beside the batches."""
+        while self._checks:
+            await asyncio.gather(*self._checks.values(), return_exceptions=True)
+
+    def _start_check(self, row: OutboxMessage) -> None:
+        assert row.id is not None
+        row_id = row.id
+        task = asyncio.create_task(self._check_then_send(row))
+        self._checks[row_id] = task
+        task.add_done_callback(lambda _task: self._checks.pop(row_id, None))
+
+    async def _check_then_send(self, row: OutboxMessage) -> None:
+        try:
+            outcome = await self._deliver(row)
+        except Exception as exc:
+            # _deliver answers every Slack failure itself; this is a bug or a database blip.
+            log.exception("outbox message %s: check failed", row.id)
+            outcome = self._failure(row, DeliveryError(f"check failed: {type(exc).__name__}", retryable=True))
+        for attempt in range(3):
+            try:
+                await self._record([outcome])
+            except Exception as exc:
+                log.warning("outbox message %s: recording failed (%s); retrying", row.id, type(exc).__name__)
+                await asyncio.sleep(1.0 + attempt)
+            else:
+                self.wakeup.set()
+                return
+        # Left 'sending': the next leader's reconciliation marks it unconfirmed and checks it again.
+        log.error(
+            "outbox message %s: could not record the outcome; it is checked again at next start", row.id
+        )
+
+    async def _stop_checks(self) -> None:
+        tasks = list(self._checks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run_forever(self, stop: asyncio.Event, *, idle_poll: float = 1.0) -> None:
         """Deliver until told to stop; survive every delivery and storage error."""
+        try:
+            await self._run(stop, idle_poll=idle_poll)
+        finally:
+            # A deposed leader must not keep posting; rows it was checking stay 'sending' and are
+            # checked again by the next leader.
+            await self._stop_checks()
+
+    async def _run(self, stop: asyncio.Event, *, idle_poll: float) -> None:
         failures = 0
         while not stop.is_set():
             try:
@@ -183,7 +246,7 @@ class Outbox:
 
     async def _deliver(self, row: OutboxMessage) -> _Outcome:
         assert row.id is not None
-        if row.last_error and row.last_error.startswith(UNCONFIRMED):
+        if _unconfirmed(row):
             try:
                 earlier = await self._find_earlier_post(row)
             except Exception as exc:
@@ -298,3 +361,7 @@ class Outbox:
                 await session.exec(
                     update(OutboxMessage).where(col(OutboxMessage.id) == o.row_id).values(**values)
                 )
+
+
+def _unconfirmed(row: OutboxMessage) -> bool:
+    return bool(row.last_error and row.last_error.startswith(UNCONFIRMED))

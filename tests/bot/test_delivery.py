@@ -236,6 +236,7 @@ async def test_one_row_that_cannot_be_checked_is_parked_with_a_reason_and_the_re
     assert await restarted.reconcile() == 4
     for _ in range(4):
         await restarted.run_once()
+        await restarted.settle()  # unconfirmed rows are checked beside the batch
         clock.advance(timedelta(minutes=10))
     assert all(len(slack.dm_messages(u)) == 1 for u in users)
     async with db.session() as session:
@@ -264,6 +265,7 @@ async def test_ten_thousand_rows_in_flight_are_reconciled_within_tier_3(
         # Each tick claims one bounded batch; its checks go at the pace of Tier 3, never beyond.
         for _ in range(3):
             assert await outbox.run_once() == outbox.batch_size
+        await outbox.settle()
         assert scaled.ratelimited_count == 0
         checks = scaled.calls_to("conversations.history")
         assert len(checks) == 3 * outbox.batch_size
