@@ -67,7 +67,7 @@ async def answer_in_window(
 def main() -> int:
     """Run the scale round on each database; print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smoke-sized run (100 people, 20 s)")
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (60 people, 10 s)")
     parser.add_argument("--employees", type=int, default=2000)
     parser.add_argument("--answering", type=float, default=0.5, help="share of people who answer")
     parser.add_argument("--window", type=float, default=300.0, help="seconds in which they answer")
@@ -75,7 +75,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     if args.quick:
-        args.employees, args.window = 100, 20.0
+        args.employees, args.window = 60, 10.0
     rows: list[list[Any]] = []
     with c.workdir("scale_round") as root:
         for kind in c.db_kinds(args.db):
