@@ -71,10 +71,7 @@ class LoadResult:
 
 
 def build_clicks(dms: dict[str, Any], fake: c.FakeSlackProcess, *, seed: int = 11) -> list[Click]:
-    """One click per (person, numeric question): distinct ballots, so each stores a new row.
-
-    Each click carries its own response_url issued by the fake for the clicked DM, as Slack does.
-    """
+    """One click per (person, numeric question), each with its own response_url for the clicked DM."""
     rng = random.Random(seed)
     per_user: list[tuple[str, Message, list[list[Any]]]] = []
     for user, raw in dms.items():

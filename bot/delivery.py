@@ -114,12 +114,10 @@ class Outbox:
         return new
 
     async def reconcile(self) -> int:
-        """After a crash, put messages left 'sending' back in the queue, marked unconfirmed.
-
-        Nothing is asked of Slack here, so this cannot fail on a bad row nor hold up leadership, and
-        costs nothing per row: each unconfirmed row is checked against Slack's history (paced, Tier 3)
-        when its turn to be sent comes, and is sent again only if Slack does not have it.
-        """
+        """After a crash, put messages left 'sending' back in the queue, marked unconfirmed."""
+        # Nothing is asked of Slack here, so this cannot fail on a bad row nor hold up leadership, and
+        # costs nothing per row: each unconfirmed row is checked against Slack's history (paced, Tier 3)
+        # when its turn to be sent comes, and is sent again only if Slack does not have it.
         async with self.db.session() as session:
             result = await session.exec(
                 update(OutboxMessage)
@@ -137,11 +135,9 @@ class Outbox:
         return settled
 
     async def run_once(self) -> int:
-        """Send one batch of due messages; return how many were attempted.
-
-        Unconfirmed rows (in flight at a crash) need a Tier 3 history read each before they may be
-        sent again; they are checked beside the batch, so a few of them never hold up a fan-out.
-        """
+        """Send one batch of due messages; return how many were attempted."""
+        # Unconfirmed rows (in flight at a crash) need a Tier 3 history read each before they may be
+        # sent again; they are checked beside the batch, so a few of them never hold up a fan-out.
         now = self.clock.now()
         async with self.db.session() as session:
             rows = await claim_due_outbox(session=session, now=now, limit=self.batch_size)

@@ -164,11 +164,10 @@ def _retry_after(exc: SlackApiError) -> float:
 
 
 class PacedWebClient(AsyncWebClient):
-    """slack_sdk's client with every Web API call going through one Pacer first.
+    """slack_sdk's client with every Web API call going through one Pacer first."""
 
-    On a 429 the method is held for Retry-After; the call is retried up to `rate_limit_retries`
-    times (the outbox passes 0: it reschedules the message itself).
-    """
+    # On a 429 the method is held for Retry-After and the call retried up to `rate_limit_retries`
+    # times (the outbox's client retries none: the outbox reschedules the message itself).
 
     def __init__(self, *args: Any, pacer: Pacer, rate_limit_retries: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -350,12 +350,10 @@ class FakeSlack:
         tier_scale: float = 1.0,
         port: int = 0,
     ) -> None:
-        """Limits are on by default; `tiers=False` (say why at the call site) serves methods unlimited.
-
-        tier_scale multiplies every tier's rate (a test may run Slack's limits 10x faster, as long as
-        the app's pacer is scaled the same way); workspace_rate=None lifts chat.postMessage's
-        workspace limit and per_channel_rate=0 its per-channel one.
-        """
+        """Slack's limits are on by default; `tiers=False` (say why at the call site) lifts the tiers."""
+        # tier_scale multiplies every tier's rate (a test may run Slack's limits 10x faster, as long as
+        # the app's pacer is scaled the same way); workspace_rate=None lifts chat.postMessage's
+        # workspace limit and per_channel_rate=0 its per-channel one.
         self.workspace = workspace
         self.tiers = tiers
         self.tier_scale = tier_scale
@@ -663,11 +661,9 @@ class FakeSlack:
     def new_response_url(
         self, channel: str | None = None, message_ts: str | None = None, *, age: float = 0.0
     ) -> str:
-        """Issue a response_url (for the message at channel/message_ts, if any); POSTs are kept.
-
-        Like Slack's, it takes RESPONSE_URL_USES posts within RESPONSE_URL_TTL seconds; a post with
-        replace_original edits (delete_original deletes) the message it was issued for.
-        """
+        """Issue a response_url for the message at channel/message_ts (if any); POSTs are kept."""
+        # Like Slack's, it takes RESPONSE_URL_USES posts within RESPONSE_URL_TTL seconds; a post with
+        # replace_original edits (delete_original deletes) the message it was issued for.
         with self._lock:
             key = hashlib.sha256(f"response:{next(self._counter)}".encode()).hexdigest()[:24]
             self._response_keys[key] = _ResponseUrl(time.monotonic() - age, channel, message_ts)
