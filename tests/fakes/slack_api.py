@@ -809,6 +809,10 @@ class FakeSlack:
         key = request.match_info["key"]
         body = await request.json() if request.content_type == "application/json" else {}
         url = f"{self.origin}/response/{key}"
+        fault = self._take_fault("response_url")
+        if fault is not None and fault.delay:
+            # slow_down("response_url", ...): this post lands late, after any that came behind it.
+            await self._sleep(fault.delay)
         with self._lock:
             status, text = self._use_response_url(key, body, at)
             if status == 200:
