@@ -1,4 +1,5 @@
-"""Runner: the ceiling for interactions, a bare AsyncApp that only acks (BARE_REDRAW=1: and redraws the DM)."""
+"""Runner: the ceiling for interactions, a bare AsyncApp that only acks (BARE_REDRAW=1: and redraws the DM
+through the click's response_url, the one redraw Slack allows a click without a per-workspace limit)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import signal
 from typing import Any
 
 import _common  # noqa: F401 - puts the repository root on sys.path
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 
 async def serve() -> None:
@@ -21,10 +24,12 @@ async def serve() -> None:
     # As in bot/app.py: without its own level slack_sdk formats a debug dump of every call.
     sdk_logger = logging.getLogger("slack_sdk.web.async_base_client")
     sdk_logger.setLevel(sdk_logger.getEffectiveLevel())
+    session = aiohttp.ClientSession()
     client = AsyncWebClient(
         token=os.environ["SLACK_BOT_TOKEN"],
         base_url=os.environ["SLACK_API_URL"].rstrip("/") + "/",
         logger=sdk_logger,
+        session=session,
     )
     app = AsyncApp(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
@@ -38,13 +43,12 @@ async def serve() -> None:
     async def only_ack(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         if redraw:
-            # The reference row: the one Slack call an answer needs, with the DM's own blocks.
-            message, container = body["message"], body["container"]
-            await client.chat_update(
-                channel=container["channel_id"],
-                ts=container["message_ts"],
-                text=message.get("text", ""),
-                blocks=message["blocks"],
+            # The reference row: the one redraw a click needs, through its own response_url, with the
+            # DM's own blocks (pooled connections, as the app's).
+            message = body["message"]
+            webhook = AsyncWebhookClient(body["response_url"], session=client.session)
+            await webhook.send_dict(
+                {"replace_original": True, "text": message.get("text", ""), "blocks": message["blocks"]}
             )
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -66,6 +70,7 @@ async def serve() -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await runner.cleanup()
+    await session.close()
 
 
 if __name__ == "__main__":

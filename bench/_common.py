@@ -335,8 +335,9 @@ class FakeSlackProcess:
         workspace_rate: float | None,
         per_channel_rate: float,
         seed: int = 7,
+        one_zone: str | None = None,
     ) -> FakeSlackProcess:
-        """Start the runner; return once it listens."""
+        """Start the runner (Slack's tier limits on); return once it listens."""
         args = [
             PYTHON,
             str(BENCH / "_fake_slack.py"),
@@ -348,6 +349,7 @@ class FakeSlackProcess:
             str(workspace_rate or 0),
             "--per-channel-rate",
             str(per_channel_rate),
+            *(["--one-zone", one_zone] if one_zone else []),
         ]
         log = open(workdir / "fake-slack.log", "ab")  # noqa: SIM115 - owned by the child
         popen = subprocess.Popen(
@@ -402,11 +404,20 @@ class FakeSlackProcess:
 
 @contextlib.contextmanager
 def fake_slack(
-    workdir: Path, *, employees: int, workspace_rate: float | None, per_channel_rate: float
+    workdir: Path,
+    *,
+    employees: int,
+    workspace_rate: float | None,
+    per_channel_rate: float = 1.0,
+    one_zone: str | None = None,
 ) -> Iterator[FakeSlackProcess]:
-    """Run the fake Slack process for the duration of a block."""
+    """Run the fake Slack process (Slack's limits on) for the duration of a block."""
     fake = FakeSlackProcess.start(
-        workdir, employees=employees, workspace_rate=workspace_rate, per_channel_rate=per_channel_rate
+        workdir,
+        employees=employees,
+        workspace_rate=workspace_rate,
+        per_channel_rate=per_channel_rate,
+        one_zone=one_zone,
     )
     try:
         yield fake

@@ -12,7 +12,10 @@ import _common  # noqa: F401 - puts the repository root on sys.path
 
 from tests.fakes.people import People
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import build_workspace, dm_channel_id
+from tests.fakes.workspace import build_workspace, dm_channel_id, tz_offset_now
+
+# How the pulse DM marks an answered question (handlers/blocks/pulse.py).
+ANSWERED_MARK = "(answered — tap to change)"
 
 
 def _is_pulse(message: Any) -> bool:
@@ -26,9 +29,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workspace-rate", type=float, default=0.0, help="0 = no workspace limit")
     parser.add_argument("--per-channel-rate", type=float, default=1.0, help="0 = no per-channel limit")
+    parser.add_argument("--one-zone", help="put every person in this time zone (e.g. Europe/Berlin)")
     args = parser.parse_args()
 
     workspace = build_workspace(employees=args.employees, seed=args.seed)
+    if args.one_zone:
+        for user in workspace.users.values():
+            user.tz = args.one_zone
+            user.tz_offset = tz_offset_now(args.one_zone)
     humans = [u.id for u in workspace.active_humans()]
     fake = FakeSlack(
         workspace, workspace_rate=args.workspace_rate or None, per_channel_rate=args.per_channel_rate
@@ -58,13 +66,26 @@ def main() -> None:
         times = sorted(c.at for c in ok_posts() if str(c.args.get("channel", "")).startswith(("U", "D")))
         return {"per_user": per_user, "post_times": times, "ratelimited": fake.ratelimited_count}
 
+    def dm_answered() -> dict[str, int]:
+        # What each person sees in their newest pulse DM: how many questions show as answered.
+        found: dict[str, int] = {}
+        for user in humans:
+            pulses = [m for m in fake.dm_messages(user) if _is_pulse(m)]
+            if pulses:
+                found[user] = json.dumps(pulses[-1].blocks, ensure_ascii=False).count(ANSWERED_MARK)
+        return found
+
     def calls_summary() -> list[list[Any]]:
         counts = Counter((c.method, c.status, c.error or "") for c in fake.calls)
         return [[m, s, e, n] for (m, s, e), n in sorted(counts.items())]
 
     commands = {
         "trigger": lambda a: fake.new_trigger_id(a.get("user")),
-        "response_url": lambda a: fake.new_response_url(),
+        "response_url": lambda a: fake.new_response_url(a.get("channel"), a.get("ts")),
+        # One response_url per click, bound to the clicked DM, as Slack issues them.
+        "response_urls": lambda a: [fake.new_response_url(ch, ts) for ch, ts in a["messages"]],
+        "dm_answered": lambda a: dm_answered(),
+        "ratelimited": lambda a: fake.ratelimited_count,
         "responses": lambda a: [r.body for r in fake.responses()],
         "progress": lambda a: {"posted": len(ok_posts()), "ratelimited": fake.ratelimited_count},
         "pulse_dms": lambda a: pulse_dms(a["path"]),

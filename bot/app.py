@@ -10,7 +10,6 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 import handlers
 from bot.config import Settings
 from bot.errors import PeerPulseError
+from bot.pacing import PacedWebClient, Pacer, shared_pacer
 from bot.services import Services
 from handlers.dedupe import skip_repeated_requests
 from handlers.replies import tell_user, user_message_for
@@ -25,8 +25,8 @@ from handlers.replies import tell_user, user_message_for
 log = logging.getLogger(__name__)
 
 
-def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int = 10) -> AsyncWebClient:
-    """A Web API client; the outbox one leaves 429s to the outbox's own pacing."""
+def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int = 10) -> PacedWebClient:
+    """A Web API client paced by the process's one pacer; the outbox one leaves 429s to the outbox."""
     if for_outbox:
         # Only a connection that never opened is safe to resend blindly; after a reset or a timeout
         # Slack may have posted the message, and the outbox must check before trying again.
@@ -34,9 +34,9 @@ def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int =
             AsyncConnectionErrorRetryHandler(max_retry_count=2, error_types=[aiohttp.ClientConnectorError])
         ]
     else:
+        # 429s are retried by PacedWebClient, after holding the method for Retry-After.
         retry_handlers = [
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=4),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
     kwargs: dict[str, Any] = {
@@ -47,7 +47,17 @@ def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int =
     }
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    return AsyncWebClient(**kwargs)
+    pacer = pacer_for(settings)
+    return PacedWebClient(pacer=pacer, rate_limit_retries=0 if for_outbox else 4, **kwargs)
+
+
+def pacer_for(settings: Settings) -> Pacer:
+    """The one pacer every Web API client of this app and workspace goes through."""
+    return shared_pacer(
+        base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
+        token=settings.slack_bot_token,
+        rate=settings.workspace_rate,
+    )
 
 
 def _client_logger() -> logging.Logger:
@@ -74,6 +84,9 @@ def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
 
     async def inject_services(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
         context["services"] = services
+        # Bolt hands each listener a fresh plain AsyncWebClient; ours instead, so every call a
+        # listener makes goes through the one pacer (one token here, so sharing it is safe).
+        context["client"] = client
         await next()
 
     app.use(inject_services)

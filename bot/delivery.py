@@ -33,6 +33,8 @@ UNCONFIRMED = "unconfirmed: "
 # had answered, and no later job needs it (docs/privacy.md).
 # A "pulse closed" rewrite holds the (channel, ts) of one person's pulse DM until it is done.
 ERASE_WHEN_DONE = frozenset({"pulse_reminder", "pulse_closed"})
+# Unconfirmed rows being checked against Slack (paced at Tier 3) beside the normal sends, at most.
+MAX_CHECKS = 64
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class Outbox:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.wakeup = asyncio.Event()
+        # DM channel ids Slack gave us, and lookups in flight, so one person costs one lookup at most.
+        self._dm_channels: dict[str, str] = {}
+        self._opening: dict[str, asyncio.Task[str]] = {}
+        self._checks: dict[int, asyncio.Task[None]] = {}
 
     async def enqueue(self, envelopes: list[Envelope], *, session: AsyncSession | None = None) -> int:
         """Record messages to send (duplicates by dedupe key are ignored); return how many are new.
@@ -112,50 +118,101 @@ class Outbox:
         return new
 
     async def reconcile(self) -> int:
-        """After a crash, settle messages left 'sending': sent if Slack has them, else retry."""
+        """After a crash, put messages left 'sending' back in the queue, marked unconfirmed."""
+        # Nothing is asked of Slack here, so this cannot fail on a bad row nor hold up leadership, and
+        # costs nothing per row: each unconfirmed row is checked against Slack's history (paced, Tier 3)
+        # when its turn to be sent comes, and is sent again only if Slack does not have it.
         async with self.db.session() as session:
-            stuck = list(
-                await session.exec(select(OutboxMessage).where(col(OutboxMessage.status) == "sending"))
-            )
-        for row in stuck:
-            assert row.id is not None
-            assert row.claimed_at is not None
-            channel = row.channel_id or await self.messenger.open_dm(row.recipient)
-            ts = await self.messenger.find_posted(
-                channel, since=row.claimed_at - timedelta(seconds=5), outbox_id=row.id
-            )
-            values: dict[str, Any] = {"channel_id": channel}
-            if ts is not None:
-                values.update(status="sent", message_ts=ts, sent_at=row.claimed_at)
-            else:
-                values.update(status="pending")
-            async with self.db.session() as session:
-                await session.exec(
-                    update(OutboxMessage).where(col(OutboxMessage.id) == row.id).values(**values)
+            result = await session.exec(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.status) == "sending", col(OutboxMessage.id).not_in(list(self._checks))
                 )
-        if stuck:
-            log.info("outbox reconciled %d message(s) left in flight", len(stuck))
-        return len(stuck)
+                .values(status="pending", last_error=UNCONFIRMED + "in flight when the sender stopped")
+            )
+        settled = int(getattr(result, "rowcount", 0) or 0)
+        if settled:
+            log.info(
+                "outbox: %d message(s) were in flight; each is checked with Slack before resending", settled
+            )
+            self.wakeup.set()
+        return settled
 
     async def run_once(self) -> int:
         """Send one batch of due messages; return how many were attempted."""
+        # Unconfirmed rows (in flight at a crash) need a Tier 3 history read each before they may be
+        # sent again; they are checked beside the batch, so a few of them never hold up a fan-out.
         now = self.clock.now()
         async with self.db.session() as session:
             rows = await claim_due_outbox(session=session, now=now, limit=self.batch_size)
         if not rows:
             return 0
+        rest: list[OutboxMessage] = []
+        for row in rows:
+            if _unconfirmed(row) and len(self._checks) < MAX_CHECKS:
+                self._start_check(row)
+            else:
+                rest.append(row)
         gate = asyncio.Semaphore(self.concurrency)
 
         async def attempt(row: OutboxMessage) -> _Outcome:
             async with gate:
                 return await self._deliver(row)
 
-        outcomes = await asyncio.gather(*(attempt(r) for r in rows))
-        await self._record(outcomes)
+        if rest:
+            outcomes = await asyncio.gather(*(attempt(r) for r in rest))
+            await self._record(outcomes)
         return len(rows)
+
+    async def settle(self) -> None:
+        """Wait for the unconfirmed rows being checked beside the batches."""
+        while self._checks:
+            await asyncio.gather(*self._checks.values(), return_exceptions=True)
+
+    def _start_check(self, row: OutboxMessage) -> None:
+        assert row.id is not None
+        row_id = row.id
+        task = asyncio.create_task(self._check_then_send(row))
+        self._checks[row_id] = task
+        task.add_done_callback(lambda _task: self._checks.pop(row_id, None))
+
+    async def _check_then_send(self, row: OutboxMessage) -> None:
+        try:
+            outcome = await self._deliver(row)
+        except Exception as exc:
+            # _deliver answers every Slack failure itself; this is a bug or a database blip.
+            log.exception("outbox message %s: check failed", row.id)
+            outcome = self._failure(row, DeliveryError(f"check failed: {type(exc).__name__}", retryable=True))
+        for attempt in range(3):
+            try:
+                await self._record([outcome])
+            except Exception as exc:
+                log.warning("outbox message %s: recording failed (%s); retrying", row.id, type(exc).__name__)
+                await asyncio.sleep(1.0 + attempt)
+            else:
+                self.wakeup.set()
+                return
+        # Left 'sending': the next leader's reconciliation marks it unconfirmed and checks it again.
+        log.error(
+            "outbox message %s: could not record the outcome; it is checked again at next start", row.id
+        )
+
+    async def _stop_checks(self) -> None:
+        tasks = list(self._checks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run_forever(self, stop: asyncio.Event, *, idle_poll: float = 1.0) -> None:
         """Deliver until told to stop; survive every delivery and storage error."""
+        try:
+            await self._run(stop, idle_poll=idle_poll)
+        finally:
+            # A deposed leader must not keep posting; rows it was checking stay 'sending' and are
+            # checked again by the next leader.
+            await self._stop_checks()
+
+    async def _run(self, stop: asyncio.Event, *, idle_poll: float) -> None:
         failures = 0
         while not stop.is_set():
             try:
@@ -189,7 +246,7 @@ class Outbox:
 
     async def _deliver(self, row: OutboxMessage) -> _Outcome:
         assert row.id is not None
-        if row.last_error and row.last_error.startswith(UNCONFIRMED):
+        if _unconfirmed(row):
             try:
                 earlier = await self._find_earlier_post(row)
             except Exception as exc:
@@ -218,7 +275,8 @@ class Outbox:
         target = row.channel_id or row.recipient
         if message.replaces is not None:
             # Rewriting an earlier message is idempotent: an unanswered attempt is simply repeated.
-            await self.pacer.wait(target)
+            if not getattr(self.messenger, "paced", False):
+                await self.pacer.wait(target)
             try:
                 updated = await self.messenger.update(target, message.replaces, message)
             except DeliveryError as exc:
@@ -226,20 +284,57 @@ class Outbox:
             return _Outcome(row.id, "sent", channel=updated.channel, ts=updated.ts)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
         message = OutgoingMessage(text=message.text, blocks=message.blocks, metadata=metadata)
-        await self.pacer.wait(target)
+        if not getattr(self.messenger, "paced", False):
+            await self.pacer.wait(target)
         try:
             posted = await self.messenger.post(target, message)
         except DeliveryError as exc:
             return self._failure(row, exc)
+        if row.recipient.startswith(("U", "W")):
+            self._remember_dm(row.recipient, posted.channel)
         return _Outcome(row.id, "sent", channel=posted.channel, ts=posted.ts)
 
     async def _find_earlier_post(self, row: OutboxMessage) -> _Outcome | None:
         """The earlier post of this row, if an unanswered attempt did reach Slack."""
         assert row.id is not None
-        channel = row.channel_id or await self.messenger.open_dm(row.recipient)
+        channel = row.channel_id or await self._channel_of(row.recipient)
         since = self.clock.now() - timedelta(hours=1)
         ts = await self.messenger.find_posted(channel, since=since, outbox_id=row.id)
         return _Outcome(row.id, "sent", channel=channel, ts=ts) if ts is not None else None
+
+    async def _channel_of(self, recipient: str) -> str:
+        """The conversation a recipient's messages land in, asking Slack only when nothing knows."""
+        if not recipient.startswith(("U", "W")):
+            # Already a conversation id (a channel post: the digest, announcements).
+            return recipient
+        if recipient in self._dm_channels:
+            return self._dm_channels[recipient]
+        lookup = self._opening.get(recipient)
+        if lookup is None:
+            lookup = self._opening[recipient] = asyncio.ensure_future(self._look_up_dm(recipient))
+            lookup.add_done_callback(lambda _: self._opening.pop(recipient, None))
+        return await asyncio.shield(lookup)
+
+    async def _look_up_dm(self, recipient: str) -> str:
+        async with self.db.session() as session:
+            known = (
+                await session.exec(
+                    select(OutboxMessage.channel_id)
+                    .where(
+                        col(OutboxMessage.recipient) == recipient, col(OutboxMessage.channel_id).is_not(None)
+                    )
+                    .limit(1)
+                )
+            ).first()
+        # Every earlier DM to this person stored Slack's channel id; only a first one needs a lookup.
+        channel = known or await self.messenger.open_dm(recipient)
+        self._remember_dm(recipient, channel)
+        return channel
+
+    def _remember_dm(self, recipient: str, channel: str) -> None:
+        if len(self._dm_channels) >= 50_000:
+            self._dm_channels.clear()  # a cache, not a record: the database still knows
+        self._dm_channels[recipient] = channel
 
     def _failure(self, row: OutboxMessage, exc: DeliveryError) -> _Outcome:
         assert row.id is not None
@@ -282,3 +377,7 @@ class Outbox:
                         col(OutboxMessage.id).in_(done), col(OutboxMessage.kind).in_(ERASE_WHEN_DONE)
                     )
                 )
+
+
+def _unconfirmed(row: OutboxMessage) -> bool:
+    return bool(row.last_error and row.last_error.startswith(UNCONFIRMED))

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from bot import checks, jobs
 from bot.actions import ActionService
-from bot.app import build_app, build_client
+from bot.app import build_app, build_client, pacer_for
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Outbox
@@ -25,7 +25,6 @@ from bot.errors import ConfigError
 from bot.feedback import FeedbackService
 from bot.health import STUCK_AFTER, Health, outbox_waiting_without_progress
 from bot.leader import LeaderElection
-from bot.pacing import Pacer
 from bot.policies import PolicyService
 from bot.questions import load_question_bank
 from bot.roles import Roles
@@ -62,9 +61,7 @@ def build_services(
     directory = SlackDirectory(client)
     messenger = SlackMessenger(outbox_client)
     # Enough sends in flight to keep the workspace rate busy while each waits ~50 ms for Slack.
-    outbox = Outbox(
-        db, messenger, pacer=Pacer(settings.workspace_rate), clock=clock, renderers={}, concurrency=64
-    )
+    outbox = Outbox(db, messenger, pacer=pacer_for(settings), clock=clock, renderers={}, concurrency=64)
     roles = Roles(
         directory,
         coordinator_channel=settings.coordinator_channel,

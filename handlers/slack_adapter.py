@@ -11,8 +11,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import METADATA_EVENT
 from bot.errors import DeliveryError
+from bot.pacing import PacedWebClient
 from bot.ports import Member, OutgoingMessage, PostedMessage
 
+USERS_PAGE = 1000
+MEMBERS_PAGE = 1000
 # Errors that no retry can fix: the recipient is gone or the message itself is wrong.
 _PERMANENT = {
     "channel_not_found",
@@ -88,7 +91,9 @@ class SlackDirectory:
         members: list[Member] = []
         cursor: str | None = None
         while True:
-            page = await self.client.users_list(limit=200, cursor=cursor)
+            # users.list is Tier 2 (20/min): the largest page Slack serves keeps a 20,000-person
+            # workspace to 20 calls (about a minute) instead of 100 (five minutes at 200 a page).
+            page = await self.client.users_list(limit=USERS_PAGE, cursor=cursor)
             users: list[dict[str, Any]] = page.get("members", [])
             members.extend(member_from_user(u) for u in users)
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -100,7 +105,9 @@ class SlackDirectory:
         found: set[str] = set()
         cursor: str | None = None
         while True:
-            page = await self.client.conversations_members(channel=channel_id, limit=500, cursor=cursor)
+            page = await self.client.conversations_members(
+                channel=channel_id, limit=MEMBERS_PAGE, cursor=cursor
+            )
             found.update(page.get("members", []))
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
@@ -112,6 +119,8 @@ class SlackMessenger:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        # A paced client already waits for chat.postMessage's turn; the outbox must not book twice.
+        self.paced = isinstance(client, PacedWebClient)
 
     async def open_dm(self, user_id: str) -> str:
         """The DM channel id with a user."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-SCRIPTS = ["interaction_latency", "fanout", "digest_scale", "memory"]
+SCRIPTS = ["interaction_latency", "fanout", "digest_scale", "memory", "scale_round", "large_workspace"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

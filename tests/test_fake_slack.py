@@ -34,7 +34,14 @@ from tests.fakes.signing import (
     state_select,
     view_submission,
 )
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import (
+    BURST_SECONDS,
+    METHOD_TIERS,
+    RESPONSE_URL_TTL,
+    RESPONSE_URL_USES,
+    TIER_PER_MINUTE,
+    FakeSlack,
+)
 from tests.fakes.workspace import (
     AUDIENCE_CHANNEL_ID,
     BOT_USER_ID,
@@ -135,14 +142,15 @@ async def test_unknown_method(client: AsyncWebClient) -> None:
     assert err.value.response["error"] == "unknown_method"
 
 
-async def test_users_list_pagination_returns_every_user(
-    client: AsyncWebClient, fake: FakeSlack, ws: Workspace
-) -> None:
-    seen: list[str] = []
-    async for page in await client.users_list(limit=7):
-        seen += [m["id"] for m in page["members"]]
-    assert sorted(seen) == sorted(ws.users)
-    assert len(fake.calls_to("users.list")) == -(-len(ws.users) // 7)
+async def test_users_list_pagination_returns_every_user(ws: Workspace) -> None:
+    # Unlimited on purpose: this checks the paging shape; 8 pages at once exceed Tier 2's burst.
+    with FakeSlack(ws, tiers=False) as fake:
+        client = AsyncWebClient(token=TOKEN, base_url=fake.url, retry_handlers=[])
+        seen: list[str] = []
+        async for page in await client.users_list(limit=7):
+            seen += [m["id"] for m in page["members"]]
+        assert sorted(seen) == sorted(ws.users)
+        assert len(fake.calls_to("users.list")) == -(-len(ws.users) // 7)
 
 
 async def test_users_info_matches_slack_shape(client: AsyncWebClient, ws: Workspace) -> None:
@@ -481,3 +489,63 @@ async def test_response_urls_record_replies(fake: FakeSlack) -> None:
     ):
         assert response.status == 200
     assert [r.body["text"] for r in fake.responses(url)] == ["Logged."]
+
+
+@pytest.mark.parametrize("method", ["users.list", "chat.update", "conversations.open", "views.publish"])
+async def test_each_tiered_method_is_held_to_its_tier_by_default(ws: Workspace, method: str) -> None:
+    tier = METHOD_TIERS[method]
+    burst = int(max(1.0, TIER_PER_MINUTE[tier] / 60 * BURST_SECONDS))
+    with FakeSlack(ws) as fake:
+        client = AsyncWebClient(token=TOKEN, base_url=fake.url, retry_handlers=[])
+        answers = []
+        # A few beyond the burst: the bucket refills while the calls are made (more so under load).
+        for _ in range(burst + 5):
+            try:
+                await client.api_call(method, params={"users": employee(ws), "limit": 1})
+                answers.append(200)
+            except SlackApiError as exc:
+                answers.append(exc.response.status_code)
+                if exc.response.status_code == 429:
+                    retry_after = int(exc.response.headers["Retry-After"])
+                    break
+        # The burst is answered (ok or not, each call counts); soon after, 429 with Retry-After.
+        assert 429 not in answers[:burst]
+        assert answers[-1] == 429
+        assert 1 <= retry_after <= 60 / TIER_PER_MINUTE[tier] + 1
+        assert fake.ratelimited_count == 1
+        # Another method has its own budget (limits are per method).
+        await client.api_call("users.info", params={"user": employee(ws)})
+
+
+async def test_tiers_can_be_switched_off_explicitly(ws: Workspace) -> None:
+    with FakeSlack(ws, tiers=False) as fake:
+        client = AsyncWebClient(token=TOKEN, base_url=fake.url, retry_handlers=[])
+        for _ in range(30):
+            await client.users_list(limit=5)
+        assert fake.ratelimited_count == 0
+
+
+async def _post(url: str, body: dict[str, object]) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.post(url, json=body) as response:
+        return response.status, await response.text()
+
+
+async def test_a_response_url_replaces_the_message_it_came_from_at_most_five_times(
+    client: AsyncWebClient, fake: FakeSlack, ws: Workspace
+) -> None:
+    posted = await client.chat_postMessage(channel=employee(ws), text="0 of 6 answered")
+    url = fake.new_response_url(str(posted["channel"]), str(posted["ts"]))
+    for n in range(1, RESPONSE_URL_USES + 1):
+        assert await _post(url, {"replace_original": True, "text": f"{n} of 6 answered"}) == (200, "ok")
+    assert [m.text for m in fake.dm_messages(employee(ws))] == [f"{RESPONSE_URL_USES} of 6 answered"]
+    assert await _post(url, {"replace_original": True, "text": "6 of 6 answered"}) == (404, "used_url")
+    assert [m.text for m in fake.dm_messages(employee(ws))] == [f"{RESPONSE_URL_USES} of 6 answered"]
+    # Without replace_original nothing is edited; the reply is only recorded.
+    other = fake.new_response_url(str(posted["channel"]), str(posted["ts"]))
+    assert (await _post(other, {"text": "a new reply"}))[0] == 200
+    assert [m.text for m in fake.dm_messages(employee(ws))] == [f"{RESPONSE_URL_USES} of 6 answered"]
+
+
+async def test_a_response_url_expires_after_thirty_minutes(fake: FakeSlack) -> None:
+    url = fake.new_response_url(age=RESPONSE_URL_TTL + 1)
+    assert await _post(url, {"text": "late"}) == (404, "expired_url")

@@ -1,10 +1,21 @@
-"""A click on a pulse answer button: store it unlinkably, then show progress in the DM."""
+"""A click on a pulse answer button: store it unlinkably, then show progress in the DM.
+
+The redraw goes to the click's own response_url: Slack gives every block_actions payload a fresh one
+(five uses within 30 minutes), so each click spends one use of its own URL and no per-workspace Web
+API budget. chat.update (Tier 3, ~50/min for the whole workspace) is only the fallback, paced.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import aiohttp
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.answers import AnswerProgress
 from bot.errors import InvalidInput
@@ -14,7 +25,48 @@ from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallb
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 
+log = logging.getLogger(__name__)
+
 ACK_WITHIN_SECONDS = 2.0
+RESPONSE_URL_TIMEOUT = 10
+# DMs whose last drawn progress is remembered (clicks come in bursts per person; older ones fall out).
+REMEMBERED_DMS = 20_000
+
+
+class _Redraws:
+    """Per DM message: one redraw at a time, each drawing at least everything drawn before."""
+
+    def __init__(self) -> None:
+        self.drawn: OrderedDict[tuple[str, str], frozenset[str]] = OrderedDict()
+        self.locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
+
+    def lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        found = self.locks.pop(key, None) or asyncio.Lock()
+        self.locks[key] = found
+        while len(self.locks) > REMEMBERED_DMS:
+            self.locks.popitem(last=False)
+        return found
+
+    def merge(self, key: tuple[str, str], answered: frozenset[str]) -> frozenset[str]:
+        # Answers only accumulate, so the union of what two clicks saw is never older than either:
+        # a click whose redraw runs late (or a redelivered one) cannot roll the DM's progress back.
+        merged = answered | self.drawn.pop(key, frozenset())
+        self.drawn[key] = merged
+        while len(self.drawn) > REMEMBERED_DMS:
+            self.drawn.popitem(last=False)
+        return merged
+
+
+# Keyed by event loop: asyncio locks belong to one loop (tests run one app per loop).
+_REDRAWS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Redraws] = weakref.WeakKeyDictionary()
+
+
+def _redraws() -> _Redraws:
+    loop = asyncio.get_running_loop()
+    found = _REDRAWS.get(loop)
+    if found is None:
+        found = _REDRAWS[loop] = _Redraws()
+    return found
 
 
 @answers_privately
@@ -72,13 +124,30 @@ async def refresh_pulse_message(
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if not channel or not ts:
         return
-    round_id, round_, answered = progress.round.id, progress.round, progress.answered
+    redraws = _redraws()
+    key = (str(channel), str(ts))
+    async with redraws.lock(key):
+        answered = redraws.merge(key, progress.answered)
+        text, blocks = await _pulse_message(
+            services, progress=progress, answered=answered, ballot=ballot, tag=tag
+        )
+        response_url = body.get("response_url")
+        if response_url and await _respond(client, str(response_url), text=text, blocks=blocks):
+            return
+        # No usable response_url (an old form, or Slack refused it): the paced Tier 3 path.
+        await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+
+async def _pulse_message(
+    services: Services, *, progress: AnswerProgress, answered: frozenset[str], ballot: str, tag: str
+) -> tuple[str, list[dict[str, Any]]]:
+    round_ = progress.round
     questions = services.surveys.questions_of(round_)
     required = [q for q in questions if q.kind != "text"]
     # The same line as when the DM was first sent: both read as of the round's opening.
     since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
     blocks = build_pulse_blocks(
-        round_id=round_id,
+        round_id=round_.id,
         questions=questions,
         ballot=ballot,
         tag=tag,
@@ -87,6 +156,19 @@ async def refresh_pulse_message(
         since_last_time=escape(since) if since else None,
     )
     done = sum(1 for q in required if q.id in answered)
-    await client.chat_update(
-        channel=channel, ts=ts, text=pulse_fallback_text(done, len(required)), blocks=blocks
-    )
+    return pulse_fallback_text(done, len(required)), blocks
+
+
+async def _respond(client: Any, url: str, *, text: str, blocks: list[dict[str, Any]]) -> bool:
+    """Replace the clicked message through its response_url; False if Slack did not take it."""
+    # The Web API client's pooled session, when there is one, instead of a connection per click.
+    webhook = AsyncWebhookClient(url, timeout=RESPONSE_URL_TIMEOUT, session=getattr(client, "session", None))
+    try:
+        response = await webhook.send_dict({"replace_original": True, "text": text, "blocks": blocks})
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("response_url redraw failed (%s); falling back to chat.update", type(exc).__name__)
+        return False
+    if response.status_code != 200:
+        log.warning("response_url refused the redraw (%s %s)", response.status_code, response.body[:40])
+        return False
+    return True

@@ -28,8 +28,15 @@ async def handle_pulse_comment_action(
     if question is None or question.kind != "text":
         raise InvalidInput("That question is no longer part of the survey.")
     container = body.get("container") or {}
+    # The click's own response_url rides along: the submission redraws the DM with it (one use of
+    # its five) instead of spending the workspace's Tier 3 chat.update budget.
     metadata = json.dumps(
-        {**answer, "ch": container.get("channel_id"), "ts": container.get("message_ts")},
+        {
+            **answer,
+            "ch": container.get("channel_id"),
+            "ts": container.get("message_ts"),
+            "ru": body.get("response_url"),
+        },
         separators=(",", ":"),
     )
     await client.views_open(

@@ -81,7 +81,8 @@ async def _store_comment(
     # Confirmed in the modal itself: a confirmation message would stay in Slack as a record of who wrote.
     await ack(response_action="update", view=build_comment_saved_view(removed=not text.strip()))
     if meta.get("ch") and meta.get("ts"):
-        body = {**body, "container": {"channel_id": meta["ch"], "message_ts": meta["ts"]}}
+        container = {"channel_id": meta["ch"], "message_ts": meta["ts"]}
+        body = {**body, "container": container, "response_url": meta.get("ru")}
         await refresh_pulse_message(
             client,
             services,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -13,13 +14,13 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.delivery import Envelope, Outbox
-from bot.pacing import Pacer
+from bot.pacing import PacedWebClient, Pacer
 from bot.ports import OutgoingMessage
 from handlers.slack_adapter import SlackMessenger
 from storage.db import Database, migrate
 from storage.models import OutboxMessage
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import Workspace
+from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 
 
 @pytest.fixture
@@ -174,3 +175,101 @@ async def test_per_channel_pacing_keeps_slack_from_refusing(
     await _drain(outbox)
     assert len(slack.dm_messages(user)) == 3
     assert slack.ratelimited_count == 0
+
+
+def _paced_outbox(db: Database, slack: FakeSlack, clock: ManualClock, *, tier_scale: float = 1.0) -> Outbox:
+    """An outbox whose client goes through one pacer, as in the app."""
+    pacer = Pacer(200.0, tier_scale=tier_scale)
+    client = PacedWebClient(token=DEFAULT_TOKEN, base_url=slack.url, retry_handlers=[], pacer=pacer)
+
+    async def render(row: OutboxMessage) -> OutgoingMessage:
+        return OutgoingMessage(text=f"hello {row.recipient}")
+
+    return Outbox(db, SlackMessenger(client), pacer=pacer, clock=clock, renderers={"text": render})
+
+
+async def _strand(db: Database, clock: ManualClock) -> None:
+    """The crash window: every row claimed, none marked sent."""
+    async with db.session() as session:
+        await session.exec(update(OutboxMessage).values(status="sending", claimed_at=clock.now()))
+
+
+async def test_a_channel_post_left_sending_is_reconciled_from_that_channels_history(
+    db: Database, slack: FakeSlack, clock: ManualClock
+) -> None:
+    # Issue 13: reconciliation used to call conversations.open with the channel id and fail forever.
+    outbox = _paced_outbox(db, slack, clock)
+    await outbox.enqueue(
+        [
+            Envelope("text", COORDINATOR_CHANNEL_ID, "digest:posted", clock.now()),
+            Envelope("text", SUPPORTERS_CHANNEL_ID, "digest:unposted", clock.now()),
+        ]
+    )
+    await _strand(db, clock)
+    async with db.session() as session:
+        posted = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == "digest:posted"))
+        ).one()
+    metadata = {"event_type": "peerpulse_outbox", "event_payload": {"outbox_id": posted.id}}
+    await outbox.messenger.post(COORDINATOR_CHANNEL_ID, OutgoingMessage(text="digest", metadata=metadata))
+    slack.reset_calls()
+
+    restarted = _paced_outbox(db, slack, clock)
+    assert await restarted.reconcile() == 2
+    assert slack.calls == []  # settling costs no Slack call: leadership never waits on Slack
+    await _drain(restarted)
+    assert [m.text for m in slack.messages(COORDINATOR_CHANNEL_ID)] == ["digest"]
+    assert len(slack.messages(SUPPORTERS_CHANNEL_ID)) == 1
+    assert slack.calls_to("conversations.open") == []
+    assert set((await _statuses(db)).values()) == {"sent"}
+
+
+async def test_one_row_that_cannot_be_checked_is_parked_with_a_reason_and_the_rest_go_on(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    outbox = _paced_outbox(db, slack, clock)
+    users = _humans(workspace)[:3]
+    await outbox.enqueue([*_envelopes(users, clock), Envelope("text", "C0GONE00000", "gone", clock.now())])
+    await _strand(db, clock)
+    restarted = _paced_outbox(db, slack, clock)
+    restarted.max_attempts = 2
+    assert await restarted.reconcile() == 4
+    for _ in range(4):
+        await restarted.run_once()
+        await restarted.settle()  # unconfirmed rows are checked beside the batch
+        clock.advance(timedelta(minutes=10))
+    assert all(len(slack.dm_messages(u)) == 1 for u in users)
+    async with db.session() as session:
+        gone = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "C0GONE00000"))
+        ).one()
+    assert gone.status == "failed"
+    assert gone.last_error is not None and "cannot check Slack" in gone.last_error
+
+
+async def test_ten_thousand_rows_in_flight_are_reconciled_within_tier_3(
+    db: Database, slack: FakeSlack, clock: ManualClock
+) -> None:
+    # Slack's limits at 20x speed on both sides (the fake and the pacer), so Tier 3 is 1,000/min.
+    scaled = FakeSlack(slack.workspace, workspace_rate=200.0, tier_scale=20.0).start()
+    try:
+        outbox = _paced_outbox(db, scaled, clock, tier_scale=20.0)
+        humans = _humans(scaled.workspace)
+        recipients = [humans[n % len(humans)] for n in range(10_000)]
+        await outbox.enqueue([Envelope("text", r, f"k{n}", clock.now()) for n, r in enumerate(recipients)])
+        await _strand(db, clock)
+        started = time.monotonic()
+        assert await outbox.reconcile() == 10_000
+        assert time.monotonic() - started < 5  # one statement, not 10,000 Slack round trips
+        assert scaled.calls == []
+        # Each tick claims one bounded batch; its checks go at the pace of Tier 3, never beyond.
+        for _ in range(3):
+            assert await outbox.run_once() == outbox.batch_size
+        await outbox.settle()
+        assert scaled.ratelimited_count == 0
+        checks = scaled.calls_to("conversations.history")
+        assert len(checks) == 3 * outbox.batch_size
+        # Each person's DM channel was looked up once at most, then remembered in the outbox.
+        assert len(scaled.calls_to("conversations.open")) <= len(humans)
+    finally:
+        scaled.stop()

@@ -128,8 +128,12 @@ async def _refused_click(
 
 
 def _redraws(slack: FakeSlack) -> int:
-    """chat.update calls that redraw a DM after a click (not the close's rewrite of every DM)."""
-    return sum(1 for c in slack.calls_to("chat.update") if c.args.get("text") != PULSE_CLOSED_TEXT)
+    """Accepted redraws of a DM after a click, by chat.update or response_url (not the close's rewrite)."""
+    return sum(
+        1
+        for c in slack.calls_to("chat.update") + slack.calls_to("response_url")
+        if c.status == 200 and c.args.get("text") != PULSE_CLOSED_TEXT
+    )
 
 
 async def _answer(people: People, user_id: str, message: Message, button: Button) -> None:

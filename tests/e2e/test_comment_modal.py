@@ -69,7 +69,8 @@ async def _open_comment_modal(people: People, slack: FakeSlack, user_id: str) ->
             channel_id=message.channel,
             message_ts=message.ts,
             trigger_id=trigger,
-            response_url=slack.new_response_url(),
+            # As Slack does: the click's own response_url, bound to the DM clicked.
+            response_url=slack.new_response_url(message.channel, message.ts),
             message={"ts": message.ts, "text": message.text, "blocks": message.blocks or []},
         )
     )
@@ -159,6 +160,24 @@ async def test_comment_is_stored_without_mentions_emails_or_phone_numbers(
     ):
         assert secret not in stored, f"{secret!r} survived scrubbing: {stored!r}"
     assert "interrupting in the standup" in stored
+
+
+async def test_a_submitted_comment_shows_in_the_dm_through_the_clicks_response_url(
+    people: People, slack: FakeSlack, author: str
+) -> None:
+    _, modal = await _open_comment_modal(people, slack, author)
+    updates, responses = len(slack.calls_to("chat.update")), len(slack.calls_to("response_url"))
+    status, _ = await _submit(people, author, modal, "More quiet rooms, please.")
+    assert status == 200
+
+    def shows_comment() -> bool:
+        message = people.pulse_message(author)
+        return message is not None and "Edit your comment" in json.dumps(message.blocks)
+
+    await eventually(shows_comment)
+    # The redraw used the comment button's response_url, not the workspace's Tier 3 chat.update.
+    assert len(slack.calls_to("chat.update")) == updates
+    assert [c.status for c in slack.calls_to("response_url")[responses:]] == [200]
 
 
 async def test_over_long_comment_is_refused_in_the_modal_and_not_stored(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -110,12 +111,41 @@ async def test_one_click_redelivered_while_its_original_is_being_stored_counts_o
         response_url=slack.new_response_url(),
         message={"ts": message.ts, "text": message.text, "blocks": message.blocks or []},
     )
-    updates_before = len(slack.calls_to("chat.update"))
+    updates_before = slack.redraws()
 
     statuses = await asyncio.gather(*(people.post(click) for _ in range(3)))
     assert [s for s, _ in statuses] == [200, 200, 200]
 
     assert await _count(runtime, SurveyAnswer) == 1
-    await eventually(lambda: len(slack.calls_to("chat.update")) == updates_before + 1)
+    await eventually(lambda: slack.redraws() == updates_before + 1)
     await asyncio.sleep(0.3)  # a second redraw would arrive right behind the first
-    assert len(slack.calls_to("chat.update")) == updates_before + 1
+    assert slack.redraws() == updates_before + 1
+
+
+async def test_a_late_redraw_never_rolls_the_dm_back_to_older_progress(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    user = workspace.active_humans()[3].id
+    message = (await _round_delivered(people, workspace, [user]))[user]
+    first, second = list(people.answer_buttons(message).values())[:2]
+    # The first click's redraw is slow to reach Slack; the second click comes right behind it.
+    before = slack.redraws()
+    slack.slow_down("response_url", 1.0)
+
+    async def click_second_soon_after() -> tuple[int, Any]:
+        await asyncio.sleep(0.3)  # the first is stored by now, and its redraw on its slow way
+        return await people.click(user, message, second[2])
+
+    statuses = await asyncio.gather(people.click(user, message, first[1]), click_second_soon_after())
+    assert [s for s, _ in statuses] == [200, 200]
+
+    def answered_shown() -> int:
+        shown = people.pulse_message(user)
+        return json.dumps(shown.blocks if shown else [], ensure_ascii=False).count(
+            "answered \u2014 tap to change"
+        )
+
+    await eventually(lambda: slack.redraws() == before + 2, timeout=10)
+    await asyncio.sleep(0.3)
+    # Whatever order the two redraws reached Slack in, the DM ends showing both answers.
+    assert answered_shown() == 2

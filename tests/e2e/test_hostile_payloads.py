@@ -187,7 +187,7 @@ class Stage:
         return (
             len(self.slack.ephemerals(self.user))
             + len(self.slack.dm_messages(self.user))
-            + len(self.slack.calls_to("chat.update"))
+            + self.slack.redraws()
             + len(self.slack.calls_to("views.open"))
         )
 

@@ -117,7 +117,8 @@ class People:
             channel_id=message.channel,
             message_ts=message.ts,
             trigger_id=self.slack.new_trigger_id(user_id),
-            response_url=self.slack.new_response_url(),
+            # Slack gives every click its own response_url, bound to the message clicked.
+            response_url=self.slack.new_response_url(message.channel, message.ts),
             message={"ts": message.ts, "text": message.text, "blocks": message.blocks or []},
         )
         return await self.post(body, **kwargs)

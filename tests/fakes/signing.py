@@ -28,7 +28,9 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 # Slack still sends the deprecated verification token; Bolt ignores it when signing is used.
 VERIFICATION_TOKEN = "verification-token-unused"
-DEFAULT_RESPONSE_URL = "https://hooks.slack.com/commands/T0PEERPULSE/1/unset"
+# Nothing listens there (tests make no network calls): a response_url a test did not issue on the
+# fake is refused at once, as an expired one would be.
+DEFAULT_RESPONSE_URL = "http://127.0.0.1:9/response/unset"
 
 _sequence = itertools.count(1)
 

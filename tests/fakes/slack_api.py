@@ -49,6 +49,47 @@ MAX_BLOCKS_MESSAGE = 50
 MAX_BLOCKS_VIEW = 100
 MAX_TEXT = 40_000
 
+# Slack's Web API rate limits, as the fake plays them. Source: Slack's docs "Rate limits"
+# (https://docs.slack.dev/apis/web-api/rate-limits) and the "Rate limits" line of each method's
+# reference page (https://docs.slack.dev/reference/methods/<method>). Limits apply per method, per app,
+# per workspace: Tier 1 "1+ per minute", Tier 2 "20+", Tier 3 "50+", Tier 4 "100+", "short bursts
+# tolerated"; chat.postMessage is special ("about 1 per second per channel", "plus a workspace-wide
+# limit"), and so is auth.test. Where the docs are vague the fake takes the cautious reading:
+# - "N+ per minute" is held to exactly N per minute (a token bucket refilling at N/60 per second);
+# - "short bursts" are BURST_SECONDS worth of a tier's budget at once (Tier 3: 8 calls), no more;
+# - Special-tier methods other than chat.postMessage (auth.test, api.test) are held to Tier 3;
+# - conversations.history/replies: Tier 3, as for internal (customer-built) apps such as PeerPulse;
+#   commercially distributed non-Marketplace apps created after 2025-05-29 get 1 per minute there;
+# - chat.postMessage's workspace-wide limit is not published: DEFAULT_POST_RATE per second (the
+#   app's default WORKSPACE_RATE), with a one-second burst; per channel, 1 per second.
+# - response_url: at most RESPONSE_URL_USES posts within RESPONSE_URL_TTL seconds, not tiered.
+TIER_PER_MINUTE: dict[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
+BURST_SECONDS = 10.0
+METHOD_TIERS: dict[str, int] = {
+    "api.test": 3,
+    "auth.test": 3,
+    "team.info": 3,
+    "users.list": 2,
+    "users.info": 4,
+    "conversations.members": 4,
+    "conversations.info": 3,
+    "conversations.open": 3,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.postEphemeral": 4,
+    "views.open": 4,
+    "views.push": 4,
+    "views.update": 4,
+    "views.publish": 4,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
+}
+DEFAULT_POST_RATE = 10.0
+RESPONSE_URL_USES = 5
+RESPONSE_URL_TTL = 30 * 60.0
+
 # fmt: off
 _TZ_LABELS = {
     "PST": "Pacific Standard Time", "PDT": "Pacific Daylight Time",
@@ -135,6 +176,20 @@ class ResponsePost:
     url: str
     body: dict[str, Any]
     at: float
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+
+
+@dataclass
+class _ResponseUrl:
+    issued_at: float
+    channel: str | None
+    message_ts: str | None
+    uses: int = 0
 
 
 @dataclass
@@ -289,11 +344,19 @@ class FakeSlack:
         workspace: Workspace,
         *,
         token: str | Iterable[str] = DEFAULT_TOKEN,
-        workspace_rate: float | None = None,
+        workspace_rate: float | None = DEFAULT_POST_RATE,
         per_channel_rate: float = 1.0,
+        tiers: bool = True,
+        tier_scale: float = 1.0,
         port: int = 0,
     ) -> None:
+        """Slack's limits are on by default; `tiers=False` (say why at the call site) lifts the tiers."""
+        # tier_scale multiplies every tier's rate (a test may run Slack's limits 10x faster, as long as
+        # the app's pacer is scaled the same way); workspace_rate=None lifts chat.postMessage's
+        # workspace limit and per_channel_rate=0 its per-channel one.
         self.workspace = workspace
+        self.tiers = tiers
+        self.tier_scale = tier_scale
         self.tokens = {token} if isinstance(token, str) else set(token)
         self.workspace_rate = workspace_rate
         self.per_channel_rate = per_channel_rate
@@ -327,7 +390,8 @@ class FakeSlack:
         self._upload_keys: dict[str, str] = {}
         self._files: list[UploadedFile] = []
         self._responses: list[ResponsePost] = []
-        self._response_keys: set[str] = set()
+        self._response_keys: dict[str, _ResponseUrl] = {}
+        self._tier_buckets: dict[str, _Bucket] = {}
         self._last_ts_us = 0
         self._channel_last_post: dict[str, float] = {}
         capacity = max(1.0, self.workspace_rate or 0.0)
@@ -519,6 +583,13 @@ class FakeSlack:
         with self._lock:
             return [c for c in self._calls if c.method == method]
 
+    def redraws(self) -> int:
+        """Messages edited so far: chat.update and response_url posts that Slack accepted."""
+        with self._lock:
+            return sum(
+                1 for c in self._calls if c.method in ("chat.update", "response_url") and c.status == 200
+            )
+
     def reset_calls(self) -> None:
         """Forget recorded calls and the 429 count."""
         with self._lock:
@@ -587,11 +658,15 @@ class FakeSlack:
             self._triggers[trigger] = _Trigger(time.monotonic() - age, user_id)
             return trigger
 
-    def new_response_url(self) -> str:
-        """Issue a response_url on this fake; POSTs to it are kept in responses()."""
+    def new_response_url(
+        self, channel: str | None = None, message_ts: str | None = None, *, age: float = 0.0
+    ) -> str:
+        """Issue a response_url for the message at channel/message_ts (if any); POSTs are kept."""
+        # Like Slack's, it takes RESPONSE_URL_USES posts within RESPONSE_URL_TTL seconds; a post with
+        # replace_original edits (delete_original deletes) the message it was issued for.
         with self._lock:
             key = hashlib.sha256(f"response:{next(self._counter)}".encode()).hexdigest()[:24]
-            self._response_keys.add(key)
+            self._response_keys[key] = _ResponseUrl(time.monotonic() - age, channel, message_ts)
         return f"{self.origin}/response/{key}"
 
     # ------------------------------------------------------------------ HTTP plumbing
@@ -694,6 +769,7 @@ class FakeSlack:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         try:
             with self._lock:
+                self._check_tier(method)
                 body = handler(args)
         except SlackError as exc:
             return exc.status, {"ok": False, "error": exc.error}, exc.headers
@@ -733,13 +809,42 @@ class FakeSlack:
         key = request.match_info["key"]
         body = await request.json() if request.content_type == "application/json" else {}
         url = f"{self.origin}/response/{key}"
+        fault = self._take_fault("response_url")
+        if fault is not None and fault.delay:
+            # slow_down("response_url", ...): this post lands late, after any that came behind it.
+            await self._sleep(fault.delay)
         with self._lock:
-            known = key in self._response_keys
-            if known:
+            status, text = self._use_response_url(key, body, at)
+            if status == 200:
                 self._responses.append(ResponsePost(url, body, at))
-        status = 200 if known else 404
-        self._record("response_url", {"url": url, **body}, at, status, None)
-        return web.Response(status=status, text="ok" if known else "no_service")
+        self._record("response_url", {"url": url, **body}, at, status, None if status == 200 else text)
+        return web.Response(status=status, text=text)
+
+    def _use_response_url(self, key: str, body: dict[str, Any], at: float) -> tuple[int, str]:
+        issued = self._response_keys.get(key)
+        if issued is None:
+            return 404, "no_service"
+        if at - issued.issued_at > RESPONSE_URL_TTL:
+            return 404, "expired_url"
+        if issued.uses >= RESPONSE_URL_USES:
+            return 404, "used_url"
+        issued.uses += 1
+        source = self._history.get(issued.channel or "", {}).get(issued.message_ts or "")
+        if source is None:
+            return 200, "ok"
+        if _flag(body.get("delete_original", False)):
+            del self._history[source.channel][source.ts]
+        elif _flag(body.get("replace_original", False)):
+            try:
+                content = self._message_content(body, require=True)
+            except SlackError as exc:
+                return 400, exc.error
+            content.pop("metadata", None)
+            source.text = content.get("text", "")
+            source.blocks = content.get("blocks")
+            source.attachments = content.get("attachments")
+            source.edited_ts = self._next_ts()
+        return 200, "ok"
 
     # ------------------------------------------------------------------ shared helpers
 
@@ -963,6 +1068,22 @@ class FakeSlack:
             if value is not None:
                 content[name] = value
         return content
+
+    def _check_tier(self, method: str) -> None:
+        """Hold a tiered method to its budget (a token bucket per method); 429 + Retry-After beyond."""
+        tier = METHOD_TIERS.get(method)
+        if not self.tiers or tier is None:
+            return
+        rate = TIER_PER_MINUTE[tier] / 60.0 * self.tier_scale
+        capacity = max(1.0, rate * BURST_SECONDS)
+        now = time.monotonic()
+        bucket = self._tier_buckets.setdefault(method, _Bucket(capacity, now))
+        bucket.tokens = min(capacity, bucket.tokens + (now - bucket.at) * rate)
+        bucket.at = now
+        if bucket.tokens < 1.0:
+            retry_after = str(max(1, math.ceil((1.0 - bucket.tokens) / rate)))
+            raise SlackError("ratelimited", status=429, headers={"Retry-After": retry_after})
+        bucket.tokens -= 1.0
 
     def _check_rate(self, channel: str) -> None:
         """Per-channel and workspace-wide limits for chat.postMessage; consume on success."""
