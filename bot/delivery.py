@@ -35,6 +35,9 @@ UNCONFIRMED = "unconfirmed: "
 ERASE_WHEN_DONE = frozenset({"pulse_reminder", "pulse_closed"})
 # Unconfirmed rows being checked against Slack (paced at Tier 3) beside the normal sends, at most.
 MAX_CHECKS = 64
+# Kinds sent through a Tier 3 method (chat.update): like checks they run beside the batches, so a
+# close's rewrite of every DM never holds up the next round's DMs, a digest or a reminder.
+SIDE_LANE_KINDS = frozenset({"pulse_closed"})
 
 
 @dataclass(frozen=True)
@@ -143,13 +146,18 @@ class Outbox:
         # Unconfirmed rows (in flight at a crash) need a Tier 3 history read each before they may be
         # sent again; they are checked beside the batch, so a few of them never hold up a fan-out.
         now = self.clock.now()
+        room = MAX_CHECKS - len(self._checks)
         async with self.db.session() as session:
-            rows = await claim_due_outbox(session=session, now=now, limit=self.batch_size)
+            rows = await claim_due_outbox(
+                session=session, now=now, limit=self.batch_size, exclude_kinds=SIDE_LANE_KINDS
+            )
+            if room > 0:
+                rows += await claim_due_outbox(session=session, now=now, limit=room, kinds=SIDE_LANE_KINDS)
         if not rows:
             return 0
         rest: list[OutboxMessage] = []
         for row in rows:
-            if _unconfirmed(row) and len(self._checks) < MAX_CHECKS:
+            if row.kind in SIDE_LANE_KINDS or (_unconfirmed(row) and len(self._checks) < MAX_CHECKS):
                 self._start_check(row)
             else:
                 rest.append(row)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,11 +48,22 @@ async def insert_new(
     return inserted
 
 
-async def claim_due_outbox(*, session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Mark up to `limit` due pending messages as sending and return them."""
+async def claim_due_outbox(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    kinds: Collection[str] | None = None,
+    exclude_kinds: Collection[str] = (),
+) -> list[OutboxMessage]:
+    """Mark up to `limit` due pending messages (of `kinds`, if given) as sending and return them."""
     due = select(OutboxMessage.id).where(
         col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now
     )
+    if kinds is not None:
+        due = due.where(col(OutboxMessage.kind).in_(list(kinds)))
+    if exclude_kinds:
+        due = due.where(col(OutboxMessage.kind).not_in(list(exclude_kinds)))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     ids = list(await session.exec(due.order_by(col(OutboxMessage.next_attempt_at)).limit(limit)))
