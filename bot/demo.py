@@ -189,11 +189,13 @@ async def _simulate_week(
     """One simulated week: a round opened, delivered, answered and closed."""
     last = week == WEEKS
     _say(f"Week {week}: a coordinator types `/pulse send` (a signed slash command) …")
+    # Last week's DMs were rewritten at close (no buttons left), so "delivered" means a new DM.
+    earlier = {m.ts for u in humans for m in people.slack.dm_messages(u)}
     status, reply = await people.command(coordinator, "/pulse", "send")
     if last:
         _say(f"  app answered HTTP {status}: {reply if isinstance(reply, str) else reply.get('text')}")
     t0 = time.monotonic()
-    await _until(lambda: all(_pulses(people, u) >= week for u in humans), timeout=30)
+    await _until(lambda: all(_has_new_pulse(people, u, earlier) for u in humans), timeout=30)
     _say(
         f"  {len(humans)} pulse DMs delivered through the outbox in {time.monotonic() - t0:.1f}s "
         f"(paced at {runtime.settings.workspace_rate:g} msg/s, 1 msg/s per channel)"
@@ -228,8 +230,9 @@ async def _simulate_week(
     _say()
 
 
-def _pulses(people: Any, user: str) -> int:
-    return sum(1 for m in people.slack.dm_messages(user) if people.buttons(m))
+def _has_new_pulse(people: Any, user: str, earlier: set[str]) -> bool:
+    message = people.pulse_message(user)
+    return message is not None and message.ts not in earlier
 
 
 async def _answer(

@@ -303,9 +303,14 @@ async def simulate_policy_and_update(
     )
     await publish_preview(people, coordinator, preview)
     published = await until(
-        lambda: [m for m in slack.messages(channel) if "published" in (m.text or "")], timeout=20
+        lambda: [
+            m
+            for m in slack.messages(channel)
+            if "update" in (m.text or "") and "on its way" in (m.text or "")
+        ],
+        timeout=20,
     )
-    lines.append(f"Published: {published[-1].text.splitlines()[0]}")
+    lines.append(f"Shared: {published[-1].text.splitlines()[0]}")
     audience = [m.id for m in await runtime.services.surveys.audience(runtime.services.team_id)]
 
     def delivered() -> bool:
