@@ -35,6 +35,9 @@ class Participation:
     change_vs_last: float | Suppressed | None
     change_vs_average: float | Suppressed | None
     rounds_in_average: int
+    # True when 1..k-1 people did not answer: `answered` and `rate` are then lower bounds that leave
+    # k people unaccounted for, so the figure never says how few stayed silent.
+    at_least: bool = False
 
 
 def summarize_participation(rounds: Sequence[Turnout], *, k: int) -> Participation:
@@ -66,6 +69,17 @@ def summarize_participation(rounds: Sequence[Turnout], *, k: int) -> Participati
         else:
             change_vs_average = rate - sum(shown_earlier) / len(shown_earlier)
 
+    if _few_silent(current, k=k):
+        bound = current.invited - k
+        return Participation(
+            invited=current.invited,
+            answered=bound if bound >= k else SUPPRESSED,
+            rate=bound / current.invited if bound >= k else SUPPRESSED,
+            change_vs_last=None if not earlier else SUPPRESSED,
+            change_vs_average=None if not earlier else SUPPRESSED,
+            rounds_in_average=len(shown_earlier),
+            at_least=bound >= k,
+        )
     return Participation(
         invited=current.invited,
         answered=current.answered if current.answered >= k else SUPPRESSED,
@@ -77,7 +91,12 @@ def summarize_participation(rounds: Sequence[Turnout], *, k: int) -> Participati
 
 
 def _rate(turnout: Turnout, *, k: int) -> float | Suppressed:
-    # answered >= k >= 2 implies invited > 0, so the division is safe.
-    if turnout.answered < k:
+    # answered >= k >= 2 implies invited > 0, so the division is safe. An exact rate with 1..k-1
+    # people silent says how few did not answer; such a round's rate is never shown nor averaged.
+    if turnout.answered < k or _few_silent(turnout, k=k):
         return SUPPRESSED
     return turnout.answered / turnout.invited
+
+
+def _few_silent(turnout: Turnout, *, k: int) -> bool:
+    return 0 < turnout.invited - turnout.answered < k

@@ -373,9 +373,8 @@ def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
         ),
     ]
     if isinstance(p.rate, float) and not isinstance(p.answered, Suppressed):
-        participation = (
-            f"*Participation* — latest round: {p.answered} of {p.invited} answered ({_pct(p.rate)})"
-        )
+        bound = "at least " if p.at_least else ""
+        participation = f"*Participation* — latest round: {bound}{p.answered} of {p.invited} answered ({bound}{_pct(p.rate)})"
         if isinstance(p.change_vs_last, float):
             participation += f" · {_pts(p.change_vs_last)} on last round"
         if isinstance(p.change_vs_average, float):

@@ -33,9 +33,20 @@ def _rounds(*pairs: tuple[int, int]) -> list[Turnout]:
         (_rounds((0, 0)), Participation(0, S, S, None, None, 0)),
         # only the 8 rounds before the current one are averaged: the 90% round is too old
         (
-            _rounds((10, 9), *[(10, 5)] * 8, (10, 6)),
-            Participation(10, 6, 0.6, 0.1, 0.1, 8),
+            _rounds((20, 18), *[(20, 10)] * 8, (20, 12)),
+            Participation(20, 12, 0.6, 0.1, 0.1, 8),
         ),
+        # 3 of 20 silent: a lower bound leaving k unaccounted for, no exact change
+        (_rounds((20, 12), (20, 17)), Participation(20, 15, 0.75, S, S, 1, at_least=True)),
+        # 2 of 8 silent and the bound would be under k: nothing exact at all
+        (
+            _rounds(
+                (8, 6),
+            ),
+            Participation(8, S, S, None, None, 0),
+        ),
+        # an earlier round with 1 silent is never shown, so it is not averaged either
+        (_rounds((20, 19), (20, 10)), Participation(20, 10, 0.5, S, S, 0)),
     ],
 )
 def test_participation(rounds: list[Turnout], expected: Participation) -> None:
@@ -52,6 +63,7 @@ def test_participation(rounds: list[Turnout], expected: Participation) -> None:
     else:
         assert result.change_vs_average == expected.change_vs_average
     assert result.rounds_in_average == expected.rounds_in_average
+    assert result.at_least == expected.at_least
 
 
 @pytest.mark.parametrize("rounds", [[], _rounds((10, 11)), _rounds((10, -1))])
