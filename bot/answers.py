@@ -174,9 +174,12 @@ class AnswerWriter:
                 await self.flush_participation()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # The keys stay in memory for the next attempt; answers are already safe.
-                log.warning("could not record a participation batch yet; retrying after the next answer")
+                log.warning(
+                    "could not record a participation batch yet (%s); retrying after the next answer",
+                    type(exc).__name__,
+                )
 
     async def _commit(self, writes: Sequence[AnswerWrite]) -> list[AnswerProgress | PeerPulseError]:
         async with self.db.session() as session:
