@@ -103,6 +103,7 @@ def main() -> None:
         {
             "url": fake.url,
             "humans": humans,
+            "members": len(workspace.users),
             "coordinators": list(workspace.coordinators()),
             "supporters": list(workspace.supporters()),
         }

@@ -88,7 +88,12 @@ class OutboxMessage(SQLModel, table=True):
     """A message recorded before it is sent, so a fan-out survives crashes exactly once."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    # The second index lets a crash's reconciliation find a person's DM conversation by recipient
+    # (index-only) instead of scanning a 10,000-row fan-out once per row in flight.
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient_channel", "recipient", "channel_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=160, unique=True)
