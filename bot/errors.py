@@ -23,6 +23,10 @@ class InvalidInput(PeerPulseError):
         self.fields = fields or {}
 
 
+class Busy(PeerPulseError):
+    """The platform's rate limit means the request cannot be served in time; try again shortly."""
+
+
 class RoundClosed(PeerPulseError):
     """The survey round being answered is no longer open."""
 

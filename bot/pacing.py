@@ -113,6 +113,17 @@ class Pacer:
             if self._monotonic() >= self._paused_until:
                 return
 
+    def delay(self, method: str) -> float:
+        """How long a call to `method` made now would wait for its turn (nothing is booked)."""
+        now = self._monotonic()
+        if method == POST_MESSAGE:
+            slot = max(self._next_slot, now - 1.0, self._paused_until)
+        else:
+            interval = 60.0 / (TIER_PER_MINUTE[tier_of(method)] * HEADROOM * self.tier_scale)
+            start = max(self._method_next.get(method, 0.0), now - BURST_CALLS * interval)
+            slot = max(start, self._method_paused.get(method, 0.0))
+        return max(0.0, slot - now)
+
     async def wait_for(self, method: str, channel: str | None = None) -> None:
         """Sleep until `method` may be called again without exceeding its tier."""
         if method == POST_MESSAGE:

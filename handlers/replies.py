@@ -19,6 +19,10 @@ SOMETHING_WENT_WRONG = "Something went wrong on our side and nothing was saved. 
 DATABASE_DOWN = (
     "PeerPulse can't reach its database right now, so nothing was saved. Please try again in a minute."
 )
+EXPIRED_TRIGGER = (
+    "Slack gives PeerPulse three seconds to open a form and that passed, so nothing opened. "
+    "Please tap the button again."
+)
 # Slack's answers when a configured channel is wrong or PeerPulse was never invited to it.
 _SETUP_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
 
@@ -38,6 +42,8 @@ def user_message_for(exc: BaseException) -> str:
         return DATABASE_DOWN
     if isinstance(exc, SlackApiError) and exc.response.get("error") in _SETUP_ERRORS:
         return _setup_problem(str(exc.response.get("error")))
+    if isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id":
+        return EXPIRED_TRIGGER
     return SOMETHING_WENT_WRONG
 
 

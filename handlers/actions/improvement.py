@@ -11,6 +11,7 @@ from bot.errors import InvalidInput
 from bot.measures import numeric_constructs
 from bot.services import Services
 from handlers.blocks.improvement import build_adopt_modal, build_close_modal, build_update_modal
+from handlers.open_view import open_view
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 
@@ -29,7 +30,8 @@ async def handle_digest_adopt_action(
         practice, construct, title = str(value["p"]), str(value["c"]), str(value.get("t", ""))
     except (ValueError, KeyError, IndexError, TypeError):
         raise InvalidInput("That button isn't one of PeerPulse's.") from None
-    await client.views_open(
+    await open_view(
+        client,
         trigger_id=body["trigger_id"],
         view=build_adopt_modal(
             private_metadata=json.dumps({"p": practice}, separators=(",", ":")),
@@ -57,7 +59,8 @@ async def handle_action_update_action(
     await ack()
     services: Services = context["services"]
     action = await _action_for(body, services)
-    await client.views_open(
+    await open_view(
+        client,
         trigger_id=body["trigger_id"],
         view=build_update_modal(action_id=action.id, title=action.title, due_on=action.due_on),
     )
@@ -71,6 +74,6 @@ async def handle_action_close_action(
     await ack()
     services: Services = context["services"]
     action = await _action_for(body, services)
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=build_close_modal(action_id=action.id, title=action.title)
+    await open_view(
+        client, trigger_id=body["trigger_id"], view=build_close_modal(action_id=action.id, title=action.title)
     )

@@ -14,6 +14,7 @@ from handlers.blocks.peer_log import (
     build_session_modal,
     decode_follow_up,
 )
+from handlers.open_view import open_view
 from handlers.replies import answers_privately
 
 
@@ -47,7 +48,7 @@ async def handle_peer_log_edit_action(
     view = build_session_modal(
         taxonomy=services.support.taxonomy, today=services.support.cached_today(user_id), session=session
     )
-    await client.views_open(trigger_id=body["trigger_id"], view=view)
+    await open_view(client, trigger_id=body["trigger_id"], view=view)
     services.spawn(services.support.warm_directory())
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.services import Services
 from handlers.blocks.policies import build_policy_modal, build_review_modal
+from handlers.open_view import open_view
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 from storage.policy_models import Policy
@@ -27,8 +28,8 @@ async def handle_policy_add_action(
     services: Services = context["services"]
     user_id = body["user"]["id"]
     await services.roles.require_coordinator(user_id)
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=build_policy_modal(policy=None, owner_id=user_id)
+    await open_view(
+        client, trigger_id=body["trigger_id"], view=build_policy_modal(policy=None, owner_id=user_id)
     )
 
 
@@ -40,8 +41,10 @@ async def handle_policy_edit_action(
     await ack()
     services: Services = context["services"]
     policy = await _policy_for(body, services)
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=build_policy_modal(policy=policy, owner_id=policy.owner_id)
+    await open_view(
+        client,
+        trigger_id=body["trigger_id"],
+        view=build_policy_modal(policy=policy, owner_id=policy.owner_id),
     )
 
 
@@ -54,7 +57,8 @@ async def handle_policy_review_action(
     services: Services = context["services"]
     policy = await _policy_for(body, services)
     history = await services.policies.history(policy_id=policy.id, limit=3)
-    await client.views_open(
+    await open_view(
+        client,
         trigger_id=body["trigger_id"],
         view=build_review_modal(policy=policy, history=history, today=services.policies.today()),
     )

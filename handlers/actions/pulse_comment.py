@@ -9,6 +9,7 @@ from typing import Any
 from bot.errors import InvalidInput
 from bot.services import Services
 from handlers.blocks.pulse import build_comment_modal, decode_answer
+from handlers.open_view import open_view
 from handlers.replies import answers_privately
 from handlers.warmup import warm_member_names
 
@@ -39,8 +40,10 @@ async def handle_pulse_comment_action(
         },
         separators=(",", ":"),
     )
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=build_comment_modal(private_metadata=metadata, question=question)
+    await open_view(
+        client,
+        trigger_id=body["trigger_id"],
+        view=build_comment_modal(private_metadata=metadata, question=question),
     )
     # Fetch and index the directory while the person types, so scrubbing names at submission is quick.
     services.spawn(warm_member_names(services))

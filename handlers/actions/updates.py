@@ -8,6 +8,7 @@ from typing import Any
 from bot.errors import NotAllowed
 from bot.services import Services
 from handlers.blocks.updates import build_update_draft_modal
+from handlers.open_view import open_view
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 
@@ -25,7 +26,8 @@ async def handle_update_share_action(
     action = await services.actions.get(team_id=team_id, action_id=action_id)
     if action.status != "closed":
         raise NotAllowed("Close the action first: an update tells people what was done.")
-    await client.views_open(
+    await open_view(
+        client,
         trigger_id=body["trigger_id"],
         view=build_update_draft_modal(
             action=action,

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.services import Services
 from handlers.blocks.peer_log import build_session_list_message, build_session_modal, build_training_modal
+from handlers.open_view import open_view
 from handlers.replies import replies_to_command
 
 USAGE = """*`/peer-log`* — log peer-support sessions without naming anyone
@@ -42,7 +43,7 @@ async def handle_peer_log_command(
         view = build_training_modal(taxonomy=services.support.taxonomy, today=today)
     else:
         view = build_session_modal(taxonomy=services.support.taxonomy, today=today)
-    await client.views_open(trigger_id=command["trigger_id"], view=view)
+    await open_view(client, trigger_id=command["trigger_id"], view=view)
     await ack()
     # Fetch the directory while the supporter types, so the name check at submission is quick.
     services.spawn(services.support.warm_directory())

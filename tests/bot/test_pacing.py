@@ -91,6 +91,20 @@ async def test_a_tiered_method_is_spaced_at_its_tier_after_a_short_burst() -> No
     assert time.monotonic() - other < 0.01
 
 
+async def test_the_expected_delay_is_read_without_booking_a_slot() -> None:
+    pacer = Pacer(100.0, monotonic=lambda: 100.0)  # a clock that stands still: nothing sleeps
+    interval = 60.0 / (100.0 * HEADROOM)  # views.open is Tier 4
+    assert pacer.delay("views.open") == 0.0
+    for _ in range(BURST_CALLS + 1):
+        await pacer.wait_for("views.open")  # the burst goes at once
+    # The next call waits one interval, and asking twice does not move it (delay books nothing).
+    assert pacer.delay("views.open") == pytest.approx(interval)
+    assert pacer.delay("views.open") == pytest.approx(interval)
+    pacer.pause(30.0, "views.open")
+    assert pacer.delay("views.open") == pytest.approx(30.0)
+    assert pacer.delay("views.update") == 0.0
+
+
 async def test_throttling_is_logged_once_not_per_call(caplog: pytest.LogCaptureFixture) -> None:
     pacer = Pacer(100.0, tier_scale=60.0)  # Tier 2 becomes 20/s: the wait is long enough to log
     caplog.set_level(logging.WARNING, logger="bot.pacing")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import MetaData, select
 
 from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.open_view import BUSY
 from storage.models import SurveyAnswer
 from tests.fakes.people import People
 from tests.fakes.signing import block_actions, state_text
@@ -247,3 +249,51 @@ async def test_risky_comment_leaves_nothing_linking_the_author_to_it(
     comment = [r for r in dump["survey_answer"] if r["text"] and "kill myself" in r["text"].lower()]
     assert len(comment) == 1
     assert author not in _as_text(comment[0])
+
+
+async def test_a_rush_of_comment_clicks_opens_what_slack_allows_and_tells_the_rest_to_retry(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    # views.open is Tier 4 for the whole workspace and a trigger lives 3 s: a burst of clicks
+    # must never queue a call past its trigger (a certain expired_trigger_id and no modal).
+    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    assert status == 200
+    users = [u.id for u in workspace.active_humans()]
+    await eventually(lambda: all(people.pulse_message(u) for u in users), timeout=30)
+
+    async def click(user_id: str) -> str:
+        message = people.pulse_message(user_id)
+        assert message is not None
+        button = people.comment_button(message)
+        assert button is not None
+        trigger = slack.new_trigger_id(user_id)
+        code, _ = await people.post(
+            block_actions(
+                user_id=user_id,
+                action_id=button.action_id,
+                block_id=button.block_id,
+                value=button.value,
+                channel_id=message.channel,
+                message_ts=message.ts,
+                trigger_id=trigger,
+                response_url=slack.new_response_url(message.channel, message.ts),
+                message={"ts": message.ts, "text": message.text, "blocks": message.blocks or []},
+            )
+        )
+        assert code == 200
+        return trigger
+
+    triggers = dict(zip(users, await asyncio.gather(*(click(u) for u in users)), strict=True))
+
+    def settled() -> bool:
+        opened = {v.trigger_id for v in slack.opened_views()}
+        return all(triggers[u] in opened or slack.ephemerals(u) for u in users)
+
+    await eventually(settled, timeout=20)
+    opened = {v.trigger_id for v in slack.opened_views()}
+    told = [u for u in users if triggers[u] not in opened]
+    assert opened and told, "the rush should both open modals and exceed Slack's budget"
+    for user in told:
+        assert [e.text for e in slack.ephemerals(user)] == [BUSY]
+    refused = [c.error for c in slack.calls_to("views.open") if c.error]
+    assert refused == [], refused  # neither expired_trigger_id nor 429
