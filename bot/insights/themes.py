@@ -5,7 +5,8 @@ cue matches goes to a small naive Bayes word model (``theme_model.json``, traine
 part of the labelled comments) before it is called "other". Sentiment is
 VADER's compound score (-1..1) with the domain lexicon of ``sentiment.yml`` (program words are not
 praise; idioms of inaction and sarcasm are negative); a /feedback author's own category (concern,
-praise, suggestion) then bounds it. A comment counts as negative at compound <= -0.05, the
+praise, suggestion) then bounds it. A small logistic regression on words and character n-grams
+(``sentiment_model.json``, also trained on the tuning part) has the last word on the class. A comment counts as negative at compound <= -0.05, the
 threshold VADER's authors recommend. Quality is measured on a hand-labelled set by
 ``bench/insight/text_quality.py``. Comments are treated as one per person: the suggestion box is
 unlinkable, so repeat authors cannot be told apart, which is the accepted limit of counting
@@ -32,6 +33,8 @@ import yaml
 
 from bot.errors import InvalidInput
 from bot.insights.anonymity import SUPPRESSED, Suppressed, check_k, protect_breakdown
+from bot.insights.linear import LinearModel, linear_model_from_dict
+from bot.insights.sentiment_model import OVERRULES_AT, sentiment_probabilities
 
 THEMES = (
     "confidentiality",
@@ -151,7 +154,29 @@ def classify_comment(text: str, *, rules: ThemeRules | None = None) -> tuple[str
 
 
 def comment_sentiment(text: str, *, category: str | None = None) -> float:
-    """Domain-adapted VADER compound of a comment, -1 (negative) to 1, bounded by its category."""
+    """Sentiment of a comment, -1 (negative) to 1, bounded by the author's category.
+
+    The domain-adapted VADER compound, unless the shipped sentiment model reads the comment's class
+    differently with probability OVERRULES_AT or more: then the model's probability of its class, signed (0 for neutral).
+    """
+    lexicon_score = _lexicon_sentiment(text, category=category)
+    probabilities = sentiment_probabilities(
+        _sentiment_model(), _normalise(text), category, _sentiment_class(lexicon_score)
+    )
+    label = max(probabilities, key=lambda name: probabilities[name])
+    if label == _sentiment_class(lexicon_score) or probabilities[label] < OVERRULES_AT:
+        return lexicon_score
+    score = {"negative": -probabilities[label], "positive": probabilities[label]}.get(label, 0.0)
+    return _bound_by_category(score, category)
+
+
+def _sentiment_class(score: float) -> str:
+    if score <= NEGATIVE_COMPOUND:
+        return "negative"
+    return "positive" if score >= -NEGATIVE_COMPOUND else "neutral"
+
+
+def _lexicon_sentiment(text: str, *, category: str | None) -> float:
     lexicon = _sentiment_lexicon()
     prepared = _normalise(text)
     sarcastic = lexicon.sarcasm.search(prepared) is not None
@@ -167,13 +192,18 @@ def comment_sentiment(text: str, *, category: str | None = None) -> float:
     if sarcastic:
         # Praise words in a sarcastic comment mean their opposite.
         score = -max(abs(score), _SARCASM_FLOOR)
+    score = _bound_by_category(score, category)
+    if score > 0 and category != "praise" and (category == "suggestion" or _REQUEST.search(prepared)):
+        # Polite or hypothetical wording ("please", "would be nice") is not praise.
+        return 0.0
+    return score
+
+
+def _bound_by_category(score: float, category: str | None) -> float:
     if category == "concern" and score < _CATEGORY_OVERRULED_AT:
         return min(score, 2 * NEGATIVE_COMPOUND)
     if category == "praise" and score > -_CATEGORY_OVERRULED_AT:
         return max(score, -2 * NEGATIVE_COMPOUND)
-    if score > 0 and (category == "suggestion" or _REQUEST.search(prepared)):
-        # Polite or hypothetical wording ("please", "would be nice") is not praise.
-        return 0.0
     return score
 
 
@@ -281,6 +311,15 @@ def _default_rules() -> ThemeRules:
 
 
 MODEL_FILE = "theme_model.json"
+SENTIMENT_MODEL_FILE = "sentiment_model.json"
+
+
+@functools.cache
+def _sentiment_model() -> LinearModel:
+    text = resources.files("bot.insights").joinpath(SENTIMENT_MODEL_FILE).read_text(encoding="utf-8")
+    return linear_model_from_dict(json.loads(text))
+
+
 MODEL_THRESHOLD = 2.5
 _MODEL_PREFIX = 6
 _MODEL_SMOOTHING = 0.5

@@ -24,6 +24,11 @@ def fresh() -> tq.Quality:
     return tq.evaluate(tq.load_labelled("fresh"))
 
 
+@pytest.fixture(scope="module")
+def new() -> tq.Quality:
+    return tq.evaluate(tq.load_labelled("new"))
+
+
 def test_the_labelled_set_is_large_varied_and_split() -> None:
     data = yaml.safe_load(tq.DATA.read_text(encoding="utf-8"))
     rows = [row for rows in data.values() for row in rows]
@@ -49,6 +54,19 @@ def test_the_shipped_word_model_is_trained_on_the_tuning_splits_only() -> None:
     assert shipped == json.loads(json.dumps(tq.tuning_model()))
 
 
+def test_the_shipped_sentiment_model_is_trained_on_the_tuning_splits_only() -> None:
+    shipped = json.loads(tq.SENTIMENT_MODEL_PATH.read_text(encoding="utf-8"))
+    trained = json.loads(json.dumps(tq.tuning_sentiment_model()))
+    # L-BFGS in another BLAS may differ in the last rounded digit, never by more.
+    assert shipped["outputs"] == trained["outputs"]
+    assert set(shipped["weights"]) ^ set(trained["weights"]) <= {
+        f for f, row in {**shipped["weights"], **trained["weights"]}.items() if max(map(abs, row)) <= 0.002
+    }
+    for feature in set(shipped["weights"]) & set(trained["weights"]):
+        assert shipped["weights"][feature] == pytest.approx(trained["weights"][feature], abs=0.002)
+    assert shipped["bias"] == pytest.approx(trained["bias"], abs=0.002)
+
+
 def test_heldout_other_share_is_within_five_points_of_the_truth(heldout: tq.Quality) -> None:
     assert heldout.other_gap <= tq.GOAL_OTHER_GAP
 
@@ -59,26 +77,40 @@ def test_heldout_sentiment_meets_the_goals(heldout: tq.Quality) -> None:
 
 
 def test_heldout_theme_macro_f1_does_not_regress(heldout: tq.Quality) -> None:
-    # 0.826 when written (0.702 with the keyword rules and stock VADER before this work).
+    # 0.824 on all three held-out batches when written (0.814 before the tune_e batch, 0.702 with
+    # the keyword rules and stock VADER before issue 14).
     assert heldout.macro_f1 >= 0.80
 
 
 def test_the_freshest_batch_does_not_regress(fresh: tq.Quality) -> None:
     # The batch written last, after every rule was settled: the fairest test of new phrasings.
-    # When written: macro-F1 0.78, Other 20% vs 19%, agreement 70%, negative recall 0.68.
-    assert fresh.macro_f1 >= 0.74
+    # When written: macro-F1 0.82, Other 21% vs 19%, agreement 77%, negative recall 0.80 (0.78,
+    # 70% and 0.68 before the sentiment model and the tune_e batch).
+    assert fresh.macro_f1 >= 0.79
     assert fresh.other_gap <= tq.GOAL_OTHER_GAP
-    assert fresh.agreement >= 0.65
-    assert fresh.negative_recall >= 0.63
+    assert fresh.agreement >= 0.74
+    assert fresh.negative_recall >= 0.75
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 goal not reached yet: held-out macro-F1 0.826 < 0.85")
+def test_the_batch_written_before_the_sentiment_model_meets_the_sentiment_goals(new: tq.Quality) -> None:
+    # heldout_new, written before any change of this round and never tuned on.
+    assert new.agreement >= tq.GOAL_AGREEMENT
+    assert new.negative_recall >= tq.GOAL_NEGATIVE_RECALL
+    assert new.other_gap <= tq.GOAL_OTHER_GAP
+
+
+def test_the_newest_batch_theme_macro_f1_does_not_regress(new: tq.Quality) -> None:
+    # 0.771 when written (0.783 with the theme model trained before tune_e).
+    assert new.macro_f1 >= 0.74
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 goal not reached yet: held-out macro-F1 0.824 < 0.85")
 def test_heldout_theme_macro_f1_meets_the_goal(heldout: tq.Quality) -> None:
     assert heldout.macro_f1 >= tq.GOAL_MACRO_F1
 
 
 @pytest.mark.xfail(
-    strict=True, reason="not reached on never-seen phrasings: macro-F1 0.78, agreement 70%, recall 0.68"
+    strict=True, reason="themes not reached on never-seen phrasings: macro-F1 0.82 (sentiment 77%, 0.80 met)"
 )
 def test_the_freshest_batch_meets_every_goal(fresh: tq.Quality) -> None:
     assert fresh.macro_f1 >= tq.GOAL_MACRO_F1
@@ -91,4 +123,4 @@ def test_the_bench_prints_each_figure_next_to_its_goal(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     for figure in ("themes macro-F1", '"Other" share', "sentiment agreement", "negative recall"):
         assert figure in out
-    assert out.count("| verdict |") == 2  # held-out, then the freshest batch alone
+    assert out.count("| verdict |") == 4  # all held-out, then each held-out batch alone
