@@ -8,6 +8,7 @@ API budget. chat.update (Tier 3, ~50/min for the whole workspace) is only the fa
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import weakref
 from collections import OrderedDict
@@ -21,7 +22,7 @@ from bot.answers import AnswerProgress
 from bot.errors import InvalidInput
 from bot.services import Services
 from handlers.blocks.mrkdwn import escape
-from handlers.blocks.pulse import build_pulse_blocks, decode_answer, pulse_fallback_text
+from handlers.blocks.pulse import decode_answer, pulse_blocks_json, pulse_fallback_text
 from handlers.payloads import team_of
 from handlers.replies import answers_privately
 
@@ -135,18 +136,19 @@ async def refresh_pulse_message(
         if response_url and await _respond(client, str(response_url), text=text, blocks=blocks):
             return
         # No usable response_url (an old form, or Slack refused it): the paced Tier 3 path.
-        await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        await client.chat_update(channel=channel, ts=ts, text=text, blocks=json.loads(blocks))
 
 
 async def _pulse_message(
     services: Services, *, progress: AnswerProgress, answered: frozenset[str], ballot: str, tag: str
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, str]:
+    """The DM's fallback text and its blocks as JSON text."""
     round_ = progress.round
     questions = services.surveys.questions_of(round_)
     required = [q for q in questions if q.kind != "text"]
     # The same line as when the DM was first sent: both read as of the round's opening.
     since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
-    blocks = build_pulse_blocks(
+    blocks = pulse_blocks_json(
         round_id=round_.id,
         questions=questions,
         ballot=ballot,
@@ -159,16 +161,31 @@ async def _pulse_message(
     return pulse_fallback_text(done, len(required)), blocks
 
 
-async def _respond(client: Any, url: str, *, text: str, blocks: list[dict[str, Any]]) -> bool:
+async def _respond(client: Any, url: str, *, text: str, blocks: str) -> bool:
     """Replace the clicked message through its response_url; False if Slack did not take it."""
-    # The Web API client's pooled session, when there is one, instead of a connection per click.
-    webhook = AsyncWebhookClient(url, timeout=RESPONSE_URL_TIMEOUT, session=getattr(client, "session", None))
+    body = f'{{"replace_original":true,"text":{json.dumps(text)},"blocks":{blocks}}}'
+    session: aiohttp.ClientSession | None = getattr(client, "session", None)
     try:
-        response = await webhook.send_dict({"replace_original": True, "text": text, "blocks": blocks})
+        if session is None:
+            # No pooled session to borrow: slack_sdk's webhook client opens its own.
+            webhook = AsyncWebhookClient(url, timeout=RESPONSE_URL_TIMEOUT)
+            response = await webhook.send_dict(json.loads(body))
+            status, answer = response.status_code, response.body
+        else:
+            # The Web API client's pooled session, and a body already encoded: a click is the hot path.
+            async with session.post(
+                url,
+                data=body.encode(),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=aiohttp.ClientTimeout(total=RESPONSE_URL_TIMEOUT),
+                # The same proxy as the Web API calls (slack_sdk reads HTTPS_PROXY for those).
+                proxy=getattr(client, "proxy", None),
+            ) as reply:
+                status, answer = reply.status, await reply.text()
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("response_url redraw failed (%s); falling back to chat.update", type(exc).__name__)
         return False
-    if response.status_code != 200:
-        log.warning("response_url refused the redraw (%s %s)", response.status_code, response.body[:40])
+    if status != 200:
+        log.warning("response_url refused the redraw (%s %s)", status, answer[:40])
         return False
     return True

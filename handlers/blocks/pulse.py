@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -101,19 +103,7 @@ def _question_blocks(
     return blocks
 
 
-def build_pulse_blocks(
-    *,
-    round_id: str,
-    questions: list[Question],
-    ballot: str,
-    tag: str,
-    answered: frozenset[str],
-    closes_at: datetime,
-    since_last_time: str | None = None,
-) -> list[dict[str, Any]]:
-    """The pulse DM: intro, one row of buttons per question, progress, the anonymity promise."""
-    required = [q for q in questions if q.kind != "text"]
-    done = sum(1 for q in required if q.id in answered)
+def _head_blocks(since_last_time: str | None) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "This week's pulse · under a minute"}},
         {
@@ -136,22 +126,102 @@ def build_pulse_blocks(
                 ],
             }
         )
+    return blocks
+
+
+def _tail_blocks(done: int, required: int, closes_at: datetime) -> list[dict[str, Any]]:
+    if required and done == required:
+        progress = (
+            f":raised_hands: *Thank you — your answers are in.* You can change them until "
+            f"{closes_at:%a %d %b, %H:%M} UTC."
+        )
+    else:
+        progress = f"{done} of {required} answered · closes {closes_at:%a %d %b, %H:%M} UTC"
+    return [{"type": "divider"}, {"type": "context", "elements": [{"type": "mrkdwn", "text": progress}]}]
+
+
+def build_pulse_blocks(
+    *,
+    round_id: str,
+    questions: list[Question],
+    ballot: str,
+    tag: str,
+    answered: frozenset[str],
+    closes_at: datetime,
+    since_last_time: str | None = None,
+) -> list[dict[str, Any]]:
+    """The pulse DM: intro, one row of buttons per question, progress, the anonymity promise."""
+    required = [q for q in questions if q.kind != "text"]
+    done = sum(1 for q in required if q.id in answered)
+    blocks = _head_blocks(since_last_time)
     for index, question in enumerate(questions, start=1):
         blocks.extend(
             _question_blocks(
                 index, question, round_id=round_id, ballot=ballot, tag=tag, answered=question.id in answered
             )
         )
-    blocks.append({"type": "divider"})
-    if required and done == len(required):
-        progress = (
-            f":raised_hands: *Thank you — your answers are in.* You can change them until "
-            f"{closes_at:%a %d %b, %H:%M} UTC."
+    return blocks + _tail_blocks(done, len(required), closes_at)
+
+
+# Stand-ins for the per-person parts of a DM, so its JSON can be cached once per round and question.
+# Letters and digits are never escaped, however often a value is JSON-encoded (button values are
+# JSON inside JSON), and a random token cannot occur in a question's text.
+_BALLOT, _TAG = f"ballot{secrets.token_hex(12)}", f"tag{secrets.token_hex(12)}"
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _json_items(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, separators=(",", ":"))[1:-1]
+
+
+@functools.lru_cache(maxsize=64)
+def _head_json(since_last_time: str | None) -> str:
+    return _json_items(_head_blocks(since_last_time))
+
+
+@functools.lru_cache(maxsize=2048)
+def _question_json(index: int, question: Question, round_id: str, answered: bool) -> str:
+    return _json_items(
+        _question_blocks(index, question, round_id=round_id, ballot=_BALLOT, tag=_TAG, answered=answered)
+    )
+
+
+def pulse_blocks_json(
+    *,
+    round_id: str,
+    questions: list[Question],
+    ballot: str,
+    tag: str,
+    answered: frozenset[str],
+    closes_at: datetime,
+    since_last_time: str | None = None,
+) -> str:
+    """`build_pulse_blocks` as JSON text, assembled from pieces shared by everyone in the round."""
+    # A click redraws the whole DM; building and encoding ~30 buttons per click was the app's largest
+    # cost beyond Slack's own, and only the ballot and its tag differ from one person to the next.
+    if not (_PLAIN_ID.match(ballot) and _PLAIN_ID.match(tag)):
+        return json.dumps(
+            build_pulse_blocks(
+                round_id=round_id,
+                questions=questions,
+                ballot=ballot,
+                tag=tag,
+                answered=answered,
+                closes_at=closes_at,
+                since_last_time=since_last_time,
+            ),
+            separators=(",", ":"),
         )
-    else:
-        progress = f"{done} of {len(required)} answered · closes {closes_at:%a %d %b, %H:%M} UTC"
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": progress}]})
-    return blocks
+    required = [q for q in questions if q.kind != "text"]
+    done = sum(1 for q in required if q.id in answered)
+    parts = [_head_json(since_last_time)]
+    parts += [
+        _question_json(index, question, round_id, question.id in answered)
+        for index, question in enumerate(questions, start=1)
+    ]
+    parts.append(_json_items(_tail_blocks(done, len(required), closes_at)))
+    body = ",".join(parts).replace(_BALLOT, ballot).replace(_TAG, tag)
+    return f"[{body}]"
 
 
 def pulse_fallback_text(answered: int, total: int) -> str:
