@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from storage.models import random_id
-from storage.types import UTCDateTime
-
-
-def _utc(*, nullable: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+from storage.base import random_id, utc_field
 
 
 class Feedback(SQLModel, table=True):
@@ -48,8 +41,8 @@ class ImprovementAction(SQLModel, table=True):
     status: str = Field(default="open", max_length=16, index=True)
     progress_note: str | None = Field(default=None, max_length=500)
     outcome_note: str | None = Field(default=None, max_length=500)
-    created_at: datetime = _utc()
-    closed_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = utc_field()
+    closed_at: datetime | None = utc_field(nullable=True)
     # The construct's favourable share when adopted and when closed (None: fewer than k answers).
     before_round_id: str | None = Field(default=None, max_length=32)
     before_value: float | None = None
@@ -68,7 +61,7 @@ class DigestRun(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     team_id: str = Field(max_length=32)
-    posted_at: datetime = _utc()
+    posted_at: datetime = utc_field()
 
 
 class ShownQuoteGram(SQLModel, table=True):

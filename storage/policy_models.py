@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from storage.models import random_id
-from storage.types import UTCDateTime
-
-
-def _utc(*, nullable: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+from storage.base import random_id, utc_field
 
 
 class Policy(SQLModel, table=True):
@@ -29,7 +23,7 @@ class Policy(SQLModel, table=True):
     review_interval_months: int = 12
     # None until a review is known: a policy is never given a review date nobody recorded.
     last_reviewed_on: date | None = None
-    created_at: datetime = _utc()
+    created_at: datetime = utc_field()
 
 
 class PolicyReview(SQLModel, table=True):
@@ -42,7 +36,7 @@ class PolicyReview(SQLModel, table=True):
     reviewed_on: date
     reviewed_by: str = Field(max_length=32)
     summary: str = Field(max_length=500)
-    recorded_at: datetime = _utc()
+    recorded_at: datetime = utc_field()
 
 
 class PublishedUpdate(SQLModel, table=True):
@@ -56,5 +50,5 @@ class PublishedUpdate(SQLModel, table=True):
     action_id: str | None = Field(default=None, max_length=32)
     text: str = Field(max_length=1000)
     destination: str = Field(max_length=16)  # "channel" or "dm"
-    published_at: datetime = _utc()
+    published_at: datetime = utc_field()
     published_by: str = Field(max_length=32)

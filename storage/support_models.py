@@ -6,23 +6,12 @@ person they supported, and no column may ever be added that does (DESIGN.md, pri
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
-
-
-def _random_id() -> str:
-    # Random rather than sequential, so an id says nothing about when or in what order a session was logged.
-    return secrets.token_hex(16)
-
-
-def _utc(*, nullable: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+from storage.base import random_id, utc_field
 
 
 class SupportSession(SQLModel, table=True):
@@ -34,7 +23,7 @@ class SupportSession(SQLModel, table=True):
         Index("ix_support_session_supporter_created", "supporter_id", "created_at"),
     )
 
-    id: str = Field(default_factory=_random_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     team_id: str = Field(max_length=32)
     supporter_id: str = Field(max_length=32)
     session_date: date
@@ -46,8 +35,8 @@ class SupportSession(SQLModel, table=True):
     follow_up_on: date | None = None
     # Scrubbed before it gets here, and kept in its own column so retention can erase it alone.
     note: str | None = Field(default=None, max_length=500)
-    created_at: datetime = _utc()
-    updated_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = utc_field()
+    updated_at: datetime | None = utc_field(nullable=True)
 
 
 class SupportFollowUp(SQLModel, table=True):
@@ -60,7 +49,7 @@ class SupportFollowUp(SQLModel, table=True):
     )
     due_on: date = Field(index=True)
     snoozes: int = 0
-    done_at: datetime | None = _utc(nullable=True)
+    done_at: datetime | None = utc_field(nullable=True)
 
 
 class SupportTraining(SQLModel, table=True):
@@ -69,7 +58,7 @@ class SupportTraining(SQLModel, table=True):
     __tablename__ = "support_training"
     __table_args__ = (Index("ix_support_training_supporter_completed", "supporter_id", "completed_on"),)
 
-    id: str = Field(default_factory=_random_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     team_id: str = Field(max_length=32)
     supporter_id: str = Field(max_length=32)
     # The shipped course id, or None for a topic the supporter typed (kept scrubbed in `title`).
@@ -77,4 +66,4 @@ class SupportTraining(SQLModel, table=True):
     title: str = Field(max_length=150)
     completed_on: date
     hours: float
-    created_at: datetime = _utc()
+    created_at: datetime = utc_field()
