@@ -36,6 +36,9 @@ class Settings:
     questions_per_round: int = 6
     digest_schedule: str = "0 9 * * mon"
     digest_timezone: str = "UTC"
+    # Whose clock a person's pulse follows when the platform does not say (Slack's directory does;
+    # not every platform's does).
+    default_timezone: str = "UTC"
     min_group_size: int = 5
     retention_days: int = 365
     training_valid_days: int = 180
@@ -176,6 +179,7 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         questions_per_round=_int(env, "QUESTIONS_PER_ROUND", 6, low=4, high=6),
         digest_schedule=_cron(env, "DIGEST_SCHEDULE", "0 9 * * mon"),
         digest_timezone=_timezone(env, "DIGEST_TIMEZONE", "UTC"),
+        default_timezone=_timezone(env, "DEFAULT_TIMEZONE", "UTC"),
         min_group_size=_int(env, "MIN_GROUP_SIZE", 5, low=2, high=100),
         retention_days=_int(env, "RETENTION_DAYS", 365, low=7, high=3650),
         training_valid_days=_int(env, "TRAINING_VALID_DAYS", 180, low=7, high=1095),

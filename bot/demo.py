@@ -84,16 +84,17 @@ def _schedule_preview(members: list[Member], cron: str) -> list[str]:
         probe += timedelta(days=1)
         fire = latest_fire_time(cron, now=probe)
     local = fire.astimezone(ZoneInfo(EARLIEST_ZONE))
-    by_zone: dict[str, list[Member]] = {}
+    by_zone: dict[str | None, list[Member]] = {}
     for m in members:
         by_zone.setdefault(m.tz, []).append(m)
     rows = []
     for tz, group in by_zone.items():
         at = local_send_time(group[0], local_date=local.date(), at=local.time(), not_before=now)
+        zone = tz or "UTC"
         rows.append(
             (
                 at,
-                f"  {tz:<22} {len(group):>3} people · {at.astimezone(ZoneInfo(tz)):%a %H:%M} local = {at:%a %H:%M} UTC",
+                f"  {zone:<22} {len(group):>3} people · {at.astimezone(ZoneInfo(zone)):%a %H:%M} local = {at:%a %H:%M} UTC",
             )
         )
     return [row for _, row in sorted(rows)]

@@ -12,7 +12,8 @@ class Member:
     """A workspace member as the domain sees them."""
 
     id: str
-    tz: str
+    # An IANA zone name, or None when the platform does not know it (DEFAULT_TIMEZONE applies).
+    tz: str | None = None
     real_name: str = ""
     display_name: str = ""
     active_human: bool = True

@@ -506,7 +506,11 @@ class SupportService:
         return self._local_today(members.get(user_id))
 
     def _local_today(self, member: Member | None) -> date:
-        zone = member_zone(member) if member is not None else UTC
+        zone = (
+            member_zone(member, default=self.settings.default_timezone)
+            if member is not None
+            else ZoneInfo(self.settings.default_timezone)
+        )
         return self.clock.now().astimezone(zone).date()
 
     # --- sessions -----------------------------------------------------------------------------
@@ -887,10 +891,11 @@ class SupportService:
                 supporter,
                 f"followup:{session_id}:{due_on.isoformat()}",
                 local_send_time(
-                    members.get(supporter) or Member(supporter, "UTC"),
+                    members.get(supporter) or Member(supporter),
                     local_date=due_on,
                     at=REMINDER_AT,
                     not_before=now,
+                    default_zone=self.settings.default_timezone,
                 ),
                 payload={"session_id": session_id, "due_on": due_on.isoformat()},
             )
@@ -907,8 +912,8 @@ class SupportService:
             latest = await latest_training_by_supporter(session=session, team_id=team_id)
         envelopes = []
         for supporter in sorted(supporters):
-            member = members.get(supporter) or Member(supporter, "UTC")
-            zone = member_zone(member)
+            member = members.get(supporter) or Member(supporter)
+            zone = member_zone(member, default=self.settings.default_timezone)
             local_now = now.astimezone(zone)
             state = training_state(
                 latest.get(supporter), today=local_now.date(), valid_days=self.settings.training_valid_days

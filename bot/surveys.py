@@ -63,17 +63,20 @@ def ballot_tag(secret: str, *, ballot: str, user_id: str) -> str:
     return digest[:20]
 
 
-def member_zone(member: Member) -> ZoneInfo:
-    """The member's own time zone, UTC when Slack gave none we know."""
+def member_zone(member: Member, *, default: str = "UTC") -> ZoneInfo:
+    """The member's own time zone; `default` when the platform gave none we know."""
     try:
-        return ZoneInfo(member.tz or "UTC")
+        return ZoneInfo(member.tz or default)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        return ZoneInfo(default)
 
 
-def local_send_time(member: Member, *, local_date: date, at: time, not_before: datetime) -> datetime:
+def local_send_time(
+    member: Member, *, local_date: date, at: time, not_before: datetime, default_zone: str = "UTC"
+) -> datetime:
     """The instant the member's clock shows `local_date at`, never earlier than `not_before`."""
-    local = datetime.combine(local_date, at, tzinfo=member_zone(member)).astimezone(UTC)
+    zone = member_zone(member, default=default_zone)
+    local = datetime.combine(local_date, at, tzinfo=zone).astimezone(UTC)
     return max(local, not_before)
 
 
@@ -229,7 +232,13 @@ class SurveyService:
         audience = await self.audience(team_id)
         window = timedelta(days=self.settings.pulse_window_days)
         send_times = {
-            m.id: local_send_time(m, local_date=local_date, at=at, not_before=now)
+            m.id: local_send_time(
+                m,
+                local_date=local_date,
+                at=at,
+                not_before=now,
+                default_zone=self.settings.default_timezone,
+            )
             if local_date is not None and at is not None
             else now
             for m in audience

@@ -53,7 +53,7 @@ def member_from_user(user: dict[str, Any]) -> Member:
     profile = user.get("profile") or {}
     return Member(
         id=user["id"],
-        tz=user.get("tz") or "UTC",
+        tz=user.get("tz") or None,
         real_name=user.get("real_name") or profile.get("real_name") or "",
         display_name=profile.get("display_name") or "",
         active_human=_active_human(user),
