@@ -21,7 +21,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 async def serve() -> None:
     """Serve POST /slack/events and GET /healthz on PORT until SIGTERM."""
-    # As in bot/app.py: without its own level slack_sdk formats a debug dump of every call.
+    # As in handlers/slack/app.py: without its own level slack_sdk formats a debug dump of every call.
     sdk_logger = logging.getLogger("slack_sdk.web.async_base_client")
     sdk_logger.setLevel(sdk_logger.getEffectiveLevel())
     session = aiohttp.ClientSession()

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Scripts run as `python bench/<name>.py`, so the repository root (for `tests.fakes`) is not on
+# Scripts run as `python bench/<name>.py`, so the repository root (for `handlers.slack.simulation`) is not on
 # sys.path by default; every benchmark imports this module first.
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -427,7 +427,7 @@ def fake_slack(
 
 def slash_command_body(fake: FakeSlackProcess, user_id: str, text: str) -> tuple[bytes, str]:
     """A signed-ready `/pulse` body whose response_url and trigger live on the fake."""
-    from tests.fakes.signing import slash_command
+    from handlers.slack.simulation.signing import slash_command
 
     return slash_command(
         "/pulse",
@@ -440,7 +440,7 @@ def slash_command_body(fake: FakeSlackProcess, user_id: str, text: str) -> tuple
 
 def post_signed(url: str, body: bytes, content_type: str, *, timeout: float = 10.0) -> tuple[int, str]:
     """POST a body signed like Slack does (synchronous; for set-up steps only)."""
-    from tests.fakes.signing import sign_request
+    from handlers.slack.simulation.signing import sign_request
 
     headers = {"Content-Type": content_type, **sign_request(body, SIGNING_SECRET)}
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310

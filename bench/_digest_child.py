@@ -31,13 +31,13 @@ def _profiled(path: str | None) -> Iterator[None]:
 
 async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
     """Wire the services as the app does, then time DigestService.build + rendering."""
-    from bot.app import build_client
     from bot.clock import SystemClock
     from bot.config import Settings
     from bot.runtime import build_services
+    from handlers.slack.app import build_client
+    from handlers.slack.simulation.slack_api import FakeSlack
+    from handlers.slack.simulation.workspace import build_workspace
     from storage.db import Database
-    from tests.fakes.slack_api import FakeSlack
-    from tests.fakes.workspace import build_workspace
 
     # The digest reads the supporters channel from Slack; a small fake answers those calls.
     with FakeSlack(build_workspace(employees=60)) as fake:

@@ -10,11 +10,11 @@ from typing import Any
 
 import _common  # noqa: F401 - puts the repository root on sys.path
 
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import build_workspace, dm_channel_id, tz_offset_now
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import build_workspace, dm_channel_id, tz_offset_now
 
-# How the pulse DM marks an answered question (handlers/blocks/pulse.py).
+# How the pulse DM marks an answered question (handlers/slack/blocks/pulse.py).
 ANSWERED_MARK = "(answered — tap to change)"
 
 

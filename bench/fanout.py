@@ -13,7 +13,7 @@ import _common as c
 
 GOAL_SLACK = 0.10
 # users.list is Tier 2 (20/min); the fake serves pages of up to 1,000 (the app asks for 1,000) and
-# tolerates a burst of 10 s of budget, as tests/fakes/slack_api.py plays it.
+# tolerates a burst of 10 s of budget, as handlers/slack/simulation/slack_api.py plays it.
 USERS_PAGE = 1000
 TIER2_PER_MINUTE = 20.0
 TIER2_BURST = math.floor(TIER2_PER_MINUTE / 60.0 * 10.0)

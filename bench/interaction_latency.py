@@ -18,9 +18,9 @@ from typing import Any
 import _common as c
 import aiohttp
 
-from tests.fakes.people import People
-from tests.fakes.signing import block_actions, sign_request
-from tests.fakes.slack_api import Message
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import block_actions, sign_request
+from handlers.slack.simulation.slack_api import Message
 
 # Goals (issue 12): >= 90% of the reference's throughput (ack + the one response_url redraw), p99 < 100 ms
 # at 50 clicks/s, every DM showing its final progress within 2 s of the last click, no 429.

@@ -1,7 +1,7 @@
 """Benchmark 6: list a 20,000-member workspace and a 20,000-member channel under Slack's real limits.
 
 users.list is Tier 2 (20/min) and conversations.members Tier 4 (100/min) on the fake, at real speed;
-the app's directory (handlers/slack_adapter.py) pages through both via the one pacer (bot/pacing.py).
+the app's directory (handlers/slack/adapter.py) pages through both via the one pacer (bot/pacing.py).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 import _common as c
 
 from bot.pacing import PacedWebClient, Pacer
-from handlers.slack_adapter import SlackDirectory
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import AUDIENCE_CHANNEL_ID, build_workspace
+from handlers.slack.adapter import SlackDirectory
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.workspace import AUDIENCE_CHANNEL_ID, build_workspace
 
 
 async def list_everyone(url: str) -> tuple[int, float, int, float]:

@@ -17,7 +17,7 @@ import _common as c
 import aiohttp
 from interaction_latency import Click, build_clicks, open_round_and_deliver, wait_for_final_progress
 
-from tests.fakes.signing import sign_request
+from handlers.slack.simulation.signing import sign_request
 
 # chat.postMessage's workspace limit on the fake, and the app's WORKSPACE_RATE (as in the fan-out run).
 POST_RATE = 170.0
@@ -156,7 +156,7 @@ def main() -> int:
     print(
         f"\nGoal: every DM delivered, every answering person's DM showing all their answers, 0 answers of 429 "
         f"from the fake (fan-out included), every click acked within {GOAL_ACK_S:g} s. chat.postMessage: "
-        f"1/s per channel, {POST_RATE:g}/s per workspace; tiers per tests/fakes/slack_api.py."
+        f"1/s per channel, {POST_RATE:g}/s per workspace; tiers per handlers/slack/simulation/slack_api.py."
     )
     return 0
 

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             asyncio.run(_run())
         elif args.command == "demo":
-            from bot.demo import run_demo
+            from handlers.slack.demo import run_demo
 
             asyncio.run(run_demo(employees=args.employees, seed=args.seed))
         elif args.command == "export":

@@ -62,7 +62,7 @@ class AnswerWrite:
     optout_key: str
     invitation_key: str
     participation_key: str
-    # The delivery's identity when the caller lets this transaction record it (see handlers/dedupe.py).
+    # The delivery's identity when the caller lets this transaction record it (see handlers/slack/dedupe.py).
     request_key: str | None = None
 
 

@@ -223,7 +223,7 @@ async def run_checks(settings: Settings) -> list[Verdict]:
     """Everything `python -m bot check` verifies, in the order a person would fix it."""
     import asyncio
 
-    from bot.app import build_client
+    from handlers.slack.app import build_client
 
     verdicts = [await asyncio.to_thread(check_database, settings.database_url), check_resources(settings)]
     client = build_client(settings)

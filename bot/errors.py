@@ -1,4 +1,4 @@
-"""Typed errors with messages a person can act on; handled once in bot.app."""
+"""Typed errors with messages a person can act on; handled once in handlers.slack.app."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 POST_MESSAGE = "chat.postMessage"
 # Slack's documented tiers (docs "Rate limits", https://docs.slack.dev/apis/web-api/rate-limits, and
-# each method's reference page), per method per app per workspace. tests/fakes/slack_api.py plays the
+# each method's reference page), per method per app per workspace. handlers/slack/simulation/slack_api.py plays the
 # same table with the cautious readings spelled out; a test checks this one is never looser.
 TIER_PER_MINUTE: dict[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
 METHOD_TIERS: dict[str, int] = {

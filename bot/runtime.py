@@ -16,7 +16,6 @@ from sqlmodel import col, select
 
 from bot import checks, jobs
 from bot.actions import ActionService
-from bot.app import build_app, build_client, pacer_for
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Outbox
@@ -29,15 +28,16 @@ from bot.policies import PolicyService
 from bot.questions import load_question_bank
 from bot.roles import Roles
 from bot.scheduler import build_scheduler
-from bot.server import build_web_app
 from bot.services import Services
 from bot.support import SupportService
 from bot.surveys import SurveyService
 from bot.updates import UpdateService
-from handlers.blocks.digest import build_digest_messages
-from handlers.blocks.updates import build_update_message
-from handlers.renderers import make_renderers
-from handlers.slack_adapter import SlackDirectory, SlackMessenger
+from handlers.slack.adapter import SlackDirectory, SlackMessenger
+from handlers.slack.app import build_app, build_client, pacer_for
+from handlers.slack.blocks.digest import build_digest_messages
+from handlers.slack.blocks.updates import build_update_message
+from handlers.slack.renderers import make_renderers
+from handlers.slack.server import build_web_app
 from storage.db import Database, migrate
 from storage.models import OutboxMessage
 from storage.queries import outbox_waiting

@@ -15,10 +15,10 @@ from sqlalchemy.engine import make_url
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
-from tests.fakes.people import People
-from tests.fakes.signing import SlackSender
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import (
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import SlackSender
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.workspace import (
     COORDINATOR_CHANNEL_ID,
     SUPPORTERS_CHANNEL_ID,
     Workspace,

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.signing import (
+from handlers.slack.simulation.signing import (
     SlackSender,
     app_home_opened,
     block_actions,
@@ -34,7 +34,7 @@ from tests.fakes.signing import (
     state_select,
     view_submission,
 )
-from tests.fakes.slack_api import (
+from handlers.slack.simulation.slack_api import (
     BURST_SECONDS,
     METHOD_TIERS,
     RESPONSE_URL_TTL,
@@ -42,7 +42,7 @@ from tests.fakes.slack_api import (
     TIER_PER_MINUTE,
     FakeSlack,
 )
-from tests.fakes.workspace import (
+from handlers.slack.simulation.workspace import (
     AUDIENCE_CHANNEL_ID,
     BOT_USER_ID,
     COORDINATOR_CHANNEL_ID,

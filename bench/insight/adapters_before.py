@@ -17,7 +17,7 @@ from bot.measures import RoundMeasures, summarize_construct
 from bot.playbook import load_practices, match_practices
 from bot.questions import QuestionBank
 from bot.support import load_support_taxonomy
-from handlers.blocks.digest import _verdict
+from handlers.slack.blocks.digest import _verdict
 
 ENGINE = "before (one round vs the previous, no multiplicity control)"
 

@@ -16,11 +16,11 @@ from bot.clock import ManualClock
 from bot.delivery import Envelope, Outbox
 from bot.pacing import PacedWebClient, Pacer
 from bot.ports import OutgoingMessage
-from handlers.slack_adapter import SlackMessenger
+from handlers.slack.adapter import SlackMessenger
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from storage.db import Database, migrate
 from storage.models import OutboxMessage
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ from bot.pacing import (
     Pacer,
     tier_of,
 )
-from tests.fakes.slack_api import BURST_SECONDS as FAKE_BURST_SECONDS
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.slack_api import METHOD_TIERS as FAKE_TIERS
-from tests.fakes.slack_api import TIER_PER_MINUTE as FAKE_PER_MINUTE
-from tests.fakes.workspace import Workspace
+from handlers.slack.simulation.slack_api import BURST_SECONDS as FAKE_BURST_SECONDS
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.slack_api import METHOD_TIERS as FAKE_TIERS
+from handlers.slack.simulation.slack_api import TIER_PER_MINUTE as FAKE_PER_MINUTE
+from handlers.slack.simulation.workspace import Workspace
 
 
 @contextlib.contextmanager

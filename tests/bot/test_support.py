@@ -37,7 +37,7 @@ from bot.support import (
     load_support_taxonomy,
     parse_support_taxonomy,
 )
-from handlers.blocks.supporters import build_supporters_text
+from handlers.slack.blocks.supporters import build_supporters_text
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.support_models import SupportFollowUp, SupportSession

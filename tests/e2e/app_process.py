@@ -14,9 +14,9 @@ from typing import IO, Any
 
 import aiohttp
 
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID
 from tests.conftest import HEALTH_HEADERS, HEALTH_TOKEN, PEERPULSE_SECRET, SIGNING_SECRET
-from tests.fakes.slack_api import DEFAULT_TOKEN
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 # 29 February: no schedule fires while a test runs, so the only rounds are the test's own.

@@ -17,13 +17,13 @@ from bot.measures import numeric_constructs
 from bot.policies import PolicyForm
 from bot.runtime import Runtime
 from bot.support import SessionForm
+from handlers.slack.simulation.people_support import local_today
+from handlers.slack.simulation.signing import state_date, state_text
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace, dm_channel_id
 from storage.digest_models import ImprovementAction
 from storage.policy_models import Policy, PolicyReview, PublishedUpdate
 from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
-from tests.fakes.people_support import local_today
-from tests.fakes.signing import state_date, state_text
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack, Message
-from tests.fakes.workspace import Workspace, dm_channel_id
 
 TABLES = (
     ImprovementAction,

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from bot.runtime import Runtime
-from handlers.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
-from handlers.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
-from handlers.blocks.peer_log import (
+from handlers.slack.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
+from handlers.slack.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
+from handlers.slack.blocks.peer_log import (
     DELETE_ACTION,
     EDIT_ACTION,
     FOLLOW_UP_DONE_ACTION,
@@ -23,7 +23,7 @@ from handlers.blocks.peer_log import (
     TRAINING_VIEW,
     encode_follow_up,
 )
-from handlers.blocks.policies import (
+from handlers.slack.blocks.policies import (
     ADD_POLICY_ACTION,
     ADD_POLICY_VIEW,
     EDIT_POLICY_ACTION,
@@ -31,7 +31,13 @@ from handlers.blocks.policies import (
     REVIEW_POLICY_ACTION,
     REVIEW_POLICY_VIEW,
 )
-from handlers.blocks.updates import SHARE_UPDATE_ACTION, UPDATE_DRAFT_VIEW, UPDATE_PREVIEW_VIEW
+from handlers.slack.blocks.updates import SHARE_UPDATE_ACTION, UPDATE_DRAFT_VIEW, UPDATE_PREVIEW_VIEW
+from handlers.slack.simulation.people import Button, People
+from handlers.slack.simulation.people_policies import policy_state, review_state, update_state
+from handlers.slack.simulation.people_support import local_today, session_state, training_form_state
+from handlers.slack.simulation.signing import state_text
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from tests.e2e.role_gated import (
     Snapshot,
     adopt_action,
@@ -42,12 +48,6 @@ from tests.e2e.role_gated import (
     snapshot,
 )
 from tests.e2e.test_authorization_matrix import NOT_COORDINATOR, NOT_SUPPORTER, ROLES
-from tests.fakes.people import Button, People
-from tests.fakes.people_policies import policy_state, review_state, update_state
-from tests.fakes.people_support import local_today, session_state, training_form_state
-from tests.fakes.signing import state_text
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from tests.support import eventually
 
 REMOVED = "removed a minute ago"

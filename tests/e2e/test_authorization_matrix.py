@@ -8,13 +8,13 @@ import re
 from sqlmodel import func, select
 
 from bot.runtime import Runtime
-from handlers.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, COMMENT_VIEW
-from handlers.commands import peer_log, pulse
+from handlers.slack.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, COMMENT_VIEW
+from handlers.slack.commands import peer_log, pulse
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import state_text
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from storage.models import SurveyAnswer
-from tests.fakes.people import People
-from tests.fakes.signing import state_text
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from tests.support import eventually
 
 NOT_COORDINATOR = "Only program coordinators"

@@ -11,12 +11,17 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
-from handlers.blocks.pulse import PULSE_CLOSED_TEXT
+from handlers.slack.blocks.pulse import PULSE_CLOSED_TEXT
+from handlers.slack.simulation.people import Button, People
+from handlers.slack.simulation.signing import FORM, block_actions
+from handlers.slack.simulation.slack_api import Ephemeral, FakeSlack, Message
+from handlers.slack.simulation.workspace import (
+    COORDINATOR_CHANNEL_ID,
+    Workspace,
+    build_workspace,
+    dm_channel_id,
+)
 from storage.models import OutboxMessage, RoundParticipation, SurveyAnswer, SurveyRound
-from tests.fakes.people import Button, People
-from tests.fakes.signing import FORM, block_actions
-from tests.fakes.slack_api import Ephemeral, FakeSlack, Message
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, Workspace, build_workspace, dm_channel_id
 from tests.support import eventually
 
 

@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID
 from tests.conftest import PEERPULSE_SECRET, SIGNING_SECRET
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID
 
 REPO = Path(__file__).resolve().parents[2]
 

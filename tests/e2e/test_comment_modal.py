@@ -13,12 +13,12 @@ from sqlalchemy import MetaData, select
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.open_view import BUSY
+from handlers.slack.open_view import BUSY
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import block_actions, state_text
+from handlers.slack.simulation.slack_api import FakeSlack, Message, OpenedView
+from handlers.slack.simulation.workspace import Workspace, build_workspace, dm_channel_id
 from storage.models import SurveyAnswer
-from tests.fakes.people import People
-from tests.fakes.signing import block_actions, state_text
-from tests.fakes.slack_api import FakeSlack, Message, OpenedView
-from tests.fakes.workspace import Workspace, build_workspace, dm_channel_id
 from tests.support import eventually
 
 SUPPORT = {

@@ -12,11 +12,11 @@ from sqlalchemy import event
 from sqlmodel import func, select
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import Button, People
+from handlers.slack.simulation.signing import block_actions
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import RoundParticipation, SurveyAnswer
-from tests.fakes.people import Button, People
-from tests.fakes.signing import block_actions
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import SlackSender
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from storage.db import sync_url
 from tests.conftest import SIGNING_SECRET
 from tests.e2e.app_process import AppProcess, app_env, free_port
-from tests.fakes.people import People
-from tests.fakes.signing import SlackSender
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.support import eventually
 
 EMPLOYEES = 2000

@@ -15,14 +15,14 @@ from sqlmodel import func, select
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.replies import DATABASE_DOWN
+from handlers.slack.replies import DATABASE_DOWN
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import SlackSender
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import PulseOptOut, RoundParticipation, SurveyAnswer, SurveyRound
 from tests.conftest import HEALTH_HEADERS, SIGNING_SECRET
 from tests.e2e.tcp_proxy import TcpProxy
-from tests.fakes.people import People
-from tests.fakes.signing import SlackSender
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 
 from bot.runtime import SHUTDOWN_GRACE_SECONDS
+from handlers.slack.simulation.slack_api import FakeSlack
 from tests.e2e.app_process import ROOT, AppProcess, app_env, free_port
-from tests.fakes.slack_api import FakeSlack
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 

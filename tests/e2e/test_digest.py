@@ -12,12 +12,12 @@ from sqlmodel import select
 
 from bot.runtime import Runtime
 from bot.support import EDIT_WINDOW, released_period
-from handlers.blocks.digest import MAX_BLOCKS, MAX_SECTION_CHARS
+from handlers.slack.blocks.digest import MAX_BLOCKS, MAX_SECTION_CHARS
+from handlers.slack.simulation.people import Button, People
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace
 from storage.digest_models import ImprovementAction
 from storage.models import SurveyRound
-from tests.fakes.people import Button, People
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, Workspace
 from tests.support import eventually
 
 Chooser = Callable[[str, list[Button]], Button | None]

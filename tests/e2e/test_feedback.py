@@ -8,11 +8,11 @@ from typing import Any
 from sqlmodel import select
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import state_select, state_text
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace
 from storage.digest_models import Feedback
-from tests.fakes.people import People
-from tests.fakes.signing import state_select, state_text
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 

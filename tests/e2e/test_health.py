@@ -16,12 +16,12 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import Envelope
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import SlackSender
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import BOT_USER_ID, SUPPORTERS_CHANNEL_ID, Workspace, build_workspace
 from storage.models import OutboxMessage
 from tests.conftest import HEALTH_HEADERS, SIGNING_SECRET
-from tests.fakes.people import People
-from tests.fakes.signing import SlackSender
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import BOT_USER_ID, SUPPORTERS_CHANNEL_ID, Workspace, build_workspace
 from tests.support import eventually
 
 

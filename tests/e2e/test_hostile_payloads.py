@@ -14,15 +14,15 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from bot.runtime import Runtime
-from bot.server import MAX_BODY_BYTES
 from bot.surveys import FREE_TEXT_LIMIT
-from handlers.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, COMMENT_VIEW
-from handlers.dedupe import request_identity
+from handlers.slack.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, COMMENT_VIEW
+from handlers.slack.dedupe import request_identity
+from handlers.slack.server import MAX_BODY_BYTES
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import FORM, block_actions, slash_command, state_text, view_submission
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import OutboxMessage, PulseOptOut, RoundParticipation, SurveyAnswer, SurveyRound
-from tests.fakes.people import People
-from tests.fakes.signing import FORM, block_actions, slash_command, state_text, view_submission
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 EXAMPLES = settings(

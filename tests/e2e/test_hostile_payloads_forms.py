@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.runtime import Runtime
-from handlers.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
-from handlers.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
-from handlers.blocks.peer_log import (
+from handlers.slack.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
+from handlers.slack.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
+from handlers.slack.blocks.peer_log import (
     DELETE_ACTION,
     EDIT_ACTION,
     FOLLOW_UP_DONE_ACTION,
@@ -24,7 +24,7 @@ from handlers.blocks.peer_log import (
     TRAINING_VIEW,
     encode_follow_up,
 )
-from handlers.blocks.policies import (
+from handlers.slack.blocks.policies import (
     ADD_POLICY_ACTION,
     ADD_POLICY_VIEW,
     EDIT_POLICY_ACTION,
@@ -32,7 +32,13 @@ from handlers.blocks.policies import (
     REVIEW_POLICY_ACTION,
     REVIEW_POLICY_VIEW,
 )
-from handlers.blocks.updates import SHARE_UPDATE_ACTION, UPDATE_DRAFT_VIEW, UPDATE_PREVIEW_VIEW
+from handlers.slack.blocks.updates import SHARE_UPDATE_ACTION, UPDATE_DRAFT_VIEW, UPDATE_PREVIEW_VIEW
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_policies import policy_state, review_state, update_state
+from handlers.slack.simulation.people_support import local_today, session_state, training_form_state
+from handlers.slack.simulation.signing import block_actions, state_text, view_submission
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace
 from tests.e2e.role_gated import (
     Snapshot,
     dm_messages,
@@ -51,12 +57,6 @@ from tests.e2e.test_hostile_payloads import (
     _form,
     _payload_of,
 )
-from tests.fakes.people import People
-from tests.fakes.people_policies import policy_state, review_state, update_state
-from tests.fakes.people_support import local_today, session_state, training_form_state
-from tests.fakes.signing import block_actions, state_text, view_submission
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import Workspace
 
 FORM_EXAMPLES = settings(EXAMPLES, max_examples=25, deadline=None)
 VIEW_PATHS: list[tuple[str | int, ...]] = [

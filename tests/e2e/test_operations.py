@@ -16,18 +16,18 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot import __version__
-from tests.conftest import SIGNING_SECRET
-from tests.e2e.app_process import ROOT, AppProcess, app_env, free_port
-from tests.fakes.people import People
-from tests.fakes.signing import SlackSender
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import (
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import SlackSender
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import (
     AUDIENCE_CHANNEL_ID,
     BOT_USER_ID,
     COORDINATOR_CHANNEL_ID,
     Workspace,
     build_workspace,
 )
+from tests.conftest import SIGNING_SECRET
+from tests.e2e.app_process import ROOT, AppProcess, app_env, free_port
 from tests.support import eventually
 
 MAX_STOP_SECONDS = 15.0

@@ -11,11 +11,11 @@ from sqlmodel import col, select
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import app_home_opened
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from storage.models import OutboxMessage, SurveyRound
-from tests.fakes.people import People
-from tests.fakes.signing import app_home_opened
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.support import eventually
 
 _event_ids = itertools.count(1)

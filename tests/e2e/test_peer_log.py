@@ -24,10 +24,9 @@ from bot.support import (
     TOPIC,
     released_period,
 )
-from handlers.blocks.peer_log import DELETE_ACTION, EDIT_ACTION
-from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
-from tests.fakes.people import People
-from tests.fakes.people_support import (
+from handlers.slack.blocks.peer_log import DELETE_ACTION, EDIT_ACTION
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_support import (
     local_today,
     open_modal,
     session_state,
@@ -35,9 +34,10 @@ from tests.fakes.people_support import (
     submit,
     training_form_state,
 )
-from tests.fakes.signing import block_actions
-from tests.fakes.slack_api import FakeSlack, OpenedView
-from tests.fakes.workspace import BOT_USER_ID, SUPPORTERS_CHANNEL_ID, Workspace
+from handlers.slack.simulation.signing import block_actions
+from handlers.slack.simulation.slack_api import FakeSlack, OpenedView
+from handlers.slack.simulation.workspace import BOT_USER_ID, SUPPORTERS_CHANNEL_ID, Workspace
+from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
 from tests.support import eventually
 
 

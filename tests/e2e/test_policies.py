@@ -12,11 +12,10 @@ from bot import jobs
 from bot.clock import ManualClock
 from bot.policies import INTERVAL, LAST_REVIEWED, LINK, NAME, REVIEWED_ON, SUMMARY, PolicyForm, add_months
 from bot.runtime import Runtime
-from handlers.blocks.digest import build_digest_blocks
-from handlers.blocks.policies import ADD_POLICY_ACTION, ADD_POLICY_VIEW, REVIEW_POLICY_VIEW
-from storage.policy_models import Policy, PolicyReview
-from tests.fakes.people import People
-from tests.fakes.people_policies import (
+from handlers.slack.blocks.digest import build_digest_blocks
+from handlers.slack.blocks.policies import ADD_POLICY_ACTION, ADD_POLICY_VIEW, REVIEW_POLICY_VIEW
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_policies import (
     add_policy,
     edit_policy,
     open_register,
@@ -26,8 +25,9 @@ from tests.fakes.people_policies import (
     settle_outbox,
     until,
 )
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, Workspace
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace
+from storage.policy_models import Policy, PolicyReview
 
 LINK_URL = "https://intranet.example.com/policies/dignity-at-work"
 

@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import Date, DateTime, MetaData, select
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import Button, People
+from handlers.slack.simulation.signing import state_text
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace, dm_channel_id
 from storage.models import SurveyAnswer, SurveyRound
 from tests.conftest import PEERPULSE_SECRET
-from tests.fakes.people import Button, People
-from tests.fakes.signing import state_text
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace, dm_channel_id
 from tests.support import eventually
 
 Dump = dict[str, list[dict[str, Any]]]

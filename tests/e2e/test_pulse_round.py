@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace
 from storage.models import RoundParticipation, SurveyAnswer, SurveyRound
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import COORDINATOR_CHANNEL_ID, Workspace
 from tests.support import eventually
 
 

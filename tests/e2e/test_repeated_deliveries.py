@@ -10,12 +10,12 @@ from sqlmodel import func, select
 from bot import jobs
 from bot.clock import ManualClock
 from bot.runtime import Runtime
-from handlers.dedupe import request_identity
+from handlers.slack.dedupe import request_identity
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import app_home_opened, block_actions, event_callback, slash_command
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import ProcessedRequest, RoundParticipation, SurveyAnswer
-from tests.fakes.people import People
-from tests.fakes.signing import app_home_opened, block_actions, event_callback, slash_command
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}

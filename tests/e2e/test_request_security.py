@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import block_actions, sign_request, slash_command
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from tests.conftest import SIGNING_SECRET
-from tests.fakes.people import People
-from tests.fakes.signing import block_actions, sign_request, slash_command
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.support import eventually
 
 Body = tuple[bytes, str]

@@ -11,10 +11,10 @@ import pytest
 from bot.config import Settings
 from bot.privacy import load_support_resources
 from bot.runtime import Runtime
-from tests.fakes.people import People
-from tests.fakes.signing import block_actions, state_text
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace, dm_channel_id
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import block_actions, state_text
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace, dm_channel_id
 from tests.support import eventually
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import SlackSender
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from tests.conftest import PEERPULSE_SECRET, SIGNING_SECRET
 from tests.e2e.app_process import AppProcess, app_env, free_port
-from tests.fakes.people import People
-from tests.fakes.signing import SlackSender
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.support import eventually
 
 EMPLOYEES = 300

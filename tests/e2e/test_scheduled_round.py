@@ -13,10 +13,10 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import OutboxMessage, RoundParticipation, SurveyAnswer, SurveyRound
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 # Tuesday 1 December 2026, 10:00 in UTC+14 — the first moment anyone's Tuesday 10:00 arrives.

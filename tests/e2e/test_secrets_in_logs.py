@@ -8,11 +8,11 @@ import logging
 import pytest
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import app_home_opened, slash_command
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.workspace import Workspace
 from tests.conftest import PEERPULSE_SECRET, SIGNING_SECRET
-from tests.fakes.people import People
-from tests.fakes.signing import app_home_opened, slash_command
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 SECRETS = {"bot token": DEFAULT_TOKEN, "signing secret": SIGNING_SECRET, "PEERPULSE_SECRET": PEERPULSE_SECRET}
@@ -27,7 +27,7 @@ async def test_a_whole_round_at_debug_level_logs_no_secret(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # The client's logger takes its level when the client is built (bot/app.py); LOG_LEVEL=DEBUG
+    # The client's logger takes its level when the client is built (handlers/slack/app.py); LOG_LEVEL=DEBUG
     # sets it at start in production, here the runtime already exists.
     caplog.set_level(logging.DEBUG, logger="slack_sdk.web.async_base_client")
     coordinator = workspace.coordinators()[0]

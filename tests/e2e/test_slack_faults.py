@@ -17,11 +17,11 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import OutboxMessage
 from tests.conftest import HEALTH_HEADERS
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 CLIENT_TIMEOUT = 1  # seconds; the fake's slow answers take longer

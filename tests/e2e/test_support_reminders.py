@@ -11,14 +11,20 @@ from bot import jobs
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.support import FOLLOW_UP_KIND, TRAINING_KIND
-from handlers.blocks.peer_log import DELETE_ACTION, FOLLOW_UP_DONE_ACTION, FOLLOW_UP_SNOOZE_ACTION
+from handlers.slack.blocks.peer_log import DELETE_ACTION, FOLLOW_UP_DONE_ACTION, FOLLOW_UP_SNOOZE_ACTION
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_support import (
+    local_today,
+    open_modal,
+    session_state,
+    submit,
+    training_form_state,
+)
+from handlers.slack.simulation.signing import block_actions
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import OutboxMessage
 from storage.support_models import SupportFollowUp, SupportSession
-from tests.fakes.people import People
-from tests.fakes.people_support import local_today, open_modal, session_state, submit, training_form_state
-from tests.fakes.signing import block_actions
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 

@@ -21,13 +21,13 @@ from sqlmodel import col, func, select
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_policies import settle_outbox
+from handlers.slack.simulation.signing import SlackSender
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from storage.models import SurveyAnswer, SurveyRound
 from tests.conftest import SIGNING_SECRET
-from tests.fakes.people import People
-from tests.fakes.people_policies import settle_outbox
-from tests.fakes.signing import SlackSender
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack, Message
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.support import eventually
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "upgrade"

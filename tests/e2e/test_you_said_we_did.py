@@ -13,13 +13,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.updates import TEXT, shown_quote_rows
-from handlers.blocks.updates import build_closed_action_blocks, build_update_message
-from storage.digest_models import ImprovementAction, ShownQuoteGram
-from storage.models import SurveyAnswer, SurveyRound
-from storage.policy_models import PublishedUpdate
-from tests.e2e.test_digest import bad, good, run_round
-from tests.fakes.people import People
-from tests.fakes.people_policies import (
+from handlers.slack.blocks.updates import build_closed_action_blocks, build_update_message
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_policies import (
     close_action,
     draft_text_of,
     open_update_draft,
@@ -28,8 +24,12 @@ from tests.fakes.people_policies import (
     submit_draft,
     until,
 )
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import AUDIENCE_CHANNEL_ID, COORDINATOR_CHANNEL_ID, Workspace
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import AUDIENCE_CHANNEL_ID, COORDINATOR_CHANNEL_ID, Workspace
+from storage.digest_models import ImprovementAction, ShownQuoteGram
+from storage.models import SurveyAnswer, SurveyRound
+from storage.policy_models import PublishedUpdate
+from tests.e2e.test_digest import bad, good, run_round
 
 FEEDBACK = "Please explain what happens to what we tell supporters because confidentiality is unclear to me."
 PULSE_COMMENT = "Nobody told me that the peer supporters exist or how to contact one of them."

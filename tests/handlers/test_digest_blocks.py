@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.blocks.digest import (
+from handlers.slack.blocks.digest import (
     MAX_BLOCKS,
     MAX_SECTION_CHARS,
     blocks_as_text,

@@ -19,7 +19,7 @@ from bot.insights import Breakdown, Turnout, summarize_participation, summarize_
 from bot.measures import RoundMeasures, numeric_constructs
 from bot.playbook import load_practices, match_practices
 from bot.questions import load_question_bank
-from handlers.blocks.digest import build_digest_messages, method_note
+from handlers.slack.blocks.digest import build_digest_messages, method_note
 from storage.models import SurveyRound
 
 BANK = load_question_bank()

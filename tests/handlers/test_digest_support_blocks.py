@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.digest import SupportActivity
 from bot.insights import SUPPRESSED, Breakdown
-from handlers.blocks.digest import _support_text
+from handlers.slack.blocks.digest import _support_text
 
 
 def _activity(**changes: object) -> SupportActivity:

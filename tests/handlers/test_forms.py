@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from bot.errors import InvalidInput, NotAllowed, StorageUnavailable
-from handlers.payloads import team_of
-from handlers.replies import SOMETHING_WENT_WRONG
-from handlers.views.forms import REFUSED, SubmittedView, submit_form
-from tests.fakes.signing import state_checkboxes, state_date, state_select, state_text
+from handlers.slack.payloads import team_of
+from handlers.slack.replies import SOMETHING_WENT_WRONG
+from handlers.slack.simulation.signing import state_checkboxes, state_date, state_select, state_text
+from handlers.slack.views.forms import REFUSED, SubmittedView, submit_form
 
 SERVICES: Any = SimpleNamespace(team_id="T_DEFAULT")
 

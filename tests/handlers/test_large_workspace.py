@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.pacing import PacedWebClient, Pacer
-from handlers.slack_adapter import SlackDirectory
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
-from tests.fakes.workspace import AUDIENCE_CHANNEL_ID, build_workspace
+from handlers.slack.adapter import SlackDirectory
+from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
+from handlers.slack.simulation.workspace import AUDIENCE_CHANNEL_ID, build_workspace
 
 MEMBERS = 20_000
 # Slack's limits at 10x speed on both sides: users.list's Tier 2 becomes 200/min. The real-speed

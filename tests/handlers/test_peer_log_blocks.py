@@ -15,7 +15,7 @@ from bot.support import (
     TrainingStatus,
     load_support_taxonomy,
 )
-from handlers.blocks.peer_log import (
+from handlers.slack.blocks.peer_log import (
     DELETE_ACTION,
     EDIT_ACTION,
     build_follow_up_message,
@@ -28,7 +28,7 @@ from handlers.blocks.peer_log import (
     decode_follow_up,
     format_minutes,
 )
-from handlers.blocks.supporters import build_supporters_text
+from handlers.slack.blocks.supporters import build_supporters_text
 
 TAXONOMY = load_support_taxonomy()
 TODAY = date(2026, 3, 10)

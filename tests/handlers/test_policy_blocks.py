@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 
 from bot.policies import policy_status
 from bot.updates import TEXT_MAX
-from handlers.blocks.policies import (
+from handlers.slack.blocks.policies import (
     MAX_LISTED,
     REVIEW_POLICY_ACTION,
     build_policies_blocks,
     build_policy_reminder,
 )
-from handlers.blocks.updates import build_update_message, build_update_preview_modal
+from handlers.slack.blocks.updates import build_update_message, build_update_preview_modal
 from storage.policy_models import Policy
 
 TODAY = date(2026, 6, 15)

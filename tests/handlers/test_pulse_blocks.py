@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.questions import Question, load_question_bank
-from handlers.blocks.pulse import (
+from handlers.slack.blocks.pulse import (
     build_pulse_blocks,
     decode_answer,
     encode_answer,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.surveys import RoundStatus
-from handlers.blocks.admin import build_status_text
+from handlers.slack.blocks.admin import build_status_text
 from storage.models import SurveyRound
 
 OPENED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

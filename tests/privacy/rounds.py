@@ -12,11 +12,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.signing import state_text
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace
 from storage.models import OutboxMessage, RoundParticipation, SurveyAnswer, SurveyRound
-from tests.fakes.people import People
-from tests.fakes.signing import state_text
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace
 from tests.support import eventually
 
 

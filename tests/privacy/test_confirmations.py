@@ -21,13 +21,13 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.support import NOTE
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_support import local_today, open_modal, session_state, submit
+from handlers.slack.simulation.signing import state_select, state_text
+from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from storage.models import SurveyAnswer
 from tests.e2e.test_comment_modal import _open_comment_modal, _submit
-from tests.fakes.people import People
-from tests.fakes.people_support import local_today, open_modal, session_state, submit
-from tests.fakes.signing import state_select, state_text
-from tests.fakes.slack_api import FakeSlack, Message
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.support import eventually
 
 SUPPORT = {

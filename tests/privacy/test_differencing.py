@@ -37,14 +37,14 @@ from bot.export import export_rows
 from bot.insights import Suppressed, ThemeSummary, classify_comment
 from bot.runtime import Runtime
 from bot.support import EDIT_WINDOW, MIN_SUPPORTERS, SessionForm, TrainingForm, released_period
-from handlers.blocks.admin import build_status_text
-from handlers.blocks.digest import THEME_LABELS, blocks_as_text, build_digest_blocks
-from handlers.blocks.home import build_home_view
-from handlers.blocks.supporters import build_supporters_text
+from handlers.slack.blocks.admin import build_status_text
+from handlers.slack.blocks.digest import THEME_LABELS, blocks_as_text, build_digest_blocks
+from handlers.slack.blocks.home import build_home_view
+from handlers.slack.blocks.supporters import build_supporters_text
+from handlers.slack.simulation.workspace import Workspace
 from storage.digest_models import DigestRun, Feedback, ShownQuoteGram
 from storage.models import RoundParticipation, SurveyAnswer, SurveyRound
 from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
-from tests.fakes.workspace import Workspace
 
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # a Tuesday
 CATEGORIES = ["verbal_abuse", "exclusion", "intimidation", "cyberbullying"]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import Runtime
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from storage.models import OutboxMessage, RoundParticipation, SurveyAnswer
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.privacy.rounds import (
     answer,
     files_of,

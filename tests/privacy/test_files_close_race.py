@@ -11,11 +11,11 @@ from bot.errors import RoundClosed
 from bot.privacy import respondent_key
 from bot.runtime import Runtime
 from bot.surveys import SurveyService
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from storage.db import Database
 from storage.models import RoundParticipation, SurveyAnswer, SurveyRound
 from tests.conftest import PEERPULSE_SECRET
-from tests.fakes.people import People
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.privacy.rounds import open_round, pg_query, rows
 
 

@@ -13,11 +13,11 @@ from bot.clock import ManualClock
 from bot.privacy import respondent_key
 from bot.runtime import Runtime
 from bot.surveys import delivery_waves
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from storage.models import RoundParticipation, SurveyAnswer
 from tests.conftest import PEERPULSE_SECRET
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
 from tests.privacy.rounds import answer, open_round, outbox_of, pg_query, rows
 from tests.support import eventually
 

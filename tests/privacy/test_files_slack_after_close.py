@@ -12,10 +12,10 @@ import pytest
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.surveys import CLOSED_REWRITE_SPACING
-from handlers.blocks.pulse import PULSE_CLOSED_TEXT
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
+from handlers.slack.blocks.pulse import PULSE_CLOSED_TEXT
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from tests.privacy.rounds import answer, open_round, outbox_of
 from tests.support import eventually
 

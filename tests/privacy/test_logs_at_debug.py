@@ -9,9 +9,9 @@ import pytest
 
 from bot.logging_setup import install_redaction
 from bot.runtime import Runtime
-from tests.fakes.people import People
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import Workspace, build_workspace
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import Workspace, build_workspace
 from tests.privacy.rounds import answer, open_round
 
 # Loggers whose own level is fixed when a client or engine is built; set like LOG_LEVEL=DEBUG would.

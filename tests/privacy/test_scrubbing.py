@@ -16,16 +16,16 @@ from bot.clock import ManualClock
 from bot.privacy import find_named_member, prepare_names, scrub_names, scrub_text
 from bot.runtime import Runtime
 from bot.support import NOTE
-from handlers.blocks.mrkdwn import plain, quote
+from handlers.slack.blocks.mrkdwn import plain, quote
+from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_support import local_today, open_modal, session_state, submit
+from handlers.slack.simulation.signing import state_select, state_text
+from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.workspace import User, Workspace, build_workspace, tz_offset_now
 from storage.digest_models import Feedback
 from storage.models import SurveyAnswer
 from storage.support_models import SupportSession
 from tests.e2e.test_comment_modal import _open_comment_modal, _submit
-from tests.fakes.people import People
-from tests.fakes.people_support import local_today, open_modal, session_state, submit
-from tests.fakes.signing import state_select, state_text
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.workspace import User, Workspace, build_workspace, tz_offset_now
 from tests.support import eventually
 
 NAMES = [
@@ -121,7 +121,7 @@ def test_names_scrubbing_stays_fast_with_a_big_directory_and_a_long_text() -> No
     names = [f"First{i} Last{i}" for i in range(20_000)]
     text = "First1 Last1 met someone " * 400 + "x" * 5000
     started = time.perf_counter()
-    prepare_names(names)  # done while the person types (handlers/warmup.py); ~1 s measured
+    prepare_names(names)  # done while the person types (handlers/slack/warmup.py); ~1 s measured
     assert time.perf_counter() - started < 20.0
     started = time.perf_counter()
     out = scrub_text(text, max_chars=len(text), names=names)

@@ -1,0 +1,54 @@
+"""Block-action listeners."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.slack.actions.improvement import (
+    handle_action_close_action,
+    handle_action_update_action,
+    handle_digest_adopt_action,
+)
+from handlers.slack.actions.peer_log import (
+    handle_peer_follow_up_done_action,
+    handle_peer_follow_up_snooze_action,
+    handle_peer_log_delete_action,
+    handle_peer_log_edit_action,
+)
+from handlers.slack.actions.policies import (
+    handle_policy_add_action,
+    handle_policy_edit_action,
+    handle_policy_review_action,
+)
+from handlers.slack.actions.pulse_answer import handle_pulse_answer_action
+from handlers.slack.actions.pulse_comment import handle_pulse_comment_action
+from handlers.slack.actions.updates import handle_update_share_action
+from handlers.slack.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
+from handlers.slack.blocks.peer_log import (
+    DELETE_ACTION,
+    EDIT_ACTION,
+    FOLLOW_UP_DONE_ACTION,
+    FOLLOW_UP_SNOOZE_ACTION,
+)
+from handlers.slack.blocks.policies import ADD_POLICY_ACTION, EDIT_POLICY_ACTION, REVIEW_POLICY_ACTION
+from handlers.slack.blocks.pulse import ANSWER_ACTION_PATTERN, COMMENT_ACTION
+from handlers.slack.blocks.updates import SHARE_UPDATE_ACTION
+
+
+def register(app: AsyncApp) -> None:
+    """Attach every block-action listener."""
+    app.action(ANSWER_ACTION_PATTERN)(handle_pulse_answer_action)
+    app.action(COMMENT_ACTION)(handle_pulse_comment_action)
+    app.action(re.compile(rf"^{ADOPT_ACTION}_\d+$"))(handle_digest_adopt_action)
+    app.action(re.compile(rf"^{UPDATE_ACTION}_\d+$"))(handle_action_update_action)
+    app.action(re.compile(rf"^{CLOSE_ACTION}_\d+$"))(handle_action_close_action)
+    app.action(EDIT_ACTION)(handle_peer_log_edit_action)
+    app.action(DELETE_ACTION)(handle_peer_log_delete_action)
+    app.action(FOLLOW_UP_DONE_ACTION)(handle_peer_follow_up_done_action)
+    app.action(FOLLOW_UP_SNOOZE_ACTION)(handle_peer_follow_up_snooze_action)
+    app.action(ADD_POLICY_ACTION)(handle_policy_add_action)
+    app.action(re.compile(rf"^{REVIEW_POLICY_ACTION}_\d+$"))(handle_policy_review_action)
+    app.action(re.compile(rf"^{EDIT_POLICY_ACTION}_\d+$"))(handle_policy_edit_action)
+    app.action(SHARE_UPDATE_ACTION)(handle_update_share_action)

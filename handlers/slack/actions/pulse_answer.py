@@ -1,0 +1,191 @@
+"""A click on a pulse answer button: store it unlinkably, then show progress in the DM.
+
+The redraw goes to the click's own response_url: Slack gives every block_actions payload a fresh one
+(five uses within 30 minutes), so each click spends one use of its own URL and no per-workspace Web
+API budget. chat.update (Tier 3, ~50/min for the whole workspace) is only the fallback, paced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.answers import AnswerProgress
+from bot.errors import InvalidInput
+from bot.services import Services
+from handlers.slack.blocks.mrkdwn import escape
+from handlers.slack.blocks.pulse import decode_answer, pulse_blocks_json, pulse_fallback_text
+from handlers.slack.payloads import team_of
+from handlers.slack.replies import answers_privately
+
+log = logging.getLogger(__name__)
+
+ACK_WITHIN_SECONDS = 2.0
+RESPONSE_URL_TIMEOUT = 10
+# DMs whose last drawn progress is remembered (clicks come in bursts per person; older ones fall out).
+REMEMBERED_DMS = 20_000
+
+
+class _Redraws:
+    """Per DM message: one redraw at a time, each drawing at least everything drawn before."""
+
+    def __init__(self) -> None:
+        self.drawn: OrderedDict[tuple[str, str], frozenset[str]] = OrderedDict()
+        self.locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
+
+    def lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        found = self.locks.pop(key, None) or asyncio.Lock()
+        self.locks[key] = found
+        while len(self.locks) > REMEMBERED_DMS:
+            self.locks.popitem(last=False)
+        return found
+
+    def merge(self, key: tuple[str, str], answered: frozenset[str]) -> frozenset[str]:
+        # Answers only accumulate, so the union of what two clicks saw is never older than either:
+        # a click whose redraw runs late (or a redelivered one) cannot roll the DM's progress back.
+        merged = answered | self.drawn.pop(key, frozenset())
+        self.drawn[key] = merged
+        while len(self.drawn) > REMEMBERED_DMS:
+            self.drawn.popitem(last=False)
+        return merged
+
+
+# Keyed by event loop: asyncio locks belong to one loop (tests run one app per loop).
+_REDRAWS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Redraws] = weakref.WeakKeyDictionary()
+
+
+def _redraws() -> _Redraws:
+    loop = asyncio.get_running_loop()
+    found = _REDRAWS.get(loop)
+    if found is None:
+        found = _REDRAWS[loop] = _Redraws()
+    return found
+
+
+@answers_privately
+async def handle_pulse_answer_action(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Record the answer carried by the clicked button, ack, then refresh the DM."""
+    services: Services = context["services"]
+    try:
+        answer = decode_answer(body["actions"][0]["value"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        await ack()
+        raise InvalidInput("That button isn't one of PeerPulse's; nothing was recorded.") from None
+    recording = asyncio.ensure_future(
+        services.surveys.record_answer(
+            team_id=team_of(body, services),
+            user_id=body["user"]["id"],
+            round_id=answer["r"],
+            question_id=answer["q"],
+            ballot=answer["b"],
+            tag=answer["t"],
+            value=answer.get("v"),
+            request_key=context.get("request_identity"),
+        )
+    )
+    # Normally the answer is stored (a few ms) before the ack, so a click Slack shows as done is
+    # durable and quick clicks apply in order. Under load the ack goes at 2 s regardless: past
+    # Slack's 3 s the click would fail for the person although the answer is still being saved.
+    await asyncio.wait({recording}, timeout=ACK_WITHIN_SECONDS)
+    await ack()
+    progress = await recording
+    if progress.repeated:
+        return
+    await refresh_pulse_message(
+        client,
+        services,
+        body=body,
+        ballot=answer["b"],
+        tag=answer["t"],
+        progress=progress,
+    )
+
+
+async def refresh_pulse_message(
+    client: Any,
+    services: Services,
+    *,
+    body: dict[str, Any],
+    ballot: str,
+    tag: str,
+    progress: AnswerProgress,
+) -> None:
+    """Redraw the pulse DM with the ballot's progress (never the chosen values)."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not channel or not ts:
+        return
+    redraws = _redraws()
+    key = (str(channel), str(ts))
+    async with redraws.lock(key):
+        answered = redraws.merge(key, progress.answered)
+        text, blocks = await _pulse_message(
+            services, progress=progress, answered=answered, ballot=ballot, tag=tag
+        )
+        response_url = body.get("response_url")
+        if response_url and await _respond(client, str(response_url), text=text, blocks=blocks):
+            return
+        # No usable response_url (an old form, or Slack refused it): the paced Tier 3 path.
+        await client.chat_update(channel=channel, ts=ts, text=text, blocks=json.loads(blocks))
+
+
+async def _pulse_message(
+    services: Services, *, progress: AnswerProgress, answered: frozenset[str], ballot: str, tag: str
+) -> tuple[str, str]:
+    """The DM's fallback text and its blocks as JSON text."""
+    round_ = progress.round
+    questions = services.surveys.questions_of(round_)
+    required = [q for q in questions if q.kind != "text"]
+    # The same line as when the DM was first sent: both read as of the round's opening.
+    since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
+    blocks = pulse_blocks_json(
+        round_id=round_.id,
+        questions=questions,
+        ballot=ballot,
+        tag=tag,
+        answered=answered,
+        closes_at=round_.closes_at,
+        since_last_time=escape(since) if since else None,
+    )
+    done = sum(1 for q in required if q.id in answered)
+    return pulse_fallback_text(done, len(required)), blocks
+
+
+async def _respond(client: Any, url: str, *, text: str, blocks: str) -> bool:
+    """Replace the clicked message through its response_url; False if Slack did not take it."""
+    body = f'{{"replace_original":true,"text":{json.dumps(text)},"blocks":{blocks}}}'
+    session: aiohttp.ClientSession | None = getattr(client, "session", None)
+    try:
+        if session is None:
+            # No pooled session to borrow: slack_sdk's webhook client opens its own.
+            webhook = AsyncWebhookClient(url, timeout=RESPONSE_URL_TIMEOUT)
+            response = await webhook.send_dict(json.loads(body))
+            status, answer = response.status_code, response.body
+        else:
+            # The Web API client's pooled session, and a body already encoded: a click is the hot path.
+            async with session.post(
+                url,
+                data=body.encode(),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=aiohttp.ClientTimeout(total=RESPONSE_URL_TIMEOUT),
+                # The same proxy as the Web API calls (slack_sdk reads HTTPS_PROXY for those).
+                proxy=getattr(client, "proxy", None),
+            ) as reply:
+                status, answer = reply.status, await reply.text()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("response_url redraw failed (%s); falling back to chat.update", type(exc).__name__)
+        return False
+    if status != 200:
+        log.warning("response_url refused the redraw (%s %s)", status, answer[:40])
+        return False
+    return True

@@ -1,0 +1,444 @@
+"""Block Kit for the weekly digest, split to Slack's limits. Pure builders."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, SupportActivity
+from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
+from bot.insights.monitor import ActionVerdict
+from bot.measures import label_of
+from handlers.slack.blocks.mrkdwn import quote
+from handlers.slack.blocks.policies import policy_line
+from storage.digest_models import ImprovementAction
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+ADOPT_ACTION = "digest_adopt"
+UPDATE_ACTION = "action_update"
+CLOSE_ACTION = "action_close"
+
+THEME_LABELS = {
+    "confidentiality": "Confidentiality",
+    "access_to_supporters": "Access to supporters",
+    "training": "Training",
+    "leadership_response": "Leadership response",
+    "workload": "Workload",
+    "other": "Other",
+}
+
+
+def _section(text: str) -> dict[str, Any]:
+    # Builders keep their sections short; split_long_sections() splits any that are not.
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def split_long_sections(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Split any section over Slack's 3,000 characters at line breaks into several sections."""
+    out: list[dict[str, Any]] = []
+    for block in blocks:
+        text = block.get("text", {}).get("text", "") if block.get("type") == "section" else ""
+        if len(text) <= MAX_SECTION_CHARS:
+            out.append(block)
+            continue
+        chunk = ""
+        for line in text.split("\n"):
+            while len(line) > MAX_SECTION_CHARS:
+                out.append(_section(line[:MAX_SECTION_CHARS]))
+                line = line[MAX_SECTION_CHARS:]
+            if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_CHARS:
+                out.append(_section(chunk))
+                chunk = ""
+            chunk = f"{chunk}\n{line}" if chunk else line
+        if chunk:
+            out.append(_section(chunk))
+    return out
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION_CHARS]}]}
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _p(p_value: float) -> str:
+    return "p<0.001" if p_value < 0.001 else f"p={p_value:.3f}"
+
+
+def _pts(delta: float) -> str:
+    return f"{delta * 100:+.0f} pts"
+
+
+def _construct_text(line: ConstructLine, k: int) -> str:
+    name = f"*{label_of(line.construct)}*"
+    if isinstance(line.summary, Suppressed):
+        reason = (
+            "not asked in a closed round yet"
+            if line.rounds_ago is None
+            else f"not enough answers (fewer than {k})"
+        )
+        return f"{name} — {reason}"
+    s = line.summary
+    when = (
+        ""
+        if not line.rounds_ago
+        else f" _(asked {line.rounds_ago} round{'s' if line.rounds_ago > 1 else ''} ago)_"
+    )
+    text = (
+        f"{name} — {_pct(s.favourable.value)} favourable (95% CI {_pct(s.favourable.low)}–{_pct(s.favourable.high)}), "
+        f"mean {s.mean.value:.2f}, n={s.n}{when}"
+    )
+    assessment = line.assessment
+    if assessment is not None:
+        shift = assessment.headline
+        span = "latest round" if shift.recent_rounds == 1 else f"last {shift.recent_rounds} rounds"
+        base = f"{shift.baseline_rounds} earlier round{'s' if shift.baseline_rounds > 1 else ''}"
+        if assessment.significant:
+            text += (
+                f"\n:triangular_flag_on_post: {_pts(shift.delta)} in the {span} against the {base} "
+                f"(significant, adjusted {_p(assessment.p_adjusted)})"
+            )
+        else:
+            text += f"\n{_pts(shift.delta)} in the {span} against the {base} (within noise)"
+    elif line.rounds_ago == 0:
+        text += "\nChange: not enough earlier rounds with enough answers to compare yet"
+    if isinstance(line.trend, Trend):
+        trend_word = {"up": "rising", "down": "falling", "flat": "flat"}[line.trend.direction]
+        text += f" · over {line.trend.rounds_used} rounds: {trend_word}"
+    return text
+
+
+def method_note(report: DigestReport) -> str:
+    """The digest's footnote on how changes are tested, in one plain sentence."""
+    comparisons = max(
+        (line.assessment.comparisons for line in report.constructs if line.assessment), default=0
+    )
+    return (
+        "_How changes are tested: each measure asked in the latest round is compared, on its whole answer "
+        "scale (Mann–Whitney rank test), with up to six earlier rounds pooled — the latest round alone and "
+        f"the last two together — and the Holm–Šidák correction across all {comparisons} comparisons in this digest "
+        "keeps the chance of any false flag on stable data under 5%; trends are described, not tested._"
+    )
+
+
+def _breakdown_text(breakdown: Breakdown) -> str:
+    # Withheld cells are not named: the name of a small cell would itself point at a case.
+    parts = [f"{name} {count}" for name, count in breakdown.cells.items() if isinstance(count, int) and count]
+    return " · ".join(parts) if parts else "none shown"
+
+
+def _support_text(s: SupportActivity, k: int) -> str:
+    period = (
+        f" ({s.first_day:%d %b} – {s.last_day:%d %b}, the latest completed 4-week period)"
+        if s.first_day is not None and s.last_day is not None
+        else ""
+    )
+    if isinstance(s.sessions_4w, Suppressed):
+        lines = [
+            f"*Sessions*{period}: not shown — fewer than {k} sessions, or all logged by one "
+            "supporter. Nothing else about them is shown."
+        ]
+    else:
+        lines = [f"*Sessions*{period}: {s.sessions_4w}"]
+        if s.sessions_last_week is not None:
+            lines[0] += f" (its last week: {s.sessions_last_week})"
+    if isinstance(s.sessions_4w, int) and s.sessions_4w:
+        lines.append(f"*By category:* {_breakdown_text(s.by_category)}")
+        lines.append(f"*By outcome:* {_breakdown_text(s.by_outcome)}")
+        referrals = "withheld" if isinstance(s.referrals_4w, Suppressed) else str(s.referrals_4w)
+        lines.append(f"*Referrals (HR / EAP / manager / safety):* {referrals}")
+    overdue = "withheld" if isinstance(s.follow_ups_overdue, Suppressed) else str(s.follow_ups_overdue)
+    lines.append(f"*Follow-ups overdue at the end of the period:* {overdue}")
+    lines.append(
+        f"*Training:* {s.supporters} supporters — {s.trained_current} current, {s.trained_lapsing} lapsing within 30 days, "
+        f"{s.lapsed_or_never} lapsed or never trained"
+    )
+    if s.load_max_share is not None:
+        lines.append(f"*Load:* the busiest supporter handled {_pct(s.load_max_share)} of sessions")
+    lines.append(
+        f"_Sessions count once they can no longer be edited, and these figures change only when a 4-week "
+        f"period completes. A category or outcome is listed only with {k} or more sessions from two or more "
+        "supporters, and none is listed that would let another be worked out by subtraction._"
+    )
+    return "\n".join(lines)
+
+
+def _theme_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    themes = report.themes
+    period = (
+        f"the week {report.comments_from:%d %b} – {report.comments_to:%d %b}"
+        if report.comments_from is not None and report.comments_to is not None
+        else "the last completed week"
+    )
+    if isinstance(themes.total, Suppressed) or not themes.themes:
+        return [
+            _section(
+                f"*What people are saying* — fewer than {report.k} comments in {period}; none are shown."
+            )
+        ]
+    split = (
+        f" ({report.feedback_count} via `/feedback`, the rest from the pulse)"
+        if report.comment_split_shown
+        else " (from `/feedback` and pulse rounds closed that week)"
+    )
+    blocks = [
+        _section(f"*What people are saying* — {themes.total} comments in {period}{split}, grouped by theme")
+    ]
+    for theme, summary in themes.themes.items():
+        name = THEME_LABELS.get(theme, theme)
+        if isinstance(summary, Suppressed):
+            continue  # not named: a withheld theme's name would say what a few people wrote
+        assert isinstance(summary, ThemeSummary)
+        text = (
+            f"*{name}*: {summary.count} comments · mean sentiment {summary.mean_sentiment:+.2f} · "
+            f"{_pct(summary.share_negative)} negative"
+        )
+        # One inert line per quote: a comment cannot add lines, pings or formatting to the digest.
+        quotes = "\n".join(quote(q, limit=QUOTE_CHARS) for q in summary.quotes)
+        blocks.append(_section(f"{text}\n{quotes}" if quotes else text))
+    # Said whether or not any theme was withheld, so the line itself tells nothing.
+    blocks.append(
+        _context(f"Themes with fewer than {report.k} comments, or that would reveal one, are not listed.")
+    )
+    return blocks
+
+
+def _evidence_text(evidence: dict[str, float]) -> str:
+    parts = []
+    for name, value in evidence.items():
+        shown = (
+            _pct(value)
+            if ("share" in name or "favourable" in name or "rate" in name) and abs(value) <= 1
+            else f"{value:g}"
+        )
+        if name.endswith("change"):
+            shown = _pts(value)
+        elif name.endswith("_drop"):
+            shown = f"{value * 100:.0f} pts (significant)"
+        parts.append(f"{name.replace('_', ' ')} = {shown}")
+    return "; ".join(parts)
+
+
+def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    if not report.suggestions:
+        return [
+            _section("*Suggested improvements* — nothing in this week's figures calls for a new practice.")
+        ]
+    blocks = [_section("*Suggested improvements* (from the evidence-based playbook)")]
+    for i, suggestion in enumerate(report.suggestions):
+        p = suggestion.practice
+        construct = report.construct_for_practice.get(p.id, "")  # "": the practice has no survey measure
+        blocks.append(
+            _section(
+                f"*{i + 1}. {p.title}*\n{p.action}\n_Why:_ {p.rationale}\n_Triggered by:_ {_evidence_text(suggestion.evidence)}"
+            )
+        )
+        blocks.append(_context(f"Source: {p.source}"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"adopt_{p.id}"[:255],
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ADOPT_ACTION}_{i}",
+                        "style": "primary",
+                        "text": {"type": "plain_text", "text": "Adopt as action"},
+                        "value": json.dumps(
+                            {"p": p.id, "c": construct, "t": p.title[:150]}, separators=(",", ":")
+                        ),
+                    }
+                ],
+            }
+        )
+    return blocks
+
+
+def _reading(value: float | None, low: float | None, high: float | None) -> str:
+    if value is None or low is None or high is None:
+        return "not measurable (fewer than k answers or no round yet)"
+    return f"{_pct(value)} (95% CI {_pct(low)}–{_pct(high)})"
+
+
+def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
+    """The tested effect: every round before adoption pooled against every round after."""
+    if verdict is None:
+        return ""
+    if isinstance(verdict, Suppressed):
+        return "\nEffect: not measurable (a side with fewer than k answers)"
+    sides = (
+        f"{verdict.rounds_before} round{'s' if verdict.rounds_before != 1 else ''} before "
+        f"(n={verdict.n_before}, {_pct(verdict.favourable_before)} favourable) vs "
+        f"{verdict.rounds_after} after (n={verdict.n_after}, {_pct(verdict.favourable_after)})"
+    )
+    word = {
+        "improved": ":white_check_mark: improved (significant",
+        "worse": ":small_red_triangle_down: worse (significant",
+        "no change": "no significant change yet (",
+    }[verdict.verdict]
+    return f"\nEffect over {sides}: {word}{', ' if verdict.verdict != 'no change' else ''}{_p(verdict.p_value)}, Mann–Whitney)"
+
+
+def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for i, action in enumerate(actions[:10]):
+        overdue = ":warning: *overdue* · " if action.due_on < today else ""
+        blocks.append(
+            _section(
+                f"{overdue}*{action.title}* — owner <@{action.owner_id}>, due {action.due_on:%d %b %Y}\n"
+                f"Measure: {label_of(action.construct_id)} · before: "
+                f"{_reading(action.before_value, action.before_low, action.before_high)}"
+                + (f"\nLatest update: {action.progress_note}" if action.progress_note else "")
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"action_{action.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{UPDATE_ACTION}_{i}",
+                        "text": {"type": "plain_text", "text": "Update"},
+                        "value": action.id,
+                    },
+                    {
+                        "type": "button",
+                        "action_id": f"{CLOSE_ACTION}_{i}",
+                        "text": {"type": "plain_text", "text": "Close"},
+                        "value": action.id,
+                    },
+                ],
+            }
+        )
+    return blocks
+
+
+def build_open_actions_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
+    """`/pulse actions`: open actions with Update / Close buttons."""
+    if not actions:
+        return [_section("No open improvement actions. Adopt one from a digest suggestion.")]
+    return [
+        _section(f"*Open improvement actions* ({len(actions)})"),
+        *_open_action_blocks(actions, today=today),
+    ]
+
+
+def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    if not report.open_actions and not report.closed_actions:
+        return [_section("*Actions* — none adopted yet. Adopt a suggestion above to track its effect.")]
+    blocks: list[dict[str, Any]] = [_section("*Actions*")]
+    blocks += _open_action_blocks(report.open_actions, today=report.generated_at.date())
+    for action in report.closed_actions:
+        before = _reading(action.before_value, action.before_low, action.before_high)
+        after = _reading(action.after_value, action.after_low, action.after_high)
+        verdict = _verdict(report.action_verdicts.get(action.id))
+        blocks.append(
+            _section(
+                f":checkered_flag: *{action.title}* (closed {action.closed_at:%d %b})\n"
+                f"{label_of(action.construct_id)}: before {before} → after {after}{verdict}"
+            )
+        )
+    return blocks
+
+
+def _policy_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    if not report.policies:
+        return [_section("*Policy reviews* — the register is empty; `/pulse policies` adds policies.")]
+    due = [s for s in report.policies if s.state in ("due", "overdue")]
+    if not due:
+        count = len(report.policies)
+        return [_section(f"*Policy reviews* — none due in the next 30 days ({count} in the register).")]
+    return [_section("*Policy reviews due or overdue*\n" + "\n".join(f"• {policy_line(s)}" for s in due))]
+
+
+def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    """Every block of the digest, in reading order."""
+    p = report.participation
+    header = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": f"PeerPulse weekly digest · {report.generated_at:%d %b %Y}",
+            },
+        },
+        _context(
+            f":lock: Figures from fewer than {report.k} people are withheld, and no two figures shown can be "
+            "subtracted to reveal a smaller group. Closed rounds only."
+        ),
+    ]
+    if isinstance(p.rate, float) and not isinstance(p.answered, Suppressed):
+        bound = "at least " if p.at_least else ""
+        participation = f"*Participation* — latest round: {bound}{p.answered} of {p.invited} answered ({bound}{_pct(p.rate)})"
+        if isinstance(p.change_vs_last, float):
+            participation += f" · {_pts(p.change_vs_last)} on last round"
+        if isinstance(p.change_vs_average, float):
+            participation += f" · {_pts(p.change_vs_average)} on the {p.rounds_in_average}-round average"
+    elif p.invited:
+        participation = (
+            f"*Participation* — {p.invited} invited; fewer than {report.k} answered, so nothing more is shown"
+        )
+    else:
+        participation = "*Participation* — no closed pulse round yet"
+    blocks = [*header, _section(participation), {"type": "divider"}]
+    blocks.append(_section("*How the program is doing* (favourable = the good end of each scale)"))
+    blocks += [_section(_construct_text(line, report.k)) for line in report.constructs]
+    blocks.append(_context(method_note(report)))
+    if report.chart_png:
+        blocks.append(_context(":chart_with_upwards_trend: The chart of the last rounds is attached below."))
+    blocks += [
+        {"type": "divider"},
+        _section("*Peer-support activity*"),
+        _section(_support_text(report.support, report.k)),
+    ]
+    blocks += [{"type": "divider"}, *_theme_blocks(report)]
+    blocks += [{"type": "divider"}, *_suggestion_blocks(report)]
+    blocks += [{"type": "divider"}, *_action_blocks(report)]
+    blocks += [{"type": "divider"}, *_policy_blocks(report)]
+    return blocks
+
+
+def split_messages(blocks: list[dict[str, Any]], *, fallback: str) -> list[dict[str, Any]]:
+    """Split blocks into messages of at most 50 blocks, never separating a section from its buttons."""
+    messages: list[dict[str, Any]] = []
+    current: list[dict[str, Any]] = []
+    for block in blocks:
+        if len(current) >= MAX_BLOCKS - 1 and block.get("type") != "actions":
+            messages.append({"text": fallback, "blocks": current})
+            current = []
+        current.append(block)
+    if current:
+        messages.append({"text": fallback, "blocks": current})
+    if len(messages) > 1:
+        for i, message in enumerate(messages, start=1):
+            message["text"] = f"{fallback} ({i}/{len(messages)})"
+    return messages
+
+
+def build_digest_messages(report: DigestReport) -> list[dict[str, Any]]:
+    """The digest as one or more postable messages within Block Kit's limits."""
+    return split_messages(
+        split_long_sections(build_digest_blocks(report)),
+        fallback=f"PeerPulse weekly digest · {report.generated_at:%d %b %Y}",
+    )
+
+
+def blocks_as_text(blocks: list[dict[str, Any]]) -> str:
+    """A plain-text rendering of blocks (for the terminal and logs)."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in {"header", "section"}:
+            lines.append(str(block["text"]["text"]))
+        elif kind == "context":
+            lines.append("  " + " ".join(str(e.get("text", "")) for e in block.get("elements", [])))
+        elif kind == "divider":
+            lines.append("-" * 72)
+        elif kind == "actions":
+            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", [])))
+    return "\n".join(lines)

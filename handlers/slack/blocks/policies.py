@@ -1,0 +1,294 @@
+"""Block Kit for the policy register: the list, its modals, reminders and confirmations. Pure builders."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.policies import (
+    DEFAULT_INTERVAL,
+    INTERVAL,
+    INTERVAL_MAX,
+    INTERVAL_MIN,
+    LAST_REVIEWED,
+    LINK,
+    LINK_MAX,
+    NAME,
+    NAME_MAX,
+    OWNER,
+    REVIEWED_ON,
+    SUMMARY,
+    SUMMARY_MAX,
+    PolicyStatus,
+)
+from handlers.slack.blocks.mrkdwn import escape, link
+from storage.policy_models import Policy, PolicyReview
+
+ADD_POLICY_ACTION = "policy_add"
+REVIEW_POLICY_ACTION = "policy_review"
+EDIT_POLICY_ACTION = "policy_edit"
+ADD_POLICY_VIEW = "policy_add_view"
+EDIT_POLICY_VIEW = "policy_edit_view"
+REVIEW_POLICY_VIEW = "policy_review_view"
+INPUT = "value"
+MAX_LISTED = 20  # two blocks each, inside a message's 50
+
+STATE_LABELS = {
+    "overdue": ":warning: *overdue*",
+    "due": ":hourglass_flowing_sand: due soon",
+    "never_reviewed": ":grey_question: never reviewed",
+    "current": ":white_check_mark: current",
+}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def _button(action_id: str, label: str, value: str = "", *, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": value or action_id,
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _add_button() -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": "policy_register_add",
+        "elements": [_button(ADD_POLICY_ACTION, "Add a policy", primary=True)],
+    }
+
+
+def next_review_text(status: PolicyStatus) -> str:
+    """'due in 12 days', 'due today', 'overdue by 3 days'."""
+    days = status.days_to_due
+    if days < 0:
+        return f"overdue by {-days} day{'s' if days != -1 else ''}"
+    if days == 0:
+        return "due today"
+    return f"due in {days} day{'s' if days != 1 else ''}"
+
+
+def policy_line(status: PolicyStatus) -> str:
+    """One policy, its owner and when its review is due, in a line."""
+    p = status.policy
+    return (
+        f"{STATE_LABELS[status.state]} · *{link(p.link, p.name)}* — owner <@{p.owner_id}> · "
+        f"next review {status.next_due:%d %b %Y} ({next_review_text(status)})"
+    )
+
+
+def _policy_text(status: PolicyStatus) -> str:
+    p = status.policy
+    last = f"{p.last_reviewed_on:%d %b %Y}" if p.last_reviewed_on else "never"
+    text = (
+        f"*{link(p.link, p.name)}* · {STATE_LABELS[status.state]}\n"
+        f"Owner <@{p.owner_id}> · reviewed every {p.review_interval_months} month"
+        f"{'s' if p.review_interval_months != 1 else ''} · last reviewed {last} · "
+        f"next due {status.next_due:%d %b %Y} ({next_review_text(status)})"
+    )
+    if status.last_review is not None:
+        r = status.last_review
+        text += f"\n_Last review ({r.reviewed_on:%d %b %Y}, <@{r.reviewed_by}>):_ {escape(r.summary)}"
+    return text
+
+
+def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
+    """`/pulse policies`: the register, soonest due first, with Mark reviewed / Edit / Add buttons."""
+    if not statuses:
+        return [
+            _section(
+                "*Policy register* — empty for now. Add each policy or procedure of the program (for example "
+                "the anti-bullying policy or the peer-support procedure) with a link to the document, its owner "
+                "and how often it is reviewed. PeerPulse then reminds the coordinators' channel 30 days before "
+                "a review is due and weekly once it is overdue."
+            ),
+            _add_button(),
+        ]
+    count = len(statuses)
+    blocks = [
+        _section(
+            f"*Policy register* — {count} polic{'ies' if count != 1 else 'y'} or procedure{'s' if count != 1 else ''}, "
+            "soonest review first"
+        )
+    ]
+    for i, status in enumerate(statuses[:MAX_LISTED]):
+        blocks.append(_section(_policy_text(status)))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"policy_{status.policy.id}",
+                "elements": [
+                    _button(f"{REVIEW_POLICY_ACTION}_{i}", "Mark reviewed", status.policy.id),
+                    _button(f"{EDIT_POLICY_ACTION}_{i}", "Edit", status.policy.id),
+                ],
+            }
+        )
+    if count > MAX_LISTED:
+        blocks.append(_context(f"Showing the {MAX_LISTED} soonest due of {count}."))
+    blocks.append(_add_button())
+    blocks.append(
+        _context(
+            "Reminders go to the coordinators' channel 30 days before a review is due, then weekly while overdue."
+        )
+    )
+    return blocks
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": INPUT},
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def _text_input(
+    initial: str, *, max_length: int, multiline: bool = False, placeholder: str = ""
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
+    if initial:
+        element["initial_value"] = initial
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return element
+
+
+def build_policy_modal(*, policy: Policy | None, owner_id: str) -> dict[str, Any]:
+    """Add a policy (policy None) or edit one: name, link, owner, review interval."""
+    adding = policy is None
+    blocks = [
+        _input(NAME, "Name", _text_input(policy.name if policy else "", max_length=NAME_MAX)),
+        _input(
+            LINK,
+            "Link to the document",
+            {"type": "url_text_input", **({"initial_value": policy.link} if policy else {})},
+            hint=f"An http(s) address, up to {LINK_MAX} characters.",
+        ),
+        _input(
+            OWNER, "Owner", {"type": "users_select", "initial_user": policy.owner_id if policy else owner_id}
+        ),
+        _input(
+            INTERVAL,
+            "Review every (months)",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "min_value": str(INTERVAL_MIN),
+                "max_value": str(INTERVAL_MAX),
+                "initial_value": str(policy.review_interval_months if policy else DEFAULT_INTERVAL),
+            },
+        ),
+    ]
+    if adding:
+        blocks.append(
+            _input(
+                LAST_REVIEWED,
+                "Last reviewed",
+                {"type": "datepicker"},
+                optional=True,
+                hint="Leave empty if it has never been reviewed or nobody knows when.",
+            )
+        )
+    return {
+        "type": "modal",
+        "callback_id": ADD_POLICY_VIEW if adding else EDIT_POLICY_VIEW,
+        "private_metadata": "" if policy is None else policy.id,
+        "title": {"type": "plain_text", "text": "Add a policy" if adding else "Edit policy"},
+        "submit": {"type": "plain_text", "text": "Add" if adding else "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def build_review_modal(*, policy: Policy, history: list[PolicyReview], today: date) -> dict[str, Any]:
+    """Mark a policy reviewed: the date and a short summary of what changed."""
+    last = f"{policy.last_reviewed_on:%d %b %Y}" if policy.last_reviewed_on else "never"
+    blocks: list[dict[str, Any]] = [
+        _section(f"*{link(policy.link, policy.name)}* — last reviewed {last}"),
+        _input(REVIEWED_ON, "Reviewed on", {"type": "datepicker", "initial_date": today.isoformat()}),
+        _input(
+            SUMMARY,
+            "What changed",
+            _text_input(
+                "", max_length=SUMMARY_MAX, multiline=True, placeholder="A short summary, or “no change”"
+            ),
+        ),
+    ]
+    if history:
+        lines = [f"{r.reviewed_on:%d %b %Y} · <@{r.reviewed_by}>: {escape(r.summary)}" for r in history]
+        blocks.append(_context("*Earlier reviews*\n" + "\n".join(lines)))
+    return {
+        "type": "modal",
+        "callback_id": REVIEW_POLICY_VIEW,
+        "private_metadata": policy.id,
+        "title": {"type": "plain_text", "text": "Mark reviewed"},
+        "submit": {"type": "plain_text", "text": "Save review"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def build_policy_saved_text(status: PolicyStatus, *, user_id: str, added: bool) -> str:
+    """The channel's note that a policy was added or edited."""
+    p = status.policy
+    verb = "added" if added else "updated"
+    where = "to" if added else "in"
+    return (
+        f":spiral_note_pad: <@{user_id}> {verb} *{escape(p.name)}* {where} the policy register — owner "
+        f"<@{p.owner_id}>, reviewed every {p.review_interval_months} months, next review "
+        f"{status.next_due:%d %b %Y} ({next_review_text(status)})."
+    )
+
+
+def build_policy_reviewed_text(status: PolicyStatus, *, user_id: str) -> str:
+    """The channel's note that a policy was reviewed."""
+    r = status.last_review
+    summary = f": {escape(r.summary.rstrip('.'))}" if r is not None else ""
+    when = f" on {r.reviewed_on:%d %b %Y}" if r is not None else ""
+    return (
+        f":white_check_mark: <@{user_id}> marked *{escape(status.policy.name)}* reviewed{when}{summary}. "
+        f"Next review due {status.next_due:%d %b %Y}."
+    )
+
+
+def build_policy_reminder(status: PolicyStatus, *, kind: str) -> dict[str, Any]:
+    """The coordinators' reminder that a review is due soon or overdue, with a Mark reviewed button."""
+    p = status.policy
+    if kind == "overdue":
+        text = (
+            f":warning: The review of *{escape(p.name)}* is overdue: it was due {status.next_due:%d %b %Y} "
+            f"({-status.days_to_due} days ago). Owner <@{p.owner_id}>. This reminder repeats weekly until it is "
+            "marked reviewed."
+        )
+    else:
+        text = (
+            f":spiral_note_pad: *{escape(p.name)}* is due for review on {status.next_due:%d %b %Y} "
+            f"({next_review_text(status)}). Owner <@{p.owner_id}>."
+        )
+    blocks = [
+        _section(f"{text}\n{link(p.link, 'Open the document')}"),
+        {
+            "type": "actions",
+            "block_id": f"policy_reminder_{p.id}",
+            "elements": [_button(f"{REVIEW_POLICY_ACTION}_0", "Mark reviewed", p.id, primary=True)],
+        },
+    ]
+    return {"text": text, "blocks": blocks}

@@ -1,0 +1,145 @@
+"""`/pulse`: an employee's own status and opt-out; coordinators' admin subcommands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.services import Services
+from handlers.slack.blocks.admin import build_questions_text, build_schedule_text, build_status_text
+from handlers.slack.blocks.digest import build_open_actions_blocks
+from handlers.slack.blocks.policies import build_policies_blocks
+from handlers.slack.blocks.supporters import build_supporters_text
+from handlers.slack.replies import replies_to_command, user_message_for
+
+log = logging.getLogger(__name__)
+
+USAGE = """*`/pulse`* — anonymous pulse surveys
+• `/pulse` — your open survey and whether you get pulses
+• `/pulse optout` · `/pulse optin` — stop or resume getting pulses
+*Coordinators*
+• `/pulse send` — open a pulse round now
+• `/pulse status` — participation in the current round
+• `/pulse schedule` — when pulses and digests go out
+• `/pulse questions` — the question bank and where each item comes from
+• `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
+• `/pulse digest` — post the weekly digest to the coordinators' channel now
+• `/pulse actions` — open improvement actions, with buttons to update or close them
+• `/pulse policies` — the register of program policies: add, edit, mark reviewed
+• `/pulse help` — this message"""
+
+ADMIN_SUBCOMMANDS = {"send", "status", "schedule", "questions", "supporters", "digest", "actions", "policies"}
+
+
+@replies_to_command
+async def handle_pulse_command(
+    ack: Callable[..., Awaitable[None]],
+    command: dict[str, Any],
+    respond: Callable[..., Awaitable[Any]],
+    context: dict[str, Any],
+) -> str | dict[str, Any] | None:
+    """Dispatch `/pulse [subcommand]`."""
+    services: Services = context["services"]
+    words = (command.get("text") or "").split()
+    sub = words[0].lower() if words else ""
+    user_id = command["user_id"]
+    team_id = command.get("team_id") or services.team_id
+    if sub in {"help", "?"}:
+        return USAGE
+    if sub == "":
+        return await _own_status(services, team_id=team_id, user_id=user_id)
+    if sub in {"optout", "opt-out"}:
+        await services.surveys.set_opt_out(team_id=team_id, user_id=user_id, opted_out=True)
+        return "You're opted out: no more pulse DMs. Nothing you answered before is affected. `/pulse optin` to come back."
+    if sub in {"optin", "opt-in"}:
+        await services.surveys.set_opt_out(team_id=team_id, user_id=user_id, opted_out=False)
+        return "Welcome back — you'll get the next pulse in your DMs."
+    if sub not in ADMIN_SUBCOMMANDS:
+        return f"I don't know `/pulse {sub}`.\n\n{USAGE}"
+    await services.roles.require_coordinator(user_id)
+    if sub == "send":
+        await ack(text="Opening a pulse round… I'll confirm here in a moment.")
+        # The audience lookup can take longer than Slack's 3-second ack window.
+        services.spawn(_send_now(services, team_id=team_id, respond=respond))
+        return None
+    if sub == "status":
+        round_ = await services.surveys.latest_round(team_id=team_id)
+        if round_ is None:
+            return "No pulse round has been opened yet. `/pulse send` opens one now."
+        status = await services.surveys.status(round_)
+        return build_status_text(status, k=services.settings.min_group_size)
+    if sub == "schedule":
+        return build_schedule_text(services.settings)
+    if sub == "digest":
+        await ack(text="Building the digest… it will appear in the coordinators' channel in a moment.")
+        services.spawn(_digest_now(services, team_id=team_id, respond=respond))
+        return None
+    if sub == "actions":
+        actions = await services.actions.open_actions(team_id=team_id)
+        return {
+            "text": "Open improvement actions",
+            "blocks": build_open_actions_blocks(actions, today=services.clock.now().date()),
+        }
+    if sub == "policies":
+        return {
+            "text": "Policy register",
+            "blocks": build_policies_blocks(await services.policies.register(team_id=team_id)),
+        }
+    if sub == "supporters":
+        overview = await services.support.supporters_overview(team_id=team_id, requested_by=user_id)
+        return build_supporters_text(overview)
+    return build_questions_text(services.surveys.bank)
+
+
+async def _digest_now(services: Services, *, team_id: str, respond: Callable[..., Awaitable[Any]]) -> None:
+    try:
+        await services.digests.post(team_id=team_id, key=f"manual:{services.clock.now().isoformat()}")
+    except Exception as exc:
+        # Not re-raised: this runs after the ack, so the reply below is the user's only answer.
+        log.exception("/pulse digest failed")
+        await respond(text=user_message_for(exc), response_type="ephemeral", replace_original=False)
+
+
+async def _send_now(services: Services, *, team_id: str, respond: Callable[..., Awaitable[Any]]) -> None:
+    try:
+        round_ = await services.surveys.send_now(team_id=team_id)
+    except Exception as exc:
+        # Not re-raised: this runs after the ack, so the reply below is the user's only answer.
+        log.warning("/pulse send failed: %s", type(exc).__name__)
+        await respond(text=user_message_for(exc), response_type="ephemeral", replace_original=False)
+        return
+    await respond(
+        text=(
+            f"Pulse round opened for {round_.invited} people, {len(round_.question_ids)} questions, "
+            f"closes {round_.closes_at:%a %d %b %H:%M} UTC. Their DMs are queued and go out now; "
+            "`/pulse status` shows how many were delivered, and participation."
+        ),
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+async def _own_status(services: Services, *, team_id: str, user_id: str) -> str:
+    opted_out = await services.surveys.is_opted_out(team_id=team_id, user_id=user_id)
+    current = await services.surveys.current_round(team_id=team_id)
+    lines = []
+    if opted_out:
+        lines.append("You're *opted out* of pulse surveys. `/pulse optin` to take part again.")
+    else:
+        lines.append("You get pulse surveys in your DMs. `/pulse optout` to stop.")
+    if current is None:
+        lines.append("No pulse is open right now.")
+    elif await services.surveys.has_answered(team_id=team_id, user_id=user_id, round_id=current.id):
+        lines.append(
+            f"You've answered this week's pulse — thank you. You can change answers until {current.closes_at:%a %d %b %H:%M} UTC."
+        )
+    else:
+        lines.append(
+            f"This week's pulse is open until {current.closes_at:%a %d %b %H:%M} UTC — it's in your DMs."
+        )
+    lines.append(
+        "_Your answers are stored without your name; results are only shown for groups of "
+        f"{services.settings.min_group_size} or more._"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,12 @@
+"""Events API listeners."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.slack.events.app_home import handle_app_home_opened_event
+
+
+def register(app: AsyncApp) -> None:
+    """Attach every event listener."""
+    app.event("app_home_opened")(handle_app_home_opened_event)

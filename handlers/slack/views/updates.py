@@ -1,0 +1,133 @@
+"""Submitting the update draft (checked, then previewed) and the preview (published, then confirmed)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.services import Services
+from bot.updates import DESTINATION, TEXT
+from handlers.slack.blocks.updates import (
+    INPUT,
+    build_update_draft_modal,
+    build_update_failed_text,
+    build_update_preview_modal,
+    build_update_published_text,
+    build_update_waiting_text,
+)
+from handlers.slack.payloads import team_of
+from handlers.slack.replies import answers_privately
+from handlers.slack.views.forms import REFUSED, SubmittedView, submit_form
+
+# How long the preview's Publish waits for Slack to accept a channel post before saying it is queued.
+CONFIRM_WITHIN_SECONDS = 20.0
+
+
+@answers_privately
+async def handle_update_draft_submission(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Check the draft: refusals go back next to the text, a clean draft becomes the preview."""
+    services: Services = context["services"]
+    view = SubmittedView(body, action_id=INPUT)
+    text = (view.text(TEXT) or "").strip()
+    destination = view.option(DESTINATION) or ""
+    action_id = view.metadata_fields().get("a", "")
+
+    async def check() -> None:
+        await services.roles.require_coordinator(body["user"]["id"])
+        await services.updates.validate(
+            team_id=team_of(body, services), action_id=action_id, text=text, destination=destination
+        )
+
+    if await submit_form(ack, check, fallback_block=TEXT) is REFUSED:
+        return
+    await ack(
+        response_action="update",
+        view=build_update_preview_modal(
+            action_id=action_id,
+            text=text,
+            destination=destination,
+            audience_channel=services.settings.pulse_audience_channel,
+            # Named now so a preview submitted twice publishes once.
+            update_id=secrets.token_hex(16),
+        ),
+    )
+
+
+@answers_privately
+async def handle_update_preview_submission(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Publish the previewed update (checked once more) and tell the coordinators' channel."""
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    meta = SubmittedView(body, action_id=INPUT).metadata_fields()
+    team_id = team_of(body, services)
+    action_id, text, destination = meta.get("a") or None, meta.get("t", ""), meta.get("d", "")
+    await services.roles.require_coordinator(user_id)
+    # Comments may have arrived since the preview, and the metadata came back from the client.
+    try:
+        action = await services.updates.validate(
+            team_id=team_id, action_id=action_id, text=text, destination=destination
+        )
+    except InvalidInput as exc:
+        if action_id is None:
+            raise
+        # The preview has no field to hang errors on: back to the draft, saying why.
+        closed = await services.actions.get(team_id=team_id, action_id=action_id)
+        await ack(
+            response_action="update",
+            view=build_update_draft_modal(
+                action=closed,
+                draft=text,
+                audience_channel=services.settings.pulse_audience_channel,
+                k=services.settings.min_group_size,
+                notice=" ".join(exc.fields.values()) or str(exc),
+            ),
+        )
+        return
+    await ack()
+    publication = await services.updates.publish(
+        team_id=team_id,
+        action_id=action_id,
+        text=text,
+        destination=destination,
+        published_by=user_id,
+        update_id=meta.get("u") or None,
+    )
+    if not publication.new:
+        return
+    title = action.title if action else None
+    if destination == "channel":
+        # "Published" only once Slack accepted the post; a refusal is said, with what to do.
+        delivery = await services.updates.delivery(publication.update.id, within=CONFIRM_WITHIN_SECONDS)
+        if delivery.errors:
+            await services.updates.withdraw(publication.update.id)
+            note = build_update_failed_text(
+                user_id=user_id,
+                title=title,
+                audience_channel=services.settings.pulse_audience_channel,
+                error=delivery.errors[0],
+            )
+            await client.chat_postMessage(channel=services.settings.coordinator_channel, text=note)
+            return
+        if delivery.waiting:
+            note = build_update_waiting_text(
+                user_id=user_id, title=title, audience_channel=services.settings.pulse_audience_channel
+            )
+            await client.chat_postMessage(channel=services.settings.coordinator_channel, text=note)
+            return
+    await client.chat_postMessage(
+        channel=services.settings.coordinator_channel,
+        text=build_update_published_text(
+            user_id=user_id,
+            title=title,
+            text=text,
+            destination=destination,
+            audience_channel=services.settings.pulse_audience_channel,
+            recipients=publication.recipients,
+        ),
+    )
