@@ -273,8 +273,7 @@ async def _answer(
             text = comment_of.get(user)
             comment = people.comment_button(message)
             if text and comment is not None:
-                await people.click(user, message, comment)
-                view = await _until(lambda: _view_for(slack, user), timeout=5)
+                view = await _open_comment(people, slack, user, message, comment)
                 await people.submit_view(
                     user,
                     callback_id=view["callback_id"],
@@ -285,6 +284,26 @@ async def _answer(
     await asyncio.gather(*(one(u) for u in responders))
     safety = sum(1 for u in comment_of for m in slack.dm_messages(u) if "check in" in (m.text or ""))
     return len(responders), len(comment_of), safety
+
+
+async def _open_comment(people: Any, slack: Any, user: str, message: Any, button: Any) -> dict[str, Any]:
+    """Tap "Add a comment" until the modal opens: when many tap at once, PeerPulse says to try again."""
+    from handlers.open_view import BUSY
+
+    for _ in range(30):
+        told = len(slack.ephemerals(user))
+        await people.click(user, message, button)
+
+        def outcome(told: int = told) -> dict[str, Any] | str | None:
+            if len(slack.ephemerals(user)) > told and slack.ephemerals(user)[-1].text == BUSY:
+                return BUSY
+            return _view_for(slack, user)
+
+        result = await _until(outcome, timeout=5)
+        if isinstance(result, dict):
+            return result
+        await asyncio.sleep(1.0)  # as a person would: a moment later, tap again
+    raise TimeoutError("the comment form never opened; see the log above")
 
 
 def _view_for(slack: Any, user: str, callback_id: str = "pulse_comment_view") -> dict[str, Any] | None:
