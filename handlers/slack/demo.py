@@ -288,7 +288,7 @@ async def _answer(
 
 async def _open_comment(people: Any, slack: Any, user: str, message: Any, button: Any) -> dict[str, Any]:
     """Tap "Add a comment" until the modal opens: when many tap at once, PeerPulse says to try again."""
-    from handlers.open_view import BUSY
+    from handlers.slack.open_view import BUSY
 
     for _ in range(30):
         told = len(slack.ephemerals(user))
