@@ -34,7 +34,7 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
     from bot.clock import SystemClock
     from bot.config import Settings
     from bot.runtime import build_services
-    from handlers.slack.app import build_client
+    from handlers.slack.platform import SlackPlatform
     from handlers.slack.simulation.slack_api import FakeSlack
     from handlers.slack.simulation.workspace import build_workspace
     from storage.db import Database
@@ -51,13 +51,7 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
             database_url=database_url,
         )
         db = Database(settings.database_url)
-        services = build_services(
-            settings,
-            db=db,
-            clock=SystemClock(),
-            client=build_client(settings),
-            outbox_client=build_client(settings, for_outbox=True),
-        )
+        services = build_services(settings, db=db, clock=SystemClock(), platform=SlackPlatform(settings))
         digests = services.digests
         assert digests.render is not None
         seconds: list[float] = []

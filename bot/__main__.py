@@ -160,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             asyncio.run(_run())
         elif args.command == "demo":
-            from handlers.slack.demo import run_demo
+            from bot.platform import load_demo
 
+            run_demo = load_demo(os.environ.get("PLATFORM", "").strip().lower() or "slack")
             asyncio.run(run_demo(employees=args.employees, seed=args.seed))
         elif args.command == "export":
             return _export(args.output)

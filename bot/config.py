@@ -28,6 +28,8 @@ class Settings:
     coordinator_channel: str
     supporters_channel: str
     slack_app_token: str | None = None
+    # Which installed chat platform plug-in serves this process (entry point group peerpulse.platforms).
+    platform: str = "slack"
     slack_api_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     pulse_audience_channel: str | None = None
@@ -171,6 +173,7 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         coordinator_channel=coordinators,
         supporters_channel=supporters,
         slack_app_token=env.get("SLACK_APP_TOKEN", "").strip() or None,
+        platform=env.get("PLATFORM", "").strip().lower() or "slack",
         slack_api_url=env.get("SLACK_API_URL", "").strip() or None,
         database_url=_database_url(env),
         pulse_audience_channel=env.get("PULSE_AUDIENCE_CHANNEL", "").strip() or None,

@@ -1,4 +1,4 @@
-"""Assemble and run the whole application: storage, Slack clients, listeners, leader-only work."""
+"""Assemble and run the whole application: storage, the chat platform, leader-only work."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import aiohttp
 from aiohttp import web
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
 from bot import checks, jobs
@@ -24,6 +21,7 @@ from bot.errors import ConfigError
 from bot.feedback import FeedbackService
 from bot.health import STUCK_AFTER, Health, outbox_waiting_without_progress
 from bot.leader import LeaderElection
+from bot.platform import Platform, load_platform
 from bot.policies import PolicyService
 from bot.questions import load_question_bank
 from bot.roles import Roles
@@ -32,12 +30,7 @@ from bot.services import Services
 from bot.support import SupportService
 from bot.surveys import SurveyService
 from bot.updates import UpdateService
-from handlers.slack.adapter import SlackDirectory, SlackMessenger
-from handlers.slack.app import build_app, build_client, pacer_for
-from handlers.slack.blocks.digest import build_digest_messages
-from handlers.slack.blocks.updates import build_update_message
-from handlers.slack.renderers import make_renderers
-from handlers.slack.server import build_web_app
+from bot.web import build_web_app
 from storage.db import Database, migrate
 from storage.models import OutboxMessage
 from storage.queries import outbox_waiting
@@ -54,14 +47,12 @@ def _summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
-def build_services(
-    settings: Settings, *, db: Database, clock: Clock, client: Any, outbox_client: Any
-) -> Services:
-    """Every service, wired; no I/O happens here."""
-    directory = SlackDirectory(client)
-    messenger = SlackMessenger(outbox_client)
+def build_services(settings: Settings, *, db: Database, clock: Clock, platform: Platform) -> Services:
+    """Every service, wired to the platform; no I/O happens here."""
+    directory = platform.directory
+    messenger = platform.outbox_messenger
     # Enough sends in flight to keep the workspace rate busy while each waits ~50 ms for Slack.
-    outbox = Outbox(db, messenger, pacer=pacer_for(settings), clock=clock, renderers={}, concurrency=64)
+    outbox = Outbox(db, messenger, pacer=platform.pacer, clock=clock, renderers={}, concurrency=64)
     roles = Roles(
         directory,
         coordinator_channel=settings.coordinator_channel,
@@ -103,8 +94,8 @@ def build_services(
             support=support,
             actions=actions,
             outbox=outbox,
-            # Interactive client (with 429 retries) for the chart upload.
-            messenger=SlackMessenger(client),
+            # Interactive calls (with 429 retries) for the chart upload.
+            messenger=platform.messenger,
             policies=policies,
         ),
         policies=policies,
@@ -112,32 +103,30 @@ def build_services(
             db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions
         ),
     )
-    outbox.renderers.update(make_renderers(services))
-    services.digests.render = build_digest_messages
-    services.updates.render = build_update_message
+    platform.wire(services)
     return services
 
 
 class Runtime:
-    """The running process: HTTP (or Socket Mode), plus the scheduler and outbox when leading."""
+    """The running process: the platform's requests, plus the scheduler and outbox when leading."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, scheduler_enabled: bool = True
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        scheduler_enabled: bool = True,
+        platform: Platform | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.scheduler_enabled = scheduler_enabled
         self.db = Database(settings.database_url)
-        self.client = build_client(settings)
-        self.outbox_client = build_client(settings, for_outbox=True)
-        self.services = build_services(
-            settings, db=self.db, clock=self.clock, client=self.client, outbox_client=self.outbox_client
-        )
-        self.app: AsyncApp = build_app(self.services, client=self.client)
+        self.platform = platform or load_platform(settings)
+        self.services = build_services(settings, db=self.db, clock=self.clock, platform=self.platform)
         self._stop = asyncio.Event()
         self._leading = asyncio.Event()
         self._stopped = False
-        self._http: aiohttp.ClientSession | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._outbox_stop: asyncio.Event | None = None
         self._outbox_task: asyncio.Task[None] | None = None
@@ -148,7 +137,6 @@ class Runtime:
         self._stop_deadline: float | None = None
         self._stalled_since: datetime | None = None
         self._runner: web.AppRunner | None = None
-        self._socket_handler: Any = None
         self.port: int | None = None
         self.health = Health()
         self.election = LeaderElection(self.db, on_elected=self._lead, on_deposed=self._follow)
@@ -160,22 +148,10 @@ class Runtime:
 
     async def prepare(self) -> None:
         """Migrate the database and identify the workspace (what every command needs first)."""
-        if self._http is None:
-            # One pooled HTTP session for every Slack call, instead of a new connection per call.
-            # slack_sdk applies its own timeout only to sessions it creates, so this one carries it
-            # (aiohttp's default would let a hung Slack call stall a send for five minutes).
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
-            self.client.session = self._http
-            self.outbox_client.session = self._http
         await asyncio.to_thread(migrate, self.settings.database_url)
-        try:
-            auth = await self.client.auth_test()
-        except SlackApiError as exc:
-            raise ConfigError(
-                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
-            ) from None
-        self.services.team_id = str(auth["team_id"])
-        self.services.roles.bot_user_id = str(auth.get("user_id") or "") or None
+        identity = await self.platform.connect()
+        self.services.team_id = identity.team_id
+        self.services.roles.bot_user_id = identity.bot_user_id
 
     async def startup_checks(self) -> None:
         """What `python -m bot check` verifies: the database must work; the rest only makes us not ready."""
@@ -186,7 +162,7 @@ class Runtime:
         if not resources.ok:
             log.warning("start-up check: %s", resources.line())
         failed = 0
-        for verdict in await checks.check_channels(self.client, self.settings):
+        for verdict in await self.platform.check():
             if verdict.ok:
                 self.health.clear(verdict.item)
             elif verdict.warning:
@@ -205,11 +181,7 @@ class Runtime:
                 if self._stop.is_set():
                     return
                 try:
-                    problems = [
-                        v
-                        for v in await checks.check_channels(self.client, self.settings)
-                        if not v.ok and not v.warning
-                    ]
+                    problems = [v for v in await self.platform.check() if not v.ok and not v.warning]
                 except Exception as exc:
                     # Slack may be briefly unreachable; the checks run again next interval.
                     log.warning("re-checking the channels failed (%s)", type(exc).__name__)
@@ -328,9 +300,7 @@ class Runtime:
             await self.db.dispose()
 
     async def _close_http(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self.platform.close()
 
     async def start(self, *, host: str = "0.0.0.0", port: int | None = None) -> None:  # noqa: S104
         """Migrate, identify the workspace, check the channels, start serving, campaign for leadership."""
@@ -345,14 +315,12 @@ class Runtime:
         await self.prepare()
         jobs.bind(self.services)
         await self.startup_checks()
-        if self.settings.socket_mode:
-            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-            self._socket_handler = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
-            await self._socket_handler.connect_async()
-        else:
+        arrival = await self.platform.start()
+        if arrival == "http":
             self._runner = web.AppRunner(
-                build_web_app(self.app, self.services, readiness=self.readiness),
+                build_web_app(
+                    self.platform.routes(), health_token=self.settings.health_token, readiness=self.readiness
+                ),
                 access_log=None,
                 # Requests in flight at SIGTERM get this long to finish, not aiohttp's 60 s.
                 shutdown_timeout=self.shutdown_grace,
@@ -367,7 +335,7 @@ class Runtime:
         log.info(
             "PeerPulse started for team %s (%s)%s",
             self.services.team_id,
-            "socket mode" if self.settings.socket_mode else f"http :{self.port}",
+            arrival if arrival != "http" else f"http :{self.port}",
             "" if not self.health.problems() else "; NOT READY until the problems above are fixed",
         )
 
@@ -474,8 +442,7 @@ class Runtime:
         self._stop_deadline = asyncio.get_running_loop().time() + self.shutdown_grace
         self._stop.set()
         # Stop taking requests first, so nothing new starts while the rest winds down.
-        if self._socket_handler is not None:
-            await self._socket_handler.close_async()
+        await self.platform.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         for task in self._tasks:

@@ -1,11 +1,9 @@
-"""The HTTP surface: POST /slack/events for Slack; GET /healthz (alive) and /readyz (ready) for probes."""
+"""Slack's HTTP endpoint: POST /slack/events, signature-checked before Bolt reads a byte."""
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -14,13 +12,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
-from bot.services import Services
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
-Readiness = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 FORM = "application/x-www-form-urlencoded"
-# Far above anything Slack sends (a block_actions payload with its message is tens of KB).
-MAX_BODY_BYTES = 1024 * 1024
 
 
 # Fields Bolt dereferences before any listener runs, with the JSON types Slack always gives them.
@@ -73,12 +68,10 @@ def interaction_payload(form_body: str) -> str | None:
     return URL.build(query_string=form_body, encoded=True).query.get("payload")
 
 
-def build_web_app(
-    app: AsyncApp, services: Services, *, readiness: Readiness | None = None
-) -> web.Application:
-    """An aiohttp application serving the Bolt app, liveness (/healthz) and readiness (/readyz)."""
+def slack_routes(app: AsyncApp, settings: Settings) -> list[web.RouteDef]:
+    """POST /slack/events: every signed request Slack sends, handed to the Bolt app."""
 
-    verifier = SignatureVerifier(services.settings.slack_signing_secret)
+    verifier = SignatureVerifier(settings.slack_signing_secret)
 
     async def slack_events(request: web.Request) -> web.Response:
         body = await request.text()
@@ -108,31 +101,4 @@ def build_web_app(
             return web.json_response({"error": "the payload is malformed"}, status=400)
         return await to_aiohttp_response(response)
 
-    token = services.settings.health_token
-
-    def trusted(request: web.Request) -> bool:
-        # Details (problems, backlog, leadership) only for callers holding HEALTH_TOKEN.
-        offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        return token is not None and bool(offered) and hmac.compare_digest(offered, token)
-
-    async def healthz(request: web.Request) -> web.Response:
-        # Liveness: the process answers. Restarting it would not fix anything readiness reports.
-        body: dict[str, Any] = {"status": "ok"}
-        if readiness is not None and trusted(request):
-            ready, details = await readiness()
-            body.update(ready=ready, **details)
-        return web.json_response(body)
-
-    async def readyz(request: web.Request) -> web.Response:
-        ready, details = await readiness() if readiness is not None else (True, {})
-        body: dict[str, Any] = {"status": "ready" if ready else "not ready"}
-        if trusted(request):
-            body.update(details)
-        # The reasons are logged by readiness(); anonymous callers see only the verdict.
-        return web.json_response(body, status=200 if ready else 503)
-
-    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-    web_app.router.add_post("/slack/events", slack_events)
-    web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/readyz", readyz)
-    return web_app
+    return [web.post("/slack/events", slack_events)]

@@ -49,17 +49,17 @@ async def _pulse_rows(runtime: Runtime) -> list[OutboxMessage]:
 @pytest.fixture
 async def impatient_outbox(runtime: Runtime) -> AsyncIterator[None]:
     """The outbox's Slack session gives up after CLIENT_TIMEOUT, so the fake's slow answers outlast it."""
-    shared = runtime.outbox_client.session
+    shared = runtime.platform.outbox_client.session
     impatient = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT))
-    runtime.outbox_client.session = impatient
+    runtime.platform.outbox_client.session = impatient
     yield
-    runtime.outbox_client.session = shared
+    runtime.platform.outbox_client.session = shared
     await impatient.close()
 
 
 async def test_every_slack_call_gives_up_after_the_client_timeout(runtime: Runtime) -> None:
     # slack_sdk applies its timeout only to sessions it creates; the shared one must carry it.
-    for client in (runtime.client, runtime.outbox_client):
+    for client in (runtime.platform.client, runtime.platform.outbox_client):
         assert client.session is not None and client.session.timeout.total == client.timeout == 10
 
 

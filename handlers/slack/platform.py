@@ -1,0 +1,100 @@
+"""Slack as a PeerPulse platform: Web API clients, the Bolt app, its HTTP endpoint or Socket Mode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot import checks
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.platform import Identity
+from bot.services import Services
+from handlers.slack.adapter import SlackDirectory, SlackMessenger
+from handlers.slack.app import build_app, build_client, pacer_for
+from handlers.slack.blocks.digest import build_digest_messages
+from handlers.slack.blocks.updates import build_update_message
+from handlers.slack.renderers import make_renderers
+from handlers.slack.server import slack_routes
+
+
+class SlackPlatform:
+    """One Slack workspace, reached through one bot token."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = build_client(settings)
+        self.outbox_client = build_client(settings, for_outbox=True)
+        self.pacer = pacer_for(settings)
+        self.directory = SlackDirectory(self.client)
+        self.outbox_messenger = SlackMessenger(self.outbox_client)
+        # Interactive calls (the digest's chart upload) retry 429s; the outbox reschedules instead.
+        self.messenger = SlackMessenger(self.client)
+        self.app: AsyncApp | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._socket_handler: Any = None
+
+    def wire(self, services: Services) -> None:
+        """Renderers for every outbox kind, the digest's and updates' Block Kit, and the Bolt app."""
+        services.outbox.renderers.update(make_renderers(services))
+        services.digests.render = build_digest_messages
+        services.updates.render = build_update_message
+        self.app = build_app(services, client=self.client)
+
+    async def connect(self) -> Identity:
+        """Open the pooled HTTP session and ask Slack who we are (auth.test)."""
+        if self._http is None:
+            # One pooled HTTP session for every Slack call, instead of a new connection per call.
+            # slack_sdk applies its own timeout only to sessions it creates, so this one carries it
+            # (aiohttp's default would let a hung Slack call stall a send for five minutes).
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self.client.session = self._http
+            self.outbox_client.session = self._http
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
+            ) from None
+        return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth.get("user_id") or "") or None)
+
+    async def check(self) -> list[checks.Verdict]:
+        """Each configured channel exists, is the right kind and has the bot in it."""
+        return await checks.check_channels(self.client, self.settings)
+
+    def routes(self) -> Sequence[web.RouteDef]:
+        """POST /slack/events, unless Socket Mode brings the requests instead."""
+        if self.settings.socket_mode:
+            return []
+        assert self.app is not None, "wire() comes first"
+        return slack_routes(self.app, self.settings)
+
+    async def start(self) -> str:
+        """Connect Socket Mode when SLACK_APP_TOKEN is set; otherwise requests come over HTTP."""
+        if not self.settings.socket_mode:
+            return "http"
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        assert self.app is not None, "wire() comes first"
+        self._socket_handler = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+        await self._socket_handler.connect_async()
+        return "socket mode"
+
+    async def stop(self) -> None:
+        """Close Socket Mode's connection, if open."""
+        if self._socket_handler is not None:
+            await self._socket_handler.close_async()
+            self._socket_handler = None
+
+    async def close(self) -> None:
+        """Close the pooled HTTP session."""
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
