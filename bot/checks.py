@@ -169,6 +169,36 @@ async def check_token(client: Any, settings: Settings) -> tuple[Verdict, dict[st
     ), dict(auth.data)
 
 
+async def check_app_token(session: aiohttp.ClientSession, settings: Settings) -> Verdict:
+    """apps.connections.open with SLACK_APP_TOKEN: Socket Mode will be able to connect."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    item = "SLACK_APP_TOKEN"
+    fix = (
+        "create an App-Level Token with the connections:write scope (your Slack app's Basic Information"
+        " page), enable Socket Mode, and set it; or unset SLACK_APP_TOKEN to serve HTTP"
+    )
+    base_url = (settings.slack_api_url or AsyncWebClient.BASE_URL).rstrip("/") + "/"
+    client = AsyncWebClient(base_url=base_url, session=session)
+    try:
+        # Tier 1 (about one a minute): the check asks once; the ticket it gets is never used.
+        await client.apps_connections_open(app_token=settings.slack_app_token or "")
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error == "not_allowed_token_type":
+            return Verdict(item, False, "it is not an app-level token (xapp-...)", fix)
+        if error == "missing_scope":
+            return Verdict(item, False, "it lacks the connections:write scope", fix)
+        if error == "ratelimited":
+            return Verdict(
+                item, False, "Slack rate-limited the check", "run `python -m bot check` again in a minute"
+            )
+        return Verdict(item, False, f"Slack refused it ({error})", fix)
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        return Verdict(item, False, describe_slack_error(exc, settings))
+    return Verdict(item, True, "accepted for Socket Mode (apps.connections.open)")
+
+
 async def check_channel(client: Any, item: str, channel: str, *, private: bool) -> Verdict:
     """The channel exists, is of the right kind and PeerPulse is a member."""
     invite = f"in Slack, open the channel and type `/invite @PeerPulse`, or fix {item}"
@@ -231,6 +261,8 @@ async def run_checks(settings: Settings) -> list[Verdict]:
         client.session = session
         token, _auth = await check_token(client, settings)
         verdicts.append(token)
+        if settings.slack_app_token:
+            verdicts.append(await check_app_token(session, settings))
         if token.ok:
             verdicts.extend(await check_channels(client, settings))
     return verdicts

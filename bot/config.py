@@ -14,6 +14,8 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerpulse.db"
+# SIGTERM's default bound for sends and request work in flight (deploy files' stop timeouts exceed it).
+SHUTDOWN_GRACE_SECONDS = 10.0
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+psycopg")
 _PLACEHOLDER = re.compile(r"^(|changeme|change-me|xoxb-your.*|your.*|todo|placeholder|secret|x+)$", re.I)
 
@@ -46,6 +48,8 @@ class Settings:
     training_valid_days: int = 180
     workspace_rate: float = 10.0
     port: int = 3000
+    # How long SIGTERM lets sends and request work in flight finish before abandoning them.
+    shutdown_grace: float = SHUTDOWN_GRACE_SECONDS
     support_resources_path: Path | None = None
     # Callers presenting it (Authorization: Bearer ...) get readiness details; others only a status.
     health_token: str | None = None
@@ -188,6 +192,7 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         training_valid_days=_int(env, "TRAINING_VALID_DAYS", 180, low=7, high=1095),
         workspace_rate=_float(env, "WORKSPACE_RATE", 10.0, low=0.1, high=1000.0),
         port=_int(env, "PORT", 3000, low=1, high=65535),
+        shutdown_grace=_float(env, "SHUTDOWN_GRACE_SECONDS", SHUTDOWN_GRACE_SECONDS, low=0.5, high=300.0),
         support_resources_path=Path(resources) if resources else None,
         health_token=env.get("HEALTH_TOKEN", "").strip() or None,
     )

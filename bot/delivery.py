@@ -257,15 +257,22 @@ class Outbox:
         if _unconfirmed(row):
             try:
                 earlier = await self._find_earlier_post(row)
+            except DeliveryError as exc:
+                if not exc.retryable:
+                    # Slack refuses to show the conversation (gone, or we were removed), so it would
+                    # refuse the message too: parked with the reason, not checked until attempts run out.
+                    log.error("outbox message %s: cannot check Slack for an earlier attempt: %s", row.id, exc)
+                    return _Outcome(
+                        row.id, "failed", error=f"cannot check Slack for an earlier attempt: {exc}"
+                    )
+                log.warning("outbox message %s: cannot check Slack for an earlier attempt: %s", row.id, exc)
+                return self._failure(row, _cannot_check(str(exc)))
             except Exception as exc:
                 # Without knowing, posting again could message the person twice; wait and look again.
                 log.warning(
                     "outbox message %s: cannot check Slack for an earlier attempt", row.id, exc_info=True
                 )
-                check = DeliveryError(
-                    f"cannot check Slack: {type(exc).__name__}", retryable=True, uncertain=True
-                )
-                return self._failure(row, check)
+                return self._failure(row, _cannot_check(type(exc).__name__))
             if earlier is not None:
                 log.info("outbox message %s had reached Slack after all; not sending it again", row.id)
                 return earlier
@@ -290,6 +297,13 @@ class Outbox:
             except DeliveryError as exc:
                 return self._failure(row, exc)
             return _Outcome(row.id, "sent", channel=updated.channel, ts=updated.ts)
+        if message.file is not None:
+            # The messenger marks the file with the row's id, so a check after a crash can find it.
+            try:
+                await self.messenger.upload_file(target, message.file, comment=message.text, outbox_id=row.id)
+            except DeliveryError as exc:
+                return self._failure(row, exc)
+            return _Outcome(row.id, "sent", channel=target)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
         message = OutgoingMessage(text=message.text, blocks=message.blocks, metadata=metadata)
         if not getattr(self.messenger, "paced", False):
@@ -385,6 +399,11 @@ class Outbox:
                         col(OutboxMessage.id).in_(done), col(OutboxMessage.kind).in_(ERASE_WHEN_DONE)
                     )
                 )
+
+
+def _cannot_check(why: str) -> DeliveryError:
+    """An unconfirmed row waits to be checked again: posting it unchecked could send it twice."""
+    return DeliveryError(f"cannot check Slack: {why}", retryable=True, uncertain=True)
 
 
 def _unconfirmed(row: OutboxMessage) -> bool:

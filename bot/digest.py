@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -54,7 +55,6 @@ from bot.measures import (
 )
 from bot.playbook import THEME_SIGNAL_NAMES, Suggestion, load_practices, match_practices
 from bot.policies import PolicyService, PolicyStatus, policy_signals
-from bot.ports import Messenger
 from bot.questions import QuestionBank
 from bot.roles import Roles
 from bot.support import (
@@ -296,7 +296,6 @@ class DigestService:
         support: SupportService,
         actions: ActionService,
         outbox: Outbox,
-        messenger: Messenger,
         policies: PolicyService | None = None,
     ) -> None:
         self.db = db
@@ -307,7 +306,6 @@ class DigestService:
         self.support = support
         self.actions = actions
         self.outbox = outbox
-        self.messenger = messenger
         self.policies = policies
         # Rendering is Slack's business (handlers/); the runtime plugs it in.
         self.render: Callable[[DigestReport], list[dict[str, object]]] | None = None
@@ -322,22 +320,14 @@ class DigestService:
                 return None
         report = await self.build(team_id=team_id)
         if not await self._record_and_queue(
-            team_id=team_id, key=key, messages=self.render(report), quotes=report.shown_quotes()
+            team_id=team_id,
+            key=key,
+            messages=self.render(report),
+            quotes=report.shown_quotes(),
+            chart=self._chart_payload(report),
         ):
             log.info("digest %s was posted concurrently; keeping the first", key)
             return None
-        if report.chart_png:
-            try:
-                await self.messenger.upload_file(
-                    self.settings.coordinator_channel,
-                    filename=f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
-                    content=report.chart_png,
-                    title=f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
-                    comment="Favourable share by construct over the last rounds (95% CI).",
-                )
-            except Exception as exc:
-                # The digest text is already queued; a missing chart must not cost the whole digest.
-                log.exception("uploading the digest chart failed (%s)", type(exc).__name__)
         log.info("digest %s queued for the coordinators", key)
         return report
 
@@ -557,8 +547,26 @@ class DigestService:
             title="Favourable share by construct, last rounds",
         )
 
+    @staticmethod
+    def _chart_payload(report: DigestReport) -> dict[str, object] | None:
+        """The chart as an outbox payload (shared as a file after the digest's messages), if any."""
+        if not report.chart_png:
+            return None
+        return {
+            "filename": f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
+            "title": f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
+            "text": "Favourable share by construct over the last rounds (95% CI).",
+            "content_b64": base64.b64encode(report.chart_png).decode("ascii"),
+        }
+
     async def _record_and_queue(
-        self, *, team_id: str, key: str, messages: list[dict[str, object]], quotes: Sequence[str] = ()
+        self,
+        *,
+        team_id: str,
+        key: str,
+        messages: list[dict[str, object]],
+        quotes: Sequence[str] = (),
+        chart: dict[str, object] | None = None,
     ) -> bool:
         """Record the digest `key`, the quotes it shows, and queue its messages in one transaction."""
         now = self.clock.now()
@@ -572,6 +580,18 @@ class DigestService:
             )
             for i, m in enumerate(messages)
         ]
+        if chart is not None:
+            # Through the outbox like the text: a crash or a Slack outage mid-upload is retried,
+            # checked against the channel's history, or parked with its reason, never lost or doubled.
+            envelopes.append(
+                Envelope(
+                    "file",
+                    self.settings.coordinator_channel,
+                    f"{key}:chart",
+                    now + timedelta(milliseconds=len(messages)),
+                    payload=chart,
+                )
+            )
         # One transaction: a crash leaves the digest either recorded and queued, or neither.
         async with self.db.session() as session:
             new = await insert_ignoring_duplicates(

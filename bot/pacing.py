@@ -23,6 +23,7 @@ POST_MESSAGE = "chat.postMessage"
 TIER_PER_MINUTE: dict[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
 METHOD_TIERS: dict[str, int] = {
     "api.test": 3,
+    "apps.connections.open": 1,  # Socket Mode connections (and `python -m bot check`)
     "auth.test": 3,  # "Special" in Slack's docs; treated as Tier 3
     "team.info": 3,
     "users.list": 2,

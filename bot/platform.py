@@ -37,9 +37,8 @@ class Platform(Protocol):
 
     name: str
     directory: Directory
-    # The outbox's sends (no retries of its own: the outbox reschedules) and interactive calls.
+    # The outbox's sends (no retries of their own: the outbox reschedules).
     outbox_messenger: Messenger
-    messenger: Messenger
     pacer: Pacer
 
     def wire(self, services: Services) -> None:

@@ -21,6 +21,15 @@ class Member:
 
 
 @dataclass(frozen=True)
+class OutgoingFile:
+    """A file to share, such as the digest's chart."""
+
+    filename: str
+    title: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """A rendered message: fallback text, Block Kit blocks and delivery metadata."""
 
@@ -29,6 +38,8 @@ class OutgoingMessage:
     metadata: dict[str, Any] | None = None
     # The ts of an earlier message in the same channel that this one replaces (chat.update).
     replaces: str | None = None
+    # Shared as a file with `text` as its comment, instead of posted as a message.
+    file: OutgoingFile | None = None
 
 
 @dataclass(frozen=True)
@@ -63,15 +74,16 @@ class Messenger(Protocol):
         ...
 
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
-        """The ts of a message we posted with this outbox id since a time, if Slack has it."""
+        """The ts of a message (or shared file) we sent with this outbox id since a time, if Slack has it.
+
+        Raise DeliveryError when Slack cannot be asked (retryable) or refuses to say (not retryable).
+        """
         ...
 
     async def update(self, channel: str, ts: str, message: OutgoingMessage) -> PostedMessage:
         """Replace an earlier message's text and blocks; raise DeliveryError on failure."""
         ...
 
-    async def upload_file(
-        self, channel: str, *, filename: str, content: bytes, title: str, comment: str
-    ) -> None:
-        """Share a file in a channel."""
+    async def upload_file(self, channel: str, file: OutgoingFile, *, comment: str, outbox_id: int) -> None:
+        """Share a file in a channel, marked with its outbox id; raise DeliveryError on failure."""
         ...

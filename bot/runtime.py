@@ -37,8 +37,6 @@ from storage.queries import outbox_waiting
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 3.0
-# SIGTERM's bound for sends and request work in flight (systemd/compose/k8s stop timeouts exceed it).
-SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def _summary(exc: BaseException) -> str:
@@ -94,8 +92,6 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
             support=support,
             actions=actions,
             outbox=outbox,
-            # Interactive calls (with 429 retries) for the chart upload.
-            messenger=platform.messenger,
             policies=policies,
         ),
         policies=policies,
@@ -143,8 +139,9 @@ class Runtime:
         # How often failed start-up checks (channels) are tried again, so fixing one needs no restart.
         self.recheck_interval = 60.0
         # How long SIGTERM waits for sends in flight before abandoning them (they are reconciled
-        # from Slack's history on the next start, so nothing is sent twice).
-        self.shutdown_grace = SHUTDOWN_GRACE_SECONDS
+        # from Slack's history on the next start, so nothing is sent twice); systemd/compose/k8s
+        # stop timeouts exceed the default.
+        self.shutdown_grace = settings.shutdown_grace
 
     async def prepare(self) -> None:
         """Migrate the database and identify the workspace (what every command needs first)."""

@@ -36,6 +36,7 @@ from handlers.slack.simulation.signing import (
 )
 from handlers.slack.simulation.slack_api import (
     BURST_SECONDS,
+    DEFAULT_APP_TOKEN,
     METHOD_TIERS,
     RESPONSE_URL_TTL,
     RESPONSE_URL_USES,
@@ -515,6 +516,22 @@ async def test_each_tiered_method_is_held_to_its_tier_by_default(ws: Workspace, 
         assert fake.ratelimited_count == 1
         # Another method has its own budget (limits are per method).
         await client.api_call("users.info", params={"user": employee(ws)})
+
+
+async def test_app_level_tokens_open_socket_mode_connections_and_nothing_else(
+    ws: Workspace, fake: FakeSlack
+) -> None:
+    client = AsyncWebClient(base_url=fake.url, retry_handlers=[])
+    opened = await client.apps_connections_open(app_token=DEFAULT_APP_TOKEN)
+    assert str(opened["url"]).startswith("wss://")
+    for token, method in ((TOKEN, "apps.connections.open"), (DEFAULT_APP_TOKEN, "auth.test")):
+        with pytest.raises(SlackApiError) as refused:
+            await client.api_call(method, params={"token": token})
+        assert refused.value.response["error"] == "not_allowed_token_type"
+    # Tier 1: about one a minute.
+    with pytest.raises(SlackApiError) as limited:
+        await client.apps_connections_open(app_token=DEFAULT_APP_TOKEN)
+    assert limited.value.response.status_code == 429
 
 
 async def test_tiers_can_be_switched_off_explicitly(ws: Workspace) -> None:

@@ -6,14 +6,16 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import METADATA_EVENT
 from bot.errors import DeliveryError
 from bot.pacing import PacedWebClient
-from bot.ports import Member, OutgoingMessage, PostedMessage
+from bot.ports import Member, OutgoingFile, OutgoingMessage, PostedMessage
 
+# Files cannot carry message metadata; their name carries the outbox id instead ("x-pp17.png").
+FILE_MARK = "-pp"
 USERS_PAGE = 1000
 MEMBERS_PAGE = 1000
 # Errors that no retry can fix: the recipient is gone or the message itself is wrong.
@@ -123,8 +125,11 @@ class SlackMessenger:
         self.paced = isinstance(client, PacedWebClient)
 
     async def open_dm(self, user_id: str) -> str:
-        """The DM channel id with a user."""
-        response = await self.client.conversations_open(users=user_id)
+        """The DM channel id with a user, translating failures into DeliveryError."""
+        try:
+            response = await self.client.conversations_open(users=user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc) from exc
         return str(response["channel"]["id"])
 
     async def post(self, channel: str, message: OutgoingMessage) -> PostedMessage:
@@ -153,7 +158,13 @@ class SlackMessenger:
         return PostedMessage(channel=str(response["channel"]), ts=str(response["ts"]))
 
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
-        """Look through the channel's recent history for our message carrying this outbox id."""
+        """Look through the channel's recent history for our message or file carrying this outbox id."""
+        try:
+            return await self._find_posted(channel, since=since, outbox_id=outbox_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc) from exc
+
+    async def _find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         # `since` is our clock, not Slack's: rather than trust two clocks to agree, read the newest
         # messages (a bot's DM holds few) and stop once they are clearly older than the claim.
         cursor: str | None = None
@@ -163,9 +174,7 @@ class SlackMessenger:
             )
             messages: list[dict[str, Any]] = page.get("messages", [])
             for msg in messages:
-                meta = msg.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == outbox_id:
+                if _carries(msg, outbox_id):
                     return str(msg["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             oldest = min((float(m["ts"]) for m in messages), default=0.0)
@@ -173,10 +182,34 @@ class SlackMessenger:
                 return None
         return None
 
-    async def upload_file(
-        self, channel: str, *, filename: str, content: bytes, title: str, comment: str
-    ) -> None:
+    async def upload_file(self, channel: str, file: OutgoingFile, *, comment: str, outbox_id: int) -> None:
         """Share a file in a channel (files_upload_v2: get URL, upload, complete)."""
-        await self.client.files_upload_v2(
-            channel=channel, file=content, filename=filename, title=title, initial_comment=comment
-        )
+        try:
+            await self.client.files_upload_v2(
+                channel=channel,
+                file=file.content,
+                filename=marked_filename(file.filename, outbox_id),
+                title=file.title,
+                initial_comment=comment,
+            )
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc) from exc
+
+
+def marked_filename(filename: str, outbox_id: int) -> str:
+    """The file's name with the outbox id before its extension."""
+    stem, dot, ext = filename.rpartition(".")
+    if not dot:
+        return f"{filename}{FILE_MARK}{outbox_id}"
+    return f"{stem}{FILE_MARK}{outbox_id}.{ext}"
+
+
+def _carries(msg: dict[str, Any], outbox_id: int) -> bool:
+    """Whether a history message is the one sent for this outbox row (by metadata or file name)."""
+    meta = msg.get("metadata") or {}
+    payload = meta.get("event_payload") or {}
+    if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == outbox_id:
+        return True
+    mark = f"{FILE_MARK}{outbox_id}"
+    names = (str(f.get("name") or "") for f in msg.get("files") or [])
+    return any((name.rpartition(".")[0] or name).endswith(mark) for name in names)

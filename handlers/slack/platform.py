@@ -35,8 +35,6 @@ class SlackPlatform:
         self.pacer = pacer_for(settings)
         self.directory = SlackDirectory(self.client)
         self.outbox_messenger = SlackMessenger(self.outbox_client)
-        # Interactive calls (the digest's chart upload) retry 429s; the outbox reschedules instead.
-        self.messenger = SlackMessenger(self.client)
         self.app: AsyncApp | None = None
         self._http: aiohttp.ClientSession | None = None
         self._socket_handler: Any = None

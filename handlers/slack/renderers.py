@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any
 
 from bot.delivery import Renderer
-from bot.ports import OutgoingMessage
+from bot.ports import OutgoingFile, OutgoingMessage
 from bot.services import Services
 from bot.surveys import ballot_tag
 from handlers.slack.blocks.mrkdwn import escape
@@ -78,11 +79,21 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         payload: dict[str, Any] = row.payload or {}
         return OutgoingMessage(text=str(payload.get("text", "")), blocks=payload.get("blocks"))
 
+    async def render_file(row: OutboxMessage) -> OutgoingMessage | None:
+        payload: dict[str, Any] = row.payload or {}
+        file = OutgoingFile(
+            filename=str(payload["filename"]),
+            title=str(payload.get("title") or payload["filename"]),
+            content=base64.b64decode(str(payload["content_b64"])),
+        )
+        return OutgoingMessage(text=str(payload.get("text", "")), file=file)
+
     return {
         "pulse": render_pulse,
         "pulse_reminder": render_reminder,
         "pulse_closed": render_closed,
         "text": render_text,
+        "file": render_file,
         # Peer-support reminders re-check at send time: done, snoozed or trained since queueing means no DM.
         **make_support_renderers(services),
         # Policy reminders re-check at send time: a review recorded since queueing means no reminder.

@@ -17,7 +17,7 @@ from bot.delivery import Outbox
 from bot.errors import InvalidInput, NotAllowed
 from bot.insights import Suppressed
 from bot.pacing import Pacer
-from bot.ports import Member, OutgoingMessage, PostedMessage
+from bot.ports import Member, OutgoingFile, OutgoingMessage, PostedMessage
 from bot.roles import Roles
 from bot.support import (
     CATEGORY,
@@ -84,9 +84,7 @@ class NoMessenger:
     async def update(self, channel: str, ts: str, message: OutgoingMessage) -> PostedMessage:
         raise AssertionError("not sent in these tests")
 
-    async def upload_file(
-        self, channel: str, *, filename: str, content: bytes, title: str, comment: str
-    ) -> None:
+    async def upload_file(self, channel: str, file: OutgoingFile, *, comment: str, outbox_id: int) -> None:
         raise AssertionError("not sent in these tests")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.runtime import SHUTDOWN_GRACE_SECONDS
+from bot.config import SHUTDOWN_GRACE_SECONDS
 from handlers.slack.simulation.slack_api import FakeSlack
 from tests.e2e.app_process import ROOT, AppProcess, app_env, free_port
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from bot import __version__
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import SlackSender
-from handlers.slack.simulation.slack_api import FakeSlack
+from handlers.slack.simulation.slack_api import DEFAULT_APP_TOKEN, DEFAULT_TOKEN, FakeSlack
 from handlers.slack.simulation.workspace import (
     AUDIENCE_CHANNEL_ID,
     BOT_USER_ID,
@@ -123,6 +123,24 @@ def test_check_reports_a_refused_token(tmp_path: Path, env: dict[str, str]) -> N
     assert done.returncode == 1
     token = next(line for line in done.stdout.splitlines() if "SLACK_BOT_TOKEN" in line)
     assert token.startswith("FAIL") and "invalid_auth" in token and "OAuth & Permissions" in token
+
+
+def test_check_verifies_the_socket_mode_app_token(tmp_path: Path, env: dict[str, str]) -> None:
+    assert cli("migrate", env=env, cwd=tmp_path).returncode == 0
+
+    def app_token_line(token: str) -> tuple[int, str]:
+        env["SLACK_APP_TOKEN"] = token
+        done = cli("check", env=env, cwd=tmp_path)
+        return done.returncode, next(line for line in done.stdout.splitlines() if "SLACK_APP_TOKEN" in line)
+
+    # The bot token pasted in the wrong place, then a revoked app token: each named with its fix.
+    code, line = app_token_line(DEFAULT_TOKEN)
+    assert code == 1 and line.startswith("FAIL SLACK_APP_TOKEN: it is not an app-level token"), line
+    assert "connections:write" in line and "unset SLACK_APP_TOKEN" in line
+    code, line = app_token_line("xapp-1-A0PEERPULSE-revoked")
+    assert code == 1 and line.startswith("FAIL") and "invalid_auth" in line and "App-Level Token" in line
+    code, line = app_token_line(DEFAULT_APP_TOKEN)
+    assert code == 0 and line == "ok   SLACK_APP_TOKEN: accepted for Socket Mode (apps.connections.open)"
 
 
 def test_a_read_only_database_is_reported_as_read_only(

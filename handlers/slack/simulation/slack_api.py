@@ -39,6 +39,9 @@ from handlers.slack.simulation.workspace import (
 )
 
 DEFAULT_TOKEN = "xoxb-test-token"
+# An app-level token (Socket Mode): it may call apps.connections.open and nothing else.
+DEFAULT_APP_TOKEN = "xapp-1-A0PEERPULSE-test-token"
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 TRIGGER_TTL = 3.0
 BOT_SCOPES = (
     "chat:write,chat:write.public,commands,im:write,im:history,users:read,channels:read,"
@@ -67,6 +70,7 @@ TIER_PER_MINUTE: dict[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
 BURST_SECONDS = 10.0
 METHOD_TIERS: dict[str, int] = {
     "api.test": 3,
+    "apps.connections.open": 1,
     "auth.test": 3,
     "team.info": 3,
     "users.list": 2,
@@ -344,6 +348,7 @@ class FakeSlack:
         workspace: Workspace,
         *,
         token: str | Iterable[str] = DEFAULT_TOKEN,
+        app_token: str = DEFAULT_APP_TOKEN,
         workspace_rate: float | None = DEFAULT_POST_RATE,
         per_channel_rate: float = 1.0,
         tiers: bool = True,
@@ -358,6 +363,7 @@ class FakeSlack:
         self.tiers = tiers
         self.tier_scale = tier_scale
         self.tokens = {token} if isinstance(token, str) else set(token)
+        self.app_tokens = {app_token}
         self.workspace_rate = workspace_rate
         self.per_channel_rate = per_channel_rate
         self._port = port
@@ -559,6 +565,11 @@ class FakeSlack:
         """Remove a user from a workspace channel while the server runs."""
         with self._lock:
             self.workspace.remove_member(channel_id, user_id)
+
+    def faults_left(self) -> int:
+        """Calls still to be failed or slowed by queued faults (0 once each has been met)."""
+        with self._lock:
+            return sum(f.remaining for f in self._faults)
 
     def clear_faults(self) -> None:
         """Drop queued faults."""
@@ -765,7 +776,12 @@ class FakeSlack:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
-        if token not in self.tokens:
+        # Bot tokens cannot open Socket Mode connections, and app-level tokens can do nothing else.
+        if (token in self.tokens and method in APP_TOKEN_METHODS) or (
+            token in self.app_tokens and method not in APP_TOKEN_METHODS
+        ):
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
+        if token not in self.tokens | self.app_tokens:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         try:
             with self._lock:
@@ -852,6 +868,7 @@ class FakeSlack:
         return {
             "api.test": lambda args: {"args": args},
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "team.info": self._team_info,
             "users.list": self._users_list,
             "users.info": self._users_info,
@@ -1176,6 +1193,11 @@ class FakeSlack:
         return record
 
     # ------------------------------------------------------------------ Web API methods
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # A real ticket is single-use and short-lived; nothing here connects to it.
+        ticket = hashlib.sha256(f"ticket:{next(self._counter)}".encode()).hexdigest()[:16]
+        return {"url": f"wss://wss-primary.slack.com/link/?ticket={ticket}&app_id={APP_ID}"}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
