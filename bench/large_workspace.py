@@ -1,7 +1,7 @@
 """Benchmark 6: list a 20,000-member workspace and a 20,000-member channel under Slack's real limits.
 
 users.list is Tier 2 (20/min) and conversations.members Tier 4 (100/min) on the fake, at real speed;
-the app's directory (handlers/slack/adapter.py) pages through both via the one pacer (bot/pacing.py).
+the app's directory (handlers/slack/adapter.py) pages through both via the one pacer (handlers/slack/pacing.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import time
 
 import _common as c
 
-from bot.pacing import PacedWebClient, Pacer
 from handlers.slack.adapter import SlackDirectory
+from handlers.slack.pacing import PacedWebClient, Pacer
 from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
 from handlers.slack.simulation.workspace import AUDIENCE_CHANNEL_ID, build_workspace
 

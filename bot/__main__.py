@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from dotenv import load_dotenv
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +18,9 @@ from bot import __version__
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.logging_setup import install_redaction
+
+if TYPE_CHECKING:
+    from bot.platform import Platform
 
 log = logging.getLogger("bot")
 
@@ -30,11 +33,11 @@ def _configure_logging(default: str = "INFO") -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
-def _raise_one_line(exc: Exception, settings: Settings) -> NoReturn:
+def _raise_one_line(exc: Exception, settings: Settings, platform: Platform) -> NoReturn:
     """Re-raise a start-up failure we can name as a one-line ConfigError; anything else as it is."""
     from bot.checks import describe_startup_error
 
-    line = describe_startup_error(exc, settings)
+    line = describe_startup_error(exc, settings, platform=platform.describe_error)
     if line is None:
         raise exc
     raise ConfigError(line) from None
@@ -50,7 +53,7 @@ async def _run() -> None:
     try:
         await runtime.start()
     except Exception as exc:
-        _raise_one_line(exc, settings)
+        _raise_one_line(exc, settings, runtime.platform)
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -101,10 +104,11 @@ async def _digest_now() -> int:
     settings = load_settings(os.environ)
     from bot.runtime import Runtime
 
+    runtime = Runtime(settings, scheduler_enabled=False)
     try:
-        delivered, line = await Runtime(settings, scheduler_enabled=False).post_digest_now()
+        delivered, line = await runtime.post_digest_now()
     except Exception as exc:
-        _raise_one_line(exc, settings)
+        _raise_one_line(exc, settings, runtime.platform)
     print(line, file=sys.stdout if delivered else sys.stderr)
     return 0 if delivered else 1
 

@@ -17,8 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.errors import DeliveryError
-from bot.pacing import Pacer
-from bot.ports import Messenger, OutgoingMessage
+from bot.ports import Messenger, OutgoingMessage, Pacer
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.queries import claim_due_outbox, insert_ignoring_duplicates, outbox_counts

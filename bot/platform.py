@@ -11,8 +11,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.pacing import Pacer
-from bot.ports import Directory, Messenger
+from bot.ports import Directory, Messenger, Pacer
 
 if TYPE_CHECKING:
     from bot.checks import Verdict
@@ -51,6 +50,14 @@ class Platform(Protocol):
 
     async def check(self) -> list[Verdict]:
         """The platform's configuration, checked live (channels exist, the bot is in them, ...)."""
+        ...
+
+    async def preflight(self) -> list[Verdict]:
+        """Everything `python -m bot check` verifies on the platform: credentials, then configuration."""
+        ...
+
+    def describe_error(self, exc: BaseException) -> str | None:
+        """One line naming a platform failure at start-up (unreachable, credentials refused), or None."""
         ...
 
     def routes(self) -> Sequence[web.RouteDef]:

@@ -87,3 +87,15 @@ class Messenger(Protocol):
     async def upload_file(self, channel: str, file: OutgoingFile, *, comment: str, outbox_id: int) -> None:
         """Share a file in a channel, marked with its outbox id; raise DeliveryError on failure."""
         ...
+
+
+class Pacer(Protocol):
+    """Keeps the outbox's sends under the platform's rate limits."""
+
+    async def wait(self, channel: str) -> None:
+        """Sleep until a message may be posted to this conversation."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for a while (the platform said to slow down)."""
+        ...

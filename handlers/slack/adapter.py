@@ -11,8 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import METADATA_EVENT
 from bot.errors import DeliveryError
-from bot.pacing import PacedWebClient
 from bot.ports import Member, OutgoingFile, OutgoingMessage, PostedMessage
+from handlers.slack.pacing import PacedWebClient
 
 # Files cannot carry message metadata; their name carries the outbox id instead ("x-pp17.png").
 FILE_MARK = "-pp"

@@ -17,9 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 import handlers.slack as slack_listeners
 from bot.config import Settings
 from bot.errors import PeerPulseError
-from bot.pacing import PacedWebClient, Pacer, shared_pacer
 from bot.services import Services
 from handlers.slack.dedupe import skip_repeated_requests
+from handlers.slack.pacing import PacedWebClient, Pacer, shared_pacer
 from handlers.slack.replies import tell_user, user_message_for
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot import checks
+from bot.checks import Verdict
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.platform import Identity
@@ -19,6 +19,7 @@ from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.app import build_app, build_client, pacer_for
 from handlers.slack.blocks.digest import build_digest_messages
 from handlers.slack.blocks.updates import build_update_message
+from handlers.slack.checks import check_channels, describe_slack_error, slack_checks
 from handlers.slack.renderers import make_renderers
 from handlers.slack.server import slack_routes
 
@@ -48,13 +49,7 @@ class SlackPlatform:
 
     async def connect(self) -> Identity:
         """Open the pooled HTTP session and ask Slack who we are (auth.test)."""
-        if self._http is None:
-            # One pooled HTTP session for every Slack call, instead of a new connection per call.
-            # slack_sdk applies its own timeout only to sessions it creates, so this one carries it
-            # (aiohttp's default would let a hung Slack call stall a send for five minutes).
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
-            self.client.session = self._http
-            self.outbox_client.session = self._http
+        self._open_session()
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
@@ -63,9 +58,30 @@ class SlackPlatform:
             ) from None
         return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth.get("user_id") or "") or None)
 
-    async def check(self) -> list[checks.Verdict]:
+    async def check(self) -> list[Verdict]:
         """Each configured channel exists, is the right kind and has the bot in it."""
-        return await checks.check_channels(self.client, self.settings)
+        return await check_channels(self.client, self.settings)
+
+    async def preflight(self) -> list[Verdict]:
+        """The bot token, the app-level token (Socket Mode), then each channel."""
+        session = self._open_session()
+        return await slack_checks(self.client, session, self.settings)
+
+    def describe_error(self, exc: BaseException) -> str | None:
+        """Slack refusing the token, or unreachable, in one line."""
+        if isinstance(exc, SlackApiError | aiohttp.ClientError | TimeoutError):
+            return describe_slack_error(exc, self.settings)
+        return None
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            # One pooled HTTP session for every Slack call, instead of a new connection per call.
+            # slack_sdk applies its own timeout only to sessions it creates, so this one carries it
+            # (aiohttp's default would let a hung Slack call stall a send for five minutes).
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self.client.session = self._http
+            self.outbox_client.session = self._http
+        return self._http
 
     def routes(self) -> Sequence[web.RouteDef]:
         """POST /slack/events, unless Socket Mode brings the requests instead."""

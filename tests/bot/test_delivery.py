@@ -14,9 +14,9 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.delivery import Envelope, Outbox
-from bot.pacing import PacedWebClient, Pacer
 from bot.ports import OutgoingMessage
 from handlers.slack.adapter import SlackMessenger
+from handlers.slack.pacing import PacedWebClient, Pacer
 from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
 from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from storage.db import Database, migrate

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot import pacing
-from bot.pacing import (
+from handlers.slack.pacing import (
     BURST_CALLS,
     HEADROOM,
     METHOD_TIERS,
@@ -107,7 +107,7 @@ async def test_the_expected_delay_is_read_without_booking_a_slot() -> None:
 
 async def test_throttling_is_logged_once_not_per_call(caplog: pytest.LogCaptureFixture) -> None:
     pacer = Pacer(100.0, tier_scale=60.0)  # Tier 2 becomes 20/s: the wait is long enough to log
-    caplog.set_level(logging.WARNING, logger="bot.pacing")
+    caplog.set_level(logging.WARNING, logger="handlers.slack.pacing")
     with log_waits_over(1.0 / 60):
         for _ in range(12):
             await pacer.wait_for("users.list")

@@ -16,7 +16,6 @@ from bot.config import Settings
 from bot.delivery import Outbox
 from bot.errors import InvalidInput, NotAllowed
 from bot.insights import Suppressed
-from bot.pacing import Pacer
 from bot.ports import Member, OutgoingFile, OutgoingMessage, PostedMessage
 from bot.roles import Roles
 from bot.support import (
@@ -38,6 +37,7 @@ from bot.support import (
     parse_support_taxonomy,
 )
 from handlers.slack.blocks.supporters import build_supporters_text
+from handlers.slack.pacing import Pacer
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.support_models import SupportFollowUp, SupportSession

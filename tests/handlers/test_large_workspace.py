@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.pacing import PacedWebClient, Pacer
 from handlers.slack.adapter import SlackDirectory
+from handlers.slack.pacing import PacedWebClient, Pacer
 from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
 from handlers.slack.simulation.workspace import AUDIENCE_CHANNEL_ID, build_workspace
 
