@@ -15,9 +15,9 @@ from sqlmodel import func, select
 
 from bot.runtime import Runtime
 from bot.surveys import FREE_TEXT_LIMIT
+from bot.web import MAX_BODY_BYTES
 from handlers.slack.blocks.pulse import COMMENT_BLOCK, COMMENT_INPUT, COMMENT_VIEW
 from handlers.slack.dedupe import request_identity
-from handlers.slack.server import MAX_BODY_BYTES
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import FORM, block_actions, slash_command, state_text, view_submission
 from handlers.slack.simulation.slack_api import FakeSlack, Message

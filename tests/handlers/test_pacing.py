@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot import pacing
+from handlers.slack import pacing
 from handlers.slack.pacing import (
     BURST_CALLS,
     HEADROOM,
