@@ -286,7 +286,7 @@ class Outbox:
             return self._failure(row, DeliveryError(f"render failed: {type(exc).__name__}", retryable=True))
         if message is None:
             return _Outcome(row.id, "skipped")
-        target = row.channel_id or row.recipient
+        target = row.conversation or row.recipient
         if message.replaces is not None:
             # Rewriting an earlier message is idempotent: an unanswered attempt is simply repeated.
             if not getattr(self.messenger, "paced", False):
@@ -318,7 +318,7 @@ class Outbox:
     async def _find_earlier_post(self, row: OutboxMessage) -> _Outcome | None:
         """The earlier post of this row, if an unanswered attempt did reach Slack."""
         assert row.id is not None
-        channel = row.channel_id or await self._channel_of(row.recipient)
+        channel = row.conversation or await self._channel_of(row.recipient)
         since = self.clock.now() - timedelta(hours=1)
         ts = await self.messenger.find_posted(channel, since=since, outbox_id=row.id)
         return _Outcome(row.id, "sent", channel=channel, ts=ts) if ts is not None else None
@@ -340,9 +340,10 @@ class Outbox:
         async with self.db.session() as session:
             known = (
                 await session.exec(
-                    select(OutboxMessage.channel_id)
+                    select(OutboxMessage.conversation)
                     .where(
-                        col(OutboxMessage.recipient) == recipient, col(OutboxMessage.channel_id).is_not(None)
+                        col(OutboxMessage.recipient) == recipient,
+                        col(OutboxMessage.conversation).is_not(None),
                     )
                     .limit(1)
                 )
@@ -385,7 +386,7 @@ class Outbox:
                     "last_error": (o.error or None) and o.error[:300],
                 }
                 if o.status == "sent":
-                    values.update(channel_id=o.channel, message_ts=o.ts, sent_at=now)
+                    values.update(conversation=o.channel, message_ref=o.ts, sent_at=now)
                 if o.retry_at is not None:
                     values.update(next_attempt_at=o.retry_at, attempts=OutboxMessage.attempts + 1)
                 await session.exec(

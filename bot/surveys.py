@@ -500,10 +500,12 @@ class SurveyService:
             # which is erased once the rewrite is done.
             delivered = list(
                 await session.exec(
-                    select(OutboxMessage.recipient, OutboxMessage.channel_id, OutboxMessage.message_ts).where(
+                    select(
+                        OutboxMessage.recipient, OutboxMessage.conversation, OutboxMessage.message_ref
+                    ).where(
                         col(OutboxMessage.round_id) == round_id,
                         col(OutboxMessage.kind) == "pulse",
-                        col(OutboxMessage.message_ts).is_not(None),
+                        col(OutboxMessage.message_ref).is_not(None),
                     )
                 )
             )
@@ -516,8 +518,8 @@ class SurveyService:
                         "dedupe_key": f"closed:{round_id}:{recipient}",
                         "kind": "pulse_closed",
                         "recipient": recipient,
-                        "channel_id": channel,
-                        "message_ts": ts,
+                        "conversation": channel,
+                        "message_ref": ts,
                         "round_id": round_id,
                         "status": "pending",
                         "attempts": 0,
@@ -538,8 +540,8 @@ class SurveyService:
                     claimed_at=None,
                     sent_at=None,
                     attempts=0,
-                    channel_id=None,
-                    message_ts=None,
+                    conversation=None,
+                    message_ref=None,
                 )
             )
             round_.closed_at = now

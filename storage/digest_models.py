@@ -17,7 +17,7 @@ class Feedback(SQLModel, table=True):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
     category: str = Field(max_length=32)
     # Raw text goes after RETENTION_DAYS; the row (and its theme count) stays.
     text: str | None = Field(default=None, max_length=2000)
@@ -30,11 +30,11 @@ class ImprovementAction(SQLModel, table=True):
     __tablename__ = "improvement_action"
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
     practice_id: str = Field(max_length=64)
     title: str = Field(max_length=200)
-    owner_id: str = Field(max_length=32)
-    adopted_by: str = Field(max_length=32)
+    owner_id: str = Field(max_length=255)
+    adopted_by: str = Field(max_length=255)
     due_on: date
     construct_id: str = Field(max_length=64)
     success_measure: str = Field(max_length=300)
@@ -60,7 +60,7 @@ class DigestRun(SQLModel, table=True):
     __tablename__ = "digest_run"
 
     key: str = Field(primary_key=True, max_length=80)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
     posted_at: datetime = utc_field()
 
 
@@ -75,5 +75,5 @@ class ShownQuoteGram(SQLModel, table=True):
 
     digest_key: str = Field(primary_key=True, max_length=80)
     gram: str = Field(primary_key=True, max_length=64)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
     shown_on: date = Field(index=True)

@@ -19,14 +19,15 @@ class OutboxMessage(SQLModel, table=True):
     # (index-only) instead of scanning a 10,000-row fan-out once per row in flight.
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_recipient_channel", "recipient", "channel_id"),
+        Index("ix_outbox_recipient_conversation", "recipient", "conversation"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=160, unique=True)
     kind: str = Field(max_length=32)
-    recipient: str = Field(max_length=32)
-    channel_id: str | None = Field(default=None, max_length=32)
+    recipient: str = Field(max_length=255)
+    # Where the platform delivered it (a Slack channel id, a Teams conversation id): opaque here.
+    conversation: str | None = Field(default=None, max_length=255)
     round_id: str | None = Field(default=None, max_length=32, index=True)
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     status: str = Field(default="pending", max_length=16)
@@ -34,7 +35,8 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = utc_field()
     claimed_at: datetime | None = utc_field(nullable=True)
     sent_at: datetime | None = utc_field(nullable=True)
-    message_ts: str | None = Field(default=None, max_length=32)
+    # The platform's reference to the delivered message (Slack's ts): opaque here.
+    message_ref: str | None = Field(default=None, max_length=255)
     last_error: str | None = Field(default=None, max_length=300)
 
 

@@ -16,10 +16,10 @@ class Policy(SQLModel, table=True):
     __tablename__ = "policy"
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=255, index=True)
     name: str = Field(max_length=120)
     link: str = Field(max_length=500)
-    owner_id: str = Field(max_length=32)
+    owner_id: str = Field(max_length=255)
     review_interval_months: int = 12
     # None until a review is known: a policy is never given a review date nobody recorded.
     last_reviewed_on: date | None = None
@@ -34,7 +34,7 @@ class PolicyReview(SQLModel, table=True):
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     policy_id: str = Field(foreign_key="policy.id", max_length=32, index=True)
     reviewed_on: date
-    reviewed_by: str = Field(max_length=32)
+    reviewed_by: str = Field(max_length=255)
     summary: str = Field(max_length=500)
     recorded_at: datetime = utc_field()
 
@@ -46,9 +46,9 @@ class PublishedUpdate(SQLModel, table=True):
     __table_args__ = (Index("ix_published_update_team_published", "team_id", "published_at"),)
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
     action_id: str | None = Field(default=None, max_length=32)
     text: str = Field(max_length=1000)
     destination: str = Field(max_length=16)  # "channel" or "dm"
     published_at: datetime = utc_field()
-    published_by: str = Field(max_length=32)
+    published_by: str = Field(max_length=255)

@@ -18,7 +18,7 @@ class SurveyRound(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("team_id", "schedule_key"),)
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
     # Names the schedule occurrence ("sched:2026-11-24") so a restart can never open it twice.
     schedule_key: str = Field(max_length=80)
     question_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))

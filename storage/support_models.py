@@ -24,8 +24,8 @@ class SupportSession(SQLModel, table=True):
     )
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    team_id: str = Field(max_length=32)
-    supporter_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
+    supporter_id: str = Field(max_length=255)
     session_date: date
     duration_minutes: int
     category: str = Field(max_length=64)
@@ -59,8 +59,8 @@ class SupportTraining(SQLModel, table=True):
     __table_args__ = (Index("ix_support_training_supporter_completed", "supporter_id", "completed_on"),)
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    team_id: str = Field(max_length=32)
-    supporter_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=255)
+    supporter_id: str = Field(max_length=255)
     # The shipped course id, or None for a topic the supporter typed (kept scrubbed in `title`).
     course_id: str | None = Field(default=None, max_length=64)
     title: str = Field(max_length=150)

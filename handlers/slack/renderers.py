@@ -69,10 +69,10 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
 
     async def render_closed(row: OutboxMessage) -> OutgoingMessage | None:
         # Answerers and non-answerers, commenters or not: one identical message, nothing to click.
-        if row.message_ts is None:
+        if row.message_ref is None:
             return None
         return OutgoingMessage(
-            text=PULSE_CLOSED_TEXT, blocks=build_pulse_closed_blocks(), replaces=row.message_ts
+            text=PULSE_CLOSED_TEXT, blocks=build_pulse_closed_blocks(), replaces=row.message_ref
         )
 
     async def render_text(row: OutboxMessage) -> OutgoingMessage | None:
