@@ -55,8 +55,8 @@ class Envelope:
 class _Outcome:
     row_id: int
     status: str
-    channel: str | None = None
-    ts: str | None = None
+    conversation: str | None = None
+    ref: str | None = None
     error: str | None = None
     retry_at: datetime | None = None
 
@@ -295,14 +295,14 @@ class Outbox:
                 updated = await self.messenger.update(target, message.replaces, message)
             except DeliveryError as exc:
                 return self._failure(row, exc)
-            return _Outcome(row.id, "sent", channel=updated.channel, ts=updated.ts)
+            return _Outcome(row.id, "sent", conversation=updated.conversation, ref=updated.ref)
         if message.file is not None:
             # The messenger marks the file with the row's id, so a check after a crash can find it.
             try:
                 await self.messenger.upload_file(target, message.file, comment=message.text, outbox_id=row.id)
             except DeliveryError as exc:
                 return self._failure(row, exc)
-            return _Outcome(row.id, "sent", channel=target)
+            return _Outcome(row.id, "sent", conversation=target)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
         message = OutgoingMessage(text=message.text, blocks=message.blocks, metadata=metadata)
         if not getattr(self.messenger, "paced", False):
@@ -312,8 +312,8 @@ class Outbox:
         except DeliveryError as exc:
             return self._failure(row, exc)
         if row.recipient.startswith(("U", "W")):
-            self._remember_dm(row.recipient, posted.channel)
-        return _Outcome(row.id, "sent", channel=posted.channel, ts=posted.ts)
+            self._remember_dm(row.recipient, posted.conversation)
+        return _Outcome(row.id, "sent", conversation=posted.conversation, ref=posted.ref)
 
     async def _find_earlier_post(self, row: OutboxMessage) -> _Outcome | None:
         """The earlier post of this row, if an unanswered attempt did reach Slack."""
@@ -321,7 +321,7 @@ class Outbox:
         channel = row.conversation or await self._channel_of(row.recipient)
         since = self.clock.now() - timedelta(hours=1)
         ts = await self.messenger.find_posted(channel, since=since, outbox_id=row.id)
-        return _Outcome(row.id, "sent", channel=channel, ts=ts) if ts is not None else None
+        return _Outcome(row.id, "sent", conversation=channel, ref=ts) if ts is not None else None
 
     async def _channel_of(self, recipient: str) -> str:
         """The conversation a recipient's messages land in, asking Slack only when nothing knows."""
@@ -386,7 +386,7 @@ class Outbox:
                     "last_error": (o.error or None) and o.error[:300],
                 }
                 if o.status == "sent":
-                    values.update(conversation=o.channel, message_ref=o.ts, sent_at=now)
+                    values.update(conversation=o.conversation, message_ref=o.ref, sent_at=now)
                 if o.retry_at is not None:
                     values.update(next_attempt_at=o.retry_at, attempts=OutboxMessage.attempts + 1)
                 await session.exec(

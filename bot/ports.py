@@ -1,4 +1,4 @@
-"""What the domain needs from a chat platform; Slack implements it in handlers/, Teams later."""
+"""What the domain needs from a chat platform; each plug-in under handlers/ implements it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class OutgoingMessage:
     text: str
     blocks: list[dict[str, Any]] | None = None
     metadata: dict[str, Any] | None = None
-    # The ts of an earlier message in the same channel that this one replaces (chat.update).
+    # The reference of an earlier message in the same conversation that this one replaces.
     replaces: str | None = None
     # Shared as a file with `text` as its comment, instead of posted as a message.
     file: OutgoingFile | None = None
@@ -44,10 +44,10 @@ class OutgoingMessage:
 
 @dataclass(frozen=True)
 class PostedMessage:
-    """Where a message landed."""
+    """Where a message landed: its conversation and the platform's reference to it (both opaque)."""
 
-    channel: str
-    ts: str
+    conversation: str
+    ref: str
 
 
 class Directory(Protocol):
@@ -57,8 +57,8 @@ class Directory(Protocol):
         """Every member (bots and deactivated accounts flagged, not dropped)."""
         ...
 
-    async def channel_members(self, channel_id: str) -> set[str]:
-        """User ids in a channel, read live."""
+    async def channel_members(self, conversation: str) -> set[str]:
+        """Member ids in a group conversation (a channel), read live."""
         ...
 
 
@@ -66,33 +66,37 @@ class Messenger(Protocol):
     """Sending and reconciling messages."""
 
     async def open_dm(self, user_id: str) -> str:
-        """The DM channel id with a user."""
+        """The address of the direct conversation with a member."""
         ...
 
-    async def post(self, channel: str, message: OutgoingMessage) -> PostedMessage:
+    async def post(self, conversation: str, message: OutgoingMessage) -> PostedMessage:
         """Post a message; raise DeliveryError on failure."""
         ...
 
-    async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
-        """The ts of a message (or shared file) we sent with this outbox id since a time, if Slack has it.
+    async def find_posted(self, conversation: str, *, since: datetime, outbox_id: int) -> str | None:
+        """The reference of a message (or file) we sent with this outbox id since a time, if any.
 
-        Raise DeliveryError when Slack cannot be asked (retryable) or refuses to say (not retryable).
+        Raise DeliveryError when the platform cannot be asked (retryable) or refuses to say (not
+        retryable). A platform that cannot look back answers None, and the outbox then resends an
+        unconfirmed message (at least once) rather than risk losing it.
         """
         ...
 
-    async def update(self, channel: str, ts: str, message: OutgoingMessage) -> PostedMessage:
+    async def update(self, conversation: str, ref: str, message: OutgoingMessage) -> PostedMessage:
         """Replace an earlier message's text and blocks; raise DeliveryError on failure."""
         ...
 
-    async def upload_file(self, channel: str, file: OutgoingFile, *, comment: str, outbox_id: int) -> None:
-        """Share a file in a channel, marked with its outbox id; raise DeliveryError on failure."""
+    async def upload_file(
+        self, conversation: str, file: OutgoingFile, *, comment: str, outbox_id: int
+    ) -> None:
+        """Share a file in a conversation, marked with its outbox id; raise DeliveryError on failure."""
         ...
 
 
 class Pacer(Protocol):
     """Keeps the outbox's sends under the platform's rate limits."""
 
-    async def wait(self, channel: str) -> None:
+    async def wait(self, conversation: str) -> None:
         """Sleep until a message may be posted to this conversation."""
         ...
 

@@ -91,7 +91,7 @@ class MemoryMessenger:
             outbox_id=payload.get("outbox_id") if ours else None,
         )
         self.world.delivered.setdefault(conversation, []).append(item)
-        return PostedMessage(channel=conversation, ts=item.ref)
+        return PostedMessage(conversation=conversation, ref=item.ref)
 
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         """The reference of what we delivered with this outbox id since `since`, if any."""
@@ -107,7 +107,7 @@ class MemoryMessenger:
         for item in self.world.delivered.get(conversation, []):
             if item.ref == ts:
                 item.text, item.blocks = message.text, message.blocks
-                return PostedMessage(channel=conversation, ts=ts)
+                return PostedMessage(conversation=conversation, ref=ts)
         raise DeliveryError(f"no message {ts} in {conversation}", retryable=False)
 
     async def upload_file(self, channel: str, file: OutgoingFile, *, comment: str, outbox_id: int) -> None:

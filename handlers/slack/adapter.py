@@ -145,7 +145,7 @@ class SlackMessenger:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise delivery_error(exc) from exc
-        return PostedMessage(channel=str(response["channel"]), ts=str(response["ts"]))
+        return PostedMessage(conversation=str(response["channel"]), ref=str(response["ts"]))
 
     async def update(self, channel: str, ts: str, message: OutgoingMessage) -> PostedMessage:
         """Replace an earlier message (chat.update, Tier 3), translating failures into DeliveryError."""
@@ -155,7 +155,7 @@ class SlackMessenger:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise delivery_error(exc) from exc
-        return PostedMessage(channel=str(response["channel"]), ts=str(response["ts"]))
+        return PostedMessage(conversation=str(response["channel"]), ref=str(response["ts"]))
 
     async def find_posted(self, channel: str, *, since: datetime, outbox_id: int) -> str | None:
         """Look through the channel's recent history for our message or file carrying this outbox id."""

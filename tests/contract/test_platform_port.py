@@ -92,8 +92,8 @@ async def test_channel_members_are_read_live(platform: Platform) -> None:
 async def test_a_person_is_addressed_by_their_id_and_lands_in_their_dm(platform: Platform) -> None:
     person = _humans(platform)[0]
     posted = await platform.messenger.post(person, OutgoingMessage(text="hello"))
-    assert posted.channel == await platform.messenger.open_dm(person)
-    assert posted.ts  # an opaque reference to what was delivered
+    assert posted.conversation == await platform.messenger.open_dm(person)
+    assert posted.ref  # an opaque reference to what was delivered
 
 
 async def test_what_was_delivered_is_found_by_its_outbox_id_and_nothing_else(platform: Platform) -> None:
@@ -102,18 +102,18 @@ async def test_what_was_delivered_is_found_by_its_outbox_id_and_nothing_else(pla
     posted = await platform.messenger.post(person, _marked("pulse", 41))
     await platform.messenger.post(person, OutgoingMessage(text="unmarked"))
     dm = await platform.messenger.open_dm(person)
-    assert await platform.messenger.find_posted(dm, since=since, outbox_id=41) == posted.ts
+    assert await platform.messenger.find_posted(dm, since=since, outbox_id=41) == posted.ref
     assert await platform.messenger.find_posted(dm, since=since, outbox_id=42) is None
 
 
 async def test_an_update_replaces_the_message_in_place(platform: Platform) -> None:
     person = _humans(platform)[2]
     posted = await platform.messenger.post(person, _marked("before", 7))
-    updated = await platform.messenger.update(posted.channel, posted.ts, OutgoingMessage(text="after"))
-    assert (updated.channel, updated.ts) == (posted.channel, posted.ts)
+    updated = await platform.messenger.update(posted.conversation, posted.ref, OutgoingMessage(text="after"))
+    assert (updated.conversation, updated.ref) == (posted.conversation, posted.ref)
     since = datetime.now(UTC) - timedelta(minutes=1)
     # Still the same delivery: looking back finds it once, under the same reference.
-    assert await platform.messenger.find_posted(posted.channel, since=since, outbox_id=7) == posted.ts
+    assert await platform.messenger.find_posted(posted.conversation, since=since, outbox_id=7) == posted.ref
 
 
 async def test_a_shared_file_is_found_by_its_outbox_id(platform: Platform) -> None:

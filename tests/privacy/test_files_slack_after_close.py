@@ -66,6 +66,6 @@ async def test_every_pulse_dm_becomes_one_identical_message_without_buttons_and_
         await asyncio.sleep(0.1)
     rows = await outbox_of(runtime, round_.id)
     assert {r.kind for r in rows} == {"pulse"}
-    assert {(r.channel_id, r.message_ts) for r in rows} == {(None, None)}, (
+    assert {(r.conversation, r.message_ref) for r in rows} == {(None, None)}, (
         "a DM's (channel, ts) outlived close"
     )
