@@ -10,7 +10,6 @@ import re
 import signal
 from typing import Any
 
-import _common  # noqa: F401 - puts the repository root on sys.path
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request

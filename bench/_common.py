@@ -20,11 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Scripts run as `python bench/<name>.py`, so the repository root (for `handlers.slack.simulation`) is not on
-# sys.path by default; every benchmark imports this module first.
+# Everything the benchmarks import (the app, the simulated Slack) is in the installed package.
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 PYTHON = sys.executable
 BENCH = Path(__file__).resolve().parent

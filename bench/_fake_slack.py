@@ -8,8 +8,6 @@ import sys
 from collections import Counter
 from typing import Any
 
-import _common  # noqa: F401 - puts the repository root on sys.path
-
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import build_workspace, dm_channel_id, tz_offset_now

@@ -19,12 +19,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-
-if __package__ in (None, ""):  # run as a file: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.insight import adapters
 from bench.insight.sim import LEVELS, level_after, simulate_rounds

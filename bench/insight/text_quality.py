@@ -19,11 +19,10 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # run as a script from anywhere: the project's packages come first
-    sys.path.insert(0, str(ROOT))
+from bot.insights import themes as _themes
 
-from bot.insights import themes as _themes  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+
 
 DATA = ROOT / "tests" / "data" / "comments_labelled.yml"
 SENTIMENTS = ("negative", "neutral", "positive")
