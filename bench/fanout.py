@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,10 @@ GOAL_SLACK = 0.10
 USERS_PAGE = 1000
 TIER2_PER_MINUTE = 20.0
 TIER2_BURST = math.floor(TIER2_PER_MINUTE / 60.0 * 10.0)
+# Each message in flight at a crash is looked up in its conversation's history before it may be sent
+# again: conversations.history is Tier 3 (50/min), so confirming n of them takes n x 1.2 s at best.
+TIER3_SECONDS = 60.0 / 50.0
+IN_FLIGHT = re.compile(r"outbox: (\d+) message\(s\) were in flight")
 
 
 def listing_seconds(members: int) -> float:
@@ -37,6 +42,8 @@ class FanoutResult:
     seconds: float
     first_dm: float
     restart: float
+    in_flight: int
+    killed_at: float
     gap: float
     ratelimited: int
     duplicates: int
@@ -49,8 +56,10 @@ class FanoutResult:
 
     @property
     def ceiling(self) -> float:
-        """Listing at Tier 2, then N / W, plus the restart time when the process was killed."""
-        return self.listing + self.people / self.rate + self.restart
+        """Listing at Tier 2, then N / W (plus the restart when killed), or, when later, the kill plus
+        the restart plus confirming each message left in flight at Tier 3."""
+        sending = self.listing + self.people / self.rate + self.restart
+        return max(sending, self.killed_at + self.restart + self.in_flight * TIER3_SECONDS)
 
     @property
     def ratio(self) -> float:
@@ -73,7 +82,7 @@ def run_fanout(kind: str, work: Path, *, employees: int, rate: float, crash: boo
         app, app_url = c.start_app(
             workdir=work, database_url=database_url, slack_url=fake.url, workspace_rate=rate
         )
-        restart = gap = 0.0
+        restart = gap = killed_at = 0.0
         try:
             body, content_type = c.slash_command_body(fake, fake.info["coordinators"][0], "send")
             fake.request("reset_calls")
@@ -90,6 +99,7 @@ def run_fanout(kind: str, work: Path, *, employees: int, rate: float, crash: boo
                     what="half the DMs",
                 )
                 killed = time.monotonic()
+                killed_at = killed - t0
                 app.kill()
                 c.say(f"  [{kind}] SIGKILL at {fake.request('progress')['posted']} of {len(humans)} DMs")
                 app, app_url = c.start_app(
@@ -114,6 +124,8 @@ def run_fanout(kind: str, work: Path, *, employees: int, rate: float, crash: boo
                 c.say(f"  [{kind}] answered 429 (method, status, error, calls): {limited}")
         finally:
             app.stop()
+    restarted_log = work / "app-restarted.log"
+    found = IN_FLIGHT.search(restarted_log.read_text(errors="replace")) if restarted_log.exists() else None
     per_user: dict[str, int] = delivery["per_user"]
     times: list[float] = delivery["post_times"]
     if crash and times:
@@ -129,6 +141,8 @@ def run_fanout(kind: str, work: Path, *, employees: int, rate: float, crash: boo
         seconds=(times[-1] - t0) if times else float("inf"),
         first_dm=(times[0] - t0) if times else float("inf"),
         restart=restart,
+        in_flight=int(found.group(1)) if found else 0,
+        killed_at=killed_at,
         gap=gap,
         ratelimited=int(delivery["ratelimited"]),
         duplicates=sum(n - 1 for n in per_user.values() if n > 1),
@@ -172,6 +186,7 @@ def main() -> int:
             f"{r.ratio:.2f}x",
             r.first_dm,
             r.restart if r.crash else "-",
+            r.in_flight if r.crash else "-",
             r.gap if r.crash else "-",
             r.ratelimited,
             r.duplicates,
@@ -193,6 +208,7 @@ def main() -> int:
             "vs ceiling",
             "first DM s",
             "restart s",
+            "in flight at kill",
             "DM gap s",
             "429s",
             "duplicates",
@@ -203,7 +219,9 @@ def main() -> int:
     )
     print(
         "\nCeiling: the audience listed at users.list's Tier 2 (pages beyond the burst at 3 s each), "
-        "then N/W seconds at chat.postMessage's workspace rate (plus the restart time when killed). "
+        "then N/W seconds at chat.postMessage's workspace rate (plus the restart time when killed); after a "
+        "kill, no sooner than the kill + restart + 1.2 s per message in flight (each confirmed with one "
+        "Tier 3 conversations.history call before it may be resent). "
         "Goal: within 10% of it, zero duplicates, zero losses (every active human exactly one pulse DM)."
     )
     return 0

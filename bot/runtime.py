@@ -50,7 +50,9 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
     directory = platform.directory
     messenger = platform.outbox_messenger
     # Enough sends in flight to keep the workspace rate busy while each waits ~50 ms for Slack.
-    outbox = Outbox(db, messenger, pacer=platform.pacer, clock=clock, renderers={}, concurrency=64)
+    outbox = Outbox(
+        db, messenger, pacer=platform.pacer, clock=clock, renderers={}, concurrency=64, batch_size=20
+    )
     roles = Roles(
         directory,
         coordinator_channel=settings.coordinator_channel,
