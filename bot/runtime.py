@@ -27,7 +27,7 @@ from bot.health import STUCK_AFTER, Health, outbox_waiting_without_progress
 from bot.leader import LeaderElection
 from bot.policies import PolicyService
 from bot.questions import load_question_bank
-from bot.roles import Roles
+from bot.roles import SYSTEM, Roles
 from bot.scheduler import build_scheduler
 from bot.server import build_web_app
 from bot.services import Services
@@ -71,7 +71,7 @@ def build_services(
     support = SupportService(
         db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
     surveys = SurveyService(
         db=db,
         settings=settings,
@@ -79,9 +79,10 @@ def build_services(
         outbox=outbox,
         clock=clock,
         bank=bank,
+        roles=roles,
         names=support.member_names,
     )
-    policies = PolicyService(db=db, settings=settings, clock=clock, outbox=outbox)
+    policies = PolicyService(db=db, settings=settings, clock=clock, outbox=outbox, roles=roles)
     services = Services(
         settings=settings,
         db=db,
@@ -109,7 +110,13 @@ def build_services(
         ),
         policies=policies,
         updates=UpdateService(
-            db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions
+            db=db,
+            settings=settings,
+            clock=clock,
+            outbox=outbox,
+            surveys=surveys,
+            actions=actions,
+            roles=roles,
         ),
     )
     outbox.renderers.update(make_renderers(services))
@@ -290,7 +297,8 @@ class Runtime:
         try:
             await self.prepare()
             key = f"cli:{self.clock.now().isoformat()}"
-            report = await self.services.digests.post(team_id=self.services.team_id, key=key)
+            # The operator's CLI: whoever runs it holds the database and the token, so no role applies.
+            report = await self.services.digests.post(team_id=self.services.team_id, key=key, by=SYSTEM)
             if report is None:
                 return True, "digest was already posted"
             deadline = asyncio.get_running_loop().time() + within
