@@ -33,6 +33,7 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
     """Wire the services as the app does, then time DigestService.build + rendering."""
     from bot.clock import SystemClock
     from bot.config import Settings
+    from bot.roles import SYSTEM
     from bot.runtime import build_services
     from handlers.slack.platform import SlackPlatform
     from handlers.slack.simulation.slack_api import FakeSlack
@@ -60,7 +61,7 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
             for _ in range(repeats):
                 started = time.perf_counter()
                 with _profiled(os.environ.get("BENCH_DIGEST_PROFILE")):
-                    report = await digests.build(team_id="T0PEERPULSE")
+                    report = await digests.build(team_id="T0PEERPULSE", by=SYSTEM)
                 built = time.perf_counter()
                 messages = digests.render(report)
                 done = time.perf_counter()

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import Conflict, InvalidInput
 from bot.insights import Estimate, Suppressed
 from bot.insights.monitor import BASELINE_ROUNDS, ActionVerdict, judge_action
 from bot.measures import (
@@ -21,6 +21,7 @@ from bot.measures import (
     summarize_construct,
 )
 from bot.questions import QuestionBank
+from bot.roles import Actor, Roles
 from storage.db import Database
 from storage.digest_models import ImprovementAction
 
@@ -43,15 +44,18 @@ class Reading:
 
 
 class ActionService:
-    """Adopting, updating and closing improvement actions."""
+    """Adopting, updating and closing improvement actions: coordinators only."""
 
-    def __init__(self, *, db: Database, settings: Settings, clock: Clock, bank: QuestionBank) -> None:
+    def __init__(
+        self, *, db: Database, settings: Settings, clock: Clock, bank: QuestionBank, roles: Roles
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.bank = bank
+        self.roles = roles
 
-    async def reading(self, *, team_id: str, construct: str) -> Reading:
+    async def _reading(self, *, team_id: str, construct: str) -> Reading:
         """The construct's favourable share in the latest closed round that asked it."""
         rounds = await closed_rounds(self.db, team_id=team_id, limit=12)
         measures = await measure_rounds(self.db, self.bank, rounds)
@@ -72,12 +76,19 @@ class ActionService:
         practice_id: str,
         title: str,
         owner_id: str,
-        adopted_by: str,
+        by: str,
         due_on: date | None,
         construct: str,
         success_measure: str,
     ) -> ImprovementAction:
-        """Record an adopted action with the construct's current value as its baseline."""
+        """Record an action a coordinator adopted, with the construct's current value as its baseline."""
+        await self.roles.require_coordinator(by)
+        if not practice_id:
+            # Only a form that lost its suggestion (or was forged) comes without one.
+            raise InvalidInput(
+                "This form is out of date; adopt again from the digest.",
+                fields={"title": "This form is out of date; adopt again from the digest."},
+            )
         today = self.clock.now().date()
         errors: dict[str, str] = {}
         if not title.strip() or len(title) > 200:
@@ -95,13 +106,13 @@ class ActionService:
         if errors:
             raise InvalidInput("Some fields need attention.", fields=errors)
         assert due_on is not None
-        before = await self.reading(team_id=team_id, construct=construct)
+        before = await self._reading(team_id=team_id, construct=construct)
         action = ImprovementAction(
             team_id=team_id,
             practice_id=practice_id[:64],
             title=title.strip(),
             owner_id=owner_id,
-            adopted_by=adopted_by,
+            adopted_by=by,
             due_on=due_on,
             construct_id=construct,
             success_measure=success_measure.strip()
@@ -116,8 +127,12 @@ class ActionService:
             session.add(action)
         return action
 
-    async def get(self, *, team_id: str, action_id: str) -> ImprovementAction:
-        """An action by id, or InvalidInput if it is not this team's."""
+    async def get(self, *, team_id: str, action_id: str, by: Actor) -> ImprovementAction:
+        """An action by id, for a coordinator; InvalidInput if it is not this team's."""
+        await self.roles.require_coordinator_or_system(by)
+        return await self._find(team_id=team_id, action_id=action_id)
+
+    async def _find(self, *, team_id: str, action_id: str) -> ImprovementAction:
         async with self.db.session() as session:
             action = await session.get(ImprovementAction, action_id)
         if action is None or action.team_id != team_id:
@@ -125,12 +140,13 @@ class ActionService:
         return action
 
     async def update(
-        self, *, team_id: str, action_id: str, progress_note: str, due_on: date | None
+        self, *, team_id: str, action_id: str, progress_note: str, due_on: date | None, by: str
     ) -> ImprovementAction:
-        """Record progress and optionally move the due date."""
-        action = await self.get(team_id=team_id, action_id=action_id)
+        """Record a coordinator's progress note and optionally move the due date."""
+        await self.roles.require_coordinator(by)
+        action = await self._find(team_id=team_id, action_id=action_id)
         if action.status != "open":
-            raise NotAllowed("That action is already closed.")
+            raise Conflict("That action is already closed.")
         today = self.clock.now().date()
         if due_on is not None and (due_on < today or due_on > today + timedelta(days=MAX_DUE_DAYS)):
             raise InvalidInput(
@@ -147,18 +163,19 @@ class ActionService:
             fresh.progress_note = progress_note.strip() or fresh.progress_note
             fresh.due_on = due_on or fresh.due_on
             session.add(fresh)
-        return await self.get(team_id=team_id, action_id=action_id)
+        return await self._find(team_id=team_id, action_id=action_id)
 
-    async def close(self, *, team_id: str, action_id: str, outcome_note: str) -> ImprovementAction:
-        """Close an action, measuring the construct again in the latest round since adoption."""
-        action = await self.get(team_id=team_id, action_id=action_id)
+    async def close(self, *, team_id: str, action_id: str, outcome_note: str, by: str) -> ImprovementAction:
+        """A coordinator closes an action; its construct is measured again in the latest round since adoption."""
+        await self.roles.require_coordinator(by)
+        action = await self._find(team_id=team_id, action_id=action_id)
         if action.status != "open":
-            raise NotAllowed("That action is already closed.")
+            raise Conflict("That action is already closed.")
         if len(outcome_note) > 500:
             raise InvalidInput(
                 "Keep the note under 500 characters.", fields={"note": "Keep it under 500 characters."}
             )
-        after = await self.reading(team_id=team_id, construct=action.construct_id)
+        after = await self._reading(team_id=team_id, construct=action.construct_id)
         # The same round before and after would claim an effect nobody measured.
         measured = after.estimate is not None and after.round_id != action.before_round_id
         async with self.db.session() as session:
@@ -173,13 +190,14 @@ class ActionService:
                 fresh.after_low = after.estimate.low
                 fresh.after_high = after.estimate.high
             session.add(fresh)
-        return await self.get(team_id=team_id, action_id=action_id)
+        return await self._find(team_id=team_id, action_id=action_id)
 
-    async def verdict(self, action: ImprovementAction) -> ActionVerdict | Suppressed | None:
+    async def verdict(self, action: ImprovementAction, *, by: Actor) -> ActionVerdict | Suppressed | None:
         """A closed action's effect: every round before adoption (up to six) against every one after.
 
         None when the action has no survey measure or no round on one side yet.
         """
+        await self.roles.require_coordinator_or_system(by)
         construct = action.construct_id
         if construct not in numeric_constructs(self.bank) or action.closed_at is None:
             return None
@@ -212,8 +230,9 @@ class ActionService:
             scale=scale_of(self.bank, construct),
         )
 
-    async def open_actions(self, *, team_id: str) -> list[ImprovementAction]:
+    async def open_actions(self, *, team_id: str, by: Actor) -> list[ImprovementAction]:
         """Open actions, soonest due first."""
+        await self.roles.require_coordinator_or_system(by)
         async with self.db.session() as session:
             rows = await session.exec(
                 select(ImprovementAction)
@@ -222,8 +241,9 @@ class ActionService:
             )
             return list(rows)
 
-    async def closed_actions(self, *, team_id: str, limit: int = 5) -> list[ImprovementAction]:
+    async def closed_actions(self, *, team_id: str, by: Actor, limit: int = 5) -> list[ImprovementAction]:
         """The most recently closed actions."""
+        await self.roles.require_coordinator_or_system(by)
         async with self.db.session() as session:
             rows = await session.exec(
                 select(ImprovementAction)

@@ -244,7 +244,7 @@ def _refusal(
 ) -> PeerPulseError | None:
     if write.optout_key in opted_out:
         return NotAllowed(
-            "You've opted out of pulse surveys, so this answer wasn't recorded. `/pulse optin` to take part again."
+            "You've opted out of pulse surveys, so this answer wasn't recorded.", next_step="opt_in"
         )
     if round_ is None or round_.team_id != write.team_id:
         return InvalidInput("This survey no longer exists.")

@@ -56,7 +56,7 @@ from bot.measures import (
 from bot.playbook import THEME_SIGNAL_NAMES, Suggestion, load_practices, match_practices
 from bot.policies import PolicyService, PolicyStatus, policy_signals
 from bot.questions import QuestionBank
-from bot.roles import Roles
+from bot.roles import SYSTEM, Actor, Roles
 from bot.support import (
     MIN_SUPPORTERS,
     SupportService,
@@ -310,15 +310,16 @@ class DigestService:
         # Rendering is Slack's business (handlers/); the runtime plugs it in.
         self.render: Callable[[DigestReport], list[dict[str, object]]] | None = None
 
-    async def post(self, *, team_id: str, key: str) -> DigestReport | None:
-        """Build and post the digest named `key` once; None if it was already posted."""
+    async def post(self, *, team_id: str, key: str, by: Actor) -> DigestReport | None:
+        """Build and post the digest named `key` once, for a coordinator or SYSTEM; None if already posted."""
         if self.render is None:
             raise RuntimeError("DigestService.render is not wired; bot.runtime.build_services does it")
+        await self.roles.require_coordinator_or_system(by)
         async with self.db.session() as session:
             if await session.get(DigestRun, key) is not None:
                 log.info("digest %s was already posted", key)
                 return None
-        report = await self.build(team_id=team_id)
+        report = await self.build(team_id=team_id, by=SYSTEM)
         if not await self._record_and_queue(
             team_id=team_id,
             key=key,
@@ -332,14 +333,15 @@ class DigestService:
         return report
 
     async def post_weekly(self, *, team_id: str) -> DigestReport | None:
-        """The scheduled digest for this week (once, however often the job runs)."""
+        """The scheduled digest for this week (once, however often the job runs); the system's path."""
         local = self.clock.now().astimezone(ZoneInfo(self.settings.digest_timezone))
-        return await self.post(team_id=team_id, key=f"weekly:{local.date().isoformat()}")
+        return await self.post(team_id=team_id, key=f"weekly:{local.date().isoformat()}", by=SYSTEM)
 
     async def build(
-        self, *, team_id: str, with_chart: bool = True, rng: random.Random | None = None
+        self, *, team_id: str, by: Actor, with_chart: bool = True, rng: random.Random | None = None
     ) -> DigestReport:
         """Gather every figure the digest shows, suppressing what fewer than k people gave."""
+        await self.roles.require_coordinator_or_system(by)
         k = self.settings.min_group_size
         now = self.clock.now()
         rounds = await closed_rounds(self.db, team_id=team_id, limit=HISTORY_ROUNDS)
@@ -356,13 +358,14 @@ class DigestService:
         themes = summarize_themes(
             comments, k=k, rng=rng or random.Random(self._keyed(f"quotes:{team_id}:{comment_start.date()}"))
         )
-        open_actions = await self.actions.open_actions(team_id=team_id)
-        closed_actions = await self.actions.closed_actions(team_id=team_id)
+        # Read for the digest, whose reader (if a person) was checked above.
+        open_actions = await self.actions.open_actions(team_id=team_id, by=SYSTEM)
+        closed_actions = await self.actions.closed_actions(team_id=team_id, by=SYSTEM)
         signals = program_signals(constructs, participation, support, themes, k=k)
         policies: list[PolicyStatus] = []
         if self.policies is not None:
             # The playbook's policy-review practice reads the register, never a guess.
-            policies = await self.policies.register(team_id=team_id)
+            policies = await self.policies.register(team_id=team_id, by=SYSTEM)
             signals.update(policy_signals(policies, today=self.policies.today()))
         adopted = {a.practice_id for a in open_actions}
         practices = [p for p in load_practices() if p.id not in adopted]
@@ -393,7 +396,7 @@ class DigestService:
             open_actions=open_actions,
             closed_actions=closed_actions,
             action_verdicts={
-                a.id: v for a in closed_actions if (v := await self.actions.verdict(a)) is not None
+                a.id: v for a in closed_actions if (v := await self.actions.verdict(a, by=SYSTEM)) is not None
             },
             chart_png=chart,
             signals=signals,
@@ -401,7 +404,7 @@ class DigestService:
         )
 
     async def _support_activity(self, *, team_id: str, today: date, k: int) -> SupportActivity:
-        activity = await self.support.released_activity(team_id=team_id)
+        activity = await self.support.released_activity(team_id=team_id, by=SYSTEM)
         taxonomy = self.support.taxonomy
         referral_outcomes = taxonomy.referral_outcomes()
         supporters = await self.roles.supporters()

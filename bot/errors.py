@@ -1,10 +1,24 @@
-"""Typed errors with messages a person can act on; handled once in handlers.slack.app."""
+"""Typed errors with messages a person can act on; handled once by each platform
+(handlers.slack.app for Slack).
+
+Messages are plain, platform-neutral text. Where a person's next step is a platform's command or
+button, the error names that step (`next_step`) and each platform words it its own way.
+"""
 
 from __future__ import annotations
+
+from typing import Literal
+
+# What the person can do next, worded by each platform (e.g. Slack's slash commands).
+NextStep = Literal["round_status", "session_list", "opt_in"]
 
 
 class PeerPulseError(Exception):
     """Base for every error PeerPulse raises on purpose."""
+
+    def __init__(self, message: str = "", *, next_step: NextStep | None = None) -> None:
+        super().__init__(message)
+        self.next_step = next_step
 
 
 class ConfigError(PeerPulseError):
@@ -18,8 +32,10 @@ class NotAllowed(PeerPulseError):
 class InvalidInput(PeerPulseError):
     """Input failed validation; `fields` maps a form field to its error."""
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, fields: dict[str, str] | None = None, next_step: NextStep | None = None
+    ) -> None:
+        super().__init__(message, next_step=next_step)
         self.fields = fields or {}
 
 

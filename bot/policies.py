@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import InvalidInput
+from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import EARLIEST_ZONE
 from storage.db import Database
 from storage.policy_models import Policy, PolicyReview
@@ -129,13 +130,16 @@ def _valid_link(raw: str) -> bool:
 
 
 class PolicyService:
-    """Adding, editing and reviewing policies; the register's status, signals and reminders."""
+    """Adding, editing and reviewing policies (coordinators only); the register's status and reminders."""
 
-    def __init__(self, *, db: Database, settings: Settings, clock: Clock, outbox: Outbox) -> None:
+    def __init__(
+        self, *, db: Database, settings: Settings, clock: Clock, outbox: Outbox, roles: Roles
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.outbox = outbox
+        self.roles = roles
 
     def today(self) -> date:
         """Today on the coordinators' clock (the digest's time zone)."""
@@ -179,8 +183,9 @@ class PolicyService:
             raise InvalidInput("Some fields need attention.", fields=errors)
         return name, link, owner, interval, last
 
-    async def add(self, *, team_id: str, form: PolicyForm) -> PolicyStatus:
-        """Put a policy in the register (a review date only if one was given)."""
+    async def add(self, *, team_id: str, form: PolicyForm, by: str) -> PolicyStatus:
+        """A coordinator puts a policy in the register (a review date only if one was given)."""
+        await self.roles.require_coordinator(by)
         name, link, owner, interval, last = await self._validate(form, team_id=team_id, editing=None)
         policy = Policy(
             team_id=team_id,
@@ -196,17 +201,22 @@ class PolicyService:
         log.info("policy %s added to the register", policy.id)
         return policy_status(policy, today=self.today())
 
-    async def get(self, *, team_id: str, policy_id: str) -> Policy:
-        """A policy by id, or InvalidInput if it is not in this team's register."""
+    async def get(self, *, team_id: str, policy_id: str, by: Actor) -> Policy:
+        """A policy by id, for a coordinator; InvalidInput if it is not in this team's register."""
+        await self.roles.require_coordinator_or_system(by)
+        return await self._find(team_id=team_id, policy_id=policy_id)
+
+    async def _find(self, *, team_id: str, policy_id: str) -> Policy:
         async with self.db.session() as session:
             policy = await session.get(Policy, policy_id)
         if policy is None or policy.team_id != team_id:
             raise InvalidInput("That policy is no longer in the register.")
         return policy
 
-    async def edit(self, *, team_id: str, policy_id: str, form: PolicyForm) -> PolicyStatus:
-        """Change a policy's name, link, owner or review interval (its review history stays)."""
-        await self.get(team_id=team_id, policy_id=policy_id)
+    async def edit(self, *, team_id: str, policy_id: str, form: PolicyForm, by: str) -> PolicyStatus:
+        """A coordinator changes a policy's name, link, owner or review interval (its history stays)."""
+        await self.roles.require_coordinator(by)
+        await self._find(team_id=team_id, policy_id=policy_id)
         name, link, owner, interval, _ = await self._validate(form, team_id=team_id, editing=policy_id)
         async with self.db.session() as session:
             policy = await session.get(Policy, policy_id, with_for_update=True)
@@ -217,10 +227,11 @@ class PolicyService:
         return policy_status(policy, today=self.today(), last_review=await self._last_review(policy_id))
 
     async def mark_reviewed(
-        self, *, team_id: str, policy_id: str, reviewed_on: str | None, summary: str | None, reviewed_by: str
+        self, *, team_id: str, policy_id: str, reviewed_on: str | None, summary: str | None, by: str
     ) -> PolicyStatus:
-        """Record a review with a short summary of what changed ("no change" is fine)."""
-        await self.get(team_id=team_id, policy_id=policy_id)
+        """A coordinator records a review with a short summary of what changed ("no change" is fine)."""
+        await self.roles.require_coordinator(by)
+        await self._find(team_id=team_id, policy_id=policy_id)
         errors: dict[str, str] = {}
         day = _parse_date(reviewed_on)
         if day is None:
@@ -238,7 +249,7 @@ class PolicyService:
         review = PolicyReview(
             policy_id=policy_id,
             reviewed_on=day,
-            reviewed_by=reviewed_by,
+            reviewed_by=by,
             summary=text,
             recorded_at=self.clock.now(),
         )
@@ -254,11 +265,18 @@ class PolicyService:
         return policy_status(policy, today=self.today(), last_review=review)
 
     async def _last_review(self, policy_id: str) -> PolicyReview | None:
-        history = await self.history(policy_id=policy_id, limit=1)
+        history = await self._history(policy_id=policy_id, limit=1)
         return history[0] if history else None
 
-    async def history(self, *, policy_id: str, limit: int = 5) -> list[PolicyReview]:
-        """A policy's recorded reviews, newest first."""
+    async def with_history(
+        self, *, team_id: str, policy_id: str, by: Actor, limit: int = 5
+    ) -> tuple[Policy, list[PolicyReview]]:
+        """A policy and its recorded reviews, newest first, for a coordinator."""
+        await self.roles.require_coordinator_or_system(by)
+        policy = await self._find(team_id=team_id, policy_id=policy_id)
+        return policy, await self._history(policy_id=policy_id, limit=limit)
+
+    async def _history(self, *, policy_id: str, limit: int) -> list[PolicyReview]:
         async with self.db.session() as session:
             rows = await session.exec(
                 select(PolicyReview)
@@ -268,8 +286,9 @@ class PolicyService:
             )
             return list(rows)
 
-    async def register(self, *, team_id: str) -> list[PolicyStatus]:
+    async def register(self, *, team_id: str, by: Actor) -> list[PolicyStatus]:
         """Every policy of the team with its status, the soonest due first."""
+        await self.roles.require_coordinator_or_system(by)
         today = self.today()
         async with self.db.session() as session:
             policies = list(await session.exec(select(Policy).where(Policy.team_id == team_id)))
@@ -284,16 +303,12 @@ class PolicyService:
         statuses = [policy_status(p, today=today, last_review=latest.get(p.id)) for p in policies]
         return sorted(statuses, key=lambda s: (s.next_due, s.policy.name.casefold()))
 
-    async def signals(self, *, team_id: str) -> dict[str, float | None]:
-        """policies_overdue, policies_never_reviewed, days_since_policy_review for the playbook."""
-        return policy_signals(await self.register(team_id=team_id), today=self.today())
-
     async def plan_reminders(self, *, team_id: str) -> int:
         """Queue the coordinators' reminders: one 30 days before a review is due, then weekly once overdue."""
         today = self.today()
         year, week, _ = today.isocalendar()
         envelopes = []
-        for status in await self.register(team_id=team_id):
+        for status in await self.register(team_id=team_id, by=SYSTEM):
             kind: ReminderKind
             if status.state == "overdue":
                 kind, key = "overdue", f"policy:{status.policy.id}:overdue:{year}-W{week:02d}"

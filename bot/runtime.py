@@ -24,7 +24,7 @@ from bot.leader import LeaderElection
 from bot.platform import Platform, load_platform
 from bot.policies import PolicyService
 from bot.questions import load_question_bank
-from bot.roles import Roles
+from bot.roles import SYSTEM, Roles
 from bot.scheduler import build_scheduler
 from bot.services import Services
 from bot.support import SupportService
@@ -62,7 +62,7 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
     support = SupportService(
         db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
     surveys = SurveyService(
         db=db,
         settings=settings,
@@ -70,9 +70,10 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
         outbox=outbox,
         clock=clock,
         bank=bank,
+        roles=roles,
         names=support.member_names,
     )
-    policies = PolicyService(db=db, settings=settings, clock=clock, outbox=outbox)
+    policies = PolicyService(db=db, settings=settings, clock=clock, outbox=outbox, roles=roles)
     services = Services(
         settings=settings,
         db=db,
@@ -98,7 +99,13 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
         ),
         policies=policies,
         updates=UpdateService(
-            db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions
+            db=db,
+            settings=settings,
+            clock=clock,
+            outbox=outbox,
+            surveys=surveys,
+            actions=actions,
+            roles=roles,
         ),
     )
     platform.wire(services)
@@ -261,7 +268,8 @@ class Runtime:
         try:
             await self.prepare()
             key = f"cli:{self.clock.now().isoformat()}"
-            report = await self.services.digests.post(team_id=self.services.team_id, key=key)
+            # The operator's CLI: whoever runs it holds the database and the token, so no role applies.
+            report = await self.services.digests.post(team_id=self.services.team_id, key=key, by=SYSTEM)
             if report is None:
                 return True, "digest was already posted"
             deadline = asyncio.get_running_loop().time() + within

@@ -32,7 +32,7 @@ from bot.errors import InvalidInput
 from bot.insights.anonymity import SUPPRESSED, Breakdown, Suppressed, is_small, is_small_group, protect_groups
 from bot.ports import Directory, Member
 from bot.privacy import find_named_member, scrub_text
-from bot.roles import Roles
+from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import local_send_time, member_zone
 from storage.db import Database
 from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
@@ -636,7 +636,7 @@ class SupportService:
         ).one_or_none()
         # Someone else's session gets the same answer as a missing one: ids reveal nothing.
         if found is None or found[0].supporter_id != supporter_id:
-            raise InvalidInput("That session no longer exists; `/peer-log list` shows your latest ones.")
+            raise InvalidInput("That session no longer exists.", next_step="session_list")
         return found[0], found[1]
 
     @staticmethod
@@ -776,11 +776,15 @@ class SupportService:
                     created_at=self.clock.now(),
                 )
             )
-        status = await self.training_status(supporter_id=supporter_id)
+        status = await self._training_status(supporter_id)
         return SavedTraining(title=title, completed_on=completed_on, hours=round(hours, 2), status=status)
 
     async def training_status(self, *, supporter_id: str) -> TrainingStatus:
-        """Where the supporter's training stands today (their local today)."""
+        """Where the supporter's own training stands today (their local today)."""
+        await self.roles.require_supporter(supporter_id)
+        return await self._training_status(supporter_id)
+
+    async def _training_status(self, supporter_id: str) -> TrainingStatus:
         today = await self.today_for(supporter_id)
         async with self.db.session() as session:
             last = (
@@ -967,13 +971,14 @@ class SupportService:
         """At send time: the supporter's status if they are still a supporter and still lapsed."""
         if not await self.roles.is_supporter(supporter_id):
             return None
-        status = await self.training_status(supporter_id=supporter_id)
+        status = await self._training_status(supporter_id)
         return status if status.state in ("lapsed", "none") else None
 
     # --- coordinators -------------------------------------------------------------------------
 
-    async def released_activity(self, *, team_id: str) -> ReleasedActivity:
-        """The sessions of the last completed weeks that coordinators' figures may use."""
+    async def released_activity(self, *, team_id: str, by: Actor) -> ReleasedActivity:
+        """The sessions of the last completed weeks that coordinators' figures may use (raw, not k-safe)."""
+        await self.roles.require_coordinator_or_system(by)
         start, end = released_period(self.clock.now())
         async with self.db.session() as session:
             rows = await released_sessions(
@@ -981,13 +986,13 @@ class SupportService:
             )
         return ReleasedActivity(start=start, end=end, sessions=tuple(rows))
 
-    async def supporters_overview(self, *, team_id: str, requested_by: str) -> SupportersOverview:
+    async def supporters_overview(self, *, team_id: str, by: Actor) -> SupportersOverview:
         """Per-supporter sessions and hours and overdue follow-ups (released weeks, k-safe), training."""
-        await self.roles.require_coordinator(requested_by)
+        await self.roles.require_coordinator_or_system(by)
         k = self.settings.min_group_size
         today = self.clock.now().date()
         supporters = await self.supporters()
-        activity = await self.released_activity(team_id=team_id)
+        activity = await self.released_activity(team_id=team_id, by=SYSTEM)
         async with self.db.session() as session:
             latest = await latest_training_by_supporter(session=session, team_id=team_id)
         by_session, by_overdue = supporter_breakdowns(activity, supporters=supporters, k=k)

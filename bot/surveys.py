@@ -24,6 +24,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.ports import Directory, Member
 from bot.privacy import NameSource, respondent_key, scrub_text
 from bot.questions import Question, QuestionBank, select_questions
+from bot.roles import SYSTEM, Actor, Roles
 from storage.db import Database, erase_dead_rows
 from storage.models import (
     OutboxMessage,
@@ -42,6 +43,17 @@ EARLIEST_ZONE = "Etc/GMT-14"
 FREE_TEXT_LIMIT = 1000
 # chat.update is Tier 3 (about 50 calls a minute), so closing rewrites go out no faster than that.
 CLOSED_REWRITE_SPACING = timedelta(seconds=1.25)
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """When pulses and digests go out, as configured."""
+
+    pulse: str
+    pulse_window_days: int
+    digest: str
+    digest_timezone: str
+    coordinator_channel: str
 
 
 @dataclass(frozen=True)
@@ -125,9 +137,11 @@ class SurveyService:
         outbox: Outbox,
         clock: Clock,
         bank: QuestionBank,
+        roles: Roles,
         names: NameSource | None = None,
     ) -> None:
         self.db = db
+        self.roles = roles
         self.settings = settings
         self.directory = directory
         self.outbox = outbox
@@ -194,13 +208,14 @@ class SurveyService:
             at=local.time(),
         )
 
-    async def send_now(self, *, team_id: str) -> SurveyRound:
-        """Open a round immediately for everyone (a coordinator's `/pulse send`)."""
+    async def send_now(self, *, team_id: str, by: str) -> SurveyRound:
+        """A coordinator opens a round now for everyone (the scheduler uses open_scheduled_round)."""
+        await self.roles.require_coordinator(by)
         current = await self.current_round(team_id=team_id)
         if current is not None:
             raise Conflict(
-                f"A pulse round is already open until {current.closes_at:%a %d %b %H:%M} UTC; "
-                "`/pulse status` shows how it is going."
+                f"A pulse round is already open until {current.closes_at:%a %d %b %H:%M} UTC.",
+                next_step="round_status",
             )
         round_ = await self.open_round(
             team_id=team_id, schedule_key=f"manual:{random_id()}", local_date=None, at=None
@@ -337,8 +352,32 @@ class SurveyService:
         async with self.db.session() as session:
             return await session.get(RoundParticipation, key) is not None
 
-    async def status(self, round_: SurveyRound) -> RoundStatus:
-        """Invited, delivered, waiting, failed and answered counts for a round."""
+    async def schedules(self, *, by: Actor) -> Schedules:
+        """When pulses and digests go out (coordinators only)."""
+        await self.roles.require_coordinator_or_system(by)
+        s = self.settings
+        return Schedules(
+            pulse=s.pulse_schedule,
+            pulse_window_days=s.pulse_window_days,
+            digest=s.digest_schedule,
+            digest_timezone=s.digest_timezone,
+            coordinator_channel=s.coordinator_channel,
+        )
+
+    async def question_bank(self, *, by: Actor) -> QuestionBank:
+        """The question bank with each item's construct and source (coordinators only)."""
+        await self.roles.require_coordinator_or_system(by)
+        return self.bank
+
+    async def latest_status(self, *, team_id: str, by: Actor) -> RoundStatus | None:
+        """Participation in the most recently opened round, None before the first (coordinators only)."""
+        await self.roles.require_coordinator_or_system(by)
+        round_ = await self.latest_round(team_id=team_id)
+        return None if round_ is None else await self.status(round_, by=SYSTEM)
+
+    async def status(self, round_: SurveyRound, *, by: Actor) -> RoundStatus:
+        """Invited, delivered, waiting, failed and answered counts for a round (coordinators only)."""
+        await self.roles.require_coordinator_or_system(by)
         async with self.db.session() as session:
             by_status = await outbox_counts(session=session, round_id=round_.id, kind="pulse")
             reminders = await outbox_counts(session=session, round_id=round_.id, kind="pulse_reminder")

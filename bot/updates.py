@@ -27,7 +27,8 @@ from bot.actions import ActionService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
-from bot.errors import InvalidInput
+from bot.errors import Conflict, InvalidInput
+from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import SurveyService
 from storage.db import Database
 from storage.digest_models import ImprovementAction, ShownQuoteGram
@@ -114,6 +115,14 @@ class Delivery:
     sent: int
     waiting: int
     errors: list[str]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A closed action and the editable update drafted from it."""
+
+    action: ImprovementAction
+    text: str
 
 
 @dataclass(frozen=True)
@@ -301,7 +310,7 @@ SINCE_CACHE_SETTLED = timedelta(seconds=10)
 
 
 class UpdateService:
-    """Drafting, checking and publishing "you said, we did" updates."""
+    """Drafting, checking and publishing "you said, we did" updates: coordinators only."""
 
     def __init__(
         self,
@@ -312,8 +321,10 @@ class UpdateService:
         outbox: Outbox,
         surveys: SurveyService,
         actions: ActionService,
+        roles: Roles,
     ) -> None:
         self.db = db
+        self.roles = roles
         self.settings = settings
         self.clock = clock
         self.outbox = outbox
@@ -328,7 +339,15 @@ class UpdateService:
         """An editable draft for a closed action."""
         return draft_text(action)
 
-    async def shown_grams(self, *, team_id: str, text: str) -> set[tuple[str, ...]]:
+    async def draft(self, *, team_id: str, action_id: str, by: str) -> Draft:
+        """A coordinator's draft for a closed action; Conflict while the action is still open."""
+        await self.roles.require_coordinator(by)
+        action = await self.actions.get(team_id=team_id, action_id=action_id, by=SYSTEM)
+        if action.status != "closed":
+            raise Conflict("Close the action first: an update tells people what was done.")
+        return Draft(action, draft_text(action))
+
+    async def _shown_grams(self, *, team_id: str, text: str) -> set[tuple[str, ...]]:
         """The text's word runs that digests of the last 90 days showed as part of a quote.
 
         Only quotes coordinators were shown are recorded (as keyed hashes), so a refusal says nothing
@@ -350,27 +369,42 @@ class UpdateService:
             )
             return {grams[h] for h in found}
 
-    async def check(self, *, team_id: str, text: str, allowed_figures: Iterable[float]) -> list[str]:
+    async def check(
+        self, *, team_id: str, text: str, allowed_figures: Iterable[float], by: Actor
+    ) -> list[str]:
         """Reasons the text may not be published; empty when it may."""
+        # It answers whether a digest quoted these words, which only coordinators were shown.
+        await self.roles.require_coordinator_or_system(by)
+        return await self._problems(team_id=team_id, text=text, allowed_figures=allowed_figures)
+
+    async def _problems(self, *, team_id: str, text: str, allowed_figures: Iterable[float]) -> list[str]:
         return find_problems(
             text,
             allowed_figures=allowed_figures,
             k=self.settings.min_group_size,
-            shown_grams=await self.shown_grams(team_id=team_id, text=text),
+            shown_grams=await self._shown_grams(team_id=team_id, text=text),
         )
 
     async def validate(
+        self, *, team_id: str, action_id: str | None, text: str, destination: str, by: str
+    ) -> ImprovementAction | None:
+        """Raise InvalidInput naming each problem next to its field; return the action. Coordinators only."""
+        await self.roles.require_coordinator(by)
+        return await self._validate(team_id=team_id, action_id=action_id, text=text, destination=destination)
+
+    async def _validate(
         self, *, team_id: str, action_id: str | None, text: str, destination: str
     ) -> ImprovementAction | None:
-        """Raise InvalidInput naming each problem next to its field; return the action."""
-        action = await self.actions.get(team_id=team_id, action_id=action_id) if action_id else None
+        action = (
+            await self.actions.get(team_id=team_id, action_id=action_id, by=SYSTEM) if action_id else None
+        )
         errors: dict[str, str] = {}
         if not text.strip():
             errors[TEXT] = "Write the update people will read."
         elif len(text) > TEXT_MAX:
             errors[TEXT] = f"Keep the update under {TEXT_MAX} characters."
         else:
-            reasons = await self.check(team_id=team_id, text=text, allowed_figures=figures_of(action))
+            reasons = await self._problems(team_id=team_id, text=text, allowed_figures=figures_of(action))
             if reasons:
                 errors[TEXT] = " ".join(reasons)
         if destination not in DESTINATIONS:
@@ -388,14 +422,18 @@ class UpdateService:
         action_id: str | None,
         text: str,
         destination: str,
-        published_by: str,
+        by: str,
         update_id: str | None = None,
     ) -> Publication:
-        """Check again, record the update and queue it once per recipient (`update_id` makes it idempotent)."""
+        """A coordinator publishes: check again, record the update and queue it once per recipient.
+
+        `update_id` makes it idempotent.
+        """
         if self.render is None:
             raise RuntimeError("UpdateService.render is not wired; bot.runtime.build_services does it")
+        await self.roles.require_coordinator(by)
         text = text.strip()
-        await self.validate(team_id=team_id, action_id=action_id, text=text, destination=destination)
+        await self._validate(team_id=team_id, action_id=action_id, text=text, destination=destination)
         update_id = update_id or secrets.token_hex(16)
         if not re.fullmatch(r"[0-9a-f]{32}", update_id):
             raise InvalidInput("This preview is out of date; share the update again from the closed action.")
@@ -414,7 +452,7 @@ class UpdateService:
             text=text,
             destination=destination,
             published_at=now,
-            published_by=published_by,
+            published_by=by,
         )
         if destination == "channel":
             assert self.settings.pulse_audience_channel is not None
@@ -460,8 +498,9 @@ class UpdateService:
             self._since_cache[key] = line
         return line
 
-    async def delivery(self, update_id: str, *, within: float) -> Delivery:
-        """How the update's messages fared, waiting up to `within` seconds for Slack's answers."""
+    async def delivery(self, update_id: str, *, by: str, within: float) -> Delivery:
+        """How the update's messages fared, waiting up to `within` seconds for the platform's answers."""
+        await self.roles.require_coordinator(by)
         prefix = f"update:{update_id}:"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
@@ -480,8 +519,9 @@ class UpdateService:
                 return Delivery(sent=sum(1 for s, _ in rows if s == "sent"), waiting=waiting, errors=errors)
             await asyncio.sleep(0.1)
 
-    async def withdraw(self, update_id: str) -> None:
-        """Forget an update Slack refused, so nothing claims it was published and it can be shared again."""
+    async def withdraw(self, update_id: str, *, by: str) -> None:
+        """Forget an update the platform refused: nothing claims it was published, and it can be shared again."""
+        await self.roles.require_coordinator(by)
         async with self.db.session() as session:
             update = await session.get(PublishedUpdate, update_id)
             if update is not None:

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 import handlers.slack as slack_listeners
 from bot.config import Settings
 from bot.errors import PeerPulseError
+from bot.roles import begin_request
 from bot.services import Services
 from handlers.slack.dedupe import skip_repeated_requests
 from handlers.slack.pacing import PacedWebClient, Pacer, shared_pacer
@@ -84,6 +85,8 @@ def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
 
     async def inject_services(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
         context["services"] = services
+        # A listener's early role check and the domain's own share one live read per request.
+        begin_request()
         # Bolt hands each listener a fresh plain AsyncWebClient; ours instead, so every call a
         # listener makes goes through the one pacer (one token here, so sharing it is safe).
         context["client"] = client

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.errors import PeerPulseError
+from bot.errors import NextStep, PeerPulseError
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,12 @@ EXPIRED_TRIGGER = (
     "Slack gives PeerPulse three seconds to open a form and that passed, so nothing opened. "
     "Please tap the button again."
 )
+# The domain names a person's next step; on Slack it is a slash command.
+NEXT_STEPS: dict[NextStep, str] = {
+    "round_status": "`/pulse status` shows how it is going.",
+    "session_list": "`/peer-log list` shows your latest ones.",
+    "opt_in": "`/pulse optin` to take part again.",
+}
 # Slack's answers when a configured channel is wrong or PeerPulse was never invited to it.
 _SETUP_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
 
@@ -37,7 +43,8 @@ def _setup_problem(error: str) -> str:
 def user_message_for(exc: BaseException) -> str:
     """What to tell the user about an error (never a stack trace, never internals)."""
     if isinstance(exc, PeerPulseError):
-        return str(exc)
+        step = NEXT_STEPS.get(exc.next_step) if exc.next_step else None
+        return f"{exc} {step}" if step else str(exc)
     if isinstance(exc, DBAPIError | PoolTimeout | ConnectionError):
         return DATABASE_DOWN
     if isinstance(exc, SlackApiError) and exc.response.get("error") in _SETUP_ERRORS:

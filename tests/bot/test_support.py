@@ -550,13 +550,13 @@ async def test_coordinators_overview_counts_each_supporter_and_nothing_more(worl
         form=TrainingForm(course="self_care", completed_on="2026-03-01", hours="1"),
     )
     with pytest.raises(NotAllowed):
-        await world.service.supporters_overview(team_id=TEAM, requested_by=SAM)
+        await world.service.supporters_overview(team_id=TEAM, by=SAM)
     # Nothing logged in the running period shows: the figures move only when a period completes.
-    before = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    before = await world.service.supporters_overview(team_id=TEAM, by=CORA)
     assert {(r.sessions, r.minutes, r.overdue_follow_ups) for r in before.rows} == {(0, 0, 0)}
     assert before.total_sessions == 0
     world.clock.advance(timedelta(days=13))  # Monday 23 March, 12:00 UTC
-    overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    overview = await world.service.supporters_overview(team_id=TEAM, by=CORA)
     assert (overview.since, overview.until) == (date(2026, 2, 23), date(2026, 3, 22))
     rows = {r.supporter_id: r for r in overview.rows}
     assert set(rows) == {SAM, KIM}
@@ -571,9 +571,9 @@ async def test_coordinators_overview_counts_each_supporter_and_nothing_more(worl
         for follow_up in await session.exec(select(SupportFollowUp)):
             follow_up.done_at = world.clock.now()
             session.add(follow_up)
-    assert await world.service.supporters_overview(team_id=TEAM, requested_by=CORA) == overview
+    assert await world.service.supporters_overview(team_id=TEAM, by=CORA) == overview
     world.directory.channels[SUPPORTERS].discard(SAM)
-    overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    overview = await world.service.supporters_overview(team_id=TEAM, by=CORA)
     assert [r.supporter_id for r in overview.rows] == [KIM]
     assert (overview.former_sessions, overview.former_minutes) == (5, 225)
 
@@ -584,7 +584,7 @@ async def test_a_supporter_under_k_sessions_is_withheld_and_cannot_be_subtracted
     for _ in range(2):
         await world.service.log_session(team_id=TEAM, supporter_id=KIM, form=form(TODAY))
     world.clock.advance(timedelta(days=13))
-    overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    overview = await world.service.supporters_overview(team_id=TEAM, by=CORA)
     # Kim's 2 are withheld, and so are Sam's 5: the total 7 minus 5 would give Kim's 2.
     assert overview.total_sessions == 7
     assert all(
@@ -598,6 +598,6 @@ async def test_sessions_all_from_one_supporter_show_no_total(world: World) -> No
     for _ in range(6):
         await world.service.log_session(team_id=TEAM, supporter_id=SAM, form=form(TODAY))
     world.clock.advance(timedelta(days=13))
-    overview = await world.service.supporters_overview(team_id=TEAM, requested_by=CORA)
+    overview = await world.service.supporters_overview(team_id=TEAM, by=CORA)
     assert isinstance(overview.total_sessions, Suppressed)
     assert all(isinstance(r.sessions, Suppressed) for r in overview.rows)

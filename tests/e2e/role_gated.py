@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bot.measures import numeric_constructs
 from bot.policies import PolicyForm
+from bot.roles import one_request
 from bot.runtime import Runtime
 from bot.support import SessionForm
 from handlers.slack.simulation.people_support import local_today
@@ -106,7 +107,7 @@ async def adopt_action(runtime: Runtime, *, title: str, coordinator: str) -> str
         practice_id=PRACTICE,
         title=title,
         owner_id=coordinator,
-        adopted_by=coordinator,
+        by=coordinator,
         due_on=services.clock.now().date() + timedelta(days=30),
         construct=numeric_constructs(services.surveys.bank)[0],
         success_measure="",
@@ -116,14 +117,23 @@ async def adopt_action(runtime: Runtime, *, title: str, coordinator: str) -> str
 
 async def prepare_gated(runtime: Runtime, *, coordinator: str) -> Gated:
     """An open action, a closed one with its update draft, and a policy in the register."""
+    # One coordinator preparing it all: one live role read, as one request would make.
+    with one_request():
+        return await _prepare_gated(runtime, coordinator=coordinator)
+
+
+async def _prepare_gated(runtime: Runtime, *, coordinator: str) -> Gated:
     services, team = runtime.services, runtime.services.team_id
     open_action = await adopt_action(runtime, title="Open action", coordinator=coordinator)
     closed = await adopt_action(runtime, title="Closed action", coordinator=coordinator)
-    await services.actions.close(team_id=team, action_id=closed, outcome_note="Ran in every team.")
-    draft = services.updates.draft_for(await services.actions.get(team_id=team, action_id=closed))
+    await services.actions.close(
+        team_id=team, action_id=closed, outcome_note="Ran in every team.", by=coordinator
+    )
+    draft = (await services.updates.draft(team_id=team, action_id=closed, by=coordinator)).text
     policy = await services.policies.add(
         team_id=team,
         form=PolicyForm(name="Bullying policy", link="https://example.com/p", owner_id=coordinator),
+        by=coordinator,
     )
     return Gated(
         today=services.clock.now().date(),

@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot import jobs
 from bot.clock import ManualClock
 from bot.policies import INTERVAL, LAST_REVIEWED, LINK, NAME, REVIEWED_ON, SUMMARY, PolicyForm, add_months
+from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from handlers.slack.blocks.digest import build_digest_blocks
 from handlers.slack.blocks.policies import ADD_POLICY_ACTION, ADD_POLICY_VIEW, REVIEW_POLICY_VIEW
@@ -195,7 +196,7 @@ async def test_reminders_come_30_days_ahead_then_weekly_while_overdue_each_once(
         last_reviewed=add_months(today + timedelta(days=35), -12),
     )
     assert status == 200 and not body, body
-    [status_] = await policies.register(team_id=runtime.services.team_id)
+    [status_] = await policies.register(team_id=runtime.services.team_id, by=coordinator)
     due = status_.next_due
     assert 34 <= (due - today).days <= 36
 
@@ -238,13 +239,14 @@ async def test_reminders_come_30_days_ahead_then_weekly_while_overdue_each_once(
     assert await policies.reminder(policy_id=status_.policy.id, due_on=due, kind="overdue") is None
 
 
-async def test_the_playbook_reads_the_register(runtime: Runtime) -> None:
+async def test_the_playbook_reads_the_register(runtime: Runtime, workspace: Workspace) -> None:
     services = runtime.services
+    coordinator = workspace.coordinators()[0]
     team_id = services.team_id
     today = services.policies.today()
 
     async def build() -> tuple[set[str], dict[str, float | None], str]:
-        report = await services.digests.build(team_id=team_id, with_chart=False)
+        report = await services.digests.build(team_id=team_id, by=SYSTEM, with_chart=False)
         text = "\n".join(str(b.get("text", {}).get("text", "")) for b in build_digest_blocks(report))
         return {s.practice.id for s in report.suggestions}, report.signals, text
 
@@ -262,7 +264,9 @@ async def test_the_playbook_reads_the_register(runtime: Runtime) -> None:
             last_reviewed_on=last.isoformat() if last else None,
         )
 
-    await services.policies.add(team_id=team_id, form=form("Current policy", today - timedelta(days=10)))
+    await services.policies.add(
+        team_id=team_id, form=form("Current policy", today - timedelta(days=10)), by=coordinator
+    )
     suggested, signals, text = await build()
     assert "policy-review" not in suggested
     assert (signals["policies_overdue"], signals["policies_never_reviewed"]) == (0.0, 0.0)
@@ -270,7 +274,7 @@ async def test_the_playbook_reads_the_register(runtime: Runtime) -> None:
     assert "none due in the next 30 days" in text
 
     overdue = await services.policies.add(
-        team_id=team_id, form=form("Overdue procedure", today - timedelta(days=400))
+        team_id=team_id, form=form("Overdue procedure", today - timedelta(days=400)), by=coordinator
     )
     suggested, signals, text = await build()
     assert "policy-review" in suggested and signals["policies_overdue"] == 1.0
@@ -281,11 +285,11 @@ async def test_the_playbook_reads_the_register(runtime: Runtime) -> None:
         policy_id=overdue.policy.id,
         reviewed_on=today.isoformat(),
         summary="no change",
-        reviewed_by="U1",
+        by=coordinator,
     )
     suggested, _signals, _text = await build()
     assert "policy-review" not in suggested
 
-    await services.policies.add(team_id=team_id, form=form("Never-reviewed guide", None))
+    await services.policies.add(team_id=team_id, form=form("Never-reviewed guide", None), by=coordinator)
     suggested, signals, _text = await build()
     assert "policy-review" in suggested and signals["policies_never_reviewed"] == 1.0

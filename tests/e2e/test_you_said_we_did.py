@@ -111,7 +111,7 @@ async def test_a_measured_action_is_previewed_then_published_to_the_channel_once
         practice_id="psych-safety-leaders",
         title="Leaders invite challenge in every team meeting",
         owner_id=coordinator,
-        adopted_by=coordinator,
+        by=coordinator,
         due_on=services.clock.now().date() + timedelta(days=30),
         construct="psych_safety",
         success_measure="",
@@ -120,7 +120,7 @@ async def test_a_measured_action_is_previewed_then_published_to_the_channel_once
     confirmation = await close_action(
         people, coordinator, action.id, note="Every team lead ran it for a month."
     )
-    closed = await services.actions.get(team_id=services.team_id, action_id=action.id)
+    closed = await services.actions.get(team_id=services.team_id, action_id=action.id, by=coordinator)
     assert closed.before_value is not None and closed.after_value is not None
 
     draft_view = await open_update_draft(people, coordinator, confirmation)

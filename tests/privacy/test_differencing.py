@@ -35,6 +35,7 @@ from sqlmodel import col, select
 
 from bot.export import export_rows
 from bot.insights import Suppressed, ThemeSummary, classify_comment
+from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from bot.support import EDIT_WINDOW, MIN_SUPPORTERS, SessionForm, TrainingForm, released_period
 from handlers.slack.blocks.admin import build_status_text
@@ -267,7 +268,7 @@ async def _observe(runtime: Runtime, workspace: Workspace, seen: Seen) -> None:
     comment_period = released_period(now, weeks=1)
 
     # --- the digest (what `/pulse digest` posts, and the scheduled one) -----------------------
-    report = await services.digests.build(team_id=team, with_chart=False)
+    report = await services.digests.build(team_id=team, by=SYSTEM, with_chart=False)
     text = blocks_as_text(build_digest_blocks(report))
     s = report.support
     truth = await _support_truth(runtime, support_period)
@@ -339,7 +340,7 @@ async def _observe(runtime: Runtime, workspace: Workspace, seen: Seen) -> None:
     assert _people_count_ok(answered, k), answered
 
     # --- `/pulse supporters` -------------------------------------------------------------------
-    overview = await services.support.supporters_overview(team_id=team, requested_by=coordinator)
+    overview = await services.support.supporters_overview(team_id=team, by=coordinator)
     table = build_supporters_text(overview)
     assert (overview.since, overview.until) == (
         support_period[0].date(),
@@ -370,7 +371,7 @@ async def _observe(runtime: Runtime, workspace: Workspace, seen: Seen) -> None:
     # --- `/pulse status`, the export and App Home ---------------------------------------------------
     latest = await services.surveys.current_round(team_id=team)
     if latest is not None:
-        status = build_status_text(await services.surveys.status(latest), k=k)
+        status = build_status_text(await services.surveys.status(latest, by=SYSTEM), k=k)
         step = re.search(r"Answered: at least (\d+)", status)
         shown_now = int(step.group(1)) if step else 0
         assert shown_now % k == 0, status
@@ -422,7 +423,9 @@ async def test_one_session_names_nothing_and_shows_no_total(runtime: Runtime, wo
     await _apply(runtime, workspace, ("session", 0, "intimidation", "escalated_safety", False))
     await _apply(runtime, workspace, ("session", 1, "verbal_abuse", "referred_hr", False))
     runtime.clock.advance(timedelta(days=35))  # type: ignore[attr-defined]
-    report = await runtime.services.digests.build(team_id=runtime.services.team_id, with_chart=False)
+    report = await runtime.services.digests.build(
+        team_id=runtime.services.team_id, by=SYSTEM, with_chart=False
+    )
     text = blocks_as_text(build_digest_blocks(report))
     assert isinstance(report.support.sessions_4w, Suppressed)
     for label in ("Intimidation", "Escalated", "Verbal abuse", "Referred"):

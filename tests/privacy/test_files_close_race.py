@@ -106,6 +106,7 @@ async def test_an_answer_transaction_of_another_replica_holds_close_back_until_i
             outbox=runtime.services.surveys.outbox,
             clock=runtime.services.surveys.clock,
             bank=runtime.services.surveys.bank,
+            roles=runtime.services.roles,
         )
         # The other replica's answers and this replica's close, started together.
         answers = [asyncio.create_task(_click(replica, workspace.team_id, u, d)) for u, d in clicks]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from bot.support import released_period
 from storage.digest_models import Feedback, ShownQuoteGram
@@ -30,7 +31,7 @@ async def test_a_posted_digest_records_its_quotes_and_only_those_are_refused(run
             session.add(
                 Feedback(team_id=services.team_id, category="concern", text=text, submitted_on=start.date())
             )
-    report = await services.digests.post(team_id=services.team_id, key="manual:quote-check")
+    report = await services.digests.post(team_id=services.team_id, key="manual:quote-check", by=SYSTEM)
     assert report is not None
     shown = report.shown_quotes()
     assert 0 < len(shown) < len(COMMENTS)
@@ -42,17 +43,23 @@ async def test_a_posted_digest_records_its_quotes_and_only_those_are_refused(run
     assert {r.digest_key for r in rows} == {"manual:quote-check"}
 
     refused = await services.updates.check(
-        team_id=services.team_id, text=f"We heard: {shown[0]}", allowed_figures=[]
+        team_id=services.team_id, text=f"We heard: {shown[0]}", allowed_figures=[], by=SYSTEM
     )
     assert any("repeats a quote from a digest" in r for r in refused), refused
     # A comment the digest did not quote: the check neither confirms nor refuses a guess about it.
     for text in unshown:
-        assert await services.updates.check(team_id=services.team_id, text=text, allowed_figures=[]) == []
+        assert (
+            await services.updates.check(team_id=services.team_id, text=text, allowed_figures=[], by=SYSTEM)
+            == []
+        )
 
     # The same period gives the same quotes however often the digest is asked for.
-    again = await services.digests.build(team_id=services.team_id, with_chart=False)
+    again = await services.digests.build(team_id=services.team_id, by=SYSTEM, with_chart=False)
     assert again.shown_quotes() == shown
     # After 90 days the record expires with the next digest, and the check forgets the quote.
     runtime.clock.advance(timedelta(days=91))  # type: ignore[attr-defined]
-    await services.digests.post(team_id=services.team_id, key="manual:later")
-    assert await services.updates.check(team_id=services.team_id, text=shown[0], allowed_figures=[]) == []
+    await services.digests.post(team_id=services.team_id, key="manual:later", by=SYSTEM)
+    assert (
+        await services.updates.check(team_id=services.team_id, text=shown[0], allowed_figures=[], by=SYSTEM)
+        == []
+    )

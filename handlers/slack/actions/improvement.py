@@ -14,6 +14,7 @@ from handlers.slack.blocks.improvement import build_adopt_modal, build_close_mod
 from handlers.slack.open_view import open_view
 from handlers.slack.payloads import team_of
 from handlers.slack.replies import answers_privately
+from storage.digest_models import ImprovementAction
 
 
 @answers_privately
@@ -24,6 +25,7 @@ async def handle_digest_adopt_action(
     await ack()
     services: Services = context["services"]
     user_id = body["user"]["id"]
+    # Refused before the modal opens, so nobody fills in a form they can't submit; adopt checks again.
     await services.roles.require_coordinator(user_id)
     try:
         value = json.loads(body["actions"][0]["value"])
@@ -44,11 +46,10 @@ async def handle_digest_adopt_action(
     )
 
 
-async def _action_for(body: dict[str, Any], services: Services) -> Any:
-    await services.roles.require_coordinator(body["user"]["id"])
+async def _action_for(body: dict[str, Any], services: Services) -> ImprovementAction:
     action_id = str((body.get("actions") or [{}])[0].get("value") or "")
     team_id = team_of(body, services)
-    return await services.actions.get(team_id=team_id, action_id=action_id)
+    return await services.actions.get(team_id=team_id, action_id=action_id, by=body["user"]["id"])
 
 
 @answers_privately

@@ -10,13 +10,10 @@ from handlers.slack.blocks.policies import build_policy_modal, build_review_moda
 from handlers.slack.open_view import open_view
 from handlers.slack.payloads import team_of
 from handlers.slack.replies import answers_privately
-from storage.policy_models import Policy
 
 
-async def _policy_for(body: dict[str, Any], services: Services) -> Policy:
-    await services.roles.require_coordinator(body["user"]["id"])
-    policy_id = str((body.get("actions") or [{}])[0].get("value") or "")
-    return await services.policies.get(team_id=team_of(body, services), policy_id=policy_id)
+def _policy_id(body: dict[str, Any]) -> str:
+    return str((body.get("actions") or [{}])[0].get("value") or "")
 
 
 @answers_privately
@@ -27,6 +24,7 @@ async def handle_policy_add_action(
     await ack()
     services: Services = context["services"]
     user_id = body["user"]["id"]
+    # Refused before the modal opens, so nobody fills in a form they can't submit; add checks again.
     await services.roles.require_coordinator(user_id)
     await open_view(
         client, trigger_id=body["trigger_id"], view=build_policy_modal(policy=None, owner_id=user_id)
@@ -40,7 +38,9 @@ async def handle_policy_edit_action(
     """Open the edit modal for a policy."""
     await ack()
     services: Services = context["services"]
-    policy = await _policy_for(body, services)
+    policy = await services.policies.get(
+        team_id=team_of(body, services), policy_id=_policy_id(body), by=body["user"]["id"]
+    )
     await open_view(
         client,
         trigger_id=body["trigger_id"],
@@ -55,8 +55,9 @@ async def handle_policy_review_action(
     """Open the mark-reviewed modal for a policy, with its earlier reviews."""
     await ack()
     services: Services = context["services"]
-    policy = await _policy_for(body, services)
-    history = await services.policies.history(policy_id=policy.id, limit=3)
+    policy, history = await services.policies.with_history(
+        team_id=team_of(body, services), policy_id=_policy_id(body), by=body["user"]["id"], limit=3
+    )
     await open_view(
         client,
         trigger_id=body["trigger_id"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.errors import NotAllowed
 from bot.services import Services
 from handlers.slack.blocks.updates import build_update_draft_modal
 from handlers.slack.open_view import open_view
@@ -20,18 +19,16 @@ async def handle_update_share_action(
     """Open the editable draft for a closed action. Coordinators only."""
     await ack()
     services: Services = context["services"]
-    await services.roles.require_coordinator(body["user"]["id"])
     action_id = str((body.get("actions") or [{}])[0].get("value") or "")
-    team_id = team_of(body, services)
-    action = await services.actions.get(team_id=team_id, action_id=action_id)
-    if action.status != "closed":
-        raise NotAllowed("Close the action first: an update tells people what was done.")
+    draft = await services.updates.draft(
+        team_id=team_of(body, services), action_id=action_id, by=body["user"]["id"]
+    )
     await open_view(
         client,
         trigger_id=body["trigger_id"],
         view=build_update_draft_modal(
-            action=action,
-            draft=services.updates.draft_for(action),
+            action=draft.action,
+            draft=draft.text,
             audience_channel=services.settings.pulse_audience_channel,
             k=services.settings.min_group_size,
         ),

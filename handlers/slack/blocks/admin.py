@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.config import Settings
 from bot.questions import QuestionBank
-from bot.surveys import RoundStatus
+from bot.surveys import RoundStatus, Schedules
 
 
 def build_status_text(status: RoundStatus, *, k: int) -> str:
@@ -44,12 +43,12 @@ def build_status_text(status: RoundStatus, *, k: int) -> str:
     return "\n".join(lines)
 
 
-def build_schedule_text(settings: Settings) -> str:
+def build_schedule_text(schedules: Schedules) -> str:
     """When pulses and digests go out."""
     return (
-        f"*Pulses:* `{settings.pulse_schedule}` in each person's own time zone, open for "
-        f"{settings.pulse_window_days} day(s), one reminder before closing.\n"
-        f"*Digest:* `{settings.digest_schedule}` ({settings.digest_timezone}) in <#{settings.coordinator_channel}>.\n"
+        f"*Pulses:* `{schedules.pulse}` in each person's own time zone, open for "
+        f"{schedules.pulse_window_days} day(s), one reminder before closing.\n"
+        f"*Digest:* `{schedules.digest}` ({schedules.digest_timezone}) in <#{schedules.coordinator_channel}>.\n"
         "_Change them with PULSE_SCHEDULE / DIGEST_SCHEDULE and restart; the scheduler keeps one job each._"
     )
 

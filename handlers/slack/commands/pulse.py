@@ -57,26 +57,28 @@ async def handle_pulse_command(
         return "Welcome back — you'll get the next pulse in your DMs."
     if sub not in ADMIN_SUBCOMMANDS:
         return f"I don't know `/pulse {sub}`.\n\n{USAGE}"
-    await services.roles.require_coordinator(user_id)
+    # The domain decides every subcommand's role; these two are also refused here, at once,
+    # rather than after the "working on it" acknowledgement.
+    if sub in {"send", "digest"}:
+        await services.roles.require_coordinator(user_id)
     if sub == "send":
         await ack(text="Opening a pulse round… I'll confirm here in a moment.")
         # The audience lookup can take longer than Slack's 3-second ack window.
-        services.spawn(_send_now(services, team_id=team_id, respond=respond))
+        services.spawn(_send_now(services, team_id=team_id, user_id=user_id, respond=respond))
         return None
     if sub == "status":
-        round_ = await services.surveys.latest_round(team_id=team_id)
-        if round_ is None:
+        status = await services.surveys.latest_status(team_id=team_id, by=user_id)
+        if status is None:
             return "No pulse round has been opened yet. `/pulse send` opens one now."
-        status = await services.surveys.status(round_)
         return build_status_text(status, k=services.settings.min_group_size)
     if sub == "schedule":
-        return build_schedule_text(services.settings)
+        return build_schedule_text(await services.surveys.schedules(by=user_id))
     if sub == "digest":
         await ack(text="Building the digest… it will appear in the coordinators' channel in a moment.")
-        services.spawn(_digest_now(services, team_id=team_id, respond=respond))
+        services.spawn(_digest_now(services, team_id=team_id, user_id=user_id, respond=respond))
         return None
     if sub == "actions":
-        actions = await services.actions.open_actions(team_id=team_id)
+        actions = await services.actions.open_actions(team_id=team_id, by=user_id)
         return {
             "text": "Open improvement actions",
             "blocks": build_open_actions_blocks(actions, today=services.clock.now().date()),
@@ -84,26 +86,32 @@ async def handle_pulse_command(
     if sub == "policies":
         return {
             "text": "Policy register",
-            "blocks": build_policies_blocks(await services.policies.register(team_id=team_id)),
+            "blocks": build_policies_blocks(await services.policies.register(team_id=team_id, by=user_id)),
         }
     if sub == "supporters":
-        overview = await services.support.supporters_overview(team_id=team_id, requested_by=user_id)
+        overview = await services.support.supporters_overview(team_id=team_id, by=user_id)
         return build_supporters_text(overview)
-    return build_questions_text(services.surveys.bank)
+    return build_questions_text(await services.surveys.question_bank(by=user_id))
 
 
-async def _digest_now(services: Services, *, team_id: str, respond: Callable[..., Awaitable[Any]]) -> None:
+async def _digest_now(
+    services: Services, *, team_id: str, user_id: str, respond: Callable[..., Awaitable[Any]]
+) -> None:
     try:
-        await services.digests.post(team_id=team_id, key=f"manual:{services.clock.now().isoformat()}")
+        await services.digests.post(
+            team_id=team_id, key=f"manual:{services.clock.now().isoformat()}", by=user_id
+        )
     except Exception as exc:
         # Not re-raised: this runs after the ack, so the reply below is the user's only answer.
         log.exception("/pulse digest failed")
         await respond(text=user_message_for(exc), response_type="ephemeral", replace_original=False)
 
 
-async def _send_now(services: Services, *, team_id: str, respond: Callable[..., Awaitable[Any]]) -> None:
+async def _send_now(
+    services: Services, *, team_id: str, user_id: str, respond: Callable[..., Awaitable[Any]]
+) -> None:
     try:
-        round_ = await services.surveys.send_now(team_id=team_id)
+        round_ = await services.surveys.send_now(team_id=team_id, by=user_id)
     except Exception as exc:
         # Not re-raised: this runs after the ack, so the reply below is the user's only answer.
         log.warning("/pulse send failed: %s", type(exc).__name__)

@@ -285,7 +285,7 @@ async def simulate_policy_and_update(
     reviewed = await until(lambda: [m for m in slack.messages(channel) if "reviewed on" in (m.text or "")])
     lines.append(f"Marked reviewed (the history keeps each review): {reviewed[-1].text}")
 
-    actions = await runtime.services.actions.open_actions(team_id=runtime.services.team_id)
+    actions = await runtime.services.actions.open_actions(team_id=runtime.services.team_id, by=coordinator)
     if not actions:
         return lines
     action = actions[0]

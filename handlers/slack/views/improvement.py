@@ -21,7 +21,7 @@ from handlers.slack.blocks.improvement import (
 from handlers.slack.blocks.updates import build_closed_action_blocks
 from handlers.slack.payloads import team_of
 from handlers.slack.replies import answers_privately
-from handlers.slack.views.forms import REFUSED, Refused, SubmittedView, show_errors, submit_form
+from handlers.slack.views.forms import REFUSED, Refused, SubmittedView, submit_form
 from storage.digest_models import ImprovementAction
 
 _FIELDS = {
@@ -46,25 +46,19 @@ def _pct(value: float | None) -> str:
 
 
 async def _save(
-    ack: Callable[..., Awaitable[None]], work: Callable[[], Awaitable[ImprovementAction]]
+    ack: Callable[..., Awaitable[None]],
+    work: Callable[[], Awaitable[ImprovementAction]],
+    *,
+    fallback_block: str = NOTE_BLOCK,
 ) -> ImprovementAction | Refused:
-    """Field errors go next to their field; any other failure is answered privately."""
+    """Field errors and role refusals stay in the form (nothing typed is lost); others are answered privately."""
     return await submit_form(
-        ack, work, fallback_block=NOTE_BLOCK, field_blocks=_FIELDS, catching=(InvalidInput,)
-    )
-
-
-async def _coordinator_or_refuse(
-    ack: Callable[..., Awaitable[None]], services: Services, user_id: str, block: str
-) -> bool:
-    """Check the live role; a refusal is shown inside the form so nothing typed is lost."""
-    checked = await submit_form(
         ack,
-        lambda: services.roles.require_coordinator(user_id),
-        fallback_block=block,
-        catching=(NotAllowed,),
+        work,
+        fallback_block=fallback_block,
+        field_blocks=_FIELDS,
+        catching=(InvalidInput, NotAllowed),
     )
-    return checked is not REFUSED
 
 
 @answers_privately
@@ -74,25 +68,21 @@ async def handle_action_adopt_submission(
     """Adopt the action and tell the coordinators' channel."""
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    if not await _coordinator_or_refuse(ack, services, user_id, TITLE_BLOCK):
-        return
     view = SubmittedView(body, action_id=INPUT)
-    practice = view.metadata_fields().get("p")
-    if practice is None:
-        await show_errors(ack, {TITLE_BLOCK: "This form is out of date; adopt again from the digest."})
-        return
     action = await _save(
         ack,
         lambda: services.actions.adopt(
             team_id=team_of(body, services),
-            practice_id=practice,
+            # Empty when the form lost its suggestion: the domain says the form is out of date.
+            practice_id=view.metadata_fields().get("p") or "",
             title=view.text(TITLE_BLOCK) or "",
             owner_id=view.user(OWNER_BLOCK) or "",
-            adopted_by=user_id,
+            by=user_id,
             due_on=_date(view.date(DUE_BLOCK)),
             construct=view.option(MEASURE_BLOCK) or "",
             success_measure=view.text(SUCCESS_BLOCK) or "",
         ),
+        fallback_block=TITLE_BLOCK,
     )
     if action is REFUSED:
         return
@@ -112,15 +102,13 @@ async def handle_action_update_submission(
 ) -> None:
     """Save progress on an action."""
     services: Services = context["services"]
-    if not await _coordinator_or_refuse(ack, services, body["user"]["id"], NOTE_BLOCK):
-        return
     view = SubmittedView(body, action_id=INPUT)
     team_id, action_id, note = team_of(body, services), view.metadata, view.text(NOTE_BLOCK) or ""
     due_on = _date(view.date(DUE_BLOCK))
     action = await _save(
         ack,
         lambda: services.actions.update(
-            team_id=team_id, action_id=action_id, progress_note=note, due_on=due_on
+            team_id=team_id, action_id=action_id, progress_note=note, due_on=due_on, by=body["user"]["id"]
         ),
     )
     if action is REFUSED:
@@ -138,12 +126,13 @@ async def handle_action_close_submission(
 ) -> None:
     """Close an action and report its before and after."""
     services: Services = context["services"]
-    if not await _coordinator_or_refuse(ack, services, body["user"]["id"], NOTE_BLOCK):
-        return
     view = SubmittedView(body, action_id=INPUT)
     team_id, action_id, note = team_of(body, services), view.metadata, view.text(NOTE_BLOCK) or ""
     action = await _save(
-        ack, lambda: services.actions.close(team_id=team_id, action_id=action_id, outcome_note=note)
+        ack,
+        lambda: services.actions.close(
+            team_id=team_id, action_id=action_id, outcome_note=note, by=body["user"]["id"]
+        ),
     )
     if action is REFUSED:
         return

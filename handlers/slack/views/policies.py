@@ -39,18 +39,12 @@ async def _save_and_announce(
     client: Any,
     services: Services,
     *,
-    user_id: str,
     change: Callable[[], Awaitable[PolicyStatus]],
     fallback_block: str,
     announce: Callable[[PolicyStatus], str],
 ) -> None:
-    """Check the coordinator role and apply the change; refusals stay in the modal, success is announced."""
-
-    async def checked() -> PolicyStatus:
-        await services.roles.require_coordinator(user_id)
-        return await change()
-
-    status = await submit_form(ack, checked, fallback_block=fallback_block)
+    """Apply the change (the domain checks the role); refusals stay in the modal, success is announced."""
+    status = await submit_form(ack, change, fallback_block=fallback_block)
     if status is REFUSED:
         return
     await ack()
@@ -71,8 +65,9 @@ async def handle_policy_add_submission(
         ack,
         client,
         services,
-        user_id=user_id,
-        change=lambda: services.policies.add(team_id=team_of(body, services), form=read_policy_form(view)),
+        change=lambda: services.policies.add(
+            team_id=team_of(body, services), form=read_policy_form(view), by=user_id
+        ),
         fallback_block=NAME,
         announce=lambda status: build_policy_saved_text(status, user_id=user_id, added=True),
     )
@@ -91,9 +86,8 @@ async def handle_policy_edit_submission(
         ack,
         client,
         services,
-        user_id=user_id,
         change=lambda: services.policies.edit(
-            team_id=team_of(body, services), policy_id=view.metadata, form=read_policy_form(view)
+            team_id=team_of(body, services), policy_id=view.metadata, form=read_policy_form(view), by=user_id
         ),
         fallback_block=NAME,
         announce=lambda status: build_policy_saved_text(status, user_id=user_id, added=False),
@@ -113,13 +107,12 @@ async def handle_policy_review_submission(
         ack,
         client,
         services,
-        user_id=user_id,
         change=lambda: services.policies.mark_reviewed(
             team_id=team_of(body, services),
             policy_id=view.metadata,
             reviewed_on=view.date(REVIEWED_ON),
             summary=view.text(SUMMARY),
-            reviewed_by=user_id,
+            by=user_id,
         ),
         fallback_block=SUMMARY,
         announce=lambda status: build_policy_reviewed_text(status, user_id=user_id),

@@ -37,9 +37,12 @@ async def handle_update_draft_submission(
     action_id = view.metadata_fields().get("a", "")
 
     async def check() -> None:
-        await services.roles.require_coordinator(body["user"]["id"])
         await services.updates.validate(
-            team_id=team_of(body, services), action_id=action_id, text=text, destination=destination
+            team_id=team_of(body, services),
+            action_id=action_id,
+            text=text,
+            destination=destination,
+            by=body["user"]["id"],
         )
 
     if await submit_form(ack, check, fallback_block=TEXT) is REFUSED:
@@ -67,17 +70,16 @@ async def handle_update_preview_submission(
     meta = SubmittedView(body, action_id=INPUT).metadata_fields()
     team_id = team_of(body, services)
     action_id, text, destination = meta.get("a") or None, meta.get("t", ""), meta.get("d", "")
-    await services.roles.require_coordinator(user_id)
     # Comments may have arrived since the preview, and the metadata came back from the client.
     try:
         action = await services.updates.validate(
-            team_id=team_id, action_id=action_id, text=text, destination=destination
+            team_id=team_id, action_id=action_id, text=text, destination=destination, by=user_id
         )
     except InvalidInput as exc:
         if action_id is None:
             raise
         # The preview has no field to hang errors on: back to the draft, saying why.
-        closed = await services.actions.get(team_id=team_id, action_id=action_id)
+        closed = await services.actions.get(team_id=team_id, action_id=action_id, by=user_id)
         await ack(
             response_action="update",
             view=build_update_draft_modal(
@@ -95,7 +97,7 @@ async def handle_update_preview_submission(
         action_id=action_id,
         text=text,
         destination=destination,
-        published_by=user_id,
+        by=user_id,
         update_id=meta.get("u") or None,
     )
     if not publication.new:
@@ -103,9 +105,11 @@ async def handle_update_preview_submission(
     title = action.title if action else None
     if destination == "channel":
         # "Published" only once Slack accepted the post; a refusal is said, with what to do.
-        delivery = await services.updates.delivery(publication.update.id, within=CONFIRM_WITHIN_SECONDS)
+        delivery = await services.updates.delivery(
+            publication.update.id, by=user_id, within=CONFIRM_WITHIN_SECONDS
+        )
         if delivery.errors:
-            await services.updates.withdraw(publication.update.id)
+            await services.updates.withdraw(publication.update.id, by=user_id)
             note = build_update_failed_text(
                 user_id=user_id,
                 title=title,
