@@ -265,15 +265,6 @@ def _public_coroutines() -> dict[str, Callable[..., Any]]:
     }
 
 
-class StubMessenger(NoMessenger):
-    """Takes the digest's chart upload, if one is ever made, and sends nothing."""
-
-    async def upload_file(
-        self, channel: str, *, filename: str, content: bytes, title: str, comment: str
-    ) -> None:
-        return None
-
-
 @pytest.fixture
 async def world(database_url: str) -> AsyncIterator[World]:
     db = Database(database_url)
@@ -322,7 +313,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
         support=support,
         actions=actions,
         outbox=outbox,
-        messenger=StubMessenger(),
         policies=policies,
     )
     digests.render = lambda report: [{"text": "digest"}]
@@ -425,10 +415,20 @@ async def test_the_system_may_read_and_post_for_the_digest_and_the_cli(world: Wo
     await case.call(world, actor)
 
 
+def _platform_code() -> list[Path]:
+    """Every module a platform serves requests with; its demo and simulated world play the process
+    and the people (closing rounds as the scheduler would), so they are not held to this."""
+    return [
+        path
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
+        if "simulation" not in path.parts and path.name != "demo.py"
+    ]
+
+
 def _platform_calls() -> list[tuple[str, str, str]]:
     """(file, "<service>.<method>", name used) for each domain operation platform code reaches for."""
     found = []
-    for path in sorted((ROOT / "handlers").rglob("*.py")):
+    for path in _platform_code():
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
             if (
@@ -441,7 +441,7 @@ def _platform_calls() -> list[tuple[str, str, str]]:
 
 
 def test_platform_code_never_acts_as_the_system() -> None:
-    for path in sorted((ROOT / "handlers").rglob("*.py")):
+    for path in _platform_code():
         tree = ast.parse(path.read_text(), filename=str(path))
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
