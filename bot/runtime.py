@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot import checks, jobs
 from bot.actions import ActionService
+from bot.ballots import Ballots
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Outbox
@@ -74,6 +75,9 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
         names=support.member_names,
     )
     policies = PolicyService(db=db, settings=settings, clock=clock, outbox=outbox, roles=roles)
+    updates = UpdateService(
+        db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions, roles=roles
+    )
     services = Services(
         settings=settings,
         db=db,
@@ -98,15 +102,8 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
             policies=policies,
         ),
         policies=policies,
-        updates=UpdateService(
-            db=db,
-            settings=settings,
-            clock=clock,
-            outbox=outbox,
-            surveys=surveys,
-            actions=actions,
-            roles=roles,
-        ),
+        updates=updates,
+        ballots=Ballots(surveys=surveys, updates=updates, secret=settings.peerpulse_secret, clock=clock),
     )
     platform.wire(services)
     return services

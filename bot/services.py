@@ -17,6 +17,7 @@ from bot.support import SupportService
 
 if TYPE_CHECKING:
     from bot.actions import ActionService
+    from bot.ballots import Ballots
     from bot.digest import DigestService
     from bot.feedback import FeedbackService
     from bot.policies import PolicyService
@@ -50,6 +51,7 @@ class Services:
     digests: DigestService
     policies: PolicyService
     updates: UpdateService
+    ballots: Ballots
     team_id: str = ""
     leadership: Leadership = field(default_factory=Leadership)
     background: set[asyncio.Task[None]] = field(default_factory=set)

@@ -1,15 +1,13 @@
-"""Render outbox rows into Slack messages at send time (so each DM gets a fresh ballot)."""
+"""Render outbox rows into Slack messages at send time; what each carries is the domain's (bot/ballots.py)."""
 
 from __future__ import annotations
 
 import base64
-import secrets
 from typing import Any
 
 from bot.delivery import Renderer
 from bot.ports import OutgoingFile, OutgoingMessage
 from bot.services import Services
-from bot.surveys import ballot_tag
 from handlers.slack.blocks.mrkdwn import escape
 from handlers.slack.blocks.pulse import (
     PULSE_CLOSED_TEXT,
@@ -25,47 +23,27 @@ from storage.models import OutboxMessage
 
 def make_renderers(services: Services) -> dict[str, Renderer]:
     """Renderers by outbox kind."""
-    # A round's "since last time" line is fixed at its opening, so a fan-out looks it up once.
-    since_by_round: dict[str, str | None] = {}
 
     async def render_pulse(row: OutboxMessage) -> OutgoingMessage | None:
-        round_ = await services.surveys.get_round(row.round_id or "")
-        if round_ is None or round_.closed_at is not None:
+        pulse = await services.ballots.ballot_for(round_id=row.round_id or "", recipient=row.recipient)
+        if pulse is None:
             return None
-        if await services.surveys.is_opted_out(team_id=round_.team_id, user_id=row.recipient):
-            return None
-        questions = services.surveys.questions_of(round_)
-        # The ballot exists only inside this DM; the database never learns whose it is.
-        ballot = secrets.token_hex(16)
-        tag = ballot_tag(services.settings.peerpulse_secret, ballot=ballot, user_id=row.recipient)
-        if round_.id not in since_by_round:
-            if len(since_by_round) > 64:
-                since_by_round.clear()
-            since_by_round[round_.id] = await services.updates.since_last_time(
-                team_id=round_.team_id, as_of=round_.opened_at
-            )
-        since = since_by_round[round_.id]
         blocks = build_pulse_blocks(
-            tag=tag,
-            round_id=round_.id,
-            questions=questions,
-            ballot=ballot,
+            tag=pulse.tag,
+            round_id=pulse.round_id,
+            questions=pulse.questions,
+            ballot=pulse.ballot,
             answered=frozenset(),
-            closes_at=round_.closes_at,
-            since_last_time=escape(since) if since else None,
+            closes_at=pulse.closes_at,
+            since_last_time=escape(pulse.since_last_time) if pulse.since_last_time else None,
         )
-        return OutgoingMessage(text=pulse_fallback_text(0, len(questions)), blocks=blocks)
+        return OutgoingMessage(text=pulse_fallback_text(0, len(pulse.questions)), blocks=blocks)
 
     async def render_reminder(row: OutboxMessage) -> OutgoingMessage | None:
-        round_ = await services.surveys.get_round(row.round_id or "")
-        if round_ is None or round_.closed_at is not None or services.clock.now() >= round_.closes_at:
+        reminder = await services.ballots.reminder_for(round_id=row.round_id or "", recipient=row.recipient)
+        if reminder is None:
             return None
-        team_id, user_id = round_.team_id, row.recipient
-        # Sent whether or not the person has answered: a reminder only some receive would stay in
-        # Slack (and, until erased, in the outbox) as a record of who had not answered.
-        if await services.surveys.is_opted_out(team_id=team_id, user_id=user_id):
-            return None
-        return OutgoingMessage(text=build_reminder_text(round_.closes_at))
+        return OutgoingMessage(text=build_reminder_text(reminder.closes_at))
 
     async def render_closed(row: OutboxMessage) -> OutgoingMessage | None:
         # Answerers and non-answerers, commenters or not: one identical message, nothing to click.

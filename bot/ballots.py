@@ -1,0 +1,85 @@
+"""What each invited person's pulse DM and reminder carry, decided at send time: who still gets one,
+and a fresh ballot per DM that the database never links to them."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.questions import Question
+from bot.surveys import SurveyService, ballot_tag
+
+if TYPE_CHECKING:
+    from bot.updates import UpdateService
+
+# Rounds whose "since last time" line is remembered (a fan-out asks once per round, not per person).
+REMEMBERED_ROUNDS = 64
+
+
+@dataclass(frozen=True)
+class PulseBallot:
+    """One person's pulse: the round's questions, and a ballot bound to them by a tag (never stored)."""
+
+    round_id: str
+    questions: list[Question]
+    ballot: str
+    tag: str
+    closes_at: datetime
+    since_last_time: str | None
+
+
+@dataclass(frozen=True)
+class PulseReminder:
+    """The one reminder, the same for everyone invited (so it says nothing about who answered)."""
+
+    closes_at: datetime
+
+
+class Ballots:
+    """Decides, when a DM is about to go, whether it still should and what it carries."""
+
+    def __init__(self, *, surveys: SurveyService, updates: UpdateService, secret: str, clock: Clock) -> None:
+        self.surveys = surveys
+        self.updates = updates
+        self.secret = secret
+        self.clock = clock
+        self._since: dict[str, str | None] = {}
+
+    async def ballot_for(self, *, round_id: str, recipient: str) -> PulseBallot | None:
+        """A fresh ballot for this person's DM, or None if the round closed or they opted out."""
+        round_ = await self.surveys.get_round(round_id)
+        if round_ is None or round_.closed_at is not None:
+            return None
+        if await self.surveys.is_opted_out(team_id=round_.team_id, user_id=recipient):
+            return None
+        # The ballot exists only inside this DM; the database never learns whose it is.
+        ballot = secrets.token_hex(16)
+        if round_.id not in self._since:
+            if len(self._since) > REMEMBERED_ROUNDS:
+                self._since.clear()
+            # Fixed at the round's opening, like the DM's redraws, so everyone reads the same line.
+            self._since[round_.id] = await self.updates.since_last_time(
+                team_id=round_.team_id, as_of=round_.opened_at
+            )
+        return PulseBallot(
+            round_id=round_.id,
+            questions=self.surveys.questions_of(round_),
+            ballot=ballot,
+            tag=ballot_tag(self.secret, ballot=ballot, user_id=recipient),
+            closes_at=round_.closes_at,
+            since_last_time=self._since[round_.id],
+        )
+
+    async def reminder_for(self, *, round_id: str, recipient: str) -> PulseReminder | None:
+        """The reminder, or None once the round closed or the person opted out."""
+        round_ = await self.surveys.get_round(round_id)
+        if round_ is None or round_.closed_at is not None or self.clock.now() >= round_.closes_at:
+            return None
+        # Sent whether or not the person has answered: a reminder only some receive would stay on the
+        # platform (and, until erased, in the outbox) as a record of who had not answered.
+        if await self.surveys.is_opted_out(team_id=round_.team_id, user_id=recipient):
+            return None
+        return PulseReminder(closes_at=round_.closes_at)
