@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from handlers.slack.simulation.workspace import Workspace, dm_channel_id
 from storage.digest_models import ImprovementAction
 from storage.policy_models import Policy, PolicyReview, PublishedUpdate
 from storage.support_models import SupportFollowUp, SupportSession, SupportTraining
+from tests.support import eventually
 
 TABLES = (
     ImprovementAction,
@@ -47,6 +49,11 @@ async def settled_snapshot(runtime: Runtime, *, quiet: float = 0.15, timeout: fl
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    # A quiet spell alone is not enough: a listener may sit behind the pacer (a role read is a Tier 4
+    # call) for longer than any spell, then write. Bolt runs each listener after its ack in a task of
+    # its own; wait for those, and for work the services spawned, to end first.
+    with contextlib.suppress(AssertionError):  # past the deadline, the quiet spell below decides
+        await eventually(lambda: not _work_in_flight(runtime), timeout=timeout, interval=0.02)
     current = await snapshot(runtime)
     while loop.time() < deadline:
         await asyncio.sleep(quiet)
@@ -55,6 +62,17 @@ async def settled_snapshot(runtime: Runtime, *, quiet: float = 0.15, timeout: fl
             break
         current = latest
     return current
+
+
+def _work_in_flight(runtime: Runtime) -> bool:
+    """Whether a listener Bolt started after an ack, or a task the services spawned, is still running."""
+    if any(not task.done() for task in runtime.services.background):
+        return True
+    current = asyncio.current_task()
+    return any(
+        task is not current and not task.done() and "run_ack_function_asynchronously" in repr(task.get_coro())
+        for task in asyncio.all_tasks()
+    )
 
 
 async def snapshot(runtime: Runtime) -> Snapshot:
