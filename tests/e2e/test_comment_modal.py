@@ -57,6 +57,13 @@ async def author(runtime: Runtime, people: People, workspace: Workspace) -> str:
 
 async def _open_comment_modal(people: People, slack: FakeSlack, user_id: str) -> tuple[str, OpenedView]:
     """Click "Add a comment" in the user's pulse DM; return the trigger id used and the modal."""
+    trigger = await _click_comment(people, slack, user_id)
+    views = await eventually(lambda: [v for v in slack.opened_views() if v.trigger_id == trigger])
+    return trigger, views[0]
+
+
+async def _click_comment(people: People, slack: FakeSlack, user_id: str) -> str:
+    """Click "Add a comment" in the user's pulse DM as Slack sends it; return the click's trigger id."""
     message = people.pulse_message(user_id)
     assert message is not None
     button = people.comment_button(message)
@@ -77,8 +84,7 @@ async def _open_comment_modal(people: People, slack: FakeSlack, user_id: str) ->
         )
     )
     assert status == 200
-    views = await eventually(lambda: [v for v in slack.opened_views() if v.trigger_id == trigger])
-    return trigger, views[0]
+    return trigger
 
 
 async def _submit(people: People, user_id: str, modal: OpenedView, text: str) -> tuple[int, Any]:
@@ -261,29 +267,8 @@ async def test_a_rush_of_comment_clicks_opens_what_slack_allows_and_tells_the_re
     users = [u.id for u in workspace.active_humans()]
     await eventually(lambda: all(people.pulse_message(u) for u in users), timeout=30)
 
-    async def click(user_id: str) -> str:
-        message = people.pulse_message(user_id)
-        assert message is not None
-        button = people.comment_button(message)
-        assert button is not None
-        trigger = slack.new_trigger_id(user_id)
-        code, _ = await people.post(
-            block_actions(
-                user_id=user_id,
-                action_id=button.action_id,
-                block_id=button.block_id,
-                value=button.value,
-                channel_id=message.channel,
-                message_ts=message.ts,
-                trigger_id=trigger,
-                response_url=slack.new_response_url(message.channel, message.ts),
-                message={"ts": message.ts, "text": message.text, "blocks": message.blocks or []},
-            )
-        )
-        assert code == 200
-        return trigger
-
-    triggers = dict(zip(users, await asyncio.gather(*(click(u) for u in users)), strict=True))
+    clicked = await asyncio.gather(*(_click_comment(people, slack, u) for u in users))
+    triggers = dict(zip(users, clicked, strict=True))
 
     def settled() -> bool:
         opened = {v.trigger_id for v in slack.opened_views()}
