@@ -300,11 +300,8 @@ class Runtime:
                 )
             return True, "digest posted to the coordinators' channel"
         finally:
-            await self._close_http()
+            await self.platform.close()
             await self.db.dispose()
-
-    async def _close_http(self) -> None:
-        await self.platform.close()
 
     async def start(self, *, host: str = "0.0.0.0", port: int | None = None) -> None:  # noqa: S104
         """Migrate, identify the workspace, check the channels, start serving, campaign for leadership."""
@@ -463,6 +460,6 @@ class Runtime:
             for task in list(self.services.background):
                 task.cancel()
         jobs.bind(None)
-        await self._close_http()
+        await self.platform.close()
         await self.db.dispose()
         log.info("PeerPulse stopped")
