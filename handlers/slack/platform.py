@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.errors import ConfigError
 from bot.platform import Identity
 from bot.services import Services
+from handlers.slack.actions.pulse_answer import AnswerClick, answer_clicks
 from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.app import build_app, build_client, pacer_for
 from handlers.slack.blocks.digest import build_digest_messages
@@ -37,6 +38,7 @@ class SlackPlatform:
         self.directory = SlackDirectory(self.client)
         self.outbox_messenger = SlackMessenger(self.outbox_client)
         self.app: AsyncApp | None = None
+        self.answer_click: AnswerClick | None = None
         self._http: aiohttp.ClientSession | None = None
         self._socket_handler: Any = None
 
@@ -46,6 +48,7 @@ class SlackPlatform:
         services.digests.render = build_digest_messages
         services.updates.render = build_update_message
         self.app = build_app(services, client=self.client)
+        self.answer_click = answer_clicks(services, client=self.client)
 
     async def connect(self) -> Identity:
         """Open the pooled HTTP session and ask Slack who we are (auth.test)."""
@@ -88,7 +91,7 @@ class SlackPlatform:
         if self.settings.socket_mode:
             return []
         assert self.app is not None, "wire() comes first"
-        return slack_routes(self.app, self.settings)
+        return slack_routes(self.app, self.settings, answer_click=self.answer_click)
 
     async def start(self) -> str:
         """Connect Socket Mode when SLACK_APP_TOKEN is set; otherwise requests come over HTTP."""
