@@ -197,7 +197,9 @@ class AnswerWriter:
             fresh = await _first_deliveries(session, writes, refusals)
             accepted = [w for i, w in enumerate(writes) if i not in refusals and fresh[i]]
             await _store_answers(session, accepted, rounds)
-            answered = await _answered(session, [w for i, w in enumerate(writes) if i not in refusals])
+            answered = await _answered(
+                session, [w for i, w in enumerate(writes) if i not in refusals], rounds
+            )
         progress: list[AnswerProgress | PeerPulseError] = [
             refusals[i]
             if i in refusals
@@ -327,15 +329,22 @@ async def _store_answers(
     await session.exec(stmt, params=rows)
 
 
-async def _answered(session: AsyncSession, writes: Sequence[AnswerWrite]) -> dict[tuple[str, str], set[str]]:
+async def _answered(
+    session: AsyncSession, writes: Sequence[AnswerWrite], rounds: dict[str, SurveyRound]
+) -> dict[tuple[str, str], set[str]]:
     """The questions each (round, ballot) of the batch has answered, as committed with it."""
     pairs = {(w.round_id, w.ballot) for w in writes}
     answered: dict[tuple[str, str], set[str]] = defaultdict(set)
     if not pairs:
         return answered
+    round_ids = {round_id for round_id, _ in pairs}
     rows = await session.exec(
         select(SurveyAnswer.round_id, SurveyAnswer.ballot, SurveyAnswer.question_id).where(
-            col(SurveyAnswer.round_id).in_({round_id for round_id, _ in pairs}),
+            col(SurveyAnswer.round_id).in_(round_ids),
+            # Naming the questions lets the (round, question, ballot) key seek each ballot's rows;
+            # without them the ballots are filtered out of every answer of the round, a scan that
+            # grew with the round (2.6 ms a batch at 7,000 answers on SQLite, with the loop idle).
+            col(SurveyAnswer.question_id).in_({q for r in round_ids for q in rounds[r].question_ids}),
             col(SurveyAnswer.ballot).in_({ballot for _, ballot in pairs}),
         )
     )
