@@ -109,17 +109,18 @@ def slack_routes(
             and verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
         ):
             return web.json_response({"error": "invalid signature or stale request"}, status=401)
-        headers: dict[str, str | Sequence[str]] = dict(request.headers)
         payload = interaction_payload(body) if request.content_type == FORM else None
         click = answer_click_body(payload) if payload is not None and answer_click is not None else None
         if click is not None and answer_click is not None:
             await answer_click(click)
             # What Bolt answers for a bare ack().
             return web.Response(status=200, body=b"", content_type="text/plain")
+        headers: dict[str, str | Sequence[str]] = dict(request.headers)
         if payload is not None:
             body, headers["Content-Type"] = payload, "application/json"
         try:
-            # Parsed once, by Bolt; the shape check below reads Bolt's own result.
+            # Parsed by Bolt (a second time only for another button on a pulse DM); the shape
+            # check below reads Bolt's own result.
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
             if not _has_slack_shape(bolt_request.body):
                 return web.json_response({"error": "the payload is not shaped like Slack's"}, status=400)
