@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, tuple_
+from sqlalchemy import delete, literal, tuple_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -221,18 +221,20 @@ async def _refusals(
     session: AsyncSession, writes: Sequence[AnswerWrite], rounds: dict[str, SurveyRound]
 ) -> dict[int, PeerPulseError]:
     """Why each refused write (by position) can't be stored; the rest are allowed."""
-    opted_out = set(
-        await session.exec(
-            select(PulseOptOut.key).where(col(PulseOptOut.key).in_({w.optout_key for w in writes}))
-        )
-    )
-    invited = set(
-        await session.exec(
-            select(OutboxMessage.dedupe_key).where(
-                col(OutboxMessage.dedupe_key).in_({w.invitation_key for w in writes})
-            )
-        )
-    )
+    # Both look-ups in one statement: a round trip less while every click of the batch waits.
+    both = union_all(
+        select(literal("optout").label("kind"), col(PulseOptOut.key).label("key")).where(
+            col(PulseOptOut.key).in_({w.optout_key for w in writes})
+        ),
+        select(literal("invited").label("kind"), col(OutboxMessage.dedupe_key).label("key")).where(
+            col(OutboxMessage.dedupe_key).in_({w.invitation_key for w in writes})
+        ),
+    ).subquery()
+    found = await session.exec(select(both.c.kind, both.c.key))
+    opted_out: set[str] = set()
+    invited: set[str] = set()
+    for kind, key in found:
+        (opted_out if kind == "optout" else invited).add(key)
     refusals: dict[int, PeerPulseError] = {}
     for i, write in enumerate(writes):
         refusal = _refusal(write, rounds.get(write.round_id), opted_out=opted_out, invited=invited)
