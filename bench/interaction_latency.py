@@ -360,7 +360,9 @@ def main() -> int:
                     if spy is not None:
                         spy.wait()
                     c.say(f"[{kind}] CPU ms/click by process: {cpu_split(result)}")
-                    time.sleep(1.0)  # let the post-ack chat.updates drain before the paced phase
+                    # Let the post-ack redraws drain (on a busy machine they can lag the acks by
+                    # seconds), so the paced phase's CPU is its own.
+                    wait_until_idle(app.pid)
                     c.say(f"[{kind}] pacing {args.paced_rate:g} clicks/s at the app …")
                     paced = asyncio.run(
                         run_paced(
@@ -435,6 +437,16 @@ def main() -> int:
         "compares the servers even on a shared machine (closed-loop req/s does not)."
     )
     return 0
+
+
+def wait_until_idle(pid: int, *, busy_share: float = 0.05, timeout: float = 20.0) -> None:
+    """Wait until the process uses under `busy_share` of a core over half a second (or `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = c.cpu_seconds(pid)
+        time.sleep(0.5)
+        if c.cpu_seconds(pid) - before < busy_share * 0.5:
+            return
 
 
 def start_py_spy(args: Any, pid: int, work: Path) -> subprocess.Popen[bytes] | None:
@@ -514,6 +526,7 @@ def measure_ceiling(
             )
         )
         c.say(f"[ceiling] CPU ms/click by process: {cpu_split(result)}")
+        wait_until_idle(bare.pid)
         paced = asyncio.run(
             run_paced(
                 url,
