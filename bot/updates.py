@@ -16,10 +16,10 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlmodel import col, select
 
@@ -30,6 +30,7 @@ from bot.delivery import Envelope, Outbox
 from bot.errors import Conflict, InvalidInput
 from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import SurveyService
+from bot.viewdata import view_payload
 from storage.db import Database
 from storage.digest_models import ImprovementAction, ShownQuoteGram
 from storage.models import OutboxMessage
@@ -106,6 +107,15 @@ FAVOURABLE = {
     "leadership_response": "say leaders act on reports of disrespect",
     "recommend": "would recommend peer support",
 }
+
+
+@dataclass(frozen=True)
+class UpdateMessage:
+    """A "you said, we did" update as employees receive it, in the channel or a DM."""
+
+    kind: ClassVar[str] = "you_said_we_did"
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -330,8 +340,6 @@ class UpdateService:
         self.outbox = outbox
         self.surveys = surveys
         self.actions = actions
-        # The message's look is Slack's business (handlers/); the runtime plugs it in.
-        self.render: Callable[[str], dict[str, Any]] | None = None
         # Each pulse click redraws its DM with the line it was sent with; the line is fixed per round.
         self._since_cache: dict[tuple[str, datetime], str | None] = {}
 
@@ -429,8 +437,6 @@ class UpdateService:
 
         `update_id` makes it idempotent.
         """
-        if self.render is None:
-            raise RuntimeError("UpdateService.render is not wired; bot.runtime.build_services does it")
         await self.roles.require_coordinator(by)
         text = text.strip()
         await self._validate(team_id=team_id, action_id=action_id, text=text, destination=destination)
@@ -461,7 +467,7 @@ class UpdateService:
             recipients = [m.id for m in await self.surveys.audience(team_id)]
         async with self.db.session() as session:
             session.add(update)
-        message = self.render(text)
+        message = view_payload(UpdateMessage(text))
         await self.outbox.enqueue(
             [Envelope("text", r, f"update:{update.id}:{r}", now, payload=message) for r in recipients]
         )

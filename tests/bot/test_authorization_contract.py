@@ -303,7 +303,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
     updates = UpdateService(
         db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions, roles=roles
     )
-    updates.render = lambda text: {"text": text}
     digests = DigestService(
         db=db,
         settings=settings,
@@ -315,7 +314,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
         outbox=outbox,
         policies=policies,
     )
-    digests.render = lambda report: [{"text": "digest"}]
     w = World(db, clock, actions, policies, updates, digests, surveys, support)
 
     # What the operations act on, made through the same operations by the people allowed to.
