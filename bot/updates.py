@@ -19,11 +19,12 @@ import secrets
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from sqlmodel import col, select
 
 from bot.actions import ActionService
+from bot.announcements import UpdateShared, announcement
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
@@ -315,6 +316,8 @@ def find_problems(
     return reasons
 
 
+# How long sharing to a channel waits for the platform to accept the post before saying it is queued.
+CONFIRM_WITHIN_SECONDS = 20.0
 SINCE_CACHE_SIZE = 64
 SINCE_CACHE_SETTLED = timedelta(seconds=10)
 
@@ -473,6 +476,58 @@ class UpdateService:
         )
         log.info("published update %s to %d recipient(s) (%s)", update.id, len(recipients), destination)
         return Publication(update, len(recipients), new=True)
+
+    async def share(
+        self,
+        *,
+        team_id: str,
+        action_id: str | None,
+        text: str,
+        destination: str,
+        by: str,
+        update_id: str | None = None,
+        confirm_within: float = CONFIRM_WITHIN_SECONDS,
+    ) -> Publication:
+        """A coordinator shares an update: publish it, then tell the coordinators' channel how it went.
+
+        A channel post is "published" only once the platform accepted it; a refused one is withdrawn
+        (so it can be shared again) and the channel hears why.
+        """
+        publication = await self.publish(
+            team_id=team_id,
+            action_id=action_id,
+            text=text,
+            destination=destination,
+            by=by,
+            update_id=update_id,
+        )
+        if not publication.new:
+            return publication  # announced when it was first shared
+        action = (
+            await self.actions.get(team_id=team_id, action_id=action_id, by=SYSTEM) if action_id else None
+        )
+        outcome: Literal["published", "failed", "waiting"] = "published"
+        error: str | None = None
+        if destination == "channel":
+            delivery = await self.delivery(publication.update.id, by=by, within=confirm_within)
+            if delivery.errors:
+                await self.withdraw(publication.update.id, by=by)
+                outcome, error = "failed", delivery.errors[0]
+            elif delivery.waiting:
+                outcome = "waiting"
+        note = UpdateShared(
+            by=by,
+            title=action.title if action else None,
+            text=publication.update.text,
+            destination=destination,
+            recipients=publication.recipients,
+            outcome=outcome,
+            error=error,
+        )
+        await self.outbox.enqueue(
+            [announcement(note, channel=self.settings.coordinator_channel, at=self.clock.now())]
+        )
+        return publication
 
     async def latest(self, *, team_id: str, as_of: datetime) -> PublishedUpdate | None:
         """The most recent update published in the 45 days up to `as_of`."""

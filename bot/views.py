@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
+from bot.announcements import ANNOUNCEMENTS, Announcement
 from bot.digest import ConstructLine, DigestChart, DigestReport, DigestView, SupportActivity
 from bot.insights.anonymity import Breakdown, Suppressed
 from bot.insights.monitor import ActionVerdict, Assessment, Shift
@@ -17,13 +18,14 @@ from bot.viewdata import from_data, type_table
 from storage.digest_models import ImprovementAction
 from storage.policy_models import Policy, PolicyReview
 
-View: TypeAlias = DigestView | DigestChart | UpdateMessage
-VIEWS: dict[str, type[View]] = {v.kind: v for v in (DigestView, DigestChart, UpdateMessage)}
+View: TypeAlias = DigestView | DigestChart | UpdateMessage | Announcement
+VIEWS: dict[str, type[View]] = {v.kind: v for v in (DigestView, DigestChart, UpdateMessage, *ANNOUNCEMENTS)}
 # Only these are ever built from stored data.
 TYPES = type_table(
     DigestView,
     DigestChart,
     UpdateMessage,
+    *ANNOUNCEMENTS,
     also=(
         DigestReport,
         ConstructLine,

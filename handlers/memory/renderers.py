@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.delivery import Renderer
 from bot.digest import DigestChart, DigestView
 from bot.ports import OutgoingFile, OutgoingMessage
+from bot.updates import UpdateMessage
 from bot.views import View, read_view
 from storage.models import OutboxMessage
 
@@ -15,7 +16,9 @@ def fallback_text(view: View) -> str:
         return f"PeerPulse weekly digest · {view.report.generated_at:%d %b %Y}"
     if isinstance(view, DigestChart):
         return view.caption
-    return f"You said, we did: {view.text}"
+    if isinstance(view, UpdateMessage):
+        return f"You said, we did: {view.text}"
+    return view.kind.replace("_", " ")  # an announcement: a test reads its fields, not this line
 
 
 async def render_view(row: OutboxMessage) -> OutgoingMessage | None:

@@ -6,12 +6,14 @@ import base64
 import logging
 from typing import Any
 
+from bot.announcements import ANNOUNCEMENTS
 from bot.delivery import Renderer
 from bot.digest import DigestChart, DigestView
 from bot.ports import OutgoingFile, OutgoingMessage
 from bot.services import Services
 from bot.updates import UpdateMessage
 from bot.views import read_view
+from handlers.slack.blocks.announcements import build_announcement
 from handlers.slack.blocks.digest import digest_view_messages
 from handlers.slack.blocks.mrkdwn import escape
 from handlers.slack.blocks.pulse import (
@@ -75,6 +77,9 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         if isinstance(view, UpdateMessage):
             update = build_update_message(view.text)
             return OutgoingMessage(text=str(update["text"]), blocks=update["blocks"])
+        if isinstance(view, ANNOUNCEMENTS):
+            note = build_announcement(view, audience_channel=services.settings.pulse_audience_channel)
+            return OutgoingMessage(text=str(note["text"]), blocks=note.get("blocks"))
         if view is not None:
             raise ValueError(f"a text row holds a {view.kind!r} view")
         # Queued by a version that stored rendered Block Kit: sent as it was stored.

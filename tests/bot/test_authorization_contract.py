@@ -295,7 +295,7 @@ async def world(database_url: str) -> AsyncIterator[World]:
     support = SupportService(
         db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles, outbox=outbox)
     surveys = SurveyService(
         db=db, settings=settings, directory=directory, outbox=outbox, clock=clock, bank=bank, roles=roles
     )

@@ -1,5 +1,5 @@
-"""The digest and "you said, we did" reach a platform as the domain's view-models, not Block Kit: the
-in-memory platform receives them through the real outbox and a test reads the digest as data."""
+"""The digest, "you said, we did" and the coordinators' announcements reach a platform as the domain's
+view-models, not Block Kit: the in-memory platform receives them through the real outbox."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from bot.actions import ActionService
+from bot.announcements import ActionAdopted, ActionClosed, PolicyChanged, UpdateShared
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import Outbox
 from bot.digest import DigestChart, DigestService, DigestView
+from bot.errors import NotAllowed
 from bot.policies import PolicyForm, PolicyService
 from bot.ports import Member
 from bot.questions import load_question_bank
@@ -86,7 +88,7 @@ async def domain(database_url: str) -> AsyncIterator[Domain]:
     support = SupportService(
         db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles, outbox=outbox)
     surveys = SurveyService(
         db=db, settings=settings, directory=directory, outbox=outbox, clock=clock, bank=bank, roles=roles
     )
@@ -164,7 +166,13 @@ async def test_the_outbox_stores_the_digest_as_plain_data_with_its_kind(domain: 
     await _seed(domain)
     await domain.digests.post(team_id=TEAM, key="weekly:test", by=CORA)
     async with domain.db.session() as session:
-        rows = list(await session.exec(select(OutboxMessage).order_by(OutboxMessage.dedupe_key)))
+        rows = list(
+            await session.exec(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.dedupe_key).startswith("weekly:"))
+                .order_by(OutboxMessage.dedupe_key)
+            )
+        )
     assert [(r.kind, (r.payload or {}).get("kind")) for r in rows] == [
         ("file", DigestChart.kind),
         ("text", DigestView.kind),
@@ -190,6 +198,48 @@ async def test_an_update_reaches_each_person_as_its_view(domain: Domain) -> None
     ]
     assert len(views) == published.recipients
     assert set(views) == {UpdateMessage("We moved the drop-in sessions.")}
+
+
+async def test_each_change_is_announced_to_the_coordinators_by_the_domain(domain: Domain) -> None:
+    await _seed(domain)
+    shared = await domain.updates.share(
+        team_id=TEAM, action_id=None, text="We moved the drop-in sessions.", destination="dm", by=CORA
+    )
+    again = await domain.updates.share(
+        team_id=TEAM,
+        action_id=None,
+        text="We moved the drop-in sessions.",
+        destination="dm",
+        by=CORA,
+        update_id=shared.update.id,
+    )
+    assert not again.new
+    await _send_all(domain)
+    notes = [item.view for item in domain.world.delivered[COORDINATORS] if item.view is not None]
+    assert [type(n) for n in notes] == [
+        ActionAdopted,
+        ActionAdopted,
+        ActionClosed,
+        PolicyChanged,
+        UpdateShared,
+    ]
+    adopted, _, closed, policy, update = notes
+    assert isinstance(adopted, ActionAdopted) and (adopted.by, adopted.action.title) == (CORA, "Open action")
+    assert isinstance(closed, ActionClosed) and closed.action.status == "closed"
+    assert isinstance(policy, PolicyChanged) and (policy.change, policy.status.policy.name) == (
+        "added",
+        "Bullying policy",
+    )
+    # Announced once, however often the same preview is submitted.
+    assert isinstance(update, UpdateShared)
+    assert (update.outcome, update.recipients, update.destination) == ("published", shared.recipients, "dm")
+
+
+async def test_a_refused_change_is_not_announced(domain: Domain) -> None:
+    with pytest.raises(NotAllowed):
+        await domain.policies.add(team_id=TEAM, form=PolicyForm(name="Sneaky", owner_id=SAM), by=SAM)
+    await _send_all(domain)
+    assert domain.world.delivered.get(COORDINATORS, []) == []
 
 
 def test_view_data_keeps_what_json_cannot_hold() -> None:
