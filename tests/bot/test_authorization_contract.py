@@ -206,6 +206,9 @@ CASES = [
     Case("updates.publish", "coordinator", lambda w, by: w.updates.publish(
         team_id=TEAM, action_id=w.closed_id, text=w.draft, destination="dm", by=by,
     ), writes=True),
+    Case("updates.share", "coordinator", lambda w, by: w.updates.share(
+        team_id=TEAM, action_id=w.closed_id, text=w.draft, destination="dm", by=by,
+    ), writes=True),
     Case("updates.delivery", "coordinator", lambda w, by: w.updates.delivery(w.update, by=by, within=0.0)),
     Case("updates.withdraw", "coordinator", lambda w, by: w.updates.withdraw(w.update, by=by), writes=True),
     # The digest and the pulse.
