@@ -524,9 +524,9 @@ class UpdateService:
             outcome=outcome,
             error=error,
         )
-        await self.outbox.enqueue(
-            [announcement(note, channel=self.settings.coordinator_channel, at=self.clock.now())]
-        )
+        # Due just before the DMs it announces, so the channel hears of a fan-out as it starts.
+        at = publication.update.published_at - timedelta(milliseconds=1)
+        await self.outbox.enqueue([announcement(note, channel=self.settings.coordinator_channel, at=at)])
         return publication
 
     async def latest(self, *, team_id: str, as_of: datetime) -> PublishedUpdate | None:

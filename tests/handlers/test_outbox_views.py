@@ -8,11 +8,13 @@ import json
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.announcements import ActionAdopted, ActionClosed, ActionProgress
 from bot.digest import (
     HISTORY_ROUNDS,
     DigestChart,
@@ -28,15 +30,18 @@ from bot.ports import OutgoingMessage
 from bot.services import Services
 from bot.updates import UpdateMessage
 from bot.viewdata import view_payload
+from bot.views import View
 from handlers.slack.blocks.digest import build_digest_messages, digest_view_messages
-from handlers.slack.blocks.updates import build_update_message
+from handlers.slack.blocks.updates import build_closed_action_blocks, build_update_message
 from handlers.slack.renderers import make_renderers
 from storage.digest_models import ImprovementAction
 from storage.models import OutboxMessage
 from tests.handlers.test_digest_shapes import _ROUND, BANK, _measures, _support
 
-# Only the text and file renderers are used here; they read nothing but the row.
-RENDERERS = make_renderers(cast(Services, None))
+# Only the text and file renderers are used here; they read the row and, for a note, the settings.
+RENDERERS = make_renderers(
+    cast(Services, SimpleNamespace(settings=SimpleNamespace(pulse_audience_channel=None)))
+)
 
 
 class Splitting:
@@ -55,7 +60,7 @@ def _views(report: DigestReport, *, slack: bool = True) -> list[DigestView | Dig
     return service.views_of(report)
 
 
-async def _render(view: DigestView | DigestChart | UpdateMessage) -> OutgoingMessage:
+async def _render(view: View) -> OutgoingMessage:
     kind = "file" if isinstance(view, DigestChart) else "text"
     message = await RENDERERS[kind](_row(kind, view_payload(view)))
     assert message is not None
@@ -165,3 +170,40 @@ async def test_rows_queued_as_block_kit_by_an_older_version_still_send() -> None
         b"\x89PNG old",
         "Favourable share by construct over the last rounds (95% CI).",
     )
+
+
+def _action(**changes: Any) -> ImprovementAction:
+    fields: dict[str, Any] = {
+        "id": "a" * 32,
+        "team_id": "T1",
+        "practice_id": "p",
+        "title": "Run the campaign",
+        "owner_id": "U0OWNER",
+        "adopted_by": "U0CORA",
+        "due_on": date(2026, 7, 1),
+        "construct_id": "awareness",
+        "success_measure": "",
+        "before_value": 0.42,
+    }
+    return ImprovementAction(**(fields | changes))
+
+
+async def test_the_coordinators_notes_read_as_the_listeners_posted_them() -> None:
+    adopted = await _render(ActionAdopted(by="U0CORA", action=_action()))
+    assert (
+        adopted.text
+        == (
+            ":seedling: <@U0CORA> adopted *Run the campaign* — owner <@U0OWNER>, due 01 Jul 2026. "
+            "Measured by Awareness of peer support: baseline 42%."
+        )
+        and adopted.blocks is None
+    )
+    progress = await _render(ActionProgress(by="U0CORA", action=_action(progress_note="Posters up.")))
+    assert progress.text == ":memo: Update on *Run the campaign* (due 01 Jul): Posters up."
+    closed = _action(status="closed", after_value=None, outcome_note="Ran in all teams.")
+    note = await _render(ActionClosed(by="U0CORA", action=closed))
+    text = (
+        ":checkered_flag: Closed *Run the campaign*. Awareness of peer support: before 42% → after "
+        "not measurable. Ran in all teams."
+    )
+    assert (note.text, note.blocks) == (text, build_closed_action_blocks(text, action_id="a" * 32))
