@@ -237,6 +237,33 @@ class DigestChart:
     png: bytes
 
 
+def queued_report(report: DigestReport) -> DigestReport:
+    """The report as the outbox stores it: what the digest shows, never the name of a withheld group.
+
+    The chart's bytes travel once, in their own row, not in every message's copy of the report.
+    """
+    # A withheld theme keeps its place (the digest says themes were withheld) but not its name.
+    themes = {
+        (f"withheld-{i}" if isinstance(summary, Suppressed) else name): summary
+        for i, (name, summary) in enumerate(report.themes.themes.items())
+    }
+    support = replace(
+        report.support,
+        by_category=_shown_cells(report.support.by_category),
+        by_outcome=_shown_cells(report.support.by_outcome),
+    )
+    # The signals were the playbook's input; the digest shows the suggestions' own evidence instead.
+    return replace(
+        report, chart_png=None, themes=replace(report.themes, themes=themes), support=support, signals={}
+    )
+
+
+def _shown_cells(breakdown: Breakdown) -> Breakdown:
+    return replace(
+        breakdown, cells={k: v for k, v in breakdown.cells.items() if not isinstance(v, Suppressed)}
+    )
+
+
 def construct_of_signal(signal: str, constructs: list[str]) -> str | None:
     """The survey construct a playbook signal is read from (or whose theme it is), if any."""
     for construct in sorted(constructs, key=len, reverse=True):
@@ -573,8 +600,7 @@ class DigestService:
     def views_of(self, report: DigestReport) -> list[DigestView | DigestChart]:
         """What the digest queues: one view per message the platform needs, then the chart, if any."""
         chart = self.chart_of(report)
-        # The chart's bytes travel once, in their own row, not in every message's copy of the report.
-        first = DigestView(replace(report, chart_png=None), chart_follows=chart is not None)
+        first = DigestView(queued_report(report), chart_follows=chart is not None)
         parts = max(1, self.outbox.messages_for(first))
         views: list[DigestView | DigestChart] = [replace(first, part=i, parts=parts) for i in range(parts)]
         return [*views, chart] if chart is not None else views

@@ -24,7 +24,15 @@ from bot.digest import (
     analyse_constructs,
     program_signals,
 )
-from bot.insights import Turnout, summarize_participation, summarize_themes
+from bot.insights import (
+    SUPPRESSED,
+    Breakdown,
+    ThemeReport,
+    ThemeSummary,
+    Turnout,
+    summarize_participation,
+    summarize_themes,
+)
 from bot.playbook import load_practices, match_practices
 from bot.ports import OutgoingMessage
 from bot.services import Services
@@ -207,3 +215,31 @@ async def test_the_coordinators_notes_read_as_the_listeners_posted_them() -> Non
         "not measurable. Ran in all teams."
     )
     assert (note.text, note.blocks) == (text, build_closed_action_blocks(text, action_id="a" * 32))
+
+
+async def test_the_outbox_never_stores_the_name_of_a_withheld_group() -> None:
+    themes = ThemeReport(
+        total=12,
+        themes={
+            "workload": SUPPRESSED,
+            "training": ThemeSummary(
+                count=9, mean_sentiment=-0.2, share_negative=0.5, quotes=("More slots",)
+            ),
+            "confidentiality": SUPPRESSED,
+        },
+    )
+    support = replace(
+        _support(),
+        sessions_4w=14,
+        by_category=Breakdown(cells={"Bullying": 9, "Harassment": SUPPRESSED}, total=14),
+        by_outcome=Breakdown(cells={"Listened": 14, "Referred to HR": SUPPRESSED}, total=14),
+    )
+    report = replace(_report([], 5, None), themes=themes, support=support)
+    views = _views(report)
+    stored = json.dumps([view_payload(v) for v in views])
+    assert "Harassment" not in stored and "Referred to HR" not in stored and "Bullying" in stored
+    [queued] = [v for v in views if isinstance(v, DigestView)]
+    assert list(queued.report.themes.themes) == ["withheld-0", "training", "withheld-2"]
+    # Drawn exactly as the report itself is: withheld groups were never named there either.
+    sent = [await _render(view) for view in views]
+    assert [{"text": m.text, "blocks": m.blocks} for m in sent] == build_digest_messages(report)
