@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.questions import Question
 from bot.surveys import SurveyService, ballot_tag
 
@@ -17,6 +18,27 @@ if TYPE_CHECKING:
 
 # Rounds whose "since last time" line is remembered (a fan-out asks once per round, not per person).
 REMEMBERED_ROUNDS = 64
+
+
+@dataclass(frozen=True)
+class PulsePromise:
+    """What every pulse DM promises, from the settings (so the words never drift from the rules)."""
+
+    # No figure, breakdown or quote is shown for fewer people than this (MIN_GROUP_SIZE).
+    min_group_size: int
+    # Comments are erased after this many days; only group figures stay (RETENTION_DAYS).
+    retention_days: int
+    # The zone for a deadline written out in full, where the platform cannot show the reader's own.
+    timezone: str
+
+
+def pulse_promise(settings: Settings) -> PulsePromise:
+    """The promise the configured settings make."""
+    return PulsePromise(
+        min_group_size=settings.min_group_size,
+        retention_days=settings.retention_days,
+        timezone=settings.default_timezone,
+    )
 
 
 @dataclass(frozen=True)
@@ -29,6 +51,7 @@ class PulseBallot:
     tag: str
     closes_at: datetime
     since_last_time: str | None
+    promise: PulsePromise
 
 
 @dataclass(frozen=True)
@@ -36,6 +59,7 @@ class PulseReminder:
     """The one reminder, the same for everyone invited (so it says nothing about who answered)."""
 
     closes_at: datetime
+    promise: PulsePromise
 
 
 class Ballots:
@@ -47,6 +71,11 @@ class Ballots:
         self.secret = secret
         self.clock = clock
         self._since: dict[str, str | None] = {}
+
+    @property
+    def promise(self) -> PulsePromise:
+        """What every pulse DM promises (a redraw says the same as the first send)."""
+        return pulse_promise(self.surveys.settings)
 
     async def ballot_for(self, *, round_id: str, recipient: str) -> PulseBallot | None:
         """A fresh ballot for this person's DM, or None if the round closed or they opted out."""
@@ -71,6 +100,7 @@ class Ballots:
             tag=ballot_tag(self.secret, ballot=ballot, user_id=recipient),
             closes_at=round_.closes_at,
             since_last_time=self._since[round_.id],
+            promise=self.promise,
         )
 
     async def reminder_for(self, *, round_id: str, recipient: str) -> PulseReminder | None:
@@ -82,4 +112,4 @@ class Ballots:
         # platform (and, until erased, in the outbox) as a record of who had not answered.
         if await self.surveys.is_opted_out(team_id=round_.team_id, user_id=recipient):
             return None
-        return PulseReminder(closes_at=round_.closes_at)
+        return PulseReminder(closes_at=round_.closes_at, promise=self.promise)

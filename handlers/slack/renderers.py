@@ -35,6 +35,7 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
             ballot=pulse.ballot,
             answered=frozenset(),
             closes_at=pulse.closes_at,
+            promise=pulse.promise,
             since_last_time=escape(pulse.since_last_time) if pulse.since_last_time else None,
         )
         return OutgoingMessage(text=pulse_fallback_text(0, len(pulse.questions)), blocks=blocks)
@@ -43,7 +44,7 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         reminder = await services.ballots.reminder_for(round_id=row.round_id or "", recipient=row.recipient)
         if reminder is None:
             return None
-        return OutgoingMessage(text=build_reminder_text(reminder.closes_at))
+        return OutgoingMessage(text=build_reminder_text(reminder.closes_at, reminder.promise))
 
     async def render_closed(row: OutboxMessage) -> OutgoingMessage | None:
         # Answerers and non-answerers, commenters or not: one identical message, nothing to click.
