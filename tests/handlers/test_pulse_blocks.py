@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.ballots import PulsePromise
 from bot.questions import Question, load_question_bank
 from handlers.slack.blocks.pulse import (
+    build_comment_modal,
     build_pulse_blocks,
     build_reminder_text,
     decode_answer,
@@ -166,3 +167,17 @@ def test_deadlines_show_in_the_readers_own_zone_with_the_default_zone_written_ou
     reminder = build_reminder_text(closes + timedelta(hours=2), PULSE_SETTINGS)
     assert slack_date(closes + timedelta(hours=2), zone="Europe/Berlin") in reminder
     assert "13:00 CET" in reminder and "UTC" not in reminder
+
+
+def test_the_comment_box_states_the_configured_group_size_and_where_help_is() -> None:
+    question = next(q for q in BANK if q.kind == "text")
+    modal = build_comment_modal(
+        private_metadata="{}", question=question, min_group_size=8, support_line="SUPPORT-LINE-TEST"
+    )
+    text = _text_of(modal["blocks"])
+    assert "quotes only when 8 or more people raised the same theme" in text
+    assert "5 or more" not in text
+    assert modal["blocks"][-1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "SUPPORT-LINE-TEST"}],
+    }

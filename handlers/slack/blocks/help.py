@@ -48,3 +48,12 @@ def build_help_message(settings: Settings) -> dict[str, Any]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": HELP_NOTE}]},
     ]
     return {"text": text, "blocks": blocks}
+
+
+def build_support_line(settings: Settings) -> str:
+    """One short line for the anonymous forms: they are not watched, and where to find a person."""
+    resources = load_support_resources(settings.support_resources_path)
+    return (
+        ":handshake: *Need someone to talk to?* Nobody watches this form as you send it. A peer supporter "
+        f"will listen in confidence; PeerPulse's *Home* tab shows who they are. {resources.emergency_number}"
+    )

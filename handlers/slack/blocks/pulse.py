@@ -291,8 +291,10 @@ def build_pulse_closed_blocks() -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": PULSE_CLOSED_TEXT}}]
 
 
-def build_comment_modal(*, private_metadata: str, question: Question, initial: str = "") -> dict[str, Any]:
-    """The modal for the optional free-text question."""
+def build_comment_modal(
+    *, private_metadata: str, question: Question, min_group_size: int, support_line: str, initial: str = ""
+) -> dict[str, Any]:
+    """The modal for the optional free-text question: the promise, and where to find a person to talk to."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": COMMENT_INPUT,
@@ -326,9 +328,10 @@ def build_comment_modal(*, private_metadata: str, question: Question, initial: s
                     {
                         "type": "mrkdwn",
                         "text": "Stored without your name. Coordinators only ever see comments grouped by theme, "
-                        "and quotes only when 5 or more people raised the same theme.",
+                        f"and quotes only when {min_group_size} or more people raised the same theme.",
                     }
                 ],
             },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": support_line}]},
         ],
     }
