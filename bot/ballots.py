@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlmodel import select
+
 from bot.clock import Clock
 from bot.config import Settings
+from bot.ports import PostedMessage
 from bot.questions import Question
 from bot.surveys import SurveyService, ballot_tag
+from storage.outbox_models import OutboxMessage
 
 if TYPE_CHECKING:
     from bot.updates import UpdateService
@@ -60,6 +64,8 @@ class PulseReminder:
 
     closes_at: datetime
     promise: PulsePromise
+    # Where this person's pulse DM landed (platform-opaque), for a link to it; None if not known.
+    pulse: PostedMessage | None = None
 
 
 class Ballots:
@@ -112,4 +118,21 @@ class Ballots:
         # platform (and, until erased, in the outbox) as a record of who had not answered.
         if await self.surveys.is_opted_out(team_id=round_.team_id, user_id=recipient):
             return None
-        return PulseReminder(closes_at=round_.closes_at, promise=self.promise)
+        return PulseReminder(
+            closes_at=round_.closes_at, promise=self.promise, pulse=await self._pulse_dm(round_.id, recipient)
+        )
+
+    async def _pulse_dm(self, round_id: str, recipient: str) -> PostedMessage | None:
+        """Where the person's pulse DM of the round was delivered, if it was."""
+        async with self.surveys.db.session() as session:
+            found = await session.exec(
+                select(OutboxMessage.conversation, OutboxMessage.message_ref).where(
+                    OutboxMessage.round_id == round_id,
+                    OutboxMessage.recipient == recipient,
+                    OutboxMessage.kind == "pulse",
+                )
+            )
+            row = found.first()
+        if row is None or not row[0] or not row[1]:
+            return None
+        return PostedMessage(conversation=row[0], ref=row[1])

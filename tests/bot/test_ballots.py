@@ -98,6 +98,7 @@ async def test_no_dm_and_no_reminder_for_an_opt_out_or_a_closed_round(
     assert await ballots.reminder_for(round_id=round_id, recipient=PEOPLE[1].id) is None
     reminder = await ballots.reminder_for(round_id=round_id, recipient=PEOPLE[2].id)
     assert reminder is not None
+    assert reminder.pulse is None  # the DM has not been delivered: nowhere to link to yet
     clock.advance(timedelta(days=30))  # past the round's close
     assert await ballots.reminder_for(round_id=round_id, recipient=PEOPLE[2].id) is None
     await surveys.close_round(round_id)

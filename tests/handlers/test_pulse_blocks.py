@@ -19,6 +19,7 @@ from handlers.slack.blocks.pulse import (
     encode_answer,
     encode_answers,
     pulse_blocks_json,
+    pulse_permalink,
     retention_words,
     slack_date,
 )
@@ -181,3 +182,16 @@ def test_the_comment_box_states_the_configured_group_size_and_where_help_is() ->
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": "SUPPORT-LINE-TEST"}],
     }
+
+
+def test_the_reminder_links_to_the_pulse_dm_when_its_place_is_known() -> None:
+    link = pulse_permalink("https://acme.slack.com/", channel="D0ABC", ts="1796012165.799162")
+    # The form chat.getPermalink answers with.
+    assert link == "https://acme.slack.com/archives/D0ABC/p1796012165799162"
+    closes = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    linked = build_reminder_text(closes, PROMISE, pulse_link=link)
+    assert f"<{link}|Here's your pulse> — under a minute, one tap per question." in linked
+    assert "message above" not in linked
+    unknown = build_reminder_text(closes, PROMISE)
+    assert "It's the message above — under a minute, one tap per question." in unknown
+    assert linked.replace(f"<{link}|Here's your pulse>", "It's the message above") == unknown

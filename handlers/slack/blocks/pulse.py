@@ -271,12 +271,20 @@ def pulse_fallback_text(answered: int, total: int) -> str:
     return "This week's pulse: a few one-tap questions, anonymous."
 
 
-def build_reminder_text(closes_at: datetime, promise: PulsePromise) -> str:
-    """The single reminder, the same for everyone invited (so it says nothing about who answered)."""
+def pulse_permalink(workspace_url: str, *, channel: str, ts: str) -> str:
+    """The link to one message, in the form Slack's chat.getPermalink answers with."""
+    # Built, not asked for: chat.getPermalink has its own, unpublished limit, and a reminder
+    # fan-out must make no per-person call to a throttled method (DESIGN.md).
+    return f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def build_reminder_text(closes_at: datetime, promise: PulsePromise, *, pulse_link: str | None = None) -> str:
+    """The single reminder, the same words for everyone invited (so it says nothing about who answered)."""
     closes = slack_date(closes_at, zone=promise.timezone)
+    where = f"<{pulse_link}|Here's your pulse>" if pulse_link else "It's the message above"
     return (
         f":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
-        "It's the message above — under a minute, one tap per question. Already answered? Thank you; "
+        f"{where} — under a minute, one tap per question. Already answered? Thank you; "
         "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
     )
 
