@@ -96,6 +96,6 @@ async def test_risky_feedback_gets_support_resources_privately(
         people, author, "other", "Honestly I want to end it all, this place is too much."
     )
     assert status == 200
-    await eventually(lambda: any("check in" in (m.text or "") for m in slack.dm_messages(author)))
+    await eventually(lambda: any("You matter" in (m.text or "") for m in slack.dm_messages(author)))
     rows = await _rows(runtime)
     assert len(rows) == 1 and author not in json.dumps([r.model_dump(mode="json") for r in rows])
