@@ -137,7 +137,7 @@ async def test_comment_button_opens_a_modal_with_the_click_trigger(
     assert any(b["type"] == "input" for b in modal.view["blocks"])
     # Where to find a person to talk to, with the organisation's own emergency line.
     help_line = modal.view["blocks"][-1]["elements"][0]["text"]
-    assert "*Need someone to talk to?* Nobody watches this form as you send it." in help_line
+    assert "*Need someone to talk to?* What you write here isn't read right away." in help_line
     assert "PeerPulse's *Home* tab shows who they are" in help_line
     assert SUPPORT["emergency_number"] in help_line
 

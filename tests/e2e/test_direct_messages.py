@@ -84,7 +84,11 @@ async def test_writing_to_the_bot_gets_one_kind_helpful_answer_per_quiet_spell(
     # What PeerPulse does, how to answer, how to stay anonymous, and where help is.
     assert "a few questions, one tap each" in text
     assert f"only shown for groups of {runtime.settings.min_group_size} or more people" in text
-    assert "`/feedback`" in text and "`/pulse optout`" in text
+    assert (
+        "`/feedback`" in text
+        and "`/pulse` shows whether a pulse is open" in text
+        and "`/pulse optout`" in text
+    )
     assert "*A peer supporter:*" in text and "*Crisis line (24/7, confidential):*" in text
     assert "isn't anonymous" in text
     assert reply.blocks is not None and len(reply.blocks) == 4

@@ -48,7 +48,7 @@ async def test_the_feedback_form_says_where_to_find_someone_to_talk_to(
 ) -> None:
     view = await _open(people, slack, workspace.active_humans()[0].id)
     help_line = view["blocks"][-1]["elements"][0]["text"]
-    assert "*Need someone to talk to?* Nobody watches this form as you send it." in help_line
+    assert "*Need someone to talk to?* What you write here isn't read right away." in help_line
     assert (
         "A peer supporter will listen in confidence; PeerPulse's *Home* tab shows who they are." in help_line
     )

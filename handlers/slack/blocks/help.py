@@ -27,7 +27,7 @@ def build_help_message(settings: Settings) -> dict[str, Any]:
             f"Answers are saved without your name and only shown for groups of {settings.min_group_size} "
             "or more people.",
             "• `/feedback` sends the program an anonymous suggestion or concern.",
-            "• `/pulse status` shows whether a pulse is open; `/pulse optout` stops pulses.",
+            "• `/pulse` shows whether a pulse is open for you; `/pulse optout` stops pulses.",
             "• The *Home* tab shows who the peer supporters are and what we promise about privacy.",
         ]
     )
@@ -51,9 +51,9 @@ def build_help_message(settings: Settings) -> dict[str, Any]:
 
 
 def build_support_line(settings: Settings) -> str:
-    """One short line for the anonymous forms: they are not watched, and where to find a person."""
+    """One short line for the anonymous forms: they are not read right away, and where to find a person."""
     resources = load_support_resources(settings.support_resources_path)
     return (
-        ":handshake: *Need someone to talk to?* Nobody watches this form as you send it. A peer supporter "
+        ":handshake: *Need someone to talk to?* What you write here isn't read right away. A peer supporter "
         f"will listen in confidence; PeerPulse's *Home* tab shows who they are. {resources.emergency_number}"
     )
