@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select as sa_select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from bot.clock import ManualClock
 from bot.help import HELP_REPLY_EVERY
@@ -23,6 +23,7 @@ from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import direct_message
 from handlers.slack.simulation.slack_api import FakeSlack, Message
 from handlers.slack.simulation.workspace import BOT_USER_ID, Workspace, build_workspace
+from storage.models import ProcessedRequest
 from tests.support import eventually
 
 WRITTEN = "hello? is anyone there, I am not sure what this is 7f3a9c"
@@ -133,17 +134,47 @@ async def test_words_that_signal_risk_get_support_at_once_every_time(
     assert all("kill" not in m.text for m in _replies(slack, user))
 
 
-async def test_the_bots_own_posts_and_edits_get_no_answer(
+async def test_the_bots_own_posts_and_edits_get_no_answer_and_cost_no_database_write(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     user = _employee(workspace)
-    # Slack echoes the bot's own DM posts as message.im, and sends edits and deletions as subtypes.
+    before = await _processed_requests(runtime)
+    # Slack echoes the bot's own DM posts (each pulse, reminder) and its edits (each click's redraw,
+    # each close rewrite) as message.im: acked and dropped before the repeat check writes a row.
     await people.event(direct_message(user, "a pulse the bot posted", bot=True), event_id="Ev0ECHO00001")
-    edit = direct_message(user, "an edited message") | {"subtype": "message_changed"}
-    await people.event(edit, event_id="Ev0EDIT00001")
+    await people.event(_edited(user, by_bot=True), event_id="Ev0ECHO00002")
+    await _listeners_done()
+    assert await _processed_requests(runtime) == before
+    # A person editing or deleting their own message is not a new message: no answer either.
+    await people.event(_edited(user, by_bot=False), event_id="Ev0EDIT00001")
     await _listeners_done()
     assert _replies(slack, user) == []
+    assert await _processed_requests(runtime) == before + 1  # the probe: a person's event is counted
     # The listener is alive: a message a person typed is answered.
     await people.write_to_bot(user, "hello")
     await eventually(lambda: _help_replies(slack, user))
     assert len(_replies(slack, user)) == 1
+
+
+def _edited(user_id: str, *, by_bot: bool) -> dict[str, object]:
+    """A message_changed event in the DM, as Slack sends it when a message there is edited."""
+    original = direct_message(user_id, "before", bot=by_bot)
+    edited = {k: original[k] for k in ("type", "user", "text", "ts") if k in original} | {"text": "after"}
+    if by_bot:
+        edited["bot_id"] = original["bot_id"]
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": original["channel"],
+        "channel_type": "im",
+        "message": edited,
+        "previous_message": {k: original[k] for k in ("type", "user", "text", "ts") if k in original},
+        "ts": original["ts"],
+        "event_ts": original["ts"],
+    }
+
+
+async def _processed_requests(runtime: Runtime) -> int:
+    async with runtime.db.session() as session:
+        return len((await session.exec(select(ProcessedRequest))).all())
