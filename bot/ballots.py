@@ -60,7 +60,8 @@ class PulseBallot:
 
 @dataclass(frozen=True)
 class PulseReminder:
-    """The one reminder, the same for everyone invited (so it says nothing about who answered)."""
+    """The one reminder, the same for everyone invited (so it says nothing about who answered); only
+    where it points, each person's own pulse DM, differs."""
 
     closes_at: datetime
     promise: PulsePromise
