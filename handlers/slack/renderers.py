@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from bot.delivery import Renderer
@@ -15,14 +16,17 @@ from handlers.slack.blocks.pulse import (
     build_pulse_closed_blocks,
     build_reminder_text,
     pulse_fallback_text,
+    pulse_permalink,
 )
 from handlers.slack.policy_renderers import make_policy_renderers
 from handlers.slack.support_renderers import make_support_renderers
 from storage.models import OutboxMessage
 
 
-def make_renderers(services: Services) -> dict[str, Renderer]:
-    """Renderers by outbox kind."""
+def make_renderers(
+    services: Services, *, workspace_url: Callable[[], str | None] = lambda: None
+) -> dict[str, Renderer]:
+    """Renderers by outbox kind; `workspace_url` (from auth.test) lets a reminder link to the pulse DM."""
 
     async def render_pulse(row: OutboxMessage) -> OutgoingMessage | None:
         pulse = await services.ballots.ballot_for(round_id=row.round_id or "", recipient=row.recipient)
@@ -35,6 +39,7 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
             ballot=pulse.ballot,
             answered=frozenset(),
             closes_at=pulse.closes_at,
+            promise=pulse.promise,
             since_last_time=escape(pulse.since_last_time) if pulse.since_last_time else None,
         )
         return OutgoingMessage(text=pulse_fallback_text(0, len(pulse.questions)), blocks=blocks)
@@ -43,7 +48,15 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         reminder = await services.ballots.reminder_for(round_id=row.round_id or "", recipient=row.recipient)
         if reminder is None:
             return None
-        return OutgoingMessage(text=build_reminder_text(reminder.closes_at))
+        url = workspace_url()
+        link = (
+            pulse_permalink(url, channel=reminder.pulse.conversation, ts=reminder.pulse.ref)
+            if url and reminder.pulse is not None
+            else None
+        )
+        return OutgoingMessage(
+            text=build_reminder_text(reminder.closes_at, reminder.promise, pulse_link=link)
+        )
 
     async def render_closed(row: OutboxMessage) -> OutgoingMessage | None:
         # Answerers and non-answerers, commenters or not: one identical message, nothing to click.
