@@ -11,7 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.insights import LIKERT_5, Estimate, LikertSummary, Suppressed, render_constructs_chart, summarize_likert
+from bot.insights import (
+    LIKERT_5,
+    Estimate,
+    LikertSummary,
+    Suppressed,
+    render_constructs_chart,
+    summarize_likert,
+)
 from bot.insights.chart_text import chart_alt_text, chart_text_equivalent, gap_key
 
 K = 5

@@ -94,6 +94,11 @@ def _change(latest: Point, previous: Point, metric: Metric) -> str:
     return f"{'up' if diff > 0 else 'down'} {amount} from"
 
 
+def _when(label: str) -> str:
+    """A round's label as said in a sentence: "on 12 Dec" for a date, "in R3" for a round number."""
+    return f"in {label}" if label[:1] == "R" and label[1:].isdigit() else f"on {label}"
+
+
 def _status(point: Point) -> str:
     return NOT_ASKED.replace(" that round", "") if point is None else TOO_FEW
 
@@ -116,12 +121,12 @@ def _describe(
             diff = _value(points[latest], metric) - _value(points[previous], metric)
             head += f" ({diff:+.0f})" if metric == "favourable" else f" ({diff:+.1f})"
         if latest != len(points) - 1:
-            head += f" in {labels[latest]}"
+            head += f" {_when(labels[latest])}"
         return head
     if latest != len(points) - 1:
-        head += f" in {labels[latest]} ({_status(points[-1])} in {labels[-1]})"
+        head += f" {_when(labels[latest])} ({_status(points[-1])} {_when(labels[-1])})"
     else:
-        head += f" in {labels[latest]}"
+        head += f" {_when(labels[latest])}"
     if previous is None:
         return head + ", its first shown round"
     return f"{head}, {_change(points[latest], points[previous], metric)} {labels[previous]}"
