@@ -107,9 +107,9 @@ def _build_figure(
     handles = []
     for index, (offset, (name, points)) in enumerate(zip(offsets, series.items(), strict=True)):
         colour = _COLOURS[index % len(_COLOURS)]
+        # Markers alone stay distinct up to 12 lines (the bank has 7 numeric constructs).
         marker = _MARKERS[index % len(_MARKERS)]
-        # Offsetting the style cycle once per pass keeps (marker, style) pairs distinct past 7 lines.
-        linestyle = _LINESTYLES[(index + index // len(_COLOURS)) % len(_LINESTYLES)]
+        linestyle = _LINESTYLES[index % len(_LINESTYLES)]
         xs = [i + offset for i in range(rounds)]
         # NaN breaks the line, which is exactly the gap a withheld round should leave.
         ys = [p.value * factor if isinstance(p, Estimate) and is_shown(p) else math.nan for p in points]

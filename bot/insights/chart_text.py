@@ -119,7 +119,7 @@ def _describe(
     if brief:
         if previous is not None:
             diff = _value(points[latest], metric) - _value(points[previous], metric)
-            head += f" ({diff:+.0f})" if metric == "favourable" else f" ({diff:+.1f})"
+            head += f" ({diff:+.0f} points)" if metric == "favourable" else f" ({diff:+.1f})"
         if latest != len(points) - 1:
             head += f" {_when(labels[latest])}"
         return head
@@ -144,7 +144,7 @@ def chart_alt_text(
 
     Says no figure the chart withholds; stays within `limit` characters (Slack's is 1,000).
     """
-    what = "favourable share" if metric == "favourable" else f"mean answer (1–{scale.high})"
+    what = "favourable share" if metric == "favourable" else f"mean answer ({scale.low}–{scale.high})"
     span = f"{round_labels[0]} to {round_labels[-1]}" if len(round_labels) > 1 else "".join(round_labels)
     rounds = len(round_labels)
     opening = f"Line chart of the {what} by construct over {rounds} round{'s' if rounds != 1 else ''}"
@@ -152,8 +152,12 @@ def chart_alt_text(
     if not any(is_shown(p) for ps in series.values() for p in ps):
         return f"{opening} Not enough answers to chart yet."[:limit]
     attempts = [
-        (" Latest shown figures, with the change since the round before: ", False),
-        (" Latest figures and change in points: ", True),
+        (
+            " Bars show 95% confidence intervals. Latest shown figures, with the change since the"
+            " previous shown round: ",
+            False,
+        ),
+        (" Latest figures, and change since the previous shown one: ", True),
     ]
     text = ""
     for lead, brief in attempts:
@@ -175,7 +179,7 @@ def chart_text_equivalent(
     min_group_size: int | None = None,
 ) -> list[str]:
     """The chart as plain text, one line per construct, oldest round first (plain JSON-able strings)."""
-    what = "Favourable share" if metric == "favourable" else f"Mean answer (1–{scale.high})"
+    what = "Favourable share" if metric == "favourable" else f"Mean answer ({scale.low}–{scale.high})"
     lines = [f"{what} by construct, oldest round first; 95% interval in brackets."]
     if not series:
         return [*lines, "Not enough answers to chart yet."]
