@@ -114,6 +114,12 @@ def test_text_equivalent_says_which_rounds_were_too_few_and_which_were_not_asked
     assert "too few" not in leaders
     assert leaders.endswith("Latest: 50% on a2 (not asked on a3), its first shown round.")
     assert lines[-1] == "Too few answers to show: fewer than 5 people answered, so no figure is given."
+    short = chart_text_equivalent(series, round_labels=["a1", "a2", "a3"], intervals=False)
+    assert (
+        short[1]
+        == "Trust: a1 50% · a2 too few answers to show · a3 75%. Latest: 75% on a3, up 25 points from a1."
+    )
+    assert "(" not in short[1]
 
 
 def test_mean_metric_is_said_on_the_answer_scale() -> None:
