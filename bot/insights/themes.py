@@ -122,50 +122,73 @@ def classify_comment(
     `category` is the /feedback category its author chose (None for pulse comments).
     """
     compiled = rules or _default_rules()
-    normalised = _normalise(text)
-    strong = {name for name, pattern in compiled.patterns.items() if pattern.search(normalised)}
-    # Weak cues (a supporter or a manager named) count only when no strong cue matched.
-    weak = (
-        set() if strong else {name for name, pattern in compiled.weak.items() if pattern.search(normalised)}
-    )
+    strong, weak = theme_cues(text, rules=compiled)
     if compiled.model is not None:
-        return _classify_with_model(compiled.model, normalised, category, strong, weak)
+        return DECISION.themes(theme_logits(compiled.model, text, category=category), strong, weak)
     if not strong and weak:
         # Several people named and no topic: the first in THEMES order (supporters before
         # managers) is who the comment is about, so one comment does not count twice.
-        weak = {next(name for name in THEMES if name in weak)}
+        weak = frozenset({next(name for name in THEMES if name in weak)})
     matched = tuple(name for name in THEMES if name in (strong or weak))
     return matched or (OTHER,)
 
 
-def theme_probabilities(
-    model: LinearModel, normalised: str, category: str | None, strong: set[str], weak: set[str]
-) -> dict[str, float]:
-    """Probability per theme (``other`` included) of lower-cased, accent-free text, given its cues."""
-    logits = model.scores(_theme_features(normalised, category))
-    return softmax(
-        {
-            name: logit
-            + RULE_BONUS * (name in strong)
-            + WEAK_RULE_BONUS * (name in weak)
-            + OTHER_BIAS * (name == OTHER)
-            for name, logit in logits.items()
-        }
-    )
+def theme_cues(text: str, *, rules: ThemeRules | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """Themes whose strong cues match a comment, and whose weak cues match when no strong one does."""
+    compiled = rules or _default_rules()
+    normalised = _normalise(text)
+    strong = frozenset(name for name, pattern in compiled.patterns.items() if pattern.search(normalised))
+    if strong:
+        return strong, frozenset()
+    return strong, frozenset(name for name, pattern in compiled.weak.items() if pattern.search(normalised))
 
 
-def _classify_with_model(
-    model: LinearModel, normalised: str, category: str | None, strong: set[str], weak: set[str]
-) -> tuple[str, ...]:
-    probabilities = theme_probabilities(model, normalised, category, strong, weak)
-    best = max(THEMES, key=lambda name: probabilities[name])
-    if best == OTHER:
-        return (OTHER,)
-    # A comment about two things ("no time for the training") counts for both when the second is
-    # likely enough on its own.
-    return tuple(
-        name for name in THEMES if name == best or (name != OTHER and probabilities[name] >= SECOND_THEME_AT)
-    )
+def theme_logits(model: LinearModel, text: str, *, category: str | None = None) -> dict[str, float]:
+    """The theme model's logit per theme (``other`` included), before any cue is counted."""
+    return model.scores(_theme_features(_normalise(text), category))
+
+
+@dataclass(frozen=True)
+class ThemeDecision:
+    """How a comment's cues and the model's logits become its themes."""
+
+    # A strong cue adds `rule_bonus` to its theme's logit, a weak one (a supporter or a manager
+    # named) `weak_rule_bonus`: a cue usually decides, but words the labelled comments tie to
+    # another theme can outvote it.
+    rule_bonus: float
+    weak_rule_bonus: float
+    other_bias: float
+    second_theme_at: float
+
+    def probabilities(
+        self, logits: Mapping[str, float], strong: frozenset[str], weak: frozenset[str]
+    ) -> dict[str, float]:
+        """Probability per theme (``other`` included) once the cues are counted."""
+        return softmax(
+            {
+                name: logit
+                + self.rule_bonus * (name in strong)
+                + self.weak_rule_bonus * (name in weak)
+                + self.other_bias * (name == OTHER)
+                for name, logit in logits.items()
+            }
+        )
+
+    def themes(
+        self, logits: Mapping[str, float], strong: frozenset[str], weak: frozenset[str]
+    ) -> tuple[str, ...]:
+        """The most likely theme, with any other at least `second_theme_at` likely, in THEMES order."""
+        probabilities = self.probabilities(logits, strong, weak)
+        best = max(THEMES, key=lambda name: probabilities[name])
+        if best == OTHER:
+            return (OTHER,)
+        # A comment about two things ("no time for the training") counts for both when the
+        # second is likely enough on its own.
+        return tuple(
+            name
+            for name in THEMES
+            if name == best or (name != OTHER and probabilities[name] >= self.second_theme_at)
+        )
 
 
 def comment_sentiment(text: str, *, category: str | None = None) -> float:
@@ -337,15 +360,11 @@ def _sentiment_model() -> LinearModel:
 
 # Chosen on the tuning splits only, never on held-out comments: the model trained on tune..tune_d
 # and scored on tune_e (the one tuning batch the rules in themes.yml were never edited against),
-# cross-checked by 5-fold CV over all tuning batches. See bench/insight/README.md.
+# cross-checked by 5-fold CV over all tuning batches (bench/insight/theme_select.py).
 THEME_L2 = 0.1
-# A strong cue adds this to its theme's logit; a weak cue (a supporter or manager named) less.
-RULE_BONUS = 3.0
-WEAK_RULE_BONUS = 1.0
-SECOND_THEME_AT = 0.3
 # The model alone names a theme for too many comments (16% "other" out of fold on the tuning
-# comments against 19% true); this offset on the "other" logit is the one at which the two agree.
-OTHER_BIAS = 0.5
+# comments against 19% true); other_bias is the offset on the "other" logit at which they agree.
+DECISION = ThemeDecision(rule_bonus=3.0, weak_rule_bonus=1.0, other_bias=0.5, second_theme_at=0.3)
 
 
 def _theme_features(normalised: str, category: str | None) -> set[str]:
@@ -355,14 +374,16 @@ def _theme_features(normalised: str, category: str | None) -> set[str]:
     return feats
 
 
-def train_theme_model(rows: Sequence[tuple[str, Sequence[str], str | None]]) -> LinearModel:
+def train_theme_model(
+    rows: Sequence[tuple[str, Sequence[str], str | None]], *, l2: float = THEME_L2
+) -> LinearModel:
     """Fit the theme model on (text, themes, category) rows; deterministic.
 
     A comment with two themes counts half for each, so the model learns one distribution per comment.
     """
     features = [_theme_features(_normalise(text), category) for text, _, category in rows]
     targets = [[(name in themes) / len(themes) for name in THEMES] for _, themes, _ in rows]
-    return train_linear(features, targets, THEMES, multinomial=True, l2=THEME_L2)
+    return train_linear(features, targets, THEMES, multinomial=True, l2=l2)
 
 
 def _compile_rules(data: Any, *, source: str) -> ThemeRules:
