@@ -1,4 +1,4 @@
-"""Feedback themes: classify free-text comments by keyword rules and summarise them with sentiment.
+"""Feedback themes: classify free-text comments by keyword cues and a word model, and summarise them with sentiment.
 
 Rules ship as data in ``themes.yml`` (strong and weak stems and phrases per theme). The shipped
 rules are read together with a small logistic regression over words, word pairs, negated words,
