@@ -53,6 +53,10 @@ from bot.insights.themes import train_theme_model
         ("Bullying just moved to private chats", ("other",)),
         # accents do not hide a cue
         ("La formación fue útil", ("training",)),
+        # no cue at all: the word model names the theme
+        ("Way too many tasks and never enough people", ("workload",)),
+        # two cues ("found out", "see someone"): the words say which one the comment is about
+        ("Everyone found out within a day that I had been to see someone", ("confidentiality",)),
     ],
 )
 def test_comments_are_classified_into_program_themes(comment: str, themes: tuple[str, ...]) -> None:
