@@ -39,10 +39,12 @@ class SlackPlatform:
         self.app: AsyncApp | None = None
         self._http: aiohttp.ClientSession | None = None
         self._socket_handler: Any = None
+        # The workspace's address (auth.test), from which a reminder's link to the pulse DM is built.
+        self.workspace_url: str | None = None
 
     def wire(self, services: Services) -> None:
         """Renderers for every outbox kind, how many messages a digest takes, and the Bolt app."""
-        services.outbox.renderers.update(make_renderers(services))
+        services.outbox.renderers.update(make_renderers(services, workspace_url=lambda: self.workspace_url))
         # A digest takes as many messages as Block Kit's limits need; its rows are queued per message.
         services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_messages(view))
         self.app = build_app(services, client=self.client)
@@ -56,6 +58,7 @@ class SlackPlatform:
             raise ConfigError(
                 f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
             ) from None
+        self.workspace_url = str(auth.get("url") or "") or None
         return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth.get("user_id") or "") or None)
 
     async def check(self) -> list[Verdict]:

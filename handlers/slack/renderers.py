@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.announcements import ANNOUNCEMENTS
@@ -22,6 +23,7 @@ from handlers.slack.blocks.pulse import (
     build_pulse_closed_blocks,
     build_reminder_text,
     pulse_fallback_text,
+    pulse_permalink,
 )
 from handlers.slack.blocks.updates import build_update_message
 from handlers.slack.policy_renderers import make_policy_renderers
@@ -31,8 +33,10 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
-def make_renderers(services: Services) -> dict[str, Renderer]:
-    """Renderers by outbox kind."""
+def make_renderers(
+    services: Services, *, workspace_url: Callable[[], str | None] = lambda: None
+) -> dict[str, Renderer]:
+    """Renderers by outbox kind; `workspace_url` (from auth.test) lets a reminder link to the pulse DM."""
 
     async def render_pulse(row: OutboxMessage) -> OutgoingMessage | None:
         pulse = await services.ballots.ballot_for(round_id=row.round_id or "", recipient=row.recipient)
@@ -45,6 +49,7 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
             ballot=pulse.ballot,
             answered=frozenset(),
             closes_at=pulse.closes_at,
+            promise=pulse.promise,
             since_last_time=escape(pulse.since_last_time) if pulse.since_last_time else None,
         )
         return OutgoingMessage(text=pulse_fallback_text(0, len(pulse.questions)), blocks=blocks)
@@ -53,7 +58,15 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         reminder = await services.ballots.reminder_for(round_id=row.round_id or "", recipient=row.recipient)
         if reminder is None:
             return None
-        return OutgoingMessage(text=build_reminder_text(reminder.closes_at))
+        url = workspace_url()
+        link = (
+            pulse_permalink(url, channel=reminder.pulse.conversation, ts=reminder.pulse.ref)
+            if url and reminder.pulse is not None
+            else None
+        )
+        return OutgoingMessage(
+            text=build_reminder_text(reminder.closes_at, reminder.promise, pulse_link=link)
+        )
 
     async def render_closed(row: OutboxMessage) -> OutgoingMessage | None:
         # Answerers and non-answerers, commenters or not: one identical message, nothing to click.

@@ -155,6 +155,7 @@ async def _pulse_message(
         tag=tag,
         answered=answered,
         closes_at=round_.closes_at,
+        promise=services.ballots.promise,
         since_last_time=escape(since) if since else None,
     )
     done = sum(1 for q in required if q.id in answered)

@@ -556,6 +556,16 @@ class FakeSlack:
         """Delay the next `times` calls of `method`, then answer them normally."""
         self.fail(method, status=200, times=times, delay=seconds)
 
+    def person_writes(self, user_id: str, text: str) -> Message:
+        """A person types a message in their DM with the bot: kept in its history, as Slack keeps it."""
+        with self._lock:
+            channel_id = dm_channel_id(user_id)
+            self._channel_members(channel_id)
+            self._opened_dms.add(channel_id)
+            msg = Message(channel=channel_id, ts=self._next_ts(), text=text, user=user_id, bot_id=None)
+            self._history.setdefault(channel_id, {})[msg.ts] = msg
+            return dataclasses.replace(msg)
+
     def add_member(self, channel_id: str, user_id: str) -> None:
         """Add a user to a workspace channel while the server runs (e.g. a new coordinator)."""
         with self._lock:
@@ -620,7 +630,7 @@ class FakeSlack:
             return [dataclasses.replace(m) for m in self._history.get(channel, {}).values()]
 
     def dm_messages(self, user_id: str) -> list[Message]:
-        """Messages the bot sent in its DM with a user, oldest first."""
+        """Messages in the bot's DM with a user, oldest first (theirs too, if they wrote to the bot)."""
         return self.messages(dm_channel_id(user_id))
 
     def all_messages(self) -> list[Message]:
