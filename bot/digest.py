@@ -41,6 +41,7 @@ from bot.insights import (
     summarize_themes,
     trend,
 )
+from bot.insights.chart_text import chart_alt_text, chart_text_equivalent
 from bot.insights.monitor import ActionVerdict, Assessment, monitor_changes
 from bot.measures import (
     RoundMeasures,
@@ -102,6 +103,57 @@ class ConstructLine:
     def flagged(self) -> bool:
         """A change that survives the digest-wide multiple-comparison correction."""
         return self.assessment is not None and self.assessment.significant
+
+
+Series = dict[str, list[Estimate | Suppressed | None]]
+
+
+def chart_series(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> tuple[Series, list[str]]:
+    """The chart's lines (construct name → last rounds' favourable shares, oldest first) and round labels.
+
+    A round that asked the construct but had fewer than k answers (none at all included) is
+    Suppressed, "too few answers"; None is kept for a round that did not ask it. A construct with
+    no shown figure in the window has no line.
+    """
+    window = list(measures)[-TREND_ROUNDS:]
+    series: Series = {}
+    for construct in numeric_constructs(bank):
+        points: list[Estimate | Suppressed | None] = []
+        for m in window:
+            counts = m.constructs.get(construct)
+            asked = any(
+                (q := bank.get(qid)) is not None and q.construct == construct for qid in m.round.question_ids
+            )
+            if not counts and not asked:
+                points.append(None)
+                continue
+            summary = summarize_construct(bank, construct, counts or {}, k=k)
+            points.append(summary.favourable if isinstance(summary, LikertSummary) else summary)
+        if any(isinstance(p, Estimate) for p in points):
+            series[label_of(construct)] = points
+    return series, round_labels([m.round for m in window])
+
+
+# The text equivalent drops its intervals when the lines with them would outgrow one block of text
+# (a chat message section: Slack's holds 3,000 characters).
+TEXT_EQUIVALENT_CHARS = 2800
+
+
+def chart_text_lines(series: Series, *, round_labels: Sequence[str], k: int) -> list[str]:
+    """The chart as lines of plain text, with 95% intervals when they fit in one block of text."""
+    lines = chart_text_equivalent(series, round_labels=round_labels, min_group_size=k)
+    if sum(len(line) + 1 for line in lines) <= TEXT_EQUIVALENT_CHARS:
+        return lines
+    return chart_text_equivalent(series, round_labels=round_labels, min_group_size=k, intervals=False)
+
+
+@dataclass(frozen=True)
+class ChartInWords:
+    """The chart's image with its alt text and its text equivalent, all read from the same series."""
+
+    png: bytes
+    alt_text: str
+    text: list[str]
 
 
 def assess_changes(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> dict[str, Assessment]:
@@ -187,6 +239,10 @@ class DigestReport:
     action_verdicts: dict[str, ActionVerdict | Suppressed] = field(default_factory=dict)
     comments_from: date | None = None  # the week whose comments the themes are from (UTC, inclusive)
     comments_to: date | None = None
+    # The chart in words, from the same series as its picture (bot.insights.chart_text): the alt text
+    # its upload carries, and the text equivalent the digest shows. Defaults read rows queued before.
+    chart_alt_text: str | None = None
+    chart_text: list[str] = field(default_factory=list)
 
     @property
     def comment_split_shown(self) -> bool:
@@ -235,12 +291,15 @@ class DigestChart:
     title: str
     caption: str
     png: bytes
+    # What a screen reader says for the image (None in rows queued before alt text was carried).
+    alt_text: str | None = None
 
 
 def queued_report(report: DigestReport) -> DigestReport:
     """The report as the outbox stores it: what the digest shows, never the name of a withheld group.
 
-    The chart's bytes travel once, in their own row, not in every message's copy of the report.
+    The chart's bytes and alt text travel once, in their own row, not in every message's copy of the
+    report; its text equivalent is part of what the digest's messages show.
     """
     # A withheld theme keeps its place (the digest says themes were withheld) but not its name.
     themes = {
@@ -254,7 +313,12 @@ def queued_report(report: DigestReport) -> DigestReport:
     )
     # The signals were the playbook's input; the digest shows the suggestions' own evidence instead.
     return replace(
-        report, chart_png=None, themes=replace(report.themes, themes=themes), support=support, signals={}
+        report,
+        chart_png=None,
+        chart_alt_text=None,
+        themes=replace(report.themes, themes=themes),
+        support=support,
+        signals={},
     )
 
 
@@ -445,7 +509,9 @@ class DigestService:
             action_verdicts={
                 a.id: v for a in closed_actions if (v := await self.actions.verdict(a, by=SYSTEM)) is not None
             },
-            chart_png=chart,
+            chart_png=chart.png if chart else None,
+            chart_alt_text=chart.alt_text if chart else None,
+            chart_text=chart.text if chart else [],
             signals=signals,
             policies=policies,
         )
@@ -580,21 +646,18 @@ class DigestService:
         texts.sort(key=lambda c: self._keyed(f"order:{c.text}"))
         return texts, feedback_count
 
-    def _chart(self, measures: list[RoundMeasures], k: int) -> bytes:
-        window = measures[-TREND_ROUNDS:]
-        series: dict[str, list[Estimate | Suppressed | None]] = {}
-        for construct in numeric_constructs(self.bank):
-            points: list[Estimate | Suppressed | None] = []
-            for m in window:
-                counts = m.constructs.get(construct)
-                summary = summarize_construct(self.bank, construct, counts, k=k) if counts else None
-                points.append(summary.favourable if isinstance(summary, LikertSummary) else summary)
-            if any(isinstance(p, Estimate) for p in points):
-                series[label_of(construct)] = points
-        return render_constructs_chart(
+    def _chart(self, measures: list[RoundMeasures], k: int) -> ChartInWords:
+        series, labels = chart_series(self.bank, measures, k)
+        png = render_constructs_chart(
             series,
-            round_labels=round_labels([m.round for m in window]),
+            round_labels=labels,
             title="Favourable share by construct, last rounds",
+            min_group_size=k,
+        )
+        return ChartInWords(
+            png=png,
+            alt_text=chart_alt_text(series, round_labels=labels),
+            text=chart_text_lines(series, round_labels=labels, k=k),
         )
 
     def views_of(self, report: DigestReport) -> list[DigestView | DigestChart]:
@@ -615,6 +678,7 @@ class DigestService:
             title=f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
             caption="Favourable share by construct over the last rounds (95% CI).",
             png=report.chart_png,
+            alt_text=report.chart_alt_text,
         )
 
     async def _record_and_queue(

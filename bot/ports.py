@@ -27,6 +27,8 @@ class OutgoingFile:
     filename: str
     title: str
     content: bytes
+    # What a screen reader says for an image (Slack refuses more than 1,000 characters).
+    alt_text: str | None = None
 
 
 @dataclass(frozen=True)

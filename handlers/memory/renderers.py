@@ -27,7 +27,9 @@ async def render_view(row: OutboxMessage) -> OutgoingMessage | None:
     if view is None:
         raise ValueError("the in-memory platform reads view-models only")
     if isinstance(view, DigestChart):
-        file = OutgoingFile(filename=view.filename, title=view.title, content=view.png)
+        file = OutgoingFile(
+            filename=view.filename, title=view.title, content=view.png, alt_text=view.alt_text
+        )
         return OutgoingMessage(text=view.caption, file=file, view=view)
     return OutgoingMessage(text=fallback_text(view), view=view)
 

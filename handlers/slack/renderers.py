@@ -102,7 +102,9 @@ def make_renderers(
     async def render_file(row: OutboxMessage) -> OutgoingMessage | None:
         view = read_view(row.payload)
         if isinstance(view, DigestChart):
-            file = OutgoingFile(filename=view.filename, title=view.title, content=view.png)
+            file = OutgoingFile(
+                filename=view.filename, title=view.title, content=view.png, alt_text=view.alt_text
+            )
             return OutgoingMessage(text=view.caption, file=file)
         if view is not None:
             raise ValueError(f"a file row holds a {view.kind!r} view")

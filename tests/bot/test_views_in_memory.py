@@ -160,6 +160,9 @@ async def test_the_digest_reaches_the_platform_as_its_report_and_chart(domain: D
     assert [s.policy.name for s in views[0].report.policies] == ["Bullying policy"]
     files = [item.file for item in delivered if item.file is not None]
     assert len(files) == 1 and files[0].content == report.chart_png
+    # The chart in words: its alt text on the file, its text equivalent in the digest's report.
+    assert report.chart_alt_text and files[0].alt_text == report.chart_alt_text
+    assert report.chart_text and views[0].report.chart_text == report.chart_text
 
 
 async def test_the_outbox_stores_the_digest_as_plain_data_with_its_kind(domain: Domain) -> None:

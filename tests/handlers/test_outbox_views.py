@@ -243,3 +243,42 @@ async def test_the_outbox_never_stores_the_name_of_a_withheld_group() -> None:
     # Drawn exactly as the report itself is: withheld groups were never named there either.
     sent = [await _render(view) for view in views]
     assert [{"text": m.text, "blocks": m.blocks} for m in sent] == build_digest_messages(report)
+
+
+async def test_the_chart_in_words_travels_with_the_digest_and_its_upload() -> None:
+    words = ["Favourable share by construct, oldest round first.", "Q&A <team>: R1 80%. Latest: 80% in R1."]
+    report = replace(
+        _report([{"psych_safety": {1: 2, 5: 8}}], 5, b"\x89PNG chart"),
+        chart_alt_text="Line chart of the favourable share: Q&A <team> 80% in R1.",
+        chart_text=words,
+    )
+    sent = [await _render(view) for view in _views(report)]
+    [file] = [m.file for m in sent if m.file is not None]
+    assert file.alt_text == "Line chart of the favourable share: Q&A <team> 80% in R1."
+    text = json.dumps([m.blocks for m in sent if m.file is None])
+    assert "The chart in words" in text and "Q&amp;A &lt;team&gt;: R1 80%" in text
+    assert "<team>" not in text and "attached below" in text
+
+
+async def test_a_digest_and_chart_queued_before_the_chart_had_words_still_send() -> None:
+    report = replace(
+        _report([{"psych_safety": {1: 2, 5: 8}}], 5, b"\x89PNG chart"),
+        chart_alt_text="Line chart.",
+        chart_text=["Favourable share by construct, oldest round first."],
+    )
+    sent = []
+    for view in _views(report):
+        payload = view_payload(view)
+        # As an older version stored them: no alt text on the chart, no words in the report.
+        payload["view"].pop("alt_text", None)
+        for key in ("chart_alt_text", "chart_text"):
+            payload["view"].get("report", {}).pop(key, None)
+        kind = "file" if isinstance(view, DigestChart) else "text"
+        message = await RENDERERS[kind](_row(kind, payload))
+        assert message is not None
+        sent.append(message)
+    [file] = [m.file for m in sent if m.file is not None]
+    assert file.content == b"\x89PNG chart" and file.alt_text is None
+    text = json.dumps([m.blocks for m in sent if m.file is None])
+    assert "The chart of the last rounds is attached below." in text
+    assert "The chart in words" not in text

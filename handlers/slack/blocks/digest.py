@@ -10,7 +10,7 @@ from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, DigestView, Sup
 from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
 from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
-from handlers.slack.blocks.mrkdwn import quote
+from handlers.slack.blocks.mrkdwn import escape, quote
 from handlers.slack.blocks.policies import policy_line
 from storage.digest_models import ImprovementAction
 
@@ -356,6 +356,20 @@ def _policy_blocks(report: DigestReport) -> list[dict[str, Any]]:
     return [_section("*Policy reviews due or overdue*\n" + "\n".join(f"• {policy_line(s)}" for s in due))]
 
 
+def _chart_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    """The chart in words, before the chart itself (the same figures, none the chart withholds)."""
+    if not report.chart_text:
+        # A digest queued before the chart had words: it says only that the chart follows.
+        return [_context(":chart_with_upwards_trend: The chart of the last rounds is attached below.")]
+    intro, *lines = (escape(line) for line in report.chart_text)
+    text = "\n".join(
+        [f"*The chart in words* :chart_with_upwards_trend: (the chart is attached below)\n{intro}"]
+        + [f"• {line}" for line in lines]
+    )
+    # Kept within a section's 3,000 characters: split at line breaks if ever it grows past them.
+    return split_long_sections([_section(text)])
+
+
 def build_digest_blocks(report: DigestReport, *, chart: bool | None = None) -> list[dict[str, Any]]:
     """Every block of the digest, in reading order; `chart` says whether the chart follows it."""
     p = report.participation
@@ -390,7 +404,7 @@ def build_digest_blocks(report: DigestReport, *, chart: bool | None = None) -> l
     blocks += [_section(_construct_text(line, report.k)) for line in report.constructs]
     blocks.append(_context(method_note(report)))
     if report.chart_png if chart is None else chart:
-        blocks.append(_context(":chart_with_upwards_trend: The chart of the last rounds is attached below."))
+        blocks += _chart_blocks(report)
     blocks += [
         {"type": "divider"},
         _section("*Peer-support activity*"),
