@@ -49,6 +49,8 @@ def test_encode_answers_matches_encode_answer_for_every_value(
     tag=st.one_of(st.text(alphabet="0123456789abcdef", min_size=20, max_size=20), st.text(max_size=30)),
     picks=st.lists(st.sampled_from(BANK), min_size=1, max_size=6, unique_by=lambda q: q.id),
     answered_mask=st.lists(st.booleans(), min_size=6, max_size=6),
+    # A value per question, some outside its scale (a stale or foreign value must draw nothing chosen).
+    picked=st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=11)), min_size=6, max_size=6),
     since=st.one_of(st.none(), st.text(max_size=60)),
     closes_at=st.datetimes(
         min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
@@ -66,11 +68,13 @@ def test_the_cached_json_is_exactly_the_built_blocks(
     tag: str,
     picks: list[Question],
     answered_mask: list[bool],
+    picked: list[int | None],
     since: str | None,
     closes_at: datetime,
     promise: PulsePromise,
 ) -> None:
     answered = frozenset(q.id for q, on in zip(picks, answered_mask, strict=False) if on)
+    chosen = {q.id: v for q, v in zip(picks, picked, strict=False) if v is not None and q.id in answered}
     args = {
         "round_id": round_id,
         "questions": picks,
@@ -80,6 +84,7 @@ def test_the_cached_json_is_exactly_the_built_blocks(
         "closes_at": closes_at,
         "promise": promise,
         "since_last_time": since,
+        "chosen": chosen,
     }
     assert json.loads(pulse_blocks_json(**args)) == build_pulse_blocks(**args)
 
