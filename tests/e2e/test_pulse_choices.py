@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from sqlmodel import select
@@ -85,3 +86,56 @@ async def test_quick_taps_end_on_the_stored_answer_whatever_order_the_redraws_ru
     await eventually(lambda: _chosen(people.pulse_message(user) or message) == want)
     await asyncio.sleep(0.3)  # any redraw still running must not roll it back
     assert _chosen(people.pulse_message(user) or message) == want
+
+
+NOTE = "You don't have to deal with this alone"
+
+
+def _notes(message: Message) -> list[int]:
+    """Positions of the support note among the DM's blocks."""
+    return [i for i, b in enumerate(message.blocks or []) if NOTE in json.dumps(b, ensure_ascii=False)]
+
+
+async def test_a_harmful_answer_on_a_sensitive_item_brings_a_private_pointer_to_support(
+    people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    await _open_round(people, workspace)
+    user = _humans(workspace)[4]
+    message = await eventually(lambda: people.pulse_message(user))
+    buttons = people.answer_buttons(message)
+    ordinary_id, ordinary = next(iter(buttons.items()))
+    sensitive = buttons["experienced_negative"]
+    assert ordinary_id not in {"experienced_negative", "witnessed_negative"}
+
+    def posts_to_user() -> int:
+        calls = [*slack.calls_to("chat.postEphemeral"), *slack.calls_to("chat.postMessage")]
+        return sum(
+            1 for c in calls if c.args.get("channel") in {user, message.channel} or c.args.get("user") == user
+        )
+
+    posts_before = posts_to_user()
+
+    # The unfavourable end of an ordinary item, and a harmless answer on the sensitive one: no note.
+    await people.click(user, message, ordinary[0])
+    await people.click(user, message, sensitive[1])
+    await eventually(lambda: len(_chosen(people.pulse_message(user) or message)) == 2)
+    assert _notes(people.pulse_message(user) or message) == []
+
+    await people.click(user, message, sensitive[4])  # "Very often"
+    await eventually(lambda: bool(_notes(people.pulse_message(user) or message)))
+    drawn = people.pulse_message(user)
+    assert drawn is not None
+    blocks = drawn.blocks or []
+    (at,) = _notes(drawn)
+    assert blocks[at - 1]["block_id"] == "a_experienced_negative"  # right under the question
+    note = json.dumps(blocks[at], ensure_ascii=False)
+    assert "Home" in note and "emergency" in note
+
+    # Back to a harmless answer: the note goes, as it was never stored anywhere.
+    await people.click(user, drawn, sensitive[0])
+    await eventually(
+        lambda: _chosen(people.pulse_message(user) or message).get("experienced_negative") == "Never"
+    )
+    assert _notes(people.pulse_message(user) or message) == []
+    # In the DM itself: no extra message or Web API call on the click's path.
+    assert posts_to_user() == posts_before

@@ -13,7 +13,7 @@ from bot.ballots import PulsePromise
 from bot.config import Settings
 from bot.questions import Question, load_question_bank
 from handlers.slack.blocks.feedback import build_feedback_modal
-from handlers.slack.blocks.help import build_help_message, build_support_line
+from handlers.slack.blocks.help import build_harm_note, build_help_message, build_support_line
 from handlers.slack.blocks.pulse import (
     PULSE_CLOSED_TEXT,
     build_comment_modal,
@@ -63,7 +63,7 @@ def _pulse(
 
 
 def _answered_question(question: Question, value: int) -> list[dict[str, Any]]:
-    """The blocks of one question as its redraw shows them after the person chose `value`."""
+    """The blocks of one question (and any note under it) as its redraw shows them after the person chose `value`."""
     blocks = build_pulse_blocks(
         round_id="0" * 32,
         questions=[question],
@@ -73,6 +73,7 @@ def _answered_question(question: Question, value: int) -> list[dict[str, Any]]:
         closes_at=CLOSES,
         promise=PROMISE,
         chosen={question.id: value},
+        harm_note=build_harm_note(SETTINGS),
     )
     start = next(i for i, b in enumerate(blocks) if b.get("block_id") == f"q_{question.id}")
     end = next(i for i, b in enumerate(blocks) if b["type"] == "divider")
@@ -128,6 +129,21 @@ def test_every_employee_surface_is_within_block_kit_limits() -> None:
         _pulse(
             frozenset(q.id for q in everything),
             {q.id: q.values[-1] for q in everything if q.kind != "text"},
+        )
+    )
+    # Every question of the bank answered at its bad end, with the pointer to support.
+    _check_message(
+        build_pulse_blocks(
+            round_id="0" * 32,
+            questions=list(BANK),
+            ballot="b" * 32,
+            tag="t" * 20,
+            answered=frozenset(q.id for q in BANK),
+            closes_at=CLOSES,
+            promise=PROMISE,
+            since_last_time="x" * 1500,
+            chosen={q.id: q.values[-1] for q in BANK if q.values},
+            harm_note=build_harm_note(SETTINGS),
         )
     )
     # The longest promise the settings allow still fits.
@@ -212,6 +228,9 @@ def render_doc() -> str:
         "## A question once answered (only in the person's own DM, from their stored answer; the tapped"
         " button is highlighted, marked ✓ here)",
         _quoted(_as_text(_answered_question(questions[0], 4))),
+        '## A question about being treated badly, answered at its hard end ("Often" or "Very often"):'
+        " a pointer to support under it, once per DM, drawn from the person's own answers and never stored",
+        _quoted(_as_text(_answered_question(next(q for q in BANK if q.sensitive), 5))),
         "## The pulse DM once every question is answered (its last line)",
         _quoted(_as_text(_pulse(frozenset(q.id for q in questions))[-1:])),
         "## The reminder (the same words for everyone; the link is to the person's own pulse DM)",

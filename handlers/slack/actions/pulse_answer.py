@@ -21,6 +21,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.answers import AnswerProgress
 from bot.errors import InvalidInput
 from bot.services import Services
+from handlers.slack.blocks.help import build_harm_note
 from handlers.slack.blocks.mrkdwn import escape
 from handlers.slack.blocks.pulse import decode_answer, pulse_blocks_json, pulse_fallback_text
 from handlers.slack.payloads import team_of
@@ -160,6 +161,7 @@ async def _pulse_message(
         promise=services.ballots.promise,
         since_last_time=escape(since) if since else None,
         chosen=progress.chosen,
+        harm_note=build_harm_note(services.settings),
     )
     done = sum(1 for q in required if q.id in answered)
     return pulse_fallback_text(done, len(required)), blocks

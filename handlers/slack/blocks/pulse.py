@@ -121,6 +121,16 @@ def _question_blocks(
     return blocks
 
 
+def _harm_noted(questions: list[Question], chosen: Mapping[str, int]) -> str | None:
+    """The first question whose stored answer signals harm (the note goes under it), if any."""
+    # Derived from the ballot's own answers at every redraw: nothing records that the note was shown.
+    return next((q.id for q in questions if chosen.get(q.id) in q.harmful_values), None)
+
+
+def _harm_note_block(note: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": note[:3000]}}
+
+
 def retention_words(days: int) -> str:
     """A retention period in plain words: "a year", "2 years", "90 days"."""
     if days % 365 == 0:
@@ -204,15 +214,18 @@ def build_pulse_blocks(
     promise: PulsePromise,
     since_last_time: str | None = None,
     chosen: Mapping[str, int] | None = None,
+    harm_note: str | None = None,
 ) -> list[dict[str, Any]]:
     """The pulse DM: why it came and the anonymity promise, one row of buttons per question, progress.
 
-    `chosen` (question id -> the ballot's stored value) marks the person's own answers in their own DM.
+    `chosen` (question id -> the ballot's stored value) marks the person's own answers in their own DM;
+    `harm_note` goes once, under the first sensitive question answered at its unfavourable end.
     """
     chosen = chosen or {}
     required = [q for q in questions if q.kind != "text"]
     done = sum(1 for q in required if q.id in answered)
     blocks = _head_blocks(since_last_time, promise)
+    noted = _harm_noted(questions, chosen) if harm_note else None
     for index, question in enumerate(questions, start=1):
         blocks.extend(
             _question_blocks(
@@ -225,6 +238,8 @@ def build_pulse_blocks(
                 chosen=chosen.get(question.id),
             )
         )
+        if harm_note and question.id == noted:
+            blocks.append(_harm_note_block(harm_note))
     return blocks + _tail_blocks(done, len(required), closes_at, promise)
 
 
@@ -264,6 +279,7 @@ def pulse_blocks_json(
     promise: PulsePromise,
     since_last_time: str | None = None,
     chosen: Mapping[str, int] | None = None,
+    harm_note: str | None = None,
 ) -> str:
     """`build_pulse_blocks` as JSON text, assembled from pieces shared by everyone in the round."""
     # A click redraws the whole DM; building and encoding ~30 buttons per click was the app's largest
@@ -280,17 +296,21 @@ def pulse_blocks_json(
                 promise=promise,
                 since_last_time=since_last_time,
                 chosen=chosen,
+                harm_note=harm_note,
             ),
             separators=(",", ":"),
         )
     chosen = chosen or {}
     required = [q for q in questions if q.kind != "text"]
     done = sum(1 for q in required if q.id in answered)
+    noted = _harm_noted(questions, chosen) if harm_note else None
     parts = [_head_json(since_last_time, promise)]
-    parts += [
-        _question_json(index, question, round_id, question.id in answered, chosen.get(question.id))
-        for index, question in enumerate(questions, start=1)
-    ]
+    for index, question in enumerate(questions, start=1):
+        parts.append(
+            _question_json(index, question, round_id, question.id in answered, chosen.get(question.id))
+        )
+        if harm_note and question.id == noted:
+            parts.append(_json_items([_harm_note_block(harm_note)]))
     parts.append(_json_items(_tail_blocks(done, len(required), closes_at, promise)))
     body = ",".join(parts).replace(_BALLOT, ballot).replace(_TAG, tag)
     return f"[{body}]"
