@@ -143,14 +143,14 @@ async def test_a_late_redraw_never_rolls_the_dm_back_to_older_progress(
 
     def answered_shown() -> int:
         shown = people.pulse_message(user)
-        return json.dumps(shown.blocks if shown else [], ensure_ascii=False).count(
-            "answered \u2014 tap to change"
-        )
+        return json.dumps(shown.blocks if shown else [], ensure_ascii=False).count("_(your answer: ")
 
     await eventually(lambda: slack.redraws() == before + 2, timeout=10)
     await asyncio.sleep(0.3)
-    # Whatever order the two redraws reached Slack in, the DM ends showing both answers.
+    # Whatever order the two redraws reached Slack in, the DM ends showing both answers, as chosen.
     assert answered_shown() == 2
+    shown = json.dumps((people.pulse_message(user) or message).blocks, ensure_ascii=False)
+    assert f"your answer: {first[1].label} " in shown and f"your answer: {second[2].label} " in shown
 
 
 async def _participants_are(runtime: Runtime, expected: int) -> bool:

@@ -13,7 +13,7 @@ from bot.ballots import PulsePromise
 from bot.config import Settings
 from bot.questions import Question, load_question_bank
 from handlers.slack.blocks.feedback import build_feedback_modal
-from handlers.slack.blocks.help import build_help_message, build_support_line
+from handlers.slack.blocks.help import build_harm_note, build_help_message, build_support_line
 from handlers.slack.blocks.pulse import (
     PULSE_CLOSED_TEXT,
     build_comment_modal,
@@ -46,7 +46,9 @@ def _round_questions() -> list[Question]:
     return [*scaled[:5], next(q for q in BANK if q.kind == "text")]
 
 
-def _pulse(answered: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+def _pulse(
+    answered: frozenset[str] = frozenset(), chosen: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
     return build_pulse_blocks(
         round_id="0" * 32,
         questions=_round_questions(),
@@ -56,7 +58,26 @@ def _pulse(answered: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
         closes_at=CLOSES,
         promise=PROMISE,
         since_last_time="Coordinators ran two listening sessions after the last pulse.",
+        chosen=chosen,
     )
+
+
+def _answered_question(question: Question, value: int) -> list[dict[str, Any]]:
+    """The blocks of one question (and any note under it) as its redraw shows them after the person chose `value`."""
+    blocks = build_pulse_blocks(
+        round_id="0" * 32,
+        questions=[question],
+        ballot="b" * 32,
+        tag="t" * 20,
+        answered=frozenset({question.id}),
+        closes_at=CLOSES,
+        promise=PROMISE,
+        chosen={question.id: value},
+        harm_note=build_harm_note(SETTINGS),
+    )
+    start = next(i for i, b in enumerate(blocks) if b.get("block_id") == f"q_{question.id}")
+    end = next(i for i, b in enumerate(blocks) if b["type"] == "divider")
+    return blocks[start:end]
 
 
 def _texts(value: Any) -> list[str]:
@@ -103,7 +124,28 @@ def _check_modal(view: dict[str, Any]) -> None:
 
 def test_every_employee_surface_is_within_block_kit_limits() -> None:
     _check_message(_pulse())
-    _check_message(_pulse(frozenset(q.id for q in _round_questions())))
+    everything = _round_questions()
+    _check_message(
+        _pulse(
+            frozenset(q.id for q in everything),
+            {q.id: q.values[-1] for q in everything if q.kind != "text"},
+        )
+    )
+    # Every question of the bank answered at its bad end, with the pointer to support.
+    _check_message(
+        build_pulse_blocks(
+            round_id="0" * 32,
+            questions=list(BANK),
+            ballot="b" * 32,
+            tag="t" * 20,
+            answered=frozenset(q.id for q in BANK),
+            closes_at=CLOSES,
+            promise=PROMISE,
+            since_last_time="x" * 1500,
+            chosen={q.id: q.values[-1] for q in BANK if q.values},
+            harm_note=build_harm_note(SETTINGS),
+        )
+    )
     # The longest promise the settings allow still fits.
     wide = PulsePromise(min_group_size=100, retention_days=3650, timezone="America/Argentina/ComodRivadavia")
     _check_message(
@@ -144,7 +186,13 @@ def _as_text(blocks: list[dict[str, Any]]) -> str:
         if block["type"] == "divider":
             lines.append("---")
         elif block["type"] == "actions":
-            lines.append(" ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+            # The highlighted (chosen) button is marked ✓ here; Slack draws it in the primary colour.
+            lines.append(
+                " ".join(
+                    f"[✓ {e['text']['text']}]" if e.get("style") == "primary" else f"[{e['text']['text']}]"
+                    for e in block["elements"]
+                )
+            )
         elif block["type"] == "input":
             field = "[ choose one ▾ ]" if block["element"]["type"] == "static_select" else "[ text box ]"
             lines.append(f"{block['label']['text']}\n{field}")
@@ -177,6 +225,12 @@ def render_doc() -> str:
         " where it cannot.",
         "## The pulse DM",
         _quoted(_as_text(_pulse())),
+        "## A question once answered (only in the person's own DM, from their stored answer; the tapped"
+        " button is highlighted, marked ✓ here)",
+        _quoted(_as_text(_answered_question(questions[0], 4))),
+        '## A question about being treated badly, answered at its hard end ("Often" or "Very often"):'
+        " a pointer to support under it, once per DM, drawn from the person's own answers and never stored",
+        _quoted(_as_text(_answered_question(next(q for q in BANK if q.sensitive), 5))),
         "## The pulse DM once every question is answered (its last line)",
         _quoted(_as_text(_pulse(frozenset(q.id for q in questions))[-1:])),
         "## The reminder (the same words for everyone; the link is to the person's own pulse DM)",

@@ -49,7 +49,10 @@ def test_encode_answers_matches_encode_answer_for_every_value(
     tag=st.one_of(st.text(alphabet="0123456789abcdef", min_size=20, max_size=20), st.text(max_size=30)),
     picks=st.lists(st.sampled_from(BANK), min_size=1, max_size=6, unique_by=lambda q: q.id),
     answered_mask=st.lists(st.booleans(), min_size=6, max_size=6),
+    # A value per question, some outside its scale (a stale or foreign value must draw nothing chosen).
+    picked=st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=11)), min_size=6, max_size=6),
     since=st.one_of(st.none(), st.text(max_size=60)),
+    harm_note=st.one_of(st.none(), st.text(max_size=60)),
     closes_at=st.datetimes(
         min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
     ),
@@ -66,11 +69,14 @@ def test_the_cached_json_is_exactly_the_built_blocks(
     tag: str,
     picks: list[Question],
     answered_mask: list[bool],
+    picked: list[int | None],
     since: str | None,
+    harm_note: str | None,
     closes_at: datetime,
     promise: PulsePromise,
 ) -> None:
     answered = frozenset(q.id for q, on in zip(picks, answered_mask, strict=False) if on)
+    chosen = {q.id: v for q, v in zip(picks, picked, strict=False) if v is not None and q.id in answered}
     args = {
         "round_id": round_id,
         "questions": picks,
@@ -80,6 +86,8 @@ def test_the_cached_json_is_exactly_the_built_blocks(
         "closes_at": closes_at,
         "promise": promise,
         "since_last_time": since,
+        "chosen": chosen,
+        "harm_note": harm_note,
     }
     assert json.loads(pulse_blocks_json(**args)) == build_pulse_blocks(**args)
 
@@ -195,3 +203,38 @@ def test_the_reminder_links_to_the_pulse_dm_when_its_place_is_known() -> None:
     unknown = build_reminder_text(closes, PROMISE)
     assert "It's the message above — under a minute, one tap per question." in unknown
     assert linked.replace(f"<{link}|Here's your pulse>", "It's the message above") == unknown
+
+
+HARM_NOTE = ":handshake: You don't have to deal with this alone."
+
+
+def _note_count(chosen: dict[str, int], questions: list[Question] | None = None) -> int:
+    blocks = build_pulse_blocks(
+        round_id="r1",
+        questions=questions or list(BANK),
+        ballot="b",
+        tag="t",
+        answered=frozenset(chosen),
+        closes_at=datetime(2026, 12, 4, 10, tzinfo=UTC),
+        promise=PROMISE,
+        chosen=chosen,
+        harm_note=HARM_NOTE,
+    )
+    return _text_of(blocks).count(HARM_NOTE)
+
+
+def test_the_harm_note_follows_the_unfavourable_end_of_sensitive_items_only_and_shows_once() -> None:
+    sensitive = [q for q in BANK if q.sensitive]
+    assert {q.id for q in sensitive} == {"experienced_negative", "witnessed_negative"}
+    # Read from the metadata: frequency items are reversed, so their top two options signal harm.
+    assert all(q.harmful_values == (4, 5) for q in sensitive)
+    assert [sensitive[0].labels[v - 1] for v in sensitive[0].harmful_values] == ["Often", "Very often"]
+    flipped = Question("x", "c", "likert", "text", ("a", "b", "c", "d", "e"), "s", sensitive=True)
+    assert flipped.harmful_values == (1, 2)
+    assert all(q.harmful_values == () for q in BANK if not q.sensitive)
+
+    assert _note_count({sensitive[0].id: 5}) == 1
+    assert _note_count({sensitive[0].id: 4, sensitive[1].id: 5}) == 1  # once per DM, not per item
+    assert _note_count({sensitive[0].id: 3, sensitive[1].id: 1}) == 0
+    # The unfavourable end of an ordinary item is no sign of harm to the person.
+    assert _note_count({q.id: q.values[0] for q in BANK if not q.sensitive and q.values}) == 0

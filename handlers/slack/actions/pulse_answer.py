@@ -21,6 +21,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.answers import AnswerProgress
 from bot.errors import InvalidInput
 from bot.services import Services
+from handlers.slack.blocks.help import build_harm_note
 from handlers.slack.blocks.mrkdwn import escape
 from handlers.slack.blocks.pulse import decode_answer, pulse_blocks_json, pulse_fallback_text
 from handlers.slack.payloads import team_of
@@ -35,10 +36,11 @@ REMEMBERED_DMS = 20_000
 
 
 class _Redraws:
-    """Per DM message: one redraw at a time, each drawing at least everything drawn before."""
+    """Per DM message: one redraw at a time, never one older than what was drawn before."""
 
     def __init__(self) -> None:
-        self.drawn: OrderedDict[tuple[str, str], frozenset[str]] = OrderedDict()
+        # Only the commit sequence last drawn, never what was chosen: this outlives the click.
+        self.drawn: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
 
     def lock(self, key: tuple[str, str]) -> asyncio.Lock:
@@ -48,14 +50,15 @@ class _Redraws:
             self.locks.popitem(last=False)
         return found
 
-    def merge(self, key: tuple[str, str], answered: frozenset[str]) -> frozenset[str]:
-        # Answers only accumulate, so the union of what two clicks saw is never older than either:
-        # a click whose redraw runs late (or a redelivered one) cannot roll the DM's progress back.
-        merged = answered | self.drawn.pop(key, frozenset())
-        self.drawn[key] = merged
+    def is_current(self, key: tuple[str, str], sequence: int) -> bool:
+        # Progress is read as its commit left it, and commits are numbered in order: a click whose
+        # redraw runs late behind a later click's would roll the DM (its choices too) back, so it
+        # draws nothing; the later redraw already shows everything it stored.
+        last = self.drawn.pop(key, -1)
+        self.drawn[key] = max(last, sequence)
         while len(self.drawn) > REMEMBERED_DMS:
             self.drawn.popitem(last=False)
-        return merged
+        return sequence >= last
 
 
 # Keyed by event loop: asyncio locks belong to one loop (tests run one app per loop).
@@ -120,7 +123,7 @@ async def refresh_pulse_message(
     tag: str,
     progress: AnswerProgress,
 ) -> None:
-    """Redraw the pulse DM with the ballot's progress (never the chosen values)."""
+    """Redraw the pulse DM with the ballot's progress and its own stored choices (never logged)."""
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if not channel or not ts:
@@ -128,10 +131,9 @@ async def refresh_pulse_message(
     redraws = _redraws()
     key = (str(channel), str(ts))
     async with redraws.lock(key):
-        answered = redraws.merge(key, progress.answered)
-        text, blocks = await _pulse_message(
-            services, progress=progress, answered=answered, ballot=ballot, tag=tag
-        )
+        if not redraws.is_current(key, progress.sequence):
+            return
+        text, blocks = await _pulse_message(services, progress=progress, ballot=ballot, tag=tag)
         response_url = body.get("response_url")
         if response_url and await _respond(client, str(response_url), text=text, blocks=blocks):
             return
@@ -140,10 +142,11 @@ async def refresh_pulse_message(
 
 
 async def _pulse_message(
-    services: Services, *, progress: AnswerProgress, answered: frozenset[str], ballot: str, tag: str
+    services: Services, *, progress: AnswerProgress, ballot: str, tag: str
 ) -> tuple[str, str]:
     """The DM's fallback text and its blocks as JSON text."""
     round_ = progress.round
+    answered = progress.answered
     questions = services.surveys.questions_of(round_)
     required = [q for q in questions if q.kind != "text"]
     # The same line as when the DM was first sent: both read as of the round's opening.
@@ -157,6 +160,8 @@ async def _pulse_message(
         closes_at=round_.closes_at,
         promise=services.ballots.promise,
         since_last_time=escape(since) if since else None,
+        chosen=progress.chosen,
+        harm_note=build_harm_note(services.settings),
     )
     done = sum(1 for q in required if q.id in answered)
     return pulse_fallback_text(done, len(required)), blocks

@@ -57,3 +57,18 @@ def build_support_line(settings: Settings) -> str:
         ":handshake: *Need someone to talk to?* What you write here isn't read right away. A peer supporter "
         f"will listen in confidence; PeerPulse's *Home* tab shows who they are. {resources.emergency_number}"
     )
+
+
+def build_harm_note(settings: Settings) -> str:
+    """The pointer to support under a sensitive answer at its unfavourable end, in the person's own DM."""
+    resources = load_support_resources(settings.support_resources_path)
+    return "\n".join(
+        [
+            ":handshake: *You don't have to deal with this alone.* If you'd like to talk to someone:",
+            f"• {resources.peer_supporter_now}",
+            f"• {resources.eap_contact}",
+            f"• {resources.emergency_number}",
+            "_You see this because of the answer you chose. It's only here in your DM: nobody is told, "
+            "PeerPulse keeps no record of it, and it goes when the pulse closes._",
+        ]
+    )

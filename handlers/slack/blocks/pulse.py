@@ -6,6 +6,7 @@ import functools
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,10 +57,23 @@ def _button_label(question: Question, value: int) -> str:
 
 
 def _question_blocks(
-    index: int, question: Question, *, round_id: str, ballot: str, tag: str, answered: bool
+    index: int,
+    question: Question,
+    *,
+    round_id: str,
+    ballot: str,
+    tag: str,
+    answered: bool,
+    chosen: int | None = None,
 ) -> list[dict[str, Any]]:
     mark = "✅ " if answered else ""
-    hint = "  _(answered — tap to change)_" if answered and question.kind != "text" else ""
+    if chosen is not None and chosen in question.values:
+        # In words as well as colour: the button's style alone is lost on some screens and readers.
+        hint = f"  _(your answer: {_button_label(question, chosen)} — tap another to change)_"
+    elif answered and question.kind != "text":
+        hint = "  _(answered — tap to change)_"
+    else:
+        hint = ""
     section = {
         "type": "section",
         "block_id": f"q_{question.id}",
@@ -83,7 +97,7 @@ def _question_blocks(
             },
         ]
     values = list(question.values)
-    elements = [
+    elements: list[dict[str, Any]] = [
         {
             "type": "button",
             "action_id": f"{ANSWER_ACTION_PREFIX}_{index}_{value}",
@@ -94,6 +108,8 @@ def _question_blocks(
             values, encode_answers(round_id, question.id, ballot, tag, values), strict=True
         )
     ]
+    if chosen in values:
+        elements[values.index(chosen)]["style"] = "primary"
     blocks: list[dict[str, Any]] = [
         section,
         {"type": "actions", "block_id": f"a_{question.id}", "elements": elements},
@@ -103,6 +119,16 @@ def _question_blocks(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(question.labels)}]}
         )
     return blocks
+
+
+def _harm_noted(questions: list[Question], chosen: Mapping[str, int]) -> str | None:
+    """The first question whose stored answer signals harm (the note goes under it), if any."""
+    # Derived from the ballot's own answers at every redraw: nothing records that the note was shown.
+    return next((q.id for q in questions if chosen.get(q.id) in q.harmful_values), None)
+
+
+def _harm_note_block(note: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": note[:3000]}}
 
 
 def retention_words(days: int) -> str:
@@ -187,17 +213,33 @@ def build_pulse_blocks(
     closes_at: datetime,
     promise: PulsePromise,
     since_last_time: str | None = None,
+    chosen: Mapping[str, int] | None = None,
+    harm_note: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The pulse DM: why it came and the anonymity promise, one row of buttons per question, progress."""
+    """The pulse DM: why it came and the anonymity promise, one row of buttons per question, progress.
+
+    `chosen` (question id -> the ballot's stored value) marks the person's own answers in their own DM;
+    `harm_note` goes once, under the first sensitive question answered at its unfavourable end.
+    """
+    chosen = chosen or {}
     required = [q for q in questions if q.kind != "text"]
     done = sum(1 for q in required if q.id in answered)
     blocks = _head_blocks(since_last_time, promise)
+    noted = _harm_noted(questions, chosen) if harm_note else None
     for index, question in enumerate(questions, start=1):
         blocks.extend(
             _question_blocks(
-                index, question, round_id=round_id, ballot=ballot, tag=tag, answered=question.id in answered
+                index,
+                question,
+                round_id=round_id,
+                ballot=ballot,
+                tag=tag,
+                answered=question.id in answered,
+                chosen=chosen.get(question.id),
             )
         )
+        if harm_note and question.id == noted:
+            blocks.append(_harm_note_block(harm_note))
     return blocks + _tail_blocks(done, len(required), closes_at, promise)
 
 
@@ -217,10 +259,12 @@ def _head_json(since_last_time: str | None, promise: PulsePromise) -> str:
     return _json_items(_head_blocks(since_last_time, promise))
 
 
-@functools.lru_cache(maxsize=2048)
-def _question_json(index: int, question: Question, round_id: str, answered: bool) -> str:
+@functools.lru_cache(maxsize=4096)
+def _question_json(index: int, question: Question, round_id: str, answered: bool, chosen: int | None) -> str:
     return _json_items(
-        _question_blocks(index, question, round_id=round_id, ballot=_BALLOT, tag=_TAG, answered=answered)
+        _question_blocks(
+            index, question, round_id=round_id, ballot=_BALLOT, tag=_TAG, answered=answered, chosen=chosen
+        )
     )
 
 
@@ -234,6 +278,8 @@ def pulse_blocks_json(
     closes_at: datetime,
     promise: PulsePromise,
     since_last_time: str | None = None,
+    chosen: Mapping[str, int] | None = None,
+    harm_note: str | None = None,
 ) -> str:
     """`build_pulse_blocks` as JSON text, assembled from pieces shared by everyone in the round."""
     # A click redraws the whole DM; building and encoding ~30 buttons per click was the app's largest
@@ -249,16 +295,22 @@ def pulse_blocks_json(
                 closes_at=closes_at,
                 promise=promise,
                 since_last_time=since_last_time,
+                chosen=chosen,
+                harm_note=harm_note,
             ),
             separators=(",", ":"),
         )
+    chosen = chosen or {}
     required = [q for q in questions if q.kind != "text"]
     done = sum(1 for q in required if q.id in answered)
+    noted = _harm_noted(questions, chosen) if harm_note else None
     parts = [_head_json(since_last_time, promise)]
-    parts += [
-        _question_json(index, question, round_id, question.id in answered)
-        for index, question in enumerate(questions, start=1)
-    ]
+    for index, question in enumerate(questions, start=1):
+        parts.append(
+            _question_json(index, question, round_id, question.id in answered, chosen.get(question.id))
+        )
+        if harm_note and question.id == noted:
+            parts.append(_json_items([_harm_note_block(harm_note)]))
     parts.append(_json_items(_tail_blocks(done, len(required), closes_at, promise)))
     body = ",".join(parts).replace(_BALLOT, ballot).replace(_TAG, tag)
     return f"[{body}]"
