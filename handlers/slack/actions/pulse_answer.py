@@ -130,15 +130,15 @@ async def refresh_pulse_message(
         return
     redraws = _redraws()
     key = (str(channel), str(ts))
+    response_url = body.get("response_url")
     async with redraws.lock(key):
-        if not redraws.is_current(key, progress.sequence):
-            return
-        text, blocks = await _pulse_message(services, progress=progress, ballot=ballot, tag=tag)
-        response_url = body.get("response_url")
-        if response_url and await _respond(client, str(response_url), text=text, blocks=blocks):
-            return
-        # No usable response_url (an old form, or Slack refused it): the paced Tier 3 path.
-        await client.chat_update(channel=channel, ts=ts, text=text, blocks=json.loads(blocks))
+        if redraws.is_current(key, progress.sequence):
+            text, blocks = await _pulse_message(services, progress=progress, ballot=ballot, tag=tag)
+            if not (response_url and await _respond(client, str(response_url), text=text, blocks=blocks)):
+                # No usable response_url (an old form, or Slack refused it): the paced Tier 3 path.
+                await client.chat_update(channel=channel, ts=ts, text=text, blocks=json.loads(blocks))
+    if response_url and not services.settings.pulse_shows_choices:
+        await _point_to_support(client, services, str(response_url), progress=progress, body=body)
 
 
 async def _pulse_message(
@@ -160,16 +160,52 @@ async def _pulse_message(
         closes_at=round_.closes_at,
         promise=services.ballots.promise,
         since_last_time=escape(since) if since else None,
-        chosen=progress.chosen,
-        harm_note=build_harm_note(services.settings),
+        # Where the DM must not hold answers (PULSE_SHOWS_CHOICES off), it shows progress only.
+        chosen=progress.chosen if services.settings.pulse_shows_choices else {},
+        harm_note=build_harm_note(services.settings) if services.settings.pulse_shows_choices else None,
     )
     done = sum(1 for q in required if q.id in answered)
     return pulse_fallback_text(done, len(required)), blocks
 
 
+async def _point_to_support(
+    client: Any, services: Services, url: str, *, progress: AnswerProgress, body: dict[str, Any]
+) -> None:
+    """With choices kept out of the DM, a hard answer's support pointer goes as an ephemeral reply."""
+    # Ephemeral: shown once, to the person only, and kept in no message history or export.
+    clicked = _clicked_answer(body)
+    if clicked is None or progress.chosen.get(clicked[0]) != clicked[1]:
+        return
+    questions = {q.id: q for q in services.surveys.questions_of(progress.round)}
+    question = questions.get(clicked[0])
+    if question is None or clicked[1] not in question.harmful_values:
+        return
+    note = build_harm_note(services.settings).replace(
+        "It's only here in your DM", "Only you can see this message"
+    )
+    reply = {"response_type": "ephemeral", "replace_original": False, "text": note}
+    await _post_json(client, url, json.dumps(reply))
+
+
+def _clicked_answer(body: dict[str, Any]) -> tuple[str, int] | None:
+    """The question and value this click chose, if it was an answer button."""
+    try:
+        answer = decode_answer(str((body.get("actions") or [{}])[0].get("value", "")))
+    except ValueError:
+        return None
+    value = answer.get("v")
+    return (str(answer["q"]), value) if isinstance(value, int) else None
+
+
 async def _respond(client: Any, url: str, *, text: str, blocks: str) -> bool:
     """Replace the clicked message through its response_url; False if Slack did not take it."""
-    body = f'{{"replace_original":true,"text":{json.dumps(text)},"blocks":{blocks}}}'
+    return await _post_json(
+        client, url, f'{{"replace_original":true,"text":{json.dumps(text)},"blocks":{blocks}}}'
+    )
+
+
+async def _post_json(client: Any, url: str, body: str) -> bool:
+    """Post an encoded JSON body to a response_url; False if Slack did not take it."""
     session: aiohttp.ClientSession | None = getattr(client, "session", None)
     try:
         if session is None:
@@ -189,9 +225,9 @@ async def _respond(client: Any, url: str, *, text: str, blocks: str) -> bool:
             ) as reply:
                 status, answer = reply.status, await reply.text()
     except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("response_url redraw failed (%s); falling back to chat.update", type(exc).__name__)
+        log.warning("response_url post failed (%s)", type(exc).__name__)
         return False
     if status != 200:
-        log.warning("response_url refused the redraw (%s %s)", status, answer[:40])
+        log.warning("response_url refused the post (%s %s)", status, answer[:40])
         return False
     return True
