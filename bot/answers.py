@@ -18,8 +18,8 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -68,11 +68,17 @@ class AnswerWrite:
 
 @dataclass(frozen=True)
 class AnswerProgress:
-    """What one ballot has answered in a round; `repeated` when the click was a redelivery."""
+    """What one ballot has answered in a round; `repeated` when the click was a redelivery.
+
+    `chosen` holds the ballot's stored value per answered scale question, for its own DM only: never
+    log it. `sequence` orders progress read by this writer's commits, so a late redraw can tell it is stale.
+    """
 
     round: SurveyRound
     answered: frozenset[str]
     repeated: bool = False
+    chosen: Mapping[str, int] = field(default_factory=dict)
+    sequence: int = 0
 
 
 class AnswerWriter:
@@ -91,6 +97,8 @@ class AnswerWriter:
         # Held by every answer transaction and by closing, so no answer lands after (or is lost
         # to) a close in this process; PostgreSQL table locks do the same across replicas.
         self.lock = asyncio.Lock()
+        # Counts commits; each batch's progress carries it (see AnswerProgress.sequence).
+        self._commits = 0
 
     def has_pending(self, key: str) -> bool:
         """Whether a participation key is waiting in memory for its batch."""
@@ -200,13 +208,16 @@ class AnswerWriter:
             answered = await _answered(
                 session, [w for i, w in enumerate(writes) if i not in refusals], rounds
             )
+        self._commits += 1
         progress: list[AnswerProgress | PeerPulseError] = [
             refusals[i]
             if i in refusals
             else AnswerProgress(
                 round=rounds[w.round_id],
-                answered=frozenset(answered.get((w.round_id, w.ballot), ())),
+                answered=frozenset(answered.get((w.round_id, w.ballot), {})),
                 repeated=not fresh[i],
+                chosen={q: v for q, v in answered.get((w.round_id, w.ballot), {}).items() if v is not None},
+                sequence=self._commits,
             )
             for i, w in enumerate(writes)
         ]
@@ -333,15 +344,17 @@ async def _store_answers(
 
 async def _answered(
     session: AsyncSession, writes: Sequence[AnswerWrite], rounds: dict[str, SurveyRound]
-) -> dict[tuple[str, str], set[str]]:
-    """The questions each (round, ballot) of the batch has answered, as committed with it."""
+) -> dict[tuple[str, str], dict[str, int | None]]:
+    """The questions each (round, ballot) of the batch has answered, with the stored values, as committed."""
     pairs = {(w.round_id, w.ballot) for w in writes}
-    answered: dict[tuple[str, str], set[str]] = defaultdict(set)
+    answered: dict[tuple[str, str], dict[str, int | None]] = defaultdict(dict)
     if not pairs:
         return answered
     round_ids = {round_id for round_id, _ in pairs}
     rows = await session.exec(
-        select(SurveyAnswer.round_id, SurveyAnswer.ballot, SurveyAnswer.question_id).where(
+        select(
+            SurveyAnswer.round_id, SurveyAnswer.ballot, SurveyAnswer.question_id, SurveyAnswer.value
+        ).where(
             col(SurveyAnswer.round_id).in_(round_ids),
             # Naming the questions lets the (round, question, ballot) key seek each ballot's rows;
             # without them the ballots are filtered out of every answer of the round, a scan that
@@ -350,7 +363,7 @@ async def _answered(
             col(SurveyAnswer.ballot).in_({ballot for _, ballot in pairs}),
         )
     )
-    for round_id, ballot, question_id in rows:
+    for round_id, ballot, question_id, value in rows:
         if ballot is not None:
-            answered[(round_id, ballot)].add(question_id)
+            answered[(round_id, ballot)][question_id] = value
     return answered

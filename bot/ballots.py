@@ -8,15 +8,41 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlmodel import select
+
 from bot.clock import Clock
+from bot.config import Settings
+from bot.ports import PostedMessage
 from bot.questions import Question
 from bot.surveys import SurveyService, ballot_tag
+from storage.outbox_models import OutboxMessage
 
 if TYPE_CHECKING:
     from bot.updates import UpdateService
 
 # Rounds whose "since last time" line is remembered (a fan-out asks once per round, not per person).
 REMEMBERED_ROUNDS = 64
+
+
+@dataclass(frozen=True)
+class PulsePromise:
+    """What every pulse DM promises, from the settings (so the words never drift from the rules)."""
+
+    # No figure, breakdown or quote is shown for fewer people than this (MIN_GROUP_SIZE).
+    min_group_size: int
+    # Comments are erased after this many days; only group figures stay (RETENTION_DAYS).
+    retention_days: int
+    # The zone for a deadline written out in full, where the platform cannot show the reader's own.
+    timezone: str
+
+
+def pulse_promise(settings: Settings) -> PulsePromise:
+    """The promise the configured settings make."""
+    return PulsePromise(
+        min_group_size=settings.min_group_size,
+        retention_days=settings.retention_days,
+        timezone=settings.default_timezone,
+    )
 
 
 @dataclass(frozen=True)
@@ -29,13 +55,18 @@ class PulseBallot:
     tag: str
     closes_at: datetime
     since_last_time: str | None
+    promise: PulsePromise
 
 
 @dataclass(frozen=True)
 class PulseReminder:
-    """The one reminder, the same for everyone invited (so it says nothing about who answered)."""
+    """The one reminder, the same for everyone invited (so it says nothing about who answered); only
+    where it points, each person's own pulse DM, differs."""
 
     closes_at: datetime
+    promise: PulsePromise
+    # Where this person's pulse DM landed (platform-opaque), for a link to it; None if not known.
+    pulse: PostedMessage | None = None
 
 
 class Ballots:
@@ -47,6 +78,11 @@ class Ballots:
         self.secret = secret
         self.clock = clock
         self._since: dict[str, str | None] = {}
+
+    @property
+    def promise(self) -> PulsePromise:
+        """What every pulse DM promises (a redraw says the same as the first send)."""
+        return pulse_promise(self.surveys.settings)
 
     async def ballot_for(self, *, round_id: str, recipient: str) -> PulseBallot | None:
         """A fresh ballot for this person's DM, or None if the round closed or they opted out."""
@@ -71,6 +107,7 @@ class Ballots:
             tag=ballot_tag(self.secret, ballot=ballot, user_id=recipient),
             closes_at=round_.closes_at,
             since_last_time=self._since[round_.id],
+            promise=self.promise,
         )
 
     async def reminder_for(self, *, round_id: str, recipient: str) -> PulseReminder | None:
@@ -82,4 +119,21 @@ class Ballots:
         # platform (and, until erased, in the outbox) as a record of who had not answered.
         if await self.surveys.is_opted_out(team_id=round_.team_id, user_id=recipient):
             return None
-        return PulseReminder(closes_at=round_.closes_at)
+        return PulseReminder(
+            closes_at=round_.closes_at, promise=self.promise, pulse=await self._pulse_dm(round_.id, recipient)
+        )
+
+    async def _pulse_dm(self, round_id: str, recipient: str) -> PostedMessage | None:
+        """Where the person's pulse DM of the round was delivered, if it was."""
+        async with self.surveys.db.session() as session:
+            found = await session.exec(
+                select(OutboxMessage.conversation, OutboxMessage.message_ref).where(
+                    OutboxMessage.round_id == round_id,
+                    OutboxMessage.recipient == recipient,
+                    OutboxMessage.kind == "pulse",
+                )
+            )
+            row = found.first()
+        if row is None or not row[0] or not row[1]:
+            return None
+        return PostedMessage(conversation=row[0], ref=row[1])

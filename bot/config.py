@@ -45,6 +45,10 @@ class Settings:
     default_timezone: str = "UTC"
     min_group_size: int = 5
     retention_days: int = 365
+    # Whether a person's own pulse DM shows what they tapped (and the support pointer after a hard
+    # answer) while the round is open. Off where Slack keeps edit history (legal hold): the last
+    # pre-close version of the DM would keep each person's answers beside their name.
+    pulse_shows_choices: bool = True
     training_valid_days: int = 180
     workspace_rate: float = 10.0
     port: int = 3000
@@ -96,6 +100,17 @@ def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
@@ -189,6 +204,7 @@ def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Sett
         default_timezone=_timezone(env, "DEFAULT_TIMEZONE", "UTC"),
         min_group_size=_int(env, "MIN_GROUP_SIZE", 5, low=2, high=100),
         retention_days=_int(env, "RETENTION_DAYS", 365, low=7, high=3650),
+        pulse_shows_choices=_flag(env, "PULSE_SHOWS_CHOICES", True),
         training_valid_days=_int(env, "TRAINING_VALID_DAYS", 180, low=7, high=1095),
         workspace_rate=_float(env, "WORKSPACE_RATE", 10.0, low=0.1, high=1000.0),
         port=_int(env, "PORT", 3000, low=1, high=65535),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import logging
@@ -10,8 +9,9 @@ import random
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
@@ -41,6 +41,7 @@ from bot.insights import (
     summarize_themes,
     trend,
 )
+from bot.insights.chart_text import chart_alt_text, chart_text_equivalent
 from bot.insights.monitor import ActionVerdict, Assessment, monitor_changes
 from bot.measures import (
     RoundMeasures,
@@ -67,6 +68,7 @@ from bot.support import (
 )
 from bot.updates import COMMENT_DAYS as QUOTE_CHECK_DAYS
 from bot.updates import shown_quote_rows
+from bot.viewdata import view_payload
 from storage import support_queries
 from storage.db import Database
 from storage.digest_models import DigestRun, Feedback, ImprovementAction, ShownQuoteGram
@@ -101,6 +103,57 @@ class ConstructLine:
     def flagged(self) -> bool:
         """A change that survives the digest-wide multiple-comparison correction."""
         return self.assessment is not None and self.assessment.significant
+
+
+Series = dict[str, list[Estimate | Suppressed | None]]
+
+
+def chart_series(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> tuple[Series, list[str]]:
+    """The chart's lines (construct name → last rounds' favourable shares, oldest first) and round labels.
+
+    A round that asked the construct but had fewer than k answers (none at all included) is
+    Suppressed, "too few answers"; None is kept for a round that did not ask it. A construct with
+    no shown figure in the window has no line.
+    """
+    window = list(measures)[-TREND_ROUNDS:]
+    series: Series = {}
+    for construct in numeric_constructs(bank):
+        points: list[Estimate | Suppressed | None] = []
+        for m in window:
+            counts = m.constructs.get(construct)
+            asked = any(
+                (q := bank.get(qid)) is not None and q.construct == construct for qid in m.round.question_ids
+            )
+            if not counts and not asked:
+                points.append(None)
+                continue
+            summary = summarize_construct(bank, construct, counts or {}, k=k)
+            points.append(summary.favourable if isinstance(summary, LikertSummary) else summary)
+        if any(isinstance(p, Estimate) for p in points):
+            series[label_of(construct)] = points
+    return series, round_labels([m.round for m in window])
+
+
+# The text equivalent drops its intervals when the lines with them would outgrow one block of text
+# (a chat message section: Slack's holds 3,000 characters).
+TEXT_EQUIVALENT_CHARS = 2800
+
+
+def chart_text_lines(series: Series, *, round_labels: Sequence[str], k: int) -> list[str]:
+    """The chart as lines of plain text, with 95% intervals when they fit in one block of text."""
+    lines = chart_text_equivalent(series, round_labels=round_labels, min_group_size=k)
+    if sum(len(line) + 1 for line in lines) <= TEXT_EQUIVALENT_CHARS:
+        return lines
+    return chart_text_equivalent(series, round_labels=round_labels, min_group_size=k, intervals=False)
+
+
+@dataclass(frozen=True)
+class ChartInWords:
+    """The chart's image with its alt text and its text equivalent, all read from the same series."""
+
+    png: bytes
+    alt_text: str
+    text: list[str]
 
 
 def assess_changes(bank: QuestionBank, measures: Sequence[RoundMeasures], k: int) -> dict[str, Assessment]:
@@ -186,6 +239,10 @@ class DigestReport:
     action_verdicts: dict[str, ActionVerdict | Suppressed] = field(default_factory=dict)
     comments_from: date | None = None  # the week whose comments the themes are from (UTC, inclusive)
     comments_to: date | None = None
+    # The chart in words, from the same series as its picture (bot.insights.chart_text): the alt text
+    # its upload carries, and the text equivalent the digest shows. Defaults read rows queued before.
+    chart_alt_text: str | None = None
+    chart_text: list[str] = field(default_factory=list)
 
     @property
     def comment_split_shown(self) -> bool:
@@ -207,6 +264,68 @@ class DigestReport:
         """Open actions past their due date."""
         today = self.generated_at.date()
         return [a for a in self.open_actions if a.due_on < today]
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """One message of the digest as queued: the report (its chart travels in its own row) and which part.
+
+    How many messages a digest takes is the platform's business; the outbox asks it when queueing.
+    """
+
+    kind: ClassVar[str] = "digest"
+
+    report: DigestReport
+    part: int = 0
+    parts: int = 1
+    chart_follows: bool = False
+
+
+@dataclass(frozen=True)
+class DigestChart:
+    """The digest's chart, shared as an image after its messages."""
+
+    kind: ClassVar[str] = "digest_chart"
+
+    filename: str
+    title: str
+    caption: str
+    png: bytes
+    # What a screen reader says for the image (None in rows queued before alt text was carried).
+    alt_text: str | None = None
+
+
+def queued_report(report: DigestReport) -> DigestReport:
+    """The report as the outbox stores it: what the digest shows, never the name of a withheld group.
+
+    The chart's bytes and alt text travel once, in their own row, not in every message's copy of the
+    report; its text equivalent is part of what the digest's messages show.
+    """
+    # A withheld theme keeps its place (the digest says themes were withheld) but not its name.
+    themes = {
+        (f"withheld-{i}" if isinstance(summary, Suppressed) else name): summary
+        for i, (name, summary) in enumerate(report.themes.themes.items())
+    }
+    support = replace(
+        report.support,
+        by_category=_shown_cells(report.support.by_category),
+        by_outcome=_shown_cells(report.support.by_outcome),
+    )
+    # The signals were the playbook's input; the digest shows the suggestions' own evidence instead.
+    return replace(
+        report,
+        chart_png=None,
+        chart_alt_text=None,
+        themes=replace(report.themes, themes=themes),
+        support=support,
+        signals={},
+    )
+
+
+def _shown_cells(breakdown: Breakdown) -> Breakdown:
+    return replace(
+        breakdown, cells={k: v for k, v in breakdown.cells.items() if not isinstance(v, Suppressed)}
+    )
 
 
 def construct_of_signal(signal: str, constructs: list[str]) -> str | None:
@@ -307,13 +426,9 @@ class DigestService:
         self.actions = actions
         self.outbox = outbox
         self.policies = policies
-        # Rendering is Slack's business (handlers/); the runtime plugs it in.
-        self.render: Callable[[DigestReport], list[dict[str, object]]] | None = None
 
     async def post(self, *, team_id: str, key: str, by: Actor) -> DigestReport | None:
         """Build and post the digest named `key` once, for a coordinator or SYSTEM; None if already posted."""
-        if self.render is None:
-            raise RuntimeError("DigestService.render is not wired; bot.runtime.build_services does it")
         await self.roles.require_coordinator_or_system(by)
         async with self.db.session() as session:
             if await session.get(DigestRun, key) is not None:
@@ -321,11 +436,7 @@ class DigestService:
                 return None
         report = await self.build(team_id=team_id, by=SYSTEM)
         if not await self._record_and_queue(
-            team_id=team_id,
-            key=key,
-            messages=self.render(report),
-            quotes=report.shown_quotes(),
-            chart=self._chart_payload(report),
+            team_id=team_id, key=key, views=self.views_of(report), quotes=report.shown_quotes()
         ):
             log.info("digest %s was posted concurrently; keeping the first", key)
             return None
@@ -398,7 +509,9 @@ class DigestService:
             action_verdicts={
                 a.id: v for a in closed_actions if (v := await self.actions.verdict(a, by=SYSTEM)) is not None
             },
-            chart_png=chart,
+            chart_png=chart.png if chart else None,
+            chart_alt_text=chart.alt_text if chart else None,
+            chart_text=chart.text if chart else [],
             signals=signals,
             policies=policies,
         )
@@ -533,68 +646,58 @@ class DigestService:
         texts.sort(key=lambda c: self._keyed(f"order:{c.text}"))
         return texts, feedback_count
 
-    def _chart(self, measures: list[RoundMeasures], k: int) -> bytes:
-        window = measures[-TREND_ROUNDS:]
-        series: dict[str, list[Estimate | Suppressed | None]] = {}
-        for construct in numeric_constructs(self.bank):
-            points: list[Estimate | Suppressed | None] = []
-            for m in window:
-                counts = m.constructs.get(construct)
-                summary = summarize_construct(self.bank, construct, counts, k=k) if counts else None
-                points.append(summary.favourable if isinstance(summary, LikertSummary) else summary)
-            if any(isinstance(p, Estimate) for p in points):
-                series[label_of(construct)] = points
-        return render_constructs_chart(
+    def _chart(self, measures: list[RoundMeasures], k: int) -> ChartInWords:
+        series, labels = chart_series(self.bank, measures, k)
+        png = render_constructs_chart(
             series,
-            round_labels=round_labels([m.round for m in window]),
+            round_labels=labels,
             title="Favourable share by construct, last rounds",
+            min_group_size=k,
+        )
+        return ChartInWords(
+            png=png,
+            alt_text=chart_alt_text(series, round_labels=labels),
+            text=chart_text_lines(series, round_labels=labels, k=k),
         )
 
+    def views_of(self, report: DigestReport) -> list[DigestView | DigestChart]:
+        """What the digest queues: one view per message the platform needs, then the chart, if any."""
+        chart = self.chart_of(report)
+        first = DigestView(queued_report(report), chart_follows=chart is not None)
+        parts = max(1, self.outbox.messages_for(first))
+        views: list[DigestView | DigestChart] = [replace(first, part=i, parts=parts) for i in range(parts)]
+        return [*views, chart] if chart is not None else views
+
     @staticmethod
-    def _chart_payload(report: DigestReport) -> dict[str, object] | None:
-        """The chart as an outbox payload (shared as a file after the digest's messages), if any."""
+    def chart_of(report: DigestReport) -> DigestChart | None:
+        """The chart as it is shared after the digest's messages, if there is one."""
         if not report.chart_png:
             return None
-        return {
-            "filename": f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
-            "title": f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
-            "text": "Favourable share by construct over the last rounds (95% CI).",
-            "content_b64": base64.b64encode(report.chart_png).decode("ascii"),
-        }
+        return DigestChart(
+            filename=f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
+            title=f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
+            caption="Favourable share by construct over the last rounds (95% CI).",
+            png=report.chart_png,
+            alt_text=report.chart_alt_text,
+        )
 
     async def _record_and_queue(
-        self,
-        *,
-        team_id: str,
-        key: str,
-        messages: list[dict[str, object]],
-        quotes: Sequence[str] = (),
-        chart: dict[str, object] | None = None,
+        self, *, team_id: str, key: str, views: Sequence[DigestView | DigestChart], quotes: Sequence[str] = ()
     ) -> bool:
-        """Record the digest `key`, the quotes it shows, and queue its messages in one transaction."""
+        """Record the digest `key`, the quotes it shows, and queue its views in one transaction."""
         now = self.clock.now()
         envelopes = [
-            Envelope(
-                "text",
-                self.settings.coordinator_channel,
-                f"{key}:part{i}",
-                now + timedelta(milliseconds=i),
-                payload=m,
-            )
-            for i, m in enumerate(messages)
-        ]
-        if chart is not None:
-            # Through the outbox like the text: a crash or a Slack outage mid-upload is retried,
+            # Through the outbox, the chart like the text: a crash or an outage mid-upload is retried,
             # checked against the channel's history, or parked with its reason, never lost or doubled.
-            envelopes.append(
-                Envelope(
-                    "file",
-                    self.settings.coordinator_channel,
-                    f"{key}:chart",
-                    now + timedelta(milliseconds=len(messages)),
-                    payload=chart,
-                )
+            Envelope(
+                "file" if isinstance(view, DigestChart) else "text",
+                self.settings.coordinator_channel,
+                f"{key}:chart" if isinstance(view, DigestChart) else f"{key}:part{i}",
+                now + timedelta(milliseconds=i),
+                payload=view_payload(view),
             )
+            for i, view in enumerate(views)
+        ]
         # One transaction: a crash leaves the digest either recorded and queued, or neither.
         async with self.db.session() as session:
             new = await insert_ignoring_duplicates(

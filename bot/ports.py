@@ -27,6 +27,8 @@ class OutgoingFile:
     filename: str
     title: str
     content: bytes
+    # What a screen reader says for an image (Slack refuses more than 1,000 characters).
+    alt_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class OutgoingMessage:
     replaces: str | None = None
     # Shared as a file with `text` as its comment, instead of posted as a message.
     file: OutgoingFile | None = None
+    # The domain view-model this message renders, for a platform that keeps it (the in-memory one).
+    view: object | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ class Question:
     labels: tuple[str, ...]
     source: str
     reverse: bool = False
+    # About being on the receiving or witnessing end of harm: an unfavourable answer earns a pointer to support.
+    sensitive: bool = False
 
     @property
     def values(self) -> tuple[int, ...]:
@@ -33,6 +35,13 @@ class Question:
         if self.kind == "scale_0_10":
             return tuple(range(11))
         return ()
+
+    @property
+    def harmful_values(self) -> tuple[int, ...]:
+        """On a sensitive item, the two answers at the unfavourable end (the top two when reversed)."""
+        if not self.sensitive or not self.values:
+            return ()
+        return self.values[-2:] if self.reverse else self.values[:2]
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ def _parse(raw: dict[str, Any]) -> QuestionBank:
                 labels=tuple(scale.get("labels", ())),
                 source=item["source"],
                 reverse=bool(item.get("reverse", False)),
+                sensitive=bool(item.get("sensitive", False)),
             )
         )
     unknown = {q.construct for q in questions} - set(cadence)

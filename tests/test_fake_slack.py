@@ -403,6 +403,25 @@ async def test_files_upload_v2_roundtrip(client: AsyncWebClient, fake: FakeSlack
     assert message.files[0]["id"] == uploaded.id
 
 
+async def test_files_upload_v2_keeps_alt_text_and_refuses_it_above_1000_characters(
+    client: AsyncWebClient, fake: FakeSlack
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(16))
+    await client.files_upload_v2(
+        channel=COORDINATOR_CHANNEL_ID, content=png, filename="chart.png", alt_txt="x" * 1000
+    )
+    [uploaded] = fake.uploaded_files(COORDINATOR_CHANNEL_ID)
+    assert uploaded.alt_txt == "x" * 1000
+    [message] = fake.messages(COORDINATOR_CHANNEL_ID)
+    assert message.files is not None and message.files[0]["alt_txt"] == "x" * 1000
+    with pytest.raises(SlackApiError) as raised:
+        await client.files_upload_v2(
+            channel=COORDINATOR_CHANNEL_ID, content=png, filename="chart.png", alt_txt="x" * 1001
+        )
+    assert raised.value.response["error"] == "alt_txt_too_large"
+    assert len(fake.uploaded_files(COORDINATOR_CHANNEL_ID)) == 1
+
+
 # --------------------------------------------------------------------- signed requests to the app
 
 

@@ -62,7 +62,10 @@ def test_manifest_asks_only_for_the_scopes_peerpulse_uses(manifest: dict[str, An
 
 def test_manifest_routes_events_and_interactivity_to_one_url(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
-    assert settings["event_subscriptions"] == {"request_url": REQUEST_URL, "bot_events": ["app_home_opened"]}
+    assert settings["event_subscriptions"] == {
+        "request_url": REQUEST_URL,
+        "bot_events": ["app_home_opened", "message.im"],
+    }
     assert settings["interactivity"] == {"is_enabled": True, "request_url": REQUEST_URL}
     assert settings["socket_mode_enabled"] is False
     assert settings["org_deploy_enabled"] is False
@@ -75,6 +78,7 @@ def test_manifest_names_the_app_and_enables_app_home(manifest: dict[str, Any]) -
     app_home = manifest["features"]["app_home"]
     assert app_home["home_tab_enabled"] is True
     assert app_home["messages_tab_enabled"] is True
-    # Nobody can type to the bot: no feature reads DMs, and typed text would stay beside a name.
-    assert app_home["messages_tab_read_only_enabled"] is True
-    assert "message.im" not in manifest["settings"]["event_subscriptions"]["bot_events"]
+    # People may write to the bot and are answered (message.im, which im:history lets the bot receive).
+    assert app_home["messages_tab_read_only_enabled"] is False
+    assert "message.im" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert "im:history" in manifest["oauth_config"]["scopes"]["bot"]

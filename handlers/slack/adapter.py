@@ -190,6 +190,7 @@ class SlackMessenger:
                 file=file.content,
                 filename=marked_filename(file.filename, outbox_id),
                 title=file.title,
+                alt_txt=file.alt_text,
                 initial_comment=comment,
             )
         except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:

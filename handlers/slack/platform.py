@@ -12,14 +12,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checks import Verdict
 from bot.config import Settings
+from bot.digest import DigestView
 from bot.errors import ConfigError
 from bot.platform import Identity
 from bot.services import Services
 from handlers.slack.actions.pulse_answer import AnswerClick, answer_clicks
 from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.app import build_app, build_client, pacer_for
-from handlers.slack.blocks.digest import build_digest_messages
-from handlers.slack.blocks.updates import build_update_message
+from handlers.slack.blocks.digest import digest_view_messages
 from handlers.slack.checks import check_channels, describe_slack_error, slack_checks
 from handlers.slack.renderers import make_renderers
 from handlers.slack.server import slack_routes
@@ -41,12 +41,14 @@ class SlackPlatform:
         self.answer_click: AnswerClick | None = None
         self._http: aiohttp.ClientSession | None = None
         self._socket_handler: Any = None
+        # The workspace's address (auth.test), from which a reminder's link to the pulse DM is built.
+        self.workspace_url: str | None = None
 
     def wire(self, services: Services) -> None:
-        """Renderers for every outbox kind, the digest's and updates' Block Kit, and the Bolt app."""
-        services.outbox.renderers.update(make_renderers(services))
-        services.digests.render = build_digest_messages
-        services.updates.render = build_update_message
+        """Renderers for every outbox kind, how many messages a digest takes, and the Bolt app."""
+        services.outbox.renderers.update(make_renderers(services, workspace_url=lambda: self.workspace_url))
+        # A digest takes as many messages as Block Kit's limits need; its rows are queued per message.
+        services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_messages(view))
         self.app = build_app(services, client=self.client)
         self.answer_click = answer_clicks(services, client=self.client)
 
@@ -59,6 +61,7 @@ class SlackPlatform:
             raise ConfigError(
                 f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
             ) from None
+        self.workspace_url = str(auth.get("url") or "") or None
         return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth.get("user_id") or "") or None)
 
     async def check(self) -> list[Verdict]:

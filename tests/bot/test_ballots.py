@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from bot.actions import ActionService
-from bot.ballots import Ballots
+from bot.ballots import Ballots, PulsePromise
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import Outbox
@@ -43,6 +43,10 @@ async def world(database_url: str) -> AsyncIterator[tuple[Ballots, SurveyService
         coordinator_channel="G0COORD",
         supporters_channel="G0SUPPORT",
         database_url=database_url,
+        # Not the defaults, so the promise a DM makes is seen to come from the settings.
+        min_group_size=7,
+        retention_days=90,
+        default_timezone="Europe/Berlin",
     )
     roles = Roles(directory, coordinator_channel="G0COORD", supporters_channel="G0SUPPORT")
     outbox = Outbox(db, NoMessenger(), pacer=Pacer(100.0), clock=clock, renderers={})
@@ -50,7 +54,7 @@ async def world(database_url: str) -> AsyncIterator[tuple[Ballots, SurveyService
     surveys = SurveyService(
         db=db, settings=settings, directory=directory, outbox=outbox, clock=clock, bank=bank, roles=roles
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles, outbox=outbox)
     updates = UpdateService(
         db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions, roles=roles
     )
@@ -78,6 +82,10 @@ async def test_each_dm_gets_a_fresh_ballot_bound_to_its_recipient(
     round_ = await surveys.get_round(round_id)
     assert round_ is not None
     assert [q.id for q in first.questions] == [q.id for q in surveys.questions_of(round_)]
+    # What the DM promises is what the settings enforce.
+    assert first.promise == PulsePromise(min_group_size=7, retention_days=90, timezone="Europe/Berlin")
+    reminder = await ballots.reminder_for(round_id=round_id, recipient=PEOPLE[0].id)
+    assert reminder is not None and reminder.promise == first.promise == ballots.promise
 
 
 async def test_no_dm_and_no_reminder_for_an_opt_out_or_a_closed_round(
@@ -90,6 +98,7 @@ async def test_no_dm_and_no_reminder_for_an_opt_out_or_a_closed_round(
     assert await ballots.reminder_for(round_id=round_id, recipient=PEOPLE[1].id) is None
     reminder = await ballots.reminder_for(round_id=round_id, recipient=PEOPLE[2].id)
     assert reminder is not None
+    assert reminder.pulse is None  # the DM has not been delivered: nowhere to link to yet
     clock.advance(timedelta(days=30))  # past the round's close
     assert await ballots.reminder_for(round_id=round_id, recipient=PEOPLE[2].id) is None
     await surveys.close_round(round_id)

@@ -27,6 +27,8 @@ def test_defaults_follow_the_operating_contract() -> None:
     assert (settings.pulse_schedule, settings.digest_schedule) == ("0 10 * * tue", "0 9 * * mon")
     assert (settings.min_group_size, settings.retention_days, settings.port) == (5, 365, 3000)
     assert settings.socket_mode is False
+    assert settings.pulse_shows_choices is True
+    assert load_settings({**GOOD, "PULSE_SHOWS_CHOICES": "off"}).pulse_shows_choices is False
     assert load_settings({**GOOD, "SLACK_APP_TOKEN": "xapp-1-abc"}).socket_mode is True
 
 
@@ -57,6 +59,7 @@ def test_a_placeholder_secret_is_refused(name: str, value: str) -> None:
         ("MIN_GROUP_SIZE", "one"),
         ("MIN_GROUP_SIZE", "1"),
         ("DIGEST_TIMEZONE", "Mars/Base"),
+        ("PULSE_SHOWS_CHOICES", "sometimes"),
     ],
 )
 def test_an_invalid_value_is_named(name: str, value: str) -> None:

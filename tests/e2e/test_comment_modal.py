@@ -135,6 +135,11 @@ async def test_comment_button_opens_a_modal_with_the_click_trigger(
     assert modal.view["type"] == "modal"
     assert [c.args["trigger_id"] for c in slack.calls_to("views.open")] == [trigger]
     assert any(b["type"] == "input" for b in modal.view["blocks"])
+    # Where to find a person to talk to, with the organisation's own emergency line.
+    help_line = modal.view["blocks"][-1]["elements"][0]["text"]
+    assert "*Need someone to talk to?* What you write here isn't read right away." in help_line
+    assert "PeerPulse's *Home* tab shows who they are" in help_line
+    assert SUPPORT["emergency_number"] in help_line
 
 
 async def test_comment_is_stored_without_mentions_emails_or_phone_numbers(

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.privacy import load_support_resources
 from bot.runtime import Runtime
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import state_select, state_text
@@ -40,6 +41,20 @@ async def _submit(people: People, user: str, category: str | None, text: str) ->
 async def _rows(runtime: Runtime) -> list[Feedback]:
     async with runtime.db.session() as session:
         return list(await session.exec(select(Feedback)))
+
+
+async def test_the_feedback_form_says_where_to_find_someone_to_talk_to(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    view = await _open(people, slack, workspace.active_humans()[0].id)
+    help_line = view["blocks"][-1]["elements"][0]["text"]
+    assert "*Need someone to talk to?* What you write here isn't read right away." in help_line
+    assert (
+        "A peer supporter will listen in confidence; PeerPulse's *Home* tab shows who they are." in help_line
+    )
+    # The emergency line comes from the configured support resources.
+    resources = load_support_resources(runtime.settings.support_resources_path)
+    assert help_line.endswith(resources.emergency_number)
 
 
 async def test_feedback_is_stored_without_its_author_and_scrubbed(
@@ -81,6 +96,6 @@ async def test_risky_feedback_gets_support_resources_privately(
         people, author, "other", "Honestly I want to end it all, this place is too much."
     )
     assert status == 200
-    await eventually(lambda: any("check in" in (m.text or "") for m in slack.dm_messages(author)))
+    await eventually(lambda: any("You matter" in (m.text or "") for m in slack.dm_messages(author)))
     rows = await _rows(runtime)
     assert len(rows) == 1 and author not in json.dumps([r.model_dump(mode="json") for r in rows])

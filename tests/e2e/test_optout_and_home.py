@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from handlers.slack.blocks.pulse import slack_date
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import app_home_opened
 from handlers.slack.simulation.slack_api import FakeSlack
@@ -153,6 +154,11 @@ async def test_pulse_shows_own_opt_out_state_and_open_round(
     assert "opted out" not in _text(open_).lower()
     assert "no pulse" not in _text(open_).lower()
     assert "open" in _text(open_).lower()
+    # The deadline in the reader's own time zone (Slack's date token), never bare UTC.
+    round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)
+    assert round_ is not None
+    closes = slack_date(round_.closes_at, zone=runtime.settings.default_timezone)
+    assert f"open until {closes} — it's in your DMs" in _text(open_)
 
 
 # --- App Home -------------------------------------------------------------------------------
@@ -170,6 +176,10 @@ async def test_app_home_shows_the_open_survey(
     assert "no pulse" in idle.lower()
     assert "no pulse" not in open_.lower()
     assert "open" in open_.lower()
+    round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)
+    assert round_ is not None
+    closes = slack_date(round_.closes_at, zone=runtime.settings.default_timezone)
+    assert f"*A pulse is open* until {closes}" in json.loads(open_)[1]["text"]["text"]
 
 
 async def test_app_home_says_how_to_reach_each_peer_supporter(

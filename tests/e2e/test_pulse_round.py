@@ -47,7 +47,7 @@ async def test_coordinator_opens_round_everyone_gets_one_dm_and_answers_are_stor
     assert len(participation) == len(answerers)
     assert {a.value for a in answers} <= {4, 10}
 
-    # The DM now shows the thank-you, and no chosen value.
+    # The DM now shows the thank-you (and, in this person's own DM only, what they chose).
     message = await eventually(lambda: _updated(people, slack, answerers[0]))
     rendered = str(message.blocks)
     assert "Thank you" in rendered

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
+from handlers.slack.blocks.pulse import pulse_permalink
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import Workspace
@@ -127,9 +128,17 @@ async def test_one_identical_reminder_goes_to_everyone_answered_or_not(
     # Skipping answerers would leave a lasting record in Slack of who had not answered.
     await eventually(lambda: any("reminder" in m.text for m in slack.dm_messages(answerer)), timeout=20)
     assert sum("reminder" in m.text for m in slack.dm_messages(answerer)) == 1
-    assert [m.text for m in slack.dm_messages(answerer) if "reminder" in m.text] == [
-        m.text for m in slack.dm_messages(silent) if "reminder" in m.text
-    ]
+    # Each links to the person's own pulse DM (a place fixed before anyone answered); past that
+    # link, answerer and silent member read the same words.
+    said = {}
+    for user in (answerer, silent):
+        pulse = people.pulse_message(user)
+        assert pulse is not None
+        own = pulse_permalink(f"https://{workspace.domain}.slack.com/", channel=pulse.channel, ts=pulse.ts)
+        [text] = [m.text for m in slack.dm_messages(user) if "reminder" in m.text]
+        assert f"<{own}|Here's your pulse>" in text
+        said[user] = text.replace(own, "<own pulse DM>")
+    assert said[answerer] == said[silent]
 
 
 async def test_closing_a_round_erases_every_link_between_answers_and_people(

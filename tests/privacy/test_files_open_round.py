@@ -14,6 +14,7 @@ from bot.privacy import respondent_key
 from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from bot.surveys import delivery_waves
+from handlers.slack.blocks.pulse import pulse_permalink
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import Workspace, build_workspace
@@ -103,8 +104,14 @@ async def test_a_reminder_row_is_gone_once_sent_or_skipped(
         await asyncio.sleep(0.1)
     # Sent to all alike (answered or not), and then no row says anything about anyone.
     assert await reminders_left()
-    texts = {m.text for u in users for m in slack.dm_messages(u) if "reminder" in m.text}
+    # Each links to the person's own pulse DM, a place fixed when it was sent (before anyone answered);
+    # past that link, the same words for everyone.
+    own = {u: _own_pulse_link(people, workspace, u) for u in users}
+    reminders = {u: [m.text for m in slack.dm_messages(u) if "reminder" in m.text] for u in users}
+    assert all(len(texts) == 1 and own[u] in texts[0] for u, texts in reminders.items())
+    texts = {t.replace(own[u], "<own pulse DM>") for u, found in reminders.items() for t in found}
     assert len(texts) == 1
+    assert "<<own pulse DM>|Here's your pulse>" in texts.pop()
     assert {r.kind for r in await outbox_of(runtime, round_.id)} == {"pulse"}
 
 
@@ -124,3 +131,10 @@ def test_delivery_waves_never_leave_fewer_than_k_people_at_one_send_time() -> No
     # The one person in Auckland waits for the next zone rather than answering alone, hours early.
     alone = {"auckland": start, **{f"sydney{i}": start + timedelta(hours=2) for i in range(4)}}
     assert set(delivery_waves(alone, k=5).values()) == {start + timedelta(hours=2)}
+
+
+def _own_pulse_link(people: People, workspace: Workspace, user_id: str) -> str:
+    """The link to the user's pulse DM, as Slack's chat.getPermalink would give it."""
+    pulse = people.pulse_message(user_id)
+    assert pulse is not None
+    return pulse_permalink(f"https://{workspace.domain}.slack.com/", channel=pulse.channel, ts=pulse.ts)

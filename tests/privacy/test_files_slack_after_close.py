@@ -37,6 +37,9 @@ async def test_every_pulse_dm_becomes_one_identical_message_without_buttons_and_
     shown = {u: json.dumps(m.blocks, sort_keys=True) for u, m in dms.items() if m is not None}
     # The probe: while open, a commenter's DM differs from a silent member's.
     assert shown[next(iter(answered.comments))] != shown[users[-1]]
+    # And someone's DM shows their own choices and the pointer to support after a harmful answer.
+    assert any('"style": "primary"' in shown[u] for u in answered.respondents)
+    assert any("deal with this alone" in shown[u] for u in answered.respondents)
 
     await runtime.services.surveys.close_round(round_.id)
     rewrites = [r for r in await outbox_of(runtime, round_.id) if r.kind == "pulse_closed"]

@@ -13,6 +13,7 @@ from handlers.slack.simulation.people import People
 from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import Workspace, build_workspace
 from tests.privacy.rounds import answer, open_round
+from tests.support import eventually
 
 # Loggers whose own level is fixed when a client or engine is built; set like LOG_LEVEL=DEBUG would.
 DEBUG_LOGGERS = (
@@ -79,9 +80,35 @@ async def test_a_round_at_debug_logs_no_user_next_to_a_ballot_answer_or_comment(
     answered = await answer(people, slack, round_, users[:6], comment_every=2)
     await runtime.services.surveys.close_round(round_.id)
 
-    secrets = set(answered.ballots.values()) | set(answered.comments.values()) | {'"v":'}
+    # The redraw's marks too: the person's own choices and the pointer to support live only in their DM.
+    marks = {"your answer:", "deal with this alone"}
+    secrets = set(answered.ballots.values()) | set(answered.comments.values()) | {'"v":'} | marks
     assert _links(raw.lines, users, secrets), "the probe found nothing: DEBUG output was not captured"
     leaked = _links(kept.lines, users, secrets)
     assert leaked == [], leaked[:2]
     # Our own INFO lines still reach the operator.
     assert any("closed pulse round" in line for line in kept.lines)
+
+
+async def test_writing_to_the_bot_at_debug_logs_nothing_of_what_was_written(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, logs: tuple[Lines, Lines]
+) -> None:
+    raw, kept = logs
+    holder = logging.Logger("holder")
+    holder.handlers = [kept]
+    install_redaction(runtime.settings, logger=holder)
+
+    written = {
+        user.id: f"a note only this person wrote {n:02d}q7"
+        for n, user in enumerate(workspace.active_humans()[:3])
+    }
+    for user_id, text in written.items():
+        assert (await people.write_to_bot(user_id, text))[0] == 200
+    for user_id in written:
+        await eventually(lambda user_id=user_id: len(slack.dm_messages(user_id)) == 2)
+
+    # DEBUG output was captured (the replies' requests), and not one line, even before the
+    # redacting filters, carries what anyone wrote.
+    assert any("chat.postMessage" in line for line in raw.lines), "the probe found nothing"
+    leaked = [line for line in raw.lines + kept.lines if any(t in line for t in written.values())]
+    assert leaked == [], leaked[:2]

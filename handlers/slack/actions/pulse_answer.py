@@ -22,6 +22,7 @@ from bot.answers import AnswerProgress
 from bot.errors import InvalidInput
 from bot.roles import begin_request
 from bot.services import Services
+from handlers.slack.blocks.help import build_harm_note
 from handlers.slack.blocks.mrkdwn import escape
 from handlers.slack.blocks.pulse import decode_answer, pulse_blocks_json, pulse_fallback_text
 from handlers.slack.dedupe import request_identity
@@ -37,10 +38,11 @@ REMEMBERED_DMS = 20_000
 
 
 class _Redraws:
-    """Per DM message: one redraw at a time, each drawing at least everything drawn before."""
+    """Per DM message: one redraw at a time, never one older than what was drawn before."""
 
     def __init__(self) -> None:
-        self.drawn: OrderedDict[tuple[str, str], frozenset[str]] = OrderedDict()
+        # Only the commit sequence last drawn, never what was chosen: this outlives the click.
+        self.drawn: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
 
     def lock(self, key: tuple[str, str]) -> asyncio.Lock:
@@ -50,14 +52,15 @@ class _Redraws:
             self.locks.popitem(last=False)
         return found
 
-    def merge(self, key: tuple[str, str], answered: frozenset[str]) -> frozenset[str]:
-        # Answers only accumulate, so the union of what two clicks saw is never older than either:
-        # a click whose redraw runs late (or a redelivered one) cannot roll the DM's progress back.
-        merged = answered | self.drawn.pop(key, frozenset())
-        self.drawn[key] = merged
+    def is_current(self, key: tuple[str, str], sequence: int) -> bool:
+        # Progress is read as its commit left it, and commits are numbered in order: a click whose
+        # redraw runs late behind a later click's would roll the DM (its choices too) back, so it
+        # draws nothing; the later redraw already shows everything it stored.
+        last = self.drawn.pop(key, -1)
+        self.drawn[key] = max(last, sequence)
         while len(self.drawn) > REMEMBERED_DMS:
             self.drawn.popitem(last=False)
-        return merged
+        return sequence >= last
 
 
 # Keyed by event loop: asyncio locks belong to one loop (tests run one app per loop).
@@ -121,7 +124,7 @@ def answer_clicks(services: Services, *, client: Any) -> AnswerClick:
 
     The busiest request PeerPulse gets. Bolt would build a Web API client and a context for it, run
     each middleware and listener matcher with its own keyword injection, then poll every 10 ms for
-    the ack: about a third of a click's CPU. Here the same listener runs with what the app's
+    the ack: about a fifth of a click's CPU. Here the same listener runs with what the app's
     middleware would give it (the services, the paced client, the delivery identity: see
     handlers/slack/app.py and dedupe.py), and the returned awaitable ends at its ack, so the HTTP
     answer still goes only once the answer is committed. What follows the ack (the redraw, or a
@@ -160,30 +163,30 @@ async def refresh_pulse_message(
     tag: str,
     progress: AnswerProgress,
 ) -> None:
-    """Redraw the pulse DM with the ballot's progress (never the chosen values)."""
+    """Redraw the pulse DM with the ballot's progress and its own stored choices (never logged)."""
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if not channel or not ts:
         return
     redraws = _redraws()
     key = (str(channel), str(ts))
+    response_url = body.get("response_url")
     async with redraws.lock(key):
-        answered = redraws.merge(key, progress.answered)
-        text, blocks = await _pulse_message(
-            services, progress=progress, answered=answered, ballot=ballot, tag=tag
-        )
-        response_url = body.get("response_url")
-        if response_url and await _respond(client, str(response_url), text=text, blocks=blocks):
-            return
-        # No usable response_url (an old form, or Slack refused it): the paced Tier 3 path.
-        await client.chat_update(channel=channel, ts=ts, text=text, blocks=json.loads(blocks))
+        if redraws.is_current(key, progress.sequence):
+            text, blocks = await _pulse_message(services, progress=progress, ballot=ballot, tag=tag)
+            if not (response_url and await _respond(client, str(response_url), text=text, blocks=blocks)):
+                # No usable response_url (an old form, or Slack refused it): the paced Tier 3 path.
+                await client.chat_update(channel=channel, ts=ts, text=text, blocks=json.loads(blocks))
+    if response_url and not services.settings.pulse_shows_choices:
+        await _point_to_support(client, services, str(response_url), progress=progress, body=body)
 
 
 async def _pulse_message(
-    services: Services, *, progress: AnswerProgress, answered: frozenset[str], ballot: str, tag: str
+    services: Services, *, progress: AnswerProgress, ballot: str, tag: str
 ) -> tuple[str, str]:
     """The DM's fallback text and its blocks as JSON text."""
     round_ = progress.round
+    answered = progress.answered
     questions = services.surveys.questions_of(round_)
     required = [q for q in questions if q.kind != "text"]
     # The same line as when the DM was first sent: both read as of the round's opening.
@@ -195,15 +198,54 @@ async def _pulse_message(
         tag=tag,
         answered=answered,
         closes_at=round_.closes_at,
+        promise=services.ballots.promise,
         since_last_time=escape(since) if since else None,
+        # Where the DM must not hold answers (PULSE_SHOWS_CHOICES off), it shows progress only.
+        chosen=progress.chosen if services.settings.pulse_shows_choices else {},
+        harm_note=build_harm_note(services.settings) if services.settings.pulse_shows_choices else None,
     )
     done = sum(1 for q in required if q.id in answered)
     return pulse_fallback_text(done, len(required)), blocks
 
 
+async def _point_to_support(
+    client: Any, services: Services, url: str, *, progress: AnswerProgress, body: dict[str, Any]
+) -> None:
+    """With choices kept out of the DM, a hard answer's support pointer goes as an ephemeral reply."""
+    # Ephemeral: shown once, to the person only, and kept in no message history or export.
+    clicked = _clicked_answer(body)
+    if clicked is None or progress.chosen.get(clicked[0]) != clicked[1]:
+        return
+    questions = {q.id: q for q in services.surveys.questions_of(progress.round)}
+    question = questions.get(clicked[0])
+    if question is None or clicked[1] not in question.harmful_values:
+        return
+    note = build_harm_note(services.settings).replace(
+        "It's only here in your DM", "Only you can see this message"
+    )
+    reply = {"response_type": "ephemeral", "replace_original": False, "text": note}
+    await _post_json(client, url, json.dumps(reply))
+
+
+def _clicked_answer(body: dict[str, Any]) -> tuple[str, int] | None:
+    """The question and value this click chose, if it was an answer button."""
+    try:
+        answer = decode_answer(str((body.get("actions") or [{}])[0].get("value", "")))
+    except ValueError:
+        return None
+    value = answer.get("v")
+    return (str(answer["q"]), value) if isinstance(value, int) else None
+
+
 async def _respond(client: Any, url: str, *, text: str, blocks: str) -> bool:
     """Replace the clicked message through its response_url; False if Slack did not take it."""
-    body = f'{{"replace_original":true,"text":{json.dumps(text)},"blocks":{blocks}}}'
+    return await _post_json(
+        client, url, f'{{"replace_original":true,"text":{json.dumps(text)},"blocks":{blocks}}}'
+    )
+
+
+async def _post_json(client: Any, url: str, body: str) -> bool:
+    """Post an encoded JSON body to a response_url; False if Slack did not take it."""
     session: aiohttp.ClientSession | None = getattr(client, "session", None)
     try:
         if session is None:
@@ -223,9 +265,9 @@ async def _respond(client: Any, url: str, *, text: str, blocks: str) -> bool:
             ) as reply:
                 status, answer = reply.status, await reply.text()
     except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("response_url redraw failed (%s); falling back to chat.update", type(exc).__name__)
+        log.warning("response_url post failed (%s)", type(exc).__name__)
         return False
     if status != 200:
-        log.warning("response_url refused the redraw (%s %s)", status, answer[:40])
+        log.warning("response_url refused the post (%s %s)", status, answer[:40])
         return False
     return True

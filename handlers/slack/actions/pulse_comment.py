@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from bot.services import Services
+from handlers.slack.blocks.help import build_support_line
 from handlers.slack.blocks.pulse import build_comment_modal, decode_answer
 from handlers.slack.open_view import open_view
 from handlers.slack.replies import answers_privately
@@ -43,7 +44,12 @@ async def handle_pulse_comment_action(
     await open_view(
         client,
         trigger_id=body["trigger_id"],
-        view=build_comment_modal(private_metadata=metadata, question=question),
+        view=build_comment_modal(
+            private_metadata=metadata,
+            question=question,
+            min_group_size=services.settings.min_group_size,
+            support_line=build_support_line(services.settings),
+        ),
     )
     # Fetch and index the directory while the person types, so scrubbing names at submission is quick.
     services.spawn(warm_member_names(services))

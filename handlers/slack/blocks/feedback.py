@@ -13,8 +13,8 @@ TEXT_BLOCK = "text"
 TEXT_INPUT = "text_input"
 
 
-def build_feedback_modal() -> dict[str, Any]:
-    """An anonymous feedback form: what kind, and what to say."""
+def build_feedback_modal(*, support_line: str) -> dict[str, Any]:
+    """An anonymous feedback form: what kind, what to say, and where to find a person to talk to."""
     options = [
         {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in CATEGORIES.items()
     ]
@@ -52,5 +52,6 @@ def build_feedback_modal() -> dict[str, Any]:
                     "max_length": MAX_CHARS,
                 },
             },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": support_line}]},
         ],
     }

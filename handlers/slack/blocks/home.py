@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.slack.blocks.pulse import slack_date
 from storage.models import SurveyRound
 
 
@@ -19,6 +20,7 @@ def build_home_view(
     supporters: list[str],
     is_coordinator: bool,
     k: int,
+    zone: str,
 ) -> dict[str, Any]:
     """Home tab: open survey, reaching a peer supporter, and what we promise about privacy."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "PeerPulse"}}]
@@ -27,9 +29,11 @@ def build_home_view(
     elif current is None:
         survey = "No pulse survey is open right now. The next one arrives in your DMs."
     elif answered:
-        survey = f"You've answered this week's pulse — thank you. You can change answers until {current.closes_at:%a %d %b %H:%M} UTC."
+        closes = slack_date(current.closes_at, zone=zone)
+        survey = f"You've answered this week's pulse — thank you. You can change answers until {closes}."
     else:
-        survey = f":memo: *A pulse is open* until {current.closes_at:%a %d %b %H:%M} UTC — it's in your DMs, under a minute."
+        closes = slack_date(current.closes_at, zone=zone)
+        survey = f":memo: *A pulse is open* until {closes} — it's in your DMs, under a minute."
     blocks += [_section(f"*Your surveys*\n{survey}"), {"type": "divider"}]
     if supporters:
         names = ", ".join(f"<@{u}>" for u in supporters[:20])

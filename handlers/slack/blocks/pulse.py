@@ -6,9 +6,12 @@ import functools
 import json
 import re
 import secrets
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.ballots import PulsePromise
 from bot.questions import Question
 
 ANSWER_ACTION_PREFIX = "pulse_answer"
@@ -54,10 +57,23 @@ def _button_label(question: Question, value: int) -> str:
 
 
 def _question_blocks(
-    index: int, question: Question, *, round_id: str, ballot: str, tag: str, answered: bool
+    index: int,
+    question: Question,
+    *,
+    round_id: str,
+    ballot: str,
+    tag: str,
+    answered: bool,
+    chosen: int | None = None,
 ) -> list[dict[str, Any]]:
     mark = "✅ " if answered else ""
-    hint = "  _(answered — tap to change)_" if answered and question.kind != "text" else ""
+    if chosen is not None and chosen in question.values:
+        # In words as well as colour: the button's style alone is lost on some screens and readers.
+        hint = f"  _(your answer: {_button_label(question, chosen)} — tap another to change)_"
+    elif answered and question.kind != "text":
+        hint = "  _(answered — tap to change)_"
+    else:
+        hint = ""
     section = {
         "type": "section",
         "block_id": f"q_{question.id}",
@@ -81,7 +97,7 @@ def _question_blocks(
             },
         ]
     values = list(question.values)
-    elements = [
+    elements: list[dict[str, Any]] = [
         {
             "type": "button",
             "action_id": f"{ANSWER_ACTION_PREFIX}_{index}_{value}",
@@ -92,6 +108,8 @@ def _question_blocks(
             values, encode_answers(round_id, question.id, ballot, tag, values), strict=True
         )
     ]
+    if chosen in values:
+        elements[values.index(chosen)]["style"] = "primary"
     blocks: list[dict[str, Any]] = [
         section,
         {"type": "actions", "block_id": f"a_{question.id}", "elements": elements},
@@ -103,17 +121,62 @@ def _question_blocks(
     return blocks
 
 
-def _head_blocks(since_last_time: str | None) -> list[dict[str, Any]]:
+def _harm_noted(questions: list[Question], chosen: Mapping[str, int]) -> str | None:
+    """The first question whose stored answer signals harm (the note goes under it), if any."""
+    # Derived from the ballot's own answers at every redraw: nothing records that the note was shown.
+    return next((q.id for q in questions if chosen.get(q.id) in q.harmful_values), None)
+
+
+def _harm_note_block(note: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": note[:3000]}}
+
+
+def retention_words(days: int) -> str:
+    """A retention period in plain words: "a year", "2 years", "90 days"."""
+    if days % 365 == 0:
+        years = days // 365
+        return "a year" if years == 1 else f"{years} years"
+    return f"{days} days"
+
+
+def slack_date(moment: datetime, *, zone: str) -> str:
+    """A date Slack shows in each reader's own time zone, written out in `zone` where it cannot."""
+    # Slack's date token: the reader's client formats the timestamp in their own zone and
+    # clock preference; the text after | is what surfaces that cannot format it show instead.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(zone))
+    fallback = f"{local:%a %d %b, %H:%M} {local:%Z}"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _head_blocks(since_last_time: str | None, promise: PulsePromise) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "This week's pulse · under a minute"}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "Hi :wave: Your workplace's peer-support program asks everyone the same few questions, "
+                "to see how people are doing and where the program can do better. It's run by the "
+                "program's coordinators.",
+            },
+        },
         {
             "type": "context",
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": ":lock: *Anonymous.* Your answers are stored without your name, and results "
-                    "are only shown for groups of 5 or more. One tap per question; tap again to change.",
-                }
+                    "text": ":lock: *Anonymous.* Your answers are saved without your name. Results are only "
+                    f"shown for groups of {promise.min_group_size} or more people, so nobody can see how you "
+                    f"answered. Comments are deleted after {retention_words(promise.retention_days)}; only "
+                    "group figures are kept.",
+                },
+                {
+                    "type": "mrkdwn",
+                    "text": "One tap per question; tap again to change. Would rather not get these? "
+                    "`/pulse optout` stops them, and `/pulse optin` brings them back.",
+                },
             ],
         },
     ]
@@ -129,14 +192,14 @@ def _head_blocks(since_last_time: str | None) -> list[dict[str, Any]]:
     return blocks
 
 
-def _tail_blocks(done: int, required: int, closes_at: datetime) -> list[dict[str, Any]]:
+def _tail_blocks(
+    done: int, required: int, closes_at: datetime, promise: PulsePromise
+) -> list[dict[str, Any]]:
+    closes = slack_date(closes_at, zone=promise.timezone)
     if required and done == required:
-        progress = (
-            f":raised_hands: *Thank you — your answers are in.* You can change them until "
-            f"{closes_at:%a %d %b, %H:%M} UTC."
-        )
+        progress = f":raised_hands: *Thank you — your answers are in.* You can change them until {closes}."
     else:
-        progress = f"{done} of {required} answered · closes {closes_at:%a %d %b, %H:%M} UTC"
+        progress = f"{done} of {required} answered · closes {closes}"
     return [{"type": "divider"}, {"type": "context", "elements": [{"type": "mrkdwn", "text": progress}]}]
 
 
@@ -148,19 +211,36 @@ def build_pulse_blocks(
     tag: str,
     answered: frozenset[str],
     closes_at: datetime,
+    promise: PulsePromise,
     since_last_time: str | None = None,
+    chosen: Mapping[str, int] | None = None,
+    harm_note: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The pulse DM: intro, one row of buttons per question, progress, the anonymity promise."""
+    """The pulse DM: why it came and the anonymity promise, one row of buttons per question, progress.
+
+    `chosen` (question id -> the ballot's stored value) marks the person's own answers in their own DM;
+    `harm_note` goes once, under the first sensitive question answered at its unfavourable end.
+    """
+    chosen = chosen or {}
     required = [q for q in questions if q.kind != "text"]
     done = sum(1 for q in required if q.id in answered)
-    blocks = _head_blocks(since_last_time)
+    blocks = _head_blocks(since_last_time, promise)
+    noted = _harm_noted(questions, chosen) if harm_note else None
     for index, question in enumerate(questions, start=1):
         blocks.extend(
             _question_blocks(
-                index, question, round_id=round_id, ballot=ballot, tag=tag, answered=question.id in answered
+                index,
+                question,
+                round_id=round_id,
+                ballot=ballot,
+                tag=tag,
+                answered=question.id in answered,
+                chosen=chosen.get(question.id),
             )
         )
-    return blocks + _tail_blocks(done, len(required), closes_at)
+        if harm_note and question.id == noted:
+            blocks.append(_harm_note_block(harm_note))
+    return blocks + _tail_blocks(done, len(required), closes_at, promise)
 
 
 # Stand-ins for the per-person parts of a DM, so its JSON can be cached once per round and question.
@@ -175,14 +255,16 @@ def _json_items(blocks: list[dict[str, Any]]) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _head_json(since_last_time: str | None) -> str:
-    return _json_items(_head_blocks(since_last_time))
+def _head_json(since_last_time: str | None, promise: PulsePromise) -> str:
+    return _json_items(_head_blocks(since_last_time, promise))
 
 
-@functools.lru_cache(maxsize=2048)
-def _question_json(index: int, question: Question, round_id: str, answered: bool) -> str:
+@functools.lru_cache(maxsize=4096)
+def _question_json(index: int, question: Question, round_id: str, answered: bool, chosen: int | None) -> str:
     return _json_items(
-        _question_blocks(index, question, round_id=round_id, ballot=_BALLOT, tag=_TAG, answered=answered)
+        _question_blocks(
+            index, question, round_id=round_id, ballot=_BALLOT, tag=_TAG, answered=answered, chosen=chosen
+        )
     )
 
 
@@ -194,7 +276,10 @@ def pulse_blocks_json(
     tag: str,
     answered: frozenset[str],
     closes_at: datetime,
+    promise: PulsePromise,
     since_last_time: str | None = None,
+    chosen: Mapping[str, int] | None = None,
+    harm_note: str | None = None,
 ) -> str:
     """`build_pulse_blocks` as JSON text, assembled from pieces shared by everyone in the round."""
     # A click redraws the whole DM; building and encoding ~30 buttons per click was the app's largest
@@ -208,18 +293,25 @@ def pulse_blocks_json(
                 tag=tag,
                 answered=answered,
                 closes_at=closes_at,
+                promise=promise,
                 since_last_time=since_last_time,
+                chosen=chosen,
+                harm_note=harm_note,
             ),
             separators=(",", ":"),
         )
+    chosen = chosen or {}
     required = [q for q in questions if q.kind != "text"]
     done = sum(1 for q in required if q.id in answered)
-    parts = [_head_json(since_last_time)]
-    parts += [
-        _question_json(index, question, round_id, question.id in answered)
-        for index, question in enumerate(questions, start=1)
-    ]
-    parts.append(_json_items(_tail_blocks(done, len(required), closes_at)))
+    noted = _harm_noted(questions, chosen) if harm_note else None
+    parts = [_head_json(since_last_time, promise)]
+    for index, question in enumerate(questions, start=1):
+        parts.append(
+            _question_json(index, question, round_id, question.id in answered, chosen.get(question.id))
+        )
+        if harm_note and question.id == noted:
+            parts.append(_json_items([_harm_note_block(harm_note)]))
+    parts.append(_json_items(_tail_blocks(done, len(required), closes_at, promise)))
     body = ",".join(parts).replace(_BALLOT, ballot).replace(_TAG, tag)
     return f"[{body}]"
 
@@ -231,11 +323,20 @@ def pulse_fallback_text(answered: int, total: int) -> str:
     return "This week's pulse: a few one-tap questions, anonymous."
 
 
-def build_reminder_text(closes_at: datetime) -> str:
-    """The single reminder, the same for everyone invited (so it says nothing about who answered)."""
+def pulse_permalink(workspace_url: str, *, channel: str, ts: str) -> str:
+    """The link to one message, in the form Slack's chat.getPermalink answers with."""
+    # Built, not asked for: chat.getPermalink has its own, unpublished limit, and a reminder
+    # fan-out must make no per-person call to a throttled method (DESIGN.md).
+    return f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def build_reminder_text(closes_at: datetime, promise: PulsePromise, *, pulse_link: str | None = None) -> str:
+    """The single reminder, the same words for everyone invited (so it says nothing about who answered)."""
+    closes = slack_date(closes_at, zone=promise.timezone)
+    where = f"<{pulse_link}|Here's your pulse>" if pulse_link else "It's the message above"
     return (
-        f":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes_at:%a %d %b, %H:%M} UTC. "
-        "It's the message above — under a minute, one tap per question. Already answered? Thank you; "
+        f":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
+        f"{where} — under a minute, one tap per question. Already answered? Thank you; "
         "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
     )
 
@@ -250,8 +351,10 @@ def build_pulse_closed_blocks() -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": PULSE_CLOSED_TEXT}}]
 
 
-def build_comment_modal(*, private_metadata: str, question: Question, initial: str = "") -> dict[str, Any]:
-    """The modal for the optional free-text question."""
+def build_comment_modal(
+    *, private_metadata: str, question: Question, min_group_size: int, support_line: str, initial: str = ""
+) -> dict[str, Any]:
+    """The modal for the optional free-text question: the promise, and where to find a person to talk to."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": COMMENT_INPUT,
@@ -285,9 +388,10 @@ def build_comment_modal(*, private_metadata: str, question: Question, initial: s
                     {
                         "type": "mrkdwn",
                         "text": "Stored without your name. Coordinators only ever see comments grouped by theme, "
-                        "and quotes only when 5 or more people raised the same theme.",
+                        f"and quotes only when {min_group_size} or more people raised the same theme.",
                     }
                 ],
             },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": support_line}]},
         ],
     }

@@ -30,10 +30,13 @@ def _message(opener: str, lines: list[str], note: str) -> dict[str, Any]:
 
 def build_safety_message(kind: str, settings: Settings) -> dict[str, Any]:
     """Text and blocks offering support resources, without repeating what the person wrote."""
+    # Said plainly that this is automatic: no person read the words to send it.
     opener = (
-        "Something in what you just wrote made us want to check in. You matter, and you don't have to handle this alone."
+        "This message was sent automatically, because some words you just wrote may mean you're going "
+        "through something really hard. You matter, and you don't have to handle this alone."
         if kind == "self_harm"
-        else "Something in what you just wrote sounded like someone could get hurt. Please reach out now."
+        else "This message was sent automatically, because some words you just wrote sounded like someone "
+        "could get hurt. If anyone is in danger, please reach out now."
     )
     note = (
         "This message is private to you. PeerPulse did not record who wrote, nor keep a copy of what you "

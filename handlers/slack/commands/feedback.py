@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.services import Services
 from handlers.slack.blocks.feedback import build_feedback_modal
+from handlers.slack.blocks.help import build_support_line
 from handlers.slack.replies import replies_to_command
 from handlers.slack.warmup import warm_member_names
 
@@ -16,9 +17,10 @@ async def handle_feedback_command(
     ack: Callable[..., Awaitable[None]], command: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> str | None:
     """Anyone may leave feedback; the modal opens first, within the trigger's 3 seconds."""
-    await client.views_open(trigger_id=command["trigger_id"], view=build_feedback_modal())
-    await ack()
     services: Services = context["services"]
+    view = build_feedback_modal(support_line=build_support_line(services.settings))
+    await client.views_open(trigger_id=command["trigger_id"], view=view)
+    await ack()
     # Fetch and index the directory while the person types, so scrubbing names at submission is quick.
     services.spawn(warm_member_names(services))
     return None

@@ -10,6 +10,7 @@ from bot.services import Services
 from handlers.slack.blocks.admin import build_questions_text, build_schedule_text, build_status_text
 from handlers.slack.blocks.digest import build_open_actions_blocks
 from handlers.slack.blocks.policies import build_policies_blocks
+from handlers.slack.blocks.pulse import slack_date
 from handlers.slack.blocks.supporters import build_supporters_text
 from handlers.slack.replies import replies_to_command, user_message_for
 
@@ -120,7 +121,8 @@ async def _send_now(
     await respond(
         text=(
             f"Pulse round opened for {round_.invited} people, {len(round_.question_ids)} questions, "
-            f"closes {round_.closes_at:%a %d %b %H:%M} UTC. Their DMs are queued and go out now; "
+            f"closes {slack_date(round_.closes_at, zone=services.settings.default_timezone)}. "
+            "Their DMs are queued and go out now; "
             "`/pulse status` shows how many were delivered, and participation."
         ),
         response_type="ephemeral",
@@ -139,13 +141,11 @@ async def _own_status(services: Services, *, team_id: str, user_id: str) -> str:
     if current is None:
         lines.append("No pulse is open right now.")
     elif await services.surveys.has_answered(team_id=team_id, user_id=user_id, round_id=current.id):
-        lines.append(
-            f"You've answered this week's pulse — thank you. You can change answers until {current.closes_at:%a %d %b %H:%M} UTC."
-        )
+        closes = slack_date(current.closes_at, zone=services.settings.default_timezone)
+        lines.append(f"You've answered this week's pulse — thank you. You can change answers until {closes}.")
     else:
-        lines.append(
-            f"This week's pulse is open until {current.closes_at:%a %d %b %H:%M} UTC — it's in your DMs."
-        )
+        closes = slack_date(current.closes_at, zone=services.settings.default_timezone)
+        lines.append(f"This week's pulse is open until {closes} — it's in your DMs.")
     lines.append(
         "_Your answers are stored without your name; results are only shown for groups of "
         f"{services.settings.min_group_size} or more._"

@@ -28,5 +28,6 @@ async def handle_app_home_opened_event(event: dict[str, Any], client: Any, conte
         supporters=sorted(await services.roles.supporters()),
         is_coordinator=await services.roles.is_coordinator(user_id),
         k=services.settings.min_group_size,
+        zone=services.settings.default_timezone,
     )
     await client.views_publish(user_id=user_id, view=view)

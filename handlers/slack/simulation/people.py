@@ -10,6 +10,7 @@ from typing import Any
 from handlers.slack.simulation.signing import (
     SlackSender,
     block_actions,
+    direct_message,
     event_callback,
     slash_command,
     view_submission,
@@ -164,3 +165,8 @@ class People:
     async def event(self, event: dict[str, Any], *, event_id: str, **kwargs: Any) -> tuple[int, Any]:
         """Deliver an Events API event."""
         return await self.post(event_callback(event, event_id=event_id), **kwargs)
+
+    async def write_to_bot(self, user_id: str, text: str, **kwargs: Any) -> tuple[int, Any]:
+        """Type a message in the bot's Messages tab: Slack keeps it, then sends the app message.im."""
+        message = self.slack.person_writes(user_id, text)
+        return await self.post(event_callback(direct_message(user_id, text, ts=message.ts)), **kwargs)

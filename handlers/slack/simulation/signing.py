@@ -285,6 +285,34 @@ def app_home_opened(
     return event
 
 
+def direct_message(user_id: str, text: str, *, ts: str | None = None, bot: bool = False) -> dict[str, Any]:
+    """A message.im event: a message posted in the DM between the bot and a user (wrap it with
+    event_callback). bot=True is the echo Slack also sends for the bot's own posts there."""
+    stamp = ts or f"{time.time():.6f}"
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel": dm_channel_id(user_id),
+        "user": BOT_USER_ID if bot else user_id,
+        "text": text,
+        "ts": stamp,
+        "event_ts": stamp,
+        "channel_type": "im",
+        "team": TEAM_ID,
+    }
+    if bot:
+        event |= {"bot_id": BOT_ID, "app_id": APP_ID}
+    else:
+        event["client_msg_id"] = f"{next(_sequence):08x}-0000-4000-8000-{next(_sequence):012x}"
+        event["blocks"] = [
+            {
+                "type": "rich_text",
+                "block_id": f"b{next(_sequence):05d}",
+                "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+            }
+        ]
+    return event
+
+
 def url_verification(challenge: str) -> tuple[bytes, str]:
     """The url_verification handshake Slack sends when the request URL is saved."""
     body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}

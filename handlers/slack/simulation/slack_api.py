@@ -51,6 +51,8 @@ JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "files", "user_auth_
 MAX_BLOCKS_MESSAGE = 50
 MAX_BLOCKS_VIEW = 100
 MAX_TEXT = 40_000
+# files.getUploadURLExternal answers `alt_txt_too_large` above this many characters of alt text.
+ALT_TXT_LIMIT = 1000
 
 # Slack's Web API rate limits, as the fake plays them. Source: Slack's docs "Rate limits"
 # (https://docs.slack.dev/apis/web-api/rate-limits) and the "Rate limits" line of each method's
@@ -171,6 +173,7 @@ class UploadedFile:
     channel_id: str | None
     initial_comment: str | None = None
     thread_ts: str | None = None
+    alt_txt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,7 @@ class _PendingUpload:
     filename: str
     length: int
     content: bytes | None = None
+    alt_txt: str | None = None
 
 
 class SlackError(Exception):
@@ -556,6 +560,16 @@ class FakeSlack:
         """Delay the next `times` calls of `method`, then answer them normally."""
         self.fail(method, status=200, times=times, delay=seconds)
 
+    def person_writes(self, user_id: str, text: str) -> Message:
+        """A person types a message in their DM with the bot: kept in its history, as Slack keeps it."""
+        with self._lock:
+            channel_id = dm_channel_id(user_id)
+            self._channel_members(channel_id)
+            self._opened_dms.add(channel_id)
+            msg = Message(channel=channel_id, ts=self._next_ts(), text=text, user=user_id, bot_id=None)
+            self._history.setdefault(channel_id, {})[msg.ts] = msg
+            return dataclasses.replace(msg)
+
     def add_member(self, channel_id: str, user_id: str) -> None:
         """Add a user to a workspace channel while the server runs (e.g. a new coordinator)."""
         with self._lock:
@@ -620,7 +634,7 @@ class FakeSlack:
             return [dataclasses.replace(m) for m in self._history.get(channel, {}).values()]
 
     def dm_messages(self, user_id: str) -> list[Message]:
-        """Messages the bot sent in its DM with a user, oldest first."""
+        """Messages in the bot's DM with a user, oldest first (theirs too, if they wrote to the bot)."""
         return self.messages(dm_channel_id(user_id))
 
     def all_messages(self) -> list[Message]:
@@ -1451,9 +1465,12 @@ class FakeSlack:
         length = _int_arg(args, "length", 0)
         if not filename or length <= 0:
             raise SlackError("invalid_arguments")
+        alt_txt = str(args["alt_txt"]) if args.get("alt_txt") else None
+        if alt_txt is not None and len(alt_txt) > ALT_TXT_LIMIT:
+            raise SlackError("alt_txt_too_large")
         file_id = self._new_id("F")
         key = hashlib.sha256(f"upload:{file_id}".encode()).hexdigest()[:24]
-        self._uploads[file_id] = _PendingUpload(file_id, filename, length)
+        self._uploads[file_id] = _PendingUpload(file_id, filename, length, alt_txt=alt_txt)
         self._upload_keys[key] = file_id
         return {"upload_url": f"{self.origin}/upload/v1/{key}", "file_id": file_id}
 
@@ -1493,6 +1510,7 @@ class FakeSlack:
                     "is_public": any(c.startswith("C") for c in channels),
                     "url_private": f"{self.origin}/files/{upload.file_id}/{upload.filename}",
                     "permalink": f"https://{self.workspace.domain}.slack.com/files/{upload.file_id}",
+                    **({"alt_txt": upload.alt_txt} if upload.alt_txt else {}),
                 }
             )
             targets: list[str | None] = [*channels] if channels else [None]
@@ -1506,6 +1524,7 @@ class FakeSlack:
                         channel_id=target,
                         initial_comment=comment,
                         thread_ts=thread_ts,
+                        alt_txt=upload.alt_txt,
                     )
                 )
             del self._uploads[upload.file_id]
