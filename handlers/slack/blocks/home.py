@@ -236,7 +236,8 @@ def _coordinator_blocks(
         )
     else:
         where = f"<#{digest.channel}>"
-        if digest.message is not None:
+        if digest.message is not None and workspace_url:
+            # Without the workspace's address a link could only open the channel, which <#…> already does.
             where += f" · <{message_link(digest.message, workspace_url=workspace_url)}|open it>"
         blocks.append(_section(f"*Last digest*\nPosted {slack_date(digest.posted_at, zone=zone)} in {where}"))
 
