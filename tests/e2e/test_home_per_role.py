@@ -25,6 +25,7 @@ from handlers.slack.blocks.home import (
     HOME_LOG_SESSION_ACTION,
     HOME_LOG_TRAINING_ACTION,
     SUPPORTER_HEADER,
+    app_messages_link,
 )
 from handlers.slack.blocks.peer_log import SESSION_VIEW, session_line
 from handlers.slack.blocks.pulse import slack_date
@@ -38,7 +39,7 @@ from handlers.slack.simulation.people_support import (
 )
 from handlers.slack.simulation.signing import app_home_opened, block_actions
 from handlers.slack.simulation.slack_api import FakeSlack
-from handlers.slack.simulation.workspace import Workspace, build_workspace
+from handlers.slack.simulation.workspace import APP_ID, Workspace, build_workspace
 from storage.models import OutboxMessage
 from tests.support import eventually
 
@@ -184,7 +185,7 @@ async def test_an_employee_home_shows_their_pulse_a_supporter_and_the_real_promi
     assert pulse_dm is not None
     opener = view["blocks"][1]["accessory"]
     assert opener["text"]["text"] == "Open my pulse"
-    assert pulse_dm.channel in opener["url"]
+    assert opener["url"] == app_messages_link(app_id=APP_ID, team_id=workspace.team_id)
     for other in _supporters(workspace):
         assert f"<@{other}>" in text
     # The promise with the real settings, and how to stop.

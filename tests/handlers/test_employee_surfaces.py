@@ -27,7 +27,7 @@ from bot.support import SessionSummary, TrainingStatus, load_support_taxonomy
 from bot.surveys import AnsweredFigure
 from handlers.slack.blocks.feedback import build_feedback_modal
 from handlers.slack.blocks.help import build_help_message, build_support_line
-from handlers.slack.blocks.home import build_home_view
+from handlers.slack.blocks.home import app_messages_link, build_home_view
 from handlers.slack.blocks.pulse import (
     PULSE_CLOSED_TEXT,
     build_comment_modal,
@@ -148,7 +148,12 @@ def _homes() -> dict[str, HomeView]:
 
 
 def _home(role: str) -> dict[str, Any]:
-    return build_home_view(_homes()[role], taxonomy=TAXONOMY, zone=SETTINGS.default_timezone)
+    return build_home_view(
+        _homes()[role],
+        taxonomy=TAXONOMY,
+        zone=SETTINGS.default_timezone,
+        messages_link=app_messages_link(app_id="A0EXAMPLE", team_id="T0EXAMPLE"),
+    )
 
 
 def _round_questions() -> list[Question]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.home import CoordinatorHome, EmployeeHome, HomeView, OpenPulse, SupporterHome
 from bot.ports import PostedMessage
@@ -55,18 +56,32 @@ def _button(
     return button
 
 
-def message_link(message: PostedMessage, *, workspace_url: str | None) -> str:
-    """A link that opens a delivered message (or, without the workspace's address, its conversation)."""
-    if workspace_url:
-        return pulse_permalink(workspace_url, channel=message.conversation, ts=message.ref)
-    return f"https://slack.com/app_redirect?channel={message.conversation}"
+def message_link(message: PostedMessage, *, workspace_url: str) -> str:
+    """A link that opens a delivered message."""
+    return pulse_permalink(workspace_url, channel=message.conversation, ts=message.ref)
+
+
+def app_messages_link(*, app_id: str, team_id: str) -> str:
+    """Slack's documented link that opens the person's direct messages with the app (where pulses land)."""
+    return f"https://slack.com/app_redirect?{urlencode({'app': app_id, 'team': team_id})}"
 
 
 def build_home_view(
-    home: HomeView, *, taxonomy: SupportTaxonomy, zone: str, workspace_url: str | None = None
+    home: HomeView,
+    *,
+    taxonomy: SupportTaxonomy,
+    zone: str,
+    workspace_url: str | None = None,
+    messages_link: str | None = None,
 ) -> dict[str, Any]:
-    """Home tab: everyone's part, then the supporter's and the coordinator's where the viewer has the role."""
-    blocks = _employee_blocks(home.employee, zone=zone, workspace_url=workspace_url)
+    """Home tab: everyone's part, then the supporter's and the coordinator's where the viewer has the role.
+
+    A pulse DM is linked to itself when the workspace's address is known, else to the app's Messages
+    tab (`messages_link`); the last digest to its message when the address is known.
+    """
+    blocks = _employee_blocks(
+        home.employee, zone=zone, workspace_url=workspace_url, messages_link=messages_link
+    )
     if home.supporter is not None:
         blocks += _supporter_blocks(home.supporter, taxonomy=taxonomy)
     if home.coordinator is not None:
@@ -88,15 +103,17 @@ def _pulse_text(pulse: OpenPulse | None, *, opted_out: bool, zone: str) -> str:
     return f":memo: *A pulse is open* until {closes} — it's in your DMs, under a minute."
 
 
-def _employee_blocks(home: EmployeeHome, *, zone: str, workspace_url: str | None) -> list[dict[str, Any]]:
+def _employee_blocks(
+    home: EmployeeHome, *, zone: str, workspace_url: str | None, messages_link: str | None
+) -> list[dict[str, Any]]:
     promise = home.promise
     survey = _pulse_text(home.pulse, opted_out=home.opted_out, zone=zone)
     accessory = None
     if not home.opted_out and home.pulse is not None and home.pulse.dm is not None:
-        label = "Change my answers" if home.pulse.answered else "Open my pulse"
-        accessory = _button(
-            HOME_OPEN_PULSE_ACTION, label, url=message_link(home.pulse.dm, workspace_url=workspace_url)
-        )
+        url = message_link(home.pulse.dm, workspace_url=workspace_url) if workspace_url else messages_link
+        if url is not None:
+            label = "Change my answers" if home.pulse.answered else "Open my pulse"
+            accessory = _button(HOME_OPEN_PULSE_ACTION, label, url=url)
     blocks: list[dict[str, Any]] = [
         _header("PeerPulse"),
         _section(f"*Your surveys*\n{survey}", accessory=accessory),
