@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.announcements import ActionAdopted, ActionClosed, ActionProgress, Announcement, announcement
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import Outbox
 from bot.errors import Conflict, InvalidInput
 from bot.insights import Estimate, Suppressed
 from bot.insights.monitor import BASELINE_ROUNDS, ActionVerdict, judge_action
@@ -47,13 +50,26 @@ class ActionService:
     """Adopting, updating and closing improvement actions: coordinators only."""
 
     def __init__(
-        self, *, db: Database, settings: Settings, clock: Clock, bank: QuestionBank, roles: Roles
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        bank: QuestionBank,
+        roles: Roles,
+        outbox: Outbox,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.bank = bank
         self.roles = roles
+        self.outbox = outbox
+
+    async def _announce(self, session: AsyncSession, view: Announcement) -> None:
+        """Queue the channel's note with the change itself: both happen, or neither."""
+        channel, at = self.settings.coordinator_channel, self.clock.now()
+        await self.outbox.enqueue([announcement(view, channel=channel, at=at)], session=session)
 
     async def _reading(self, *, team_id: str, construct: str) -> Reading:
         """The construct's favourable share in the latest closed round that asked it."""
@@ -125,6 +141,8 @@ class ActionService:
         )
         async with self.db.session() as session:
             session.add(action)
+            await self._announce(session, ActionAdopted(by=by, action=action))
+        self.outbox.wakeup.set()
         return action
 
     async def get(self, *, team_id: str, action_id: str, by: Actor) -> ImprovementAction:
@@ -163,6 +181,8 @@ class ActionService:
             fresh.progress_note = progress_note.strip() or fresh.progress_note
             fresh.due_on = due_on or fresh.due_on
             session.add(fresh)
+            await self._announce(session, ActionProgress(by=by, action=fresh))
+        self.outbox.wakeup.set()
         return await self._find(team_id=team_id, action_id=action_id)
 
     async def close(self, *, team_id: str, action_id: str, outcome_note: str, by: str) -> ImprovementAction:
@@ -190,6 +210,8 @@ class ActionService:
                 fresh.after_low = after.estimate.low
                 fresh.after_high = after.estimate.high
             session.add(fresh)
+            await self._announce(session, ActionClosed(by=by, action=fresh))
+        self.outbox.wakeup.set()
         return await self._find(team_id=team_id, action_id=action_id)
 
     async def verdict(self, action: ImprovementAction, *, by: Actor) -> ActionVerdict | Suppressed | None:

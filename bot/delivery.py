@@ -25,6 +25,8 @@ from storage.queries import claim_due_outbox, insert_ignoring_duplicates, outbox
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[OutboxMessage], Awaitable[OutgoingMessage | None]]
+# How many messages a view-model takes on the platform (its limits), asked when it is queued.
+Splitter = Callable[[Any], int]
 METADATA_EVENT = "peerpulse_outbox"
 # Marks a row whose last attempt got no answer: Slack may hold the message already.
 UNCONFIRMED = "unconfirmed: "
@@ -81,6 +83,7 @@ class Outbox:
         self.pacer = pacer
         self.clock = clock
         self.renderers = dict(renderers)
+        self.splitters: dict[str, Splitter] = {}
         self.concurrency = concurrency
         self.batch_size = batch_size
         self.max_attempts = max_attempts
@@ -118,6 +121,11 @@ class Outbox:
             )
         self.wakeup.set()
         return new
+
+    def messages_for(self, view: Any) -> int:
+        """How many messages the platform needs for a view-model (one unless its splitter says more)."""
+        splitter = self.splitters.get(str(view.kind))
+        return splitter(view) if splitter is not None else 1
 
     async def reconcile(self) -> int:
         """After a crash, put messages left 'sending' back in the queue, marked unconfirmed."""
@@ -304,7 +312,9 @@ class Outbox:
                 return self._failure(row, exc)
             return _Outcome(row.id, "sent", conversation=target)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
-        message = OutgoingMessage(text=message.text, blocks=message.blocks, metadata=metadata)
+        message = OutgoingMessage(
+            text=message.text, blocks=message.blocks, metadata=metadata, view=message.view
+        )
         if not getattr(self.messenger, "paced", False):
             await self.pacer.wait(target)
         try:

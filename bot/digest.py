@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import logging
@@ -10,8 +9,9 @@ import random
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
@@ -67,6 +67,7 @@ from bot.support import (
 )
 from bot.updates import COMMENT_DAYS as QUOTE_CHECK_DAYS
 from bot.updates import shown_quote_rows
+from bot.viewdata import view_payload
 from storage import support_queries
 from storage.db import Database
 from storage.digest_models import DigestRun, Feedback, ImprovementAction, ShownQuoteGram
@@ -209,6 +210,60 @@ class DigestReport:
         return [a for a in self.open_actions if a.due_on < today]
 
 
+@dataclass(frozen=True)
+class DigestView:
+    """One message of the digest as queued: the report (its chart travels in its own row) and which part.
+
+    How many messages a digest takes is the platform's business; the outbox asks it when queueing.
+    """
+
+    kind: ClassVar[str] = "digest"
+
+    report: DigestReport
+    part: int = 0
+    parts: int = 1
+    chart_follows: bool = False
+
+
+@dataclass(frozen=True)
+class DigestChart:
+    """The digest's chart, shared as an image after its messages."""
+
+    kind: ClassVar[str] = "digest_chart"
+
+    filename: str
+    title: str
+    caption: str
+    png: bytes
+
+
+def queued_report(report: DigestReport) -> DigestReport:
+    """The report as the outbox stores it: what the digest shows, never the name of a withheld group.
+
+    The chart's bytes travel once, in their own row, not in every message's copy of the report.
+    """
+    # A withheld theme keeps its place (the digest says themes were withheld) but not its name.
+    themes = {
+        (f"withheld-{i}" if isinstance(summary, Suppressed) else name): summary
+        for i, (name, summary) in enumerate(report.themes.themes.items())
+    }
+    support = replace(
+        report.support,
+        by_category=_shown_cells(report.support.by_category),
+        by_outcome=_shown_cells(report.support.by_outcome),
+    )
+    # The signals were the playbook's input; the digest shows the suggestions' own evidence instead.
+    return replace(
+        report, chart_png=None, themes=replace(report.themes, themes=themes), support=support, signals={}
+    )
+
+
+def _shown_cells(breakdown: Breakdown) -> Breakdown:
+    return replace(
+        breakdown, cells={k: v for k, v in breakdown.cells.items() if not isinstance(v, Suppressed)}
+    )
+
+
 def construct_of_signal(signal: str, constructs: list[str]) -> str | None:
     """The survey construct a playbook signal is read from (or whose theme it is), if any."""
     for construct in sorted(constructs, key=len, reverse=True):
@@ -307,13 +362,9 @@ class DigestService:
         self.actions = actions
         self.outbox = outbox
         self.policies = policies
-        # Rendering is Slack's business (handlers/); the runtime plugs it in.
-        self.render: Callable[[DigestReport], list[dict[str, object]]] | None = None
 
     async def post(self, *, team_id: str, key: str, by: Actor) -> DigestReport | None:
         """Build and post the digest named `key` once, for a coordinator or SYSTEM; None if already posted."""
-        if self.render is None:
-            raise RuntimeError("DigestService.render is not wired; bot.runtime.build_services does it")
         await self.roles.require_coordinator_or_system(by)
         async with self.db.session() as session:
             if await session.get(DigestRun, key) is not None:
@@ -321,11 +372,7 @@ class DigestService:
                 return None
         report = await self.build(team_id=team_id, by=SYSTEM)
         if not await self._record_and_queue(
-            team_id=team_id,
-            key=key,
-            messages=self.render(report),
-            quotes=report.shown_quotes(),
-            chart=self._chart_payload(report),
+            team_id=team_id, key=key, views=self.views_of(report), quotes=report.shown_quotes()
         ):
             log.info("digest %s was posted concurrently; keeping the first", key)
             return None
@@ -550,51 +597,43 @@ class DigestService:
             title="Favourable share by construct, last rounds",
         )
 
+    def views_of(self, report: DigestReport) -> list[DigestView | DigestChart]:
+        """What the digest queues: one view per message the platform needs, then the chart, if any."""
+        chart = self.chart_of(report)
+        first = DigestView(queued_report(report), chart_follows=chart is not None)
+        parts = max(1, self.outbox.messages_for(first))
+        views: list[DigestView | DigestChart] = [replace(first, part=i, parts=parts) for i in range(parts)]
+        return [*views, chart] if chart is not None else views
+
     @staticmethod
-    def _chart_payload(report: DigestReport) -> dict[str, object] | None:
-        """The chart as an outbox payload (shared as a file after the digest's messages), if any."""
+    def chart_of(report: DigestReport) -> DigestChart | None:
+        """The chart as it is shared after the digest's messages, if there is one."""
         if not report.chart_png:
             return None
-        return {
-            "filename": f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
-            "title": f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
-            "text": "Favourable share by construct over the last rounds (95% CI).",
-            "content_b64": base64.b64encode(report.chart_png).decode("ascii"),
-        }
+        return DigestChart(
+            filename=f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
+            title=f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
+            caption="Favourable share by construct over the last rounds (95% CI).",
+            png=report.chart_png,
+        )
 
     async def _record_and_queue(
-        self,
-        *,
-        team_id: str,
-        key: str,
-        messages: list[dict[str, object]],
-        quotes: Sequence[str] = (),
-        chart: dict[str, object] | None = None,
+        self, *, team_id: str, key: str, views: Sequence[DigestView | DigestChart], quotes: Sequence[str] = ()
     ) -> bool:
-        """Record the digest `key`, the quotes it shows, and queue its messages in one transaction."""
+        """Record the digest `key`, the quotes it shows, and queue its views in one transaction."""
         now = self.clock.now()
         envelopes = [
-            Envelope(
-                "text",
-                self.settings.coordinator_channel,
-                f"{key}:part{i}",
-                now + timedelta(milliseconds=i),
-                payload=m,
-            )
-            for i, m in enumerate(messages)
-        ]
-        if chart is not None:
-            # Through the outbox like the text: a crash or a Slack outage mid-upload is retried,
+            # Through the outbox, the chart like the text: a crash or an outage mid-upload is retried,
             # checked against the channel's history, or parked with its reason, never lost or doubled.
-            envelopes.append(
-                Envelope(
-                    "file",
-                    self.settings.coordinator_channel,
-                    f"{key}:chart",
-                    now + timedelta(milliseconds=len(messages)),
-                    payload=chart,
-                )
+            Envelope(
+                "file" if isinstance(view, DigestChart) else "text",
+                self.settings.coordinator_channel,
+                f"{key}:chart" if isinstance(view, DigestChart) else f"{key}:part{i}",
+                now + timedelta(milliseconds=i),
+                payload=view_payload(view),
             )
+            for i, view in enumerate(views)
+        ]
         # One transaction: a crash leaves the digest either recorded and queued, or neither.
         async with self.db.session() as session:
             new = await insert_ignoring_duplicates(

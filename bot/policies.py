@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.announcements import PolicyChanged, announcement
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
@@ -196,10 +198,13 @@ class PolicyService:
             last_reviewed_on=last,
             created_at=self.clock.now(),
         )
+        status = policy_status(policy, today=self.today())
         async with self.db.session() as session:
             session.add(policy)
+            await self._announce(session, PolicyChanged(by=by, change="added", status=status))
+        self.outbox.wakeup.set()
         log.info("policy %s added to the register", policy.id)
-        return policy_status(policy, today=self.today())
+        return status
 
     async def get(self, *, team_id: str, policy_id: str, by: Actor) -> Policy:
         """A policy by id, for a coordinator; InvalidInput if it is not in this team's register."""
@@ -218,13 +223,17 @@ class PolicyService:
         await self.roles.require_coordinator(by)
         await self._find(team_id=team_id, policy_id=policy_id)
         name, link, owner, interval, _ = await self._validate(form, team_id=team_id, editing=policy_id)
+        last_review = await self._last_review(policy_id)
         async with self.db.session() as session:
             policy = await session.get(Policy, policy_id, with_for_update=True)
             assert policy is not None
             policy.name, policy.link, policy.owner_id = name, link, owner
             policy.review_interval_months = interval
             session.add(policy)
-        return policy_status(policy, today=self.today(), last_review=await self._last_review(policy_id))
+            status = policy_status(policy, today=self.today(), last_review=last_review)
+            await self._announce(session, PolicyChanged(by=by, change="edited", status=status))
+        self.outbox.wakeup.set()
+        return status
 
     async def mark_reviewed(
         self, *, team_id: str, policy_id: str, reviewed_on: str | None, summary: str | None, by: str
@@ -261,8 +270,16 @@ class PolicyService:
                 policy.last_reviewed_on = day
             session.add(policy)
             session.add(review)
+            status = policy_status(policy, today=self.today(), last_review=review)
+            await self._announce(session, PolicyChanged(by=by, change="reviewed", status=status))
+        self.outbox.wakeup.set()
         log.info("policy %s marked reviewed", policy_id)
-        return policy_status(policy, today=self.today(), last_review=review)
+        return status
+
+    async def _announce(self, session: AsyncSession, view: PolicyChanged) -> None:
+        """Queue the channel's note with the change itself: both happen, or neither."""
+        channel, at = self.settings.coordinator_channel, self.clock.now()
+        await self.outbox.enqueue([announcement(view, channel=channel, at=at)], session=session)
 
     async def _last_review(self, policy_id: str) -> PolicyReview | None:
         history = await self._history(policy_id=policy_id, limit=1)

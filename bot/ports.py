@@ -40,6 +40,8 @@ class OutgoingMessage:
     replaces: str | None = None
     # Shared as a file with `text` as its comment, instead of posted as a message.
     file: OutgoingFile | None = None
+    # The domain view-model this message renders, for a platform that keeps it (the in-memory one).
+    view: object | None = None
 
 
 @dataclass(frozen=True)

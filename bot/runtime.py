@@ -64,7 +64,7 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
     support = SupportService(
         db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles, outbox=outbox)
     surveys = SurveyService(
         db=db,
         settings=settings,

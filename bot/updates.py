@@ -16,20 +16,22 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from sqlmodel import col, select
 
 from bot.actions import ActionService
+from bot.announcements import UpdateShared, announcement
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import Conflict, InvalidInput
 from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import SurveyService
+from bot.viewdata import view_payload
 from storage.db import Database
 from storage.digest_models import ImprovementAction, ShownQuoteGram
 from storage.models import OutboxMessage
@@ -106,6 +108,15 @@ FAVOURABLE = {
     "leadership_response": "say leaders act on reports of disrespect",
     "recommend": "would recommend peer support",
 }
+
+
+@dataclass(frozen=True)
+class UpdateMessage:
+    """A "you said, we did" update as employees receive it, in the channel or a DM."""
+
+    kind: ClassVar[str] = "you_said_we_did"
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -305,6 +316,8 @@ def find_problems(
     return reasons
 
 
+# How long sharing to a channel waits for the platform to accept the post before saying it is queued.
+CONFIRM_WITHIN_SECONDS = 20.0
 SINCE_CACHE_SIZE = 64
 SINCE_CACHE_SETTLED = timedelta(seconds=10)
 
@@ -330,8 +343,6 @@ class UpdateService:
         self.outbox = outbox
         self.surveys = surveys
         self.actions = actions
-        # The message's look is Slack's business (handlers/); the runtime plugs it in.
-        self.render: Callable[[str], dict[str, Any]] | None = None
         # Each pulse click redraws its DM with the line it was sent with; the line is fixed per round.
         self._since_cache: dict[tuple[str, datetime], str | None] = {}
 
@@ -429,8 +440,6 @@ class UpdateService:
 
         `update_id` makes it idempotent.
         """
-        if self.render is None:
-            raise RuntimeError("UpdateService.render is not wired; bot.runtime.build_services does it")
         await self.roles.require_coordinator(by)
         text = text.strip()
         await self._validate(team_id=team_id, action_id=action_id, text=text, destination=destination)
@@ -461,12 +470,64 @@ class UpdateService:
             recipients = [m.id for m in await self.surveys.audience(team_id)]
         async with self.db.session() as session:
             session.add(update)
-        message = self.render(text)
+        message = view_payload(UpdateMessage(text))
         await self.outbox.enqueue(
             [Envelope("text", r, f"update:{update.id}:{r}", now, payload=message) for r in recipients]
         )
         log.info("published update %s to %d recipient(s) (%s)", update.id, len(recipients), destination)
         return Publication(update, len(recipients), new=True)
+
+    async def share(
+        self,
+        *,
+        team_id: str,
+        action_id: str | None,
+        text: str,
+        destination: str,
+        by: str,
+        update_id: str | None = None,
+        confirm_within: float = CONFIRM_WITHIN_SECONDS,
+    ) -> Publication:
+        """A coordinator shares an update: publish it, then tell the coordinators' channel how it went.
+
+        A channel post is "published" only once the platform accepted it; a refused one is withdrawn
+        (so it can be shared again) and the channel hears why.
+        """
+        publication = await self.publish(
+            team_id=team_id,
+            action_id=action_id,
+            text=text,
+            destination=destination,
+            by=by,
+            update_id=update_id,
+        )
+        if not publication.new:
+            return publication  # announced when it was first shared
+        action = (
+            await self.actions.get(team_id=team_id, action_id=action_id, by=SYSTEM) if action_id else None
+        )
+        outcome: Literal["published", "failed", "waiting"] = "published"
+        error: str | None = None
+        if destination == "channel":
+            delivery = await self.delivery(publication.update.id, by=by, within=confirm_within)
+            if delivery.errors:
+                await self.withdraw(publication.update.id, by=by)
+                outcome, error = "failed", delivery.errors[0]
+            elif delivery.waiting:
+                outcome = "waiting"
+        note = UpdateShared(
+            by=by,
+            title=action.title if action else None,
+            text=publication.update.text,
+            destination=destination,
+            recipients=publication.recipients,
+            outcome=outcome,
+            error=error,
+        )
+        # Due just before the DMs it announces, so the channel hears of a fan-out as it starts.
+        at = publication.update.published_at - timedelta(milliseconds=1)
+        await self.outbox.enqueue([announcement(note, channel=self.settings.coordinator_channel, at=at)])
+        return publication
 
     async def latest(self, *, team_id: str, as_of: datetime) -> PublishedUpdate | None:
         """The most recent update published in the 45 days up to `as_of`."""

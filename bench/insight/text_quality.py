@@ -197,9 +197,9 @@ SENTIMENT_MODEL_PATH = (
 
 
 def tuning_model() -> dict[str, Any]:
-    """The theme fallback model trained on the tuning splits only (never the held-out ones)."""
-    rows = [(item.text, sorted(item.themes)) for item in load_labelled("tune")]
-    return _themes.train_theme_model(rows)
+    """The theme model trained on the tuning splits only (never the held-out ones)."""
+    rows = [(item.text, sorted(item.themes), item.category) for item in load_labelled("tune")]
+    return _themes.train_theme_model(rows).to_dict()
 
 
 def tuning_sentiment_model() -> dict[str, Any]:
@@ -228,7 +228,7 @@ gc.collect(); imported = rss()
 t.classify_comment("warm-up"); gc.collect(); rules = rss()
 t.comment_sentiment("warm-up"); gc.collect(); vader = rss()
 print(f"| import bot.insights (themes does no work at import) | +{imported - start:.2f} MB |")
-print(f"| first classify_comment: rules + word model | +{rules - imported:.2f} MB |")
+print(f"| first classify_comment: rules + theme model | +{rules - imported:.2f} MB |")
 print(f"| first comment_sentiment: VADER + domain lexicon | +{vader - rules:.2f} MB |")
 """
 

@@ -21,6 +21,8 @@ class Delivered:
     blocks: list[dict[str, object]] | None = None
     outbox_id: int | None = None
     file: OutgoingFile | None = None
+    # The domain view-model the message rendered (a digest, an update...), for tests to read.
+    view: object | None = None
 
 
 @dataclass
@@ -89,6 +91,7 @@ class MemoryMessenger:
             at=datetime.now(UTC),
             blocks=message.blocks,
             outbox_id=payload.get("outbox_id") if ours else None,
+            view=message.view,
         )
         self.world.delivered.setdefault(conversation, []).append(item)
         return PostedMessage(conversation=conversation, ref=item.ref)

@@ -12,13 +12,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checks import Verdict
 from bot.config import Settings
+from bot.digest import DigestView
 from bot.errors import ConfigError
 from bot.platform import Identity
 from bot.services import Services
 from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.app import build_app, build_client, pacer_for
-from handlers.slack.blocks.digest import build_digest_messages
-from handlers.slack.blocks.updates import build_update_message
+from handlers.slack.blocks.digest import digest_view_messages
 from handlers.slack.checks import check_channels, describe_slack_error, slack_checks
 from handlers.slack.renderers import make_renderers
 from handlers.slack.server import slack_routes
@@ -43,10 +43,10 @@ class SlackPlatform:
         self.workspace_url: str | None = None
 
     def wire(self, services: Services) -> None:
-        """Renderers for every outbox kind, the digest's and updates' Block Kit, and the Bolt app."""
+        """Renderers for every outbox kind, how many messages a digest takes, and the Bolt app."""
         services.outbox.renderers.update(make_renderers(services, workspace_url=lambda: self.workspace_url))
-        services.digests.render = build_digest_messages
-        services.updates.render = build_update_message
+        # A digest takes as many messages as Block Kit's limits need; its rows are queued per message.
+        services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_messages(view))
         self.app = build_app(services, client=self.client)
 
     async def connect(self) -> Identity:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.announcements import ANNOUNCEMENTS
 from bot.delivery import Renderer
+from bot.digest import DigestChart, DigestView
 from bot.ports import OutgoingFile, OutgoingMessage
 from bot.services import Services
+from bot.updates import UpdateMessage
+from bot.views import read_view
+from handlers.slack.blocks.announcements import build_announcement
+from handlers.slack.blocks.digest import digest_view_messages
 from handlers.slack.blocks.mrkdwn import escape
 from handlers.slack.blocks.pulse import (
     PULSE_CLOSED_TEXT,
@@ -18,9 +25,12 @@ from handlers.slack.blocks.pulse import (
     pulse_fallback_text,
     pulse_permalink,
 )
+from handlers.slack.blocks.updates import build_update_message
 from handlers.slack.policy_renderers import make_policy_renderers
 from handlers.slack.support_renderers import make_support_renderers
 from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
 
 
 def make_renderers(
@@ -67,10 +77,36 @@ def make_renderers(
         )
 
     async def render_text(row: OutboxMessage) -> OutgoingMessage | None:
+        view = read_view(row.payload)
+        if isinstance(view, DigestView):
+            messages = digest_view_messages(view)
+            if view.part >= len(messages):
+                return None  # queued by a version that split the digest finer: nothing left for it
+            message = messages[view.part]
+            if view.part == view.parts - 1 and len(messages) > view.parts:
+                # Queued by a version that split it coarser: one row carries one message only.
+                log.warning("digest now takes %d messages, %d were queued", len(messages), view.parts)
+            return OutgoingMessage(text=str(message["text"]), blocks=message["blocks"])
+        if isinstance(view, UpdateMessage):
+            update = build_update_message(view.text)
+            return OutgoingMessage(text=str(update["text"]), blocks=update["blocks"])
+        if isinstance(view, ANNOUNCEMENTS):
+            note = build_announcement(view, audience_channel=services.settings.pulse_audience_channel)
+            return OutgoingMessage(text=str(note["text"]), blocks=note.get("blocks"))
+        if view is not None:
+            raise ValueError(f"a text row holds a {view.kind!r} view")
+        # Queued by a version that stored rendered Block Kit: sent as it was stored.
         payload: dict[str, Any] = row.payload or {}
         return OutgoingMessage(text=str(payload.get("text", "")), blocks=payload.get("blocks"))
 
     async def render_file(row: OutboxMessage) -> OutgoingMessage | None:
+        view = read_view(row.payload)
+        if isinstance(view, DigestChart):
+            file = OutgoingFile(filename=view.filename, title=view.title, content=view.png)
+            return OutgoingMessage(text=view.caption, file=file)
+        if view is not None:
+            raise ValueError(f"a file row holds a {view.kind!r} view")
+        # Queued by a version that stored the file itself, base64-encoded.
         payload: dict[str, Any] = row.payload or {}
         file = OutgoingFile(
             filename=str(payload["filename"]),

@@ -212,6 +212,9 @@ CASES = [
     Case("updates.publish", "coordinator", lambda w, by: w.updates.publish(
         team_id=TEAM, action_id=w.closed_id, text=w.draft, destination="dm", by=by,
     ), writes=True),
+    Case("updates.share", "coordinator", lambda w, by: w.updates.share(
+        team_id=TEAM, action_id=w.closed_id, text=w.draft, destination="dm", by=by,
+    ), writes=True),
     Case("updates.delivery", "coordinator", lambda w, by: w.updates.delivery(w.update, by=by, within=0.0)),
     Case("updates.withdraw", "coordinator", lambda w, by: w.updates.withdraw(w.update, by=by), writes=True),
     # The digest and the pulse.
@@ -302,7 +305,7 @@ async def world(database_url: str) -> AsyncIterator[World]:
     support = SupportService(
         db=db, settings=settings, directory=directory, roles=roles, outbox=outbox, clock=clock
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles, outbox=outbox)
     surveys = SurveyService(
         db=db, settings=settings, directory=directory, outbox=outbox, clock=clock, bank=bank, roles=roles
     )
@@ -310,7 +313,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
     updates = UpdateService(
         db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions, roles=roles
     )
-    updates.render = lambda text: {"text": text}
     digests = DigestService(
         db=db,
         settings=settings,
@@ -322,7 +324,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
         outbox=outbox,
         policies=policies,
     )
-    digests.render = lambda report: [{"text": "digest"}]
     w = World(db, clock, actions, policies, updates, digests, surveys, support)
 
     # What the operations act on, made through the same operations by the people allowed to.

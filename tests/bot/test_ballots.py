@@ -54,7 +54,7 @@ async def world(database_url: str) -> AsyncIterator[tuple[Ballots, SurveyService
     surveys = SurveyService(
         db=db, settings=settings, directory=directory, outbox=outbox, clock=clock, bank=bank, roles=roles
     )
-    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles)
+    actions = ActionService(db=db, settings=settings, clock=clock, bank=bank, roles=roles, outbox=outbox)
     updates = UpdateService(
         db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions, roles=roles
     )

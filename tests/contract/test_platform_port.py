@@ -4,7 +4,7 @@ same wherever the core relies on it — addressing a person, finding what was de
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from bot.delivery import METADATA_EVENT
 from bot.errors import DeliveryError
 from bot.ports import Directory, Member, Messenger, OutgoingFile, OutgoingMessage
+from bot.updates import UpdateMessage
 from handlers.memory.adapters import MemoryDirectory, MemoryMessenger, MemoryWorld
 from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.pacing import PacedWebClient, Pacer
@@ -128,3 +129,16 @@ async def test_an_unknown_conversation_is_refused_for_good(platform: Platform) -
     with pytest.raises(DeliveryError) as refused:
         await platform.messenger.post("C0NOSUCHROOM", OutgoingMessage(text="hello"))
     assert refused.value.retryable is False
+
+
+async def test_a_message_carrying_its_view_model_is_delivered_like_any_other(platform: Platform) -> None:
+    person = _humans(platform)[3]
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    view = UpdateMessage("We moved the drop-in sessions.")
+    message = replace(_marked("You said, we did: We moved the drop-in sessions.", 51), view=view)
+    posted = await platform.messenger.post(person, message)
+    assert await platform.messenger.find_posted(posted.conversation, since=since, outbox_id=51) == posted.ref
+    if isinstance(platform.messenger, MemoryMessenger):
+        # The in-memory platform keeps the view-model, so a domain test reads it as data.
+        [delivered] = platform.messenger.world.delivered[posted.conversation][-1:]
+        assert delivered.view == view

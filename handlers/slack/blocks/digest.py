@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, SupportActivity
+from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, DigestView, SupportActivity
 from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
 from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
@@ -356,8 +356,8 @@ def _policy_blocks(report: DigestReport) -> list[dict[str, Any]]:
     return [_section("*Policy reviews due or overdue*\n" + "\n".join(f"• {policy_line(s)}" for s in due))]
 
 
-def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
-    """Every block of the digest, in reading order."""
+def build_digest_blocks(report: DigestReport, *, chart: bool | None = None) -> list[dict[str, Any]]:
+    """Every block of the digest, in reading order; `chart` says whether the chart follows it."""
     p = report.participation
     header = [
         {
@@ -389,7 +389,7 @@ def build_digest_blocks(report: DigestReport) -> list[dict[str, Any]]:
     blocks.append(_section("*How the program is doing* (favourable = the good end of each scale)"))
     blocks += [_section(_construct_text(line, report.k)) for line in report.constructs]
     blocks.append(_context(method_note(report)))
-    if report.chart_png:
+    if report.chart_png if chart is None else chart:
         blocks.append(_context(":chart_with_upwards_trend: The chart of the last rounds is attached below."))
     blocks += [
         {"type": "divider"},
@@ -420,10 +420,10 @@ def split_messages(blocks: list[dict[str, Any]], *, fallback: str) -> list[dict[
     return messages
 
 
-def build_digest_messages(report: DigestReport) -> list[dict[str, Any]]:
+def build_digest_messages(report: DigestReport, *, chart: bool | None = None) -> list[dict[str, Any]]:
     """The digest as one or more postable messages within Block Kit's limits."""
     return split_messages(
-        split_long_sections(build_digest_blocks(report)),
+        split_long_sections(build_digest_blocks(report, chart=chart)),
         fallback=f"PeerPulse weekly digest · {report.generated_at:%d %b %Y}",
     )
 
@@ -442,3 +442,8 @@ def blocks_as_text(blocks: list[dict[str, Any]]) -> str:
         elif kind == "actions":
             lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", [])))
     return "\n".join(lines)
+
+
+def digest_view_messages(view: DigestView) -> list[dict[str, Any]]:
+    """Every message of a queued digest (each of its rows posts the one of its part)."""
+    return build_digest_messages(view.report, chart=view.chart_follows)

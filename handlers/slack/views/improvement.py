@@ -1,4 +1,4 @@
-"""Submitting the adopt / update / close modals; the channel hears what changed."""
+"""Submitting the adopt / update / close modals; the domain tells the channel what changed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from bot.errors import InvalidInput, NotAllowed
-from bot.measures import label_of
 from bot.services import Services
 from handlers.slack.blocks.improvement import (
     DUE_BLOCK,
@@ -18,7 +17,6 @@ from handlers.slack.blocks.improvement import (
     SUCCESS_BLOCK,
     TITLE_BLOCK,
 )
-from handlers.slack.blocks.updates import build_closed_action_blocks
 from handlers.slack.payloads import team_of
 from handlers.slack.replies import answers_privately
 from handlers.slack.views.forms import REFUSED, Refused, SubmittedView, submit_form
@@ -39,10 +37,6 @@ def _date(raw: str | None) -> date | None:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-
-
-def _pct(value: float | None) -> str:
-    return "not measurable" if value is None else f"{value:.0%}"
 
 
 async def _save(
@@ -86,14 +80,7 @@ async def handle_action_adopt_submission(
     )
     if action is REFUSED:
         return
-    await ack()
-    await client.chat_postMessage(
-        channel=services.settings.coordinator_channel,
-        text=(
-            f":seedling: <@{user_id}> adopted *{action.title}* — owner <@{action.owner_id}>, due {action.due_on:%d %b %Y}. "
-            f"Measured by {label_of(action.construct_id)}: baseline {_pct(action.before_value)}."
-        ),
-    )
+    await ack()  # the domain queued the channel's note with the action
 
 
 @answers_privately
@@ -113,11 +100,7 @@ async def handle_action_update_submission(
     )
     if action is REFUSED:
         return
-    await ack()
-    await client.chat_postMessage(
-        channel=services.settings.coordinator_channel,
-        text=f":memo: Update on *{action.title}* (due {action.due_on:%d %b}): {action.progress_note or 'no note'}",
-    )
+    await ack()  # the domain queued the channel's note with the change
 
 
 @answers_privately
@@ -136,15 +119,4 @@ async def handle_action_close_submission(
     )
     if action is REFUSED:
         return
-    await ack()
-    text = (
-        f":checkered_flag: Closed *{action.title}*. {label_of(action.construct_id)}: "
-        f"before {_pct(action.before_value)} → after {_pct(action.after_value)}."
-        + (f" {action.outcome_note}" if action.outcome_note else "")
-    )
-    # The button offers to tell employees what was done ("you said, we did").
-    await client.chat_postMessage(
-        channel=services.settings.coordinator_channel,
-        text=text,
-        blocks=build_closed_action_blocks(text, action_id=action.id),
-    )
+    await ack()  # the domain queued the channel's note, with its "you said, we did" button

@@ -1,4 +1,4 @@
-"""Submitting the policy modals: validate in the domain, show errors in place, tell the channel."""
+"""Submitting the policy modals: validate in the domain, show errors in place (the domain tells the channel)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,13 @@ from bot.policies import (
     PolicyStatus,
 )
 from bot.services import Services
-from handlers.slack.blocks.policies import INPUT, build_policy_reviewed_text, build_policy_saved_text
+from handlers.slack.blocks.policies import INPUT
 from handlers.slack.payloads import team_of
 from handlers.slack.replies import answers_privately
 from handlers.slack.views.forms import REFUSED, SubmittedView, submit_form
+
+# A change to the register: the services, the team, who submitted, and the submitted modal.
+Change = Callable[[Services, str, str, SubmittedView], Awaitable[PolicyStatus]]
 
 
 def read_policy_form(view: SubmittedView) -> PolicyForm:
@@ -34,21 +37,24 @@ def read_policy_form(view: SubmittedView) -> PolicyForm:
     )
 
 
-async def _save_and_announce(
+async def submit_policy_change(
     ack: Callable[..., Awaitable[None]],
-    client: Any,
-    services: Services,
+    body: dict[str, Any],
+    context: dict[str, Any],
+    change: Change,
     *,
-    change: Callable[[], Awaitable[PolicyStatus]],
     fallback_block: str,
-    announce: Callable[[PolicyStatus], str],
 ) -> None:
-    """Apply the change (the domain checks the role); refusals stay in the modal, success is announced."""
-    status = await submit_form(ack, change, fallback_block=fallback_block)
-    if status is REFUSED:
-        return
-    await ack()
-    await client.chat_postMessage(channel=services.settings.coordinator_channel, text=announce(status))
+    """Apply the change (the domain checks the role and announces it); refusals stay in the modal, and
+    errors about the whole form (no longer a coordinator, policy gone) sit on `fallback_block`."""
+    services: Services = context["services"]
+    view = SubmittedView(body, action_id=INPUT)
+    team_id, user_id = team_of(body, services), body["user"]["id"]
+    status = await submit_form(
+        ack, lambda: change(services, team_id, user_id, view), fallback_block=fallback_block
+    )
+    if status is not REFUSED:
+        await ack()
 
 
 @answers_privately
@@ -56,20 +62,14 @@ async def handle_policy_add_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:
     """Add a policy to the register, or send the errors back into the modal."""
-    services: Services = context["services"]
-    user_id = body["user"]["id"]
-    view = SubmittedView(body, action_id=INPUT)
-
-    # Errors about the whole form (no longer a coordinator, policy gone) sit on its first field.
-    await _save_and_announce(
+    await submit_policy_change(
         ack,
-        client,
-        services,
-        change=lambda: services.policies.add(
-            team_id=team_of(body, services), form=read_policy_form(view), by=user_id
+        body,
+        context,
+        lambda services, team_id, user_id, view: services.policies.add(
+            team_id=team_id, form=read_policy_form(view), by=user_id
         ),
         fallback_block=NAME,
-        announce=lambda status: build_policy_saved_text(status, user_id=user_id, added=True),
     )
 
 
@@ -78,19 +78,14 @@ async def handle_policy_edit_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:
     """Save changes to a policy, or send the errors back into the modal."""
-    services: Services = context["services"]
-    user_id = body["user"]["id"]
-    view = SubmittedView(body, action_id=INPUT)
-
-    await _save_and_announce(
+    await submit_policy_change(
         ack,
-        client,
-        services,
-        change=lambda: services.policies.edit(
-            team_id=team_of(body, services), policy_id=view.metadata, form=read_policy_form(view), by=user_id
+        body,
+        context,
+        lambda services, team_id, user_id, view: services.policies.edit(
+            team_id=team_id, policy_id=view.metadata, form=read_policy_form(view), by=user_id
         ),
         fallback_block=NAME,
-        announce=lambda status: build_policy_saved_text(status, user_id=user_id, added=False),
     )
 
 
@@ -99,21 +94,16 @@ async def handle_policy_review_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:
     """Record a review with its summary, or send the errors back into the modal."""
-    services: Services = context["services"]
-    user_id = body["user"]["id"]
-    view = SubmittedView(body, action_id=INPUT)
-
-    await _save_and_announce(
+    await submit_policy_change(
         ack,
-        client,
-        services,
-        change=lambda: services.policies.mark_reviewed(
-            team_id=team_of(body, services),
+        body,
+        context,
+        lambda services, team_id, user_id, view: services.policies.mark_reviewed(
+            team_id=team_id,
             policy_id=view.metadata,
             reviewed_on=view.date(REVIEWED_ON),
             summary=view.text(SUMMARY),
             by=user_id,
         ),
         fallback_block=SUMMARY,
-        announce=lambda status: build_policy_reviewed_text(status, user_id=user_id),
     )

@@ -12,17 +12,11 @@ from bot.updates import DESTINATION, TEXT
 from handlers.slack.blocks.updates import (
     INPUT,
     build_update_draft_modal,
-    build_update_failed_text,
     build_update_preview_modal,
-    build_update_published_text,
-    build_update_waiting_text,
 )
 from handlers.slack.payloads import team_of
 from handlers.slack.replies import answers_privately
 from handlers.slack.views.forms import REFUSED, SubmittedView, submit_form
-
-# How long the preview's Publish waits for Slack to accept a channel post before saying it is queued.
-CONFIRM_WITHIN_SECONDS = 20.0
 
 
 @answers_privately
@@ -64,7 +58,7 @@ async def handle_update_draft_submission(
 async def handle_update_preview_submission(
     ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
 ) -> None:
-    """Publish the previewed update (checked once more) and tell the coordinators' channel."""
+    """Share the previewed update (checked once more); the domain tells the coordinators' channel."""
     services: Services = context["services"]
     user_id = body["user"]["id"]
     meta = SubmittedView(body, action_id=INPUT).metadata_fields()
@@ -72,7 +66,7 @@ async def handle_update_preview_submission(
     action_id, text, destination = meta.get("a") or None, meta.get("t", ""), meta.get("d", "")
     # Comments may have arrived since the preview, and the metadata came back from the client.
     try:
-        action = await services.updates.validate(
+        await services.updates.validate(
             team_id=team_id, action_id=action_id, text=text, destination=destination, by=user_id
         )
     except InvalidInput as exc:
@@ -92,46 +86,12 @@ async def handle_update_preview_submission(
         )
         return
     await ack()
-    publication = await services.updates.publish(
+    # The domain publishes, confirms a channel post and tells the coordinators' channel how it went.
+    await services.updates.share(
         team_id=team_id,
         action_id=action_id,
         text=text,
         destination=destination,
         by=user_id,
         update_id=meta.get("u") or None,
-    )
-    if not publication.new:
-        return
-    title = action.title if action else None
-    if destination == "channel":
-        # "Published" only once Slack accepted the post; a refusal is said, with what to do.
-        delivery = await services.updates.delivery(
-            publication.update.id, by=user_id, within=CONFIRM_WITHIN_SECONDS
-        )
-        if delivery.errors:
-            await services.updates.withdraw(publication.update.id, by=user_id)
-            note = build_update_failed_text(
-                user_id=user_id,
-                title=title,
-                audience_channel=services.settings.pulse_audience_channel,
-                error=delivery.errors[0],
-            )
-            await client.chat_postMessage(channel=services.settings.coordinator_channel, text=note)
-            return
-        if delivery.waiting:
-            note = build_update_waiting_text(
-                user_id=user_id, title=title, audience_channel=services.settings.pulse_audience_channel
-            )
-            await client.chat_postMessage(channel=services.settings.coordinator_channel, text=note)
-            return
-    await client.chat_postMessage(
-        channel=services.settings.coordinator_channel,
-        text=build_update_published_text(
-            user_id=user_id,
-            title=title,
-            text=text,
-            destination=destination,
-            audience_channel=services.settings.pulse_audience_channel,
-            recipients=publication.recipients,
-        ),
     )

@@ -23,6 +23,7 @@ from bot.insights import (
     summarize_recommend,
     trend,
 )
+from bot.insights.chart_text import ALT_TEXT_LIMIT, chart_alt_text, chart_text_equivalent
 from bot.insights.stats import wilson_interval
 
 SHAPES = settings(
@@ -129,8 +130,16 @@ def test_chart_renders_every_shape_of_summaries(rows: list[list[dict[int, int]]]
             summary = summarize_likert(counts, k=k)
             points.append(summary.favourable if isinstance(summary, LikertSummary) else summary)
         series[f"construct {i}"] = points
-    png = render_constructs_chart(series, round_labels=[f"R{i}" for i in range(rounds)])
+    labels = [f"R{i}" for i in range(rounds)]
+    png = render_constructs_chart(series, round_labels=labels, min_group_size=k)
     assert png.startswith(b"\x89PNG")
+    # The chart in words reads the same shapes without failing, within Slack's alt-text limit.
+    alt = chart_alt_text(series, round_labels=labels)
+    assert len(alt) <= ALT_TEXT_LIMIT
+    if any(isinstance(p, Estimate) for points in series.values() for p in points):
+        assert all(name in alt for name in series)
+    lines = chart_text_equivalent(series, round_labels=labels, min_group_size=k)
+    assert [line.split(":")[0] for line in lines[1 : len(series) + 1]] == list(series)
 
 
 @settings(database=None, deadline=None, max_examples=25)

@@ -22,7 +22,7 @@ from bot.insights import (
     load_theme_rules,
     summarize_themes,
 )
-from bot.insights.themes import theme_model_from_dict, train_theme_model
+from bot.insights.themes import train_theme_model
 
 
 @pytest.mark.parametrize(
@@ -53,6 +53,10 @@ from bot.insights.themes import theme_model_from_dict, train_theme_model
         ("Bullying just moved to private chats", ("other",)),
         # accents do not hide a cue
         ("La formación fue útil", ("training",)),
+        # no cue at all: the word model names the theme
+        ("Way too many tasks and never enough people", ("workload",)),
+        # two cues ("found out", "see someone"): the words say which one the comment is about
+        ("Everyone found out within a day that I had been to see someone", ("confidentiality",)),
     ],
 )
 def test_comments_are_classified_into_program_themes(comment: str, themes: tuple[str, ...]) -> None:
@@ -95,7 +99,7 @@ def test_weak_cues_count_only_when_no_strong_cue_matched(tmp_path: Path) -> None
     assert classify_comment("My helper called the chief", rules=rules) == ("access_to_supporters",)
 
 
-def test_the_word_model_names_a_theme_when_no_cue_matched(tmp_path: Path) -> None:
+def test_the_theme_model_names_a_theme_when_no_cue_matched(tmp_path: Path) -> None:
     path = tmp_path / "themes.yml"
     path.write_text(
         "confidentiality: {stems: [secret]}\naccess_to_supporters: {stems: [door]}\n"
@@ -104,22 +108,29 @@ def test_the_word_model_names_a_theme_when_no_cue_matched(tmp_path: Path) -> Non
     )
     rules = load_theme_rules(path)
     rows = [
-        ("tickets piling up again", ["workload"]),
-        ("tickets everywhere, no lunch", ["workload"]),
-        ("tickets and more tickets", ["workload"]),
-        ("the canteen menu", ["other"]),
-        ("nice canteen", ["other"]),
-        ("zebra crossing outside", ["other"]),
+        ("tickets piling up again", ["workload"], None),
+        ("tickets everywhere, no lunch", ["workload"], None),
+        ("tickets and more tickets", ["workload"], None),
+        ("the canteen menu", ["other"], None),
+        ("nice canteen", ["other"], "praise"),
+        ("zebra crossing outside", ["other"], None),
+        ("the canteen again", ["other"], "praise"),
+        # one comment for each other theme, so that no theme is ruled out before any word is read
+        ("kept it quiet", ["confidentiality"], None),
+        ("could not reach anyone", ["access_to_supporters"], None),
+        ("a refresher course", ["training"], None),
+        ("the chairman decided", ["leadership_response"], None),
     ]
-    model = theme_model_from_dict(train_theme_model(rows, threshold=0.0))
-    with_model = dataclasses.replace(rules, model=model)
+    with_model = dataclasses.replace(rules, model=train_theme_model(rows))
     # custom rules carry no model: no cue means "other"
     assert classify_comment("Tickets again", rules=rules) == ("other",)
     assert classify_comment("Tickets again", rules=with_model) == ("workload",)
-    # a cue still wins over the model, and words seen in one comment only are not evidence
-    assert classify_comment("Tickets, and the board", rules=with_model) == ("leadership_response",)
-    assert model.best("zebra") is None
+    # a cue names its theme where the words say nothing else
+    assert classify_comment("Board!", rules=with_model) == ("leadership_response",)
     assert classify_comment("The canteen", rules=with_model) == ("other",)
+    # the author's /feedback category is a feature like the words
+    assert with_model.model is not None
+    assert "cat:praise" in with_model.model.weights
 
 
 @pytest.mark.parametrize(
