@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from bot.home import CoordinatorHome, EmployeeHome, HomeView, OpenPulse, SupporterHome
 from bot.ports import PostedMessage
-from bot.support import SessionSummary, SupportTaxonomy
+from bot.support import FOLLOW_UPS_AHEAD_DAYS, SessionSummary, SupportTaxonomy
 from handlers.slack.blocks.admin import answered_line
 from handlers.slack.blocks.digest import UPDATE_ACTION
 from handlers.slack.blocks.mrkdwn import link, plain
@@ -168,7 +168,7 @@ def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list
         lines = "\n".join(_follow_up_line(s, today=home.today) for s in home.follow_ups_due)
         follow_ups = f"*Follow-ups due*\n{lines}"
     else:
-        follow_ups = "*Follow-ups due*\nNothing due in the next 7 days."
+        follow_ups = f"*Follow-ups due*\nNothing due in the next {FOLLOW_UPS_AHEAD_DAYS} days."
     blocks.append(_section(follow_ups))
     blocks.append(
         {
