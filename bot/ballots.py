@@ -123,6 +123,10 @@ class Ballots:
             closes_at=round_.closes_at, promise=self.promise, pulse=await self._pulse_dm(round_.id, recipient)
         )
 
+    async def pulse_dm(self, *, round_id: str, recipient: str) -> PostedMessage | None:
+        """Where the person's own pulse DM of the round was delivered, if it was (for a link to it)."""
+        return await self._pulse_dm(round_id, recipient)
+
     async def _pulse_dm(self, round_id: str, recipient: str) -> PostedMessage | None:
         """Where the person's pulse DM of the round was delivered, if it was."""
         async with self.surveys.db.session() as session:

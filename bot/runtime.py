@@ -21,6 +21,7 @@ from bot.digest import DigestService
 from bot.errors import ConfigError
 from bot.feedback import FeedbackService
 from bot.health import STUCK_AFTER, Health, outbox_waiting_without_progress
+from bot.home import HomeService
 from bot.leader import LeaderElection
 from bot.platform import Platform, load_platform
 from bot.policies import PolicyService
@@ -78,6 +79,7 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
     updates = UpdateService(
         db=db, settings=settings, clock=clock, outbox=outbox, surveys=surveys, actions=actions, roles=roles
     )
+    ballots = Ballots(surveys=surveys, updates=updates, secret=settings.peerpulse_secret, clock=clock)
     services = Services(
         settings=settings,
         db=db,
@@ -103,7 +105,17 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
         ),
         policies=policies,
         updates=updates,
-        ballots=Ballots(surveys=surveys, updates=updates, secret=settings.peerpulse_secret, clock=clock),
+        ballots=ballots,
+        home=HomeService(
+            db=db,
+            settings=settings,
+            roles=roles,
+            surveys=surveys,
+            ballots=ballots,
+            support=support,
+            actions=actions,
+            policies=policies,
+        ),
     )
     platform.wire(services)
     return services

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.ballots import Ballots
     from bot.digest import DigestService
     from bot.feedback import FeedbackService
+    from bot.home import HomeService
     from bot.policies import PolicyService
     from bot.updates import UpdateService
 from bot.surveys import SurveyService
@@ -52,6 +53,7 @@ class Services:
     policies: PolicyService
     updates: UpdateService
     ballots: Ballots
+    home: HomeService
     team_id: str = ""
     leadership: Leadership = field(default_factory=Leadership)
     background: set[asyncio.Task[None]] = field(default_factory=set)

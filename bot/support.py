@@ -70,6 +70,8 @@ MIN_HOURS, MAX_HOURS = 0.5, 100.0
 MAX_TRAINING_AGE_DAYS = 3 * 365
 SNOOZE = timedelta(days=7)
 RECENT_LIMIT = 10
+# App Home lists follow-ups due within this many days, and any overdue.
+FOLLOW_UPS_AHEAD_DAYS = 7
 # Coordinators' figures: the latest completed 4-week period, sessions counted once they are final.
 RELEASE_WEEKS = 4
 PERIOD_EPOCH = date(2024, 1, 1)  # a Monday: 4-week periods are counted from here
@@ -615,6 +617,29 @@ class SupportService:
                     )
                     .where(SupportSession.supporter_id == supporter_id)
                     .order_by(col(SupportSession.created_at).desc(), col(SupportSession.id))
+                    .limit(limit)
+                )
+            ).all()
+        return [_summary(row, follow_up, now) for row, follow_up in rows]
+
+    async def follow_ups_due(
+        self, *, supporter_id: str, within_days: int = FOLLOW_UPS_AHEAD_DAYS, limit: int = RECENT_LIMIT
+    ) -> list[SessionSummary]:
+        """The supporter's own open follow-ups due within `within_days` (or overdue), soonest first."""
+        await self.roles.require_supporter(supporter_id)
+        horizon = await self.today_for(supporter_id) + timedelta(days=within_days)
+        now = self.clock.now()
+        async with self.db.session() as session:
+            rows = (
+                await session.exec(
+                    select(SupportSession, SupportFollowUp)
+                    .join(SupportFollowUp, col(SupportFollowUp.session_id) == col(SupportSession.id))
+                    .where(
+                        SupportSession.supporter_id == supporter_id,
+                        col(SupportFollowUp.done_at).is_(None),
+                        col(SupportFollowUp.due_on) <= horizon,
+                    )
+                    .order_by(col(SupportFollowUp.due_on), col(SupportSession.id))
                     .limit(limit)
                 )
             ).all()

@@ -8,6 +8,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -67,6 +68,32 @@ class RoundStatus:
     failed: int
     answered: int
     reminders_scheduled: int
+
+
+@dataclass(frozen=True)
+class AnsweredFigure:
+    """How many answered a round, told only as far as the k rule allows."""
+
+    # "exact": the count itself; "at_least": a floor in steps of k; "fewer": under k, not shown.
+    shown: Literal["exact", "at_least", "fewer"]
+    count: int  # the exact count, the floor, or k itself for "fewer"
+    rate: float | None  # answered / invited, with "exact" only
+    closed: bool
+    k: int
+
+
+def answered_figure(status: RoundStatus, *, k: int) -> AnsweredFigure:
+    """What may be told of a round's answered count, wherever it is shown (`/pulse status`, App Home)."""
+    closed = status.round.closed_at is not None
+    # Invited minus answered is a group too (who did not answer): both must be 0 or at least k.
+    exact = status.answered >= k and not 0 < status.invited - status.answered < k
+    if closed and exact:
+        rate = status.answered / status.invited if status.invited else 0.0
+        return AnsweredFigure("exact", status.answered, rate, closed, k)
+    if status.answered >= k:
+        # While open the count moves in steps of k: two looks a minute apart never differ by 1..k-1.
+        return AnsweredFigure("at_least", status.answered // k * k, None, closed, k)
+    return AnsweredFigure("fewer", k, None, closed, k)
 
 
 def ballot_tag(secret: str, *, ballot: str, user_id: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.runtime import Runtime
 from handlers.slack.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
+from handlers.slack.blocks.home import HOME_LOG_SESSION_ACTION, HOME_LOG_TRAINING_ACTION
 from handlers.slack.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
 from handlers.slack.blocks.peer_log import (
     DELETE_ACTION,
@@ -276,6 +277,19 @@ async def test_every_role_gated_button_and_modal_by_every_role(
             supporter_only,
             click(DELETE_ACTION, lambda r, u: session_of(r, u, "delete")),
             stores="support_session",
+        ),
+        # App Home's supporter buttons open the same modals as `/peer-log`.
+        Row(
+            "home log-a-session button",
+            supporter_only,
+            click(HOME_LOG_SESSION_ACTION, fixed("")),
+            SESSION_VIEW,
+        ),
+        Row(
+            "home record-a-training button",
+            supporter_only,
+            click(HOME_LOG_TRAINING_ACTION, fixed("")),
+            TRAINING_VIEW,
         ),
         Row(
             "session view (new)",

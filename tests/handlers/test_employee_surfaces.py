@@ -5,16 +5,31 @@ docs/employee-surfaces.md so a reader sees the words people read (the test fails
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.ballots import PulsePromise
 from bot.config import Settings
+from bot.home import (
+    CoordinatorHome,
+    EmployeeHome,
+    HomeView,
+    LastDigest,
+    OpenPulse,
+    RoundParticipation,
+    SupporterHome,
+)
+from bot.policies import policy_status
+from bot.ports import PostedMessage
 from bot.questions import Question, load_question_bank
+from bot.support import SessionSummary, TrainingStatus, load_support_taxonomy
+from bot.surveys import AnsweredFigure
 from handlers.slack.blocks.feedback import build_feedback_modal
 from handlers.slack.blocks.help import build_harm_note, build_help_message, build_support_line
+from handlers.slack.blocks.home import app_messages_link, build_home_view
 from handlers.slack.blocks.pulse import (
+    ANSWER_ACTION_PREFIX,
     PULSE_CLOSED_TEXT,
     build_comment_modal,
     build_pulse_blocks,
@@ -22,6 +37,8 @@ from handlers.slack.blocks.pulse import (
     pulse_permalink,
 )
 from handlers.slack.blocks.safety import build_safety_message
+from storage.digest_models import ImprovementAction
+from storage.policy_models import Policy
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "employee-surfaces.md"
 BANK = load_question_bank().questions
@@ -38,6 +55,106 @@ PROMISE = PulsePromise(
     retention_days=SETTINGS.retention_days,
     timezone=SETTINGS.default_timezone,
 )
+
+
+TAXONOMY = load_support_taxonomy()
+TODAY = CLOSES.date()
+EMPLOYEE_HOME = EmployeeHome(
+    pulse=OpenPulse(closes_at=CLOSES, answered=False, dm=PostedMessage("D0EXAMPLE", "1796012165.799162")),
+    opted_out=False,
+    supporters=("U0SAMRIVER", "U0LEEPARK"),
+    promise=PROMISE,
+)
+
+
+def _session(n: int, *, days_ago: int, follow_up_in: int | None = None) -> SessionSummary:
+    on = TODAY - timedelta(days=days_ago)
+    return SessionSummary(
+        id=f"{n:032d}",
+        session_date=on,
+        duration_minutes=30 + 15 * n,
+        category=("verbal_abuse", "exclusion", "work_sabotage")[n % 3],
+        contact_channel="chat",
+        outcome="listened",
+        follow_up_on=TODAY + timedelta(days=follow_up_in) if follow_up_in is not None else None,
+        follow_up_done=False,
+        note=None,
+        created_at=datetime(on.year, on.month, on.day, 15, tzinfo=UTC),
+        editable=days_ago == 0,
+    )
+
+
+def _homes() -> dict[str, HomeView]:
+    """An employee's, a supporter's and a coordinator's home, as the domain hands them over."""
+    sessions = [
+        _session(0, days_ago=0, follow_up_in=2),
+        _session(1, days_ago=6, follow_up_in=-1),
+        _session(2, days_ago=12),
+    ]
+    supporter = SupporterHome(
+        training=TrainingStatus(
+            state="lapsing",
+            last_on=date(2025, 12, 20),
+            last_title="Active listening",
+            valid_until=date(2026, 12, 20),
+        ),
+        follow_ups_due=(sessions[1], sessions[0]),
+        recent=tuple(sessions),
+        today=TODAY,
+    )
+    action = ImprovementAction(
+        id="a" * 32,
+        team_id="T0",
+        practice_id="listening_circles",
+        title="Run listening circles in every team",
+        owner_id="U0CORABELL",
+        adopted_by="U0CORABELL",
+        due_on=TODAY + timedelta(days=20),
+        construct_id="psych_safety",
+        success_measure="",
+    )
+    policy = Policy(
+        id="p" * 32,
+        team_id="T0",
+        name="Dignity at work policy",
+        link="https://intranet.example.com/dignity",
+        owner_id="U0CORABELL",
+        review_interval_months=12,
+        last_reviewed_on=date(2025, 11, 1),
+        created_at=datetime(2024, 1, 8, tzinfo=UTC),
+    )
+    coordinator = CoordinatorHome(
+        participation=RoundParticipation(
+            opened_at=CLOSES - timedelta(days=3),
+            closes_at=CLOSES,
+            invited=42,
+            answered=AnsweredFigure("fewer", SETTINGS.min_group_size, None, False, SETTINGS.min_group_size),
+        ),
+        open_actions=(action,),
+        more_actions=0,
+        reviews_due=(policy_status(policy, today=TODAY),),
+        more_reviews=0,
+        last_digest=LastDigest(
+            posted_at=datetime(2026, 11, 30, 9, tzinfo=UTC),
+            channel=SETTINGS.coordinator_channel,
+            message=PostedMessage(SETTINGS.coordinator_channel, "1796000000.000100"),
+        ),
+        today=TODAY,
+    )
+    return {
+        "employee": HomeView(viewer="U0ANALOPEZ", employee=EMPLOYEE_HOME),
+        "supporter": HomeView(viewer="U0SAMRIVER", employee=EMPLOYEE_HOME, supporter=supporter),
+        "coordinator": HomeView(viewer="U0CORABELL", employee=EMPLOYEE_HOME, coordinator=coordinator),
+    }
+
+
+def _home(role: str) -> dict[str, Any]:
+    return build_home_view(
+        _homes()[role],
+        taxonomy=TAXONOMY,
+        zone=SETTINGS.default_timezone,
+        messages_link=app_messages_link(app_id="A0EXAMPLE", team_id="T0EXAMPLE"),
+    )
 
 
 def _round_questions() -> list[Question]:
@@ -107,7 +224,7 @@ def _check_message(blocks: list[dict[str, Any]]) -> None:
             assert len(block["elements"]) <= 25
             for button in block["elements"]:
                 assert len(button["text"]["text"]) <= 75
-                assert len(button["value"]) <= 2000
+                assert len(button.get("value", "")) <= 2000
                 assert len(button["action_id"]) <= 255
 
 
@@ -173,6 +290,10 @@ def test_every_employee_surface_is_within_block_kit_limits() -> None:
         )
     )
     _check_modal(build_feedback_modal(support_line=build_support_line(SETTINGS)))
+    for role in ("employee", "supporter", "coordinator"):
+        home = _home(role)
+        assert home["type"] == "home" and len(home["blocks"]) <= 100
+        _check_message(home["blocks"])
 
 
 def _link() -> str:
@@ -189,16 +310,27 @@ def _as_text(blocks: list[dict[str, Any]]) -> str:
             # The highlighted (chosen) button is marked ✓ here; Slack draws it in the primary colour.
             lines.append(
                 " ".join(
-                    f"[✓ {e['text']['text']}]" if e.get("style") == "primary" else f"[{e['text']['text']}]"
+                    f"[✓ {e['text']['text']}]" if _chosen_answer(e) else f"[{e['text']['text']}]"
                     for e in block["elements"]
                 )
             )
+        elif block["type"] == "header":
+            lines.append(f"**{block['text']['text']}**")
+        elif "accessory" in block:
+            lines.extend(_texts(block["text"]))
+            lines[-1] += f"  [{block['accessory']['text']['text']}]"
         elif block["type"] == "input":
             field = "[ choose one ▾ ]" if block["element"]["type"] == "static_select" else "[ text box ]"
             lines.append(f"{block['label']['text']}\n{field}")
         else:
             lines.extend(_texts(block))
     return "\n\n".join(lines)
+
+
+def _chosen_answer(element: dict[str, Any]) -> bool:
+    return element.get("style") == "primary" and str(element.get("action_id", "")).startswith(
+        ANSWER_ACTION_PREFIX
+    )
 
 
 def _quoted(text: str) -> str:
@@ -243,6 +375,15 @@ def render_doc() -> str:
         _quoted(_as_text(feedback["blocks"])),
         "## Writing to the bot in its Messages tab (at most once per person every 10 minutes)",
         _quoted(_as_text(help_reply["blocks"])),
+        "## App Home: an employee",
+        "Everyone sees this part; a supporter's and a coordinator's home add theirs below it.",
+        _quoted(_as_text(_home("employee")["blocks"])),
+        "## App Home: a peer supporter (the part after everyone's)",
+        "Only their own training, follow-ups and sessions.",
+        _quoted(_as_text(_home("supporter")["blocks"][len(_home("employee")["blocks"]) :])),
+        "## App Home: a coordinator (the part after everyone's)",
+        f"Participation as `/pulse status` tells it: here fewer than {SETTINGS.min_group_size} have answered.",
+        _quoted(_as_text(_home("coordinator")["blocks"][len(_home("employee")["blocks"]) :])),
     ]
     return "\n\n".join(parts) + "\n"
 

@@ -6,6 +6,11 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
+from handlers.slack.actions.home import (
+    handle_home_log_session_action,
+    handle_home_log_training_action,
+    handle_home_open_pulse_action,
+)
 from handlers.slack.actions.improvement import (
     handle_action_close_action,
     handle_action_update_action,
@@ -26,6 +31,11 @@ from handlers.slack.actions.pulse_answer import handle_pulse_answer_action
 from handlers.slack.actions.pulse_comment import handle_pulse_comment_action
 from handlers.slack.actions.updates import handle_update_share_action
 from handlers.slack.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
+from handlers.slack.blocks.home import (
+    HOME_LOG_SESSION_ACTION,
+    HOME_LOG_TRAINING_ACTION,
+    HOME_OPEN_PULSE_ACTION,
+)
 from handlers.slack.blocks.peer_log import (
     DELETE_ACTION,
     EDIT_ACTION,
@@ -52,3 +62,6 @@ def register(app: AsyncApp) -> None:
     app.action(re.compile(rf"^{REVIEW_POLICY_ACTION}_\d+$"))(handle_policy_review_action)
     app.action(re.compile(rf"^{EDIT_POLICY_ACTION}_\d+$"))(handle_policy_edit_action)
     app.action(SHARE_UPDATE_ACTION)(handle_update_share_action)
+    app.action(HOME_LOG_SESSION_ACTION)(handle_home_log_session_action)
+    app.action(HOME_LOG_TRAINING_ACTION)(handle_home_log_training_action)
+    app.action(HOME_OPEN_PULSE_ACTION)(handle_home_open_pulse_action)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.questions import QuestionBank
-from bot.surveys import RoundStatus, Schedules
+from bot.surveys import AnsweredFigure, RoundStatus, Schedules, answered_figure
 
 
 def build_status_text(status: RoundStatus, *, k: int) -> str:
@@ -16,21 +16,7 @@ def build_status_text(status: RoundStatus, *, k: int) -> str:
         f"• Delivered: {status.delivered}"
         + (f" (still to send: {status.waiting})" if status.waiting else ""),
     ]
-    # Invited minus answered is a group too (who did not answer): both must be 0 or at least k.
-    exact = status.answered >= k and not 0 < status.invited - status.answered < k
-    if r.closed_at is not None and exact:
-        rate = status.answered / status.invited if status.invited else 0.0
-        lines.append(f"• Answered: {status.answered} ({rate:.0%})")
-    elif r.closed_at is not None and status.answered >= k:
-        lines.append(
-            f"• Answered: at least {status.answered // k * k} (fewer than {k} did not answer, so the "
-            "exact count is not shown)"
-        )
-    elif status.answered >= k:
-        # While open the count moves in steps of k: two looks a minute apart never differ by 1..k-1.
-        lines.append(f"• Answered: at least {status.answered // k * k} so far (shown in steps of {k})")
-    else:
-        lines.append(f"• Answered: fewer than {k} so far (counts under {k} are not shown)")
+    lines.append(answered_line(answered_figure(status, k=k)))
     if status.failed:
         lines.append(
             f"• :warning: Could not deliver: {status.failed} (see the logs for reasons; retries are exhausted)"
@@ -41,6 +27,21 @@ def build_status_text(status: RoundStatus, *, k: int) -> str:
             "everyone gets it, answered or not, so it reveals nothing about who answered"
         )
     return "\n".join(lines)
+
+
+def answered_line(figure: AnsweredFigure) -> str:
+    """The answered count as the k rule lets it be told, as a bullet line."""
+    k = figure.k
+    if figure.shown == "exact":
+        return f"• Answered: {figure.count} ({figure.rate or 0.0:.0%})"
+    if figure.shown == "at_least" and figure.closed:
+        return (
+            f"• Answered: at least {figure.count} (fewer than {k} did not answer, so the "
+            "exact count is not shown)"
+        )
+    if figure.shown == "at_least":
+        return f"• Answered: at least {figure.count} so far (shown in steps of {k})"
+    return f"• Answered: fewer than {k} so far (counts under {k} are not shown)"
 
 
 def build_schedule_text(schedules: Schedules) -> str:

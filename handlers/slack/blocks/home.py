@@ -1,42 +1,126 @@
-"""The App Home tab. Pure builder."""
+"""The App Home tab, drawn from the domain's HomeView (bot/home.py). Pure builder."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from handlers.slack.blocks.pulse import slack_date
-from storage.models import SurveyRound
+from bot.home import CoordinatorHome, EmployeeHome, HomeView, OpenPulse, SupporterHome
+from bot.ports import PostedMessage
+from bot.support import FOLLOW_UPS_AHEAD_DAYS, SessionSummary, SupportTaxonomy
+from handlers.slack.blocks.admin import answered_line
+from handlers.slack.blocks.digest import UPDATE_ACTION
+from handlers.slack.blocks.mrkdwn import link, plain
+from handlers.slack.blocks.peer_log import session_line, training_status_text
+from handlers.slack.blocks.policies import ADD_POLICY_ACTION, REVIEW_POLICY_ACTION, next_review_text
+from handlers.slack.blocks.pulse import pulse_permalink, slack_date
+
+# Buttons only the home has: each opens the same modal as its slash command.
+HOME_LOG_SESSION_ACTION = "home_log_session"
+HOME_LOG_TRAINING_ACTION = "home_log_training"
+HOME_OPEN_PULSE_ACTION = "home_open_pulse"
+SUPPORTER_HEADER = "For peer supporters"
+COORDINATOR_HEADER = "Coordinator dashboard"
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def _section(text: str, *, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _button(
+    action_id: str, label: str, *, value: str | None = None, url: str | None = None, primary: bool = False
+) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+    }
+    if value is not None:
+        button["value"] = value
+    if url is not None:
+        button["url"] = url
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def message_link(message: PostedMessage, *, workspace_url: str) -> str:
+    """A link that opens a delivered message."""
+    return pulse_permalink(workspace_url, channel=message.conversation, ts=message.ref)
+
+
+def app_messages_link(*, app_id: str, team_id: str) -> str:
+    """Slack's documented link that opens the person's direct messages with the app (where pulses land)."""
+    return f"https://slack.com/app_redirect?{urlencode({'app': app_id, 'team': team_id})}"
 
 
 def build_home_view(
+    home: HomeView,
     *,
-    current: SurveyRound | None,
-    answered: bool,
-    opted_out: bool,
-    supporters: list[str],
-    is_coordinator: bool,
-    k: int,
+    taxonomy: SupportTaxonomy,
     zone: str,
+    workspace_url: str | None = None,
+    messages_link: str | None = None,
 ) -> dict[str, Any]:
-    """Home tab: open survey, reaching a peer supporter, and what we promise about privacy."""
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "PeerPulse"}}]
+    """Home tab: everyone's part, then the supporter's and the coordinator's where the viewer has the role.
+
+    A pulse DM is linked to itself when the workspace's address is known, else to the app's Messages
+    tab (`messages_link`); the last digest to its message when the address is known.
+    """
+    blocks = _employee_blocks(
+        home.employee, zone=zone, workspace_url=workspace_url, messages_link=messages_link
+    )
+    if home.supporter is not None:
+        blocks += _supporter_blocks(home.supporter, taxonomy=taxonomy)
+    if home.coordinator is not None:
+        blocks += _coordinator_blocks(home.coordinator, zone=zone, workspace_url=workspace_url)
+    return {"type": "home", "blocks": blocks}
+
+
+# --- everyone ---------------------------------------------------------------------------------
+
+
+def _pulse_text(pulse: OpenPulse | None, *, opted_out: bool, zone: str) -> str:
     if opted_out:
-        survey = "You've opted out of pulse surveys. `/pulse optin` to take part again."
-    elif current is None:
-        survey = "No pulse survey is open right now. The next one arrives in your DMs."
-    elif answered:
-        closes = slack_date(current.closes_at, zone=zone)
-        survey = f"You've answered this week's pulse — thank you. You can change answers until {closes}."
-    else:
-        closes = slack_date(current.closes_at, zone=zone)
-        survey = f":memo: *A pulse is open* until {closes} — it's in your DMs, under a minute."
-    blocks += [_section(f"*Your surveys*\n{survey}"), {"type": "divider"}]
-    if supporters:
-        names = ", ".join(f"<@{u}>" for u in supporters[:20])
+        return "You've opted out of pulse surveys. `/pulse optin` to take part again."
+    if pulse is None:
+        return "No pulse survey is open right now. The next one arrives in your DMs."
+    closes = slack_date(pulse.closes_at, zone=zone)
+    if pulse.answered:
+        return f"You've answered this week's pulse — thank you. You can change answers until {closes}."
+    return f":memo: *A pulse is open* until {closes} — it's in your DMs, under a minute."
+
+
+def _employee_blocks(
+    home: EmployeeHome, *, zone: str, workspace_url: str | None, messages_link: str | None
+) -> list[dict[str, Any]]:
+    promise = home.promise
+    survey = _pulse_text(home.pulse, opted_out=home.opted_out, zone=zone)
+    accessory = None
+    if not home.opted_out and home.pulse is not None and home.pulse.dm is not None:
+        url = message_link(home.pulse.dm, workspace_url=workspace_url) if workspace_url else messages_link
+        if url is not None:
+            label = "Change my answers" if home.pulse.answered else "Open my pulse"
+            accessory = _button(HOME_OPEN_PULSE_ACTION, label, url=url)
+    blocks: list[dict[str, Any]] = [
+        _header("PeerPulse"),
+        _section(f"*Your surveys*\n{survey}", accessory=accessory),
+        {"type": "divider"},
+    ]
+    if home.supporters:
+        names = ", ".join(f"<@{u}>" for u in home.supporters[:20])
         reach = (
             f"*Talk to a peer supporter*\nTrained colleagues who listen in confidence: {names}. "
             "Message any of them directly — they never record who they helped."
@@ -44,22 +128,147 @@ def build_home_view(
     else:
         reach = "*Talk to a peer supporter*\nThe program is recruiting supporters; your coordinators can help meanwhile."
     blocks += [_section(reach), {"type": "divider"}]
+    days = promise.retention_days
     blocks.append(
         _section(
             "*Our confidentiality promise*\n"
             "• Survey answers are stored *without your name* or anything that could point back to you.\n"
-            f"• Results are only ever shown for groups of *{k} or more* people.\n"
+            f"• Results are only ever shown for groups of *{promise.min_group_size} or more* people.\n"
             "• Comments are stripped of names, emails and phone numbers before they are saved, "
-            "and deleted after the retention period.\n"
+            f"and deleted after *{days} day{'s' if days != 1 else ''}*; only group figures stay.\n"
             "• Peer supporters never log who they helped. Nobody — coordinators included — sees individual answers.\n"
-            "• `/feedback` leaves an anonymous suggestion at any time."
+            "• `/feedback` leaves an anonymous suggestion at any time. `/pulse optout` stops pulses; "
+            "`/pulse optin` brings them back."
         )
     )
-    if is_coordinator:
-        blocks += [
-            {"type": "divider"},
+    return blocks
+
+
+# --- supporters -------------------------------------------------------------------------------
+
+
+def _follow_up_line(session: SessionSummary, *, today: date) -> str:
+    due = session.follow_up_on
+    assert due is not None  # follow-ups due always have a date
+    when = f"*{due:%a %d %b}*"
+    if due < today:
+        when += " (overdue)"
+    elif due == today:
+        when += " (today)"
+    return f"• {when} — from your session of {session.session_date:%a %d %b}"
+
+
+def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(SUPPORTER_HEADER)]
+    training = training_status_text(home.training)
+    if home.training.state in ("lapsed", "none"):
+        training = f":warning: {training}"
+    blocks.append(_section(f"*Your training*\n{training}"))
+    if home.follow_ups_due:
+        lines = "\n".join(_follow_up_line(s, today=home.today) for s in home.follow_ups_due)
+        follow_ups = f"*Follow-ups due*\n{lines}"
+    else:
+        follow_ups = f"*Follow-ups due*\nNothing due in the next {FOLLOW_UPS_AHEAD_DAYS} days."
+    blocks.append(_section(follow_ups))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "home_supporter_tasks",
+            "elements": [
+                _button(HOME_LOG_SESSION_ACTION, "Log a session", primary=True),
+                _button(HOME_LOG_TRAINING_ACTION, "Record a training"),
+            ],
+        }
+    )
+    if home.recent:
+        lines = "\n".join(f"• {session_line(s, taxonomy)}" for s in home.recent)
+        recent = f"*Your latest sessions*\n{lines}"
+    else:
+        recent = "*Your latest sessions*\nYou haven't logged a session yet."
+    blocks.append(_section(recent))
+    blocks.append(
+        _context(
+            "Only you see your sessions; coordinators see totals, never who or when. "
+            "`/peer-log list` to edit or delete one within 24 hours."
+        )
+    )
+    return blocks
+
+
+# --- coordinators -----------------------------------------------------------------------------
+
+
+def _more(count: int, command: str) -> dict[str, Any] | None:
+    return _context(f"…and {count} more: `{command}` shows them all.") if count else None
+
+
+def _coordinator_blocks(
+    home: CoordinatorHome, *, zone: str, workspace_url: str | None
+) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(COORDINATOR_HEADER)]
+    p = home.participation
+    if p is None:
+        blocks.append(_section("*This round*\nNo pulse is open right now. `/pulse send` opens one."))
+    else:
+        blocks.append(
             _section(
-                "*Coordinator tools*\n`/pulse status` · `/pulse send` · `/pulse schedule` · `/pulse questions`"
-            ),
-        ]
-    return {"type": "home", "blocks": blocks}
+                f"*This round* — open until {slack_date(p.closes_at, zone=zone)}\n"
+                f"• Invited: {p.invited}\n{answered_line(p.answered)}"
+            )
+        )
+
+    blocks.append(_section("*Open actions*" + ("" if home.open_actions else "\nNo open actions.")))
+    for i, action in enumerate(home.open_actions):
+        overdue = ":warning: *overdue* · " if action.due_on < home.today else ""
+        blocks.append(
+            _section(
+                f"{overdue}*{plain(action.title, limit=200)}* — owner <@{action.owner_id}>, "
+                f"due {action.due_on:%d %b %Y}",
+                accessory=_button(f"{UPDATE_ACTION}_{i}", "Update", value=action.id),
+            )
+        )
+    more = _more(home.more_actions, "/pulse actions")
+    if more is not None:
+        blocks.append(more)
+
+    blocks.append(
+        _section("*Policy reviews due*" + ("" if home.reviews_due else "\nNo policy review is due."))
+    )
+    for i, status in enumerate(home.reviews_due):
+        blocks.append(
+            _section(
+                f"*{link(status.policy.link, status.policy.name)}* — owner <@{status.policy.owner_id}>, "
+                f"{next_review_text(status)}",
+                accessory=_button(f"{REVIEW_POLICY_ACTION}_{i}", "Mark reviewed", value=status.policy.id),
+            )
+        )
+    more = _more(home.more_reviews, "/pulse policies")
+    if more is not None:
+        blocks.append(more)
+
+    digest = home.last_digest
+    if digest is None:
+        blocks.append(
+            _section("*Last digest*\nNo digest has been posted yet. `/pulse digest` posts one now.")
+        )
+    else:
+        where = f"<#{digest.channel}>"
+        if digest.message is not None and workspace_url:
+            # Without the workspace's address a link could only open the channel, which <#…> already does.
+            where += f" · <{message_link(digest.message, workspace_url=workspace_url)}|open it>"
+        blocks.append(_section(f"*Last digest*\nPosted {slack_date(digest.posted_at, zone=zone)} in {where}"))
+
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "home_coordinator_tasks",
+            "elements": [_button(ADD_POLICY_ACTION, "Add a policy")],
+        }
+    )
+    blocks.append(
+        _context(
+            "*Coordinator tools:* `/pulse status` · `/pulse send` · `/pulse digest` · `/pulse actions` · "
+            "`/pulse policies` · `/pulse supporters` · `/pulse schedule` · `/pulse questions`"
+        )
+    )
+    return blocks

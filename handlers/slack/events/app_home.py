@@ -1,33 +1,28 @@
-"""App Home: the open survey, how to reach a supporter, the confidentiality promise."""
+"""App Home: what each person's roles let them see, decided by the domain (bot/home.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.services import Services
-from handlers.slack.blocks.home import build_home_view
+from handlers.slack.blocks.home import app_messages_link, build_home_view
 
 
-async def handle_app_home_opened_event(event: dict[str, Any], client: Any, context: dict[str, Any]) -> None:
-    """Publish the user's Home tab."""
+async def handle_app_home_opened_event(
+    event: dict[str, Any], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Publish the user's Home tab (views.publish, Tier 4: one call per open)."""
     if event.get("tab", "home") != "home":
         return
     services: Services = context["services"]
-    user_id = event["user"]
     team_id = context.get("team_id") or services.team_id
-    current = await services.surveys.current_round(team_id=team_id)
-    answered = (
-        await services.surveys.has_answered(team_id=team_id, user_id=user_id, round_id=current.id)
-        if current is not None
-        else False
-    )
+    home = await services.home.build(team_id=team_id, by=event["user"])
+    app_id = str(body.get("api_app_id") or "")
     view = build_home_view(
-        current=current,
-        answered=answered,
-        opted_out=await services.surveys.is_opted_out(team_id=team_id, user_id=user_id),
-        supporters=sorted(await services.roles.supporters()),
-        is_coordinator=await services.roles.is_coordinator(user_id),
-        k=services.settings.min_group_size,
+        home,
+        taxonomy=services.support.taxonomy,
         zone=services.settings.default_timezone,
+        # The envelope names the app: a link to its Messages tab, where the person's pulse DM is.
+        messages_link=app_messages_link(app_id=app_id, team_id=team_id) if app_id and team_id else None,
     )
-    await client.views_publish(user_id=user_id, view=view)
+    await client.views_publish(user_id=event["user"], view=view)
