@@ -13,7 +13,8 @@ from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import build_workspace, dm_channel_id, tz_offset_now
 
 # How the pulse DM marks an answered question (handlers/slack/blocks/pulse.py).
-ANSWERED_MARK = "(answered — tap to change)"
+# Every answered question opens with this mark, whether or not the DM shows the choice itself.
+ANSWERED_MARK = "✅ *"
 
 
 def _is_pulse(message: Any) -> bool:
