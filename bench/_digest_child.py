@@ -37,6 +37,7 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
     from bot.runtime import build_services
     from handlers.slack.blocks.digest import build_digest_messages
     from handlers.slack.platform import SlackPlatform
+    from handlers.slack.settings import SlackSettings
     from handlers.slack.simulation.slack_api import FakeSlack
     from handlers.slack.simulation.workspace import build_workspace
     from storage.db import Database
@@ -44,12 +45,12 @@ async def build_digest(database_url: str, repeats: int) -> dict[str, object]:
     # The digest reads the supporters channel from Slack; a small fake answers those calls.
     with FakeSlack(build_workspace(employees=60)) as fake:
         settings = Settings(
-            slack_bot_token=c.TOKEN,
-            slack_signing_secret=c.SIGNING_SECRET,
             peerpulse_secret=c.PEERPULSE_SECRET,
             coordinator_channel=c.COORDINATOR_CHANNEL,
             supporters_channel=c.SUPPORTERS_CHANNEL,
-            slack_api_url=fake.url,
+            platform_settings=SlackSettings(
+                bot_token=c.TOKEN, signing_secret=c.SIGNING_SECRET, api_url=fake.url
+            ),
             database_url=database_url,
         )
         db = Database(settings.database_url)

@@ -15,9 +15,10 @@ from dotenv import load_dotenv
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, platform_name
 from bot.errors import ConfigError
 from bot.logging_setup import install_redaction
+from bot.platform import load_configuration
 
 if TYPE_CHECKING:
     from bot.platform import Platform
@@ -44,8 +45,8 @@ def _raise_one_line(exc: Exception, settings: Settings, platform: Platform) -> N
 
 
 async def _run() -> None:
-    settings = load_settings(os.environ)
-    # Before anything can log: slack_sdk's and Bolt's debug output carries request details.
+    settings = load_configuration(os.environ)
+    # Before anything can log: a platform SDK's debug output carries request details.
     install_redaction(settings)
     from bot.runtime import Runtime  # imported after validation: a bad setting fails fast
 
@@ -71,7 +72,7 @@ async def _export_rows() -> list[dict[str, str]]:
     from bot.questions import load_question_bank
     from storage.db import Database
 
-    settings = load_settings(os.environ, require_slack=False)
+    settings = load_settings(os.environ, serving=False)
     db = Database(settings.database_url)
     try:
         return await export_rows(db, load_question_bank(), k=settings.min_group_size)
@@ -101,7 +102,7 @@ def _export(output: str) -> int:
 
 
 async def _digest_now() -> int:
-    settings = load_settings(os.environ)
+    settings = load_configuration(os.environ)
     from bot.runtime import Runtime
 
     runtime = Runtime(settings, scheduler_enabled=False)
@@ -114,7 +115,7 @@ async def _digest_now() -> int:
 
 
 async def _check() -> int:
-    settings = load_settings(os.environ)
+    settings = load_configuration(os.environ)
     from bot.checks import run_checks
 
     verdicts = await run_checks(settings)
@@ -142,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="PeerPulse")
     parser.add_argument("--version", action="version", version=f"peerpulse {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="serve Slack (HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser(
+        "run", help="serve the chat platform named by PLATFORM (default slack: HTTP on PORT, or Socket Mode)"
+    )
     sub.add_parser(
         "check", help="check tokens, channels, the resources file and the database; say how to fix"
     )
@@ -166,14 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo":
             from bot.platform import load_demo
 
-            run_demo = load_demo(os.environ.get("PLATFORM", "").strip().lower() or "slack")
+            run_demo = load_demo(platform_name(os.environ))
             asyncio.run(run_demo(employees=args.employees, seed=args.seed))
         elif args.command == "export":
             return _export(args.output)
         elif args.command == "migrate":
             from storage.db import migrate
 
-            url = load_settings(os.environ, require_slack=False).database_url
+            url = load_settings(os.environ, serving=False).database_url
             try:
                 migrate(url)
             except SQLAlchemyError as exc:

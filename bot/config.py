@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import make_url
@@ -20,19 +21,30 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+psycopg")
 _PLACEHOLDER = re.compile(r"^(|changeme|change-me|xoxb-your.*|your.*|todo|placeholder|secret|x+)$", re.I)
 
 
+class PlatformSettings(Protocol):
+    """A platform plug-in's own settings (its credentials and endpoints), opaque to the core."""
+
+    def secrets(self) -> Sequence[str]:
+        """The values no log may show."""
+        ...
+
+    def redacted(self) -> dict[str, object]:
+        """These settings safe to log."""
+        ...
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the running app needs to know about its environment."""
 
-    slack_bot_token: str
-    slack_signing_secret: str
     peerpulse_secret: str
+    # Opaque platform addresses of the coordinators' and the supporters' channels.
     coordinator_channel: str
     supporters_channel: str
-    slack_app_token: str | None = None
     # Which installed chat platform plug-in serves this process (entry point group peerpulse.platforms).
     platform: str = "slack"
-    slack_api_url: str | None = None
+    # That platform's own settings, loaded by its plug-in (bot.platform.load_configuration).
+    platform_settings: PlatformSettings | None = None
     database_url: str = DEFAULT_DATABASE_URL
     pulse_audience_channel: str | None = None
     pulse_schedule: str = "0 10 * * tue"
@@ -57,30 +69,22 @@ class Settings:
     support_resources_path: Path | None = None
     # Callers presenting it (Authorization: Bearer ...) get readiness details; others only a status.
     health_token: str | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def socket_mode(self) -> bool:
-        """Whether to connect through Socket Mode rather than serve HTTP."""
-        return bool(self.slack_app_token)
 
     def redacted(self) -> dict[str, object]:
         """Settings safe to log: every secret replaced by a marker."""
-        secret_fields = {
-            "slack_bot_token",
-            "slack_signing_secret",
-            "peerpulse_secret",
-            "slack_app_token",
-            "health_token",
-        }
-        return {
+        secret_fields = {"peerpulse_secret", "health_token"}
+        shown: dict[str, object] = {
             name: ("***" if name in secret_fields and value else value)
             for name, value in self.__dict__.items()
-            if name != "extra"
+            if name != "platform_settings"
         }
+        if self.platform_settings is not None:
+            shown.update(self.platform_settings.redacted())
+        return shown
 
 
-def _require(env: Mapping[str, str], name: str, *, secret: bool = False) -> str:
+def require_setting(env: Mapping[str, str], name: str, *, secret: bool = False) -> str:
+    """The named setting's value, or ConfigError when it is unset (or, for a secret, a placeholder)."""
     value = env.get(name, "").strip()
     if not value:
         raise ConfigError(f"{name} is not set; see .env.example")
@@ -169,31 +173,32 @@ def _database_url(env: Mapping[str, str]) -> str:
     return url
 
 
-def load_settings(env: Mapping[str, str], *, require_slack: bool = True) -> Settings:
-    """Build Settings from an environment mapping, or raise ConfigError naming the bad setting."""
-    if require_slack:
-        token = _require(env, "SLACK_BOT_TOKEN", secret=True)
-        signing = _require(env, "SLACK_SIGNING_SECRET", secret=True)
-        coordinators = _require(env, "COORDINATOR_CHANNEL")
-        supporters = _require(env, "SUPPORTERS_CHANNEL")
+def platform_name(env: Mapping[str, str]) -> str:
+    """The chat platform this process serves (PLATFORM; Slack unless set)."""
+    return env.get("PLATFORM", "").strip().lower() or "slack"
+
+
+def load_settings(env: Mapping[str, str], *, serving: bool = True) -> Settings:
+    """Build the core's Settings from an environment mapping, or raise ConfigError naming the bad setting.
+
+    `serving=False` (migrate, export) lets the channels be unset. The platform's own settings are
+    its plug-in's to load: bot.platform.load_configuration does both.
+    """
+    if serving:
+        coordinators = require_setting(env, "COORDINATOR_CHANNEL")
+        supporters = require_setting(env, "SUPPORTERS_CHANNEL")
     else:
-        token = env.get("SLACK_BOT_TOKEN", "")
-        signing = env.get("SLACK_SIGNING_SECRET", "")
         coordinators = env.get("COORDINATOR_CHANNEL", "")
         supporters = env.get("SUPPORTERS_CHANNEL", "")
-    secret = _require(env, "PEERPULSE_SECRET", secret=True)
+    secret = require_setting(env, "PEERPULSE_SECRET", secret=True)
     if len(secret) < 16:
         raise ConfigError("PEERPULSE_SECRET must be at least 16 characters (use a random 32-byte value)")
     resources = env.get("SUPPORT_RESOURCES_FILE", "").strip()
     return Settings(
-        slack_bot_token=token,
-        slack_signing_secret=signing,
         peerpulse_secret=secret,
         coordinator_channel=coordinators,
         supporters_channel=supporters,
-        slack_app_token=env.get("SLACK_APP_TOKEN", "").strip() or None,
-        platform=env.get("PLATFORM", "").strip().lower() or "slack",
-        slack_api_url=env.get("SLACK_API_URL", "").strip() or None,
+        platform=platform_name(env),
         database_url=_database_url(env),
         pulse_audience_channel=env.get("PULSE_AUDIENCE_CHANNEL", "").strip() or None,
         pulse_schedule=_cron(env, "PULSE_SCHEDULE", "0 10 * * tue"),

@@ -83,14 +83,10 @@ class KeepPeopleOut(logging.Filter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """The values that must never reach a log (tokens, signing secret, HMAC key, DB password)."""
-    values = [
-        settings.slack_bot_token,
-        settings.slack_signing_secret,
-        settings.peerpulse_secret,
-        settings.slack_app_token,
-        make_url(settings.database_url).password,
-    ]
+    """The values that must never reach a log (HMAC key, health token, DB password, platform credentials)."""
+    values = [settings.peerpulse_secret, settings.health_token, make_url(settings.database_url).password]
+    if settings.platform_settings is not None:
+        values.extend(settings.platform_settings.secrets())
     return [v for v in values if isinstance(v, str) and v]
 
 

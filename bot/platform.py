@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import PlatformSettings, Settings, load_settings, platform_name
 from bot.errors import ConfigError
 from bot.ports import Directory, Messenger, Pacer
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 ENTRY_POINT_GROUP = "peerpulse.platforms"
+SETTINGS_GROUP = "peerpulse.platform_settings"
 DEMO_GROUP = "peerpulse.demos"
 Readiness = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
@@ -80,14 +81,34 @@ class Platform(Protocol):
 PlatformFactory = Callable[[Settings], Platform]
 
 
-def load_platform(settings: Settings) -> Platform:
-    """The platform named by settings.platform, found among the installed plug-ins."""
-    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    entry = found.get(settings.platform)
+class SettingsLoader(Protocol):
+    """A plug-in's reader of its own settings from the environment."""
+
+    def __call__(self, env: Mapping[str, str], *, serving: bool = True) -> PlatformSettings:
+        """The platform's settings, or ConfigError naming the bad one."""
+        ...
+
+
+def _plugin(group: str, name: str) -> Any:
+    found = {ep.name: ep for ep in entry_points(group=group)}
+    entry = found.get(name)
     if entry is None:
         names = ", ".join(sorted(found)) or "none (is PeerPulse installed? `pip install -e .`)"
-        raise ConfigError(f"PLATFORM={settings.platform!r} is not an installed platform; installed: {names}")
-    factory: PlatformFactory = entry.load()
+        raise ConfigError(f"PLATFORM={name!r} is not an installed platform; installed: {names}")
+    return entry.load()
+
+
+def load_configuration(env: Mapping[str, str], *, serving: bool = True) -> Settings:
+    """The core's settings with the chosen platform's own, each validated by its owner."""
+    # The platform's settings first: its credentials are what a new installation most often lacks.
+    loader: SettingsLoader = _plugin(SETTINGS_GROUP, platform_name(env))
+    platform_settings = loader(env, serving=serving)
+    return replace(load_settings(env, serving=serving), platform_settings=platform_settings)
+
+
+def load_platform(settings: Settings) -> Platform:
+    """The platform named by settings.platform, found among the installed plug-ins."""
+    factory: PlatformFactory = _plugin(ENTRY_POINT_GROUP, settings.platform)
     return factory(settings)
 
 

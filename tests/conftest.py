@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.slack.settings import SlackSettings
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import SlackSender
 from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
@@ -77,12 +78,12 @@ def slack(workspace: Workspace) -> Iterator[FakeSlack]:
 def settings(database_url: str, slack: FakeSlack) -> Settings:
     """Settings pointing at the fake Slack and the test database."""
     return Settings(
-        slack_bot_token=DEFAULT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
         peerpulse_secret=PEERPULSE_SECRET,
         coordinator_channel=COORDINATOR_CHANNEL_ID,
         supporters_channel=SUPPORTERS_CHANNEL_ID,
-        slack_api_url=slack.url,
+        platform_settings=SlackSettings(
+            bot_token=DEFAULT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack.url
+        ),
         database_url=database_url,
         workspace_rate=200.0,
         port=0,

@@ -22,6 +22,7 @@ from bot.services import Services
 from handlers.slack.dedupe import skip_repeated_requests
 from handlers.slack.pacing import PacedWebClient, Pacer, shared_pacer
 from handlers.slack.replies import tell_user, user_message_for
+from handlers.slack.settings import slack_settings
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +41,25 @@ def build_client(settings: Settings, *, for_outbox: bool = False, timeout: int =
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
+    slack = slack_settings(settings)
     kwargs: dict[str, Any] = {
-        "token": settings.slack_bot_token,
+        "token": slack.bot_token,
         "timeout": timeout,
         "retry_handlers": retry_handlers,
         "logger": _client_logger(),
     }
-    if settings.slack_api_url:
-        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    if slack.api_url:
+        kwargs["base_url"] = slack.api_url.rstrip("/") + "/"
     pacer = pacer_for(settings)
     return PacedWebClient(pacer=pacer, rate_limit_retries=0 if for_outbox else 4, **kwargs)
 
 
 def pacer_for(settings: Settings) -> Pacer:
     """The one pacer every Web API client of this app and workspace goes through."""
+    slack = slack_settings(settings)
     return shared_pacer(
-        base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
-        token=settings.slack_bot_token,
+        base_url=slack.api_url or AsyncWebClient.BASE_URL,
+        token=slack.bot_token,
         rate=settings.workspace_rate,
     )
 
@@ -78,7 +81,7 @@ def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
     app = AsyncApp(
         # handlers/slack/server.py verifies every signature before Bolt parses a byte; Socket Mode needs none.
         request_verification_enabled=False,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=slack_settings(settings).signing_secret,
         client=client,
         logger=logging.getLogger("peerpulse.bolt"),
     )

@@ -9,13 +9,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checks import Verdict, first_line
 from bot.config import Settings
+from handlers.slack.settings import slack_settings
 
 
 def describe_slack_error(exc: BaseException, settings: Settings) -> str:
     """One line naming why Slack could not be reached or refused us."""
     if isinstance(exc, SlackApiError):
         return f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token"
-    where = settings.slack_api_url or "https://slack.com/api/"
+    where = slack_settings(settings).api_url or "https://slack.com/api/"
     return (
         f"cannot reach Slack at {where} ({type(exc).__name__}: {first_line(exc)}); check the network or proxy"
     )
@@ -48,11 +49,12 @@ async def check_app_token(session: aiohttp.ClientSession, settings: Settings) ->
         "create an App-Level Token with the connections:write scope (your Slack app's Basic Information"
         " page), enable Socket Mode, and set it; or unset SLACK_APP_TOKEN to serve HTTP"
     )
-    base_url = (settings.slack_api_url or AsyncWebClient.BASE_URL).rstrip("/") + "/"
+    slack = slack_settings(settings)
+    base_url = (slack.api_url or AsyncWebClient.BASE_URL).rstrip("/") + "/"
     client = AsyncWebClient(base_url=base_url, session=session)
     try:
         # Tier 1 (about one a minute): the check asks once; the ticket it gets is never used.
-        await client.apps_connections_open(app_token=settings.slack_app_token or "")
+        await client.apps_connections_open(app_token=slack.app_token or "")
     except SlackApiError as exc:
         error = exc.response.get("error")
         if error == "not_allowed_token_type":
@@ -123,7 +125,7 @@ async def slack_checks(client: Any, session: aiohttp.ClientSession, settings: Se
     """The token, the app-level token when Socket Mode is on, then the channels."""
     token, _auth = await check_token(client, settings)
     verdicts = [token]
-    if settings.slack_app_token:
+    if slack_settings(settings).app_token:
         verdicts.append(await check_app_token(session, settings))
     if token.ok:
         verdicts.extend(await check_channels(client, settings))

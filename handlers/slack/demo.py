@@ -20,6 +20,7 @@ from bot.ports import Member
 from bot.results import summarize_round
 from bot.runtime import Runtime
 from bot.surveys import EARLIEST_ZONE, latest_fire_time, local_send_time
+from handlers.slack.settings import SlackSettings
 from storage.queries import answer_histogram
 
 DEMO_DIR = Path("peerpulse-demo")
@@ -121,12 +122,12 @@ async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
     humans = [u.id for u in workspace.active_humans()]
     with FakeSlack(workspace, workspace_rate=50.0) as slack:
         settings = Settings(
-            slack_bot_token=DEFAULT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
             peerpulse_secret=PEERPULSE_SECRET,
             coordinator_channel=COORDINATOR_CHANNEL_ID,
             supporters_channel=SUPPORTERS_CHANNEL_ID,
-            slack_api_url=slack.url,
+            platform_settings=SlackSettings(
+                bot_token=DEFAULT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack.url
+            ),
             database_url=f"sqlite+aiosqlite:///{DEMO_DIR / 'peerpulse.db'}",
             workspace_rate=50.0,
         )

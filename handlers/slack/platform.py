@@ -23,6 +23,7 @@ from handlers.slack.blocks.digest import digest_view_messages
 from handlers.slack.checks import check_channels, describe_slack_error, slack_checks
 from handlers.slack.renderers import make_renderers
 from handlers.slack.server import slack_routes
+from handlers.slack.settings import slack_settings
 
 
 class SlackPlatform:
@@ -32,6 +33,7 @@ class SlackPlatform:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.slack = slack_settings(settings)
         self.client = build_client(settings)
         self.outbox_client = build_client(settings, for_outbox=True)
         self.pacer = pacer_for(settings)
@@ -91,19 +93,19 @@ class SlackPlatform:
 
     def routes(self) -> Sequence[web.RouteDef]:
         """POST /slack/events, unless Socket Mode brings the requests instead."""
-        if self.settings.socket_mode:
+        if self.slack.socket_mode:
             return []
         assert self.app is not None, "wire() comes first"
         return slack_routes(self.app, self.settings, answer_click=self.answer_click)
 
     async def start(self) -> str:
         """Connect Socket Mode when SLACK_APP_TOKEN is set; otherwise requests come over HTTP."""
-        if not self.settings.socket_mode:
+        if not self.slack.socket_mode:
             return "http"
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
         assert self.app is not None, "wire() comes first"
-        self._socket_handler = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+        self._socket_handler = AsyncSocketModeHandler(self.app, self.slack.app_token)
         await self._socket_handler.connect_async()
         return "socket mode"
 

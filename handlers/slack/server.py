@@ -16,6 +16,7 @@ from yarl import URL
 
 from bot.config import Settings
 from handlers.slack.blocks.pulse import ANSWER_ACTION_PATTERN, ANSWER_ACTION_PREFIX
+from handlers.slack.settings import slack_settings
 
 log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
@@ -96,7 +97,7 @@ def slack_routes(
     the one request that comes in thousands a minute; it returns once the click may be acked.
     """
 
-    verifier = SignatureVerifier(settings.slack_signing_secret)
+    verifier = SignatureVerifier(slack_settings(settings).signing_secret)
 
     async def slack_events(request: web.Request) -> web.Response:
         body = await request.text()

@@ -291,8 +291,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
         channels={COORDINATORS: {CORA}, SUPPORTERS: {SAM}},
     )
     settings = Settings(
-        slack_bot_token="xoxb-unit",
-        slack_signing_secret="unit-signing-secret",
         peerpulse_secret="unit-peerpulse-secret-0123456789",
         coordinator_channel=COORDINATORS,
         supporters_channel=SUPPORTERS,

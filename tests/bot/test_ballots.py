@@ -37,8 +37,6 @@ async def world(database_url: str) -> AsyncIterator[tuple[Ballots, SurveyService
     clock = ManualClock(START)
     directory = FakeDirectory(members=PEOPLE, channels={"G0COORD": set(), "G0SUPPORT": set()})
     settings = Settings(
-        slack_bot_token="xoxb-unit",
-        slack_signing_secret="unit-signing-secret",
         peerpulse_secret=SECRET,
         coordinator_channel="G0COORD",
         supporters_channel="G0SUPPORT",

@@ -10,6 +10,8 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.platform import load_configuration
+from handlers.slack.settings import SlackSettings, slack_settings
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = {
@@ -26,17 +28,37 @@ def test_defaults_follow_the_operating_contract() -> None:
     assert settings.database_url == "sqlite+aiosqlite:///peerpulse.db"
     assert (settings.pulse_schedule, settings.digest_schedule) == ("0 10 * * tue", "0 9 * * mon")
     assert (settings.min_group_size, settings.retention_days, settings.port) == (5, 365, 3000)
-    assert settings.socket_mode is False
     assert settings.pulse_shows_choices is True
     assert load_settings({**GOOD, "PULSE_SHOWS_CHOICES": "off"}).pulse_shows_choices is False
-    assert load_settings({**GOOD, "SLACK_APP_TOKEN": "xapp-1-abc"}).socket_mode is True
+
+
+def test_the_core_settings_carry_no_platform_credential() -> None:
+    settings = load_settings(GOOD)
+    assert settings.platform == "slack" and settings.platform_settings is None
+    for secret in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        assert GOOD[secret] not in repr(settings.__dict__)
+
+
+def test_the_slack_plug_in_loads_its_own_settings() -> None:
+    slack = slack_settings(load_configuration(GOOD))
+    assert slack == SlackSettings(
+        bot_token=GOOD["SLACK_BOT_TOKEN"], signing_secret=GOOD["SLACK_SIGNING_SECRET"]
+    )
+    assert slack.socket_mode is False
+    with_app_token = slack_settings(load_configuration({**GOOD, "SLACK_APP_TOKEN": "xapp-1-abc"}))
+    assert with_app_token.socket_mode is True
+
+
+def test_an_unknown_platform_is_named_with_the_installed_ones() -> None:
+    with pytest.raises(ConfigError, match=r"PLATFORM='nope'.*installed: slack"):
+        load_configuration({**GOOD, "PLATFORM": "nope"})
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_a_missing_setting_is_named(name: str) -> None:
     env = {k: v for k, v in GOOD.items() if k != name}
     with pytest.raises(ConfigError, match=name):
-        load_settings(env)
+        load_configuration(env)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +71,7 @@ def test_a_missing_setting_is_named(name: str) -> None:
 )
 def test_a_placeholder_secret_is_refused(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
-        load_settings({**GOOD, name: value})
+        load_configuration({**GOOD, name: value})
 
 
 @pytest.mark.parametrize(
@@ -73,7 +95,8 @@ def test_plain_postgres_urls_get_the_async_driver() -> None:
 
 
 def test_redacted_settings_hide_every_secret() -> None:
-    shown = str(load_settings(GOOD).redacted())
+    shown = str(load_configuration({**GOOD, "SLACK_APP_TOKEN": "xapp-1-A111-222-abcdef"}).redacted())
+    assert "slack_bot_token" in shown and "xapp-1-A111" not in shown
     for secret in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PEERPULSE_SECRET"):
         assert GOOD[secret] not in shown
 

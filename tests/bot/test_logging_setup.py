@@ -10,14 +10,19 @@ import pytest
 
 from bot.config import Settings
 from bot.logging_setup import REDACTED, RedactSecrets, install_redaction, secrets_of
+from handlers.slack.settings import SlackSettings
 
+SLACK = SlackSettings(
+    bot_token="xoxb-1111-2222-abcdefABCDEF",
+    signing_secret="0123456789abcdef0123456789abcdef",
+    app_token="xapp-1-A111-222-abcdef",
+)
 SETTINGS = Settings(
-    slack_bot_token="xoxb-1111-2222-abcdefABCDEF",
-    slack_signing_secret="0123456789abcdef0123456789abcdef",
     peerpulse_secret="a-long-random-peerpulse-secret-value",
     coordinator_channel="G1",
     supporters_channel="G2",
-    slack_app_token="xapp-1-A111-222-abcdef",
+    platform_settings=SLACK,
+    health_token="a-health-token-for-operators",
     database_url="postgresql+psycopg://peerpulse:s3cr3t-db-password@db.internal:5432/peerpulse",
 )
 
@@ -39,10 +44,11 @@ def captured() -> Iterator[tuple[logging.Logger, io.StringIO]]:
 
 def test_every_secret_is_known_to_the_filter() -> None:
     assert set(secrets_of(SETTINGS)) == {
-        SETTINGS.slack_bot_token,
-        SETTINGS.slack_signing_secret,
+        SLACK.bot_token,
+        SLACK.signing_secret,
         SETTINGS.peerpulse_secret,
-        SETTINGS.slack_app_token,
+        SLACK.app_token,
+        SETTINGS.health_token,
         "s3cr3t-db-password",
     }
 
@@ -51,11 +57,11 @@ def test_secrets_in_messages_arguments_and_tracebacks_are_redacted(
     captured: tuple[logging.Logger, io.StringIO],
 ) -> None:
     logger, stream = captured
-    logger.debug("headers: {'Authorization': 'Bearer %s'}", SETTINGS.slack_bot_token)
-    logger.info("verifying with %s", SETTINGS.slack_signing_secret)
+    logger.debug("headers: {'Authorization': 'Bearer %s'}", SLACK.bot_token)
+    logger.info("verifying with %s", SLACK.signing_secret)
     logger.warning(f"key {SETTINGS.peerpulse_secret} and url {SETTINGS.database_url}")
     try:
-        raise RuntimeError(f"socket mode refused {SETTINGS.slack_app_token}")
+        raise RuntimeError(f"socket mode refused {SLACK.app_token}")
     except RuntimeError:
         logger.exception("connecting failed")
     logger.info("stack", stack_info=True, extra={"note": SETTINGS.peerpulse_secret})

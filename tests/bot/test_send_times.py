@@ -34,9 +34,9 @@ def test_no_zone_or_an_unknown_one_follows_the_default(tz: str | None) -> None:
 
 def test_the_default_zone_is_a_setting_checked_at_start() -> None:
     base = {"PEERPULSE_SECRET": "s" * 32}
-    assert load_settings(base, require_slack=False).default_timezone == "UTC"
-    assert load_settings(
-        {**base, "DEFAULT_TIMEZONE": "America/Chicago"}, require_slack=False
-    ).default_timezone == ("America/Chicago")
+    assert load_settings(base, serving=False).default_timezone == "UTC"
+    assert load_settings({**base, "DEFAULT_TIMEZONE": "America/Chicago"}, serving=False).default_timezone == (
+        "America/Chicago"
+    )
     with pytest.raises(ConfigError, match="DEFAULT_TIMEZONE"):
-        load_settings({**base, "DEFAULT_TIMEZONE": "Mars/Olympus"}, require_slack=False)
+        load_settings({**base, "DEFAULT_TIMEZONE": "Mars/Olympus"}, serving=False)

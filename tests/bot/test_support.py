@@ -127,8 +127,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
         channels={SUPPORTERS: {SAM, KIM, BOT}, COORDINATORS: {CORA, BOT}},
     )
     settings = Settings(
-        slack_bot_token="xoxb-unit",
-        slack_signing_secret="unit-signing-secret",
         peerpulse_secret="unit-peerpulse-secret-0123456789",
         coordinator_channel=COORDINATORS,
         supporters_channel=SUPPORTERS,

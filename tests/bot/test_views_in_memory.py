@@ -73,8 +73,6 @@ async def domain(database_url: str) -> AsyncIterator[Domain]:
     world.channels = {COORDINATORS: {CORA}, SUPPORTERS: {SAM}}
     directory = MemoryDirectory(world)
     settings = Settings(
-        slack_bot_token="xoxb-unit",
-        slack_signing_secret="unit-signing-secret",
         peerpulse_secret="unit-peerpulse-secret-0123456789",
         coordinator_channel=COORDINATORS,
         supporters_channel=SUPPORTERS,
@@ -263,4 +261,4 @@ def test_view_data_keeps_what_json_cannot_hold() -> None:
 
 def test_only_known_view_types_are_built() -> None:
     with pytest.raises(ValueError, match="unknown view type"):
-        from_data({"$": "Settings", "slack_bot_token": "x"}, TYPES)
+        from_data({"$": "Settings", "peerpulse_secret": "x"}, TYPES)

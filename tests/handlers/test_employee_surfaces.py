@@ -44,8 +44,6 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "employee-surfaces.md"
 BANK = load_question_bank().questions
 CLOSES = datetime(2026, 12, 4, 10, tzinfo=UTC)
 SETTINGS = Settings(
-    slack_bot_token="xoxb-doc",
-    slack_signing_secret="doc-signing-secret",
     peerpulse_secret="doc-secret",
     coordinator_channel="G0COORD",
     supporters_channel="G0SUPPORT",

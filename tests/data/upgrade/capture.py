@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.slack.settings import SlackSettings
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import SlackSender
 from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
@@ -33,12 +34,12 @@ async def capture(work: Path) -> tuple[list[dict[str, object]], str]:
     workspace = build_workspace(employees=EMPLOYEES)
     with FakeSlack(workspace, workspace_rate=200.0) as slack:
         settings = Settings(
-            slack_bot_token=DEFAULT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
             peerpulse_secret=PEERPULSE_SECRET,
             coordinator_channel=COORDINATOR_CHANNEL_ID,
             supporters_channel=SUPPORTERS_CHANNEL_ID,
-            slack_api_url=slack.url,
+            platform_settings=SlackSettings(
+                bot_token=DEFAULT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack.url
+            ),
             database_url=f"sqlite+aiosqlite:///{work}",
             workspace_rate=200.0,
             port=0,
