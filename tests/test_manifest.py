@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,21 @@ def test_manifest_declares_the_three_slash_commands_at_the_events_url(manifest: 
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     assert set(commands) == {"/pulse", "/peer-log", "/feedback"}
     assert {c["url"] for c in commands.values()} == {REQUEST_URL}
-    assert commands["/pulse"]["description"] == "Pulse surveys: status, opt out, coordinator tools"
+    assert commands["/pulse"]["description"] == "Your pulse surveys: whether you get them, opt out or back in"
     assert commands["/peer-log"]["description"] == "Log a peer-support session or training"
     assert commands["/feedback"]["description"] == "Leave anonymous feedback about the program"
     assert all(c.get("usage_hint") for c in commands.values())
+
+
+def test_autocomplete_shows_employees_only_their_own_subcommands(manifest: dict[str, Any]) -> None:
+    from handlers.slack.commands.pulse import COORDINATOR_USAGE, EMPLOYEE_USAGE
+
+    pulse = next(c for c in manifest["features"]["slash_commands"] if c["command"] == "/pulse")
+    # Slack shows a command's hint and description to everyone in the workspace.
+    advertised = set(re.findall(r"[a-z-]+", pulse["usage_hint"] + " " + pulse["description"].lower()))
+    coordinator_only = set(re.findall(r"`/pulse ([a-z-]+)`", COORDINATOR_USAGE))
+    assert coordinator_only and not advertised & coordinator_only
+    assert set(re.findall(r"`/pulse ([a-z-]+)`", EMPLOYEE_USAGE)) <= advertised
 
 
 def test_manifest_asks_only_for_the_scopes_peerpulse_uses(manifest: dict[str, Any]) -> None:

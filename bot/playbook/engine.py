@@ -117,7 +117,8 @@ KNOWN_SIGNALS: Mapping[str, Signal] = MappingProxyType(
             "sessions of the last 28 days logged by the busiest supporter", _SHARE
         ),
         "supporter_load_cv": Signal(
-            "coefficient of variation of sessions per supporter, last 28 days (0 = even)",
+            "how unevenly the last 28 days' sessions are spread across supporters"
+            " (0 = evenly; 1 or more = a few carry most)",
             "ratio >= 0",
         ),
         "lapsed_training_share": Signal(

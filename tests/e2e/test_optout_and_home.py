@@ -211,3 +211,16 @@ async def test_app_home_shows_coordinator_tools_only_to_coordinators(
     for tool in ("/pulse send", "/pulse status"):
         assert tool in coordinator
         assert tool not in employee
+
+
+async def test_help_shows_coordinator_subcommands_only_to_coordinators(
+    runtime: Runtime, people: People, workspace: Workspace
+) -> None:
+    employee, coordinator = _employee(workspace), workspace.coordinators()[0]
+    for user, sees_admin in ((employee, False), (coordinator, True)):
+        for text in ("help", "no-such-thing"):
+            status, body = await people.command(user, "/pulse", text)
+            assert status == 200
+            shown = _text(body)
+            assert "`/pulse optout`" in shown
+            assert ("`/pulse send`" in shown) is sees_admin and ("Coordinators" in shown) is sees_admin

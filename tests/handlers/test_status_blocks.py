@@ -61,3 +61,27 @@ def test_a_closed_round_shows_the_exact_count_only_when_non_respondents_are_0_or
     # 28 of 30 would say exactly 2 people did not answer.
     text = _status(28, closed=True)
     assert "28" not in text and "at least 25" in text
+
+
+def test_dates_show_in_the_readers_own_zone_with_the_configured_zone_as_fallback() -> None:
+    status = RoundStatus(
+        round=SurveyRound(
+            team_id="T1",
+            schedule_key="manual:x",
+            question_ids=[],
+            opened_at=OPENED,
+            closes_at=OPENED + timedelta(days=3),
+            invited=30,
+        ),
+        invited=30,
+        delivered=30,
+        waiting=0,
+        failed=0,
+        answered=0,
+        reminders_scheduled=0,
+    )
+    text = build_status_text(status, k=5, zone="Europe/Berlin")
+    closes = int((OPENED + timedelta(days=3)).timestamp())
+    # Slack formats the token in each reader's zone; the text after | is 09:00 UTC written for Berlin.
+    assert f"open until <!date^{closes}^{{date_short_pretty}} at {{time}}|Fri 27 Nov, 10:00 CET>" in text
+    assert "UTC" not in text

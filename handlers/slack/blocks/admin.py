@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from bot.questions import QuestionBank
 from bot.surveys import AnsweredFigure, RoundStatus, Schedules, answered_figure
+from handlers.slack.blocks.pulse import slack_date
 
 
-def build_status_text(status: RoundStatus, *, k: int) -> str:
-    """Participation in a round, plus delivery trouble a coordinator should know about."""
+def build_status_text(status: RoundStatus, *, k: int, zone: str = "UTC") -> str:
+    """Participation in a round, plus delivery trouble a coordinator should know about.
+
+    Dates show in each reader's own time zone (written out in `zone` where Slack cannot format them).
+    """
     r = status.round
-    state = "closed" if r.closed_at is not None else f"open until {r.closes_at:%a %d %b %H:%M} UTC"
+    state = "closed" if r.closed_at is not None else f"open until {slack_date(r.closes_at, zone=zone)}"
     lines = [
-        f"*Pulse round opened {r.opened_at:%a %d %b}* — {state}",
+        f"*Pulse round opened {slack_date(r.opened_at, zone=zone)}* — {state}",
         f"• Invited: {status.invited}",
         f"• Delivered: {status.delivered}"
         + (f" (still to send: {status.waiting})" if status.waiting else ""),

@@ -10,6 +10,7 @@ from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, DigestView, Sup
 from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
 from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
+from bot.playbook.engine import KNOWN_SIGNALS
 from handlers.slack.blocks.mrkdwn import escape, quote
 from handlers.slack.blocks.policies import policy_line
 from storage.digest_models import ImprovementAction
@@ -100,10 +101,10 @@ def _construct_text(line: ConstructLine, k: int) -> str:
         if assessment.significant:
             text += (
                 f"\n:triangular_flag_on_post: {_pts(shift.delta)} in the {span} against the {base} "
-                f"(significant, adjusted {_p(assessment.p_adjusted)})"
+                f"(more than chance would explain: adjusted {_p(assessment.p_adjusted)})"
             )
         else:
-            text += f"\n{_pts(shift.delta)} in the {span} against the {base} (within noise)"
+            text += f"\n{_pts(shift.delta)} in the {span} against the {base} (within what chance alone gives)"
     elif line.rounds_ago == 0:
         text += "\nChange: not enough earlier rounds with enough answers to compare yet"
     if isinstance(line.trend, Trend):
@@ -121,7 +122,9 @@ def method_note(report: DigestReport) -> str:
         "_How changes are tested: each measure asked in the latest round is compared, on its whole answer "
         "scale (Mann–Whitney rank test), with up to six earlier rounds pooled — the latest round alone and "
         f"the last two together — and the Holm–Šidák correction across all {comparisons} comparisons in this digest "
-        "keeps the chance of any false flag on stable data under 5%; trends are described, not tested._"
+        "keeps the chance of any false flag on stable data under 5%; trends are described, not tested. "
+        "In plain words: *95% CI* is the range the true share most likely lies in, *n* is how many people "
+        "answered, and *p* is how often a difference this large would appear by chance alone._"
     )
 
 
@@ -208,18 +211,23 @@ def _theme_blocks(report: DigestReport) -> list[dict[str, Any]]:
 
 
 def _evidence_text(evidence: dict[str, float]) -> str:
+    """Each triggering figure in words (the playbook's meaning of it), never a variable name."""
     parts = []
     for name, value in evidence.items():
         shown = (
             _pct(value)
             if ("share" in name or "favourable" in name or "rate" in name) and abs(value) <= 1
-            else f"{value:g}"
+            else (f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}")
         )
         if name.endswith("change"):
             shown = _pts(value)
         elif name.endswith("_drop"):
-            shown = f"{value * 100:.0f} pts (significant)"
-        parts.append(f"{name.replace('_', ' ')} = {shown}")
+            shown = f"down {value * 100:.0f} pts, more than chance would explain"
+        signal = KNOWN_SIGNALS.get(name)
+        meaning = (
+            signal.meaning if signal is not None and not name.endswith("_drop") else name.replace("_", " ")
+        )
+        parts.append(f"{meaning}: {shown}")
     return "; ".join(parts)
 
 
@@ -260,7 +268,7 @@ def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
 
 def _reading(value: float | None, low: float | None, high: float | None) -> str:
     if value is None or low is None or high is None:
-        return "not measurable (fewer than k answers or no round yet)"
+        return "not measurable yet (too few answers to show, or no round yet)"
     return f"{_pct(value)} (95% CI {_pct(low)}–{_pct(high)})"
 
 
@@ -269,7 +277,7 @@ def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
     if verdict is None:
         return ""
     if isinstance(verdict, Suppressed):
-        return "\nEffect: not measurable (a side with fewer than k answers)"
+        return "\nEffect: not measurable yet (too few answers before or after to show)"
     sides = (
         f"{verdict.rounds_before} round{'s' if verdict.rounds_before != 1 else ''} before "
         f"(n={verdict.n_before}, {_pct(verdict.favourable_before)} favourable) vs "
@@ -278,7 +286,7 @@ def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
     word = {
         "improved": ":white_check_mark: improved (significant",
         "worse": ":small_red_triangle_down: worse (significant",
-        "no change": "no significant change yet (",
+        "no change": "no clear change yet (could be chance: ",
     }[verdict.verdict]
     return f"\nEffect over {sides}: {word}{', ' if verdict.verdict != 'no change' else ''}{_p(verdict.p_value)}, Mann–Whitney)"
 

@@ -16,10 +16,12 @@ from handlers.slack.replies import replies_to_command, user_message_for
 
 log = logging.getLogger(__name__)
 
-USAGE = """*`/pulse`* — anonymous pulse surveys
+EMPLOYEE_USAGE = """*`/pulse`* — anonymous pulse surveys
 • `/pulse` — your open survey and whether you get pulses
 • `/pulse optout` · `/pulse optin` — stop or resume getting pulses
-*Coordinators*
+• `/pulse help` — this message"""
+
+COORDINATOR_USAGE = """*Coordinators*
 • `/pulse send` — open a pulse round now
 • `/pulse status` — participation in the current round
 • `/pulse schedule` — when pulses and digests go out
@@ -27,8 +29,10 @@ USAGE = """*`/pulse`* — anonymous pulse surveys
 • `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
 • `/pulse digest` — post the weekly digest to the coordinators' channel now
 • `/pulse actions` — open improvement actions, with buttons to update or close them
-• `/pulse policies` — the register of program policies: add, edit, mark reviewed
-• `/pulse help` — this message"""
+• `/pulse policies` — the register of program policies: add, edit, mark reviewed"""
+
+# Everything, as coordinators see it; employees are shown only their own part (not advertised to them).
+USAGE = f"{EMPLOYEE_USAGE}\n{COORDINATOR_USAGE}"
 
 ADMIN_SUBCOMMANDS = {"send", "status", "schedule", "questions", "supporters", "digest", "actions", "policies"}
 
@@ -47,7 +51,7 @@ async def handle_pulse_command(
     user_id = command["user_id"]
     team_id = command.get("team_id") or services.team_id
     if sub in {"help", "?"}:
-        return USAGE
+        return await _usage_for(services, user_id)
     if sub == "":
         return await _own_status(services, team_id=team_id, user_id=user_id)
     if sub in {"optout", "opt-out"}:
@@ -57,7 +61,7 @@ async def handle_pulse_command(
         await services.surveys.set_opt_out(team_id=team_id, user_id=user_id, opted_out=False)
         return "Welcome back — you'll get the next pulse in your DMs."
     if sub not in ADMIN_SUBCOMMANDS:
-        return f"I don't know `/pulse {sub}`.\n\n{USAGE}"
+        return f"I don't know `/pulse {sub}`.\n\n{await _usage_for(services, user_id)}"
     # The domain decides every subcommand's role; these two are also refused here, at once,
     # rather than after the "working on it" acknowledgement.
     if sub in {"send", "digest"}:
@@ -71,7 +75,9 @@ async def handle_pulse_command(
         status = await services.surveys.latest_status(team_id=team_id, by=user_id)
         if status is None:
             return "No pulse round has been opened yet. `/pulse send` opens one now."
-        return build_status_text(status, k=services.settings.min_group_size)
+        return build_status_text(
+            status, k=services.settings.min_group_size, zone=services.settings.default_timezone
+        )
     if sub == "schedule":
         return build_schedule_text(await services.surveys.schedules(by=user_id))
     if sub == "digest":
@@ -93,6 +99,11 @@ async def handle_pulse_command(
         overview = await services.support.supporters_overview(team_id=team_id, by=user_id)
         return build_supporters_text(overview)
     return build_questions_text(await services.surveys.question_bank(by=user_id))
+
+
+async def _usage_for(services: Services, user_id: str) -> str:
+    """The help a person may use: coordinators' subcommands only for coordinators."""
+    return USAGE if await services.roles.is_coordinator(user_id) else EMPLOYEE_USAGE
 
 
 async def _digest_now(
