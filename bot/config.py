@@ -55,6 +55,8 @@ class Settings:
     # Whose clock a person's pulse follows when the platform does not say (Slack's directory does;
     # not every platform's does).
     default_timezone: str = "UTC"
+    # The language for channel posts and for people whose platform language PeerPulse does not speak.
+    default_language: str = "en"
     min_group_size: int = 5
     retention_days: int = 365
     # Whether a person's own pulse DM shows what they tapped (and the support pointer after a hard
@@ -150,6 +152,15 @@ def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _language(env: Mapping[str, str]) -> str:
+    from bot.i18n import SOURCE_LANGUAGE, languages
+
+    value = env.get("DEFAULT_LANGUAGE", "").strip().lower() or SOURCE_LANGUAGE
+    if value not in languages():
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(languages())}, got {value!r}")
+    return value
+
+
 def _database_url(env: Mapping[str, str]) -> str:
     url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
     # People paste the URL their host gives them; map it to the async driver we ship.
@@ -207,6 +218,7 @@ def load_settings(env: Mapping[str, str], *, serving: bool = True) -> Settings:
         digest_schedule=_cron(env, "DIGEST_SCHEDULE", "0 9 * * mon"),
         digest_timezone=_timezone(env, "DIGEST_TIMEZONE", "UTC"),
         default_timezone=_timezone(env, "DEFAULT_TIMEZONE", "UTC"),
+        default_language=_language(env),
         min_group_size=_int(env, "MIN_GROUP_SIZE", 5, low=2, high=100),
         retention_days=_int(env, "RETENTION_DAYS", 365, low=7, high=3650),
         pulse_shows_choices=_flag(env, "PULSE_SHOWS_CHOICES", True),

@@ -7,15 +7,16 @@ from datetime import date
 
 from bot.clock import Clock
 from bot.errors import InvalidInput
+from bot.i18n import N_, _
 from bot.privacy import NameSource, scrub_text
 from storage.db import Database
 from storage.digest_models import Feedback
 
 CATEGORIES: dict[str, str] = {
-    "suggestion": "A suggestion for the program",
-    "concern": "A concern about the program",
-    "praise": "Something that works well",
-    "other": "Something else",
+    "suggestion": N_("A suggestion for the program"),
+    "concern": N_("A concern about the program"),
+    "praise": N_("Something that works well"),
+    "other": N_("Something else"),
 }
 MIN_CHARS = 5
 MAX_CHARS = 2000
@@ -40,14 +41,14 @@ class FeedbackService:
         """Validate, scrub and store one piece of feedback; the author is never recorded."""
         errors: dict[str, str] = {}
         if category not in CATEGORIES:
-            errors["category"] = "Please pick what kind of feedback this is."
+            errors["category"] = _("Please pick what kind of feedback this is.")
         cleaned = (text or "").strip()
         if len(cleaned) < MIN_CHARS:
-            errors["text"] = f"Please write at least {MIN_CHARS} characters."
+            errors["text"] = _("Please write at least {n} characters.").format(n=MIN_CHARS)
         elif len(cleaned) > MAX_CHARS:
-            errors["text"] = f"Please keep it under {MAX_CHARS:,} characters."
+            errors["text"] = _("Please keep it under {n:,} characters.").format(n=MAX_CHARS)
         if errors:
-            raise InvalidInput("Some fields need attention.", fields=errors)
+            raise InvalidInput(_("Some fields need attention."), fields=errors)
         today = self.clock.now().date()
         # Read before the transaction: the first call after a while asks the directory.
         names = await self.names() if self.names is not None else ()

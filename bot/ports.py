@@ -18,6 +18,8 @@ class Member:
     display_name: str = ""
     active_human: bool = True
     is_bot: bool = False  # bots and apps: their names are not people's names
+    # The language the person chose on the platform (a BCP 47 tag such as "de-DE"), if it says.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +61,7 @@ def member_from_user(user: dict[str, Any]) -> Member:
         display_name=profile.get("display_name") or "",
         active_human=_active_human(user),
         is_bot=bool(user.get("is_bot") or user.get("is_app_user") or user.get("id") == "USLACKBOT"),
+        locale=user.get("locale") or None,
     )
 
 
@@ -85,8 +87,12 @@ def delivery_error(exc: Exception) -> DeliveryError:
 class SlackDirectory:
     """Workspace members and channel membership from the Web API."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(
+        self, client: AsyncWebClient, *, on_members: Callable[[list[Member]], None] | None = None
+    ) -> None:
         self.client = client
+        # Told each page of members read (their locales are remembered for writing to them).
+        self.on_members = on_members
 
     async def list_members(self) -> list[Member]:
         """Every user in the workspace, paginated."""
@@ -95,9 +101,12 @@ class SlackDirectory:
         while True:
             # users.list is Tier 2 (20/min): the largest page Slack serves keeps a 20,000-person
             # workspace to 20 calls (about a minute) instead of 100 (five minutes at 200 a page).
-            page = await self.client.users_list(limit=USERS_PAGE, cursor=cursor)
+            page = await self.client.users_list(limit=USERS_PAGE, cursor=cursor, include_locale=True)
             users: list[dict[str, Any]] = page.get("members", [])
-            members.extend(member_from_user(u) for u in users)
+            found = [member_from_user(u) for u in users]
+            if self.on_members is not None:
+                self.on_members(found)
+            members.extend(found)
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return members

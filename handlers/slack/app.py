@@ -20,6 +20,7 @@ from bot.errors import PeerPulseError
 from bot.roles import begin_request
 from bot.services import Services
 from handlers.slack.dedupe import skip_repeated_requests
+from handlers.slack.locales import Locales, speak_their_language
 from handlers.slack.pacing import PacedWebClient, Pacer, shared_pacer
 from handlers.slack.replies import tell_user, user_message_for
 from handlers.slack.settings import slack_settings
@@ -74,8 +75,8 @@ def _client_logger() -> logging.Logger:
     return logger
 
 
-def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
-    """The Bolt app, wired to the given services."""
+def build_app(services: Services, *, client: AsyncWebClient, locales: Locales | None = None) -> AsyncApp:
+    """The Bolt app, wired to the given services; listeners write in each requester's language."""
     settings = services.settings
     # The client carries the token; passing it twice only makes Bolt warn.
     app = AsyncApp(
@@ -97,6 +98,7 @@ def build_app(services: Services, *, client: AsyncWebClient) -> AsyncApp:
 
     app.use(inject_services)
     app.use(skip_repeated_requests)
+    app.use(speak_their_language(locales or Locales(client), default=settings.default_language))
     slack_listeners.register(app)
 
     @app.error

@@ -21,6 +21,7 @@ from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.app import build_app, build_client, pacer_for
 from handlers.slack.blocks.digest import digest_view_messages
 from handlers.slack.checks import check_channels, describe_slack_error, slack_checks
+from handlers.slack.locales import Locales
 from handlers.slack.renderers import make_renderers
 from handlers.slack.server import slack_routes
 from handlers.slack.settings import slack_settings
@@ -37,7 +38,8 @@ class SlackPlatform:
         self.client = build_client(settings)
         self.outbox_client = build_client(settings, for_outbox=True)
         self.pacer = pacer_for(settings)
-        self.directory = SlackDirectory(self.client)
+        self.locales = Locales(self.client)
+        self.directory = SlackDirectory(self.client, on_members=self.locales.remember)
         self.outbox_messenger = SlackMessenger(self.outbox_client)
         self.app: AsyncApp | None = None
         self.answer_click: AnswerClick | None = None
@@ -51,7 +53,7 @@ class SlackPlatform:
         services.outbox.renderers.update(make_renderers(services, workspace_url=lambda: self.workspace_url))
         # A digest takes as many messages as Block Kit's limits need; its rows are queued per message.
         services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_messages(view))
-        self.app = build_app(services, client=self.client)
+        self.app = build_app(services, client=self.client, locales=self.locales)
         self.answer_click = answer_clicks(services, client=self.client)
 
     async def connect(self) -> Identity:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.feedback import CATEGORIES, MAX_CHARS
+from bot.i18n import _
 
 FEEDBACK_VIEW = "feedback_view"
 CATEGORY_BLOCK = "category"
@@ -16,35 +17,37 @@ TEXT_INPUT = "text_input"
 def build_feedback_modal(*, support_line: str) -> dict[str, Any]:
     """An anonymous feedback form: what kind, what to say, and where to find a person to talk to."""
     options = [
-        {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in CATEGORIES.items()
+        {"text": {"type": "plain_text", "text": _(label)}, "value": key} for key, label in CATEGORIES.items()
     ]
     return {
         "type": "modal",
         "callback_id": FEEDBACK_VIEW,
-        "title": {"type": "plain_text", "text": "Anonymous feedback"},
-        "submit": {"type": "plain_text", "text": "Send anonymously"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Anonymous feedback")},
+        "submit": {"type": "plain_text", "text": _("Send anonymously")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
             {
                 "type": "context",
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": ":lock: Your name is never stored with this. Names, emails and phone numbers "
-                        "are removed before saving; coordinators see feedback grouped by theme.",
+                        "text": _(
+                            ":lock: Your name is never stored with this. Names, emails and phone numbers "
+                            "are removed before saving; coordinators see feedback grouped by theme."
+                        ),
                     }
                 ],
             },
             {
                 "type": "input",
                 "block_id": CATEGORY_BLOCK,
-                "label": {"type": "plain_text", "text": "What kind of feedback?"},
+                "label": {"type": "plain_text", "text": _("What kind of feedback?")},
                 "element": {"type": "static_select", "action_id": CATEGORY_INPUT, "options": options},
             },
             {
                 "type": "input",
                 "block_id": TEXT_BLOCK,
-                "label": {"type": "plain_text", "text": "Your feedback about the peer-support program"},
+                "label": {"type": "plain_text", "text": _("Your feedback about the peer-support program")},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": TEXT_INPUT,

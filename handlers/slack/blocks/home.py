@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.home import CoordinatorHome, EmployeeHome, HomeView, OpenPulse, SupporterHome
+from bot.i18n import _, ngettext
 from bot.ports import PostedMessage
 from bot.support import FOLLOW_UPS_AHEAD_DAYS, SessionSummary, SupportTaxonomy
 from handlers.slack.blocks.admin import answered_line
@@ -94,13 +95,17 @@ def build_home_view(
 
 def _pulse_text(pulse: OpenPulse | None, *, opted_out: bool, zone: str) -> str:
     if opted_out:
-        return "You've opted out of pulse surveys. `/pulse optin` to take part again."
+        return _("You've opted out of pulse surveys. `/pulse optin` to take part again.")
     if pulse is None:
-        return "No pulse survey is open right now. The next one arrives in your DMs."
+        return _("No pulse survey is open right now. The next one arrives in your DMs.")
     closes = slack_date(pulse.closes_at, zone=zone)
     if pulse.answered:
-        return f"You've answered this week's pulse — thank you. You can change answers until {closes}."
-    return f":memo: *A pulse is open* until {closes} — it's in your DMs, under a minute."
+        return _(
+            "You've answered this week's pulse — thank you. You can change answers until {closes}."
+        ).format(closes=closes)
+    return _(":memo: *A pulse is open* until {closes} — it's in your DMs, under a minute.").format(
+        closes=closes
+    )
 
 
 def _employee_blocks(
@@ -112,33 +117,58 @@ def _employee_blocks(
     if not home.opted_out and home.pulse is not None and home.pulse.dm is not None:
         url = message_link(home.pulse.dm, workspace_url=workspace_url) if workspace_url else messages_link
         if url is not None:
-            label = "Change my answers" if home.pulse.answered else "Open my pulse"
+            label = _("Change my answers") if home.pulse.answered else _("Open my pulse")
             accessory = _button(HOME_OPEN_PULSE_ACTION, label, url=url)
     blocks: list[dict[str, Any]] = [
         _header("PeerPulse"),
-        _section(f"*Your surveys*\n{survey}", accessory=accessory),
+        _section(_("*Your surveys*") + f"\n{survey}", accessory=accessory),
         {"type": "divider"},
     ]
     if home.supporters:
         names = ", ".join(f"<@{u}>" for u in home.supporters[:20])
-        reach = (
-            f"*Talk to a peer supporter*\nTrained colleagues who listen in confidence: {names}. "
+        reach = _(
+            "*Talk to a peer supporter*\nTrained colleagues who listen in confidence: {names}. "
             "Message any of them directly — they never record who they helped."
-        )
+        ).format(names=names)
     else:
-        reach = "*Talk to a peer supporter*\nThe program is recruiting supporters; your coordinators can help meanwhile."
+        reach = _(
+            "*Talk to a peer supporter*\nThe program is recruiting supporters; your coordinators can help meanwhile."
+        )
     blocks += [_section(reach), {"type": "divider"}]
     days = promise.retention_days
     blocks.append(
         _section(
-            "*Our confidentiality promise*\n"
-            "• Survey answers are stored *without your name* or anything that could point back to you.\n"
-            f"• Results are only ever shown for groups of *{promise.min_group_size} or more* people.\n"
-            "• Comments are stripped of names, emails and phone numbers before they are saved, "
-            f"and deleted after *{days} day{'s' if days != 1 else ''}*; only group figures stay.\n"
-            "• Peer supporters never log who they helped. Nobody — coordinators included — sees individual answers.\n"
-            "• `/feedback` leaves an anonymous suggestion at any time. `/pulse optout` stops pulses; "
-            "`/pulse optin` brings them back."
+            "\n".join(
+                [
+                    _("*Our confidentiality promise*"),
+                    "• "
+                    + _(
+                        "Survey answers are stored *without your name* or anything that could point back to you."
+                    ),
+                    "• "
+                    + _("Results are only ever shown for groups of *{k} or more* people.").format(
+                        k=promise.min_group_size
+                    ),
+                    "• "
+                    + ngettext(
+                        "Comments are stripped of names, emails and phone numbers before they are saved, "
+                        "and deleted after *{days} day*; only group figures stay.",
+                        "Comments are stripped of names, emails and phone numbers before they are saved, "
+                        "and deleted after *{days} days*; only group figures stay.",
+                        days,
+                    ).format(days=days),
+                    "• "
+                    + _(
+                        "Peer supporters never log who they helped. "
+                        "Nobody — coordinators included — sees individual answers."
+                    ),
+                    "• "
+                    + _(
+                        "`/feedback` leaves an anonymous suggestion at any time. `/pulse optout` stops pulses; "
+                        "`/pulse optin` brings them back."
+                    ),
+                ]
+            )
         )
     )
     return blocks

@@ -283,8 +283,8 @@ def _tz_label(tz: str) -> str:
     return _TZ_LABELS.get(abbrev, abbrev)
 
 
-def user_json(user: User, ws: Workspace) -> dict[str, Any]:
-    """A user object shaped like users.info / users.list members."""
+def user_json(user: User, ws: Workspace, *, include_locale: bool = False) -> dict[str, Any]:
+    """A user object shaped like users.info / users.list members (`locale` only when asked for)."""
     first, _, last = user.real_name.partition(" ")
     avatar = hashlib.sha1(user.id.encode()).hexdigest()[:12]  # noqa: S324 - not security
     profile: dict[str, Any] = {
@@ -341,6 +341,8 @@ def user_json(user: User, ws: Workspace) -> dict[str, Any]:
         is_email_confirmed=not user.is_bot,
         who_can_share_contact_card="EVERYONE",
     )
+    if include_locale:
+        data["locale"] = user.locale
     return data
 
 
@@ -1247,13 +1249,16 @@ class FakeSlack:
             users, args, kind="user", default_limit=max(1, len(users)), max_limit=1000
         )
         return {
-            "members": [user_json(u, self.workspace) for u in page],
+            "members": [
+                user_json(u, self.workspace, include_locale=_flag(args.get("include_locale"))) for u in page
+            ],
             "cache_ts": int(time.time()),
             "response_metadata": {"next_cursor": next_cursor},
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"user": user_json(self._user(args.get("user")), self.workspace)}
+        user = self._user(args.get("user"))
+        return {"user": user_json(user, self.workspace, include_locale=_flag(args.get("include_locale")))}
 
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         members = self._channel_members(str(args.get("channel") or ""))

@@ -79,6 +79,8 @@ class User:
     is_restricted: bool = False
     is_ultra_restricted: bool = False
     is_app_user: bool = False
+    # The language the person set in Slack (users.info / users.list give it with include_locale).
+    locale: str = "en-US"
 
 
 @dataclass
