@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from typing import Final
 
 from bot.errors import NotAllowed
+from bot.i18n import _
 from bot.ports import Directory
 
 ROLE_CACHE_SECONDS = 60.0
@@ -108,7 +109,7 @@ class Roles:
         # Permission checks always read the platform live: someone removed a second ago is refused.
         # SYSTEM handed to a person-only operation by untyped code is refused, never waved through.
         if not isinstance(user_id, str) or not await self.is_coordinator(user_id, live=True):
-            raise NotAllowed("Only program coordinators (members of the coordinator channel) can do that.")
+            raise NotAllowed(_("Only program coordinators (members of the coordinator channel) can do that."))
 
     async def require_coordinator_or_system(self, by: Actor) -> None:
         """Raise NotAllowed unless `by` is the process itself or a coordinator."""
@@ -118,4 +119,4 @@ class Roles:
     async def require_supporter(self, user_id: str) -> None:
         """Raise NotAllowed unless the user is a peer supporter."""
         if not isinstance(user_id, str) or not await self.is_supporter(user_id, live=True):
-            raise NotAllowed("Only peer supporters (members of the supporters channel) can do that.")
+            raise NotAllowed(_("Only peer supporters (members of the supporters channel) can do that."))

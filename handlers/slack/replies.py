@@ -12,46 +12,49 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.errors import NextStep, PeerPulseError
+from bot.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
-SOMETHING_WENT_WRONG = "Something went wrong on our side and nothing was saved. Please try again in a moment."
-DATABASE_DOWN = (
+SOMETHING_WENT_WRONG = N_(
+    "Something went wrong on our side and nothing was saved. Please try again in a moment."
+)
+DATABASE_DOWN = N_(
     "PeerPulse can't reach its database right now, so nothing was saved. Please try again in a minute."
 )
-EXPIRED_TRIGGER = (
+EXPIRED_TRIGGER = N_(
     "Slack gives PeerPulse three seconds to open a form and that passed, so nothing opened. "
     "Please tap the button again."
 )
 # The domain names a person's next step; on Slack it is a slash command.
 NEXT_STEPS: dict[NextStep, str] = {
-    "round_status": "`/pulse status` shows how it is going.",
-    "session_list": "`/peer-log list` shows your latest ones.",
-    "opt_in": "`/pulse optin` to take part again.",
+    "round_status": N_("`/pulse status` shows how it is going."),
+    "session_list": N_("`/peer-log list` shows your latest ones."),
+    "opt_in": N_("`/pulse optin` to take part again."),
 }
 # Slack's answers when a configured channel is wrong or PeerPulse was never invited to it.
 _SETUP_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
 
 
 def _setup_problem(error: str) -> str:
-    return (
-        f"PeerPulse can't use one of its channels (Slack said `{error}`), so nothing was done. Ask whoever"
+    return _(
+        "PeerPulse can't use one of its channels (Slack said `{error}`), so nothing was done. Ask whoever"
         " runs PeerPulse to run `python -m bot check`: it names the channel and the fix."
-    )
+    ).format(error=error)
 
 
 def user_message_for(exc: BaseException) -> str:
     """What to tell the user about an error (never a stack trace, never internals)."""
     if isinstance(exc, PeerPulseError):
         step = NEXT_STEPS.get(exc.next_step) if exc.next_step else None
-        return f"{exc} {step}" if step else str(exc)
+        return f"{exc} {_(step)}" if step else str(exc)
     if isinstance(exc, DBAPIError | PoolTimeout | ConnectionError):
-        return DATABASE_DOWN
+        return _(DATABASE_DOWN)
     if isinstance(exc, SlackApiError) and exc.response.get("error") in _SETUP_ERRORS:
         return _setup_problem(str(exc.response.get("error")))
     if isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id":
-        return EXPIRED_TRIGGER
-    return SOMETHING_WENT_WRONG
+        return _(EXPIRED_TRIGGER)
+    return _(SOMETHING_WENT_WRONG)
 
 
 CommandHandler = Callable[..., Awaitable[str | dict[str, Any] | None]]
