@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 SOURCES = ("bot", "handlers")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
-RESOURCES = Path(__file__).parent / "data" / "support_resources.yml"
+DATA = Path(__file__).parent / "data"
+RESOURCES = DATA / "support_resources.yml"
+TAXONOMY = DATA / "support_taxonomy.yml"
 
 
 def extract() -> Catalog:
@@ -44,7 +46,21 @@ def extract() -> Catalog:
     resources = yaml.safe_load(RESOURCES.read_text(encoding="utf-8"))
     for key, text in sorted(resources.items()):
         catalog.add(str(text), locations=[("bot/data/support_resources.yml", 0)], auto_comments=[key])
+    for kind, label in _taxonomy_labels():
+        catalog.add(label, locations=[("bot/data/support_taxonomy.yml", 0)], auto_comments=[kind])
     return catalog
+
+
+def _taxonomy_labels() -> list[tuple[str, str]]:
+    """The support taxonomy's option labels (what supporters choose from), by kind."""
+    data = yaml.safe_load(TAXONOMY.read_text(encoding="utf-8"))
+    return [
+        (str(kind), str(option["label"]))
+        for kind, options in data.items()
+        if isinstance(options, list)
+        for option in options
+        if isinstance(option, dict) and "label" in option
+    ]
 
 
 def _po_text(catalog: Catalog) -> str:

@@ -15,8 +15,10 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 
+from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -100,6 +102,17 @@ def use_language(locale: str | None, *, fallback: str = SOURCE_LANGUAGE) -> str:
     language = language_of(locale, fallback=fallback)
     _language.set(language)
     return language
+
+
+def format_day(day: date, *, year: bool = False) -> str:
+    """A date in the reader's language: "Tue 01 Dec" / "Di., 1. Dez." (with the year if asked)."""
+    language = _language.get()
+    if language == SOURCE_LANGUAGE:
+        return day.strftime("%a %d %b %Y" if year else "%a %d %b")
+    if language == PSEUDO_LANGUAGE:
+        # Digits only: a date is data, and the pseudo-language flags any word left untranslated.
+        return day.isoformat()
+    return format_skeleton("yMMMEd" if year else "MMMEd", day, locale=language)
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import InvalidInput
+from bot.i18n import N_, _, format_day
 from bot.insights.anonymity import SUPPRESSED, Breakdown, Suppressed, is_small, is_small_group, protect_groups
 from bot.ports import Directory, Member
 from bot.privacy import find_named_member, scrub_text
@@ -478,7 +479,7 @@ class SupportService:
 
     async def supporters(self) -> set[str]:
         """Current peer supporters: the people in the supporters channel, without its bots."""
-        members, _ = await self._directory()
+        members, _names = await self._directory()
         # The bot has to be in the private channel to read it, so membership alone is not enough.
         return {
             s for s in await self.roles.supporters() if (m := members.get(s)) is not None and m.active_human
@@ -504,7 +505,7 @@ class SupportService:
 
     async def today_for(self, user_id: str) -> date:
         """The user's local date."""
-        members, _ = await self._directory()
+        members, _names = await self._directory()
         return self._local_today(members.get(user_id))
 
     def _local_today(self, member: Member | None) -> date:
@@ -597,7 +598,7 @@ class SupportService:
         await self.roles.require_supporter(supporter_id)
         now = self.clock.now()
         async with self.db.session() as session:
-            row, _ = await self._own_session(session, supporter_id, session_id)
+            row, _follow_up = await self._own_session(session, supporter_id, session_id)
             self._check_window(row, now)
             await session.exec(delete(SupportFollowUp).where(col(SupportFollowUp.session_id) == session_id))
             await session.exec(delete(SupportSession).where(col(SupportSession.id) == session_id))
@@ -661,15 +662,17 @@ class SupportService:
         ).one_or_none()
         # Someone else's session gets the same answer as a missing one: ids reveal nothing.
         if found is None or found[0].supporter_id != supporter_id:
-            raise InvalidInput("That session no longer exists.", next_step="session_list")
+            raise InvalidInput(_("That session no longer exists."), next_step="session_list")
         return found[0], found[1]
 
     @staticmethod
     def _check_window(row: SupportSession, now: datetime) -> None:
         if now - row.created_at >= EDIT_WINDOW:
             raise InvalidInput(
-                f"Sessions can only be changed for 24 hours after logging; this one was logged "
-                f"{row.created_at:%a %d %b %H:%M} UTC. Ask a coordinator if it must be corrected."
+                _(
+                    "Sessions can only be changed for 24 hours after logging; this one was logged "
+                    "{when} UTC. Ask a coordinator if it must be corrected."
+                ).format(when=f"{format_day(row.created_at.date())} {row.created_at:%H:%M}")
             )
 
     async def _validate_session(
@@ -687,29 +690,30 @@ class SupportService:
         session_date = _parse_date(form.session_date)
         earliest = today - timedelta(days=MAX_SESSION_AGE_DAYS)
         if session_date is None:
-            errors[DATE] = "Pick the date of the session."
+            errors[DATE] = _("Pick the date of the session.")
         elif session_date > today:
-            errors[DATE] = "The session date can't be in the future."
+            errors[DATE] = _("The session date can't be in the future.")
         elif session_date < earliest:
-            errors[DATE] = (
-                f"Only sessions from the last {MAX_SESSION_AGE_DAYS} days can be logged "
-                f"(from {earliest:%a %d %b})."
+            errors[DATE] = _("Only sessions from the last {days} days can be logged (from {day}).").format(
+                days=MAX_SESSION_AGE_DAYS, day=format_day(earliest)
             )
 
         minutes = _parse_int(form.duration_minutes)
         if minutes is None:
-            errors[DURATION] = "Enter the length in whole minutes."
+            errors[DURATION] = _("Enter the length in whole minutes.")
         elif not MIN_MINUTES <= minutes <= MAX_MINUTES:
-            errors[DURATION] = f"Between {MIN_MINUTES} and {MAX_MINUTES} minutes (8 hours), please."
+            errors[DURATION] = _("Between {low} and {high} minutes (8 hours), please.").format(
+                low=MIN_MINUTES, high=MAX_MINUTES
+            )
 
         required: tuple[tuple[str, TaxonomyKind, str], ...] = (
-            (CATEGORY, "categories", "Choose a category."),
-            (CONTACT_CHANNEL, "channels", "Choose how you talked."),
-            (OUTCOME, "outcomes", "Choose the outcome."),
+            (CATEGORY, "categories", N_("Choose a category.")),
+            (CONTACT_CHANNEL, "channels", N_("Choose how you talked.")),
+            (OUTCOME, "outcomes", N_("Choose the outcome.")),
         )
         for field, kind, ask in required:
             if taxonomy.get(kind, getattr(form, field)) is None:
-                errors[field] = ask
+                errors[field] = _(ask)
 
         follow_up_on = None
         if form.follow_up:
@@ -719,29 +723,31 @@ class SupportService:
                 {existing[0].follow_up_on, existing[1].due_on if existing[1] else None} if existing else set()
             )
             if follow_up_on is None:
-                errors[FOLLOW_UP_ON] = "Pick a date for the follow-up, or untick “Follow-up needed”."
+                errors[FOLLOW_UP_ON] = _("Pick a date for the follow-up, or untick “Follow-up needed”.")
             elif follow_up_on in kept:
                 pass
             elif follow_up_on < today:
-                errors[FOLLOW_UP_ON] = "The follow-up date can't be in the past."
+                errors[FOLLOW_UP_ON] = _("The follow-up date can't be in the past.")
             elif follow_up_on > today + timedelta(days=MAX_FOLLOW_UP_DAYS):
-                errors[FOLLOW_UP_ON] = f"Pick a follow-up date within {MAX_FOLLOW_UP_DAYS} days."
+                errors[FOLLOW_UP_ON] = _("Pick a follow-up date within {days} days.").format(
+                    days=MAX_FOLLOW_UP_DAYS
+                )
 
         raw_note = (form.note or "").strip()
         note = None
         if len(raw_note) > NOTE_LIMIT:
-            errors[NOTE] = f"Keep the note to {NOTE_LIMIT} characters."
+            errors[NOTE] = _("Keep the note to {n} characters.").format(n=NOTE_LIMIT)
         elif raw_note:
             named = find_named_member(raw_note, names)
             if named is not None:
-                errors[NOTE] = (
-                    f"This note names someone in the workspace (“{named}”). Notes must never identify "
+                errors[NOTE] = _(
+                    "This note names someone in the workspace (“{named}”). Notes must never identify "
                     "the person you supported: please describe the situation without names."
-                )
+                ).format(named=named)
             note = scrub_text(raw_note, max_chars=NOTE_LIMIT) or None
 
         if errors:
-            raise InvalidInput("Some answers need another look.", fields=errors)
+            raise InvalidInput(_("Some answers need another look."), fields=errors)
         assert session_date is not None
         assert minutes is not None
         return _ValidSession(
@@ -765,27 +771,29 @@ class SupportService:
         course = self.taxonomy.get("training_courses", form.course) if form.course else None
         topic = scrub_text((form.topic or "").strip(), max_chars=TOPIC_LIMIT) if form.topic else ""
         if form.course and course is None:
-            errors[COURSE] = "That course is no longer on the list; pick another or type the topic."
+            errors[COURSE] = _("That course is no longer on the list; pick another or type the topic.")
         elif course is not None and topic:
-            errors[TOPIC] = "Pick a course from the list or type a topic, not both."
+            errors[TOPIC] = _("Pick a course from the list or type a topic, not both.")
         elif course is None and not topic:
-            errors[COURSE] = "Pick a course from the list, or type the topic below."
+            errors[COURSE] = _("Pick a course from the list, or type the topic below.")
 
         completed_on = _parse_date(form.completed_on)
         if completed_on is None:
-            errors[COMPLETED_ON] = "Pick the date you completed it."
+            errors[COMPLETED_ON] = _("Pick the date you completed it.")
         elif completed_on > today:
-            errors[COMPLETED_ON] = "The date can't be in the future."
+            errors[COMPLETED_ON] = _("The date can't be in the future.")
         elif completed_on < today - timedelta(days=MAX_TRAINING_AGE_DAYS):
-            errors[COMPLETED_ON] = "Only trainings from the last 3 years can be recorded."
+            errors[COMPLETED_ON] = _("Only trainings from the last 3 years can be recorded.")
 
         hours = _parse_hours(form.hours)
         if hours is None:
-            errors[HOURS] = "Enter the hours, e.g. 1.5."
+            errors[HOURS] = _("Enter the hours, e.g. 1.5.")
         elif not MIN_HOURS <= hours <= MAX_HOURS:
-            errors[HOURS] = f"Between {MIN_HOURS:g} and {MAX_HOURS:g} hours, please."
+            errors[HOURS] = _("Between {low} and {high} hours, please.").format(
+                low=f"{MIN_HOURS:g}", high=f"{MAX_HOURS:g}"
+            )
         if errors:
-            raise InvalidInput("Some answers need another look.", fields=errors)
+            raise InvalidInput(_("Some answers need another look."), fields=errors)
         assert completed_on is not None
         assert hours is not None
         title = course.label if course is not None else topic
@@ -839,9 +847,9 @@ class SupportService:
         """Mark the follow-up of one of the supporter's sessions done (again is harmless)."""
         await self.roles.require_supporter(supporter_id)
         async with self.db.session() as session:
-            _, follow_up = await self._own_session(session, supporter_id, session_id)
+            _row, follow_up = await self._own_session(session, supporter_id, session_id)
             if follow_up is None:
-                raise InvalidInput("That session no longer asks for a follow-up.")
+                raise InvalidInput(_("That session no longer asks for a follow-up."))
             changed = follow_up.done_at is None
             if changed:
                 follow_up.done_at = self.clock.now()
@@ -855,9 +863,9 @@ class SupportService:
         await self.roles.require_supporter(supporter_id)
         today = await self.today_for(supporter_id)
         async with self.db.session() as session:
-            _, follow_up = await self._own_session(session, supporter_id, session_id)
+            _row, follow_up = await self._own_session(session, supporter_id, session_id)
             if follow_up is None:
-                raise InvalidInput("That session no longer asks for a follow-up.")
+                raise InvalidInput(_("That session no longer asks for a follow-up."))
             if follow_up.done_at is not None or (seen_due_on is not None and seen_due_on != follow_up.due_on):
                 return FollowUpResult(
                     session_id, follow_up.due_on, done=follow_up.done_at is not None, changed=False
@@ -912,7 +920,7 @@ class SupportService:
         follow_ups = [f for f in follow_ups if f[2] <= horizon]
         if not follow_ups:
             return 0
-        members, _ = await self._directory()
+        members, _names = await self._directory()
         now = self.clock.now()
         envelopes = [
             Envelope(
@@ -936,7 +944,7 @@ class SupportService:
         """Queue this week's reminder for each supporter whose training lapsed (or never was)."""
         now = self.clock.now()
         supporters = await self.supporters()
-        members, _ = await self._directory()
+        members, _names = await self._directory()
         async with self.db.session() as session:
             latest = await latest_training_by_supporter(session=session, team_id=team_id)
         envelopes = []
@@ -954,7 +962,7 @@ class SupportService:
                 local_now.date() if local_now.time() < REMINDER_AT else local_now.date() + timedelta(days=1)
             )
             send_at = local_send_time(member, local_date=send_day, at=REMINDER_AT, not_before=now)
-            year, week, _ = send_day.isocalendar()
+            year, week, _weekday = send_day.isocalendar()
             iso_week = f"{year}-W{week:02d}"
             envelopes.append(
                 Envelope(

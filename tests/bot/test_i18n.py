@@ -51,10 +51,15 @@ def test_german_is_shipped_and_every_string_is_translated_without_guesswork() ->
 def test_translations_keep_every_placeholder_and_every_piece_of_slack_markup() -> None:
     for path in language_files():
         for ids, strings, _flags in _entries(str(path)):
-            fields, markup = _fields(ids[0]) | _fields(ids[-1]), sorted(KEPT.findall(ids[0]))
-            for translated in strings:
-                # A lost or renamed {field} would raise at run time, in front of the person.
-                assert _fields(translated) == fields, (path, ids[0], translated)
+            markup = sorted(KEPT.findall(ids[0]))
+            for n, translated in enumerate(strings):
+                # A lost or renamed {field} would raise or mislead at run time, in front of the person.
+                # (A singular may leave out the count its English says in words, as English does.)
+                source = ids[min(n, len(ids) - 1)]
+                expected = _fields(source) if len(ids) == 1 or n else _fields(translated) & _fields(ids[-1])
+                assert _fields(translated) == expected and _fields(translated) <= _fields(ids[-1]) | _fields(
+                    ids[0]
+                ), (path, source, translated)
                 assert sorted(KEPT.findall(translated)) == markup, (path, ids[0], translated)
 
 
@@ -87,6 +92,17 @@ def test_the_reader_s_language_applies_only_inside_speaking() -> None:
             assert _("Open my pulse") == "⟦Open my pulse⟧"
         assert _("Open my pulse") == "Meine Pulsumfrage öffnen"
     assert _("Open my pulse") == "Open my pulse"
+
+
+def test_translated_choices_fit_slack_s_option_limit() -> None:
+    from bot.support import load_support_taxonomy
+
+    taxonomy = load_support_taxonomy()
+    for language in languages():
+        with speaking(language):
+            for kind in ("categories", "channels", "outcomes", "training_courses"):
+                for choice in taxonomy.choices(kind):
+                    assert 0 < len(_(choice.label)) <= 75, (language, choice.label)
 
 
 def test_plurals_follow_the_count() -> None:

@@ -9,16 +9,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from bot.i18n import PSEUDO_LANGUAGE, speaking
+from bot.i18n import PSEUDO_LANGUAGE, _, speaking
+from bot.support import FollowUpResult, SavedSession, SavedTraining, TrainingStatus
 from handlers.slack.blocks.feedback import build_feedback_modal
 from handlers.slack.blocks.help import build_harm_note, build_help_message, build_support_line
+from handlers.slack.blocks.peer_log import (
+    build_follow_up_message,
+    build_follow_up_resolved,
+    build_session_confirmation,
+    build_session_list_message,
+    build_session_modal,
+    build_training_confirmation,
+    build_training_modal,
+    build_training_reminder_text,
+    training_status_text,
+)
 from handlers.slack.blocks.safety import build_escalation_message, build_safety_message
+from handlers.slack.commands.peer_log import USAGE as PEER_LOG_USAGE
 from handlers.slack.replies import user_message_for
-from tests.handlers.test_employee_surfaces import SETTINGS, _home, _texts
+from tests.handlers.test_employee_surfaces import SETTINGS, TAXONOMY, TODAY, _home, _session, _texts
 
 # Slack markup, commands, links, figures and names are not words to translate.
 NOT_WORDS = re.compile(r"<[^<>]*>|:[a-z0-9_+-]+:|`[^`]*`|https?://\S+|\bPeerPulse\b")
@@ -42,6 +56,15 @@ def _everything(value: Any) -> list[str]:
     return _texts(value)
 
 
+TRAINING = {
+    "none": TrainingStatus("none", None, None, None),
+    "current": TrainingStatus("current", TODAY, "Active listening", TODAY + timedelta(days=180)),
+    "lapsing": TrainingStatus("lapsing", TODAY, "Active listening", TODAY + timedelta(days=10)),
+    "lapsed": TrainingStatus(
+        "lapsed", TODAY - timedelta(days=200), "Active listening", TODAY - timedelta(days=20)
+    ),
+}
+
 SURFACES: dict[str, Callable[[], Any]] = {
     "help reply": lambda: build_help_message(SETTINGS),
     "support line": lambda: build_support_line(SETTINGS),
@@ -53,6 +76,38 @@ SURFACES: dict[str, Callable[[], Any]] = {
     "feedback form": lambda: build_feedback_modal(support_line=build_support_line(SETTINGS)),
     "home, everyone's part": lambda: _home("employee")["blocks"],
     "unexpected error": lambda: user_message_for(RuntimeError("boom")),
+    "peer-log help": lambda: _(PEER_LOG_USAGE),
+    "session form": lambda: build_session_modal(taxonomy=TAXONOMY, today=TODAY),
+    "session form, editing": lambda: build_session_modal(
+        taxonomy=TAXONOMY, today=TODAY, session=_session(1, days_ago=0, follow_up_in=3)
+    ),
+    "training form": lambda: build_training_modal(taxonomy=TAXONOMY, today=TODAY),
+    "session saved": lambda: build_session_confirmation(
+        SavedSession(_session(2, days_ago=0, follow_up_in=2), edited=False, note_scrubbed=True),
+        taxonomy=TAXONOMY,
+    ),
+    "session list": lambda: build_session_list_message(
+        [_session(n, days_ago=n, follow_up_in=n) for n in range(3)],
+        taxonomy=TAXONOMY,
+        notice=_("Session deleted."),
+    ),
+    "session list, empty": lambda: build_session_list_message([], taxonomy=TAXONOMY),
+    "training saved": lambda: build_training_confirmation(
+        SavedTraining("Active listening", TODAY, 1.5, TRAINING["current"])
+    ),
+    **{f"training {state}": (lambda s=status: training_status_text(s)) for state, status in TRAINING.items()},
+    "training reminder, none": lambda: build_training_reminder_text(TRAINING["none"]),
+    "training reminder, lapsed": lambda: build_training_reminder_text(TRAINING["lapsed"]),
+    "follow-up due": lambda: build_follow_up_message(
+        _session(0, days_ago=6), due_on=TODAY, taxonomy=TAXONOMY
+    ),
+    **{
+        f"follow-up {done}/{changed}": (
+            lambda d=done, c=changed: build_follow_up_resolved(FollowUpResult("s", TODAY, done=d, changed=c))
+        )
+        for done in (True, False)
+        for changed in (True, False)
+    },
     "database down": lambda: user_message_for(ConnectionError()),
 }
 
@@ -69,3 +124,14 @@ def test_every_word_of_the_surface_comes_from_the_catalogue(surface: str) -> Non
     assert texts
     leaks = {text: words for text in texts if (words := escaped_words(text))}
     assert not leaks, f"{surface}: written past the catalogue: {leaks}"
+
+
+@pytest.mark.parametrize("surface", sorted(SURFACES))
+def test_every_surface_renders_in_german_with_no_english_sentence_left(surface: str) -> None:
+    with speaking("en"):
+        english = set(_everything(SURFACES[surface]()))
+    with speaking("de"):
+        german = _everything(SURFACES[surface]())
+    # Any text identical in both languages is either data or a string the German catalogue lacks.
+    same = [t for t in german if t in english and escaped_words(t) and len(t.split()) > 2]
+    assert german and not same, f"{surface}: still English in German: {same}"

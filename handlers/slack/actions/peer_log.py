@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.errors import InvalidInput
+from bot.i18n import _
 from bot.services import Services
 from handlers.slack.blocks.peer_log import (
     build_follow_up_resolved,
@@ -24,7 +25,7 @@ def _clicked_value(body: dict[str, Any]) -> str:
     except (KeyError, IndexError, TypeError):
         value = None
     if not isinstance(value, str) or not value:
-        raise InvalidInput("That button isn't one of PeerPulse's.")
+        raise InvalidInput(_("That button isn't one of PeerPulse's."))
     return value
 
 
@@ -32,7 +33,7 @@ def _follow_up(body: dict[str, Any]) -> tuple[str, date]:
     try:
         return decode_follow_up(_clicked_value(body))
     except ValueError:
-        raise InvalidInput("That button isn't one of PeerPulse's.") from None
+        raise InvalidInput(_("That button isn't one of PeerPulse's.")) from None
 
 
 @answers_privately
@@ -67,7 +68,7 @@ async def handle_peer_log_delete_action(
     await services.support.delete_session(supporter_id=user_id, session_id=_clicked_value(body))
     sessions = await services.support.recent_sessions(supporter_id=user_id)
     message = build_session_list_message(
-        sessions, taxonomy=services.support.taxonomy, notice="Session deleted."
+        sessions, taxonomy=services.support.taxonomy, notice=_("Session deleted.")
     )
     await respond(replace_original=True, response_type="ephemeral", **message)
 

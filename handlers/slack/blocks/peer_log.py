@@ -10,6 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bot.i18n import N_, _, format_day, ngettext
 from bot.support import (
     CATEGORY,
     COMPLETED_ON,
@@ -49,7 +50,7 @@ DELETE_ACTION = "peer_log_delete"
 FOLLOW_UP_DONE_ACTION = "peer_follow_up_done"
 FOLLOW_UP_SNOOZE_ACTION = "peer_follow_up_snooze"
 
-PRIVACY_HINT = (
+PRIVACY_HINT = N_(
     ":lock: Never name or describe the person you supported: a note naming anyone in the workspace "
     "(a first name or surname alone counts) is sent back to reword. Mentions, emails and phone numbers "
     "are removed from the note automatically."
@@ -69,7 +70,7 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def _option(choice: Choice) -> dict[str, Any]:
-    return {"text": _text(choice.label), "value": choice.id}
+    return {"text": _text(_(choice.label)), "value": choice.id}
 
 
 def _input(
@@ -117,16 +118,19 @@ def format_minutes(minutes: int) -> str:
     """'45 min', '1 h', '1 h 30 min'."""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h" + (f" {rest} min" if rest else "")
+        return _("{minutes} min").format(minutes=rest)
+    return _("{hours} h").format(hours=hours) + (
+        " " + _("{minutes} min").format(minutes=rest) if rest else ""
+    )
 
 
 def session_line(session: SessionSummary, taxonomy: SupportTaxonomy) -> str:
     """One line describing a session to the supporter who logged it."""
     return (
-        f"*{session.session_date:%a %d %b}* · {format_minutes(session.duration_minutes)} · "
-        f"{taxonomy.label('categories', session.category)} · {taxonomy.label('channels', session.contact_channel)} · "
-        f"{taxonomy.label('outcomes', session.outcome)}"
+        f"*{format_day(session.session_date)}* · {format_minutes(session.duration_minutes)} · "
+        f"{_(taxonomy.label('categories', session.category))} · "
+        f"{_(taxonomy.label('channels', session.contact_channel))} · "
+        f"{_(taxonomy.label('outcomes', session.outcome))}"
     )
 
 
@@ -134,8 +138,8 @@ def _follow_up_text(session: SessionSummary) -> str | None:
     if session.follow_up_on is None:
         return None
     if session.follow_up_done:
-        return f"follow-up on {session.follow_up_on:%a %d %b} done"
-    return f"follow-up {session.follow_up_on:%a %d %b}"
+        return _("follow-up on {day} done").format(day=format_day(session.follow_up_on))
+    return _("follow-up {day}").format(day=format_day(session.follow_up_on))
 
 
 def build_session_modal(
@@ -147,11 +151,11 @@ def build_session_modal(
         "is_decimal_allowed": False,
         "min_value": str(MIN_MINUTES),
         "max_value": str(MAX_MINUTES),
-        "placeholder": _text("e.g. 30"),
+        "placeholder": _text(_("e.g. 30")),
     }
     follow_up: dict[str, Any] = {
         "type": "checkboxes",
-        "options": [{"text": _text("Follow-up needed"), "value": FOLLOW_UP_YES}],
+        "options": [{"text": _text(_("Follow-up needed")), "value": FOLLOW_UP_YES}],
     }
     contact: dict[str, Any] = {
         "type": "radio_buttons",
@@ -161,7 +165,7 @@ def build_session_modal(
         "type": "plain_text_input",
         "multiline": True,
         "max_length": NOTE_LIMIT,
-        "placeholder": _text("What helped, what to watch for. No names."),
+        "placeholder": _text(_("What helped, what to watch for. No names.")),
     }
     if session is not None:
         duration["initial_value"] = str(session.duration_minutes)
@@ -173,37 +177,37 @@ def build_session_modal(
         if session.note:
             note["initial_value"] = session.note
     blocks: list[dict[str, Any]] = [
-        _context(PRIVACY_HINT),
-        _input(DATE, "Date of the session", _date_picker(session.session_date if session else today)),
-        _input(DURATION, "Length (minutes)", duration),
+        _context(_(PRIVACY_HINT)),
+        _input(DATE, _("Date of the session"), _date_picker(session.session_date if session else today)),
+        _input(DURATION, _("Length (minutes)"), duration),
         _input(
             CATEGORY,
-            "What was it about?",
-            _select(taxonomy, "categories", "Choose a category", session.category if session else None),
+            _("What was it about?"),
+            _select(taxonomy, "categories", _("Choose a category"), session.category if session else None),
         ),
-        _input(CONTACT_CHANNEL, "How did you talk?", contact),
+        _input(CONTACT_CHANNEL, _("How did you talk?"), contact),
         _input(
             OUTCOME,
-            "Outcome",
-            _select(taxonomy, "outcomes", "Choose the main outcome", session.outcome if session else None),
+            _("Outcome"),
+            _select(taxonomy, "outcomes", _("Choose the main outcome"), session.outcome if session else None),
         ),
-        _input(FOLLOW_UP, "Follow-up", follow_up, optional=True),
+        _input(FOLLOW_UP, _("Follow-up"), follow_up, optional=True),
         _input(
             FOLLOW_UP_ON,
-            "Follow up on",
+            _("Follow up on"),
             _date_picker(session.follow_up_on if session else None),
             optional=True,
-            hint="Used only when “Follow-up needed” is ticked; I'll remind you that morning.",
+            hint=_("Used only when “Follow-up needed” is ticked; I'll remind you that morning."),
         ),
-        _input(NOTE, "Note (optional)", note, optional=True),
+        _input(NOTE, _("Note (optional)"), note, optional=True),
     ]
     return {
         "type": "modal",
         "callback_id": SESSION_VIEW,
         "private_metadata": json.dumps({"edit": session.id}) if session is not None else "",
-        "title": _text("Edit session" if session is not None else "Log a session"),
-        "submit": _text("Save"),
-        "close": _text("Cancel"),
+        "title": _text(_("Edit session") if session is not None else _("Log a session")),
+        "submit": _text(_("Save")),
+        "close": _text(_("Cancel")),
         "blocks": blocks,
     }
 
@@ -215,29 +219,29 @@ def build_training_modal(*, taxonomy: SupportTaxonomy, today: date) -> dict[str,
         "is_decimal_allowed": True,
         "min_value": f"{MIN_HOURS:g}",
         "max_value": f"{MAX_HOURS:g}",
-        "placeholder": _text("e.g. 1.5"),
+        "placeholder": _text(_("e.g. 1.5")),
     }
     topic = {
         "type": "plain_text_input",
         "max_length": TOPIC_LIMIT,
-        "placeholder": _text("Another course or topic"),
+        "placeholder": _text(_("Another course or topic")),
     }
     return {
         "type": "modal",
         "callback_id": TRAINING_VIEW,
-        "title": _text("Record a training"),
-        "submit": _text("Save"),
-        "close": _text("Cancel"),
+        "title": _text(_("Record a training")),
+        "submit": _text(_("Save")),
+        "close": _text(_("Cancel")),
         "blocks": [
             _input(
                 COURSE,
-                "Course",
-                _select(taxonomy, "training_courses", "Choose a course", None),
+                _("Course"),
+                _select(taxonomy, "training_courses", _("Choose a course"), None),
                 optional=True,
             ),
-            _input(TOPIC, "…or another course or topic", topic, optional=True),
-            _input(COMPLETED_ON, "Completed on", _date_picker(today)),
-            _input(HOURS, "Hours", hours),
+            _input(TOPIC, _("…or another course or topic"), topic, optional=True),
+            _input(COMPLETED_ON, _("Completed on"), _date_picker(today)),
+            _input(HOURS, _("Hours"), hours),
         ],
     }
 
@@ -245,43 +249,57 @@ def build_training_modal(*, taxonomy: SupportTaxonomy, today: date) -> dict[str,
 def build_session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy) -> dict[str, Any]:
     """The private DM confirming a logged or edited session, with its summary."""
     session = saved.session
-    verb = "updated" if saved.edited else "logged"
-    blocks: list[dict[str, Any]] = [
-        _mrkdwn(f":white_check_mark: *Session {verb}*\n{session_line(session, taxonomy)}")
-    ]
+    heading = (
+        _(":white_check_mark: *Session updated*")
+        if saved.edited
+        else _(":white_check_mark: *Session logged*")
+    )
+    blocks: list[dict[str, Any]] = [_mrkdwn(f"{heading}\n{session_line(session, taxonomy)}")]
     follow_up = _follow_up_text(session)
     if follow_up:
         blocks.append(
-            _context(f":calendar: {follow_up[0].upper()}{follow_up[1:]} — I'll remind you that morning.")
+            _context(
+                _(":calendar: {follow_up} — I'll remind you that morning.").format(
+                    follow_up=f"{follow_up[0].upper()}{follow_up[1:]}"
+                )
+            )
         )
     if session.note:
-        scrubbed = " _(contact details were removed before saving)_" if saved.note_scrubbed else ""
-        blocks.append(_mrkdwn(f"*Note as saved*{scrubbed}\n{quote(session.note, keep_lines=True)}"))
+        scrubbed = " " + _("_(contact details were removed before saving)_") if saved.note_scrubbed else ""
+        blocks.append(_mrkdwn(_("*Note as saved*") + f"{scrubbed}\n{quote(session.note, keep_lines=True)}"))
     blocks.append(
-        _context("You can edit or delete it for 24 hours with `/peer-log list`. Only you see your sessions.")
+        _context(
+            _("You can edit or delete it for 24 hours with `/peer-log list`. Only you see your sessions.")
+        )
     )
-    text = f"Session {verb}: {session.session_date:%a %d %b}, {format_minutes(session.duration_minutes)}."
+    summary = {"day": format_day(session.session_date), "length": format_minutes(session.duration_minutes)}
+    text = (
+        _("Session updated: {day}, {length}.") if saved.edited else _("Session logged: {day}, {length}.")
+    ).format(**summary)
     return {"text": text, "blocks": blocks}
 
 
 def training_status_text(status: TrainingStatus) -> str:
     """A sentence on where the supporter's training stands."""
     if status.state == "none" or status.valid_until is None:
-        return "You have no training recorded yet."
+        return _("You have no training recorded yet.")
+    until = format_day(status.valid_until, year=True)
     if status.state == "lapsed":
-        return f"Your training lapsed on {status.valid_until:%a %d %b %Y}: please record a refresher."
+        return _("Your training lapsed on {day}: please record a refresher.").format(day=until)
     if status.state == "lapsing":
-        return f"Your training is current until {status.valid_until:%a %d %b %Y} — a refresher is due soon."
-    return f"Your training is current until {status.valid_until:%a %d %b %Y}."
+        return _("Your training is current until {day} — a refresher is due soon.").format(day=until)
+    return _("Your training is current until {day}.").format(day=until)
 
 
 def build_training_confirmation(saved: SavedTraining) -> dict[str, Any]:
     """The private DM confirming a recorded training."""
-    line = f"{saved.title} · {saved.completed_on:%a %d %b %Y} · {saved.hours:g} h"
+    title = _(saved.title)
+    hours = _("{hours} h").format(hours=f"{saved.hours:g}")
+    line = f"{title} · {format_day(saved.completed_on, year=True)} · {hours}"
     return {
-        "text": f"Training recorded: {saved.title}.",
+        "text": _("Training recorded: {title}.").format(title=title),
         "blocks": [
-            _mrkdwn(f":mortar_board: *Training recorded*\n{line}"),
+            _mrkdwn(_(":mortar_board: *Training recorded*") + f"\n{line}"),
             _context(training_status_text(saved.status)),
         ],
     }
@@ -290,17 +308,19 @@ def build_training_confirmation(saved: SavedTraining) -> dict[str, Any]:
 def build_training_reminder_text(status: TrainingStatus) -> str:
     """The weekly DM to a supporter whose training lapsed or was never recorded."""
     if status.state == "none" or status.last_on is None:
-        opening = "You haven't recorded any peer-support training yet."
+        opening = _("You haven't recorded any peer-support training yet.")
     else:
-        title = f" ({status.last_title})" if status.last_title else ""
+        lapsed = format_day(status.valid_until, year=True) if status.valid_until else ""
+        last = format_day(status.last_on, year=True)
         opening = (
-            f"Your peer-support training lapsed on {status.valid_until:%a %d %b %Y}: your most recent "
-            f"was on {status.last_on:%a %d %b %Y}{title}."
-        )
-    return (
-        f":mortar_board: {opening} Keeping it current is part of being a supporter — record a "
+            _("Your peer-support training lapsed on {lapsed}: your most recent was on {last} ({title}).")
+            if status.last_title
+            else _("Your peer-support training lapsed on {lapsed}: your most recent was on {last}.")
+        ).format(lapsed=lapsed, last=last, title=_(status.last_title) if status.last_title else "")
+    return _(
+        ":mortar_board: {opening} Keeping it current is part of being a supporter — record a "
         "refresher with `/peer-log training`. I'll remind you once a week until you do."
-    )
+    ).format(opening=opening)
 
 
 def build_session_list_message(
@@ -311,9 +331,10 @@ def build_session_list_message(
     if notice:
         blocks.append(_context(notice))
     if not sessions:
-        blocks.append(_mrkdwn("You haven't logged any sessions yet. `/peer-log` logs one."))
-        return {"text": "You haven't logged any sessions yet.", "blocks": blocks}
-    blocks.append(_mrkdwn(f"*Your last {len(sessions)} session{'s' if len(sessions) != 1 else ''}*"))
+        blocks.append(_mrkdwn(_("You haven't logged any sessions yet. `/peer-log` logs one.")))
+        return {"text": _("You haven't logged any sessions yet."), "blocks": blocks}
+    count = len(sessions)
+    blocks.append(_mrkdwn(ngettext("*Your last session*", "*Your last {n} sessions*", count).format(n=count)))
     for session in sessions:
         blocks.append({**_mrkdwn(session_line(session, taxonomy)), "block_id": f"s_{session.id}"})
         details = [
@@ -330,20 +351,20 @@ def build_session_list_message(
                         {
                             "type": "button",
                             "action_id": EDIT_ACTION,
-                            "text": _text("Edit"),
+                            "text": _text(_("Edit")),
                             "value": session.id,
                         },
                         {
                             "type": "button",
                             "action_id": DELETE_ACTION,
-                            "text": _text("Delete"),
+                            "text": _text(_("Delete")),
                             "style": "danger",
                             "value": session.id,
                             "confirm": {
-                                "title": _text("Delete this session?"),
-                                "text": _text("It is removed for good, and from the program's totals."),
-                                "confirm": _text("Delete"),
-                                "deny": _text("Keep it"),
+                                "title": _text(_("Delete this session?")),
+                                "text": _text(_("It is removed for good, and from the program's totals.")),
+                                "confirm": _text(_("Delete")),
+                                "deny": _text(_("Keep it")),
                                 "style": "danger",
                             },
                         },
@@ -351,9 +372,14 @@ def build_session_list_message(
                 }
             )
     blocks.append(
-        _context("Only you see these. Sessions can be edited or deleted for 24 hours after logging.")
+        _context(_("Only you see these. Sessions can be edited or deleted for 24 hours after logging."))
     )
-    return {"text": f"Your last {len(sessions)} peer-support sessions.", "blocks": blocks}
+    return {
+        "text": ngettext(
+            "Your last peer-support session.", "Your last {n} peer-support sessions.", count
+        ).format(n=count),
+        "blocks": blocks,
+    }
 
 
 def encode_follow_up(session_id: str, due_on: date) -> str:
@@ -375,11 +401,13 @@ def build_follow_up_message(
     """The DM on a follow-up's date, with Done and Snooze buttons."""
     value = encode_follow_up(session.id, due_on)
     return {
-        "text": f"Follow-up due: your session of {session.session_date:%a %d %b}.",
+        "text": _("Follow-up due: your session of {day}.").format(day=format_day(session.session_date)),
         "blocks": [
             _mrkdwn(
-                f":calendar: *Time to follow up* ({due_on:%a %d %b}) on your session of "
-                f"{session.session_date:%a %d %b}:\n{session_line(session, taxonomy)}"
+                _(":calendar: *Time to follow up* ({due}) on your session of {day}:").format(
+                    due=format_day(due_on), day=format_day(session.session_date)
+                )
+                + f"\n{session_line(session, taxonomy)}"
             ),
             {
                 "type": "actions",
@@ -388,14 +416,14 @@ def build_follow_up_message(
                     {
                         "type": "button",
                         "action_id": FOLLOW_UP_DONE_ACTION,
-                        "text": _text("Done"),
+                        "text": _text(_("Done")),
                         "style": "primary",
                         "value": value,
                     },
                     {
                         "type": "button",
                         "action_id": FOLLOW_UP_SNOOZE_ACTION,
-                        "text": _text("Snooze a week"),
+                        "text": _text(_("Snooze a week")),
                         "value": value,
                     },
                 ],
@@ -407,11 +435,13 @@ def build_follow_up_message(
 def build_follow_up_resolved(result: FollowUpResult) -> dict[str, Any]:
     """The follow-up DM after a click: what happened, no buttons left."""
     if result.done:
-        text = ":white_check_mark: Follow-up done. Thank you for checking in."
+        text = _(":white_check_mark: Follow-up done. Thank you for checking in.")
         if not result.changed:
-            text = ":white_check_mark: This follow-up was already marked done."
+            text = _(":white_check_mark: This follow-up was already marked done.")
     elif result.changed:
-        text = f":zzz: Snoozed: I'll remind you again on {result.due_on:%a %d %b}."
+        text = _(":zzz: Snoozed: I'll remind you again on {day}.").format(day=format_day(result.due_on))
     else:
-        text = f":zzz: Already snoozed: the next reminder is on {result.due_on:%a %d %b}."
+        text = _(":zzz: Already snoozed: the next reminder is on {day}.").format(
+            day=format_day(result.due_on)
+        )
     return {"text": text, "blocks": [_mrkdwn(text)]}

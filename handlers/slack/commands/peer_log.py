@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.i18n import N_, _
 from bot.services import Services
 from handlers.slack.blocks.peer_log import (
     build_session_list_message,
@@ -14,12 +15,12 @@ from handlers.slack.blocks.peer_log import (
 from handlers.slack.open_view import open_view
 from handlers.slack.replies import replies_to_command
 
-USAGE = """*`/peer-log`* — log peer-support sessions without naming anyone
+USAGE = N_("""*`/peer-log`* — log peer-support sessions without naming anyone
 • `/peer-log` — log a session: date, length, category, how you talked, outcome, follow-up, a short note
 • `/peer-log list` — your last 10 sessions; edit or delete one within 24 hours
 • `/peer-log training` — record a training you completed
 • `/peer-log help` — this message
-_For peer supporters (members of the supporters channel). Coordinators see totals, never your sessions._"""
+_For peer supporters (members of the supporters channel). Coordinators see totals, never your sessions._""")
 
 
 @replies_to_command
@@ -35,7 +36,12 @@ async def handle_peer_log_command(
     sub = words[0].lower() if words else ""
     user_id = command["user_id"]
     if sub not in {"", "list", "training"}:
-        return USAGE if sub in {"help", "?"} else f"I don't know `/peer-log {sub}`.\n\n{USAGE}"
+        usage = _(USAGE)
+        return (
+            usage
+            if sub in {"help", "?"}
+            else _("I don't know `/peer-log {sub}`.").format(sub=sub) + f"\n\n{usage}"
+        )
     # Checked live (cached for at most a minute), so it is quick enough to precede views.open.
     await services.roles.require_supporter(user_id)
     if sub == "list":
