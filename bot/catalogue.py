@@ -27,6 +27,7 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 DATA = Path(__file__).parent / "data"
 RESOURCES = DATA / "support_resources.yml"
 TAXONOMY = DATA / "support_taxonomy.yml"
+QUESTIONS = DATA / "questions.yml"
 
 
 def extract() -> Catalog:
@@ -48,7 +49,27 @@ def extract() -> Catalog:
         catalog.add(str(text), locations=[("bot/data/support_resources.yml", 0)], auto_comments=[key])
     for kind, label in _taxonomy_labels():
         catalog.add(label, locations=[("bot/data/support_taxonomy.yml", 0)], auto_comments=[kind])
+    for text, note in _question_texts():
+        catalog.add(text, locations=[("bot/data/questions.yml", 0)], auto_comments=[note])
     return catalog
+
+
+def _question_texts() -> list[tuple[str, str]]:
+    """The pulse items and their answer labels, each with a note for the translator."""
+    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    found = [
+        (str(label), f"answer label of the {name} scale")
+        for name, scale in data["scales"].items()
+        for label in scale.get("labels") or []
+    ]
+    found += [
+        (
+            str(q["text"]),
+            f"pulse item {q['id']}; translate the meaning of its source faithfully: {q.get('source', '')}",
+        )
+        for q in data["questions"]
+    ]
+    return found
 
 
 def _taxonomy_labels() -> list[tuple[str, str]]:
