@@ -12,8 +12,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.i18n import use_language
-from bot.ports import Member
+from bot.delivery import Renderer
+from bot.i18n import speaking, use_language
+from bot.ports import Directory, Member, OutgoingMessage
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ class Locales:
         self.client = client
         self.clock = clock
         self._known: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
+        self._read_all_at: float | None = None
+        self._reading_all: asyncio.Future[None] | None = None
 
     def remember(self, members: Iterable[Member]) -> None:
         """Keep the locales a directory read brought (users.list asked for them)."""
@@ -59,6 +63,53 @@ class Locales:
         locale = str((found.get("user") or {}).get("locale") or "") or None
         self._keep(user_id, locale, self.clock())
         return locale
+
+    async def of_recipient(self, user_id: str, directory: Directory) -> str | None:
+        """A DM recipient's locale; a miss reads the whole directory once an hour, not one person a call.
+
+        A round's DMs go out by the thousand at the workspace rate, faster than users.info's Tier 4
+        allows; users.list (1,000 people a page) brings everyone's locale in a few calls.
+        """
+        known = self._known.get(user_id)
+        if known is not None and self.clock() - known[1] < REMEMBER_SECONDS:
+            return known[0]
+        if self._read_all_at is None or self.clock() - self._read_all_at >= REMEMBER_SECONDS:
+            if self._reading_all is None:
+                self._reading_all = asyncio.ensure_future(self._read_all(directory))
+            await asyncio.shield(self._reading_all)
+            known = self._known.get(user_id)
+            if known is not None:
+                return known[0]
+        return await self.of(user_id)
+
+    async def _read_all(self, directory: Directory) -> None:
+        try:
+            # SlackDirectory hands every page to remember() as it reads it.
+            await directory.list_members()
+            self._read_all_at = self.clock()
+        except Exception as exc:
+            # Not retried at once: the person's own lookup follows, and the next miss tries again.
+            log.warning("could not read people's languages from Slack (%s)", type(exc).__name__)
+        finally:
+            self._reading_all = None
+
+
+def in_their_language(
+    renderers: dict[str, Renderer], locales: Locales, directory: Directory, *, default: str
+) -> dict[str, Renderer]:
+    """The outbox's renderers, each writing a direct message in its recipient's language."""
+
+    def localized(render: Renderer) -> Renderer:
+        async def rendered(row: OutboxMessage) -> OutgoingMessage | None:
+            # A Slack user id (U…/W…) is a person; anything else is a channel, which gets the default.
+            person = row.recipient.startswith(("U", "W"))
+            locale = await locales.of_recipient(row.recipient, directory) if person else None
+            with speaking(locale, fallback=default):
+                return await render(row)
+
+        return rendered
+
+    return {kind: localized(render) for kind, render in renderers.items()}
 
 
 def requester_of(body: dict[str, Any]) -> str | None:

@@ -21,7 +21,7 @@ from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.app import build_app, build_client, pacer_for
 from handlers.slack.blocks.digest import digest_view_messages
 from handlers.slack.checks import check_channels, describe_slack_error, slack_checks
-from handlers.slack.locales import Locales
+from handlers.slack.locales import Locales, in_their_language
 from handlers.slack.renderers import make_renderers
 from handlers.slack.server import slack_routes
 from handlers.slack.settings import slack_settings
@@ -50,7 +50,12 @@ class SlackPlatform:
 
     def wire(self, services: Services) -> None:
         """Renderers for every outbox kind, how many messages a digest takes, and the Bolt app."""
-        services.outbox.renderers.update(make_renderers(services, workspace_url=lambda: self.workspace_url))
+        renderers = make_renderers(services, workspace_url=lambda: self.workspace_url)
+        services.outbox.renderers.update(
+            in_their_language(
+                renderers, self.locales, self.directory, default=services.settings.default_language
+            )
+        )
         # A digest takes as many messages as Block Kit's limits need; its rows are queued per message.
         services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_messages(view))
         self.app = build_app(services, client=self.client, locales=self.locales)

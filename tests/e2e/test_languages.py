@@ -6,8 +6,12 @@ as Slack gives it); the app looks it up, writes in that language, and remembers 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from bot import jobs
+from bot.clock import ManualClock
 from bot.runtime import Runtime
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import state_select, state_text
@@ -96,3 +100,32 @@ async def test_a_person_s_language_is_looked_up_once_then_remembered(
     )
     lookups = [c for c in slack.calls_to("users.info") if c.args.get("user") == german]
     assert len(lookups) == 1 and lookups[0].args.get("include_locale") in ("1", "true", True, 1)
+
+
+async def test_a_queued_dm_is_written_in_its_recipient_s_language_when_sent(
+    runtime: Runtime, slack: FakeSlack, workspace: Workspace, clock: ManualClock
+) -> None:
+    # The weekly training reminder goes through the outbox: rendered at send time, per recipient.
+    german, english = workspace.supporters()[0], workspace.supporters()[1]
+    workspace.users[german].locale = "de-DE"
+    day = clock.now().astimezone(UTC).date() + timedelta(days=1)
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    clock.set(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    await jobs.remind_lapsed_training()
+    clock.advance(timedelta(days=2))
+
+    def sent(user: str) -> list[str]:
+        runtime.services.outbox.wakeup.set()
+        return [
+            str(c.args.get("text"))
+            for c in slack.calls_to("chat.postMessage")
+            if c.args.get("channel") == user
+            and c.error is None
+            and ":mortar_board:" in str(c.args.get("text"))
+        ]
+
+    [german_text] = await eventually(lambda: sent(german), timeout=20)
+    [english_text] = await eventually(lambda: sent(english), timeout=20)
+    assert german_text.startswith(":mortar_board: Du hast noch keine Peer-Support-Schulung eingetragen.")
+    assert "`/peer-log training`" in german_text
+    assert english_text.startswith(":mortar_board: You haven't recorded any peer-support training yet.")
