@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.i18n import N_, _
 from bot.updates import DESTINATION, TEXT, TEXT_MAX
 from handlers.slack.blocks.mrkdwn import escape, quote
 from storage.digest_models import ImprovementAction
@@ -13,7 +14,7 @@ SHARE_UPDATE_ACTION = "update_share"
 UPDATE_DRAFT_VIEW = "update_draft_view"
 UPDATE_PREVIEW_VIEW = "update_preview_view"
 INPUT = "value"
-SHARE_LABEL = "Share a ‘you said, we did’ update"
+SHARE_LABEL = N_("Share a ‘you said, we did’ update")
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def build_closed_action_blocks(text: str, *, action_id: str) -> list[dict[str, A
                 {
                     "type": "button",
                     "action_id": SHARE_UPDATE_ACTION,
-                    "text": {"type": "plain_text", "text": SHARE_LABEL},
+                    "text": {"type": "plain_text", "text": _(SHARE_LABEL)},
                     "value": action_id,
                 }
             ],
@@ -50,11 +51,11 @@ def build_closed_action_blocks(text: str, *, action_id: str) -> list[dict[str, A
 def build_update_message(text: str) -> dict[str, Any]:
     """The update as employees receive it, in the channel or a DM."""
     return {
-        "text": f"You said, we did: {text}"[:3000],
+        "text": _("You said, we did: {text}").format(text=text)[:3000],
         "blocks": [
-            _section(":loudspeaker: *You said, we did*"),
+            _section(_(":loudspeaker: *You said, we did*")),
             _section(escape(text)),
-            _context("From the peer-support program's coordinators. Your pulse answers stay anonymous."),
+            _context(_("From the peer-support program's coordinators. Your pulse answers stay anonymous.")),
         ],
     }
 
@@ -62,17 +63,17 @@ def build_update_message(text: str) -> dict[str, Any]:
 def where_text(destination: str, audience_channel: str | None) -> str:
     """Where an update goes, in words."""
     if destination == "channel" and audience_channel:
-        return f"in <#{audience_channel}>"
-    return "as a direct message to each person in the pulse audience"
+        return _("in {channel}").format(channel=f"<#{audience_channel}>")
+    return _("as a direct message to each person in the pulse audience")
 
 
 def build_update_draft_modal(
     *, action: ImprovementAction, draft: str, audience_channel: str | None, k: int, notice: str = ""
 ) -> dict[str, Any]:
     """The editable draft and where it goes (with why it came back, if it did); submitting it previews."""
-    options = [_option("dm", "A direct message to each person in the pulse audience")]
+    options = [_option("dm", _("A direct message to each person in the pulse audience"))]
     if audience_channel:
-        options.insert(0, _option("channel", "A post in the audience channel"))
+        options.insert(0, _option("channel", _("A post in the audience channel")))
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "multiline": True,
@@ -83,22 +84,26 @@ def build_update_draft_modal(
         "type": "modal",
         "callback_id": UPDATE_DRAFT_VIEW,
         "private_metadata": json.dumps({"a": action.id}, separators=(",", ":")),
-        "title": {"type": "plain_text", "text": "You said, we did"},
-        "submit": {"type": "plain_text", "text": "Preview"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("You said, we did")},
+        "submit": {"type": "plain_text", "text": _("Preview")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
-            _section(f"Tell employees what changed because of what they said: *{escape(action.title)}*."),
+            _section(
+                _("Tell employees what changed because of what they said: *{title}*.").format(
+                    title=escape(action.title)
+                )
+            ),
             *([_section(f":warning: {escape(notice)}")] if notice else []),
             {
                 "type": "input",
                 "block_id": TEXT,
-                "label": {"type": "plain_text", "text": "The update, in plain words"},
+                "label": {"type": "plain_text", "text": _("The update, in plain words")},
                 "element": {**element, "action_id": INPUT},
             },
             {
                 "type": "input",
                 "block_id": DESTINATION,
-                "label": {"type": "plain_text", "text": "Send it as"},
+                "label": {"type": "plain_text", "text": _("Send it as")},
                 "element": {
                     "type": "radio_buttons",
                     "action_id": INPUT,
@@ -107,8 +112,11 @@ def build_update_draft_modal(
                 },
             },
             _context(
-                f":lock: Only the before and after this action measured from {k} or more people may be quoted. "
-                f"Counts of fewer than {k} people and quotes repeated from a digest are refused, with the reason."
+                _(
+                    ":lock: Only the before and after this action measured from {k} or more people may be "
+                    "quoted. Counts of fewer than {k} people and quotes repeated from a digest are refused, "
+                    "with the reason."
+                ).format(k=k)
             ),
         ],
     }
@@ -124,17 +132,19 @@ def build_update_preview_modal(
         "type": "modal",
         "callback_id": UPDATE_PREVIEW_VIEW,
         "private_metadata": json.dumps(meta, separators=(",", ":"), ensure_ascii=False),
-        "title": {"type": "plain_text", "text": "Preview"},
-        "submit": {"type": "plain_text", "text": "Publish"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Preview")},
+        "submit": {"type": "plain_text", "text": _("Publish")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
             _context(
-                f"*Preview* — this is exactly what will be sent {where_text(destination, audience_channel)}:"
+                _("*Preview* — this is exactly what will be sent {where}:").format(
+                    where=where_text(destination, audience_channel)
+                )
             ),
             {"type": "divider"},
             *message["blocks"],
             {"type": "divider"},
-            _context("Publish sends it now. Cancel sends nothing."),
+            _context(_("Publish sends it now. Cancel sends nothing.")),
         ],
     }
 
@@ -149,37 +159,40 @@ def build_update_published_text(
     recipients: int,
 ) -> str:
     """The coordinators' channel's note that an update went out (channel: posted; DMs: on their way)."""
-    about = f" about *{escape(title)}*" if title else ""
+    about = _(" about *{title}*").format(title=escape(title)) if title else ""
     quoted = quote(text, keep_lines=True)
+    who = f"<@{user_id}>"
     if destination == "channel":
         where = where_text(destination, audience_channel)
-        return f":loudspeaker: <@{user_id}> published a ‘you said, we did’ update{about} {where}:\n{quoted}"
+        published = _(":loudspeaker: {who} published a ‘you said, we did’ update{about} {where}:")
+        return published.format(who=who, about=about, where=where) + f"\n{quoted}"
     # A fan-out goes at the workspace's message rate: queued is what is true when this is said.
-    return (
-        f":loudspeaker: <@{user_id}> shared a ‘you said, we did’ update{about}; it is on its way"
-        f" as a direct message to {recipients} people in the pulse audience:\n{quoted}"
+    shared = _(
+        ":loudspeaker: {who} shared a ‘you said, we did’ update{about}; it is on its way"
+        " as a direct message to {recipients} people in the pulse audience:"
     )
+    return shared.format(who=who, about=about, recipients=recipients) + f"\n{quoted}"
 
 
 def build_update_failed_text(
     *, user_id: str, title: str | None, audience_channel: str | None, error: str
 ) -> str:
     """The coordinators' channel's note that Slack refused an update's post, and what to do."""
-    about = f" about *{escape(title)}*" if title else ""
-    where = f"<#{audience_channel}>" if audience_channel else "the audience channel"
-    return (
-        f":warning: <@{user_id}>'s ‘you said, we did’ update{about} was *not* published: Slack refused the"
-        f" post in {where} ({escape(error)}). Invite PeerPulse there (`/invite @PeerPulse`), then share"
+    about = _(" about *{title}*").format(title=escape(title)) if title else ""
+    where = f"<#{audience_channel}>" if audience_channel else _("the audience channel")
+    return _(
+        ":warning: {who}'s ‘you said, we did’ update{about} was *not* published: Slack refused the"
+        " post in {where} ({error}). Invite PeerPulse there (`/invite @PeerPulse`), then share"
         " the update again from the closed action."
-    )
+    ).format(who=f"<@{user_id}>", about=about, where=where, error=escape(error))
 
 
 def build_update_waiting_text(*, user_id: str, title: str | None, audience_channel: str | None) -> str:
     """The coordinators' channel's note that an update is queued but Slack has not accepted it yet."""
-    about = f" about *{escape(title)}*" if title else ""
-    where = f"<#{audience_channel}>" if audience_channel else "the audience channel"
-    return (
-        f":hourglass: <@{user_id}>'s ‘you said, we did’ update{about} is queued for {where}, but Slack"
+    about = _(" about *{title}*").format(title=escape(title)) if title else ""
+    where = f"<#{audience_channel}>" if audience_channel else _("the audience channel")
+    return _(
+        ":hourglass: {who}'s ‘you said, we did’ update{about} is queued for {where}, but Slack"
         " has not accepted it yet; PeerPulse keeps trying. If it does not appear soon, ask your admin to"
         " look at PeerPulse's log."
-    )
+    ).format(who=f"<@{user_id}>", about=about, where=where)
