@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in language_files():
         with path.open("rb") as po:
             catalog = read_po(po, locale=path.parent.parent.name, domain=DOMAIN)
-        catalog.update(template, update_header_comment=False)
+        # No fuzzy guesses: a new string stays empty (English shows) until a translator fills it in.
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         with path.open("wb") as po:
             write_po(po, catalog, width=100, sort_output=True, no_location=True, ignore_obsolete=True)
     print(

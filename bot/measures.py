@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, func, select
 
+from bot.i18n import N_, _
 from bot.insights import LIKERT_5, RECOMMEND_0_10, LikertSummary, Scale, Suppressed, summarize_likert
 from bot.questions import QuestionBank
 from bot.results import favourable_histogram
@@ -17,19 +18,20 @@ Histogram = dict[int, int]
 
 # What each construct's favourable share means, in words a coordinator reads at a glance.
 CONSTRUCT_LABELS = {
-    "psych_safety": "Psychological safety",
-    "awareness": "Awareness of peer support",
-    "trust_confidentiality": "Trust in confidentiality",
-    "experienced_disrespect": "Free from disrespect (experienced)",
-    "witnessed_disrespect": "Free from disrespect (witnessed)",
-    "leadership_response": "Leaders act on reports",
-    "recommend": "Would recommend peer support",
+    "psych_safety": N_("Psychological safety"),
+    "awareness": N_("Awareness of peer support"),
+    "trust_confidentiality": N_("Trust in confidentiality"),
+    "experienced_disrespect": N_("Free from disrespect (experienced)"),
+    "witnessed_disrespect": N_("Free from disrespect (witnessed)"),
+    "leadership_response": N_("Leaders act on reports"),
+    "recommend": N_("Would recommend peer support"),
 }
 
 
 def label_of(construct: str) -> str:
-    """A construct's human name."""
-    return CONSTRUCT_LABELS.get(construct, construct.replace("_", " ").capitalize())
+    """A construct's human name, in the reader's language."""
+    known = CONSTRUCT_LABELS.get(construct)
+    return _(known) if known is not None else construct.replace("_", " ").capitalize()
 
 
 def round_labels(rounds: Sequence[SurveyRound]) -> list[str]:

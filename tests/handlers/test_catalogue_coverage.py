@@ -14,8 +14,19 @@ from typing import Any
 
 import pytest
 
+from bot.announcements import ActionAdopted, ActionClosed, ActionProgress
 from bot.i18n import PSEUDO_LANGUAGE, _, speaking
-from bot.support import FollowUpResult, SavedSession, SavedTraining, TrainingStatus
+from bot.insights import Suppressed
+from bot.support import (
+    FollowUpResult,
+    SavedSession,
+    SavedTraining,
+    SupporterRow,
+    SupportersOverview,
+    TrainingStatus,
+)
+from handlers.slack.blocks.announcements import build_announcement
+from handlers.slack.blocks.confirmations import build_comment_saved_view, build_feedback_received_view
 from handlers.slack.blocks.feedback import build_feedback_modal
 from handlers.slack.blocks.help import build_harm_note, build_help_message, build_support_line
 from handlers.slack.blocks.peer_log import (
@@ -30,6 +41,7 @@ from handlers.slack.blocks.peer_log import (
     training_status_text,
 )
 from handlers.slack.blocks.safety import build_escalation_message, build_safety_message
+from handlers.slack.blocks.supporters import build_supporters_text
 from handlers.slack.blocks.updates import (
     build_closed_action_blocks,
     build_update_draft_modal,
@@ -86,8 +98,9 @@ def _everything(value: Any) -> list[str]:
 def _all_texts(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
-    if isinstance(value, dict) and isinstance(value.get("text"), str) and "blocks" in value:
-        return [value["text"], *_texts(value["blocks"])]
+    if isinstance(value, dict) and isinstance(value.get("text"), str) and "type" not in value:
+        # A message: its notification text, and its blocks' texts if it has blocks.
+        return [value["text"], *_texts(value.get("blocks", []))]
     return _texts(value)
 
 
@@ -113,7 +126,39 @@ ACTION = ImprovementAction(
 )
 UPDATE = "We started listening circles in every team."
 
+OVERVIEW = SupportersOverview(
+    since=TODAY - timedelta(days=28),
+    until=TODAY - timedelta(days=1),
+    rows=(
+        SupporterRow("U0SAMRIVER", 6, 90, TRAINING["current"], 1),
+        SupporterRow(
+            "U0LEEPARK", Suppressed("fewer than k"), Suppressed("fewer than k"), TRAINING["lapsed"], 0
+        ),
+        SupporterRow("U0KIMNG", 7, 120, TRAINING["none"], Suppressed("fewer than k")),
+        SupporterRow("U0ALIXU", 5, 60, TRAINING["lapsing"], 2),
+    ),
+    former_sessions=Suppressed("fewer than k"),
+    former_minutes=Suppressed("fewer than k"),
+    total_sessions=21,
+    total_minutes=330,
+    total_overdue=Suppressed("fewer than k"),
+)
+CLOSED = ACTION.model_copy(update={"before_value": 0.5, "after_value": 0.62, "progress_note": None})
+
 SURFACES: dict[str, Callable[[], Any]] = {
+    "comment saved": build_comment_saved_view,
+    "comment removed": lambda: build_comment_saved_view(removed=True),
+    "feedback received": build_feedback_received_view,
+    "supporters table": lambda: build_supporters_text(OVERVIEW),
+    "action adopted": lambda: build_announcement(
+        ActionAdopted(by="U0CORABELL", action=CLOSED), audience_channel=None
+    ),
+    "action progress": lambda: build_announcement(
+        ActionProgress(by="U0CORABELL", action=ACTION), audience_channel=None
+    ),
+    "action closed": lambda: build_announcement(
+        ActionClosed(by="U0CORABELL", action=CLOSED), audience_channel=None
+    ),
     "update, as employees get it": lambda: build_update_message(UPDATE),
     "update, share button": lambda: build_closed_action_blocks("x", action_id=ACTION.id)[1],
     "update, draft": lambda: build_update_draft_modal(

@@ -228,7 +228,7 @@ def _check_message(blocks: list[dict[str, Any]]) -> None:
 
 def _check_modal(view: dict[str, Any]) -> None:
     assert len(view["title"]["text"]) <= 24
-    assert len(view["submit"]["text"]) <= 24 and len(view["close"]["text"]) <= 24
+    assert all(len(view[button]["text"]) <= 24 for button in ("submit", "close") if button in view)
     assert len(view["blocks"]) <= 100
     for block in view["blocks"]:
         if block["type"] == "input":

@@ -147,7 +147,7 @@ def test_supporters_table_shows_activity_and_training_not_sessions() -> None:
         )
     )
     assert "the latest completed 4-week period, Mon 09 Feb – Sun 08 Mar (UTC)" in text
-    assert "• <@U1> — 6 sessions, 1.5 h · training :large_green_circle: current until 06 Sep 2026" in text
+    assert "• <@U1> — 6 sessions, 1.5 h · training :large_green_circle: current until Sun 06 Sep 2026" in text
     assert ":warning: 5 follow-ups overdue" in text
     assert "<@U2> — 0 sessions, 0.0 h · training :white_circle: none recorded" in text
     # A withheld row shows neither a count nor hours nor follow-ups.

@@ -13,6 +13,7 @@ from bot.announcements import (
     PolicyChanged,
     UpdateShared,
 )
+from bot.i18n import _, format_day
 from bot.measures import label_of
 from handlers.slack.blocks.policies import build_policy_reviewed_text, build_policy_saved_text
 from handlers.slack.blocks.updates import (
@@ -24,7 +25,7 @@ from handlers.slack.blocks.updates import (
 
 
 def _pct(value: float | None) -> str:
-    return "not measurable" if value is None else f"{value:.0%}"
+    return _("not measurable") if value is None else f"{value:.0%}"
 
 
 def _update_text(note: UpdateShared, *, audience_channel: str | None) -> str:
@@ -49,23 +50,32 @@ def build_announcement(note: Announcement, *, audience_channel: str | None) -> d
     if isinstance(note, ActionAdopted):
         a = note.action
         return {
-            "text": (
-                f":seedling: <@{note.by}> adopted *{a.title}* — owner <@{a.owner_id}>, due {a.due_on:%d %b %Y}. "
-                f"Measured by {label_of(a.construct_id)}: baseline {_pct(a.before_value)}."
+            "text": _(
+                ":seedling: {by} adopted *{title}* — owner {owner}, due {due}. Measured by {measure}: baseline {before}."
+            ).format(
+                by=f"<@{note.by}>",
+                title=a.title,
+                owner=f"<@{a.owner_id}>",
+                due=format_day(a.due_on, year=True),
+                measure=label_of(a.construct_id),
+                before=_pct(a.before_value),
             )
         }
     if isinstance(note, ActionProgress):
         a = note.action
         return {
-            "text": f":memo: Update on *{a.title}* (due {a.due_on:%d %b}): {a.progress_note or 'no note'}"
+            "text": _(":memo: Update on *{title}* (due {due}): {note}").format(
+                title=a.title, due=format_day(a.due_on), note=a.progress_note or _("no note")
+            )
         }
     if isinstance(note, ActionClosed):
         a = note.action
-        text = (
-            f":checkered_flag: Closed *{a.title}*. {label_of(a.construct_id)}: "
-            f"before {_pct(a.before_value)} → after {_pct(a.after_value)}."
-            + (f" {a.outcome_note}" if a.outcome_note else "")
-        )
+        text = _(":checkered_flag: Closed *{title}*. {measure}: before {before} → after {after}.").format(
+            title=a.title,
+            measure=label_of(a.construct_id),
+            before=_pct(a.before_value),
+            after=_pct(a.after_value),
+        ) + (f" {a.outcome_note}" if a.outcome_note else "")
         # The button offers to tell employees what was done ("you said, we did").
         return {"text": text, "blocks": build_closed_action_blocks(text, action_id=a.id)}
     if isinstance(note, PolicyChanged):

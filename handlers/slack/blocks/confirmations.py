@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import N_, _
+
 COMMENT_SAVED_VIEW = "pulse_comment_saved"
 FEEDBACK_RECEIVED_VIEW = "feedback_received"
 
-COMMENT_SAVED = (
+COMMENT_SAVED = N_(
     ":white_check_mark: *Your comment is saved, without your name.* Names, contact details and links "
     "were removed before it was stored. Coordinators only see comments grouped by theme."
 )
-COMMENT_REMOVED = ":wastebasket: *Your comment is removed.* The box was empty, so nothing of it is kept."
-FEEDBACK_RECEIVED = (
+COMMENT_REMOVED = N_(":wastebasket: *Your comment is removed.* The box was empty, so nothing of it is kept.")
+FEEDBACK_RECEIVED = N_(
     ":pray: *Thank you — your feedback is in, anonymously.* Names, contact details and links were "
     "removed before it was stored. Coordinators read every theme in their weekly digest, and changes "
     "made because of feedback are shared back with everyone."
 )
-NO_RECORD = (
+NO_RECORD = N_(
     "This confirmation disappears when you close it: PeerPulse sends no message about it, so nothing "
     "in Slack shows that you wrote."
 )
@@ -28,11 +30,11 @@ def _confirmation(callback_id: str, title: str, text: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": title},
-        "close": {"type": "plain_text", "text": "Done"},
+        "title": {"type": "plain_text", "text": _(title)},
+        "close": {"type": "plain_text", "text": _("Done")},
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": NO_RECORD}]},
+            {"type": "section", "text": {"type": "mrkdwn", "text": _(text)}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": _(NO_RECORD)}]},
         ],
     }
 
@@ -40,10 +42,10 @@ def _confirmation(callback_id: str, title: str, text: str) -> dict[str, Any]:
 def build_comment_saved_view(*, removed: bool = False) -> dict[str, Any]:
     """What the comment modal turns into once the comment is stored (or, emptied, withdrawn)."""
     return _confirmation(
-        COMMENT_SAVED_VIEW, "Anonymous comment", COMMENT_REMOVED if removed else COMMENT_SAVED
+        COMMENT_SAVED_VIEW, N_("Anonymous comment"), COMMENT_REMOVED if removed else COMMENT_SAVED
     )
 
 
 def build_feedback_received_view() -> dict[str, Any]:
     """What the /feedback modal turns into once the feedback is stored."""
-    return _confirmation(FEEDBACK_RECEIVED_VIEW, "Anonymous feedback", FEEDBACK_RECEIVED)
+    return _confirmation(FEEDBACK_RECEIVED_VIEW, N_("Anonymous feedback"), FEEDBACK_RECEIVED)
