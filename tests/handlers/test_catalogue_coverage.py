@@ -17,6 +17,7 @@ import pytest
 from bot.announcements import ActionAdopted, ActionClosed, ActionProgress
 from bot.i18n import PSEUDO_LANGUAGE, _, speaking
 from bot.insights import Suppressed
+from bot.questions import load_question_bank
 from bot.support import (
     FollowUpResult,
     SavedSession,
@@ -25,6 +26,8 @@ from bot.support import (
     SupportersOverview,
     TrainingStatus,
 )
+from bot.surveys import Schedules
+from handlers.slack.blocks.admin import build_questions_text, build_schedule_text
 from handlers.slack.blocks.announcements import build_announcement
 from handlers.slack.blocks.confirmations import build_comment_saved_view, build_feedback_received_view
 from handlers.slack.blocks.feedback import build_feedback_modal
@@ -64,6 +67,7 @@ from tests.handlers.test_employee_surfaces import (
     _session,
     _texts,
 )
+from tests.handlers.test_status_blocks import _status
 
 # Slack markup, commands, links, figures and names are not words to translate.
 NOT_WORDS = re.compile(r"<[^<>]*>|:[a-z0-9_+-]+:|`[^`]*`|https?://\S+|\bPeerPulse\b")
@@ -84,6 +88,8 @@ DATA = (
     "Listening circles",
     "not_in_channel",
     "Active listening",
+    # Published citations stay as published.
+    *(f"_{q.source}_" for q in load_question_bank().questions),
 )
 
 
@@ -150,6 +156,10 @@ SURFACES: dict[str, Callable[[], Any]] = {
     "comment removed": lambda: build_comment_saved_view(removed=True),
     "feedback received": build_feedback_received_view,
     "supporters table": lambda: build_supporters_text(OVERVIEW),
+    **{f"status, {n} answered": (lambda n=n: _status(n)) for n in (0, 7, 30)},
+    "status, closed": lambda: _status(20, closed=True),
+    "schedule": lambda: build_schedule_text(Schedules("0 10 * * tue", 3, "0 9 * * mon", "UTC", "G0COORD")),
+    "question bank": lambda: build_questions_text(load_question_bank()),
     "action adopted": lambda: build_announcement(
         ActionAdopted(by="U0CORABELL", action=CLOSED), audience_channel=None
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import _, ngettext
+from bot.measures import CONSTRUCT_LABELS, label_of
 from bot.questions import QuestionBank
 from bot.surveys import AnsweredFigure, RoundStatus, Schedules, answered_figure
 from handlers.slack.blocks.pulse import slack_date
@@ -87,5 +88,6 @@ def build_questions_text(bank: QuestionBank) -> str:
     for q in bank.questions:
         tag = _("every round") if bank.cadence_of(q.construct) == "every" else _("rotating")
         # The source is a citation: it stays as published.
-        lines.append(f"• `{q.id}` ({q.construct} · {tag}) — {_(q.text)}\n    _{q.source}_")
+        about = label_of(q.construct) if q.construct in CONSTRUCT_LABELS else _("Open comments")
+        lines.append(f"• `{q.id}` ({about} · {tag}) — {_(q.text)}\n    _{q.source}_")
     return "\n".join(lines)
