@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.home import CoordinatorHome, EmployeeHome, HomeView, OpenPulse, SupporterHome
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, format_day, ngettext
 from bot.ports import PostedMessage
 from bot.support import FOLLOW_UPS_AHEAD_DAYS, SessionSummary, SupportTaxonomy
 from handlers.slack.blocks.admin import answered_line
@@ -21,8 +21,8 @@ from handlers.slack.blocks.pulse import pulse_permalink, slack_date
 HOME_LOG_SESSION_ACTION = "home_log_session"
 HOME_LOG_TRAINING_ACTION = "home_log_training"
 HOME_OPEN_PULSE_ACTION = "home_open_pulse"
-SUPPORTER_HEADER = "For peer supporters"
-COORDINATOR_HEADER = "Coordinator dashboard"
+SUPPORTER_HEADER = N_("For peer supporters")
+COORDINATOR_HEADER = N_("Coordinator dashboard")
 
 
 def _section(text: str, *, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -180,46 +180,54 @@ def _employee_blocks(
 def _follow_up_line(session: SessionSummary, *, today: date) -> str:
     due = session.follow_up_on
     assert due is not None  # follow-ups due always have a date
-    when = f"*{due:%a %d %b}*"
+    when = f"*{format_day(due)}*"
     if due < today:
-        when += " (overdue)"
+        when += " " + _("(overdue)")
     elif due == today:
-        when += " (today)"
-    return f"• {when} — from your session of {session.session_date:%a %d %b}"
+        when += " " + _("(today)")
+    return "• " + _("{when} — from your session of {day}").format(
+        when=when, day=format_day(session.session_date)
+    )
 
 
 def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(SUPPORTER_HEADER)]
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(_(SUPPORTER_HEADER))]
     training = training_status_text(home.training)
     if home.training.state in ("lapsed", "none"):
         training = f":warning: {training}"
-    blocks.append(_section(f"*Your training*\n{training}"))
+    blocks.append(_section(_("*Your training*") + f"\n{training}"))
     if home.follow_ups_due:
         lines = "\n".join(_follow_up_line(s, today=home.today) for s in home.follow_ups_due)
-        follow_ups = f"*Follow-ups due*\n{lines}"
+        follow_ups = _("*Follow-ups due*") + f"\n{lines}"
     else:
-        follow_ups = f"*Follow-ups due*\nNothing due in the next {FOLLOW_UPS_AHEAD_DAYS} days."
+        follow_ups = (
+            _("*Follow-ups due*")
+            + "\n"
+            + _("Nothing due in the next {days} days.").format(days=FOLLOW_UPS_AHEAD_DAYS)
+        )
     blocks.append(_section(follow_ups))
     blocks.append(
         {
             "type": "actions",
             "block_id": "home_supporter_tasks",
             "elements": [
-                _button(HOME_LOG_SESSION_ACTION, "Log a session", primary=True),
-                _button(HOME_LOG_TRAINING_ACTION, "Record a training"),
+                _button(HOME_LOG_SESSION_ACTION, _("Log a session"), primary=True),
+                _button(HOME_LOG_TRAINING_ACTION, _("Record a training")),
             ],
         }
     )
     if home.recent:
         lines = "\n".join(f"• {session_line(s, taxonomy)}" for s in home.recent)
-        recent = f"*Your latest sessions*\n{lines}"
+        recent = _("*Your latest sessions*") + f"\n{lines}"
     else:
-        recent = "*Your latest sessions*\nYou haven't logged a session yet."
+        recent = _("*Your latest sessions*") + "\n" + _("You haven't logged a session yet.")
     blocks.append(_section(recent))
     blocks.append(
         _context(
-            "Only you see your sessions; coordinators see totals, never who or when. "
-            "`/peer-log list` to edit or delete one within 24 hours."
+            _(
+                "Only you see your sessions; coordinators see totals, never who or when. "
+                "`/peer-log list` to edit or delete one within 24 hours."
+            )
         )
     )
     return blocks
@@ -229,32 +237,42 @@ def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list
 
 
 def _more(count: int, command: str) -> dict[str, Any] | None:
-    return _context(f"…and {count} more: `{command}` shows them all.") if count else None
+    return (
+        _context(_("…and {n} more: {command} shows them all.").format(n=count, command=f"`{command}`"))
+        if count
+        else None
+    )
 
 
 def _coordinator_blocks(
     home: CoordinatorHome, *, zone: str, workspace_url: str | None
 ) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(COORDINATOR_HEADER)]
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(_(COORDINATOR_HEADER))]
     p = home.participation
     if p is None:
-        blocks.append(_section("*This round*\nNo pulse is open right now. `/pulse send` opens one."))
+        blocks.append(_section(_("*This round*\nNo pulse is open right now. `/pulse send` opens one.")))
     else:
         blocks.append(
             _section(
-                f"*This round* — open until {slack_date(p.closes_at, zone=zone)}\n"
-                f"• Invited: {p.invited}\n{answered_line(p.answered)}"
+                _("*This round* — open until {day}").format(day=slack_date(p.closes_at, zone=zone))
+                + "\n• "
+                + _("Invited: {n}").format(n=p.invited)
+                + f"\n{answered_line(p.answered)}"
             )
         )
 
-    blocks.append(_section("*Open actions*" + ("" if home.open_actions else "\nNo open actions.")))
+    blocks.append(_section(_("*Open actions*") + ("" if home.open_actions else "\n" + _("No open actions."))))
     for i, action in enumerate(home.open_actions):
-        overdue = ":warning: *overdue* · " if action.due_on < home.today else ""
+        overdue = _(":warning: *overdue* · ") if action.due_on < home.today else ""
         blocks.append(
             _section(
-                f"{overdue}*{plain(action.title, limit=200)}* — owner <@{action.owner_id}>, "
-                f"due {action.due_on:%d %b %Y}",
-                accessory=_button(f"{UPDATE_ACTION}_{i}", "Update", value=action.id),
+                overdue
+                + _("*{title}* — owner {owner}, due {due}").format(
+                    title=plain(action.title, limit=200),
+                    owner=f"<@{action.owner_id}>",
+                    due=format_day(action.due_on, year=True),
+                ),
+                accessory=_button(f"{UPDATE_ACTION}_{i}", _("Update"), value=action.id),
             )
         )
     more = _more(home.more_actions, "/pulse actions")
@@ -262,14 +280,19 @@ def _coordinator_blocks(
         blocks.append(more)
 
     blocks.append(
-        _section("*Policy reviews due*" + ("" if home.reviews_due else "\nNo policy review is due."))
+        _section(
+            _("*Policy reviews due*") + ("" if home.reviews_due else "\n" + _("No policy review is due."))
+        )
     )
     for i, status in enumerate(home.reviews_due):
         blocks.append(
             _section(
-                f"*{link(status.policy.link, status.policy.name)}* — owner <@{status.policy.owner_id}>, "
-                f"{next_review_text(status)}",
-                accessory=_button(f"{REVIEW_POLICY_ACTION}_{i}", "Mark reviewed", value=status.policy.id),
+                _("*{policy}* — owner {owner}, {review}").format(
+                    policy=link(status.policy.link, status.policy.name),
+                    owner=f"<@{status.policy.owner_id}>",
+                    review=next_review_text(status),
+                ),
+                accessory=_button(f"{REVIEW_POLICY_ACTION}_{i}", _("Mark reviewed"), value=status.policy.id),
             )
         )
     more = _more(home.more_reviews, "/pulse policies")
@@ -279,25 +302,32 @@ def _coordinator_blocks(
     digest = home.last_digest
     if digest is None:
         blocks.append(
-            _section("*Last digest*\nNo digest has been posted yet. `/pulse digest` posts one now.")
+            _section(_("*Last digest*\nNo digest has been posted yet. `/pulse digest` posts one now."))
         )
     else:
         where = f"<#{digest.channel}>"
         if digest.message is not None and workspace_url:
             # Without the workspace's address a link could only open the channel, which <#…> already does.
-            where += f" · <{message_link(digest.message, workspace_url=workspace_url)}|open it>"
-        blocks.append(_section(f"*Last digest*\nPosted {slack_date(digest.posted_at, zone=zone)} in {where}"))
+            where += f" · <{message_link(digest.message, workspace_url=workspace_url)}|{_('open it')}>"
+        blocks.append(
+            _section(
+                _("*Last digest*\nPosted {day} in {where}").format(
+                    day=slack_date(digest.posted_at, zone=zone), where=where
+                )
+            )
+        )
 
     blocks.append(
         {
             "type": "actions",
             "block_id": "home_coordinator_tasks",
-            "elements": [_button(ADD_POLICY_ACTION, "Add a policy")],
+            "elements": [_button(ADD_POLICY_ACTION, _("Add a policy"))],
         }
     )
     blocks.append(
         _context(
-            "*Coordinator tools:* `/pulse status` · `/pulse send` · `/pulse digest` · `/pulse actions` · "
+            _("*Coordinator tools:*")
+            + " `/pulse status` · `/pulse send` · `/pulse digest` · `/pulse actions` · "
             "`/pulse policies` · `/pulse supporters` · `/pulse schedule` · `/pulse questions`"
         )
     )
