@@ -205,6 +205,7 @@ SURFACES: dict[str, Callable[[], Any]] = {
     "escalation, violence": lambda: build_escalation_message("violence", SETTINGS),
     "feedback form": lambda: build_feedback_modal(support_line=build_support_line(SETTINGS)),
     "home, everyone's part": lambda: _home("employee")["blocks"],
+    "home, a supporter's": lambda: _home("supporter")["blocks"],
     "unexpected error": lambda: user_message_for(RuntimeError("boom")),
     "peer-log help": lambda: _(PEER_LOG_USAGE),
     "session form": lambda: build_session_modal(taxonomy=TAXONOMY, today=TODAY),
