@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import Conflict, InvalidInput
+from bot.i18n import N_, _
 from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import SurveyService
 from bot.viewdata import view_payload
@@ -59,12 +60,30 @@ PEOPLE_WORDS = frozenset([
     "participant", "participants", "men", "women", "you", "voices", "comment", "comments", "report",
     "reports", "response", "responses", "answer", "answers", "complaint", "complaints", "concern",
     "concerns", "suggestion", "suggestions", "case", "cases", "story", "stories",
+    # German, since coordinators may write in it: "3 Kolleginnen", "drei von euch".
+    "personen", "leute", "menschen", "kollegin", "kolleginnen", "kollege", "kollegen", "mitarbeitende",
+    "mitarbeitenden", "mitarbeiter", "mitarbeiterin", "mitarbeiterinnen", "beschäftigte", "beschäftigten",
+    "befragte", "befragten", "teilnehmende", "teilnehmenden", "mitglieder", "teammitglieder", "frauen",
+    "männer", "euch", "ihnen", "stimmen", "kommentar", "kommentare", "meldung", "meldungen", "antwort",
+    "antworten", "beschwerde", "beschwerden", "hinweis", "hinweise", "vorschlag", "vorschläge", "fall",
+    "fälle", "geschichte", "geschichten",
 ])
+# Words that count people only after "of" / "von": "3 of you", "3 von euch" (elsewhere, the reader).
+READER_WORDS = frozenset(["you", "euch", "ihnen"])
+OF_WORDS = frozenset(["of", "von"])
 # Words that may stand between a number and what it counts ("3 of our team members").
 FILLERS = frozenset([
     "of", "out", "in", "from", "among", "the", "our", "your", "their", "these", "those", "who",
     "anonymous", "different", "separate", "other", "more", "fellow", "individual", "team", "new", "brave",
+    "von", "aus", "unter", "den", "der", "die", "unseren", "unserer", "unsere", "euren", "eurer", "eure",
+    "ihren", "ihrer", "anonyme", "anonymen", "verschiedene", "verschiedenen", "weitere", "weiteren",
+    "andere", "anderen", "neue", "neuen", "mutige", "mutigen",
 ])
+_GERMAN_UNITS = [
+    "null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf",
+    "zwölf", "dreizehn", "vierzehn", "fünfzehn", "sechzehn", "siebzehn", "achtzehn", "neunzehn",
+]
+_GERMAN_TENS = ["zwanzig", "dreißig", "vierzig", "fünfzig", "sechzig", "siebzig", "achtzig", "neunzig"]
 _UNITS = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
     "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
@@ -74,6 +93,10 @@ _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ni
 NUMBER_WORDS: dict[str, int] = {
     **{w: i for i, w in enumerate(_UNITS)},
     **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
+    **{w: i for i, w in enumerate(_GERMAN_UNITS)},
+    **{w: 20 + 10 * i for i, w in enumerate(_GERMAN_TENS)},
+    # German's "one" declines: "eine Kollegin", "einer von euch".
+    **dict.fromkeys(("ein", "eine", "einer", "einem", "einen"), 1),
 }
 _GAP = 3  # at most this many words between a number and the people-word it counts
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -90,23 +113,23 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 # What employees said, by the survey construct an action was measured on (plain words).
 YOU_SAID = {
-    "psych_safety": "it didn't always feel safe to speak up about problems in your team",
-    "awareness": "not everyone knew about peer support or how to reach a supporter",
-    "trust_confidentiality": "you weren't sure that what you tell a peer supporter stays confidential",
-    "experienced_disrespect": "being belittled, excluded or intimidated at work still happens",
-    "witnessed_disrespect": "you still see colleagues being belittled, excluded or intimidated",
-    "leadership_response": "leaders don't always act when disrespect is reported",
-    "recommend": "peer support isn't yet something you'd always recommend",
+    "psych_safety": N_("it didn't always feel safe to speak up about problems in your team"),
+    "awareness": N_("not everyone knew about peer support or how to reach a supporter"),
+    "trust_confidentiality": N_("you weren't sure that what you tell a peer supporter stays confidential"),
+    "experienced_disrespect": N_("being belittled, excluded or intimidated at work still happens"),
+    "witnessed_disrespect": N_("you still see colleagues being belittled, excluded or intimidated"),
+    "leadership_response": N_("leaders don't always act when disrespect is reported"),
+    "recommend": N_("peer support isn't yet something you'd always recommend"),
 }
 # The favourable end of each construct, for "the share of you who … went from 40% to 55%".
 FAVOURABLE = {
-    "psych_safety": "feel it is safe to speak up",
-    "awareness": "know how to reach a peer supporter",
-    "trust_confidentiality": "trust that peer support stays confidential",
-    "experienced_disrespect": "have not been treated with disrespect lately",
-    "witnessed_disrespect": "have not seen a colleague treated with disrespect lately",
-    "leadership_response": "say leaders act on reports of disrespect",
-    "recommend": "would recommend peer support",
+    "psych_safety": N_("feel it is safe to speak up"),
+    "awareness": N_("know how to reach a peer supporter"),
+    "trust_confidentiality": N_("trust that peer support stays confidential"),
+    "experienced_disrespect": N_("have not been treated with disrespect lately"),
+    "witnessed_disrespect": N_("have not seen a colleague treated with disrespect lately"),
+    "leadership_response": N_("say leaders act on reports of disrespect"),
+    "recommend": N_("would recommend peer support"),
 }
 
 
@@ -162,17 +185,26 @@ def _sentence(text: str) -> str:
 
 def draft_text(action: ImprovementAction) -> str:
     """The draft for an action: what people said, what was done, and the measured change if any."""
-    said = YOU_SAID.get(action.construct_id, f"{action.construct_id.replace('_', ' ')} needed attention")
+    known = YOU_SAID.get(action.construct_id)
+    said = (
+        _(known)
+        if known is not None
+        else _("{measure} needed attention").format(measure=action.construct_id.replace("_", " "))
+    )
     title = action.title.strip().rstrip(".!?")
-    parts = [f"You told us {said}, so we acted: {title}."]
+    parts = [_("You told us {said}, so we acted: {title}.").format(said=said, title=title)]
     if action.outcome_note:
         parts.append(_sentence(action.outcome_note))
     figures = figures_of(action)
     if figures:
         before, after = figures
-        who = FAVOURABLE.get(action.construct_id, "answered favourably")
-        parts.append(f"In the pulse, the share of you who {who} went from {before:.0%} to {after:.0%}.")
-    parts.append("Thank you for answering — please keep telling us how it's going.")
+        who = _(FAVOURABLE.get(action.construct_id, N_("answered favourably")))
+        parts.append(
+            _("In the pulse, the share of you who {who} went from {before} to {after}.").format(
+                who=who, before=f"{before:.0%}", after=f"{after:.0%}"
+            )
+        )
+    parts.append(_("Thank you for answering — please keep telling us how it's going."))
     return " ".join(parts)[:TEXT_MAX]
 
 
@@ -228,7 +260,9 @@ def _small_counts(text: str, k: int) -> list[str]:
         for j in range(i + 1, min(len(tokens), i + 2 + _GAP)):
             word = tokens[j].group().casefold()
             # "you" counts people only as "3 of you"; elsewhere it is just the reader.
-            if word in PEOPLE_WORDS and (word != "you" or tokens[j - 1].group().casefold() == "of"):
+            if word in PEOPLE_WORDS and (
+                word not in READER_WORDS or tokens[j - 1].group().casefold() in OF_WORDS
+            ):
                 found.append(text[match.start() : tokens[j].end()])
                 break
             if word not in FILLERS and _number(word) is None:
@@ -270,36 +304,46 @@ def find_problems(
     reasons: list[str] = []
     allowed = sorted({round(f * 100) for f in allowed_figures})
     gaps = {abs(a - b) for a in allowed for b in allowed if a != b}
-    shown = " and ".join(f"{a}%" for a in allowed)
+    shown = _(" and ").join(f"{a}%" for a in allowed)
     for match in _PERCENT.finditer(text):
         value = float(match.group(1).replace(",", "."))
         if any(abs(value - a) <= 0.5 for a in allowed):
             continue
         if allowed:
             reasons.append(
-                f"{match.group().strip()} isn't a figure this action measured (only {shown} were measured "
-                f"from {k} or more people)."
+                _(
+                    "{figure} isn't a figure this action measured (only {shown} were measured "
+                    "from {k} or more people)."
+                ).format(figure=match.group().strip(), shown=shown, k=k)
             )
         else:
             reasons.append(
-                f"{match.group().strip()}: this action has no before-and-after measured from {k} or more "
-                "people, so the update can't quote a percentage."
+                _(
+                    "{figure}: this action has no before-and-after measured from {k} or more "
+                    "people, so the update can't quote a percentage."
+                ).format(figure=match.group().strip(), k=k)
             )
     for match in _POINTS.finditer(text):
         value = float(match.group(1).replace(",", "."))
         if not any(abs(value - g) <= 1 for g in gaps):
             reasons.append(
-                f"{match.group().strip()} isn't the measured change; quote the before and after instead."
+                _("{figure} isn't the measured change; quote the before and after instead.").format(
+                    figure=match.group().strip()
+                )
             )
     for phrase in _small_counts(text, k):
         reasons.append(
-            f"“{phrase}” counts fewer than {k} people, which could point at who they are; "
-            "leave the number out or say “a few”."
+            _(
+                "“{phrase}” counts fewer than {k} people, which could point at who they are; "
+                "leave the number out or say “a few”."
+            ).format(phrase=phrase, k=k)
         )
     if _QUOTED.search(text):
         reasons.append(
-            "Text in quotation marks reads as a quote from someone's comment; say it in your own words "
-            "without quotation marks."
+            _(
+                "Text in quotation marks reads as a quote from someone's comment; say it in your own words "
+                "without quotation marks."
+            )
         )
     words = _words(text)
     if len(words) >= QUOTE_WORDS:
@@ -309,8 +353,10 @@ def find_problems(
                 first = next(i for i in range(len(words)) if tuple(words[i : i + QUOTE_WORDS]) in shared)
                 sample = " ".join(words[first : first + QUOTE_WORDS])
                 reasons.append(
-                    f"“{sample}…” repeats a quote from a digest word for word ({QUOTE_WORDS} or more words "
-                    "in a row); put it in your own words."
+                    _(
+                        "“{sample}…” repeats a quote from a digest word for word ({n} or more words "
+                        "in a row); put it in your own words."
+                    ).format(sample=sample, n=QUOTE_WORDS)
                 )
                 break
     return reasons
@@ -355,7 +401,7 @@ class UpdateService:
         await self.roles.require_coordinator(by)
         action = await self.actions.get(team_id=team_id, action_id=action_id, by=SYSTEM)
         if action.status != "closed":
-            raise Conflict("Close the action first: an update tells people what was done.")
+            raise Conflict(_("Close the action first: an update tells people what was done."))
         return Draft(action, draft_text(action))
 
     async def _shown_grams(self, *, team_id: str, text: str) -> set[tuple[str, ...]]:
@@ -411,19 +457,19 @@ class UpdateService:
         )
         errors: dict[str, str] = {}
         if not text.strip():
-            errors[TEXT] = "Write the update people will read."
+            errors[TEXT] = _("Write the update people will read.")
         elif len(text) > TEXT_MAX:
-            errors[TEXT] = f"Keep the update under {TEXT_MAX} characters."
+            errors[TEXT] = _("Keep the update under {n} characters.").format(n=TEXT_MAX)
         else:
             reasons = await self._problems(team_id=team_id, text=text, allowed_figures=figures_of(action))
             if reasons:
                 errors[TEXT] = " ".join(reasons)
         if destination not in DESTINATIONS:
-            errors[DESTINATION] = "Choose where the update goes."
+            errors[DESTINATION] = _("Choose where the update goes.")
         elif destination == "channel" and not self.settings.pulse_audience_channel:
-            errors[DESTINATION] = "No audience channel is set (PULSE_AUDIENCE_CHANNEL); send it as DMs."
+            errors[DESTINATION] = _("No audience channel is set (PULSE_AUDIENCE_CHANNEL); send it as DMs.")
         if errors:
-            raise InvalidInput("The update can't be published as written.", fields=errors)
+            raise InvalidInput(_("The update can't be published as written."), fields=errors)
         return action
 
     async def publish(
@@ -445,12 +491,14 @@ class UpdateService:
         await self._validate(team_id=team_id, action_id=action_id, text=text, destination=destination)
         update_id = update_id or secrets.token_hex(16)
         if not re.fullmatch(r"[0-9a-f]{32}", update_id):
-            raise InvalidInput("This preview is out of date; share the update again from the closed action.")
+            raise InvalidInput(
+                _("This preview is out of date; share the update again from the closed action.")
+            )
         async with self.db.session() as session:
             existing = await session.get(PublishedUpdate, update_id)
         if existing is not None:
             if existing.team_id != team_id:
-                raise InvalidInput("That update belongs to another workspace.")
+                raise InvalidInput(_("That update belongs to another workspace."))
             # The same preview submitted twice: its messages are queued already, exactly once each.
             return Publication(existing, 0, new=False)
         now = self.clock.now()

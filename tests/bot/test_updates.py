@@ -40,6 +40,15 @@ COMMENT = "Not sure what I say stays private, my manager seems to hear about eve
         ("One of the things people told us was clear.", MEASURED, None),
         ("We met 2 teams to hear you.", MEASURED, None),
         ("We answered within 3 days.", MEASURED, None),
+        # Coordinators may write in German: the same counts are refused there.
+        ("Drei von euch haben uns geschrieben.", MEASURED, "counts fewer than 5"),
+        ("3 Kolleginnen haben das gemeldet.", MEASURED, "counts fewer than 5"),
+        ("Eine Kollegin hat es angesprochen.", MEASURED, "counts fewer than 5"),
+        ("Zwei anonyme Kommentare nannten es.", MEASURED, "counts fewer than 5"),
+        ("Ein paar Kolleginnen sagten das.", MEASURED, None),
+        ("Wir danken euch allen.", MEASURED, None),
+        ("Wir haben 3 Workshops gemacht.", MEASURED, None),
+        ("Wir haben von 25 Personen gehört.", MEASURED, None),
         # Quotation marks of any style read as a quote; apostrophes do not.
         ('As one put it, "nobody knows".', MEASURED, "quotation marks"),
         ("As one put it, “nobody knows”.", MEASURED, "quotation marks"),

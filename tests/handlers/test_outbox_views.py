@@ -201,7 +201,7 @@ async def test_the_coordinators_notes_read_as_the_listeners_posted_them() -> Non
     assert (
         adopted.text
         == (
-            ":seedling: <@U0CORA> adopted *Run the campaign* — owner <@U0OWNER>, due 01 Jul 2026. "
+            ":seedling: <@U0CORA> adopted *Run the campaign* — owner <@U0OWNER>, due Wed 01 Jul 2026. "
             "Measured by Awareness of peer support: baseline 42%."
         )
         and adopted.blocks is None

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.errors import InvalidInput
+from bot.i18n import _
 from bot.services import Services
 from handlers.slack.blocks.help import build_support_line
 from handlers.slack.blocks.pulse import build_comment_modal, decode_answer
@@ -25,10 +26,10 @@ async def handle_pulse_comment_action(
     try:
         answer = decode_answer(body["actions"][0]["value"])
     except (ValueError, KeyError, IndexError, TypeError):
-        raise InvalidInput("That button isn't one of PeerPulse's.") from None
+        raise InvalidInput(_("That button isn't one of PeerPulse's.")) from None
     question = services.surveys.bank.get(answer["q"])
     if question is None or question.kind != "text":
-        raise InvalidInput("That question is no longer part of the survey.")
+        raise InvalidInput(_("That question is no longer part of the survey."))
     container = body.get("container") or {}
     # The click's own response_url rides along: the submission redraws the DM with it (one use of
     # its five) instead of spending the workspace's Tier 3 chat.update budget.

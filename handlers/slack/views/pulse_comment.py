@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.errors import PeerPulseError
+from bot.i18n import _
 from bot.services import Services
 from handlers.slack.actions.pulse_answer import refresh_pulse_message
 from handlers.slack.blocks.confirmations import build_comment_saved_view
@@ -52,11 +53,13 @@ async def _store_comment(
         answer = decode_answer(json.dumps({k: meta[k] for k in ("r", "q", "b", "t")}))
     except (ValueError, KeyError):
         await show_errors(
-            ack, {COMMENT_BLOCK: "This form is out of date; please reopen it from the pulse DM."}
+            ack, {COMMENT_BLOCK: _("This form is out of date; please reopen it from the pulse DM.")}
         )
         return
     if not isinstance(text, str) or len(text) > MAX_COMMENT_CHARS:
-        await show_errors(ack, {COMMENT_BLOCK: f"Please keep it under {MAX_COMMENT_CHARS:,} characters."})
+        await show_errors(
+            ack, {COMMENT_BLOCK: _("Please keep it under {n:,} characters.").format(n=MAX_COMMENT_CHARS)}
+        )
         return
     user_id = body["user"]["id"]
     team_id = team_of(body, services)
