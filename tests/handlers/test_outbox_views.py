@@ -207,7 +207,7 @@ async def test_the_coordinators_notes_read_as_the_listeners_posted_them() -> Non
         and adopted.blocks is None
     )
     progress = await _render(ActionProgress(by="U0CORA", action=_action(progress_note="Posters up.")))
-    assert progress.text == ":memo: Update on *Run the campaign* (due 01 Jul): Posters up."
+    assert progress.text == ":memo: Update on *Run the campaign* (due Wed 01 Jul): Posters up."
     closed = _action(status="closed", after_value=None, outcome_note="Ran in all teams.")
     note = await _render(ActionClosed(by="U0CORA", action=closed))
     text = (
