@@ -117,12 +117,12 @@ async def test_a_forged_decline_on_an_ordinary_item_is_refused(
     status, _ = await people.click(user, message, forged)
     assert status == 200
     refused = "has no “Prefer not to say” option"
-    await eventually(
-        lambda: (
-            [c for c in slack.calls_to("chat.postEphemeral") if refused in str(c.args.get("text", ""))]
-            or [r for r in slack.responses() if refused in str(r.body.get("text", ""))]
-        )
-    )
+
+    def texts() -> list[str]:
+        ephemeral = [str(c.args.get("text", "")) for c in slack.calls_to("chat.postEphemeral")]
+        return ephemeral + [str(r.body.get("text", "")) for r in slack.responses()]
+
+    await eventually(lambda: [t for t in texts() if refused in t])
     assert await _stored(runtime, ordinary_id) == []
     assert ordinary  # the ordinary item had its scale buttons all along
 
