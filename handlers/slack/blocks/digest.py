@@ -140,7 +140,7 @@ def _decline_blocks(report: DigestReport) -> list[dict[str, Any]]:
             + "\n".join(lines)
         ),
         _context(
-            "Declines are counted apart: they are not answers and are left out of every figure above. "
+            "Declines are counted apart: they are not answers, and no share, mean, trend or test above includes them. "
             "Someone who only declined still counts as having taken part."
         ),
     ]
