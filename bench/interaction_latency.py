@@ -78,7 +78,7 @@ def build_clicks(dms: dict[str, Any], fake: c.FakeSlackProcess, *, seed: int = 1
         message = Message(channel=raw["channel"], ts=raw["ts"], text=raw["text"], blocks=raw["blocks"])
         by_question: dict[str, list[Any]] = {}
         for button in People.buttons(message):
-            if button.action_id.startswith("pulse_answer_"):
+            if button.action_id.startswith("pulse_answer_") and "d" not in button.answer:
                 by_question.setdefault(button.answer["q"], []).append(button)
         grouped = list(by_question.values())
         per_user.append((user, message, grouped))

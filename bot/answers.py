@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, literal, tuple_, union_all
+from sqlalchemy import case, delete, literal, tuple_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # Bounded so one transaction stays short and its IN lists stay far below parameter limits.
 MAX_BATCH = 200
+# Stands for a stored decline in the progress read back (no scale has a negative value).
+DECLINED = -1
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,18 @@ class AnswerWrite:
     participation_key: str
     # The delivery's identity when the caller lets this transaction record it (see handlers/slack/dedupe.py).
     request_key: str | None = None
+    # "Prefer not to say" (value and text None): stored like an answer, in the same row, flagged.
+    declined: bool = False
 
 
 @dataclass(frozen=True)
 class AnswerProgress:
     """What one ballot has answered in a round; `repeated` when the click was a redelivery.
 
-    `chosen` holds the ballot's stored value per answered scale question, for its own DM only: never
-    log it. `sequence` orders progress read by this writer's commits, so a late redraw can tell it is stale.
+    `chosen` holds the ballot's stored value per answered scale question, and `declined` the questions
+    it said "prefer not to say" to, for its own DM only: never log them. A declined question counts as
+    answered (the person responded to it). `sequence` orders progress read by this writer's commits, so
+    a late redraw can tell it is stale.
     """
 
     round: SurveyRound
@@ -79,6 +85,7 @@ class AnswerProgress:
     repeated: bool = False
     chosen: Mapping[str, int] = field(default_factory=dict)
     sequence: int = 0
+    declined: frozenset[str] = frozenset()
 
 
 class AnswerWriter:
@@ -216,8 +223,15 @@ class AnswerWriter:
                 round=rounds[w.round_id],
                 answered=frozenset(answered.get((w.round_id, w.ballot), {})),
                 repeated=not fresh[i],
-                chosen={q: v for q, v in answered.get((w.round_id, w.ballot), {}).items() if v is not None},
+                chosen={
+                    q: v
+                    for q, v in answered.get((w.round_id, w.ballot), {}).items()
+                    if v is not None and v != DECLINED
+                },
                 sequence=self._commits,
+                declined=frozenset(
+                    q for q, v in answered.get((w.round_id, w.ballot), {}).items() if v == DECLINED
+                ),
             )
             for i, w in enumerate(writes)
         ]
@@ -321,7 +335,8 @@ async def _store_answers(
     stmt = maker(SurveyAnswer.__table__)  # type: ignore[attr-defined]
     stmt = stmt.on_conflict_do_update(
         index_elements=["round_id", "question_id", "ballot"],
-        set_={"value": stmt.excluded.value, "text": stmt.excluded.text},
+        # A decline replaces an answer and an answer a decline, like any changed answer.
+        set_={"value": stmt.excluded.value, "text": stmt.excluded.text, "declined": stmt.excluded.declined},
     )
     rows: list[dict[str, Any]] = [
         {
@@ -329,8 +344,10 @@ async def _store_answers(
             "round_id": w.round_id,
             "question_id": w.question.id,
             "construct_id": w.question.construct,
-            "value": w.value,
-            "text": w.text,
+            # A decline carries no value or text, whatever the write held: it must never count as one.
+            "value": None if w.declined else w.value,
+            "text": None if w.declined else w.text,
+            "declined": w.declined,
             # The round's date, never the click's: a day would tell time zones (and people) apart.
             "answered_on": rounds[w.round_id].opened_at.date(),
             "ballot": w.ballot,
@@ -345,7 +362,8 @@ async def _store_answers(
 async def _answered(
     session: AsyncSession, writes: Sequence[AnswerWrite], rounds: dict[str, SurveyRound]
 ) -> dict[tuple[str, str], dict[str, int | None]]:
-    """The questions each (round, ballot) of the batch has answered, with the stored values, as committed."""
+    """The questions each (round, ballot) of the batch has answered, with the stored values (DECLINED for a
+    decline), as committed."""
     pairs = {(w.round_id, w.ballot) for w in writes}
     answered: dict[tuple[str, str], dict[str, int | None]] = defaultdict(dict)
     if not pairs:
@@ -353,7 +371,11 @@ async def _answered(
     round_ids = {round_id for round_id, _ in pairs}
     rows = await session.exec(
         select(
-            SurveyAnswer.round_id, SurveyAnswer.ballot, SurveyAnswer.question_id, SurveyAnswer.value
+            SurveyAnswer.round_id,
+            SurveyAnswer.ballot,
+            SurveyAnswer.question_id,
+            # A decline reads back as DECLINED in place of its (absent) value.
+            case((col(SurveyAnswer.declined), literal(DECLINED)), else_=col(SurveyAnswer.value)),
         ).where(
             col(SurveyAnswer.round_id).in_(round_ids),
             # Naming the questions lets the (round, question, ballot) key seek each ballot's rows;

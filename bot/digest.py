@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from bot.actions import ActionService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.declines import DeclineLine, decline_lines, question_turnouts
 from bot.delivery import Envelope, Outbox
 from bot.insights import (
     SUPPRESSED,
@@ -243,6 +244,8 @@ class DigestReport:
     # its upload carries, and the text equivalent the digest shows. Defaults read rows queued before.
     chart_alt_text: str | None = None
     chart_text: list[str] = field(default_factory=list)
+    # "Prefer not to say" per sensitive question, k-protected (bot.declines); empty in rows queued before.
+    declines: list[DeclineLine] = field(default_factory=list)
 
     @property
     def comment_split_shown(self) -> bool:
@@ -461,6 +464,8 @@ class DigestService:
             [Turnout(invited=m.round.invited, answered=m.answered) for m in measures] or [Turnout(0, 0)], k=k
         )
         constructs = analyse_constructs(self.bank, measures, k)
+        history = [m.round for m in measures]
+        declines = decline_lines(self.bank, history, await question_turnouts(self.db, rounds=history), k=k)
         support = await self._support_activity(team_id=team_id, today=now.date(), k=k)
         comment_start, comment_end = released_period(now, weeks=COMMENT_WEEKS)
         comments, feedback_count = await self._comments(team_id=team_id, start=comment_start, end=comment_end)
@@ -514,6 +519,7 @@ class DigestService:
             chart_text=chart.text if chart else [],
             signals=signals,
             policies=policies,
+            declines=declines,
         )
 
     async def _support_activity(self, *, team_id: str, today: date, k: int) -> SupportActivity:

@@ -437,11 +437,13 @@ class SurveyService:
         value: int | None = None,
         text: str | None = None,
         request_key: str | None = None,
+        declined: bool = False,
     ) -> AnswerProgress:
         """Store (or change) one answer without linking it to the user; mark participation.
 
         `request_key` is the delivery's identity: a redelivered click is stored once and comes back
-        with `repeated` set.
+        with `repeated` set. `declined` records "prefer not to say" (sensitive items only) in place of
+        an answer; it counts as taking part, never as an answer.
         """
         if not ballot or len(ballot) > 64:
             raise InvalidInput("This survey message is damaged; please use the latest pulse DM.")
@@ -453,7 +455,11 @@ class SurveyService:
         question = self.bank.get(question_id)
         if question is None:
             raise InvalidInput("That question is no longer part of the survey.")
-        if question.kind == "text":
+        if declined:
+            if not question.sensitive or question.kind == "text":
+                raise InvalidInput("That question has no “Prefer not to say” option.")
+            cleaned, value = None, None
+        elif question.kind == "text":
             # Members' names go too; the list is cached, so this rarely waits on the directory.
             names = await self.names() if self.names is not None else ()
             cleaned = scrub_text((text or "").strip(), max_chars=FREE_TEXT_LIMIT, names=names)
@@ -476,6 +482,7 @@ class SurveyService:
                 self.settings.peerpulse_secret, team_id=team_id, user_id=user_id, round_id=round_id
             ),
             request_key=request_key,
+            declined=declined,
         )
         return await self.answers.submit(write)
 
@@ -539,6 +546,7 @@ class SurveyService:
                     "construct_id": a.construct_id,
                     "value": a.value,
                     "text": a.text,
+                    "declined": a.declined,
                     "answered_on": round_.opened_at.date(),
                     "ballot": None,
                 }

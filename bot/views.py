@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 from bot.announcements import ANNOUNCEMENTS, Announcement
+from bot.declines import DeclineLine
 from bot.digest import ConstructLine, DigestChart, DigestReport, DigestView, SupportActivity
 from bot.insights.anonymity import Breakdown, Suppressed
 from bot.insights.monitor import ActionVerdict, Assessment, Shift
@@ -29,6 +30,7 @@ TYPES = type_table(
     also=(
         DigestReport,
         ConstructLine,
+        DeclineLine,
         SupportActivity,
         Participation,
         LikertSummary,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.base import random_id, utc_field
@@ -54,6 +54,9 @@ class SurveyAnswer(SQLModel, table=True):
     # A random token carried only by the respondent's own DM, so a second click updates
     # rather than duplicates. Erased when the round closes.
     ballot: str | None = Field(default=None, max_length=64)
+    # "Prefer not to say" on a sensitive item: counted apart, never an answer (value and text stay
+    # NULL). A flag of its own, because retention also leaves rows with no value and no text.
+    declined: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class RoundParticipation(SQLModel, table=True):

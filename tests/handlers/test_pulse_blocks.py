@@ -49,6 +49,8 @@ def test_encode_answers_matches_encode_answer_for_every_value(
     tag=st.one_of(st.text(alphabet="0123456789abcdef", min_size=20, max_size=20), st.text(max_size=30)),
     picks=st.lists(st.sampled_from(BANK), min_size=1, max_size=6, unique_by=lambda q: q.id),
     answered_mask=st.lists(st.booleans(), min_size=6, max_size=6),
+    # "Prefer not to say", drawn on any question (only sensitive ones may show it).
+    declined_mask=st.lists(st.booleans(), min_size=6, max_size=6),
     # A value per question, some outside its scale (a stale or foreign value must draw nothing chosen).
     picked=st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=11)), min_size=6, max_size=6),
     since=st.one_of(st.none(), st.text(max_size=60)),
@@ -69,6 +71,7 @@ def test_the_cached_json_is_exactly_the_built_blocks(
     tag: str,
     picks: list[Question],
     answered_mask: list[bool],
+    declined_mask: list[bool],
     picked: list[int | None],
     since: str | None,
     harm_note: str | None,
@@ -88,6 +91,7 @@ def test_the_cached_json_is_exactly_the_built_blocks(
         "since_last_time": since,
         "chosen": chosen,
         "harm_note": harm_note,
+        "declined": frozenset(q.id for q, on in zip(picks, declined_mask, strict=False) if on),
     }
     assert json.loads(pulse_blocks_json(**args)) == build_pulse_blocks(**args)
 

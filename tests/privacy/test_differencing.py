@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from bot.declines import DeclineLine
 from bot.export import export_rows
 from bot.insights import Suppressed, ThemeSummary, classify_comment
 from bot.roles import SYSTEM
@@ -59,6 +60,7 @@ FEEDBACK = [
     "Leadership did nothing when the shouting in our team was reported last month.",
     "The workload is so high that people snap at each other constantly.",
 ]
+SENSITIVE = "experienced_negative"
 WAITS = [timedelta(minutes=7), timedelta(hours=5), timedelta(days=1), timedelta(days=4), timedelta(days=10)]
 
 EVENT = st.one_of(
@@ -70,7 +72,12 @@ EVENT = st.one_of(
         st.booleans(),
     ),
     st.tuples(st.just("feedback"), st.sampled_from(FEEDBACK)),
-    st.tuples(st.just("answer"), st.one_of(st.none(), st.sampled_from(FEEDBACK))),
+    # A respondent: maybe a comment, and on the sensitive item an answer, "prefer not to say" or nothing.
+    st.tuples(
+        st.just("answer"),
+        st.one_of(st.none(), st.sampled_from(FEEDBACK)),
+        st.sampled_from(["value", "decline", "skip"]),
+    ),
     st.tuples(st.just("close")),
     st.tuples(st.just("training"), st.integers(0, 2)),
     st.tuples(st.just("done")),
@@ -132,7 +139,7 @@ async def _open_round(runtime: Runtime) -> SurveyRound:
     round_ = SurveyRound(
         team_id=runtime.services.team_id,
         schedule_key=f"manual:{secrets.token_hex(6)}",
-        question_ids=["open_comment"],
+        question_ids=[SENSITIVE, "open_comment"],
         opened_at=now,
         closes_at=now + timedelta(days=3),
         invited=30,
@@ -180,6 +187,17 @@ async def _apply(runtime: Runtime, workspace: Workspace, event: tuple[Any, ...])
                         question_id="open_comment",
                         construct_id="open_feedback",
                         text=event[1],
+                        answered_on=runtime.clock.now().date(),
+                    )
+                )
+            if event[2] != "skip":
+                session.add(
+                    SurveyAnswer(
+                        round_id=round_.id,
+                        question_id=SENSITIVE,
+                        construct_id="experienced_disrespect",
+                        value=None if event[2] == "decline" else 1 + len(event[1] or "") % 5,
+                        declined=event[2] == "decline",
                         answered_on=runtime.clock.now().date(),
                     )
                 )
@@ -340,6 +358,7 @@ async def _observe(runtime: Runtime, workspace: Workspace, seen: Seen) -> None:
     seen.record("participation.answered", (now, now), None)  # the digest's rounds are closed ones
     answered = report.participation.answered
     assert _people_count_ok(answered, k), answered
+    await _check_declines(runtime, report.declines, seen, k=k)
 
     # --- `/pulse supporters` -------------------------------------------------------------------
     overview = await services.support.supporters_overview(team_id=team, by=coordinator)
@@ -405,6 +424,44 @@ def _steps(draw: list[tuple[tuple[Any, ...], int]]) -> Iterator[tuple[Any, ...]]
     for event, times in draw:
         for _ in range(times):
             yield event
+
+
+async def _check_declines(runtime: Runtime, lines: list[DeclineLine], seen: Seen, *, k: int) -> None:
+    """A decline count is shown only when it, the item's answers and its skips are all k-safe groups."""
+    async with runtime.db.session() as session:
+        latest = (
+            await session.exec(
+                select(SurveyRound)
+                .where(col(SurveyRound.closed_at).is_not(None))
+                .order_by(col(SurveyRound.opened_at).desc())
+                .limit(1)
+            )
+        ).first()
+        if latest is None:
+            assert lines == []
+            return
+        rows = list(
+            await session.exec(
+                select(SurveyAnswer).where(
+                    SurveyAnswer.round_id == latest.id, SurveyAnswer.question_id == SENSITIVE
+                )
+            )
+        )
+    (line,) = [x for x in lines if x.question_id == SENSITIVE]
+    assert line.rounds_ago == 0
+    assert latest.closed_at is not None
+    # One round's figure: asked again, it never changes; two rounds never overlap.
+    seen.record(f"declines.{SENSITIVE}", (latest.opened_at, latest.closed_at), line.declined)
+    declined = sum(1 for r in rows if r.declined)
+    answered = sum(1 for r in rows if r.value is not None)
+    skipped = (latest.answered_final or 0) - declined - answered
+    assert _people_count_ok(line.declined, k), line
+    if isinstance(line.declined, int):
+        assert line.declined == declined >= k and answered >= k and not 0 < skipped < k, (
+            line,
+            answered,
+            skipped,
+        )
 
 
 # Twelve whole attack sequences, each observed through every output after every step: minutes.

@@ -96,6 +96,7 @@ async def handle_pulse_answer_action(
             tag=answer["t"],
             value=answer.get("v"),
             request_key=context.get("request_identity"),
+            declined=answer.get("d") == 1,
         )
     )
     # Normally the answer is stored (a few ms) before the ack, so a click Slack shows as done is
@@ -202,6 +203,7 @@ async def _pulse_message(
         since_last_time=escape(since) if since else None,
         # Where the DM must not hold answers (PULSE_SHOWS_CHOICES off), it shows progress only.
         chosen=progress.chosen if services.settings.pulse_shows_choices else {},
+        declined=progress.declined if services.settings.pulse_shows_choices else frozenset(),
         harm_note=build_harm_note(services.settings) if services.settings.pulse_shows_choices else None,
     )
     done = sum(1 for q in required if q.id in answered)

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, DigestView, SupportActivity
 from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
 from bot.insights.monitor import ActionVerdict
@@ -111,6 +112,39 @@ def _construct_text(line: ConstructLine, k: int) -> str:
         trend_word = {"up": "rising", "down": "falling", "flat": "flat"}[line.trend.direction]
         text += f" · over {line.trend.rounds_used} rounds: {trend_word}"
     return text
+
+
+def _decline_text(line: DeclineLine, k: int) -> str:
+    """One sensitive question's "prefer not to say" count, in plain words."""
+    when = (
+        ""
+        if not line.rounds_ago
+        else f" _(asked {line.rounds_ago} round{'s' if line.rounds_ago > 1 else ''} ago)_"
+    )
+    if isinstance(line.declined, int):
+        said = f"{line.declined} people chose it"
+    elif line.declined == PROTECTS_OTHERS:
+        said = "not shown, so that a smaller group can't be worked out from the other figures"
+    else:
+        said = f"fewer than {k} people chose it (the exact number is not shown)"
+    return f"• “{escape(line.question)}” — {said}{when}"
+
+
+def _decline_blocks(report: DigestReport) -> list[dict[str, Any]]:
+    """The "Prefer not to say" counts of sensitive questions; nothing when no such question was asked."""
+    if not report.declines:
+        return []
+    lines = [_decline_text(line, report.k) for line in report.declines]
+    return [
+        _section(
+            "*“Prefer not to say”* on sensitive questions (latest closed round that asked each)\n"
+            + "\n".join(lines)
+        ),
+        _context(
+            "Declines are counted apart: they are not answers, and no share, mean, trend or test above includes them. "
+            "Someone who only declined still counts as having taken part."
+        ),
+    ]
 
 
 def method_note(report: DigestReport) -> str:
@@ -411,6 +445,7 @@ def build_digest_blocks(report: DigestReport, *, chart: bool | None = None) -> l
     blocks.append(_section("*How the program is doing* (favourable = the good end of each scale)"))
     blocks += [_section(_construct_text(line, report.k)) for line in report.constructs]
     blocks.append(_context(method_note(report)))
+    blocks += _decline_blocks(report)
     if report.chart_png if chart is None else chart:
         blocks += _chart_blocks(report)
     blocks += [

@@ -15,19 +15,32 @@ from bot.ballots import PulsePromise
 from bot.questions import Question
 
 ANSWER_ACTION_PREFIX = "pulse_answer"
-# The action ids of answer buttons: pulse_answer_<question number>_<value>.
-ANSWER_ACTION_PATTERN = re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_\d+$")
+# The action ids of answer buttons: pulse_answer_<question number>_<value>, and on a sensitive item
+# pulse_answer_<question number>_decline for "Prefer not to say" (the same listener records both).
+DECLINE_SUFFIX = "decline"
+ANSWER_ACTION_PATTERN = re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_(\d+|{DECLINE_SUFFIX})$")
+DECLINE_LABEL = "Prefer not to say"
 COMMENT_ACTION = "pulse_comment"
 COMMENT_VIEW = "pulse_comment_view"
 COMMENT_BLOCK = "comment_block"
 COMMENT_INPUT = "comment_input"
 
 
-def encode_answer(round_id: str, question_id: str, ballot: str, tag: str, value: int | None = None) -> str:
+def encode_answer(
+    round_id: str,
+    question_id: str,
+    ballot: str,
+    tag: str,
+    value: int | None = None,
+    *,
+    declined: bool = False,
+) -> str:
     """The compact button value carrying what a click answers (and the tag binding it to its recipient)."""
     data: dict[str, Any] = {"r": round_id, "q": question_id, "b": ballot, "t": tag}
     if value is not None:
         data["v"] = value
+    if declined:
+        data["d"] = 1
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -47,6 +60,9 @@ def decode_answer(raw: str) -> dict[str, Any]:
         raise ValueError("not a pulse answer value")
     if "v" in data and (not isinstance(data["v"], int) or isinstance(data["v"], bool)):
         raise ValueError("not a pulse answer value")
+    # A decline carries no value: a button claiming both is not one of ours.
+    if "d" in data and (data["d"] != 1 or isinstance(data["d"], bool) or "v" in data):
+        raise ValueError("not a pulse answer value")
     return data
 
 
@@ -65,11 +81,15 @@ def _question_blocks(
     tag: str,
     answered: bool,
     chosen: int | None = None,
+    declined: bool = False,
 ) -> list[dict[str, Any]]:
     mark = "✅ " if answered else ""
+    offers_decline = question.sensitive and question.kind != "text"
     if chosen is not None and chosen in question.values:
         # In words as well as colour: the button's style alone is lost on some screens and readers.
         hint = f"  _(your answer: {_button_label(question, chosen)} — tap another to change)_"
+    elif declined and offers_decline:
+        hint = f"  _(your answer: {DECLINE_LABEL} — tap another to change)_"
     elif answered and question.kind != "text":
         hint = "  _(answered — tap to change)_"
     else:
@@ -110,6 +130,17 @@ def _question_blocks(
     ]
     if chosen in values:
         elements[values.index(chosen)]["style"] = "primary"
+    if offers_decline:
+        # Beside the scale, never part of it: a decline is counted apart, not as an answer.
+        decline: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"{ANSWER_ACTION_PREFIX}_{index}_{DECLINE_SUFFIX}",
+            "text": {"type": "plain_text", "text": DECLINE_LABEL},
+            "value": encode_answer(round_id, question.id, ballot, tag, declined=True),
+        }
+        if declined and chosen not in values:
+            decline["style"] = "primary"
+        elements.append(decline)
     blocks: list[dict[str, Any]] = [
         section,
         {"type": "actions", "block_id": f"a_{question.id}", "elements": elements},
@@ -215,11 +246,13 @@ def build_pulse_blocks(
     since_last_time: str | None = None,
     chosen: Mapping[str, int] | None = None,
     harm_note: str | None = None,
+    declined: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """The pulse DM: why it came and the anonymity promise, one row of buttons per question, progress.
 
-    `chosen` (question id -> the ballot's stored value) marks the person's own answers in their own DM;
-    `harm_note` goes once, under the first sensitive question answered at its unfavourable end.
+    `chosen` (question id -> the ballot's stored value) and `declined` (questions it said "prefer not
+    to say" to) mark the person's own answers in their own DM; `harm_note` goes once, under the first
+    sensitive question answered at its unfavourable end (never after a decline).
     """
     chosen = chosen or {}
     required = [q for q in questions if q.kind != "text"]
@@ -236,6 +269,7 @@ def build_pulse_blocks(
                 tag=tag,
                 answered=question.id in answered,
                 chosen=chosen.get(question.id),
+                declined=question.id in declined,
             )
         )
         if harm_note and question.id == noted:
@@ -260,10 +294,19 @@ def _head_json(since_last_time: str | None, promise: PulsePromise) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _question_json(index: int, question: Question, round_id: str, answered: bool, chosen: int | None) -> str:
+def _question_json(
+    index: int, question: Question, round_id: str, answered: bool, chosen: int | None, declined: bool
+) -> str:
     return _json_items(
         _question_blocks(
-            index, question, round_id=round_id, ballot=_BALLOT, tag=_TAG, answered=answered, chosen=chosen
+            index,
+            question,
+            round_id=round_id,
+            ballot=_BALLOT,
+            tag=_TAG,
+            answered=answered,
+            chosen=chosen,
+            declined=declined,
         )
     )
 
@@ -280,6 +323,7 @@ def pulse_blocks_json(
     since_last_time: str | None = None,
     chosen: Mapping[str, int] | None = None,
     harm_note: str | None = None,
+    declined: frozenset[str] = frozenset(),
 ) -> str:
     """`build_pulse_blocks` as JSON text, assembled from pieces shared by everyone in the round."""
     # A click redraws the whole DM; building and encoding ~30 buttons per click was the app's largest
@@ -297,6 +341,7 @@ def pulse_blocks_json(
                 since_last_time=since_last_time,
                 chosen=chosen,
                 harm_note=harm_note,
+                declined=declined,
             ),
             separators=(",", ":"),
         )
@@ -307,7 +352,14 @@ def pulse_blocks_json(
     parts = [_head_json(since_last_time, promise)]
     for index, question in enumerate(questions, start=1):
         parts.append(
-            _question_json(index, question, round_id, question.id in answered, chosen.get(question.id))
+            _question_json(
+                index,
+                question,
+                round_id,
+                question.id in answered,
+                chosen.get(question.id),
+                question.id in declined,
+            )
         )
         if harm_note and question.id == noted:
             parts.append(_json_items([_harm_note_block(harm_note)]))

@@ -107,12 +107,20 @@ class People:
         ]
 
     def answer_buttons(self, message: Message) -> dict[str, list[Button]]:
-        """Answer buttons grouped by question id, in value order."""
+        """Answer buttons grouped by question id, in value order ("Prefer not to say" left out)."""
         grouped: dict[str, list[Button]] = {}
         for button in self.buttons(message):
-            if button.action_id.startswith(PULSE_ANSWER_PREFIX):
+            if button.action_id.startswith(PULSE_ANSWER_PREFIX) and "d" not in button.answer:
                 grouped.setdefault(button.answer["q"], []).append(button)
         return grouped
+
+    def decline_buttons(self, message: Message) -> dict[str, Button]:
+        """The "Prefer not to say" button of each question that has one, by question id."""
+        return {
+            button.answer["q"]: button
+            for button in self.buttons(message)
+            if button.action_id.startswith(PULSE_ANSWER_PREFIX) and "d" in button.answer
+        }
 
     async def click(self, user_id: str, message: Message, button: Button, **kwargs: Any) -> tuple[int, Any]:
         """Click a button in a message."""
