@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from bot.questions import QuestionBank
-from bot.surveys import AnsweredFigure, RoundStatus, Schedules, answered_figure
+from bot.surveys import AnsweredFigure, RoundStatus, Schedules, answered_figure, is_cancelled
 
 
 def build_status_text(status: RoundStatus, *, k: int) -> str:
     """Participation in a round, plus delivery trouble a coordinator should know about."""
     r = status.round
+    if is_cancelled(r):
+        return (
+            f"*Pulse round opened {r.opened_at:%a %d %b}* — cancelled. Its DMs not yet sent were withdrawn, "
+            "those delivered now say it closed, and its answers were deleted: it has no results."
+        )
     state = "closed" if r.closed_at is not None else f"open until {r.closes_at:%a %d %b %H:%M} UTC"
     lines = [
         f"*Pulse round opened {r.opened_at:%a %d %b}* — {state}",
