@@ -128,7 +128,7 @@ def _pulse_send(slack: FakeSlack, user_id: str) -> Body:
 
 
 async def _open_round_and_wait(people: People, workspace: Workspace) -> None:
-    status, _ = await people.command(_coordinator(workspace), "/pulse", "send")
+    status, _ = await people.send_pulse(_coordinator(workspace))
     assert status == 200
     humans = [u.id for u in workspace.active_humans()]
     await eventually(lambda: all(people.pulse_message(u) for u in humans))
