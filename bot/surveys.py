@@ -45,6 +45,8 @@ EARLIEST_ZONE = "Etc/GMT-14"
 FREE_TEXT_LIMIT = 1000
 # chat.update is Tier 3 (about 50 calls a minute), so closing rewrites go out no faster than that.
 CLOSED_REWRITE_SPACING = timedelta(seconds=1.25)
+# How long after a close a pulse DM that was being sent at that moment may still be confirmed.
+LATE_DELIVERY_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -718,7 +720,9 @@ class SurveyService:
                     select(OutboxMessage)
                     .join(SurveyRound, col(SurveyRound.id) == col(OutboxMessage.round_id))
                     .where(
-                        col(SurveyRound.closed_at).is_not(None),
+                        # A send in flight settles within minutes (an unconfirmed one within the hour
+                        # of history it is checked against): older closed rounds need no look.
+                        col(SurveyRound.closed_at) >= now - LATE_DELIVERY_WINDOW,
                         col(OutboxMessage.kind) == "pulse",
                         col(OutboxMessage.message_ref).is_not(None),
                     )

@@ -267,8 +267,8 @@ def _coordinator_blocks(
     )
     blocks.append(
         _context(
-            "*Coordinator tools:* `/pulse status` · `/pulse send` · `/pulse digest` · `/pulse actions` · "
-            "`/pulse policies` · `/pulse supporters` · `/pulse schedule` · `/pulse questions`"
+            "*Coordinator tools:* `/pulse status` · `/pulse send` · `/pulse close` · `/pulse cancel` · `/pulse digest` · "
+            "`/pulse actions` · `/pulse policies` · `/pulse supporters` · `/pulse schedule` · `/pulse questions`"
         )
     )
     return blocks
