@@ -49,7 +49,7 @@ async def capture(work: Path) -> tuple[list[dict[str, object]], str]:
         humans = [u.id for u in workspace.active_humans()]
         async with SlackSender() as sender:
             people = People(slack, sender, app_url=runtime.url, signing_secret=SIGNING_SECRET)
-            status, _ = await people.send_pulse(workspace.coordinators()[0])
+            status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
             assert status == 200
             for _ in range(600):
                 if all(people.pulse_message(u) for u in humans):
