@@ -318,7 +318,9 @@ class SurveyService:
         """A coordinator confirms a preview: open its round now, once however often it is confirmed."""
         await self.roles.require_coordinator(by)
         if not (0 < len(token) <= 32 and token.isalnum()):
-            raise InvalidInput("This confirmation is damaged; please use /pulse send again.")
+            raise InvalidInput(
+                "This confirmation is damaged, so nothing was opened; please ask to send the round again."
+            )
         schedule_key = f"manual:{token}"
         mine = await self._round_by_key(team_id, schedule_key)
         if mine is not None:

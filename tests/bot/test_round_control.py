@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col, select
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import Outbox
-from bot.errors import Conflict
+from bot.errors import Conflict, InvalidInput
 from bot.measures import closed_rounds
 from bot.ports import Member
 from bot.questions import load_question_bank
@@ -96,6 +96,10 @@ async def test_preview_counts_the_audience_in_the_coordinators_zone_and_opens_no
     assert preview.closes_at == START + timedelta(days=world.surveys.settings.pulse_window_days)
     assert await world.surveys.latest_round(team_id=TEAM) is None
 
+    # A forged token that is not one a preview could make opens nothing.
+    with pytest.raises(InvalidInput):
+        await world.surveys.send_now(team_id=TEAM, by=CORA, token="x:" + preview.token)
+    assert await world.surveys.latest_round(team_id=TEAM) is None
     first = await world.surveys.send_now(team_id=TEAM, by=CORA, token=preview.token)
     again = await world.surveys.send_now(team_id=TEAM, by=CORA, token=preview.token)
     assert first.opened and not again.opened and again.round.id == first.round.id
