@@ -435,6 +435,44 @@ def slash_command_body(fake: FakeSlackProcess, user_id: str, text: str) -> tuple
     )
 
 
+def pulse_send(fake: FakeSlackProcess, app_url: str, user_id: str, *, before_click: Any = None) -> None:
+    """A coordinator's `/pulse send`, then "Send it" on the confirmation: the round opens on the click.
+
+    `before_click` runs once the confirmation is shown, just before the click (to start a timer).
+    """
+    from handlers.slack.simulation.signing import block_actions
+
+    body, content_type = slash_command_body(fake, user_id, "send")
+    status, _ = post_signed(app_url + "/slack/events", body, content_type)
+    if status != 200:
+        raise RuntimeError(f"/pulse send answered HTTP {status}")
+
+    def confirmation() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        for reply in reversed(fake.request("responses")):
+            for block in reply.get("blocks") or []:
+                for element in block.get("elements", []):
+                    if element.get("action_id") == "pulse_round_send":
+                        return block, element
+        return None
+
+    block, button = wait_until(confirmation, timeout=300, interval=0.25, what="the /pulse send confirmation")
+    if before_click is not None:
+        before_click()
+    click, click_type = block_actions(
+        user_id=user_id,
+        action_id=button["action_id"],
+        block_id=block.get("block_id", ""),
+        value=button["value"],
+        channel_id=fake.request("dm_channel", user=user_id),
+        message_ts="1.0",
+        trigger_id=fake.request("trigger", user=user_id),
+        response_url=fake.request("response_url"),
+    )
+    status, _ = post_signed(app_url + "/slack/events", click, click_type)
+    if status != 200:
+        raise RuntimeError(f"'Send it' answered HTTP {status}")
+
+
 def post_signed(url: str, body: bytes, content_type: str, *, timeout: float = 10.0) -> tuple[int, str]:
     """POST a body signed like Slack does (synchronous; for set-up steps only)."""
     from handlers.slack.simulation.signing import sign_request

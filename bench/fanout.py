@@ -84,12 +84,15 @@ def run_fanout(kind: str, work: Path, *, employees: int, rate: float, crash: boo
         )
         restart = gap = killed_at = 0.0
         try:
-            body, content_type = c.slash_command_body(fake, fake.info["coordinators"][0], "send")
-            fake.request("reset_calls")
-            t0 = time.monotonic()
-            status, _ = c.post_signed(app_url + "/slack/events", body, content_type)
-            if status != 200:
-                raise RuntimeError(f"/pulse send answered HTTP {status}")
+            started: list[float] = []
+
+            def start_timing() -> None:
+                # Timed from "Send it": the confirmation's audience count is not part of the fan-out.
+                fake.request("reset_calls")
+                started.append(time.monotonic())
+
+            c.pulse_send(fake, app_url, fake.info["coordinators"][0], before_click=start_timing)
+            t0 = started[0]
             deadline = t0 + 120 + 3 * len(humans) / rate
             if crash:
                 c.wait_until(

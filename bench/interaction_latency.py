@@ -227,10 +227,7 @@ def open_round_and_deliver(fake: c.FakeSlackProcess, app_url: str, workdir: Path
     """A coordinator's `/pulse send`, then wait for every DM; return each person's pulse DM."""
     humans: list[str] = fake.info["humans"]
     coordinator = fake.info["coordinators"][0]
-    body, content_type = c.slash_command_body(fake, coordinator, "send")
-    status, _ = c.post_signed(app_url + "/slack/events", body, content_type)
-    if status != 200:
-        raise RuntimeError(f"/pulse send answered HTTP {status}")
+    c.pulse_send(fake, app_url, coordinator)
     t0 = time.monotonic()
     c.wait_until(
         lambda: fake.request("progress")["posted"] >= len(humans),

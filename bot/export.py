@@ -9,7 +9,7 @@ from typing import TextIO
 from sqlmodel import col, select
 
 from bot.insights import Estimate, Suppressed
-from bot.measures import measure_rounds, numeric_constructs, scale_of, summarize_construct
+from bot.measures import HAS_RESULTS, measure_rounds, numeric_constructs, scale_of, summarize_construct
 from bot.questions import QuestionBank
 from storage.db import Database
 from storage.models import SurveyRound
@@ -44,7 +44,7 @@ async def export_rows(db: Database, bank: QuestionBank, *, k: int) -> list[dict[
         rounds: Sequence[SurveyRound] = list(
             await session.exec(
                 select(SurveyRound)
-                .where(col(SurveyRound.closed_at).is_not(None))
+                .where(col(SurveyRound.closed_at).is_not(None), *HAS_RESULTS)
                 .order_by(col(SurveyRound.opened_at))
             )
         )

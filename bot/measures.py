@@ -15,6 +15,9 @@ from storage.db import Database
 from storage.models import SurveyAnswer, SurveyRound
 
 Histogram = dict[int, int]
+# A cancelled round (bot.surveys.cancel_round: closed with invited = 0) has no results: trends,
+# digests and exports leave it out rather than show it as a round nobody answered.
+HAS_RESULTS = (col(SurveyRound.invited) > 0,)
 
 # What each construct's favourable share means, in words a coordinator reads at a glance.
 CONSTRUCT_LABELS = {
@@ -76,7 +79,7 @@ async def closed_rounds(db: Database, *, team_id: str, limit: int) -> list[Surve
     async with db.session() as session:
         rows = await session.exec(
             select(SurveyRound)
-            .where(SurveyRound.team_id == team_id, col(SurveyRound.closed_at).is_not(None))
+            .where(SurveyRound.team_id == team_id, col(SurveyRound.closed_at).is_not(None), *HAS_RESULTS)
             .order_by(col(SurveyRound.opened_at).desc())
             .limit(limit)
         )

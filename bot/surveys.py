@@ -29,6 +29,7 @@ from bot.roles import SYSTEM, Actor, Roles
 from storage.db import Database, erase_dead_rows
 from storage.models import (
     OutboxMessage,
+    ProcessedRequest,
     PulseOptOut,
     RoundParticipation,
     SurveyAnswer,
@@ -44,6 +45,8 @@ EARLIEST_ZONE = "Etc/GMT-14"
 FREE_TEXT_LIMIT = 1000
 # chat.update is Tier 3 (about 50 calls a minute), so closing rewrites go out no faster than that.
 CLOSED_REWRITE_SPACING = timedelta(seconds=1.25)
+# How long after a close a pulse DM that was being sent at that moment may still be confirmed.
+LATE_DELIVERY_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,52 @@ class AnsweredFigure:
     rate: float | None  # answered / invited, with "exact" only
     closed: bool
     k: int
+
+
+@dataclass(frozen=True)
+class RoundPreview:
+    """What a round opened now would be, for the coordinator to confirm before anything is sent."""
+
+    people: int  # the audience, opted-out people left out
+    audience_channel: str | None  # None: every active person in the workspace
+    questions: int
+    closes_at: datetime
+    zone: str  # the coordinator's own time zone, for showing closes_at
+    # Names the round this confirmation opens: confirming it twice (a double click) opens one round.
+    token: str
+
+
+@dataclass(frozen=True)
+class SentRound:
+    """The round a confirmation opened; `opened` is False when it had opened it already."""
+
+    round: SurveyRound
+    opened: bool
+
+
+@dataclass(frozen=True)
+class CancelledRound:
+    """What cancelling a round did; `cancelled` is False when it had already closed."""
+
+    round_id: str
+    cancelled: bool
+    withdrawn: int = 0  # pulse DMs taken out of the outbox before they went
+    delivered: int = 0  # pulse DMs already delivered: rewritten to the closed message
+    in_flight: int = 0  # being sent at that moment: rewritten once Slack confirms them
+    answered: AnsweredFigure | None = None  # how many had answered (k rules): their answers are deleted
+
+
+@dataclass(frozen=True)
+class CloseCheck:
+    """What closing the open round early would close: its answered count as far as k allows."""
+
+    round: SurveyRound
+    answered: AnsweredFigure
+
+
+def is_cancelled(round_: SurveyRound) -> bool:
+    """Whether a round was cancelled: closed with nobody counted as invited (see cancel_round)."""
+    return round_.closed_at is not None and round_.invited == 0 and round_.answered_final == 0
 
 
 def answered_figure(status: RoundStatus, *, k: int) -> AnsweredFigure:
@@ -186,7 +235,10 @@ class SurveyService:
 
     async def audience(self, team_id: str) -> list[Member]:
         """Who gets this round: the audience channel or every active human, minus opt-outs."""
-        members = [m for m in await self.directory.list_members() if m.active_human]
+        return await self._audience_of(team_id, await self.directory.list_members())
+
+    async def _audience_of(self, team_id: str, everyone: list[Member]) -> list[Member]:
+        members = [m for m in everyone if m.active_human]
         if self.settings.pulse_audience_channel:
             wanted = await self.directory.channel_members(self.settings.pulse_audience_channel)
             members = [m for m in members if m.id in wanted]
@@ -235,25 +287,98 @@ class SurveyService:
             at=local.time(),
         )
 
-    async def send_now(self, *, team_id: str, by: str) -> SurveyRound:
-        """A coordinator opens a round now for everyone (the scheduler uses open_scheduled_round)."""
+    async def preview_round(self, *, team_id: str, by: str) -> RoundPreview:
+        """Who a round opened now would reach, for a coordinator to confirm (nothing is sent)."""
         await self.roles.require_coordinator(by)
+        await self._refuse_if_open(team_id)
+        members = await self.directory.list_members()
+        audience = await self._audience_of(team_id, members)
+        async with self.db.session() as session:
+            count = (
+                await session.exec(
+                    select(func.count()).select_from(SurveyRound).where(col(SurveyRound.team_id) == team_id)
+                )
+            ).one()
+        questions = select_questions(self.bank, round_number=count, count=self.settings.questions_per_round)
+        coordinator = next((m for m in members if m.id == by), None)
+        zone = self.settings.default_timezone
+        if coordinator is not None:
+            zone = member_zone(coordinator, default=zone).key
+        return RoundPreview(
+            people=len(audience),
+            audience_channel=self.settings.pulse_audience_channel or None,
+            questions=len(questions),
+            # A round sent now goes to everyone at once, so it closes one window from now.
+            closes_at=self.clock.now() + timedelta(days=self.settings.pulse_window_days),
+            zone=zone,
+            token=random_id(),
+        )
+
+    async def send_now(self, *, team_id: str, by: str, token: str) -> SentRound:
+        """A coordinator confirms a preview: open its round now, once however often it is confirmed."""
+        await self.roles.require_coordinator(by)
+        if not (0 < len(token) <= 32 and token.isalnum()):
+            raise InvalidInput(
+                "This confirmation is damaged, so nothing was opened; please ask to send the round again."
+            )
+        schedule_key = f"manual:{token}"
+        mine = await self._round_by_key(team_id, schedule_key)
+        if mine is not None:
+            # A double click, or the same confirmation clicked again: the round it opened, not a second.
+            return SentRound(mine, opened=False)
+        await self._refuse_if_open(team_id)
+        latest = await self.latest_round(team_id=team_id)
+        # Two coordinators confirming different previews at the same moment would both find no open
+        # round; the first to claim "the round after the latest one" wins, in the round's transaction.
+        claim = f"pulse-send:{team_id}:{latest.id if latest is not None else 'first'}"
+        try:
+            round_ = await self.open_round(
+                team_id=team_id, schedule_key=schedule_key, local_date=None, at=None, claim=claim
+            )
+        except Conflict:
+            round_ = None
+        if round_ is None:
+            mine = await self._round_by_key(team_id, schedule_key)
+            if mine is not None:
+                return SentRound(mine, opened=False)
+            await self._refuse_if_open(team_id)
+            raise Conflict(
+                "Another coordinator opened a pulse round at the same moment.", next_step="round_status"
+            )
+        return SentRound(round_, opened=True)
+
+    async def _refuse_if_open(self, team_id: str) -> None:
         current = await self.current_round(team_id=team_id)
         if current is not None:
             raise Conflict(
                 f"A pulse round is already open until {current.closes_at:%a %d %b %H:%M} UTC.",
                 next_step="round_status",
             )
-        round_ = await self.open_round(
-            team_id=team_id, schedule_key=f"manual:{random_id()}", local_date=None, at=None
-        )
-        assert round_ is not None
-        return round_
+
+    async def _round_by_key(self, team_id: str, schedule_key: str) -> SurveyRound | None:
+        async with self.db.session() as session:
+            return (
+                await session.exec(
+                    select(SurveyRound).where(
+                        col(SurveyRound.team_id) == team_id, col(SurveyRound.schedule_key) == schedule_key
+                    )
+                )
+            ).one_or_none()
 
     async def open_round(
-        self, *, team_id: str, schedule_key: str, local_date: date | None, at: time | None
+        self,
+        *,
+        team_id: str,
+        schedule_key: str,
+        local_date: date | None,
+        at: time | None,
+        claim: str | None = None,
     ) -> SurveyRound | None:
-        """Create a round and queue a DM (and a reminder) for each audience member."""
+        """Create a round and queue a DM (and a reminder) for each audience member.
+
+        `claim`, if given, is a key recorded in the same transaction: when it was taken already the
+        round is not opened (Conflict).
+        """
         now = self.clock.now()
         async with self.db.session() as session:
             existing = (
@@ -316,6 +441,15 @@ class SurveyService:
         try:
             # The round and its DMs commit together: a crash leaves either both or neither.
             async with self.db.session() as session:
+                if claim is not None:
+                    claimed = await insert_ignoring_duplicates(
+                        session=session,
+                        model=ProcessedRequest,
+                        rows=[{"key": claim, "seen_at": now}],
+                        keys=["key"],
+                    )
+                    if claimed != 1:
+                        raise Conflict("Another pulse round was opened at the same moment.")
                 session.add(round_)
                 await session.flush()
                 await self.outbox.enqueue(envelopes, session=session)
@@ -502,15 +636,22 @@ class SurveyService:
             )
         for round_id in due:
             await self.close_round(round_id)
+        await self.rewrite_late_deliveries()
         return due
 
-    async def close_round(self, round_id: str) -> None:
-        """Close a round and erase everything that could link answers to people or to each other."""
+    async def close_round(self, round_id: str) -> bool:
+        """Close a round and erase everything that could link answers to people or to each other.
+
+        True if this call closed it, False if it was closed already (so closing is idempotent).
+        """
+        return (await self._close_and_erase(round_id, cancel=False)) is not None
+
+    async def _close_and_erase(self, round_id: str, *, cancel: bool) -> _Closed | None:
         # Under the writer's lock: an answer in flight is either stored before this or refused.
         async with self.answers.lock:
-            closed = await self._close(round_id)
+            closed = await self._close(round_id, cancel=cancel)
             self.answers.forget_round(round_id)
-        if closed:
+        if closed is not None:
             self.outbox.wakeup.set()
             try:
                 await erase_dead_rows(self.db)
@@ -522,21 +663,112 @@ class SurveyService:
                     round_id,
                     type(exc).__name__,
                 )
-            log.info("closed pulse round %s", round_id)
+            log.info("%s pulse round %s", "cancelled" if cancel else "closed", round_id)
+        return closed
 
-    async def _close(self, round_id: str) -> bool:
+    # --- a coordinator's early close and cancel ---------------------------------------------
+
+    async def close_check(self, *, team_id: str, by: str) -> CloseCheck:
+        """What closing the open round now would close, for a coordinator to confirm."""
+        await self.roles.require_coordinator(by)
+        round_ = await self.current_round(team_id=team_id)
+        if round_ is None:
+            raise Conflict("No pulse round is open, so there is nothing to close.", next_step="round_status")
+        status = await self.status(round_, by=SYSTEM)
+        return CloseCheck(round_, answered_figure(status, k=self.settings.min_group_size))
+
+    async def close_now(self, *, team_id: str, round_id: str, by: str) -> bool:
+        """A coordinator closes a round before its end, exactly as the scheduled close does.
+
+        True if this call closed it; False if it was closed already (a double click, another coordinator).
+        """
+        await self.roles.require_coordinator(by)
+        await self._round_of_team(team_id, round_id)
+        return await self.close_round(round_id)
+
+    async def cancel_round(self, *, team_id: str, round_id: str, by: str) -> CancelledRound:
+        """A coordinator withdraws a round: unsent DMs are not sent, sent ones close, answers are deleted.
+
+        Cancel is allowed any time before the round closes. A cancelled round has no results: the
+        answers already given and the participation records are deleted in the same transaction that
+        closes it, rather than kept under the k rules, because a round stopped early by hand has a
+        self-selected, often tiny, audience (the first wave of DMs) whose answers no later report
+        should treat as a round's results. Without a schema change (no status column), a cancelled
+        round is recorded as closed with invited = 0 and answered_final = 0 (`is_cancelled`), which
+        the digest, trends and export leave out.
+        """
+        await self.roles.require_coordinator(by)
+        round_ = await self._round_of_team(team_id, round_id)
+        status = await self.status(round_, by=SYSTEM)
+        closed = await self._close_and_erase(round_id, cancel=True)
+        if closed is None:
+            return CancelledRound(round_id, cancelled=False)
+        return CancelledRound(
+            round_id,
+            cancelled=True,
+            withdrawn=closed.withdrawn,
+            delivered=closed.delivered,
+            in_flight=closed.in_flight,
+            answered=answered_figure(status, k=self.settings.min_group_size),
+        )
+
+    async def _round_of_team(self, team_id: str, round_id: str) -> SurveyRound:
+        round_ = await self.get_round(round_id) if round_id else None
+        if round_ is None or round_.team_id != team_id:
+            raise InvalidInput("That pulse round doesn't exist.")
+        return round_
+
+    async def rewrite_late_deliveries(self) -> int:
+        """Rewrite pulse DMs that Slack confirmed after their round closed (sent as it closed)."""
+        # A close blanks every pulse row's message reference; one that has a reference again was in
+        # flight at the close and delivered just after it, so it still shows live buttons.
+        now = self.clock.now()
+        async with self.db.session() as session:
+            late = list(
+                await session.exec(
+                    select(OutboxMessage)
+                    .join(SurveyRound, col(SurveyRound.id) == col(OutboxMessage.round_id))
+                    .where(
+                        # A send in flight settles within minutes (an unconfirmed one within the hour
+                        # of history it is checked against): older closed rounds need no look.
+                        col(SurveyRound.closed_at) >= now - LATE_DELIVERY_WINDOW,
+                        col(OutboxMessage.kind) == "pulse",
+                        col(OutboxMessage.message_ref).is_not(None),
+                    )
+                )
+            )
+            if not late:
+                return 0
+            await _queue_closed_rewrites(
+                session,
+                [(r.round_id or "", r.recipient, r.conversation, r.message_ref) for r in late],
+                now=now,
+            )
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_([r.id for r in late]))
+                .values(sent_at=None, conversation=None, message_ref=None)
+            )
+        self.outbox.wakeup.set()
+        return len(late)
+
+    async def _close(self, round_id: str, *, cancel: bool = False) -> _Closed | None:
         now = self.clock.now()
         async with self.db.session() as session:
             # Waits for answer transactions holding the round FOR SHARE (other replicas included);
             # those that come later wait for this one and then see the round closed.
             round_ = await session.get(SurveyRound, round_id, with_for_update=True)
             if round_ is None or round_.closed_at is not None:
-                return False
+                return None
             answered = await _respondents(session, round_id)
             # Participation was only needed to target reminders; a count is all that stays.
             await session.exec(delete(RoundParticipation).where(col(RoundParticipation.round_id) == round_id))
-            answers = list(
-                await session.exec(select(SurveyAnswer).where(col(SurveyAnswer.round_id) == round_id))
+            answers = (
+                []
+                if cancel
+                else list(
+                    await session.exec(select(SurveyAnswer).where(col(SurveyAnswer.round_id) == round_id))
+                )
             )
             rows = [
                 {
@@ -553,6 +785,7 @@ class SurveyService:
                 for a in answers
             ]
             # Rewriting in random order drops ballots and any physical arrival order with them.
+            # A cancelled round keeps no answers at all (cancel_round says why).
             random.SystemRandom().shuffle(rows)
             await session.exec(delete(SurveyAnswer).where(col(SurveyAnswer.round_id) == round_id))
             for start in range(0, len(rows), 500):
@@ -564,11 +797,25 @@ class SurveyService:
                     col(OutboxMessage.round_id) == round_id, col(OutboxMessage.kind) == "pulse_reminder"
                 )
             )
-            await session.exec(
+            withdrawn = await session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.round_id) == round_id, col(OutboxMessage.status) == "pending")
-                .values(status="skipped", last_error="round closed before sending")
+                .values(
+                    status="skipped",
+                    last_error="round cancelled before sending" if cancel else "round closed before sending",
+                )
             )
+            in_flight = (
+                await session.exec(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        col(OutboxMessage.round_id) == round_id,
+                        col(OutboxMessage.kind) == "pulse",
+                        col(OutboxMessage.status) == "sending",
+                    )
+                )
+            ).one()
             # Every delivered pulse DM is rewritten to one neutral message (no buttons, nothing that
             # differs between answerers and others); the (channel, ts) it needs moves to that row,
             # which is erased once the rewrite is done.
@@ -583,26 +830,8 @@ class SurveyService:
                     )
                 )
             )
-            random.SystemRandom().shuffle(delivered)
-            await insert_ignoring_duplicates(
-                session=session,
-                model=OutboxMessage,
-                rows=[
-                    {
-                        "dedupe_key": f"closed:{round_id}:{recipient}",
-                        "kind": "pulse_closed",
-                        "recipient": recipient,
-                        "conversation": channel,
-                        "message_ref": ts,
-                        "round_id": round_id,
-                        "status": "pending",
-                        "attempts": 0,
-                        # chat.update is Tier 3 (about 50 a minute): spread the rewrites out.
-                        "next_attempt_at": now + i * CLOSED_REWRITE_SPACING,
-                    }
-                    for i, (recipient, channel, ts) in enumerate(delivered)
-                ],
-                keys=["dedupe_key"],
+            await _queue_closed_rewrites(
+                session, [(round_id, recipient, channel, ts) for recipient, channel, ts in delivered], now=now
             )
             # Per-person delivery times would line up with answer order; the status stays for counts.
             await session.exec(
@@ -619,9 +848,51 @@ class SurveyService:
                 )
             )
             round_.closed_at = now
-            round_.answered_final = answered
+            round_.answered_final = 0 if cancel else answered
+            if cancel:
+                # No status column (and no migration): invited = 0 with answered_final = 0 marks it.
+                round_.invited = 0
             session.add(round_)
-        return True
+        return _Closed(
+            withdrawn=int(getattr(withdrawn, "rowcount", 0) or 0),
+            delivered=len(delivered),
+            in_flight=in_flight,
+        )
+
+
+@dataclass(frozen=True)
+class _Closed:
+    withdrawn: int
+    delivered: int
+    in_flight: int
+
+
+async def _queue_closed_rewrites(
+    session: AsyncSession, delivered: list[tuple[str, str, str | None, str | None]], *, now: datetime
+) -> None:
+    """Queue the rewrite of delivered pulse DMs (round, recipient, channel, ts) to the closed message."""
+    delivered = list(delivered)
+    random.SystemRandom().shuffle(delivered)
+    await insert_ignoring_duplicates(
+        session=session,
+        model=OutboxMessage,
+        rows=[
+            {
+                "dedupe_key": f"closed:{round_id}:{recipient}",
+                "kind": "pulse_closed",
+                "recipient": recipient,
+                "conversation": channel,
+                "message_ref": ts,
+                "round_id": round_id,
+                "status": "pending",
+                "attempts": 0,
+                # chat.update is Tier 3 (about 50 a minute): spread the rewrites out.
+                "next_attempt_at": now + i * CLOSED_REWRITE_SPACING,
+            }
+            for i, (round_id, recipient, channel, ts) in enumerate(delivered)
+        ],
+        keys=["dedupe_key"],
+    )
 
 
 async def _respondents(session: AsyncSession, round_id: str) -> int:

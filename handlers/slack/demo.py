@@ -197,7 +197,7 @@ async def _simulate_week(
     _say(f"Week {week}: a coordinator types `/pulse send` (a signed slash command) …")
     # Last week's DMs were rewritten at close (no buttons left), so "delivered" means a new DM.
     earlier = {m.ts for u in humans for m in people.slack.dm_messages(u)}
-    status, reply = await people.command(coordinator, "/pulse", "send")
+    status, reply = await people.send_pulse(coordinator)
     if last:
         _say(f"  app answered HTTP {status}: {reply if isinstance(reply, str) else reply.get('text')}")
     t0 = time.monotonic()

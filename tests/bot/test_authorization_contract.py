@@ -69,6 +69,7 @@ SYSTEM_ONLY = {
     "surveys.open_scheduled_round",
     "surveys.close_round",
     "surveys.close_due_rounds",
+    "surveys.rewrite_late_deliveries",
     "support.plan_follow_up_reminders",
     "support.plan_training_reminders",
 }
@@ -125,6 +126,11 @@ class World:
     def closed_id(self) -> str:
         assert self.closed is not None
         return self.closed.id
+
+    @property
+    def round_id(self) -> str:
+        assert self.round is not None
+        return self.round.id
 
     @property
     def draft(self) -> str:
@@ -221,8 +227,17 @@ CASES = [
     Case("digests.build", "coordinator", lambda w, by: w.digests.build(team_id=TEAM, by=by, with_chart=False)),
     Case("digests.post", "coordinator", lambda w, by: w.digests.post(team_id=TEAM, key="manual:contract", by=by),
          writes=True),
-    Case("surveys.send_now", "coordinator", lambda w, by: w.surveys.send_now(team_id=TEAM, by=by), writes=True,
+    Case("surveys.preview_round", "coordinator", lambda w, by: w.surveys.preview_round(team_id=TEAM, by=by),
          prepare=_close_the_open_round),
+    Case("surveys.send_now", "coordinator", lambda w, by: w.surveys.send_now(team_id=TEAM, by=by, token="t0ken"),
+         writes=True, prepare=_close_the_open_round),
+    Case("surveys.close_check", "coordinator", lambda w, by: w.surveys.close_check(team_id=TEAM, by=by)),
+    Case("surveys.close_now", "coordinator", lambda w, by: w.surveys.close_now(
+        team_id=TEAM, round_id=w.round_id, by=by,
+    ), writes=True),
+    Case("surveys.cancel_round", "coordinator", lambda w, by: w.surveys.cancel_round(
+        team_id=TEAM, round_id=w.round_id, by=by,
+    ), writes=True),
     Case("surveys.status", "coordinator", lambda w, by: w.surveys.status(w.round, by=by)),
     Case("surveys.latest_status", "coordinator", lambda w, by: w.surveys.latest_status(team_id=TEAM, by=by)),
     Case("surveys.schedules", "coordinator", lambda w, by: w.surveys.schedules(by=by)),

@@ -26,7 +26,7 @@ async def _answers(runtime: Runtime) -> int:
 async def test_an_answer_click_through_bolt_is_stored_and_redrawn_like_one_over_http(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
-    await people.command(workspace.coordinators()[0], "/pulse", "send")
+    await people.send_pulse(workspace.coordinators()[0])
     user = workspace.active_humans()[2].id
     message = await eventually(lambda: people.pulse_message(user))
     first, second = list(people.answer_buttons(message).values())[:2]

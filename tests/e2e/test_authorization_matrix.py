@@ -99,7 +99,7 @@ async def test_survey_actions_and_view_belong_to_whoever_was_sent_the_pulse_what
     staff = {*coordinators, *supporters}
     employee = next(u.id for u in workspace.active_humans() if u.id not in staff)
     removed = coordinators[1]
-    await people.command(coordinators[0], "/pulse", "send")
+    await people.send_pulse(coordinators[0])
     humans = [u.id for u in workspace.active_humans()]
     await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
     slack.remove_member(COORDINATOR_CHANNEL_ID, removed)

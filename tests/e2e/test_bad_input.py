@@ -34,7 +34,7 @@ def workspace() -> Workspace:
 @pytest.fixture
 async def pulse(runtime: Runtime, people: People, workspace: Workspace) -> SurveyRound:
     """An open round whose pulse DM every active human has received."""
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     await eventually(lambda: all(people.pulse_message(u.id) for u in workspace.active_humans()))
     async with runtime.db.session() as session:
@@ -288,7 +288,7 @@ async def test_zero_to_ten_value_above_ten_is_refused(
     user = _employee(workspace)
     # Items rotate between rounds: open rounds until one asks the 0-10 item.
     for _ in range(len(runtime.services.surveys.bank.questions)):
-        status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+        status, _ = await people.send_pulse(workspace.coordinators()[0])
         assert status == 200
         await runtime.services.drain()
         round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)
@@ -435,7 +435,7 @@ async def test_coordinator_removed_from_the_channel_loses_access_at_once(
     assert "coordinator" not in _text(body).lower()  # allowed while a member
 
     slack.remove_member(COORDINATOR_CHANNEL_ID, coordinator)
-    status, body = await people.command(coordinator, "/pulse", "send")
+    status, body = await people.send_pulse(coordinator)
     await runtime.services.drain()
 
     # DESIGN.md: "Every admin action is checked against the live Slack role."
@@ -453,7 +453,7 @@ async def test_coordinator_removed_from_the_channel_is_refused_once_roles_are_re
 
     slack.remove_member(COORDINATOR_CHANNEL_ID, coordinator)
     runtime.services.roles.forget()
-    status, body = await people.command(coordinator, "/pulse", "send")
+    status, body = await people.send_pulse(coordinator)
     await runtime.services.drain()
 
     assert "coordinator" in _text(body).lower()

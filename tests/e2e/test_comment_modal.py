@@ -47,7 +47,7 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def author(runtime: Runtime, people: People, workspace: Workspace) -> str:
     """An employee holding an open round's pulse DM."""
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     staff = set(workspace.coordinators()) | set(workspace.supporters())
     user = next(u.id for u in workspace.active_humans() if u.id not in staff)
@@ -267,7 +267,7 @@ async def test_a_rush_of_comment_clicks_opens_what_slack_allows_and_tells_the_re
 ) -> None:
     # views.open is Tier 4 for the whole workspace and a trigger lives 3 s: a burst of clicks
     # must never queue a call past its trigger (a certain expired_trigger_id and no modal).
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     users = [u.id for u in workspace.active_humans()]
     await eventually(lambda: all(people.pulse_message(u) for u in users), timeout=30)

@@ -42,7 +42,7 @@ async def _count(runtime: Runtime, model: type) -> int:
 
 
 async def _round_delivered(people: People, workspace: Workspace, users: list[str]) -> dict[str, Message]:
-    await people.command(workspace.coordinators()[0], "/pulse", "send")
+    await people.send_pulse(workspace.coordinators()[0])
     messages = {}
     for user in users:
         message = await eventually(lambda user=user: people.pulse_message(user), timeout=20)  # type: ignore[misc]

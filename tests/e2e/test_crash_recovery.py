@@ -71,7 +71,7 @@ async def test_a_fan_out_killed_half_way_resumes_with_exactly_one_dm_each(
         await first.wait_healthy()
         async with SlackSender() as sender:
             people = People(big_slack, sender, app_url=first.url, signing_secret=SIGNING_SECRET)
-            status, _ = await people.command(big_workspace.coordinators()[0], "/pulse", "send")
+            status, _ = await people.send_pulse(big_workspace.coordinators()[0])
         assert status == 200
         started = time.monotonic()
         await eventually(lambda: _pulses_posted(big_slack) >= EMPLOYEES // 2, timeout=90, interval=0.02)

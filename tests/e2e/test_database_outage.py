@@ -80,7 +80,7 @@ async def test_an_outage_gets_polite_replies_writes_nothing_and_heals_itself(
     coordinator = workspace.coordinators()[0]
     async with SlackSender() as sender:
         people = People(slack, sender, app_url=proxied.url, signing_secret=SIGNING_SECRET)
-        await people.command(coordinator, "/pulse", "send")
+        await people.send_pulse(coordinator)
         await eventually(lambda: sum(_pulses(slack, people, u) for u in humans) >= 8, timeout=20)
         reached = next(u for u in humans if _pulses(slack, people, u) and u != coordinator)
         pulse = people.pulse_message(reached)
@@ -102,7 +102,7 @@ async def test_an_outage_gets_polite_replies_writes_nothing_and_heals_itself(
         assert code == 200
         ephemeral = await eventually(lambda: slack.ephemerals(reached), timeout=10)
         replies.append(ephemeral[-1].text)
-        code, _ = await people.command(coordinator, "/pulse", "send")
+        code, _ = await people.send_pulse(coordinator)
         assert code == 200
         response = await eventually(
             lambda: [r for r in slack.responses() if DATABASE_DOWN in str(r.body)], timeout=10

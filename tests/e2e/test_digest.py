@@ -50,7 +50,7 @@ async def run_round(
     """A coordinator opens a round, `respondents` people answer, the round closes; return its id."""
     coordinator = workspace.coordinators()[0]
     before = {m.ts for u in workspace.active_humans() for m in people.slack.dm_messages(u.id)}
-    status, _ = await people.command(coordinator, "/pulse", "send")
+    status, _ = await people.send_pulse(coordinator)
     assert status == 200
     humans = [u.id for u in workspace.active_humans()]
 

@@ -133,7 +133,7 @@ async def _home(people: People, slack: FakeSlack, user_id: str) -> tuple[dict[st
 
 async def _send_round(runtime: Runtime, people: People, workspace: Workspace) -> list[str]:
     """A coordinator's `/pulse send`; who has their pulse DM once everything due now was sent."""
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     await runtime.services.drain()
     round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)

@@ -216,7 +216,7 @@ class Stage:
 @pytest.fixture
 async def stage(runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace) -> Stage:
     """An open round; the first employee who is neither coordinator nor supporter has their DM."""
-    await people.command(workspace.coordinators()[0], "/pulse", "send")
+    await people.send_pulse(workspace.coordinators()[0])
     staff = {*workspace.coordinators(), *workspace.supporters()}
     user = next(u.id for u in workspace.active_humans() if u.id not in staff)
     message = await eventually(lambda: people.pulse_message(user), timeout=20)

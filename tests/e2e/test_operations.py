@@ -229,7 +229,7 @@ async def test_sigterm_mid_send_stops_in_bounded_time_and_a_restart_delivers_exa
         slack.slow_down("chat.postMessage", 60.0, times=len(humans))
         async with SlackSender() as sender:
             people = People(slack, sender, app_url=first.url, signing_secret=SIGNING_SECRET)
-            status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+            status, _ = await people.send_pulse(workspace.coordinators()[0])
         assert status == 200
         await eventually(lambda: len(_pulses(slack)) == len(humans), timeout=30)
         started = time.monotonic()

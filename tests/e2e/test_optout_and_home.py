@@ -45,7 +45,7 @@ def _pulses(slack: FakeSlack, people: People, user_id: str) -> int:
 
 async def _send_round(runtime: Runtime, people: People, workspace: Workspace) -> SurveyRound:
     """A coordinator's `/pulse send`, waited on until every due DM has been handled."""
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     await runtime.services.drain()
     round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)

@@ -95,7 +95,7 @@ def _employees(workspace: Workspace) -> list[str]:
 
 
 async def _open_round(runtime: Runtime, people: People, workspace: Workspace) -> SurveyRound:
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     await runtime.services.drain()
     round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)

@@ -18,7 +18,7 @@ from tests.support import eventually
 
 async def _open_round(people: People, workspace: Workspace) -> None:
     coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
-    status, _ = await people.command(coordinator, "/pulse", "send")
+    status, _ = await people.send_pulse(coordinator)
     assert status == 200
 
 

@@ -39,7 +39,7 @@ async def test_the_dm_shows_progress_only_and_a_hard_answer_gets_one_ephemeral_p
     people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
-    assert (await people.command(coordinator, "/pulse", "send"))[0] == 200
+    assert (await people.send_pulse(coordinator))[0] == 200
     user = [u.id for u in workspace.active_humans()][4]
     message = await eventually(lambda: people.pulse_message(user))
     buttons = people.answer_buttons(message)

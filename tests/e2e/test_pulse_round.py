@@ -24,7 +24,7 @@ async def test_coordinator_opens_round_everyone_gets_one_dm_and_answers_are_stor
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
-    status, _ = await people.command(coordinator, "/pulse", "send")
+    status, _ = await people.send_pulse(coordinator)
     assert status == 200
     humans = _humans(workspace)
     await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
@@ -57,7 +57,7 @@ async def test_second_click_changes_the_answer_instead_of_adding_one(
     runtime: Runtime, people: People, workspace: Workspace
 ) -> None:
     coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
-    await people.command(coordinator, "/pulse", "send")
+    await people.send_pulse(coordinator)
     user = _humans(workspace)[5]
     message = await eventually(lambda: people.pulse_message(user))
     question_id, options = next(iter(people.answer_buttons(message).items()))
@@ -85,7 +85,7 @@ async def test_a_forwarded_survey_cannot_be_answered_by_another_invited_colleagu
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
-    await people.command(coordinator, "/pulse", "send")
+    await people.send_pulse(coordinator)
     owner, other = _humans(workspace)[3], _humans(workspace)[4]
     message = await eventually(lambda: people.pulse_message(owner))
     await eventually(lambda: people.pulse_message(other))

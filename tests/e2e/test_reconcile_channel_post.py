@@ -90,7 +90,7 @@ async def test_sigterm_while_a_channel_post_is_slow_then_restart_delivers_it_onc
             await second.wait_healthy()
             # Leadership started (outbox and scheduler): a round sent now reaches everyone.
             people = People(office_slack, sender, app_url=second.url, signing_secret=SIGNING_SECRET)
-            status, _ = await people.command(coordinator, "/pulse", "send")
+            status, _ = await people.send_pulse(coordinator)
             assert status == 200
             humans = [u.id for u in small_office.active_humans()]
             await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=60)

@@ -49,7 +49,7 @@ async def test_the_same_click_delivered_twice_stores_one_answer_and_updates_once
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     coordinator = workspace.coordinators()[0]
-    await people.command(coordinator, "/pulse", "send")
+    await people.send_pulse(coordinator)
     user = workspace.active_humans()[3].id
     message = await eventually(lambda: people.pulse_message(user))
     button = next(iter(people.answer_buttons(message).values()))[2]

@@ -128,7 +128,7 @@ def _pulse_send(slack: FakeSlack, user_id: str) -> Body:
 
 
 async def _open_round_and_wait(people: People, workspace: Workspace) -> None:
-    status, _ = await people.command(_coordinator(workspace), "/pulse", "send")
+    status, _ = await people.send_pulse(_coordinator(workspace))
     assert status == 200
     humans = [u.id for u in workspace.active_humans()]
     await eventually(lambda: all(people.pulse_message(u) for u in humans))
@@ -198,7 +198,7 @@ async def test_garbage_body_with_a_forged_signature_is_refused_with_401(
     assert slack.calls[before_calls:] == []
 
 
-async def test_correctly_signed_pulse_send_opens_a_round(
+async def test_correctly_signed_pulse_send_asks_to_confirm_and_opens_nothing_yet(
     attacker: Attacker, runtime: Runtime, slack: FakeSlack, workspace: Workspace
 ) -> None:
     before = await _row_counts(runtime)
@@ -209,10 +209,11 @@ async def test_correctly_signed_pulse_send_opens_a_round(
 
     assert status == 200
     after = await _row_counts(runtime)
-    assert after["survey_round"] == before["survey_round"] + 1
-    assert after["outbox_message"] > before["outbox_message"]
-    humans = [u.id for u in workspace.active_humans()]
-    await eventually(lambda: all(slack.dm_messages(u) for u in humans))
+    # The command is accepted and answered with the confirmation; only "Send it" opens the round.
+    assert after["survey_round"] == before["survey_round"]
+    assert after["outbox_message"] == before["outbox_message"]
+    [reply] = slack.responses()
+    assert "Send it" in str(reply.body["blocks"])
 
 
 async def test_correctly_signed_click_within_the_window_is_stored(

@@ -36,7 +36,7 @@ def settings(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path)
 async def test_i_want_to_die_gets_the_built_in_resources_when_the_file_is_broken(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     staff = set(workspace.coordinators()) | set(workspace.supporters())
     author = next(u.id for u in workspace.active_humans() if u.id not in staff)

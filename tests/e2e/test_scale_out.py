@@ -97,7 +97,7 @@ async def test_two_replicas_share_the_work_and_survive_losing_the_leader(
             via_follower = People(office_slack, sender, app_url=follower.url, signing_secret=SIGNING_SECRET)
             via_leader = People(office_slack, sender, app_url=leader.url, signing_secret=SIGNING_SECRET)
             coordinator = office.coordinators()[0]
-            status, _ = await via_follower.command(coordinator, "/pulse", "send")
+            status, _ = await via_follower.send_pulse(coordinator)
             assert status == 200
             await eventually(lambda: _pulses_posted(office_slack) >= EMPLOYEES // 3, timeout=60)
             status, reply = await via_leader.command(coordinator, "/pulse", "status")

@@ -112,7 +112,7 @@ async def test_one_identical_reminder_goes_to_everyone_answered_or_not(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace, clock: ManualClock
 ) -> None:
     coordinator = workspace.coordinators()[0]
-    await people.command(coordinator, "/pulse", "send")
+    await people.send_pulse(coordinator)
     humans = [u.id for u in workspace.active_humans()]
     await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
     answerer, silent = humans[0], humans[1]
@@ -145,7 +145,7 @@ async def test_closing_a_round_erases_every_link_between_answers_and_people(
     runtime: Runtime, people: People, workspace: Workspace, clock: ManualClock
 ) -> None:
     coordinator = workspace.coordinators()[0]
-    await people.command(coordinator, "/pulse", "send")
+    await people.send_pulse(coordinator)
     humans = [u.id for u in workspace.active_humans()][:6]
     await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
     for user in humans:

@@ -33,7 +33,7 @@ async def test_a_whole_round_at_debug_level_logs_no_secret(
     coordinator = workspace.coordinators()[0]
     humans = [u.id for u in workspace.active_humans()]
 
-    await people.command(coordinator, "/pulse", "send")
+    await people.send_pulse(coordinator)
     await eventually(lambda: all(people.pulse_message(u) for u in humans), timeout=20)
     for user in humans[:6]:
         await people.answer_pulse(user, lambda _q, options: options[-1])

@@ -88,8 +88,8 @@ async def test_a_round_survives_every_kind_of_slack_failure(
     slack.slow_down("chat.postMessage", CLIENT_TIMEOUT + 1.5, times=2)
     slack.fail("chat.postMessage", error="account_inactive")
 
-    status, ack = await people.command(coordinator, "/pulse", "send")
-    assert status == 200 and "Opening a pulse round" in str(ack)
+    status, ack = await people.send_pulse(coordinator)
+    assert status == 200 and "who would get it" in str(ack)
     opened = await eventually(
         lambda: [r for r in slack.responses() if "Pulse round opened" in str(r.body)], timeout=20
     )

@@ -157,8 +157,10 @@ async def test_a_stop_at_any_step_leaves_each_message_sent_once_or_parked_with_i
             slack.fail(METHOD[kind], error=REFUSAL[kind], delay=LATE)
         async with SlackSender() as sender:
             people = People(slack, sender, app_url=first.url, signing_secret=SIGNING_SECRET)
-            command = "send" if kind == "dm" else "digest"
-            status, _ = await people.command(office.coordinators()[0], "/pulse", command)
+            if kind == "dm":
+                status, _ = await people.send_pulse(office.coordinators()[0])
+            else:
+                status, _ = await people.command(office.coordinators()[0], "/pulse", "digest")
         assert status == 200
 
         def at_the_step() -> bool:

@@ -268,7 +268,7 @@ async def test_published_as_dms_each_person_gets_one_and_the_next_pulse_says_so(
 
     async def next_pulse_line() -> str | None:
         seen = {u: len(slack.dm_messages(u)) for u in audience}
-        status, _ = await people.command(coordinator, "/pulse", "send")
+        status, _ = await people.send_pulse(coordinator)
         assert status == 200
         user = audience[0]
         fresh = await until(lambda: [m for m in slack.dm_messages(user)[seen[user] :] if people.buttons(m)])

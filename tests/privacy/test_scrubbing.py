@@ -223,7 +223,7 @@ def workspace() -> Workspace:
 @pytest.fixture
 async def author(runtime: Runtime, people: People, workspace: Workspace) -> str:
     """An employee holding an open round's pulse DM."""
-    status, _ = await people.command(workspace.coordinators()[0], "/pulse", "send")
+    status, _ = await people.send_pulse(workspace.coordinators()[0])
     assert status == 200
     staff = set(workspace.coordinators()) | set(workspace.supporters()) | {DAVE.id}
     user = next(u.id for u in workspace.active_humans() if u.id not in staff)

@@ -29,6 +29,13 @@ from handlers.slack.actions.policies import (
 )
 from handlers.slack.actions.pulse_answer import handle_pulse_answer_action
 from handlers.slack.actions.pulse_comment import handle_pulse_comment_action
+from handlers.slack.actions.rounds import (
+    handle_round_cancel_action,
+    handle_round_close_action,
+    handle_round_keep_open_action,
+    handle_round_not_now_action,
+    handle_round_send_action,
+)
 from handlers.slack.actions.updates import handle_update_share_action
 from handlers.slack.blocks.digest import ADOPT_ACTION, CLOSE_ACTION, UPDATE_ACTION
 from handlers.slack.blocks.home import (
@@ -44,6 +51,13 @@ from handlers.slack.blocks.peer_log import (
 )
 from handlers.slack.blocks.policies import ADD_POLICY_ACTION, EDIT_POLICY_ACTION, REVIEW_POLICY_ACTION
 from handlers.slack.blocks.pulse import ANSWER_ACTION_PATTERN, COMMENT_ACTION
+from handlers.slack.blocks.rounds import (
+    CANCEL_ROUND_ACTION,
+    CLOSE_CONFIRM_ACTION,
+    CLOSE_KEEP_ACTION,
+    SEND_CONFIRM_ACTION,
+    SEND_DISMISS_ACTION,
+)
 from handlers.slack.blocks.updates import SHARE_UPDATE_ACTION
 
 
@@ -65,3 +79,8 @@ def register(app: AsyncApp) -> None:
     app.action(HOME_LOG_SESSION_ACTION)(handle_home_log_session_action)
     app.action(HOME_LOG_TRAINING_ACTION)(handle_home_log_training_action)
     app.action(HOME_OPEN_PULSE_ACTION)(handle_home_open_pulse_action)
+    app.action(SEND_CONFIRM_ACTION)(handle_round_send_action)
+    app.action(SEND_DISMISS_ACTION)(handle_round_not_now_action)
+    app.action(CANCEL_ROUND_ACTION)(handle_round_cancel_action)
+    app.action(CLOSE_CONFIRM_ACTION)(handle_round_close_action)
+    app.action(CLOSE_KEEP_ACTION)(handle_round_keep_open_action)

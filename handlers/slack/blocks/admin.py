@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import _, ngettext
 from bot.measures import CONSTRUCT_LABELS, label_of
 from bot.questions import QuestionBank
-from bot.surveys import AnsweredFigure, RoundStatus, Schedules, answered_figure
+from bot.surveys import AnsweredFigure, RoundStatus, Schedules, answered_figure, is_cancelled
 from handlers.slack.blocks.pulse import slack_date
 
 
@@ -15,6 +15,11 @@ def build_status_text(status: RoundStatus, *, k: int, zone: str = "UTC") -> str:
     Dates show in each reader's own time zone (written out in `zone` where Slack cannot format them).
     """
     r = status.round
+    if is_cancelled(r):
+        return _(
+            "*Pulse round opened {day}* — cancelled. Its DMs not yet sent were withdrawn, "
+            "those delivered now say it closed, and its answers were deleted: it has no results."
+        ).format(day=slack_date(r.opened_at, zone=zone))
     state = (
         _("closed")
         if r.closed_at is not None

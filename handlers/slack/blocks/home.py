@@ -327,8 +327,8 @@ def _coordinator_blocks(
     blocks.append(
         _context(
             _("*Coordinator tools:*")
-            + " `/pulse status` · `/pulse send` · `/pulse digest` · `/pulse actions` · "
-            "`/pulse policies` · `/pulse supporters` · `/pulse schedule` · `/pulse questions`"
+            + " `/pulse status` · `/pulse send` · `/pulse close` · `/pulse cancel` · `/pulse digest` · "
+            "`/pulse actions` · `/pulse policies` · `/pulse supporters` · `/pulse schedule` · `/pulse questions`"
         )
     )
     return blocks

@@ -11,6 +11,11 @@ from handlers.slack.blocks.admin import build_questions_text, build_schedule_tex
 from handlers.slack.blocks.digest import build_open_actions_blocks
 from handlers.slack.blocks.policies import build_policies_blocks
 from handlers.slack.blocks.pulse import slack_date
+from handlers.slack.blocks.rounds import (
+    build_cancel_prompt,
+    build_close_confirmation,
+    build_send_confirmation,
+)
 from handlers.slack.blocks.supporters import build_supporters_text
 from handlers.slack.replies import replies_to_command, user_message_for
 
@@ -22,8 +27,10 @@ EMPLOYEE_USAGE = """*`/pulse`* — anonymous pulse surveys
 • `/pulse help` — this message"""
 
 COORDINATOR_USAGE = """*Coordinators*
-• `/pulse send` — open a pulse round now
+• `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
 • `/pulse status` — participation in the current round
+• `/pulse close` — close the open round early (answers kept, results computed)
+• `/pulse cancel` — cancel the open round: unsent DMs withdrawn, its answers deleted
 • `/pulse schedule` — when pulses and digests go out
 • `/pulse questions` — the question bank and where each item comes from
 • `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
@@ -34,7 +41,18 @@ COORDINATOR_USAGE = """*Coordinators*
 # Everything, as coordinators see it; employees are shown only their own part (not advertised to them).
 USAGE = f"{EMPLOYEE_USAGE}\n{COORDINATOR_USAGE}"
 
-ADMIN_SUBCOMMANDS = {"send", "status", "schedule", "questions", "supporters", "digest", "actions", "policies"}
+ADMIN_SUBCOMMANDS = {
+    "send",
+    "cancel",
+    "close",
+    "status",
+    "schedule",
+    "questions",
+    "supporters",
+    "digest",
+    "actions",
+    "policies",
+}
 
 
 @replies_to_command
@@ -67,10 +85,14 @@ async def handle_pulse_command(
     if sub in {"send", "digest"}:
         await services.roles.require_coordinator(user_id)
     if sub == "send":
-        await ack(text="Opening a pulse round… I'll confirm here in a moment.")
+        await ack(text="Working out who would get it… I'll ask you to confirm here in a moment.")
         # The audience lookup can take longer than Slack's 3-second ack window.
-        services.spawn(_send_now(services, team_id=team_id, user_id=user_id, respond=respond))
+        services.spawn(_preview_send(services, team_id=team_id, user_id=user_id, respond=respond))
         return None
+    if sub == "cancel":
+        return build_cancel_prompt(await services.surveys.close_check(team_id=team_id, by=user_id))
+    if sub == "close":
+        return build_close_confirmation(await services.surveys.close_check(team_id=team_id, by=user_id))
     if sub == "status":
         status = await services.surveys.latest_status(team_id=team_id, by=user_id)
         if status is None:
@@ -119,26 +141,18 @@ async def _digest_now(
         await respond(text=user_message_for(exc), response_type="ephemeral", replace_original=False)
 
 
-async def _send_now(
+async def _preview_send(
     services: Services, *, team_id: str, user_id: str, respond: Callable[..., Awaitable[Any]]
 ) -> None:
     try:
-        round_ = await services.surveys.send_now(team_id=team_id, by=user_id)
+        preview = await services.surveys.preview_round(team_id=team_id, by=user_id)
     except Exception as exc:
         # Not re-raised: this runs after the ack, so the reply below is the user's only answer.
         log.warning("/pulse send failed: %s", type(exc).__name__)
         await respond(text=user_message_for(exc), response_type="ephemeral", replace_original=False)
         return
-    await respond(
-        text=(
-            f"Pulse round opened for {round_.invited} people, {len(round_.question_ids)} questions, "
-            f"closes {slack_date(round_.closes_at, zone=services.settings.default_timezone)}. "
-            "Their DMs are queued and go out now; "
-            "`/pulse status` shows how many were delivered, and participation."
-        ),
-        response_type="ephemeral",
-        replace_original=False,
-    )
+    # Nothing is opened until "Send it" (handlers/slack/actions/rounds.py).
+    await respond(**build_send_confirmation(preview), response_type="ephemeral", replace_original=False)
 
 
 async def _own_status(services: Services, *, team_id: str, user_id: str) -> str:

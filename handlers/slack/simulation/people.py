@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +18,11 @@ from handlers.slack.simulation.signing import (
     view_submission,
 )
 from handlers.slack.simulation.slack_api import FakeSlack, Message
+from handlers.slack.simulation.workspace import dm_channel_id
 
 PULSE_ANSWER_PREFIX = "pulse_answer_"
 COMMENT_ACTION = "pulse_comment"
+SEND_ROUND_ACTION = "pulse_round_send"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,51 @@ class People:
             **kwargs,
         )
         return await self.post(body)
+
+    async def command_reply(
+        self, user_id: str, command: str, text: str = "", **kwargs: Any
+    ) -> tuple[int, Any, str]:
+        """Type a slash command; also return the response_url it carried, to read later replies."""
+        url = self.slack.new_response_url()
+        body = slash_command(
+            command, text, user_id=user_id, trigger_id=self.slack.new_trigger_id(user_id), response_url=url
+        )
+        status, reply = await self.post(body, **kwargs)
+        return status, reply, url
+
+    async def response_message(
+        self, user_id: str, url: str, *, action_prefix: str = "", timeout: float = 15.0
+    ) -> Message | None:
+        """The latest message the app sent to a response_url (with a button starting with action_prefix)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for post in reversed(self.slack.responses(url)):
+                message = Message(
+                    channel=dm_channel_id(user_id),
+                    ts=f"{post.at:.6f}",
+                    text=str(post.body.get("text", "")),
+                    blocks=post.body.get("blocks") or [],
+                )
+                if not action_prefix or self.find_buttons(message, action_prefix):
+                    return message
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.02)
+
+    async def send_pulse(self, user_id: str, **kwargs: Any) -> tuple[int, Any]:
+        """`/pulse send`, then "Send it" on the confirmation it shows: a coordinator opening a round.
+
+        Returns the command's own answer; when no confirmation comes (a refusal), nothing is clicked.
+        """
+        status, reply, url = await self.command_reply(user_id, "/pulse", "send", **kwargs)
+        if status != 200:
+            return status, reply
+        confirmation = await self.response_message(user_id, url)
+        if confirmation is not None and self.find_buttons(confirmation, SEND_ROUND_ACTION):
+            button = self.find_buttons(confirmation, SEND_ROUND_ACTION)[0]
+            clicked, _ = await self.click(user_id, confirmation, button, **kwargs)
+            assert clicked == 200, f"'Send it' answered HTTP {clicked}"
+        return status, reply
 
     def pulse_message(self, user_id: str) -> Message | None:
         """The newest pulse survey DM the user received."""
