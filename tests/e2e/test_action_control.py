@@ -272,7 +272,9 @@ async def test_an_employee_forging_the_buttons_is_refused_and_nothing_changes(
             )
         )
         assert status == 200
-        await eventually(lambda: [e for e in slack.ephemerals(employee)[seen:] if NOT_COORDINATOR in e.text])
+        await eventually(
+            lambda n=seen: [e for e in slack.ephemerals(employee)[n:] if NOT_COORDINATOR in e.text]
+        )
         assert slack.responses(url) == [], f"{action_id} showed an employee the list"
     assert not [v for v in slack.opened_views() if v.view.get("callback_id") == "action_history_view"]
     after = await _db_actions(runtime)

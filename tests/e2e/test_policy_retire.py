@@ -167,10 +167,10 @@ async def test_an_employee_cannot_retire_or_bring_back_a_policy_even_by_forging_
                 trigger_id=slack.new_trigger_id(employee),
             )
         )
-        await until(lambda: [e for e in slack.ephemerals(employee)[seen:] if NOT_COORDINATOR in e.text])
+        await until(lambda n=seen: [e for e in slack.ephemerals(employee)[n:] if NOT_COORDINATOR in e.text])
         assert slack.responses(url) == []
     assert latest_view(slack, RETIRE_POLICY_VIEW) is None
-    status, body = await people.submit_view(
+    _, body = await people.submit_view(
         employee, callback_id=RETIRE_POLICY_VIEW, private_metadata=active, state_values=_reason("Mine now")
     )
     assert body["response_action"] == "errors" and NOT_COORDINATOR in str(body["errors"])
