@@ -18,6 +18,7 @@ from handlers.slack.blocks.digest import (
     MAX_BLOCKS,
     PAGE_ACTION,
     REOPEN_ACTION,
+    UPDATE_ACTION,
     page_value,
 )
 from handlers.slack.simulation.people import People
@@ -147,6 +148,9 @@ async def test_pages_show_every_open_and_closed_action_exactly_once(
         blocks = await _click(people, slack, coordinator, more["action_id"], more["value"])
         closed_seen += _listed(blocks)
     assert len(closed_seen) == len(closed_ids) and set(closed_seen) == closed_ids
+    # The digest shows the soonest ten and says how many more the list pages through.
+    text = all_text(await post_digest(runtime, people, slack, workspace))
+    assert f"{len(open_ids) - 10} more open actions: `/pulse actions` pages through them all." in text
     # And the button under any page switches lists.
     switched = await _click(
         people, slack, coordinator, f"{PAGE_ACTION}_switch", page_value("open", "next", None)
@@ -204,6 +208,19 @@ async def test_reopen_and_delete_keep_a_history_and_a_double_click_changes_nothi
     reopened = (await _db_actions(runtime))[action.id]
     assert (reopened.status, reopened.closed_at, reopened.after_round_id) == ("open", None, None)
 
+    # The update modal shows the history under the form.
+    await people.post(
+        block_actions(
+            user_id=coordinator,
+            action_id=f"{UPDATE_ACTION}_0",
+            value=action.id,
+            trigger_id=slack.new_trigger_id(coordinator),
+        )
+    )
+    update = await eventually(
+        lambda: [v for v in slack.opened_views() if v.view.get("callback_id") == "action_update_view"]
+    )
+    assert "reopened it" in str(update[-1].view["blocks"])
     # History opens as a modal with every step and who took it.
     trigger = slack.new_trigger_id(coordinator)
     await people.post(

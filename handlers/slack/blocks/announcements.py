@@ -63,7 +63,13 @@ def build_announcement(note: Announcement, *, audience_channel: str | None) -> d
         a = note.action
         text = (
             f":checkered_flag: Closed *{a.title}*. {label_of(a.construct_id)}: "
-            f"before {_pct(a.before_value)} → after {_pct(a.after_value)}."
+            f"before {_pct(a.before_value)} → after "
+            # Closing never measures: the after figure comes from the next round to close.
+            + (
+                "from the next pulse round to close."
+                if a.after_round_id is None
+                else f"{_pct(a.after_value)}."
+            )
             + (f" {a.outcome_note}" if a.outcome_note else "")
         )
         # The button offers to tell employees what was done ("you said, we did").

@@ -297,9 +297,12 @@ def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
     return f"\nEffect over {sides}: {word}{', ' if verdict.verdict != 'no change' else ''}{_p(verdict.p_value)}, Mann–Whitney)"
 
 
+DIGEST_OPEN_ACTIONS = 10  # the soonest due; `/pulse actions` pages through the rest
+
+
 def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
-    for i, action in enumerate(actions[:10]):
+    for i, action in enumerate(actions[:DIGEST_OPEN_ACTIONS]):
         overdue = ":warning: *overdue* · " if action.due_on < today else ""
         blocks.append(
             _section(
@@ -330,16 +333,6 @@ def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> lis
             }
         )
     return blocks
-
-
-def build_open_actions_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
-    """`/pulse actions`: open actions with Update / Close buttons."""
-    if not actions:
-        return [_section("No open improvement actions. Adopt one from a digest suggestion.")]
-    return [
-        _section(f"*Open improvement actions* ({len(actions)})"),
-        *_open_action_blocks(actions, today=today),
-    ]
 
 
 def _button(action_id: str, label: str, value: str, **extra: Any) -> dict[str, Any]:
@@ -457,6 +450,12 @@ def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
         return [_section("*Actions* — none adopted yet. Adopt a suggestion above to track its effect.")]
     blocks: list[dict[str, Any]] = [_section("*Actions*")]
     blocks += _open_action_blocks(report.open_actions, today=report.generated_at.date())
+    if (more := len(report.open_actions) - DIGEST_OPEN_ACTIONS) > 0:
+        blocks.append(
+            _context(
+                f"{more} more open action{'s' if more != 1 else ''}: `/pulse actions` pages through them all."
+            )
+        )
     for action in report.closed_actions:
         before = _reading(action.before_value, action.before_low, action.before_high)
         after = after_reading(action)
