@@ -10,7 +10,14 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.announcements import ActionAdopted, ActionClosed, ActionProgress, Announcement, announcement
+from bot.announcements import (
+    ActionAdopted,
+    ActionChanged,
+    ActionClosed,
+    ActionProgress,
+    Announcement,
+    announcement,
+)
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outbox
@@ -216,7 +223,7 @@ class ActionService:
         action_id: str,
         from_status: str,
         values: dict[str, Any],
-        kind: str,
+        kind: Literal["reopened", "deleted"],
         by: str,
         note: str | None,
     ) -> bool:
@@ -234,6 +241,10 @@ class ActionService:
             if not result.rowcount:
                 return False
             self._record(session, action_id, kind, by=by, note=note)
+            fresh = await session.get(ImprovementAction, action_id, populate_existing=True)
+            assert fresh is not None
+            await self._announce(session, ActionChanged(by=by, change=kind, action=fresh))
+        self.outbox.wakeup.set()
         return True
 
     async def update(

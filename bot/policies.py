@@ -255,6 +255,11 @@ class PolicyService:
             )
             if not result.rowcount:
                 raise Conflict("That policy is already retired.")
+            policy = await session.get(Policy, policy_id, populate_existing=True)
+            assert policy is not None
+            status = policy_status(policy, today=self.today())
+            await self._announce(session, PolicyChanged(by=by, change="retired", status=status))
+        self.outbox.wakeup.set()
         log.info("policy %s retired", policy_id)
         return await self._find(team_id=team_id, policy_id=policy_id)
 
@@ -277,6 +282,11 @@ class PolicyService:
             )
             if not result.rowcount:
                 raise Conflict("That policy is not retired.")
+            restored = await session.get(Policy, policy_id, populate_existing=True)
+            assert restored is not None
+            status = policy_status(restored, today=self.today())
+            await self._announce(session, PolicyChanged(by=by, change="restored", status=status))
+        self.outbox.wakeup.set()
         log.info("policy %s back in the register", policy_id)
         policy = await self._find(team_id=team_id, policy_id=policy_id)
         return policy_status(policy, today=self.today(), last_review=await self._last_review(policy_id))

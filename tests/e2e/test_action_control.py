@@ -22,9 +22,10 @@ from handlers.slack.blocks.digest import (
     page_value,
 )
 from handlers.slack.simulation.people import People
+from handlers.slack.simulation.people_policies import settle_outbox
 from handlers.slack.simulation.signing import block_actions
 from handlers.slack.simulation.slack_api import FakeSlack
-from handlers.slack.simulation.workspace import Workspace
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace
 from storage.digest_models import ImprovementAction, ImprovementActionEvent
 from tests.e2e.test_authorization_matrix import NOT_COORDINATOR
 from tests.e2e.test_digest import all_text, bad, good, post_digest, run_round
@@ -253,6 +254,18 @@ async def test_reopen_and_delete_keep_a_history_and_a_double_click_changes_nothi
         ("closed", other),
         ("reopened", coordinator),
         ("deleted", coordinator),
+    ]
+    # The coordinators' channel was told of each change, once.
+    await settle_outbox(runtime, runtime.clock)  # type: ignore[arg-type]
+    notes = [
+        m.text
+        for m in slack.messages(COORDINATOR_CHANNEL_ID)
+        if (m.text or "").startswith((":leftwards_arrow_with_hook:", ":wastebasket:"))
+    ]
+    assert notes == [
+        f":leftwards_arrow_with_hook: <@{coordinator}> reopened *Leaders invite challenge*; its after measure "
+        "is taken again once it is closed.",
+        f":wastebasket: <@{coordinator}> deleted the action *Leaders invite challenge* (its history is kept).",
     ]
     _, reply = await people.command(coordinator, "/pulse", "actions")
     assert action.id not in _listed(reply["blocks"])

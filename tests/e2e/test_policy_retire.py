@@ -20,10 +20,16 @@ from handlers.slack.blocks.policies import (
     UNRETIRE_POLICY_ACTION,
 )
 from handlers.slack.simulation.people import People
-from handlers.slack.simulation.people_policies import latest_view, open_register, policy_button, until
+from handlers.slack.simulation.people_policies import (
+    latest_view,
+    open_register,
+    policy_button,
+    settle_outbox,
+    until,
+)
 from handlers.slack.simulation.signing import block_actions, state_text
 from handlers.slack.simulation.slack_api import FakeSlack
-from handlers.slack.simulation.workspace import Workspace
+from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace
 from storage.policy_models import Policy
 from tests.e2e.test_authorization_matrix import NOT_COORDINATOR
 
@@ -97,6 +103,11 @@ async def test_a_retired_policy_leaves_every_due_list_and_can_be_brought_back(
     )
     assert body["response_action"] == "errors" and "already retired" in str(body["errors"])
     assert (await _policy(runtime, old)).retired_reason == "Replaced by the 2026 policy."
+    await settle_outbox(runtime, runtime.clock)  # type: ignore[arg-type]
+    assert [m.text for m in slack.messages(COORDINATOR_CHANNEL_ID) if "retired" in (m.text or "")] == [
+        f":file_cabinet: <@{coordinator}> retired *{OLD}* from the policy register: Replaced by the 2026 "
+        "policy. No more review reminders for it."
+    ]
 
     # Out of the register, the reminders (new and already queued), the digest and the Home's due list.
     assert [s.policy.name for s in await services.policies.register(team_id=team, by=SYSTEM)] == [CURRENT]
@@ -128,6 +139,11 @@ async def test_a_retired_policy_leaves_every_due_list_and_can_be_brought_back(
     [redrawn] = await until(lambda: slack.responses(url))
     assert "back in the register" in str(redrawn.body["blocks"])
     assert (await _policy(runtime, old)).retired_at is None
+    await settle_outbox(runtime, runtime.clock)  # type: ignore[arg-type]
+    assert [m.text for m in slack.messages(COORDINATOR_CHANNEL_ID) if "brought" in (m.text or "")] == [
+        f":spiral_note_pad: <@{coordinator}> brought *{OLD}* back into the policy register; next review "
+        f"{overdue.next_due:%d %b %Y}."
+    ]
     names = {s.policy.name for s in await services.policies.register(team_id=team, by=SYSTEM)}
     assert names == {OLD, CURRENT}
     # The register's button switches to the retired view in place.
