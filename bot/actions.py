@@ -389,34 +389,43 @@ class ActionService:
                 await session.exec(
                     select(SurveyRound)
                     .where(SurveyRound.team_id == team_id, col(SurveyRound.closed_at) > earliest)
+                    # No limit: an old action whose construct is no longer asked must not hide
+                    # the rounds that measure a newer one (a year of weekly rounds is 52 rows).
                     .order_by(col(SurveyRound.closed_at), col(SurveyRound.id))
-                    .limit(VERDICT_ROUNDS)
                 )
             )
         if not rounds:
             return 0
-        measures = await measure_rounds(self.db, self.bank, rounds)
-        filled = 0
+        # Each action's round is chosen by the questions it asked, so only those rounds are measured.
+        chosen: dict[str, SurveyRound] = {}
         for action in pending:
             assert action.closed_at is not None
-            closed = _aware(action.closed_at)
+            closed, asked = _aware(action.closed_at), {q.id for q in self.bank.items_of(action.construct_id)}
             first = next(
                 (
-                    m
-                    for m in measures
-                    if m.round.closed_at is not None
-                    and _aware(m.round.closed_at) > closed
-                    and action.construct_id in m.constructs
+                    r
+                    for r in rounds
+                    if r.closed_at is not None
+                    and _aware(r.closed_at) > closed
+                    and asked & set(r.question_ids)
                 ),
                 None,
             )
-            if first is None:
+            if first is not None:
+                chosen[action.id] = first
+        if not chosen:
+            return 0
+        needed = list({r.id: r for r in chosen.values()}.values())
+        measured = {m.round.id: m for m in await measure_rounds(self.db, self.bank, needed)}
+        filled = 0
+        for action in pending:
+            if action.id not in chosen:
                 continue
+            first_round = chosen[action.id]
+            # A round that asked the construct but got no answer to it is fewer than k all the same.
+            counts = measured[first_round.id].constructs.get(action.construct_id, {})
             summary = summarize_construct(
-                self.bank,
-                action.construct_id,
-                first.constructs[action.construct_id],
-                k=self.settings.min_group_size,
+                self.bank, action.construct_id, counts, k=self.settings.min_group_size
             )
             estimate = None if isinstance(summary, Suppressed) else summary.favourable
             async with self.db.session() as session:
@@ -430,7 +439,7 @@ class ActionService:
                         col(ImprovementAction.after_round_id).is_(None),
                     )
                     .values(
-                        after_round_id=first.round.id,
+                        after_round_id=first_round.id,
                         after_value=estimate.value if estimate else None,
                         after_low=estimate.low if estimate else None,
                         after_high=estimate.high if estimate else None,

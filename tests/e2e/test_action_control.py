@@ -27,6 +27,7 @@ from handlers.slack.simulation.signing import block_actions
 from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace
 from storage.digest_models import ImprovementAction, ImprovementActionEvent
+from storage.models import SurveyAnswer, SurveyRound
 from tests.e2e.test_authorization_matrix import NOT_COORDINATOR
 from tests.e2e.test_digest import all_text, bad, good, post_digest, run_round
 from tests.support import eventually
@@ -371,3 +372,64 @@ async def test_the_after_measure_is_the_first_round_closing_after_the_action_and
     assert closed.after_low is not None and closed.after_high == 1.0
     text = all_text(await post_digest(runtime, people, slack, workspace))
     assert "→ after 100% (95% CI" in text
+
+
+async def test_the_after_round_is_the_first_closing_after_the_action_that_asked_its_construct(
+    runtime: Runtime, workspace: Workspace
+) -> None:
+    coordinator = workspace.coordinators()[0]
+    services, team = runtime.services, runtime.services.team_id
+    k = services.settings.min_group_size
+    action = await services.actions.adopt(
+        team_id=team,
+        practice_id="confidentiality-statement",
+        title="Publish the confidentiality statement",
+        owner_id=coordinator,
+        by=coordinator,
+        due_on=services.clock.now().date() + timedelta(days=30),
+        construct="trust_confidentiality",  # a rotating construct: not every round asks it
+        success_measure="",
+    )
+    await services.actions.close(team_id=team, action_id=action.id, outcome_note="", by=coordinator)
+    closed_at = services.clock.now()
+
+    async def round_(hours: float, questions: list[str], answers: int, value: int) -> str:
+        closes = closed_at + timedelta(hours=hours)
+        round_ = SurveyRound(
+            team_id=team,
+            schedule_key=f"manual:{hours}",
+            question_ids=questions,
+            opened_at=closes - timedelta(days=3),
+            closes_at=closes,
+            closed_at=closes,
+            invited=40,
+        )
+        async with runtime.db.session() as session:
+            session.add(round_)
+            await session.flush()
+            for question in questions:
+                construct = services.surveys.bank.get(question)
+                assert construct is not None
+                for _ in range(answers):
+                    session.add(
+                        SurveyAnswer(
+                            round_id=round_.id,
+                            question_id=question,
+                            construct_id=construct.construct,
+                            value=value,
+                            answered_on=closes.date(),
+                        )
+                    )
+        return round_.id
+
+    await round_(-1, ["trust_confidential"], k, 1)  # closed before the action: never its after
+    assert await services.actions.settle_after_measures(team_id=team) == 0
+    await round_(1, ["psafe_speak_up"], 20, 5)  # closes after, but does not ask the construct
+    assert await services.actions.settle_after_measures(team_id=team) == 0
+    assert (await _db_actions(runtime))[action.id].after_round_id is None
+    measuring = await round_(2, ["trust_confidential"], k, 5)  # the first that asks it: k answers, all agree
+    await round_(3, ["trust_confidential"], k + 10, 1)
+    assert await services.actions.settle_after_measures(team_id=team) == 1
+    assert await services.actions.settle_after_measures(team_id=team) == 0  # idempotent
+    settled = (await _db_actions(runtime))[action.id]
+    assert (settled.after_round_id, settled.after_value, settled.after_high) == (measuring, 1.0, 1.0)
