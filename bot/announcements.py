@@ -48,13 +48,24 @@ class ActionClosed:
 
 
 @dataclass(frozen=True)
+class ActionChanged:
+    """A coordinator reopened a closed action or deleted one (its history keeps both)."""
+
+    kind: ClassVar[str] = "action_changed"
+
+    by: str
+    change: Literal["reopened", "deleted"]
+    action: ImprovementAction
+
+
+@dataclass(frozen=True)
 class PolicyChanged:
-    """A coordinator added, edited or reviewed a policy in the register."""
+    """A coordinator added, edited, reviewed, retired or restored a policy in the register."""
 
     kind: ClassVar[str] = "policy_changed"
 
     by: str
-    change: Literal["added", "edited", "reviewed"]
+    change: Literal["added", "edited", "reviewed", "retired", "restored"]
     status: PolicyStatus
 
 
@@ -73,11 +84,14 @@ class UpdateShared:
     error: str | None = None
 
 
-Announcement: TypeAlias = ActionAdopted | ActionProgress | ActionClosed | PolicyChanged | UpdateShared
+Announcement: TypeAlias = (
+    ActionAdopted | ActionProgress | ActionClosed | ActionChanged | PolicyChanged | UpdateShared
+)
 ANNOUNCEMENTS: tuple[type[Announcement], ...] = (
     ActionAdopted,
     ActionProgress,
     ActionClosed,
+    ActionChanged,
     PolicyChanged,
     UpdateShared,
 )

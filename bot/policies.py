@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,7 +23,7 @@ from bot.announcements import PolicyChanged, announcement
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
-from bot.errors import InvalidInput
+from bot.errors import Conflict, InvalidInput
 from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import EARLIEST_ZONE
 from storage.db import Database
@@ -38,6 +39,7 @@ INTERVAL = "review_interval"
 LAST_REVIEWED = "last_reviewed_on"
 REVIEWED_ON = "reviewed_on"
 SUMMARY = "review_summary"
+RETIRE_REASON = "retire_reason"
 
 NAME_MIN, NAME_MAX = 3, 120
 LINK_MAX = 500
@@ -48,6 +50,7 @@ DUE_SOON_DAYS = 30
 REMINDER_KIND = "policy_review_reminder"
 
 PolicyState = Literal["overdue", "due", "never_reviewed", "current"]
+RegisterView = Literal["active", "retired"]
 ReminderKind = Literal["due", "overdue"]
 
 
@@ -160,7 +163,12 @@ class PolicyService:
             errors[NAME] = f"Give the policy a name of {NAME_MIN} to {NAME_MAX} characters."
         else:
             async with self.db.session() as session:
-                names = await session.exec(select(Policy.id, Policy.name).where(Policy.team_id == team_id))
+                # A retired policy's name is free for its successor.
+                names = await session.exec(
+                    select(Policy.id, Policy.name).where(
+                        Policy.team_id == team_id, col(Policy.retired_at).is_(None)
+                    )
+                )
                 if any(n.casefold() == name.casefold() and pid != editing for pid, n in names):
                     errors[NAME] = "A policy with that name is already in the register."
         link = (form.link or "").strip()
@@ -213,15 +221,80 @@ class PolicyService:
 
     async def _find(self, *, team_id: str, policy_id: str) -> Policy:
         async with self.db.session() as session:
-            policy = await session.get(Policy, policy_id)
+            policy = await session.get(Policy, policy_id) if policy_id else None
         if policy is None or policy.team_id != team_id:
             raise InvalidInput("That policy is no longer in the register.")
         return policy
 
+    async def _find_active(self, *, team_id: str, policy_id: str) -> Policy:
+        policy = await self._find(team_id=team_id, policy_id=policy_id)
+        if policy.retired_at is not None:
+            raise Conflict("That policy is retired; bring it back into the register first.")
+        return policy
+
+    async def retire(self, *, team_id: str, policy_id: str, reason: str | None, by: str) -> Policy:
+        """A coordinator retires a policy: out of the register's default view, reminders and due lists.
+
+        Who, when and why are kept on the policy; its reviews stay. A second click changes nothing.
+        """
+        await self.roles.require_coordinator(by)
+        await self._find(team_id=team_id, policy_id=policy_id)
+        text = " ".join((reason or "").split())
+        if not text:
+            raise InvalidInput("Say why it is retired.", fields={RETIRE_REASON: "Say in a few words why."})
+        if len(text) > SUMMARY_MAX:
+            raise InvalidInput(
+                "Keep the reason short.", fields={RETIRE_REASON: f"Keep it under {SUMMARY_MAX} characters."}
+            )
+        async with self.db.session() as session:
+            # The retired test is in the UPDATE: of two racing clicks only one records who and why.
+            result = await session.exec(
+                update(Policy)
+                .where(col(Policy.id) == policy_id, col(Policy.retired_at).is_(None))
+                .values(retired_at=self.clock.now(), retired_by=by, retired_reason=text)
+            )
+            if not result.rowcount:
+                raise Conflict("That policy is already retired.")
+            policy = await session.get(Policy, policy_id, populate_existing=True)
+            assert policy is not None
+            status = policy_status(policy, today=self.today())
+            await self._announce(session, PolicyChanged(by=by, change="retired", status=status))
+        self.outbox.wakeup.set()
+        log.info("policy %s retired", policy_id)
+        return await self._find(team_id=team_id, policy_id=policy_id)
+
+    async def unretire(self, *, team_id: str, policy_id: str, by: str) -> PolicyStatus:
+        """A coordinator brings a retired policy back; its review cycle carries on from its last review."""
+        await self.roles.require_coordinator(by)
+        policy = await self._find(team_id=team_id, policy_id=policy_id)
+        async with self.db.session() as session:
+            names = await session.exec(
+                select(Policy.id, Policy.name).where(
+                    Policy.team_id == team_id, col(Policy.retired_at).is_(None)
+                )
+            )
+            if any(n.casefold() == policy.name.casefold() and pid != policy_id for pid, n in names):
+                raise Conflict("A policy with that name is in the register now; rename one of them first.")
+            result = await session.exec(
+                update(Policy)
+                .where(col(Policy.id) == policy_id, col(Policy.retired_at).is_not(None))
+                .values(retired_at=None, retired_by=None, retired_reason=None)
+            )
+            if not result.rowcount:
+                raise Conflict("That policy is not retired.")
+            restored = await session.get(Policy, policy_id, populate_existing=True)
+            assert restored is not None
+            status = policy_status(restored, today=self.today())
+            await self._announce(session, PolicyChanged(by=by, change="restored", status=status))
+        self.outbox.wakeup.set()
+        log.info("policy %s back in the register", policy_id)
+        policy = await self._find(team_id=team_id, policy_id=policy_id)
+        return policy_status(policy, today=self.today(), last_review=await self._last_review(policy_id))
+
     async def edit(self, *, team_id: str, policy_id: str, form: PolicyForm, by: str) -> PolicyStatus:
         """A coordinator changes a policy's name, link, owner or review interval (its history stays)."""
         await self.roles.require_coordinator(by)
-        await self._find(team_id=team_id, policy_id=policy_id)
+        await self._find_active(team_id=team_id, policy_id=policy_id)
         name, link, owner, interval, _ = await self._validate(form, team_id=team_id, editing=policy_id)
         last_review = await self._last_review(policy_id)
         async with self.db.session() as session:
@@ -240,7 +313,7 @@ class PolicyService:
     ) -> PolicyStatus:
         """A coordinator records a review with a short summary of what changed ("no change" is fine)."""
         await self.roles.require_coordinator(by)
-        await self._find(team_id=team_id, policy_id=policy_id)
+        await self._find_active(team_id=team_id, policy_id=policy_id)
         errors: dict[str, str] = {}
         day = _parse_date(reviewed_on)
         if day is None:
@@ -303,12 +376,15 @@ class PolicyService:
             )
             return list(rows)
 
-    async def register(self, *, team_id: str, by: Actor) -> list[PolicyStatus]:
-        """Every policy of the team with its status, the soonest due first."""
+    async def register(self, *, team_id: str, by: Actor, view: RegisterView = "active") -> list[PolicyStatus]:
+        """The team's policies in force (or, with view="retired", the retired ones), the soonest due first."""
         await self.roles.require_coordinator_or_system(by)
         today = self.today()
+        retired = (
+            col(Policy.retired_at).is_not(None) if view == "retired" else col(Policy.retired_at).is_(None)
+        )
         async with self.db.session() as session:
-            policies = list(await session.exec(select(Policy).where(Policy.team_id == team_id)))
+            policies = list(await session.exec(select(Policy).where(Policy.team_id == team_id, retired)))
             reviews = list(
                 await session.exec(
                     select(PolicyReview)
@@ -356,8 +432,8 @@ class PolicyService:
         """At send time: the policy's status if the reminder still applies, else None."""
         async with self.db.session() as session:
             policy = await session.get(Policy, policy_id)
-        if policy is None:
-            return None
+        if policy is None or policy.retired_at is not None:
+            return None  # retired since it was queued: nothing is due
         status = policy_status(policy, today=self.today(), last_review=await self._last_review(policy_id))
         # Reviewed or re-scheduled since it was queued: this reminder has nothing left to say.
         if status.next_due != due_on or (kind == "overdue" and status.state != "overdue"):

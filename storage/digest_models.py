@@ -25,7 +25,11 @@ class Feedback(SQLModel, table=True):
 
 
 class ImprovementAction(SQLModel, table=True):
-    """A suggested practice a coordinator adopted, with the measure that judges it."""
+    """A suggested practice a coordinator adopted, with the measure that judges it.
+
+    status is "open", "closed" or "deleted": a deleted action is hidden everywhere but its row and
+    its history stay.
+    """
 
     __tablename__ = "improvement_action"
 
@@ -43,7 +47,8 @@ class ImprovementAction(SQLModel, table=True):
     outcome_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = utc_field()
     closed_at: datetime | None = utc_field(nullable=True)
-    # The construct's favourable share when adopted and when closed (None: fewer than k answers).
+    # The construct's favourable share when adopted, and in the first round that closed after the
+    # action did (after_round_id None: no such round yet; value None: fewer than k answers).
     before_round_id: str | None = Field(default=None, max_length=32)
     before_value: float | None = None
     before_low: float | None = None
@@ -52,6 +57,21 @@ class ImprovementAction(SQLModel, table=True):
     after_value: float | None = None
     after_low: float | None = None
     after_high: float | None = None
+
+
+class ImprovementActionEvent(SQLModel, table=True):
+    """One thing a coordinator did to an action (adopted, updated, closed, reopened, deleted): append-only."""
+
+    __tablename__ = "improvement_action_event"
+
+    # A sequence, so events recorded in the same instant still read back in the order they happened.
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(foreign_key="improvement_action.id", max_length=32, index=True)
+    kind: str = Field(max_length=16)
+    # None only for events carried over from before history was kept (who closed was not recorded).
+    by: str | None = Field(default=None, max_length=255)
+    at: datetime = utc_field()
+    note: str | None = Field(default=None, max_length=500)
 
 
 class DigestRun(SQLModel, table=True):

@@ -4,7 +4,13 @@ from their own module (pulse, outbox, digest, policy, support)."""
 from __future__ import annotations
 
 from storage.base import random_id
-from storage.digest_models import DigestRun, Feedback, ImprovementAction, ShownQuoteGram
+from storage.digest_models import (
+    DigestRun,
+    Feedback,
+    ImprovementAction,
+    ImprovementActionEvent,
+    ShownQuoteGram,
+)
 from storage.outbox_models import OutboxMessage, ProcessedRequest
 from storage.policy_models import Policy, PolicyReview, PublishedUpdate
 from storage.pulse_models import PulseOptOut, RoundParticipation, SurveyAnswer, SurveyRound
@@ -14,6 +20,7 @@ __all__ = [
     "DigestRun",
     "Feedback",
     "ImprovementAction",
+    "ImprovementActionEvent",
     "OutboxMessage",
     "Policy",
     "PolicyReview",

@@ -24,6 +24,10 @@ class Policy(SQLModel, table=True):
     # None until a review is known: a policy is never given a review date nobody recorded.
     last_reviewed_on: date | None = None
     created_at: datetime = utc_field()
+    # A retired policy leaves the register's default view, its reminders and the due lists.
+    retired_at: datetime | None = utc_field(nullable=True)
+    retired_by: str | None = Field(default=None, max_length=255)
+    retired_reason: str | None = Field(default=None, max_length=500)
 
 
 class PolicyReview(SQLModel, table=True):

@@ -63,6 +63,7 @@ SERVICES: dict[str, type] = {
 # Run by the process, never by a platform: scheduled jobs, the operator's CLI, the fan-out.
 SYSTEM_ONLY = {
     "policies.plan_reminders",
+    "actions.settle_after_measures",  # fills in a measure the rounds already decided; no one's choice
     "digests.post_weekly",
     "surveys.audience",  # who gets pulses: it leaves out whoever opted out
     "surveys.open_round",
@@ -175,6 +176,10 @@ async def _close_the_open_round(world: World) -> None:
     await world.surveys.close_round(world.round.id)
 
 
+async def _retire_the_policy(world: World) -> None:
+    await world.policies.retire(team_id=TEAM, policy_id=world.policy, reason="Replaced.", by=CORA)
+
+
 # fmt: off
 CASES = [
     # Improvement actions.
@@ -192,6 +197,16 @@ CASES = [
     Case("actions.open_actions", "coordinator", lambda w, by: w.actions.open_actions(team_id=TEAM, by=by)),
     Case("actions.closed_actions", "coordinator", lambda w, by: w.actions.closed_actions(team_id=TEAM, by=by)),
     Case("actions.verdict", "coordinator", lambda w, by: w.actions.verdict(w.closed, by=by)),
+    Case("actions.reopen", "coordinator", lambda w, by: w.actions.reopen(
+        team_id=TEAM, action_id=w.closed_id, by=by,
+    ), writes=True),
+    Case("actions.delete", "coordinator", lambda w, by: w.actions.delete(
+        team_id=TEAM, action_id=w.open_action, reason="Duplicate", by=by,
+    ), writes=True),
+    Case("actions.history", "coordinator", lambda w, by: w.actions.history(
+        team_id=TEAM, action_id=w.open_action, by=by,
+    )),
+    Case("actions.page", "coordinator", lambda w, by: w.actions.page(team_id=TEAM, by=by, status="closed")),
     # The policy register.
     Case("policies.add", "coordinator", lambda w, by: w.policies.add(
         team_id=TEAM, form=_policy_form("Added policy"), by=by,
@@ -207,6 +222,12 @@ CASES = [
     Case("policies.with_history", "coordinator", lambda w, by: w.policies.with_history(
         team_id=TEAM, policy_id=w.policy, by=by,
     )),
+    Case("policies.retire", "coordinator", lambda w, by: w.policies.retire(
+        team_id=TEAM, policy_id=w.policy, reason="Replaced by the 2027 policy.", by=by,
+    ), writes=True),
+    Case("policies.unretire", "coordinator", lambda w, by: w.policies.unretire(
+        team_id=TEAM, policy_id=w.policy, by=by,
+    ), writes=True, prepare=_retire_the_policy),
     # "You said, we did".
     Case("updates.draft", "coordinator", lambda w, by: w.updates.draft(team_id=TEAM, action_id=w.closed_id, by=by)),
     Case("updates.check", "coordinator", lambda w, by: w.updates.check(

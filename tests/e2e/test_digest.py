@@ -126,7 +126,7 @@ async def test_too_few_answers_are_withheld_everywhere(
     assert ":triangular_flag_on_post:" not in text
 
 
-async def test_an_adopted_action_is_closed_with_its_before_and_after(
+async def test_an_adopted_action_is_closed_with_its_before_and_its_after_from_the_next_round(
     runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
 ) -> None:
     await run_round(runtime, people, workspace, bad, respondents=25)
@@ -165,8 +165,18 @@ async def test_an_adopted_action_is_closed_with_its_before_and_after(
     assert status == 200 and not body, body
     closed = (await _actions(runtime))[0]
     assert closed.status == "closed"
-    assert closed.after_value is not None and closed.after_value > closed.before_value  # type: ignore[operator]
+    # The round that closed while the campaign ran is not its "after": that is the next round to close.
+    assert closed.after_round_id is None and closed.after_value is None
     text = all_text(await post_digest(runtime, people, slack, workspace))
+    assert "after waiting for the next round to close" in text
+    next_round = await run_round(runtime, people, workspace, good, respondents=25)
+    closed = (await _actions(runtime))[0]
+    assert closed.after_round_id is None  # filled in when next read, not guessed before
+    text = all_text(await post_digest(runtime, people, slack, workspace))
+    closed = (await _actions(runtime))[0]
+    assert closed.after_round_id == next_round
+    assert closed.after_value is not None and closed.after_value > closed.before_value  # type: ignore[operator]
+    assert "waiting for the next round" not in text and "→ after 100%" in text
     assert "Run the campaign" in text and "before" in text and "after" in text
     # The verdict is a test of every round before adoption against every round after, and says so.
     assert "Effect over 1 round before (n=25" in text and "1 after (n=25" in text

@@ -116,10 +116,12 @@ async def test_a_measured_action_is_previewed_then_published_to_the_channel_once
         construct="psych_safety",
         success_measure="",
     )
-    await run_round(runtime, people, workspace, good, respondents=25)
     confirmation = await close_action(
         people, coordinator, action.id, note="Every team lead ran it for a month."
     )
+    # Its "after" is the first round that closes after the action did.
+    clock.advance(timedelta(hours=1))
+    await run_round(runtime, people, workspace, good, respondents=25)
     closed = await services.actions.get(team_id=services.team_id, action_id=action.id, by=coordinator)
     assert closed.before_value is not None and closed.after_value is not None
 

@@ -212,7 +212,7 @@ async def test_the_coordinators_notes_read_as_the_listeners_posted_them() -> Non
     note = await _render(ActionClosed(by="U0CORA", action=closed))
     text = (
         ":checkered_flag: Closed *Run the campaign*. Awareness of peer support: before 42% → after "
-        "not measurable. Ran in all teams."
+        "from the next pulse round to close. Ran in all teams."
     )
     assert (note.text, note.blocks) == (text, build_closed_action_blocks(text, action_id="a" * 32))
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.errors import InvalidInput
 from bot.services import Services
-from handlers.slack.blocks.policies import build_policy_modal, build_review_modal
+from handlers.slack.blocks.policies import (
+    build_policies_blocks,
+    build_policy_modal,
+    build_retire_modal,
+    build_retired_policies_blocks,
+    build_review_modal,
+)
 from handlers.slack.open_view import open_view
 from handlers.slack.payloads import team_of
 from handlers.slack.replies import answers_privately
@@ -63,3 +70,71 @@ async def handle_policy_review_action(
         trigger_id=body["trigger_id"],
         view=build_review_modal(policy=policy, history=history, today=services.policies.today()),
     )
+
+
+@answers_privately
+async def handle_policy_retire_action(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Open the retire modal for a policy (it asks why)."""
+    await ack()
+    services: Services = context["services"]
+    policy = await services.policies.get(
+        team_id=team_of(body, services), policy_id=_policy_id(body), by=body["user"]["id"]
+    )
+    await open_view(client, trigger_id=body["trigger_id"], view=build_retire_modal(policy=policy))
+
+
+async def register_message(
+    services: Services, *, team_id: str, user_id: str, view: str, notice: str = ""
+) -> dict[str, Any]:
+    """The register (view "active") or the retired list, as a message."""
+    if view == "retired":
+        retired = await services.policies.register(team_id=team_id, by=user_id, view="retired")
+        return {"text": "Retired policies", "blocks": build_retired_policies_blocks(retired, notice=notice)}
+    if view != "active":
+        raise InvalidInput("That button isn't one of PeerPulse's.")
+    return {
+        "text": "Policy register",
+        "blocks": build_policies_blocks(await services.policies.register(team_id=team_id, by=user_id)),
+    }
+
+
+@answers_privately
+async def handle_policy_show_action(
+    ack: Callable[..., Awaitable[None]],
+    body: dict[str, Any],
+    client: Any,
+    respond: Callable[..., Awaitable[Any]],
+    context: dict[str, Any],
+) -> None:
+    """Switch the list in place between the register and the retired policies."""
+    await ack()
+    services: Services = context["services"]
+    message = await register_message(
+        services, team_id=team_of(body, services), user_id=body["user"]["id"], view=_policy_id(body)
+    )
+    await respond(replace_original=True, response_type="ephemeral", **message)
+
+
+@answers_privately
+async def handle_policy_unretire_action(
+    ack: Callable[..., Awaitable[None]],
+    body: dict[str, Any],
+    client: Any,
+    respond: Callable[..., Awaitable[Any]],
+    context: dict[str, Any],
+) -> None:
+    """Bring a retired policy back (Slack asked to confirm), then redraw the retired list."""
+    await ack()
+    services: Services = context["services"]
+    team_id, user_id = team_of(body, services), body["user"]["id"]
+    status = await services.policies.unretire(team_id=team_id, policy_id=_policy_id(body), by=user_id)
+    message = await register_message(
+        services,
+        team_id=team_id,
+        user_id=user_id,
+        view="retired",
+        notice=f"“{status.policy.name}” is back in the register.",
+    )
+    await respond(replace_original=True, response_type="ephemeral", **message)

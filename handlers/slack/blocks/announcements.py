@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.announcements import (
     ActionAdopted,
+    ActionChanged,
     ActionClosed,
     ActionProgress,
     Announcement,
@@ -15,6 +16,7 @@ from bot.announcements import (
 )
 from bot.i18n import _, format_day
 from bot.measures import label_of
+from handlers.slack.blocks.mrkdwn import escape
 from handlers.slack.blocks.policies import build_policy_reviewed_text, build_policy_saved_text
 from handlers.slack.blocks.updates import (
     build_closed_action_blocks,
@@ -70,15 +72,39 @@ def build_announcement(note: Announcement, *, audience_channel: str | None) -> d
         }
     if isinstance(note, ActionClosed):
         a = note.action
+        # Closing never measures: the after figure comes from the next round to close.
+        after = _("from the next pulse round to close") if a.after_round_id is None else _pct(a.after_value)
         text = _(":checkered_flag: Closed *{title}*. {measure}: before {before} → after {after}.").format(
             title=a.title,
             measure=label_of(a.construct_id),
             before=_pct(a.before_value),
-            after=_pct(a.after_value),
+            after=after,
         ) + (f" {a.outcome_note}" if a.outcome_note else "")
         # The button offers to tell employees what was done ("you said, we did").
         return {"text": text, "blocks": build_closed_action_blocks(text, action_id=a.id)}
+    if isinstance(note, ActionChanged):
+        a = note.action
+        if note.change == "reopened":
+            return {
+                "text": f":leftwards_arrow_with_hook: <@{note.by}> reopened *{escape(a.title)}*; its after measure "
+                "is taken again once it is closed."
+            }
+        return {
+            "text": f":wastebasket: <@{note.by}> deleted the action *{escape(a.title)}* (its history is kept)."
+        }
     if isinstance(note, PolicyChanged):
+        p = note.status.policy
+        if note.change == "retired":
+            reason = f": {escape(p.retired_reason.rstrip('.'))}" if p.retired_reason else ""
+            return {
+                "text": f":file_cabinet: <@{note.by}> retired *{escape(p.name)}* from the policy register{reason}. "
+                "No more review reminders for it."
+            }
+        if note.change == "restored":
+            return {
+                "text": f":spiral_note_pad: <@{note.by}> brought *{escape(p.name)}* back into the policy register; "
+                f"next review {note.status.next_due:%d %b %Y}."
+            }
         if note.change == "reviewed":
             return {"text": build_policy_reviewed_text(note.status, user_id=note.by)}
         return {"text": build_policy_saved_text(note.status, user_id=note.by, added=note.change == "added")}

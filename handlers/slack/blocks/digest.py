@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bot.actions import ActionPage
 from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, DigestView, SupportActivity
 from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
@@ -21,6 +22,10 @@ MAX_SECTION_CHARS = 3000
 ADOPT_ACTION = "digest_adopt"
 UPDATE_ACTION = "action_update"
 CLOSE_ACTION = "action_close"
+REOPEN_ACTION = "action_reopen"
+ACTION_DELETE_ACTION = "action_delete"
+HISTORY_ACTION = "action_history"
+PAGE_ACTION = "actions_page"  # its value says which list, which way, and from which boundary
 
 THEME_LABELS = {
     "confidentiality": "Confidentiality",
@@ -306,6 +311,15 @@ def _reading(value: float | None, low: float | None, high: float | None) -> str:
     return f"{_pct(value)} (95% CI {_pct(low)}–{_pct(high)})"
 
 
+def after_reading(action: ImprovementAction) -> str:
+    """A closed action's after measure: waiting for its round, withheld under k, or the figure."""
+    if action.after_round_id is None:
+        return "waiting for the next round to close"
+    if action.after_value is None or action.after_low is None or action.after_high is None:
+        return "not measurable (fewer than k answers)"
+    return _reading(action.after_value, action.after_low, action.after_high)
+
+
 def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
     """The tested effect: every round before adoption pooled against every round after."""
     if verdict is None:
@@ -325,9 +339,12 @@ def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
     return f"\nEffect over {sides}: {word}{', ' if verdict.verdict != 'no change' else ''}{_p(verdict.p_value)}, Mann–Whitney)"
 
 
+DIGEST_OPEN_ACTIONS = 10  # the soonest due; `/pulse actions` pages through the rest
+
+
 def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
-    for i, action in enumerate(actions[:10]):
+    for i, action in enumerate(actions[:DIGEST_OPEN_ACTIONS]):
         overdue = ":warning: *overdue* · " if action.due_on < today else ""
         blocks.append(
             _section(
@@ -360,14 +377,114 @@ def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> lis
     return blocks
 
 
-def build_open_actions_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
-    """`/pulse actions`: open actions with Update / Close buttons."""
-    if not actions:
-        return [_section("No open improvement actions. Adopt one from a digest suggestion.")]
-    return [
-        _section(f"*Open improvement actions* ({len(actions)})"),
-        *_open_action_blocks(actions, today=today),
-    ]
+def _button(action_id: str, label: str, value: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": value,
+        **extra,
+    }
+
+
+def _delete_button(i: int, action_id: str) -> dict[str, Any]:
+    return _button(
+        f"{ACTION_DELETE_ACTION}_{i}",
+        "Delete",
+        action_id,
+        style="danger",
+        confirm={
+            "title": {"type": "plain_text", "text": "Delete this action?"},
+            "text": {
+                "type": "plain_text",
+                "text": "It leaves the lists and the digest. Its history is kept, with who deleted it and when.",
+            },
+            "confirm": {"type": "plain_text", "text": "Delete"},
+            "deny": {"type": "plain_text", "text": "Keep it"},
+            "style": "danger",
+        },
+    )
+
+
+def page_value(status: str, direction: str, cursor: str | None) -> str:
+    """The value of a paging button: which list, which way, from which boundary."""
+    return json.dumps({"s": status, "d": direction, "c": cursor}, separators=(",", ":"))
+
+
+def build_actions_page_blocks(page: ActionPage, *, today: date, notice: str = "") -> list[dict[str, Any]]:
+    """`/pulse actions`: one page of open (or closed) actions with their buttons and paging."""
+    other = "closed" if page.status == "open" else "open"
+    switch = _button(f"{PAGE_ACTION}_switch", f"Show {other} actions", page_value(other, "next", None))
+    blocks: list[dict[str, Any]] = [_context(escape(notice))] if notice else []
+    if not page.items:
+        empty = (
+            "No open improvement actions. Adopt one from a digest suggestion."
+            if page.status == "open"
+            else "No closed improvement actions."
+        )
+        blocks += [_section(empty), {"type": "actions", "block_id": "actions_page_nav", "elements": [switch]}]
+        return blocks
+    last = page.first_position + len(page.items) - 1
+    blocks.append(
+        _section(
+            f"*{page.status.capitalize()} improvement actions* — {page.first_position}–{last} of {page.total}"
+            + (" (soonest due first)" if page.status == "open" else " (latest closed first)")
+        )
+    )
+    for i, action in enumerate(page.items):
+        title = escape(action.title)
+        if page.status == "open":
+            overdue = ":warning: *overdue* · " if action.due_on < today else ""
+            text = (
+                f"{overdue}*{title}* — owner <@{action.owner_id}>, due {action.due_on:%d %b %Y}\n"
+                f"Measure: {label_of(action.construct_id)} · before: "
+                f"{_reading(action.before_value, action.before_low, action.before_high)}"
+                + (f"\nLatest update: {escape(action.progress_note)}" if action.progress_note else "")
+            )
+            buttons = [
+                _button(f"{UPDATE_ACTION}_{i}", "Update", action.id),
+                _button(f"{CLOSE_ACTION}_{i}", "Close", action.id),
+            ]
+        else:
+            closed = f"{action.closed_at:%d %b %Y}" if action.closed_at else "?"
+            text = (
+                f":checkered_flag: *{title}* — closed {closed}, owner <@{action.owner_id}>\n"
+                f"{label_of(action.construct_id)}: before "
+                f"{_reading(action.before_value, action.before_low, action.before_high)} → after "
+                f"{after_reading(action)}"
+            )
+            buttons = [
+                _button(
+                    f"{REOPEN_ACTION}_{i}",
+                    "Reopen",
+                    action.id,
+                    confirm={
+                        "title": {"type": "plain_text", "text": "Reopen this action?"},
+                        "text": {
+                            "type": "plain_text",
+                            "text": "Its after measure is cleared and taken again from the first round "
+                            "that closes after it is closed again.",
+                        },
+                        "confirm": {"type": "plain_text", "text": "Reopen"},
+                        "deny": {"type": "plain_text", "text": "Cancel"},
+                    },
+                )
+            ]
+        buttons += [_button(f"{HISTORY_ACTION}_{i}", "History", action.id), _delete_button(i, action.id)]
+        blocks.append(_section(text))
+        blocks.append({"type": "actions", "block_id": f"action_{action.id}", "elements": buttons})
+    nav: list[dict[str, Any]] = []
+    if page.prev_cursor is not None:
+        nav.append(
+            _button(f"{PAGE_ACTION}_prev", "← Previous", page_value(page.status, "prev", page.prev_cursor))
+        )
+    if page.next_cursor is not None:
+        nav.append(
+            _button(f"{PAGE_ACTION}_next", "Next →", page_value(page.status, "next", page.next_cursor))
+        )
+    nav.append(switch)
+    blocks.append({"type": "actions", "block_id": "actions_page_nav", "elements": nav})
+    return blocks
 
 
 def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
@@ -375,9 +492,15 @@ def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
         return [_section("*Actions* — none adopted yet. Adopt a suggestion above to track its effect.")]
     blocks: list[dict[str, Any]] = [_section("*Actions*")]
     blocks += _open_action_blocks(report.open_actions, today=report.generated_at.date())
+    if (more := len(report.open_actions) - DIGEST_OPEN_ACTIONS) > 0:
+        blocks.append(
+            _context(
+                f"{more} more open action{'s' if more != 1 else ''}: `/pulse actions` pages through them all."
+            )
+        )
     for action in report.closed_actions:
         before = _reading(action.before_value, action.before_low, action.before_high)
-        after = _reading(action.after_value, action.after_low, action.after_high)
+        after = after_reading(action)
         verdict = _verdict(report.action_verdicts.get(action.id))
         blocks.append(
             _section(

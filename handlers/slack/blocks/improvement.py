@@ -6,10 +6,21 @@ from datetime import date
 from typing import Any
 
 from bot.measures import label_of
+from handlers.slack.blocks.mrkdwn import escape
+from storage.digest_models import ImprovementActionEvent
 
 ADOPT_VIEW = "action_adopt_view"
 UPDATE_VIEW = "action_update_view"
 CLOSE_VIEW = "action_close_view"
+HISTORY_VIEW = "action_history_view"
+HISTORY_SHOWN = 30  # the latest ones, inside a modal's limits
+EVENT_WORDS = {
+    "adopted": "adopted it",
+    "updated": "noted progress",
+    "closed": "closed it",
+    "reopened": "reopened it",
+    "deleted": "deleted it",
+}
 TITLE_BLOCK, OWNER_BLOCK, DUE_BLOCK, MEASURE_BLOCK, SUCCESS_BLOCK, NOTE_BLOCK = (
     "title",
     "owner",
@@ -80,8 +91,43 @@ def build_adopt_modal(
     }
 
 
-def build_update_modal(*, action_id: str, title: str, due_on: date) -> dict[str, Any]:
-    """Record progress on an action, or move its due date."""
+def history_lines(events: list[ImprovementActionEvent]) -> str:
+    """What was done to an action, one line per event, oldest first (the latest HISTORY_SHOWN)."""
+    lines = []
+    for event in events[-HISTORY_SHOWN:]:
+        who = f"<@{event.by}>" if event.by else "someone (not recorded)"
+        note = f": {escape(event.note)}" if event.note else ""
+        lines.append(f"{event.at:%d %b %Y %H:%M} UTC · {who} {EVENT_WORDS.get(event.kind, event.kind)}{note}")
+    skipped = len(events) - HISTORY_SHOWN
+    head = f"_{skipped} earlier not shown_\n" if skipped > 0 else ""
+    return (head + "\n".join(lines))[:2900] or "No history recorded."
+
+
+def _history_context(events: list[ImprovementActionEvent]) -> dict[str, Any]:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "*History*\n" + history_lines(events)}],
+    }
+
+
+def build_history_modal(*, title: str, events: list[ImprovementActionEvent]) -> dict[str, Any]:
+    """An action's history: who adopted, updated, closed, reopened or deleted it, and when. Read only."""
+    return {
+        "type": "modal",
+        "callback_id": HISTORY_VIEW,
+        "title": {"type": "plain_text", "text": "Action history"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(title)}*"}},
+            _history_context(events),
+        ],
+    }
+
+
+def build_update_modal(
+    *, action_id: str, title: str, due_on: date, history: list[ImprovementActionEvent] | None = None
+) -> dict[str, Any]:
+    """Record progress on an action, or move its due date; its history below."""
     return {
         "type": "modal",
         "callback_id": UPDATE_VIEW,
@@ -92,12 +138,13 @@ def build_update_modal(*, action_id: str, title: str, due_on: date) -> dict[str,
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
             _input(NOTE_BLOCK, "Progress", _text(multiline=True, max_length=500)),
             _input(DUE_BLOCK, "Due", {"type": "datepicker", "initial_date": due_on.isoformat()}),
+            *([_history_context(history)] if history else []),
         ],
     }
 
 
 def build_close_modal(*, action_id: str, title: str) -> dict[str, Any]:
-    """Close an action with what was done; its measure is read again on closing."""
+    """Close an action with what was done; its measure is read from the next round to close."""
     return {
         "type": "modal",
         "callback_id": CLOSE_VIEW,
@@ -112,5 +159,15 @@ def build_close_modal(*, action_id: str, title: str) -> dict[str, Any]:
                 _text(multiline=True, max_length=500),
                 optional=True,
             ),
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": "Its after measure is taken from the first pulse round that closes after now; "
+                        "until then the digest says it is waiting for that round.",
+                    }
+                ],
+            },
         ],
     }

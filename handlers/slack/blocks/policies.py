@@ -16,6 +16,7 @@ from bot.policies import (
     NAME,
     NAME_MAX,
     OWNER,
+    RETIRE_REASON,
     REVIEWED_ON,
     SUMMARY,
     SUMMARY_MAX,
@@ -27,6 +28,10 @@ from storage.policy_models import Policy, PolicyReview
 ADD_POLICY_ACTION = "policy_add"
 REVIEW_POLICY_ACTION = "policy_review"
 EDIT_POLICY_ACTION = "policy_edit"
+RETIRE_POLICY_ACTION = "policy_retire"
+UNRETIRE_POLICY_ACTION = "policy_unretire"
+SHOW_POLICIES_ACTION = "policy_register_show"  # value "active" or "retired"
+RETIRE_POLICY_VIEW = "policy_retire_view"
 ADD_POLICY_VIEW = "policy_add_view"
 EDIT_POLICY_VIEW = "policy_edit_view"
 REVIEW_POLICY_VIEW = "policy_review_view"
@@ -103,8 +108,82 @@ def _policy_text(status: PolicyStatus) -> str:
     return text
 
 
+def _show_button(view: str) -> dict[str, Any]:
+    label = "Show retired policies" if view == "retired" else "Show the register"
+    return {
+        "type": "actions",
+        "block_id": "policy_register_show",
+        "elements": [_button(SHOW_POLICIES_ACTION, label, view)],
+    }
+
+
+def build_retired_policies_blocks(policies: list[PolicyStatus], *, notice: str = "") -> list[dict[str, Any]]:
+    """`/pulse policies retired`: retired policies, who retired them, when and why, with Un-retire."""
+    blocks: list[dict[str, Any]] = [_context(escape(notice))] if notice else []
+    if not policies:
+        return [*blocks, _section("*Retired policies* — none."), _show_button("active")]
+    blocks.append(_section(f"*Retired policies* — {len(policies)}"))
+    for i, status in enumerate(policies[:MAX_LISTED]):
+        p = status.policy
+        when = f"{p.retired_at:%d %b %Y}" if p.retired_at else "?"
+        who = f"<@{p.retired_by}>" if p.retired_by else "someone"
+        blocks.append(
+            _section(
+                f"*{link(p.link, p.name)}* · retired {when} by {who}"
+                + (f": {escape(p.retired_reason)}" if p.retired_reason else "")
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"policy_retired_{p.id}",
+                "elements": [
+                    {
+                        **_button(f"{UNRETIRE_POLICY_ACTION}_{i}", "Bring back", p.id),
+                        "confirm": {
+                            "title": {"type": "plain_text", "text": "Bring this policy back?"},
+                            "text": {
+                                "type": "plain_text",
+                                "text": "It returns to the register, with review reminders from its last review.",
+                            },
+                            "confirm": {"type": "plain_text", "text": "Bring back"},
+                            "deny": {"type": "plain_text", "text": "Cancel"},
+                        },
+                    }
+                ],
+            }
+        )
+    if len(policies) > MAX_LISTED:
+        blocks.append(_context(f"Showing {MAX_LISTED} of {len(policies)}."))
+    blocks.append(_show_button("active"))
+    return blocks
+
+
+def build_retire_modal(*, policy: Policy) -> dict[str, Any]:
+    """Retire a policy: why, recorded with who and when; it leaves the register and its reminders."""
+    return {
+        "type": "modal",
+        "callback_id": RETIRE_POLICY_VIEW,
+        "private_metadata": policy.id,
+        "title": {"type": "plain_text", "text": "Retire policy"},
+        "submit": {"type": "plain_text", "text": "Retire"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(
+                f"*{link(policy.link, policy.name)}* leaves the register, its review reminders and the due "
+                "lists. Its reviews are kept, and it can be brought back from the retired list."
+            ),
+            _input(
+                RETIRE_REASON,
+                "Why is it retired?",
+                _text_input("", max_length=SUMMARY_MAX, multiline=True, placeholder="e.g. replaced by …"),
+            ),
+        ],
+    }
+
+
 def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
-    """`/pulse policies`: the register, soonest due first, with Mark reviewed / Edit / Add buttons."""
+    """`/pulse policies`: the register, soonest due first, with Mark reviewed / Edit / Retire / Add buttons."""
     if not statuses:
         return [
             _section(
@@ -114,6 +193,7 @@ def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
                 "a review is due and weekly once it is overdue."
             ),
             _add_button(),
+            _show_button("retired"),
         ]
     count = len(statuses)
     blocks = [
@@ -131,12 +211,14 @@ def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
                 "elements": [
                     _button(f"{REVIEW_POLICY_ACTION}_{i}", "Mark reviewed", status.policy.id),
                     _button(f"{EDIT_POLICY_ACTION}_{i}", "Edit", status.policy.id),
+                    _button(f"{RETIRE_POLICY_ACTION}_{i}", "Retire", status.policy.id),
                 ],
             }
         )
     if count > MAX_LISTED:
         blocks.append(_context(f"Showing the {MAX_LISTED} soonest due of {count}."))
     blocks.append(_add_button())
+    blocks.append(_show_button("retired"))
     blocks.append(
         _context(
             "Reminders go to the coordinators' channel 30 days before a review is due, then weekly while overdue."

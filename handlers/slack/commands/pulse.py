@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from bot.services import Services
+from handlers.slack.actions.policies import register_message
 from handlers.slack.blocks.admin import build_questions_text, build_schedule_text, build_status_text
-from handlers.slack.blocks.digest import build_open_actions_blocks
-from handlers.slack.blocks.policies import build_policies_blocks
+from handlers.slack.blocks.digest import build_actions_page_blocks
 from handlers.slack.blocks.pulse import slack_date
 from handlers.slack.blocks.rounds import (
     build_cancel_prompt,
@@ -35,8 +35,8 @@ COORDINATOR_USAGE = """*Coordinators*
 • `/pulse questions` — the question bank and where each item comes from
 • `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
 • `/pulse digest` — post the weekly digest to the coordinators' channel now
-• `/pulse actions` — open improvement actions, with buttons to update or close them
-• `/pulse policies` — the register of program policies: add, edit, mark reviewed"""
+• `/pulse actions` · `/pulse actions closed` — improvement actions, a page at a time: update, close, reopen, delete, history
+• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire"""
 
 # Everything, as coordinators see it; employees are shown only their own part (not advertised to them).
 USAGE = f"{EMPLOYEE_USAGE}\n{COORDINATOR_USAGE}"
@@ -107,16 +107,17 @@ async def handle_pulse_command(
         services.spawn(_digest_now(services, team_id=team_id, user_id=user_id, respond=respond))
         return None
     if sub == "actions":
-        actions = await services.actions.open_actions(team_id=team_id, by=user_id)
+        listed: Literal["open", "closed"] = (
+            "closed" if words[1:2] and words[1].lower() == "closed" else "open"
+        )
+        page = await services.actions.page(team_id=team_id, by=user_id, status=listed)
         return {
-            "text": "Open improvement actions",
-            "blocks": build_open_actions_blocks(actions, today=services.clock.now().date()),
+            "text": f"{listed.capitalize()} improvement actions",
+            "blocks": build_actions_page_blocks(page, today=services.clock.now().date()),
         }
     if sub == "policies":
-        return {
-            "text": "Policy register",
-            "blocks": build_policies_blocks(await services.policies.register(team_id=team_id, by=user_id)),
-        }
+        view = "retired" if words[1:2] and words[1].lower() == "retired" else "active"
+        return await register_message(services, team_id=team_id, user_id=user_id, view=view)
     if sub == "supporters":
         overview = await services.support.supporters_overview(team_id=team_id, by=user_id)
         return build_supporters_text(overview)

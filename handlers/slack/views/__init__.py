@@ -7,7 +7,12 @@ from slack_bolt.async_app import AsyncApp
 from handlers.slack.blocks.feedback import FEEDBACK_VIEW
 from handlers.slack.blocks.improvement import ADOPT_VIEW, CLOSE_VIEW, UPDATE_VIEW
 from handlers.slack.blocks.peer_log import SESSION_VIEW, TRAINING_VIEW
-from handlers.slack.blocks.policies import ADD_POLICY_VIEW, EDIT_POLICY_VIEW, REVIEW_POLICY_VIEW
+from handlers.slack.blocks.policies import (
+    ADD_POLICY_VIEW,
+    EDIT_POLICY_VIEW,
+    RETIRE_POLICY_VIEW,
+    REVIEW_POLICY_VIEW,
+)
 from handlers.slack.blocks.pulse import COMMENT_VIEW
 from handlers.slack.blocks.updates import UPDATE_DRAFT_VIEW, UPDATE_PREVIEW_VIEW
 from handlers.slack.views.feedback import handle_feedback_submission
@@ -20,6 +25,7 @@ from handlers.slack.views.peer_log import handle_peer_log_submission, handle_pee
 from handlers.slack.views.policies import (
     handle_policy_add_submission,
     handle_policy_edit_submission,
+    handle_policy_retire_submission,
     handle_policy_review_submission,
 )
 from handlers.slack.views.pulse_comment import handle_pulse_comment_submission
@@ -38,5 +44,6 @@ def register(app: AsyncApp) -> None:
     app.view(ADD_POLICY_VIEW)(handle_policy_add_submission)
     app.view(EDIT_POLICY_VIEW)(handle_policy_edit_submission)
     app.view(REVIEW_POLICY_VIEW)(handle_policy_review_submission)
+    app.view(RETIRE_POLICY_VIEW)(handle_policy_retire_submission)
     app.view(UPDATE_DRAFT_VIEW)(handle_update_draft_submission)
     app.view(UPDATE_PREVIEW_VIEW)(handle_update_preview_submission)

@@ -11,6 +11,7 @@ from bot.policies import (
     LINK,
     NAME,
     OWNER,
+    RETIRE_REASON,
     REVIEWED_ON,
     SUMMARY,
     PolicyForm,
@@ -107,3 +108,22 @@ async def handle_policy_review_submission(
         ),
         fallback_block=SUMMARY,
     )
+
+
+@answers_privately
+async def handle_policy_retire_submission(
+    ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: Any, context: dict[str, Any]
+) -> None:
+    """Retire a policy with the reason given, or send the errors back into the modal."""
+    services: Services = context["services"]
+    view = SubmittedView(body, action_id=INPUT)
+    team_id, user_id = team_of(body, services), body["user"]["id"]
+    retired = await submit_form(
+        ack,
+        lambda: services.policies.retire(
+            team_id=team_id, policy_id=view.metadata, reason=view.text(RETIRE_REASON), by=user_id
+        ),
+        fallback_block=RETIRE_REASON,
+    )
+    if retired is not REFUSED:
+        await ack()
