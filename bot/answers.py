@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InvalidInput, NotAllowed, PeerPulseError, RoundClosed
+from bot.i18n import N_
 from bot.questions import Question
 from storage.db import Database
 from storage.models import (
@@ -273,16 +274,19 @@ def _refusal(
 ) -> PeerPulseError | None:
     if write.optout_key in opted_out:
         return NotAllowed(
-            "You've opted out of pulse surveys, so this answer wasn't recorded.", next_step="opt_in"
+            N_("You've opted out of pulse surveys, so this answer wasn't recorded."), next_step="opt_in"
         )
+    # Worded when shown (N_ and params): a batch holds many people's clicks, each in its own language.
     if round_ is None or round_.team_id != write.team_id:
-        return InvalidInput("This survey no longer exists.")
+        return InvalidInput(N_("This survey no longer exists."))
     if round_.closed_at is not None or write.now >= round_.closes_at:
-        return RoundClosed(f"This pulse closed on {round_.closes_at:%a %d %b}; thank you all the same.")
+        return RoundClosed(
+            N_("This pulse closed on {day}; thank you all the same."), params={"day": round_.closes_at}
+        )
     if write.question.id not in round_.question_ids:
-        return InvalidInput("That question isn't part of this round.")
+        return InvalidInput(N_("That question isn't part of this round."))
     if write.invitation_key not in invited:
-        return NotAllowed("This survey wasn't sent to you, so the answer wasn't recorded.")
+        return NotAllowed(N_("This survey wasn't sent to you, so the answer wasn't recorded."))
     return None
 
 

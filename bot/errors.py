@@ -7,6 +7,8 @@ button, the error names that step (`next_step`) and each platform words it its o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Literal
 
 # What the person can do next, worded by each platform (e.g. Slack's slash commands).
@@ -14,11 +16,38 @@ NextStep = Literal["round_status", "session_list", "opt_in"]
 
 
 class PeerPulseError(Exception):
-    """Base for every error PeerPulse raises on purpose."""
+    """Base for every error PeerPulse raises on purpose.
 
-    def __init__(self, message: str = "", *, next_step: NextStep | None = None) -> None:
+    The message is worded when it is read (`str()`), in the reader's language: an error made in one
+    task (a batch of many people's answers) is shown in another, to the person it concerns. Pass the
+    English text marked with `N_()` and its `{fields}` in `params` (dates are written out per language).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        next_step: NextStep | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.next_step = next_step
+        self.params = dict(params or {})
+
+    def __str__(self) -> str:
+        """The message in the current reader's language."""
+        from bot.i18n import _, format_day
+
+        template = str(self.args[0]) if self.args else ""
+        if not template:
+            return ""
+        worded = {
+            name: format_day(value.date() if isinstance(value, datetime) else value)
+            if isinstance(value, date)
+            else value
+            for name, value in self.params.items()
+        }
+        return _(template).format(**worded) if worded else _(template)
 
 
 class ConfigError(PeerPulseError):
@@ -33,9 +62,14 @@ class InvalidInput(PeerPulseError):
     """Input failed validation; `fields` maps a form field to its error."""
 
     def __init__(
-        self, message: str, *, fields: dict[str, str] | None = None, next_step: NextStep | None = None
+        self,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        next_step: NextStep | None = None,
+        params: Mapping[str, object] | None = None,
     ) -> None:
-        super().__init__(message, next_step=next_step)
+        super().__init__(message, next_step=next_step, params=params)
         self.fields = fields or {}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from bot.announcements import ANNOUNCEMENTS
 from bot.delivery import Renderer
 from bot.digest import DigestChart, DigestView
+from bot.i18n import _
 from bot.ports import OutgoingFile, OutgoingMessage
 from bot.services import Services
 from bot.updates import UpdateMessage
@@ -73,7 +74,7 @@ def make_renderers(
         if row.message_ref is None:
             return None
         return OutgoingMessage(
-            text=PULSE_CLOSED_TEXT, blocks=build_pulse_closed_blocks(), replaces=row.message_ref
+            text=_(PULSE_CLOSED_TEXT), blocks=build_pulse_closed_blocks(), replaces=row.message_ref
         )
 
     async def render_text(row: OutboxMessage) -> OutgoingMessage | None:

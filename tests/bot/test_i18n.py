@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -111,3 +112,16 @@ def test_plurals_follow_the_count() -> None:
     with speaking("de"):
         assert "*1 Tag*" in ngettext(one, many, 1).format(days=1)
         assert "*30 Tagen*" in ngettext(one, many, 30).format(days=30)
+
+
+def test_no_catalogued_call_hides_inside_an_f_string() -> None:
+    # Babel reads an f-string as one token, so `f"{_('x')}"` would never reach the template.
+    root = Path(__file__).resolve().parents[2]
+    hidden = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("bot", "handlers")
+        for path in (root / folder).rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"""\bf(["']).*\{\s*(?:_|ngettext|N_)\(\s*["']""", line)
+    ]
+    assert hidden == []

@@ -406,8 +406,11 @@ async def test_unknown_pulse_subcommand_replies_with_usage(people: People, works
     assert status == 200
     text = _text(body)
     assert "frobnicate" in text
-    for sub in ("optout", "optin", "send", "status"):
+    for sub in ("optout", "optin", "help"):
         assert f"/pulse {sub}" in text
+    # An employee is not shown the coordinators' tools.
+    for sub in ("send", "status"):
+        assert f"/pulse {sub}" not in text
 
 
 async def test_admin_subcommands_by_employees_and_supporters_are_refused(

@@ -6,6 +6,7 @@ as Slack gives it); the app looks it up, writes in that language, and remembers 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -129,3 +130,29 @@ async def test_a_queued_dm_is_written_in_its_recipient_s_language_when_sent(
     assert german_text.startswith(":mortar_board: Du hast noch keine Peer-Support-Schulung eingetragen.")
     assert "`/peer-log training`" in german_text
     assert english_text.startswith(":mortar_board: You haven't recorded any peer-support training yet.")
+
+
+async def test_the_pulse_dm_and_its_redraw_after_a_click_stay_in_the_recipient_s_language(
+    runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace
+) -> None:
+    german, _, english = _employees(workspace)
+    status, _reply = await people.send_pulse(workspace.coordinators()[0])
+    assert status == 200
+    dm = await eventually(lambda: people.pulse_message(german))
+    assert dm.text == "Pulsumfrage der Woche: ein paar Fragen mit einem Klick, anonym."
+    header = dm.blocks[0]["text"]["text"]
+    assert header == "Pulsumfrage der Woche · unter einer Minute"
+    options = people.answer_buttons(dm)
+    buttons = next(b for b in options.values() if len(b) == 5)
+    assert buttons[0].label in ("Stimme überhaupt nicht zu", "Nie")
+    # The button says which language the DM was drawn in: the redraw needs no lookup.
+    assert json.loads(buttons[0].value)["l"] == "de"
+    await people.click(german, dm, buttons[3])
+    redrawn = await eventually(
+        lambda: (m := people.pulse_message(german)) is not None and "1 von" in str(m.blocks) and m
+    )
+    assert "deine Antwort:" in str(redrawn.blocks) and "Pulsumfrage der Woche" in str(redrawn.blocks)
+
+    english_dm = await eventually(lambda: people.pulse_message(english))
+    assert english_dm.blocks[0]["text"]["text"] == "This week's pulse · under a minute"
+    assert "l" not in json.loads(next(iter(people.answer_buttons(english_dm).values()))[0].value)

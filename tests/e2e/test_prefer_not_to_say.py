@@ -24,7 +24,7 @@ SENSITIVE = "experienced_negative"
 
 async def _pulse(people: People, workspace: Workspace, index: int) -> tuple[str, Message]:
     coordinator = workspace.channels[COORDINATOR_CHANNEL_ID].members[0]
-    status, _ = await people.command(coordinator, "/pulse", "send")
+    status, _ = await people.send_pulse(coordinator)
     assert status == 200
     user = [u.id for u in workspace.active_humans()][index]
     return user, await eventually(lambda: people.pulse_message(user))

@@ -43,6 +43,13 @@ from handlers.slack.blocks.peer_log import (
     build_training_reminder_text,
     training_status_text,
 )
+from handlers.slack.blocks.pulse import (
+    build_comment_modal,
+    build_pulse_blocks,
+    build_pulse_closed_blocks,
+    build_reminder_text,
+    pulse_fallback_text,
+)
 from handlers.slack.blocks.safety import build_escalation_message, build_safety_message
 from handlers.slack.blocks.supporters import build_supporters_text
 from handlers.slack.blocks.updates import (
@@ -58,12 +65,17 @@ from handlers.slack.commands.peer_log import USAGE as PEER_LOG_USAGE
 from handlers.slack.replies import user_message_for
 from storage.digest_models import ImprovementAction
 from tests.handlers.test_employee_surfaces import (
+    BANK,
+    CLOSES,
+    PROMISE,
     SETTINGS,
     TAXONOMY,
     TODAY,
     _check_message,
     _check_modal,
     _home,
+    _link,
+    _pulse,
     _session,
     _texts,
 )
@@ -104,6 +116,8 @@ def _everything(value: Any) -> list[str]:
 def _all_texts(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
     if isinstance(value, dict) and isinstance(value.get("text"), str) and "type" not in value:
         # A message: its notification text, and its blocks' texts if it has blocks.
         return [value["text"], *_texts(value.get("blocks", []))]
@@ -151,7 +165,37 @@ OVERVIEW = SupportersOverview(
 )
 CLOSED = ACTION.model_copy(update={"before_value": 0.5, "after_value": 0.62, "progress_note": None})
 
+
+def _every_question_answered_at_its_hard_end() -> list[dict[str, Any]]:
+    sensitive = [q for q in BANK if q.sensitive]
+    return build_pulse_blocks(
+        round_id="0" * 32,
+        questions=list(BANK),
+        ballot="b" * 32,
+        tag="t" * 20,
+        answered=frozenset(q.id for q in BANK),
+        closes_at=CLOSES,
+        promise=PROMISE,
+        chosen={q.id: q.values[-1] for q in BANK if q.values and not q.sensitive},
+        declined=frozenset(q.id for q in sensitive[:1]),
+        harm_note=build_harm_note(SETTINGS),
+    )
+
+
 SURFACES: dict[str, Callable[[], Any]] = {
+    "pulse DM": lambda: _pulse(),
+    "pulse DM, every question answered or declined": _every_question_answered_at_its_hard_end,
+    "pulse DM, closed": build_pulse_closed_blocks,
+    "pulse notification": lambda: [pulse_fallback_text(0, 5), pulse_fallback_text(5, 5)],
+    "reminder, linked": lambda: build_reminder_text(CLOSES, PROMISE, pulse_link=_link()),
+    "reminder": lambda: build_reminder_text(CLOSES, PROMISE),
+    "comment form": lambda: build_comment_modal(
+        private_metadata="{}",
+        question=next(q for q in BANK if q.kind == "text"),
+        min_group_size=5,
+        support_line=build_support_line(SETTINGS),
+    ),
+    "harm note, private reply": lambda: build_harm_note(SETTINGS, ephemeral=True),
     "comment saved": build_comment_saved_view,
     "comment removed": lambda: build_comment_saved_view(removed=True),
     "feedback received": build_feedback_received_view,

@@ -20,6 +20,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.answers import AnswerProgress
 from bot.errors import InvalidInput
+from bot.i18n import SOURCE_LANGUAGE, _, use_language
 from bot.roles import begin_request
 from bot.services import Services
 from handlers.slack.blocks.help import build_harm_note
@@ -85,7 +86,9 @@ async def handle_pulse_answer_action(
         answer = decode_answer(body["actions"][0]["value"])
     except (ValueError, KeyError, IndexError, TypeError):
         await ack()
-        raise InvalidInput("That button isn't one of PeerPulse's; nothing was recorded.") from None
+        raise InvalidInput(_("That button isn't one of PeerPulse's; nothing was recorded.")) from None
+    # The redraw and any reply speak the language the DM was drawn in (the button says, if not English).
+    use_language(answer.get("l") or SOURCE_LANGUAGE)
     recording = asyncio.ensure_future(
         services.surveys.record_answer(
             team_id=team_of(body, services),
@@ -222,9 +225,7 @@ async def _point_to_support(
     question = questions.get(clicked[0])
     if question is None or clicked[1] not in question.harmful_values:
         return
-    note = build_harm_note(services.settings).replace(
-        "It's only here in your DM", "Only you can see this message"
-    )
+    note = build_harm_note(services.settings, ephemeral=True)
     reply = {"response_type": "ephemeral", "replace_original": False, "text": note}
     await _post_json(client, url, json.dumps(reply))
 

@@ -63,8 +63,11 @@ def build_support_line(settings: Settings) -> str:
     ).format(emergency=_(resources.emergency_number))
 
 
-def build_harm_note(settings: Settings) -> str:
-    """The pointer to support under a sensitive answer at its unfavourable end, in the person's own DM."""
+def build_harm_note(settings: Settings, *, ephemeral: bool = False) -> str:
+    """The pointer to support under a sensitive answer at its unfavourable end, in the person's own DM.
+
+    `ephemeral`: said in a private reply shown once (where the DM keeps no choices) instead.
+    """
     resources = load_support_resources(settings.support_resources_path)
     return "\n".join(
         [
@@ -73,6 +76,11 @@ def build_harm_note(settings: Settings) -> str:
             f"• {_(resources.eap_contact)}",
             f"• {_(resources.emergency_number)}",
             _(
+                "_You see this because of the answer you chose. Only you can see this message: nobody is "
+                "told, PeerPulse keeps no record of it, and it goes when the pulse closes._"
+            )
+            if ephemeral
+            else _(
                 "_You see this because of the answer you chose. It's only here in your DM: nobody is told, "
                 "PeerPulse keeps no record of it, and it goes when the pulse closes._"
             ),

@@ -308,7 +308,8 @@ def _coordinator_blocks(
         where = f"<#{digest.channel}>"
         if digest.message is not None and workspace_url:
             # Without the workspace's address a link could only open the channel, which <#…> already does.
-            where += f" · <{message_link(digest.message, workspace_url=workspace_url)}|{_('open it')}>"
+            open_it = _("open it")
+            where += f" · <{message_link(digest.message, workspace_url=workspace_url)}|{open_it}>"
         blocks.append(
             _section(
                 _("*Last digest*\nPosted {day} in {where}").format(

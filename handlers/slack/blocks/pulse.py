@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.ballots import PulsePromise
+from bot.i18n import N_, SOURCE_LANGUAGE, _, current_language, format_day, ngettext
 from bot.questions import Question
 
 ANSWER_ACTION_PREFIX = "pulse_answer"
@@ -19,7 +20,7 @@ ANSWER_ACTION_PREFIX = "pulse_answer"
 # pulse_answer_<question number>_decline for "Prefer not to say" (the same listener records both).
 DECLINE_SUFFIX = "decline"
 ANSWER_ACTION_PATTERN = re.compile(rf"^{ANSWER_ACTION_PREFIX}_\d+_(\d+|{DECLINE_SUFFIX})$")
-DECLINE_LABEL = "Prefer not to say"
+DECLINE_LABEL = N_("Prefer not to say")
 COMMENT_ACTION = "pulse_comment"
 COMMENT_VIEW = "pulse_comment_view"
 COMMENT_BLOCK = "comment_block"
@@ -34,9 +35,16 @@ def encode_answer(
     value: int | None = None,
     *,
     declined: bool = False,
+    language: str | None = None,
 ) -> str:
-    """The compact button value carrying what a click answers (and the tag binding it to its recipient)."""
+    """The compact button value carrying what a click answers (and the tag binding it to its recipient).
+
+    A DM drawn in another language than English says which, so the redraw after a click keeps it
+    without asking Slack who clicked (the click is the busiest request; English carries nothing).
+    """
     data: dict[str, Any] = {"r": round_id, "q": question_id, "b": ballot, "t": tag}
+    if language and language != SOURCE_LANGUAGE:
+        data["l"] = language
     if value is not None:
         data["v"] = value
     if declined:
@@ -44,10 +52,12 @@ def encode_answer(
     return json.dumps(data, separators=(",", ":"))
 
 
-def encode_answers(round_id: str, question_id: str, ballot: str, tag: str, values: list[int]) -> list[str]:
+def encode_answers(
+    round_id: str, question_id: str, ballot: str, tag: str, values: list[int], *, language: str | None = None
+) -> list[str]:
     """`encode_answer` for each value of one question, serialising the shared part once."""
     # Every click redraws about thirty buttons; one json.dumps per question instead of per button.
-    shared = encode_answer(round_id, question_id, ballot, tag)[:-1]
+    shared = encode_answer(round_id, question_id, ballot, tag, language=language)[:-1]
     return [f'{shared},"v":{int(value)}}}' for value in values]
 
 
@@ -60,6 +70,8 @@ def decode_answer(raw: str) -> dict[str, Any]:
         raise ValueError("not a pulse answer value")
     if "v" in data and (not isinstance(data["v"], int) or isinstance(data["v"], bool)):
         raise ValueError("not a pulse answer value")
+    if "l" in data and not (isinstance(data["l"], str) and 0 < len(data["l"]) <= 16):
+        raise ValueError("not a pulse answer value")
     # A decline carries no value: a button claiming both is not one of ours.
     if "d" in data and (data["d"] != 1 or isinstance(data["d"], bool) or "v" in data):
         raise ValueError("not a pulse answer value")
@@ -68,7 +80,7 @@ def decode_answer(raw: str) -> dict[str, Any]:
 
 def _button_label(question: Question, value: int) -> str:
     if question.kind == "likert" and question.labels:
-        return question.labels[value - 1]
+        return _(question.labels[value - 1])
     return str(value)
 
 
@@ -84,23 +96,25 @@ def _question_blocks(
     declined: bool = False,
 ) -> list[dict[str, Any]]:
     mark = "✅ " if answered else ""
+    language = current_language()
     offers_decline = question.sensitive and question.kind != "text"
+    yours = N_("_(your answer: {choice} — tap another to change)_")
     if chosen is not None and chosen in question.values:
         # In words as well as colour: the button's style alone is lost on some screens and readers.
-        hint = f"  _(your answer: {_button_label(question, chosen)} — tap another to change)_"
+        hint = "  " + _(yours).format(choice=_button_label(question, chosen))
     elif declined and offers_decline:
-        hint = f"  _(your answer: {DECLINE_LABEL} — tap another to change)_"
+        hint = "  " + _(yours).format(choice=_(DECLINE_LABEL))
     elif answered and question.kind != "text":
-        hint = "  _(answered — tap to change)_"
+        hint = "  " + _("_(answered — tap to change)_")
     else:
         hint = ""
     section = {
         "type": "section",
         "block_id": f"q_{question.id}",
-        "text": {"type": "mrkdwn", "text": f"{mark}*{index}. {question.text}*{hint}"},
+        "text": {"type": "mrkdwn", "text": f"{mark}*{index}. {_(question.text)}*{hint}"},
     }
     if question.kind == "text":
-        label = "Edit your comment" if answered else "Add a comment"
+        label = _("Edit your comment") if answered else _("Add a comment")
         return [
             section,
             {
@@ -111,7 +125,7 @@ def _question_blocks(
                         "type": "button",
                         "action_id": COMMENT_ACTION,
                         "text": {"type": "plain_text", "text": label},
-                        "value": encode_answer(round_id, question.id, ballot, tag),
+                        "value": encode_answer(round_id, question.id, ballot, tag, language=language),
                     }
                 ],
             },
@@ -125,7 +139,7 @@ def _question_blocks(
             "value": encoded,
         }
         for value, encoded in zip(
-            values, encode_answers(round_id, question.id, ballot, tag, values), strict=True
+            values, encode_answers(round_id, question.id, ballot, tag, values, language=language), strict=True
         )
     ]
     if chosen in values:
@@ -135,8 +149,8 @@ def _question_blocks(
         decline: dict[str, Any] = {
             "type": "button",
             "action_id": f"{ANSWER_ACTION_PREFIX}_{index}_{DECLINE_SUFFIX}",
-            "text": {"type": "plain_text", "text": DECLINE_LABEL},
-            "value": encode_answer(round_id, question.id, ballot, tag, declined=True),
+            "text": {"type": "plain_text", "text": _(DECLINE_LABEL)},
+            "value": encode_answer(round_id, question.id, ballot, tag, declined=True, language=language),
         }
         if declined and chosen not in values:
             decline["style"] = "primary"
@@ -147,7 +161,10 @@ def _question_blocks(
     ]
     if question.kind == "scale_0_10" and question.labels:
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(question.labels)}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": " · ".join(_(x) for x in question.labels)}],
+            }
         )
     return blocks
 
@@ -166,8 +183,8 @@ def retention_words(days: int) -> str:
     """A retention period in plain words: "a year", "2 years", "90 days"."""
     if days % 365 == 0:
         years = days // 365
-        return "a year" if years == 1 else f"{years} years"
-    return f"{days} days"
+        return _("a year") if years == 1 else ngettext("{n} year", "{n} years", years).format(n=years)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
 
 
 def slack_date(moment: datetime, *, zone: str) -> str:
@@ -177,20 +194,24 @@ def slack_date(moment: datetime, *, zone: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(ZoneInfo(zone))
-    fallback = f"{local:%a %d %b, %H:%M} {local:%Z}"
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    fallback = f"{format_day(local.date())}, {local:%H:%M} {local:%Z}"
+    # Slack fills in the date and the time in the reader's language; the word between them is ours.
+    at = _("at")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {at} {{time}}|{fallback}>"
 
 
 def _head_blocks(since_last_time: str | None, promise: PulsePromise) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "This week's pulse · under a minute"}},
+        {"type": "header", "text": {"type": "plain_text", "text": _("This week's pulse · under a minute")}},
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": "Hi :wave: Your workplace's peer-support program asks everyone the same few questions, "
-                "to see how people are doing and where the program can do better. It's run by the "
-                "program's coordinators.",
+                "text": _(
+                    "Hi :wave: Your workplace's peer-support program asks everyone the same few questions, "
+                    "to see how people are doing and where the program can do better. It's run by the "
+                    "program's coordinators."
+                ),
             },
         },
         {
@@ -198,15 +219,18 @@ def _head_blocks(since_last_time: str | None, promise: PulsePromise) -> list[dic
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": ":lock: *Anonymous.* Your answers are saved without your name. Results are only "
-                    f"shown for groups of {promise.min_group_size} or more people, so nobody can see how you "
-                    f"answered. Comments are deleted after {retention_words(promise.retention_days)}; only "
-                    "group figures are kept.",
+                    "text": _(
+                        ":lock: *Anonymous.* Your answers are saved without your name. Results are only "
+                        "shown for groups of {k} or more people, so nobody can see how you "
+                        "answered. Comments are deleted after {kept}; only group figures are kept."
+                    ).format(k=promise.min_group_size, kept=retention_words(promise.retention_days)),
                 },
                 {
                     "type": "mrkdwn",
-                    "text": "One tap per question; tap again to change. Would rather not get these? "
-                    "`/pulse optout` stops them, and `/pulse optin` brings them back.",
+                    "text": _(
+                        "One tap per question; tap again to change. Would rather not get these? "
+                        "`/pulse optout` stops them, and `/pulse optin` brings them back."
+                    ),
                 },
             ],
         },
@@ -216,7 +240,10 @@ def _head_blocks(since_last_time: str | None, promise: PulsePromise) -> list[dic
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": f":loudspeaker: *Since last time:* {since_last_time}"}
+                    {
+                        "type": "mrkdwn",
+                        "text": _(":loudspeaker: *Since last time:* {update}").format(update=since_last_time),
+                    }
                 ],
             }
         )
@@ -228,9 +255,13 @@ def _tail_blocks(
 ) -> list[dict[str, Any]]:
     closes = slack_date(closes_at, zone=promise.timezone)
     if required and done == required:
-        progress = f":raised_hands: *Thank you — your answers are in.* You can change them until {closes}."
+        progress = _(
+            ":raised_hands: *Thank you — your answers are in.* You can change them until {closes}."
+        ).format(closes=closes)
     else:
-        progress = f"{done} of {required} answered · closes {closes}"
+        progress = _("{done} of {required} answered · closes {closes}").format(
+            done=done, required=required, closes=closes
+        )
     return [{"type": "divider"}, {"type": "context", "elements": [{"type": "mrkdwn", "text": progress}]}]
 
 
@@ -288,14 +319,21 @@ def _json_items(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks, separators=(",", ":"))[1:-1]
 
 
+# Cached by language too (the last argument): the same round is drawn in each reader's language.
 @functools.lru_cache(maxsize=64)
-def _head_json(since_last_time: str | None, promise: PulsePromise) -> str:
+def _head_json(since_last_time: str | None, promise: PulsePromise, language: str) -> str:
     return _json_items(_head_blocks(since_last_time, promise))
 
 
 @functools.lru_cache(maxsize=4096)
 def _question_json(
-    index: int, question: Question, round_id: str, answered: bool, chosen: int | None, declined: bool
+    index: int,
+    question: Question,
+    round_id: str,
+    answered: bool,
+    chosen: int | None,
+    declined: bool,
+    language: str,
 ) -> str:
     return _json_items(
         _question_blocks(
@@ -349,7 +387,8 @@ def pulse_blocks_json(
     required = [q for q in questions if q.kind != "text"]
     done = sum(1 for q in required if q.id in answered)
     noted = _harm_noted(questions, chosen) if harm_note else None
-    parts = [_head_json(since_last_time, promise)]
+    language = current_language()
+    parts = [_head_json(since_last_time, promise, language)]
     for index, question in enumerate(questions, start=1):
         parts.append(
             _question_json(
@@ -359,6 +398,7 @@ def pulse_blocks_json(
                 question.id in answered,
                 chosen.get(question.id),
                 question.id in declined,
+                language,
             )
         )
         if harm_note and question.id == noted:
@@ -371,8 +411,8 @@ def pulse_blocks_json(
 def pulse_fallback_text(answered: int, total: int) -> str:
     """Notification text for the pulse DM."""
     if total and answered >= total:
-        return "Thanks — your pulse answers are in."
-    return "This week's pulse: a few one-tap questions, anonymous."
+        return _("Thanks — your pulse answers are in.")
+    return _("This week's pulse: a few one-tap questions, anonymous.")
 
 
 def pulse_permalink(workspace_url: str, *, channel: str, ts: str) -> str:
@@ -385,22 +425,23 @@ def pulse_permalink(workspace_url: str, *, channel: str, ts: str) -> str:
 def build_reminder_text(closes_at: datetime, promise: PulsePromise, *, pulse_link: str | None = None) -> str:
     """The single reminder, the same words for everyone invited (so it says nothing about who answered)."""
     closes = slack_date(closes_at, zone=promise.timezone)
-    where = f"<{pulse_link}|Here's your pulse>" if pulse_link else "It's the message above"
-    return (
-        f":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
-        f"{where} — under a minute, one tap per question. Already answered? Thank you; "
+    here = _("Here's your pulse")
+    where = f"<{pulse_link}|{here}>" if pulse_link else _("It's the message above")
+    return _(
+        ":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
+        "{where} — under a minute, one tap per question. Already answered? Thank you; "
         "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
-    )
+    ).format(closes=closes, where=where)
 
 
-PULSE_CLOSED_TEXT = (
+PULSE_CLOSED_TEXT = N_(
     "This pulse has closed. Thank you. Answers are kept without names and shared only as group figures."
 )
 
 
 def build_pulse_closed_blocks() -> list[dict[str, Any]]:
     """What every pulse DM becomes at close: the same words for everyone, and no buttons."""
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": PULSE_CLOSED_TEXT}}]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": _(PULSE_CLOSED_TEXT)}}]
 
 
 def build_comment_modal(
@@ -414,7 +455,7 @@ def build_comment_modal(
         "max_length": 1000,
         "placeholder": {
             "type": "plain_text",
-            "text": "Names, emails and phone numbers are removed automatically.",
+            "text": _("Names, emails and phone numbers are removed automatically."),
         },
     }
     if initial:
@@ -423,15 +464,15 @@ def build_comment_modal(
         "type": "modal",
         "callback_id": COMMENT_VIEW,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Anonymous comment"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Anonymous comment")},
+        "submit": {"type": "plain_text", "text": _("Send")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
             {
                 "type": "input",
                 "block_id": COMMENT_BLOCK,
                 "optional": True,
-                "label": {"type": "plain_text", "text": question.text[:150]},
+                "label": {"type": "plain_text", "text": _(question.text)[:150]},
                 "element": element,
             },
             {
@@ -439,8 +480,10 @@ def build_comment_modal(
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": "Stored without your name. Coordinators only ever see comments grouped by theme, "
-                        f"and quotes only when {min_group_size} or more people raised the same theme.",
+                        "text": _(
+                            "Stored without your name. Coordinators only ever see comments grouped by theme, "
+                            "and quotes only when {k} or more people raised the same theme."
+                        ).format(k=min_group_size),
                     }
                 ],
             },

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+from bot.i18n import N_, _
 from bot.services import Services
 from handlers.slack.actions.policies import register_message
 from handlers.slack.blocks.admin import build_questions_text, build_schedule_text, build_status_text
@@ -21,10 +22,10 @@ from handlers.slack.replies import replies_to_command, user_message_for
 
 log = logging.getLogger(__name__)
 
-EMPLOYEE_USAGE = """*`/pulse`* — anonymous pulse surveys
+EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
 • `/pulse` — your open survey and whether you get pulses
 • `/pulse optout` · `/pulse optin` — stop or resume getting pulses
-• `/pulse help` — this message"""
+• `/pulse help` — this message""")
 
 COORDINATOR_USAGE = """*Coordinators*
 • `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
@@ -74,12 +75,15 @@ async def handle_pulse_command(
         return await _own_status(services, team_id=team_id, user_id=user_id)
     if sub in {"optout", "opt-out"}:
         await services.surveys.set_opt_out(team_id=team_id, user_id=user_id, opted_out=True)
-        return "You're opted out: no more pulse DMs. Nothing you answered before is affected. `/pulse optin` to come back."
+        return _(
+            "You're opted out: no more pulse DMs. Nothing you answered before is affected. `/pulse optin` to come back."
+        )
     if sub in {"optin", "opt-in"}:
         await services.surveys.set_opt_out(team_id=team_id, user_id=user_id, opted_out=False)
-        return "Welcome back — you'll get the next pulse in your DMs."
+        return _("Welcome back — you'll get the next pulse in your DMs.")
     if sub not in ADMIN_SUBCOMMANDS:
-        return f"I don't know `/pulse {sub}`.\n\n{await _usage_for(services, user_id)}"
+        unknown = _("I don't know `/pulse {sub}`.").format(sub=sub)
+        return f"{unknown}\n\n{await _usage_for(services, user_id)}"
     # The domain decides every subcommand's role; these two are also refused here, at once,
     # rather than after the "working on it" acknowledgement.
     if sub in {"send", "digest"}:
@@ -126,7 +130,9 @@ async def handle_pulse_command(
 
 async def _usage_for(services: Services, user_id: str) -> str:
     """The help a person may use: coordinators' subcommands only for coordinators."""
-    return USAGE if await services.roles.is_coordinator(user_id) else EMPLOYEE_USAGE
+    employee = _(EMPLOYEE_USAGE)
+    # The coordinators' part follows in English until it is catalogued.
+    return f"{employee}\n{COORDINATOR_USAGE}" if await services.roles.is_coordinator(user_id) else employee
 
 
 async def _digest_now(
@@ -161,19 +167,24 @@ async def _own_status(services: Services, *, team_id: str, user_id: str) -> str:
     current = await services.surveys.current_round(team_id=team_id)
     lines = []
     if opted_out:
-        lines.append("You're *opted out* of pulse surveys. `/pulse optin` to take part again.")
+        lines.append(_("You're *opted out* of pulse surveys. `/pulse optin` to take part again."))
     else:
-        lines.append("You get pulse surveys in your DMs. `/pulse optout` to stop.")
+        lines.append(_("You get pulse surveys in your DMs. `/pulse optout` to stop."))
     if current is None:
-        lines.append("No pulse is open right now.")
+        lines.append(_("No pulse is open right now."))
     elif await services.surveys.has_answered(team_id=team_id, user_id=user_id, round_id=current.id):
         closes = slack_date(current.closes_at, zone=services.settings.default_timezone)
-        lines.append(f"You've answered this week's pulse — thank you. You can change answers until {closes}.")
+        lines.append(
+            _("You've answered this week's pulse — thank you. You can change answers until {closes}.").format(
+                closes=closes
+            )
+        )
     else:
         closes = slack_date(current.closes_at, zone=services.settings.default_timezone)
-        lines.append(f"This week's pulse is open until {closes} — it's in your DMs.")
+        lines.append(_("This week's pulse is open until {closes} — it's in your DMs.").format(closes=closes))
     lines.append(
-        "_Your answers are stored without your name; results are only shown for groups of "
-        f"{services.settings.min_group_size} or more._"
+        _(
+            "_Your answers are stored without your name; results are only shown for groups of {k} or more._"
+        ).format(k=services.settings.min_group_size)
     )
     return "\n".join(lines)
