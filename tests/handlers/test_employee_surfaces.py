@@ -20,6 +20,7 @@ from bot.home import (
     RoundParticipation,
     SupporterHome,
 )
+from bot.i18n import speaking
 from bot.policies import policy_status
 from bot.ports import PostedMessage
 from bot.questions import Question, load_question_bank
@@ -391,3 +392,18 @@ def test_the_doc_shows_what_people_see() -> None:
     if os.environ.get("UPDATE_DOCS") == "1":
         DOC.write_text(rendered, encoding="utf-8")
     assert DOC.read_text(encoding="utf-8") == rendered, "run with UPDATE_DOCS=1 after a deliberate change"
+
+
+DOC_DE = DOC.with_name("employee-surfaces.de.md")
+
+
+def test_the_german_doc_shows_what_a_german_reader_sees() -> None:
+    # The same surfaces, drawn for someone whose Slack is in German (headings stay English for reviewers).
+    with speaking("de"):
+        rendered = render_doc()
+    rendered = rendered.replace(
+        "# What an employee sees", "# What an employee sees, in German (Slack locale `de-*`)", 1
+    )
+    if os.environ.get("UPDATE_DOCS") == "1":
+        DOC_DE.write_text(rendered, encoding="utf-8")
+    assert DOC_DE.read_text(encoding="utf-8") == rendered, "run with UPDATE_DOCS=1 after a deliberate change"
