@@ -321,7 +321,8 @@ class Outbox:
             posted = await self.messenger.post(target, message)
         except DeliveryError as exc:
             return self._failure(row, exc)
-        if row.recipient.startswith(("U", "W")):
+        if posted.conversation != row.recipient:
+            # Addressed to a person, it landed in their direct conversation: remember which.
             self._remember_dm(row.recipient, posted.conversation)
         return _Outcome(row.id, "sent", conversation=posted.conversation, ref=posted.ref)
 
@@ -335,8 +336,8 @@ class Outbox:
 
     async def _channel_of(self, recipient: str) -> str:
         """The conversation a recipient's messages land in, asking Slack only when nothing knows."""
-        if not recipient.startswith(("U", "W")):
-            # Already a conversation id (a channel post: the digest, announcements).
+        if not self.messenger.is_person(recipient):
+            # Already a conversation (a channel post: the digest, announcements).
             return recipient
         if recipient in self._dm_channels:
             return self._dm_channels[recipient]

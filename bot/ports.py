@@ -75,6 +75,10 @@ class Messenger(Protocol):
         """The address of the direct conversation with a member."""
         ...
 
+    def is_person(self, address: str) -> bool:
+        """Whether an outbox recipient is a person (whose messages land in a direct conversation)."""
+        ...
+
     async def post(self, conversation: str, message: OutgoingMessage) -> PostedMessage:
         """Post a message; raise DeliveryError on failure."""
         ...

@@ -64,6 +64,10 @@ class MemoryMessenger:
     def __init__(self, world: MemoryWorld) -> None:
         self.world = world
 
+    def is_person(self, address: str) -> bool:
+        """A member of the world rather than one of its conversations."""
+        return address in self.world.members
+
     async def open_dm(self, user_id: str) -> str:
         """The DM conversation with a member."""
         if user_id not in self.world.members:

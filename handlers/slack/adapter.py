@@ -133,6 +133,10 @@ class SlackMessenger:
         # A paced client already waits for chat.postMessage's turn; the outbox must not book twice.
         self.paced = isinstance(client, PacedWebClient)
 
+    def is_person(self, address: str) -> bool:
+        """A Slack user id (U… or, on Enterprise Grid, W…) rather than a conversation id."""
+        return address.startswith(("U", "W"))
+
     async def open_dm(self, user_id: str) -> str:
         """The DM channel id with a user, translating failures into DeliveryError."""
         try:

@@ -72,6 +72,9 @@ class FakeDirectory:
 class NoMessenger:
     """The outbox is only filled here, never run."""
 
+    def is_person(self, address: str) -> bool:
+        raise AssertionError("not sent in these tests")
+
     async def open_dm(self, user_id: str) -> str:
         raise AssertionError("not sent in these tests")
 
