@@ -47,8 +47,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
         members=[*PEOPLE, Member(CORA, "America/New_York")], channels={"G0COORD": {CORA}, "G0SUPPORT": set()}
     )
     settings = Settings(
-        slack_bot_token="xoxb-unit",
-        slack_signing_secret="unit-signing-secret",
         peerpulse_secret="unit-peerpulse-secret-0123456789",
         coordinator_channel="G0COORD",
         supporters_channel="G0SUPPORT",
