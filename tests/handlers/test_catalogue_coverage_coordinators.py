@@ -16,8 +16,10 @@ from bot.actions import ActionPage, ListedStatus
 from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import DigestReport, analyse_constructs
 from bot.i18n import PSEUDO_LANGUAGE, _, speaking
-from bot.insights import SUPPRESSED, ThemeReport, ThemeSummary, Turnout, summarize_participation
+from bot.insights import SUPPRESSED, Estimate, ThemeReport, ThemeSummary, Turnout, summarize_participation
+from bot.insights.chart_text import chart_alt_text, chart_text_equivalent, gap_key
 from bot.insights.monitor import ActionVerdict
+from bot.measures import label_of
 from bot.playbook import load_practices
 from bot.playbook.engine import KNOWN_SIGNALS, Suggestion
 from bot.policies import policy_status
@@ -330,6 +332,36 @@ MESSAGES: dict[str, Callable[[], Any]] = {
     "kept open": build_kept_open,
     "coordinators' help": lambda: _(COORDINATOR_USAGE),
 }
+
+
+def _series() -> dict[str, list[Estimate | Any]]:
+    """Shown, withheld and not-asked points, a rise, a fall, no change and a line with nothing shown."""
+    e = Estimate
+    return {
+        label_of(NAMES[0]): [e(0.5, 0.4, 0.6), None, e(0.6, 0.5, 0.7), SUPPRESSED],
+        label_of(NAMES[1]): [e(0.7, 0.6, 0.8), e(0.6, 0.5, 0.7), e(0.59, 0.5, 0.7), e(0.6, 0.5, 0.7)],
+        label_of(NAMES[2]): [None, e(0.5, 0.4, 0.6), SUPPRESSED, e(0.51, 0.4, 0.6)],
+        label_of(NAMES[3]): [SUPPRESSED, None, SUPPRESSED, None],
+    }
+
+
+def _lines(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+LABELS = ["R1", "R2", "R3", "R4"]
+CHART: dict[str, Callable[[], Any]] = {
+    "chart in words": lambda: _lines(chart_text_equivalent(_series(), round_labels=LABELS, min_group_size=5)),
+    "chart in words, means": lambda: _lines(
+        chart_text_equivalent(_series(), round_labels=LABELS, metric="mean", intervals=False)
+    ),
+    "chart in words, nothing yet": lambda: _lines(chart_text_equivalent({}, round_labels=[])),
+    "chart alt text": lambda: chart_alt_text(_series(), round_labels=LABELS),
+    "chart alt text, brief": lambda: chart_alt_text(_series(), round_labels=LABELS, limit=420),
+    "chart alt text, nothing shown": lambda: chart_alt_text({"x": [None]}, round_labels=["R1"]),
+    "chart key": lambda: _lines(gap_key(_series(), min_group_size=5)),
+}
+MESSAGES.update(CHART)
 MODALS: dict[str, Callable[[], dict[str, Any]]] = {
     "adopt": lambda: build_adopt_modal(
         private_metadata="{}",
