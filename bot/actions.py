@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outbox
 from bot.errors import Conflict, InvalidInput
+from bot.i18n import _
 from bot.insights import Estimate, Suppressed
 from bot.insights.monitor import BASELINE_ROUNDS, ActionVerdict, judge_action
 from bot.measures import (
@@ -81,15 +82,15 @@ def _cursor(action: ImprovementAction, status: ListedStatus) -> str:
 
 
 def _parse_cursor(raw: str, status: ListedStatus) -> tuple[date | datetime, str]:
-    key, _, action_id = raw.partition("|")
+    key, _sep, action_id = raw.partition("|")
     try:
         value: date | datetime = (
             date.fromisoformat(key) if status == "open" else _aware(datetime.fromisoformat(key))
         )
     except ValueError:
-        raise InvalidInput("That page is out of date; list the actions again.") from None
+        raise InvalidInput(_("That page is out of date; list the actions again.")) from None
     if not action_id or len(action_id) > 32:
-        raise InvalidInput("That page is out of date; list the actions again.")
+        raise InvalidInput(_("That page is out of date; list the actions again."))
     return value, action_id
 
 
@@ -149,25 +150,25 @@ class ActionService:
         if not practice_id:
             # Only a form that lost its suggestion (or was forged) comes without one.
             raise InvalidInput(
-                "This form is out of date; adopt again from the digest.",
-                fields={"title": "This form is out of date; adopt again from the digest."},
+                _("This form is out of date; adopt again from the digest."),
+                fields={"title": _("This form is out of date; adopt again from the digest.")},
             )
         today = self.clock.now().date()
         errors: dict[str, str] = {}
         if not title.strip() or len(title) > 200:
-            errors["title"] = "Give the action a short title (up to 200 characters)."
+            errors["title"] = _("Give the action a short title (up to 200 characters).")
         if not owner_id:
-            errors["owner"] = "Pick who owns this action."
+            errors["owner"] = _("Pick who owns this action.")
         if due_on is None or due_on < today:
-            errors["due"] = "Pick a due date from today on."
+            errors["due"] = _("Pick a due date from today on.")
         elif due_on > today + timedelta(days=MAX_DUE_DAYS):
-            errors["due"] = "Pick a due date within a year, so its effect can still be measured."
+            errors["due"] = _("Pick a due date within a year, so its effect can still be measured.")
         if construct not in numeric_constructs(self.bank):
-            errors["measure"] = "Pick the survey measure this action should move."
+            errors["measure"] = _("Pick the survey measure this action should move.")
         if len(success_measure) > 300:
-            errors["success"] = "Keep the success measure under 300 characters."
+            errors["success"] = _("Keep the success measure under 300 characters.")
         if errors:
-            raise InvalidInput("Some fields need attention.", fields=errors)
+            raise InvalidInput(_("Some fields need attention."), fields=errors)
         assert due_on is not None
         before = await self._reading(team_id=team_id, construct=construct)
         action = ImprovementAction(
@@ -214,7 +215,7 @@ class ActionService:
         async with self.db.session() as session:
             action = await session.get(ImprovementAction, action_id) if action_id else None
         if action is None or action.team_id != team_id or action.status == "deleted":
-            raise InvalidInput("That action no longer exists.")
+            raise InvalidInput(_("That action no longer exists."))
         return action
 
     async def _transition(
@@ -254,22 +255,22 @@ class ActionService:
         await self.roles.require_coordinator(by)
         action = await self._find(team_id=team_id, action_id=action_id)
         if action.status != "open":
-            raise Conflict("That action is already closed.")
+            raise Conflict(_("That action is already closed."))
         today = self.clock.now().date()
         if due_on is not None and (due_on < today or due_on > today + timedelta(days=MAX_DUE_DAYS)):
             raise InvalidInput(
-                "Pick a due date between today and a year from now.",
-                fields={"due": "Pick a date from today on."},
+                _("Pick a due date between today and a year from now."),
+                fields={"due": _("Pick a date from today on.")},
             )
         if len(progress_note) > 500:
             raise InvalidInput(
-                "Keep the note under 500 characters.", fields={"note": "Keep it under 500 characters."}
+                _("Keep the note under 500 characters."), fields={"note": _("Keep it under 500 characters.")}
             )
         async with self.db.session() as session:
             fresh = await session.get(ImprovementAction, action_id, with_for_update=True)
             assert fresh is not None
             if fresh.status != "open":
-                raise Conflict("That action is no longer open.")
+                raise Conflict(_("That action is no longer open."))
             fresh.progress_note = progress_note.strip() or fresh.progress_note
             moved = due_on is not None and due_on != fresh.due_on
             fresh.due_on = due_on or fresh.due_on
@@ -285,10 +286,10 @@ class ActionService:
         await self.roles.require_coordinator(by)
         action = await self._find(team_id=team_id, action_id=action_id)
         if action.status != "open":
-            raise Conflict("That action is already closed.")
+            raise Conflict(_("That action is already closed."))
         if len(outcome_note) > NOTE_MAX:
             raise InvalidInput(
-                "Keep the note under 500 characters.", fields={"note": "Keep it under 500 characters."}
+                _("Keep the note under 500 characters."), fields={"note": _("Keep it under 500 characters.")}
             )
         note = outcome_note.strip() or None
         # A round that closed before now measured the action while it was still being done, so the
@@ -309,7 +310,7 @@ class ActionService:
                 .values(**values)
             )
             if not result.rowcount:
-                raise Conflict("That action is already closed.")
+                raise Conflict(_("That action is already closed."))
             self._record(session, action_id, "closed", by=by, note=note)
             fresh = await session.get(ImprovementAction, action_id, populate_existing=True)
             assert fresh is not None
@@ -333,7 +334,7 @@ class ActionService:
         if not await self._transition(
             action_id=action_id, from_status="closed", values=values, kind="reopened", by=by, note=None
         ):
-            raise Conflict("That action is already open.")
+            raise Conflict(_("That action is already open."))
         return await self._find(team_id=team_id, action_id=action_id)
 
     async def delete(self, *, team_id: str, action_id: str, reason: str, by: str) -> None:
@@ -342,7 +343,8 @@ class ActionService:
         action = await self._find(team_id=team_id, action_id=action_id)
         if len(reason) > NOTE_MAX:
             raise InvalidInput(
-                "Keep the reason under 500 characters.", fields={"note": "Keep it under 500 characters."}
+                _("Keep the reason under 500 characters."),
+                fields={"note": _("Keep it under 500 characters.")},
             )
         done = await self._transition(
             action_id=action_id,
@@ -354,7 +356,7 @@ class ActionService:
         )
         if not done:
             # A second click, or a change in between: nothing is deleted twice.
-            raise Conflict("That action was changed or deleted meanwhile; list the actions again.")
+            raise Conflict(_("That action was changed or deleted meanwhile; list the actions again."))
 
     async def history(self, *, team_id: str, action_id: str, by: Actor) -> list[ImprovementActionEvent]:
         """Everything done to an action, oldest first."""
@@ -527,7 +529,7 @@ class ActionService:
         """
         await self.roles.require_coordinator_or_system(by)
         if status not in ("open", "closed") or direction not in ("next", "prev"):
-            raise InvalidInput("That page is out of date; list the actions again.")
+            raise InvalidInput(_("That page is out of date; list the actions again."))
         if status == "closed":
             await self.settle_after_measures(team_id=team_id)
         key_col: Any = col(ImprovementAction.due_on) if status == "open" else col(ImprovementAction.closed_at)

@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.declines import DeclineLine, decline_lines, question_turnouts
 from bot.delivery import Envelope, Outbox
+from bot.i18n import _, format_day
 from bot.insights import (
     SUPPRESSED,
     Breakdown,
@@ -681,8 +682,10 @@ class DigestService:
             return None
         return DigestChart(
             filename=f"peerpulse-{report.generated_at:%Y-%m-%d}.png",
-            title=f"PeerPulse constructs · {report.generated_at:%d %b %Y}",
-            caption="Favourable share by construct over the last rounds (95% CI).",
+            title=_("PeerPulse constructs · {day}").format(
+                day=format_day(report.generated_at.date(), year=True)
+            ),
+            caption=_("Favourable share by construct over the last rounds (95% CI)."),
             png=report.chart_png,
             alt_text=report.chart_alt_text,
         )

@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import Conflict, InvalidInput
+from bot.i18n import _
 from bot.roles import SYSTEM, Actor, Roles
 from bot.surveys import EARLIEST_ZONE
 from storage.db import Database
@@ -160,7 +161,9 @@ class PolicyService:
         errors: dict[str, str] = {}
         name = " ".join((form.name or "").split())
         if not NAME_MIN <= len(name) <= NAME_MAX:
-            errors[NAME] = f"Give the policy a name of {NAME_MIN} to {NAME_MAX} characters."
+            errors[NAME] = _("Give the policy a name of {low} to {high} characters.").format(
+                low=NAME_MIN, high=NAME_MAX
+            )
         else:
             async with self.db.session() as session:
                 # A retired policy's name is free for its successor.
@@ -170,27 +173,29 @@ class PolicyService:
                     )
                 )
                 if any(n.casefold() == name.casefold() and pid != editing for pid, n in names):
-                    errors[NAME] = "A policy with that name is already in the register."
+                    errors[NAME] = _("A policy with that name is already in the register.")
         link = (form.link or "").strip()
         if len(link) > LINK_MAX or not _valid_link(link):
-            errors[LINK] = "Link to the document with a web address starting http:// or https://."
+            errors[LINK] = _("Link to the document with a web address starting http:// or https://.")
         owner = (form.owner_id or "").strip()
         if not owner:
-            errors[OWNER] = "Pick who owns this policy."
+            errors[OWNER] = _("Pick who owns this policy.")
         raw_interval = (form.interval_months or "").strip()
         if not raw_interval:
             interval = DEFAULT_INTERVAL
         else:
             interval = int(raw_interval) if raw_interval.isdigit() else 0
         if not INTERVAL_MIN <= interval <= INTERVAL_MAX:
-            errors[INTERVAL] = f"Review every {INTERVAL_MIN} to {INTERVAL_MAX} months (a whole number)."
+            errors[INTERVAL] = _("Review every {low} to {high} months (a whole number).").format(
+                low=INTERVAL_MIN, high=INTERVAL_MAX
+            )
         last = _parse_date(form.last_reviewed_on)
         if form.last_reviewed_on and last is None:
-            errors[LAST_REVIEWED] = "Pick the date of the last review from the calendar."
+            errors[LAST_REVIEWED] = _("Pick the date of the last review from the calendar.")
         elif last is not None and last > self._latest_today():
-            errors[LAST_REVIEWED] = "The last review can't be in the future."
+            errors[LAST_REVIEWED] = _("The last review can't be in the future.")
         if errors:
-            raise InvalidInput("Some fields need attention.", fields=errors)
+            raise InvalidInput(_("Some fields need attention."), fields=errors)
         return name, link, owner, interval, last
 
     async def add(self, *, team_id: str, form: PolicyForm, by: str) -> PolicyStatus:
@@ -223,13 +228,13 @@ class PolicyService:
         async with self.db.session() as session:
             policy = await session.get(Policy, policy_id) if policy_id else None
         if policy is None or policy.team_id != team_id:
-            raise InvalidInput("That policy is no longer in the register.")
+            raise InvalidInput(_("That policy is no longer in the register."))
         return policy
 
     async def _find_active(self, *, team_id: str, policy_id: str) -> Policy:
         policy = await self._find(team_id=team_id, policy_id=policy_id)
         if policy.retired_at is not None:
-            raise Conflict("That policy is retired; bring it back into the register first.")
+            raise Conflict(_("That policy is retired; bring it back into the register first."))
         return policy
 
     async def retire(self, *, team_id: str, policy_id: str, reason: str | None, by: str) -> Policy:
@@ -241,10 +246,13 @@ class PolicyService:
         await self._find(team_id=team_id, policy_id=policy_id)
         text = " ".join((reason or "").split())
         if not text:
-            raise InvalidInput("Say why it is retired.", fields={RETIRE_REASON: "Say in a few words why."})
+            raise InvalidInput(
+                _("Say why it is retired."), fields={RETIRE_REASON: _("Say in a few words why.")}
+            )
         if len(text) > SUMMARY_MAX:
             raise InvalidInput(
-                "Keep the reason short.", fields={RETIRE_REASON: f"Keep it under {SUMMARY_MAX} characters."}
+                _("Keep the reason short."),
+                fields={RETIRE_REASON: _("Keep it under {n} characters.").format(n=SUMMARY_MAX)},
             )
         async with self.db.session() as session:
             # The retired test is in the UPDATE: of two racing clicks only one records who and why.
@@ -254,7 +262,7 @@ class PolicyService:
                 .values(retired_at=self.clock.now(), retired_by=by, retired_reason=text)
             )
             if not result.rowcount:
-                raise Conflict("That policy is already retired.")
+                raise Conflict(_("That policy is already retired."))
             policy = await session.get(Policy, policy_id, populate_existing=True)
             assert policy is not None
             status = policy_status(policy, today=self.today())
@@ -274,14 +282,14 @@ class PolicyService:
                 )
             )
             if any(n.casefold() == policy.name.casefold() and pid != policy_id for pid, n in names):
-                raise Conflict("A policy with that name is in the register now; rename one of them first.")
+                raise Conflict(_("A policy with that name is in the register now; rename one of them first."))
             result = await session.exec(
                 update(Policy)
                 .where(col(Policy.id) == policy_id, col(Policy.retired_at).is_not(None))
                 .values(retired_at=None, retired_by=None, retired_reason=None)
             )
             if not result.rowcount:
-                raise Conflict("That policy is not retired.")
+                raise Conflict(_("That policy is not retired."))
             restored = await session.get(Policy, policy_id, populate_existing=True)
             assert restored is not None
             status = policy_status(restored, today=self.today())
@@ -317,16 +325,16 @@ class PolicyService:
         errors: dict[str, str] = {}
         day = _parse_date(reviewed_on)
         if day is None:
-            errors[REVIEWED_ON] = "Pick the date of the review."
+            errors[REVIEWED_ON] = _("Pick the date of the review.")
         elif day > self._latest_today():
-            errors[REVIEWED_ON] = "The review date can't be in the future."
+            errors[REVIEWED_ON] = _("The review date can't be in the future.")
         text = (summary or "").strip()
         if not text:
-            errors[SUMMARY] = "Say in a few words what changed, or write “no change”."
+            errors[SUMMARY] = _("Say in a few words what changed, or write “no change”.")
         elif len(text) > SUMMARY_MAX:
-            errors[SUMMARY] = f"Keep the summary under {SUMMARY_MAX} characters."
+            errors[SUMMARY] = _("Keep the summary under {n} characters.").format(n=SUMMARY_MAX)
         if errors:
-            raise InvalidInput("Some fields need attention.", fields=errors)
+            raise InvalidInput(_("Some fields need attention."), fields=errors)
         assert day is not None
         review = PolicyReview(
             policy_id=policy_id,

@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Envelope, Outbox
 from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.i18n import _, format_day
 from bot.ports import Directory, Member
 from bot.privacy import NameSource, respondent_key, scrub_text
 from bot.questions import Question, QuestionBank, select_questions
@@ -319,7 +320,7 @@ class SurveyService:
         await self.roles.require_coordinator(by)
         if not (0 < len(token) <= 32 and token.isalnum()):
             raise InvalidInput(
-                "This confirmation is damaged, so nothing was opened; please ask to send the round again."
+                _("This confirmation is damaged, so nothing was opened; please ask to send the round again.")
             )
         schedule_key = f"manual:{token}"
         mine = await self._round_by_key(team_id, schedule_key)
@@ -343,7 +344,7 @@ class SurveyService:
                 return SentRound(mine, opened=False)
             await self._refuse_if_open(team_id)
             raise Conflict(
-                "Another coordinator opened a pulse round at the same moment.", next_step="round_status"
+                _("Another coordinator opened a pulse round at the same moment."), next_step="round_status"
             )
         return SentRound(round_, opened=True)
 
@@ -351,7 +352,9 @@ class SurveyService:
         current = await self.current_round(team_id=team_id)
         if current is not None:
             raise Conflict(
-                f"A pulse round is already open until {current.closes_at:%a %d %b %H:%M} UTC.",
+                _("A pulse round is already open until {day} {time} UTC.").format(
+                    day=format_day(current.closes_at.date()), time=f"{current.closes_at:%H:%M}"
+                ),
                 next_step="round_status",
             )
 
@@ -449,7 +452,7 @@ class SurveyService:
                         keys=["key"],
                     )
                     if claimed != 1:
-                        raise Conflict("Another pulse round was opened at the same moment.")
+                        raise Conflict(_("Another pulse round was opened at the same moment."))
                 session.add(round_)
                 await session.flush()
                 await self.outbox.enqueue(envelopes, session=session)
@@ -580,18 +583,18 @@ class SurveyService:
         an answer; it counts as taking part, never as an answer.
         """
         if not ballot or len(ballot) > 64:
-            raise InvalidInput("This survey message is damaged; please use the latest pulse DM.")
+            raise InvalidInput(_("This survey message is damaged; please use the latest pulse DM."))
         expected = ballot_tag(self.settings.peerpulse_secret, ballot=ballot, user_id=user_id)
         if not hmac.compare_digest(expected, tag):
             # A forwarded survey, or a forged button: the clicker is not the person it was sent to.
-            raise NotAllowed("This survey was sent to someone else, so the answer wasn't recorded.")
+            raise NotAllowed(_("This survey was sent to someone else, so the answer wasn't recorded."))
         now = self.clock.now()
         question = self.bank.get(question_id)
         if question is None:
-            raise InvalidInput("That question is no longer part of the survey.")
+            raise InvalidInput(_("That question is no longer part of the survey."))
         if declined:
             if not question.sensitive or question.kind == "text":
-                raise InvalidInput("That question has no “Prefer not to say” option.")
+                raise InvalidInput(_("That question has no “Prefer not to say” option."))
             cleaned, value = None, None
         elif question.kind == "text":
             # Members' names go too; the list is cached, so this rarely waits on the directory.
@@ -601,7 +604,7 @@ class SurveyService:
         else:
             cleaned = None
             if value not in question.values:
-                raise InvalidInput("That answer isn't one of the options.")
+                raise InvalidInput(_("That answer isn't one of the options."))
         write = AnswerWrite(
             team_id=team_id,
             round_id=round_id,
@@ -673,7 +676,9 @@ class SurveyService:
         await self.roles.require_coordinator(by)
         round_ = await self.current_round(team_id=team_id)
         if round_ is None:
-            raise Conflict("No pulse round is open, so there is nothing to close.", next_step="round_status")
+            raise Conflict(
+                _("No pulse round is open, so there is nothing to close."), next_step="round_status"
+            )
         status = await self.status(round_, by=SYSTEM)
         return CloseCheck(round_, answered_figure(status, k=self.settings.min_group_size))
 
@@ -715,7 +720,7 @@ class SurveyService:
     async def _round_of_team(self, team_id: str, round_id: str) -> SurveyRound:
         round_ = await self.get_round(round_id) if round_id else None
         if round_ is None or round_.team_id != team_id:
-            raise InvalidInput("That pulse round doesn't exist.")
+            raise InvalidInput(_("That pulse round doesn't exist."))
         return round_
 
     async def rewrite_late_deliveries(self) -> int:

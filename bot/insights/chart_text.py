@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Literal
 
+from bot.i18n import N_, _, ngettext
 from bot.insights.anonymity import Suppressed
 from bot.insights.stats import LIKERT_5, Estimate, Scale
 
@@ -24,8 +25,8 @@ Metric = Literal["favourable", "mean"]
 # Slack refuses longer alt text (files.getUploadURLExternal answers `alt_txt_too_large`).
 ALT_TEXT_LIMIT = 1000
 
-TOO_FEW = "too few answers to show"
-NOT_ASKED = "not asked that round"
+TOO_FEW = N_("too few answers to show")
+NOT_ASKED = N_("not asked that round")
 
 
 def is_shown(point: Point) -> bool:
@@ -50,14 +51,16 @@ def gap_key(series: Mapping[str, Sequence[Point]], *, min_group_size: int | None
         linked = linked or bool(bridged)
         # A not-asked round at either end of a line has nothing to link to: it is just missing.
         unlinked = unlinked or any(p is None and m not in bridged for m, p in enumerate(points))
-    who = f" (fewer than {min_group_size} people)" if min_group_size else ""
-    lines = [f"Dotted link: {NOT_ASKED}."] if linked else []
+    too_few_said = _(TOO_FEW)
+    if min_group_size:
+        too_few_said += " " + _("(fewer than {k} people)").format(k=min_group_size)
+    lines = [_("Dotted link: {why}.").format(why=_(NOT_ASKED))] if linked else []
     if too_few and unlinked:
-        lines.append(f"Missing point: {TOO_FEW}{who}, or {NOT_ASKED}.")
+        lines.append(_("Missing point: {why}, or {other}.").format(why=too_few_said, other=_(NOT_ASKED)))
     elif too_few:
-        lines.append(f"Missing point: {TOO_FEW}{who}.")
+        lines.append(_("Missing point: {why}.").format(why=too_few_said))
     elif unlinked:
-        lines.append(f"Missing point: {NOT_ASKED}.")
+        lines.append(_("Missing point: {why}.").format(why=_(NOT_ASKED)))
     return lines
 
 
@@ -73,7 +76,9 @@ def _value(point: Point, metric: Metric) -> float:
 
 
 def _figure(value: float, metric: Metric, scale: Scale) -> str:
-    return f"{value:.0f}%" if metric == "favourable" else f"{value:.1f} out of {scale.high}"
+    if metric == "favourable":
+        return f"{value:.0f}%"
+    return _("{value} out of {high}").format(value=f"{value:.1f}", high=scale.high)
 
 
 def _interval(point: Estimate, metric: Metric) -> str:
@@ -86,21 +91,24 @@ def _interval(point: Estimate, metric: Metric) -> str:
 def _change(latest: Point, previous: Point, metric: Metric) -> str:
     diff = _value(latest, metric) - _value(previous, metric)
     if abs(diff) < (0.5 if metric == "favourable" else 0.05):
-        return "the same as"
+        return _("the same as")
     if metric == "favourable":
-        amount = f"{abs(diff):.0f} point{'' if abs(diff) == 1 else 's'}"
+        points = round(abs(diff))
+        amount = ngettext("{n} point", "{n} points", points).format(n=points)
     else:
         amount = f"{abs(diff):.1f}"
-    return f"{'up' if diff > 0 else 'down'} {amount} from"
+    return (_("up {amount} from") if diff > 0 else _("down {amount} from")).format(amount=amount)
 
 
 def _when(label: str) -> str:
     """A round's label as said in a sentence: "on 12 Dec" for a date, "in R3" for a round number."""
-    return f"in {label}" if label[:1] == "R" and label[1:].isdigit() else f"on {label}"
+    if label[:1] == "R" and label[1:].isdigit():
+        return _("in {round}").format(round=label)
+    return _("on {day}").format(day=label)
 
 
 def _status(point: Point) -> str:
-    return NOT_ASKED.replace(" that round", "") if point is None else TOO_FEW
+    return _("not asked") if point is None else _(TOO_FEW)
 
 
 def _describe(
@@ -114,12 +122,16 @@ def _describe(
 ) -> str:
     latest, previous = _read(points)
     if latest is None:
-        return f"{name}: nothing to show yet"
+        return _("{name}: nothing to show yet").format(name=name)
     head = f"{name} {_figure(_value(points[latest], metric), metric, scale)}"
     if brief:
         if previous is not None:
             diff = _value(points[latest], metric) - _value(points[previous], metric)
-            head += f" ({diff:+.0f} points)" if metric == "favourable" else f" ({diff:+.1f})"
+            head += (
+                " " + _("({change} points)").format(change=f"{diff:+.0f}")
+                if metric == "favourable"
+                else f" ({diff:+.1f})"
+            )
         if latest != len(points) - 1:
             head += f" {_when(labels[latest])}"
         return head
@@ -128,7 +140,7 @@ def _describe(
     else:
         head += f" {_when(labels[latest])}"
     if previous is None:
-        return head + ", its first shown round"
+        return head + _(", its first shown round")
     return f"{head}, {_change(points[latest], points[previous], metric)} {labels[previous]}"
 
 
@@ -144,20 +156,36 @@ def chart_alt_text(
 
     Says no figure the chart withholds; stays within `limit` characters (Slack's is 1,000).
     """
-    what = "favourable share" if metric == "favourable" else f"mean answer ({scale.low}–{scale.high})"
-    span = f"{round_labels[0]} to {round_labels[-1]}" if len(round_labels) > 1 else "".join(round_labels)
+    what = (
+        _("favourable share")
+        if metric == "favourable"
+        else _("mean answer ({low}–{high})").format(low=scale.low, high=scale.high)
+    )
+    span = (
+        _("{first} to {last}").format(first=round_labels[0], last=round_labels[-1])
+        if len(round_labels) > 1
+        else "".join(round_labels)
+    )
     rounds = len(round_labels)
-    opening = f"Line chart of the {what} by construct over {rounds} round{'s' if rounds != 1 else ''}"
+    opening = ngettext(
+        "Line chart of the {what} by construct over {n} round",
+        "Line chart of the {what} by construct over {n} rounds",
+        rounds,
+    ).format(what=what, n=rounds)
     opening += f", {span}." if span else "."
     if not any(is_shown(p) for ps in series.values() for p in ps):
-        return f"{opening} Not enough answers to chart yet."[:limit]
+        return f"{opening} {_('Not enough answers to chart yet.')}"[:limit]
     attempts = [
         (
-            " Bars show 95% confidence intervals. Latest shown figures, with the change since the"
-            " previous shown round: ",
+            " "
+            + _(
+                "Bars show 95% confidence intervals. Latest shown figures, with the change since the"
+                " previous shown round:"
+            )
+            + " ",
             False,
         ),
-        (" Latest figures, and change since the previous shown one: ", True),
+        (" " + _("Latest figures, and change since the previous shown one:") + " ", True),
     ]
     text = ""
     for lead, brief in attempts:
@@ -183,12 +211,21 @@ def chart_text_equivalent(
 
     Without `intervals` the 95% intervals are left out: about a third shorter, for a tight space.
     """
-    what = "Favourable share" if metric == "favourable" else f"Mean answer ({scale.low}–{scale.high})"
-    lines = [
-        f"{what} by construct, oldest round first" + ("; 95% interval in brackets." if intervals else ".")
-    ]
+    if metric == "favourable":
+        head = (
+            _("Favourable share by construct, oldest round first; 95% interval in brackets.")
+            if intervals
+            else _("Favourable share by construct, oldest round first.")
+        )
+    else:
+        head = (
+            _("Mean answer ({low}–{high}) by construct, oldest round first; 95% interval in brackets.")
+            if intervals
+            else _("Mean answer ({low}–{high}) by construct, oldest round first.")
+        ).format(low=scale.low, high=scale.high)
+    lines = [head]
     if not series:
-        return [*lines, "Not enough answers to chart yet."]
+        return [*lines, _("Not enough answers to chart yet.")]
     for name, points in series.items():
         cells = []
         for label, point in zip(round_labels, points, strict=True):
@@ -201,9 +238,13 @@ def chart_text_equivalent(
                 cells.append(f"{label} {_status(point)}")
         summary = _describe(name, points, round_labels, metric, scale, brief=False)
         latest = summary.removeprefix(name).strip()
-        lines.append(f"{name}: {' · '.join(cells)}. Latest: {latest}.")
+        lines.append(
+            _("{name}: {cells}. Latest: {latest}.").format(name=name, cells=" · ".join(cells), latest=latest)
+        )
     if min_group_size and any(not is_shown(p) and p is not None for ps in series.values() for p in ps):
         lines.append(
-            f"Too few answers to show: fewer than {min_group_size} people answered, so no figure is given."
+            _("Too few answers to show: fewer than {k} people answered, so no figure is given.").format(
+                k=min_group_size
+            )
         )
     return lines

@@ -77,7 +77,7 @@ async def test_the_register_starts_empty_and_is_kept_through_modals(
     await until(lambda: _channel_texts(slack, "added *Dignity at Work policy*"))
     listed = _register_text(await open_register(people, coordinator))
     assert "never" in listed and f"<@{other}>" in listed and LINK_URL in listed
-    assert f"next due {add_months(today, 12):%d %b %Y}" in listed
+    assert f"next due {add_months(today, 12):%a %d %b %Y}" in listed
 
     status, body = await edit_policy(
         people,
@@ -115,7 +115,7 @@ async def test_the_register_starts_empty_and_is_kept_through_modals(
     await until(lambda: _channel_texts(slack, "reviewed on"))
     listed = _register_text(await open_register(people, coordinator))
     assert "current" in listed and "no change" in listed
-    assert f"next due {add_months(today, 6):%d %b %Y}" in listed
+    assert f"next due {add_months(today, 6):%a %d %b %Y}" in listed
 
 
 async def test_invalid_input_comes_back_in_the_modal_and_nothing_is_stored(

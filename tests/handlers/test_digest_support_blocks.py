@@ -34,7 +34,7 @@ def test_withheld_cells_are_not_named() -> None:
     text = _support_text(_activity(), k=5)
     assert "Verbal abuse 7" in text and "Listened 9" in text
     assert "Intimidation" not in text and "Escalated" not in text
-    assert "*Sessions* (05 Oct – 01 Nov, the latest completed 4-week period): 12" in text
+    assert "*Sessions* (Mon 05 Oct – Sun 01 Nov, the latest completed 4-week period): 12" in text
     assert "*Referrals (HR / EAP / manager / safety):* withheld" in text
 
 

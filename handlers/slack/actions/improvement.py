@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 
 from bot.actions import Direction, ListedStatus
 from bot.errors import InvalidInput
+from bot.i18n import _
 from bot.measures import numeric_constructs
 from bot.services import Services
 from handlers.slack.blocks.digest import build_actions_page_blocks
@@ -38,7 +39,7 @@ async def handle_digest_adopt_action(
         value = json.loads(body["actions"][0]["value"])
         practice, construct, title = str(value["p"]), str(value["c"]), str(value.get("t", ""))
     except (ValueError, KeyError, IndexError, TypeError):
-        raise InvalidInput("That button isn't one of PeerPulse's.") from None
+        raise InvalidInput(_("That button isn't one of PeerPulse's.")) from None
     await open_view(
         client,
         trigger_id=body["trigger_id"],
@@ -98,11 +99,11 @@ def _page_request(body: dict[str, Any]) -> tuple[ListedStatus, Direction, str | 
         value = json.loads((body.get("actions") or [{}])[0].get("value") or "")
         status, direction, cursor = value["s"], value["d"], value["c"]
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        raise InvalidInput("That button isn't one of PeerPulse's.") from None
+        raise InvalidInput(_("That button isn't one of PeerPulse's.")) from None
     if status not in ("open", "closed") or direction not in ("next", "prev"):
-        raise InvalidInput("That button isn't one of PeerPulse's.")
+        raise InvalidInput(_("That button isn't one of PeerPulse's."))
     if cursor is not None and not isinstance(cursor, str):
-        raise InvalidInput("That button isn't one of PeerPulse's.")
+        raise InvalidInput(_("That button isn't one of PeerPulse's."))
     return cast(ListedStatus, status), cast(Direction, direction), cursor
 
 
@@ -123,7 +124,7 @@ async def _redraw(
     await respond(
         replace_original=True,
         response_type="ephemeral",
-        text=f"{status.capitalize()} improvement actions",
+        text=_("Open improvement actions") if status == "open" else _("Closed improvement actions"),
         blocks=build_actions_page_blocks(page, today=services.clock.now().date(), notice=notice),
     )
 
@@ -170,7 +171,7 @@ async def handle_action_reopen_action(
         team_id=team_id,
         user_id=user_id,
         status="closed",
-        notice=f"Reopened “{action.title}”.",
+        notice=_("Reopened “{title}”.").format(title=action.title),
     )
 
 
@@ -195,7 +196,7 @@ async def handle_action_delete_action(
         team_id=team_id,
         user_id=user_id,
         status=listed,
-        notice=f"Deleted “{action.title}”.",
+        notice=_("Deleted “{title}”.").format(title=action.title),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.errors import InvalidInput
+from bot.i18n import _
 from bot.services import Services
 from handlers.slack.blocks.policies import (
     build_policies_blocks,
@@ -91,11 +92,14 @@ async def register_message(
     """The register (view "active") or the retired list, as a message."""
     if view == "retired":
         retired = await services.policies.register(team_id=team_id, by=user_id, view="retired")
-        return {"text": "Retired policies", "blocks": build_retired_policies_blocks(retired, notice=notice)}
+        return {
+            "text": _("Retired policies"),
+            "blocks": build_retired_policies_blocks(retired, notice=notice),
+        }
     if view != "active":
-        raise InvalidInput("That button isn't one of PeerPulse's.")
+        raise InvalidInput(_("That button isn't one of PeerPulse's."))
     return {
-        "text": "Policy register",
+        "text": _("Policy register"),
         "blocks": build_policies_blocks(await services.policies.register(team_id=team_id, by=user_id)),
     }
 
@@ -135,6 +139,6 @@ async def handle_policy_unretire_action(
         team_id=team_id,
         user_id=user_id,
         view="retired",
-        notice=f"“{status.policy.name}” is back in the register.",
+        notice=_("“{name}” is back in the register.").format(name=status.policy.name),
     )
     await respond(replace_original=True, response_type="ephemeral", **message)

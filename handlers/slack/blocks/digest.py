@@ -9,6 +9,7 @@ from typing import Any
 from bot.actions import ActionPage
 from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import QUOTE_CHARS, ConstructLine, DigestReport, DigestView, SupportActivity
+from bot.i18n import N_, _, format_day, ngettext
 from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
 from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
@@ -28,12 +29,12 @@ HISTORY_ACTION = "action_history"
 PAGE_ACTION = "actions_page"  # its value says which list, which way, and from which boundary
 
 THEME_LABELS = {
-    "confidentiality": "Confidentiality",
-    "access_to_supporters": "Access to supporters",
-    "training": "Training",
-    "leadership_response": "Leadership response",
-    "workload": "Workload",
-    "other": "Other",
+    "confidentiality": N_("Confidentiality"),
+    "access_to_supporters": N_("Access to supporters"),
+    "training": N_("Training"),
+    "leadership_response": N_("Leadership response"),
+    "workload": N_("Workload"),
+    "other": N_("Other"),
 }
 
 
@@ -77,62 +78,78 @@ def _p(p_value: float) -> str:
 
 
 def _pts(delta: float) -> str:
-    return f"{delta * 100:+.0f} pts"
+    return _("{delta} pts").format(delta=f"{delta * 100:+.0f}")
+
+
+def _asked_ago(rounds_ago: int | None) -> str:
+    if not rounds_ago:
+        return ""
+    return (
+        " _"
+        + ngettext("(asked {n} round ago)", "(asked {n} rounds ago)", rounds_ago).format(n=rounds_ago)
+        + "_"
+    )
 
 
 def _construct_text(line: ConstructLine, k: int) -> str:
     name = f"*{label_of(line.construct)}*"
     if isinstance(line.summary, Suppressed):
         reason = (
-            "not asked in a closed round yet"
+            _("not asked in a closed round yet")
             if line.rounds_ago is None
-            else f"not enough answers (fewer than {k})"
+            else _("not enough answers (fewer than {k})").format(k=k)
         )
         return f"{name} — {reason}"
     s = line.summary
-    when = (
-        ""
-        if not line.rounds_ago
-        else f" _(asked {line.rounds_ago} round{'s' if line.rounds_ago > 1 else ''} ago)_"
-    )
-    text = (
-        f"{name} — {_pct(s.favourable.value)} favourable (95% CI {_pct(s.favourable.low)}–{_pct(s.favourable.high)}), "
-        f"mean {s.mean.value:.2f}, n={s.n}{when}"
-    )
+    text = _("{name} — {share} favourable (95% CI {low}–{high}), mean {mean}, n={n}").format(
+        name=name,
+        share=_pct(s.favourable.value),
+        low=_pct(s.favourable.low),
+        high=_pct(s.favourable.high),
+        mean=f"{s.mean.value:.2f}",
+        n=s.n,
+    ) + _asked_ago(line.rounds_ago)
     assessment = line.assessment
     if assessment is not None:
         shift = assessment.headline
-        span = "latest round" if shift.recent_rounds == 1 else f"last {shift.recent_rounds} rounds"
-        base = f"{shift.baseline_rounds} earlier round{'s' if shift.baseline_rounds > 1 else ''}"
-        if assessment.significant:
-            text += (
-                f"\n:triangular_flag_on_post: {_pts(shift.delta)} in the {span} against the {base} "
-                f"(more than chance would explain: adjusted {_p(assessment.p_adjusted)})"
-            )
+        if shift.recent_rounds == 1:
+            span = _("in the latest round")
         else:
-            text += f"\n{_pts(shift.delta)} in the {span} against the {base} (within what chance alone gives)"
+            span = ngettext("in the last {n} round", "in the last {n} rounds", shift.recent_rounds).format(
+                n=shift.recent_rounds
+            )
+        base = ngettext(
+            "against the {n} earlier round", "against the {n} earlier rounds", shift.baseline_rounds
+        ).format(n=shift.baseline_rounds)
+        if assessment.significant:
+            text += "\n:triangular_flag_on_post: " + _(
+                "{change} {span} {base} (more than chance would explain: adjusted {p})"
+            ).format(change=_pts(shift.delta), span=span, base=base, p=_p(assessment.p_adjusted))
+        else:
+            text += "\n" + _("{change} {span} {base} (within what chance alone gives)").format(
+                change=_pts(shift.delta), span=span, base=base
+            )
     elif line.rounds_ago == 0:
-        text += "\nChange: not enough earlier rounds with enough answers to compare yet"
+        text += "\n" + _("Change: not enough earlier rounds with enough answers to compare yet")
     if isinstance(line.trend, Trend):
-        trend_word = {"up": "rising", "down": "falling", "flat": "flat"}[line.trend.direction]
-        text += f" · over {line.trend.rounds_used} rounds: {trend_word}"
+        trend_word = {"up": _("rising"), "down": _("falling"), "flat": _("flat")}[line.trend.direction]
+        text += " · " + ngettext(
+            "over {n} round: {trend}", "over {n} rounds: {trend}", line.trend.rounds_used
+        ).format(n=line.trend.rounds_used, trend=trend_word)
     return text
 
 
 def _decline_text(line: DeclineLine, k: int) -> str:
     """One sensitive question's "prefer not to say" count, in plain words."""
-    when = (
-        ""
-        if not line.rounds_ago
-        else f" _(asked {line.rounds_ago} round{'s' if line.rounds_ago > 1 else ''} ago)_"
-    )
     if isinstance(line.declined, int):
-        said = f"{line.declined} people chose it"
+        said = ngettext("{n} person chose it", "{n} people chose it", line.declined).format(n=line.declined)
     elif line.declined == PROTECTS_OTHERS:
-        said = "not shown, so that a smaller group can't be worked out from the other figures"
+        said = _("not shown, so that a smaller group can't be worked out from the other figures")
     else:
-        said = f"fewer than {k} people chose it (the exact number is not shown)"
-    return f"• “{escape(line.question)}” — {said}{when}"
+        said = _("fewer than {k} people chose it (the exact number is not shown)").format(k=k)
+    return _("• “{question}” — {said}").format(question=escape(_(line.question)), said=said) + _asked_ago(
+        line.rounds_ago
+    )
 
 
 def _decline_blocks(report: DigestReport) -> list[dict[str, Any]]:
@@ -142,12 +159,15 @@ def _decline_blocks(report: DigestReport) -> list[dict[str, Any]]:
     lines = [_decline_text(line, report.k) for line in report.declines]
     return [
         _section(
-            "*“Prefer not to say”* on sensitive questions (latest closed round that asked each)\n"
+            _("*“Prefer not to say”* on sensitive questions (latest closed round that asked each)")
+            + "\n"
             + "\n".join(lines)
         ),
         _context(
-            "Declines are counted apart: they are not answers, and no share, mean, trend or test above includes them. "
-            "Someone who only declined still counts as having taken part."
+            _(
+                "Declines are counted apart: they are not answers, and no share, mean, trend or test above "
+                "includes them. Someone who only declined still counts as having taken part."
+            )
         ),
     ]
 
@@ -157,54 +177,73 @@ def method_note(report: DigestReport) -> str:
     comparisons = max(
         (line.assessment.comparisons for line in report.constructs if line.assessment), default=0
     )
-    return (
+    return _(
         "_How changes are tested: each measure asked in the latest round is compared, on its whole answer "
         "scale (Mann–Whitney rank test), with up to six earlier rounds pooled — the latest round alone and "
-        f"the last two together — and the Holm–Šidák correction across all {comparisons} comparisons in this digest "
+        "the last two together — and the Holm–Šidák correction across all {comparisons} comparisons in this digest "
         "keeps the chance of any false flag on stable data under 5%; trends are described, not tested. "
         "In plain words: *95% CI* is the range the true share most likely lies in, *n* is how many people "
         "answered, and *p* is how often a difference this large would appear by chance alone._"
-    )
+    ).format(comparisons=comparisons)
 
 
 def _breakdown_text(breakdown: Breakdown) -> str:
     # Withheld cells are not named: the name of a small cell would itself point at a case.
-    parts = [f"{name} {count}" for name, count in breakdown.cells.items() if isinstance(count, int) and count]
-    return " · ".join(parts) if parts else "none shown"
+    parts = [
+        f"{_(name)} {count}" for name, count in breakdown.cells.items() if isinstance(count, int) and count
+    ]
+    return " · ".join(parts) if parts else _("none shown")
 
 
 def _support_text(s: SupportActivity, k: int) -> str:
-    period = (
-        f" ({s.first_day:%d %b} – {s.last_day:%d %b}, the latest completed 4-week period)"
-        if s.first_day is not None and s.last_day is not None
-        else ""
-    )
+    sessions = _("*Sessions*")
+    if s.first_day is not None and s.last_day is not None:
+        sessions += " " + _("({first} – {last}, the latest completed 4-week period)").format(
+            first=format_day(s.first_day), last=format_day(s.last_day)
+        )
     if isinstance(s.sessions_4w, Suppressed):
         lines = [
-            f"*Sessions*{period}: not shown — fewer than {k} sessions, or all logged by one "
-            "supporter. Nothing else about them is shown."
+            sessions
+            + ": "
+            + _(
+                "not shown — fewer than {k} sessions, or all logged by one supporter. Nothing else about them is shown."
+            ).format(k=k)
         ]
     else:
-        lines = [f"*Sessions*{period}: {s.sessions_4w}"]
+        lines = [f"{sessions}: {s.sessions_4w}"]
         if s.sessions_last_week is not None:
-            lines[0] += f" (its last week: {s.sessions_last_week})"
+            lines[0] += " " + _("(its last week: {n})").format(n=s.sessions_last_week)
+    withheld = _("withheld")
     if isinstance(s.sessions_4w, int) and s.sessions_4w:
-        lines.append(f"*By category:* {_breakdown_text(s.by_category)}")
-        lines.append(f"*By outcome:* {_breakdown_text(s.by_outcome)}")
-        referrals = "withheld" if isinstance(s.referrals_4w, Suppressed) else str(s.referrals_4w)
-        lines.append(f"*Referrals (HR / EAP / manager / safety):* {referrals}")
-    overdue = "withheld" if isinstance(s.follow_ups_overdue, Suppressed) else str(s.follow_ups_overdue)
-    lines.append(f"*Follow-ups overdue at the end of the period:* {overdue}")
+        lines.append(_("*By category:* {cells}").format(cells=_breakdown_text(s.by_category)))
+        lines.append(_("*By outcome:* {cells}").format(cells=_breakdown_text(s.by_outcome)))
+        referrals = withheld if isinstance(s.referrals_4w, Suppressed) else str(s.referrals_4w)
+        lines.append(_("*Referrals (HR / EAP / manager / safety):* {n}").format(n=referrals))
+    overdue = withheld if isinstance(s.follow_ups_overdue, Suppressed) else str(s.follow_ups_overdue)
+    lines.append(_("*Follow-ups overdue at the end of the period:* {n}").format(n=overdue))
     lines.append(
-        f"*Training:* {s.supporters} supporters — {s.trained_current} current, {s.trained_lapsing} lapsing within 30 days, "
-        f"{s.lapsed_or_never} lapsed or never trained"
+        ngettext(
+            "*Training:* {n} supporter — {current} current, {lapsing} lapsing within 30 days, "
+            "{lapsed} lapsed or never trained",
+            "*Training:* {n} supporters — {current} current, {lapsing} lapsing within 30 days, "
+            "{lapsed} lapsed or never trained",
+            s.supporters,
+        ).format(
+            n=s.supporters, current=s.trained_current, lapsing=s.trained_lapsing, lapsed=s.lapsed_or_never
+        )
     )
     if s.load_max_share is not None:
-        lines.append(f"*Load:* the busiest supporter handled {_pct(s.load_max_share)} of sessions")
+        lines.append(
+            _("*Load:* the busiest supporter handled {share} of sessions").format(
+                share=_pct(s.load_max_share)
+            )
+        )
     lines.append(
-        f"_Sessions count once they can no longer be edited, and these figures change only when a 4-week "
-        f"period completes. A category or outcome is listed only with {k} or more sessions from two or more "
-        "supporters, and none is listed that would let another be worked out by subtraction._"
+        _(
+            "_Sessions count once they can no longer be edited, and these figures change only when a 4-week "
+            "period completes. A category or outcome is listed only with {k} or more sessions from two or more "
+            "supporters, and none is listed that would let another be worked out by subtraction._"
+        ).format(k=k)
     )
     return "\n".join(lines)
 
@@ -212,39 +251,53 @@ def _support_text(s: SupportActivity, k: int) -> str:
 def _theme_blocks(report: DigestReport) -> list[dict[str, Any]]:
     themes = report.themes
     period = (
-        f"the week {report.comments_from:%d %b} – {report.comments_to:%d %b}"
+        _("the week {first} – {last}").format(
+            first=format_day(report.comments_from), last=format_day(report.comments_to)
+        )
         if report.comments_from is not None and report.comments_to is not None
-        else "the last completed week"
+        else _("the last completed week")
     )
     if isinstance(themes.total, Suppressed) or not themes.themes:
         return [
             _section(
-                f"*What people are saying* — fewer than {report.k} comments in {period}; none are shown."
+                _("*What people are saying* — fewer than {k} comments in {period}; none are shown.").format(
+                    k=report.k, period=period
+                )
             )
         ]
     split = (
-        f" ({report.feedback_count} via `/feedback`, the rest from the pulse)"
+        _("({n} via `/feedback`, the rest from the pulse)").format(n=report.feedback_count)
         if report.comment_split_shown
-        else " (from `/feedback` and pulse rounds closed that week)"
+        else _("(from `/feedback` and pulse rounds closed that week)")
     )
     blocks = [
-        _section(f"*What people are saying* — {themes.total} comments in {period}{split}, grouped by theme")
+        _section(
+            _("*What people are saying* — {n} comments in {period} {split}, grouped by theme").format(
+                n=themes.total, period=period, split=split
+            )
+        )
     ]
     for theme, summary in themes.themes.items():
-        name = THEME_LABELS.get(theme, theme)
+        name = _(THEME_LABELS[theme]) if theme in THEME_LABELS else theme
         if isinstance(summary, Suppressed):
             continue  # not named: a withheld theme's name would say what a few people wrote
         assert isinstance(summary, ThemeSummary)
-        text = (
-            f"*{name}*: {summary.count} comments · mean sentiment {summary.mean_sentiment:+.2f} · "
-            f"{_pct(summary.share_negative)} negative"
+        text = _("*{name}*: {n} comments · mean sentiment {sentiment} · {negative} negative").format(
+            name=name,
+            n=summary.count,
+            sentiment=f"{summary.mean_sentiment:+.2f}",
+            negative=_pct(summary.share_negative),
         )
         # One inert line per quote: a comment cannot add lines, pings or formatting to the digest.
         quotes = "\n".join(quote(q, limit=QUOTE_CHARS) for q in summary.quotes)
         blocks.append(_section(f"{text}\n{quotes}" if quotes else text))
     # Said whether or not any theme was withheld, so the line itself tells nothing.
     blocks.append(
-        _context(f"Themes with fewer than {report.k} comments, or that would reveal one, are not listed.")
+        _context(
+            _("Themes with fewer than {k} comments, or that would reveal one, are not listed.").format(
+                k=report.k
+            )
+        )
     )
     return blocks
 
@@ -261,7 +314,7 @@ def _evidence_text(evidence: dict[str, float]) -> str:
         if name.endswith("change"):
             shown = _pts(value)
         elif name.endswith("_drop"):
-            shown = f"down {value * 100:.0f} pts, more than chance would explain"
+            shown = _("down {n} pts, more than chance would explain").format(n=f"{value * 100:.0f}")
         signal = KNOWN_SIGNALS.get(name)
         meaning = (
             signal.meaning if signal is not None and not name.endswith("_drop") else name.replace("_", " ")
@@ -273,18 +326,21 @@ def _evidence_text(evidence: dict[str, float]) -> str:
 def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
     if not report.suggestions:
         return [
-            _section("*Suggested improvements* — nothing in this week's figures calls for a new practice.")
+            _section(_("*Suggested improvements* — nothing in this week's figures calls for a new practice."))
         ]
-    blocks = [_section("*Suggested improvements* (from the evidence-based playbook)")]
+    blocks = [_section(_("*Suggested improvements* (from the evidence-based playbook)"))]
     for i, suggestion in enumerate(report.suggestions):
         p = suggestion.practice
         construct = report.construct_for_practice.get(p.id, "")  # "": the practice has no survey measure
         blocks.append(
             _section(
-                f"*{i + 1}. {p.title}*\n{p.action}\n_Why:_ {p.rationale}\n_Triggered by:_ {_evidence_text(suggestion.evidence)}"
+                f"*{i + 1}. {p.title}*\n{p.action}\n"
+                + _("_Why:_ {why}").format(why=p.rationale)
+                + "\n"
+                + _("_Triggered by:_ {evidence}").format(evidence=_evidence_text(suggestion.evidence))
             )
         )
-        blocks.append(_context(f"Source: {p.source}"))
+        blocks.append(_context(_("Source: {source}").format(source=p.source)))
         blocks.append(
             {
                 "type": "actions",
@@ -294,7 +350,7 @@ def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
                         "type": "button",
                         "action_id": f"{ADOPT_ACTION}_{i}",
                         "style": "primary",
-                        "text": {"type": "plain_text", "text": "Adopt as action"},
+                        "text": {"type": "plain_text", "text": _("Adopt as action")},
                         "value": json.dumps(
                             {"p": p.id, "c": construct, "t": p.title[:150]}, separators=(",", ":")
                         ),
@@ -307,16 +363,16 @@ def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
 
 def _reading(value: float | None, low: float | None, high: float | None) -> str:
     if value is None or low is None or high is None:
-        return "not measurable yet (too few answers to show, or no round yet)"
-    return f"{_pct(value)} (95% CI {_pct(low)}–{_pct(high)})"
+        return _("not measurable yet (too few answers to show, or no round yet)")
+    return _("{share} (95% CI {low}–{high})").format(share=_pct(value), low=_pct(low), high=_pct(high))
 
 
 def after_reading(action: ImprovementAction) -> str:
     """A closed action's after measure: waiting for its round, withheld under k, or the figure."""
     if action.after_round_id is None:
-        return "waiting for the next round to close"
+        return _("waiting for the next round to close")
     if action.after_value is None or action.after_low is None or action.after_high is None:
-        return "not measurable (fewer than k answers)"
+        return _("not measurable (fewer than k answers)")
     return _reading(action.after_value, action.after_low, action.after_high)
 
 
@@ -325,33 +381,50 @@ def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
     if verdict is None:
         return ""
     if isinstance(verdict, Suppressed):
-        return "\nEffect: not measurable yet (too few answers before or after to show)"
-    sides = (
-        f"{verdict.rounds_before} round{'s' if verdict.rounds_before != 1 else ''} before "
-        f"(n={verdict.n_before}, {_pct(verdict.favourable_before)} favourable) vs "
-        f"{verdict.rounds_after} after (n={verdict.n_after}, {_pct(verdict.favourable_after)})"
+        return "\n" + _("Effect: not measurable yet (too few answers before or after to show)")
+    sides = ngettext(
+        "{before} round before (n={n_before}, {share_before} favourable) vs {after} after (n={n_after}, {share_after})",
+        "{before} rounds before (n={n_before}, {share_before} favourable) vs {after} after (n={n_after}, {share_after})",
+        verdict.rounds_before,
+    ).format(
+        before=verdict.rounds_before,
+        n_before=verdict.n_before,
+        share_before=_pct(verdict.favourable_before),
+        after=verdict.rounds_after,
+        n_after=verdict.n_after,
+        share_after=_pct(verdict.favourable_after),
     )
     word = {
-        "improved": ":white_check_mark: improved (significant",
-        "worse": ":small_red_triangle_down: worse (significant",
-        "no change": "no clear change yet (could be chance: ",
-    }[verdict.verdict]
-    return f"\nEffect over {sides}: {word}{', ' if verdict.verdict != 'no change' else ''}{_p(verdict.p_value)}, Mann–Whitney)"
+        "improved": _(":white_check_mark: improved (significant, {p}, Mann–Whitney)"),
+        "worse": _(":small_red_triangle_down: worse (significant, {p}, Mann–Whitney)"),
+        "no change": _("no clear change yet (could be chance: {p}, Mann–Whitney)"),
+    }[verdict.verdict].format(p=_p(verdict.p_value))
+    return "\n" + _("Effect over {sides}: {verdict}").format(sides=sides, verdict=word)
 
 
 DIGEST_OPEN_ACTIONS = 10  # the soonest due; `/pulse actions` pages through the rest
 
 
+def _open_action_text(action: ImprovementAction, *, today: date, title: str, progress: str | None) -> str:
+    overdue = _(":warning: *overdue*") + " · " if action.due_on < today else ""
+    text = overdue + _("*{title}* — owner {owner}, due {due}").format(
+        title=title, owner=f"<@{action.owner_id}>", due=format_day(action.due_on, year=True)
+    )
+    text += "\n" + _("Measure: {measure} · before: {before}").format(
+        measure=label_of(action.construct_id),
+        before=_reading(action.before_value, action.before_low, action.before_high),
+    )
+    if progress:
+        text += "\n" + _("Latest update: {note}").format(note=progress)
+    return text
+
+
 def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for i, action in enumerate(actions[:DIGEST_OPEN_ACTIONS]):
-        overdue = ":warning: *overdue* · " if action.due_on < today else ""
         blocks.append(
             _section(
-                f"{overdue}*{action.title}* — owner <@{action.owner_id}>, due {action.due_on:%d %b %Y}\n"
-                f"Measure: {label_of(action.construct_id)} · before: "
-                f"{_reading(action.before_value, action.before_low, action.before_high)}"
-                + (f"\nLatest update: {action.progress_note}" if action.progress_note else "")
+                _open_action_text(action, today=today, title=action.title, progress=action.progress_note)
             )
         )
         blocks.append(
@@ -362,13 +435,13 @@ def _open_action_blocks(actions: list[ImprovementAction], *, today: date) -> lis
                     {
                         "type": "button",
                         "action_id": f"{UPDATE_ACTION}_{i}",
-                        "text": {"type": "plain_text", "text": "Update"},
+                        "text": {"type": "plain_text", "text": _("Update")},
                         "value": action.id,
                     },
                     {
                         "type": "button",
                         "action_id": f"{CLOSE_ACTION}_{i}",
-                        "text": {"type": "plain_text", "text": "Close"},
+                        "text": {"type": "plain_text", "text": _("Close")},
                         "value": action.id,
                     },
                 ],
@@ -390,17 +463,19 @@ def _button(action_id: str, label: str, value: str, **extra: Any) -> dict[str, A
 def _delete_button(i: int, action_id: str) -> dict[str, Any]:
     return _button(
         f"{ACTION_DELETE_ACTION}_{i}",
-        "Delete",
+        _("Delete"),
         action_id,
         style="danger",
         confirm={
-            "title": {"type": "plain_text", "text": "Delete this action?"},
+            "title": {"type": "plain_text", "text": _("Delete this action?")},
             "text": {
                 "type": "plain_text",
-                "text": "It leaves the lists and the digest. Its history is kept, with who deleted it and when.",
+                "text": _(
+                    "It leaves the lists and the digest. Its history is kept, with who deleted it and when."
+                ),
             },
-            "confirm": {"type": "plain_text", "text": "Delete"},
-            "deny": {"type": "plain_text", "text": "Keep it"},
+            "confirm": {"type": "plain_text", "text": _("Delete")},
+            "deny": {"type": "plain_text", "text": _("Keep it")},
             "style": "danger",
         },
     )
@@ -414,73 +489,76 @@ def page_value(status: str, direction: str, cursor: str | None) -> str:
 def build_actions_page_blocks(page: ActionPage, *, today: date, notice: str = "") -> list[dict[str, Any]]:
     """`/pulse actions`: one page of open (or closed) actions with their buttons and paging."""
     other = "closed" if page.status == "open" else "open"
-    switch = _button(f"{PAGE_ACTION}_switch", f"Show {other} actions", page_value(other, "next", None))
+    label = _("Show closed actions") if other == "closed" else _("Show open actions")
+    switch = _button(f"{PAGE_ACTION}_switch", label, page_value(other, "next", None))
     blocks: list[dict[str, Any]] = [_context(escape(notice))] if notice else []
     if not page.items:
         empty = (
-            "No open improvement actions. Adopt one from a digest suggestion."
+            _("No open improvement actions. Adopt one from a digest suggestion.")
             if page.status == "open"
-            else "No closed improvement actions."
+            else _("No closed improvement actions.")
         )
         blocks += [_section(empty), {"type": "actions", "block_id": "actions_page_nav", "elements": [switch]}]
         return blocks
     last = page.first_position + len(page.items) - 1
     blocks.append(
         _section(
-            f"*{page.status.capitalize()} improvement actions* — {page.first_position}–{last} of {page.total}"
-            + (" (soonest due first)" if page.status == "open" else " (latest closed first)")
+            (
+                _("*Open improvement actions* — {first}–{last} of {total} (soonest due first)")
+                if page.status == "open"
+                else _("*Closed improvement actions* — {first}–{last} of {total} (latest closed first)")
+            ).format(first=page.first_position, last=last, total=page.total)
         )
     )
     for i, action in enumerate(page.items):
         title = escape(action.title)
         if page.status == "open":
-            overdue = ":warning: *overdue* · " if action.due_on < today else ""
-            text = (
-                f"{overdue}*{title}* — owner <@{action.owner_id}>, due {action.due_on:%d %b %Y}\n"
-                f"Measure: {label_of(action.construct_id)} · before: "
-                f"{_reading(action.before_value, action.before_low, action.before_high)}"
-                + (f"\nLatest update: {escape(action.progress_note)}" if action.progress_note else "")
-            )
+            progress = escape(action.progress_note) if action.progress_note else None
+            text = _open_action_text(action, today=today, title=title, progress=progress)
             buttons = [
-                _button(f"{UPDATE_ACTION}_{i}", "Update", action.id),
-                _button(f"{CLOSE_ACTION}_{i}", "Close", action.id),
+                _button(f"{UPDATE_ACTION}_{i}", _("Update"), action.id),
+                _button(f"{CLOSE_ACTION}_{i}", _("Close"), action.id),
             ]
         else:
-            closed = f"{action.closed_at:%d %b %Y}" if action.closed_at else "?"
-            text = (
-                f":checkered_flag: *{title}* — closed {closed}, owner <@{action.owner_id}>\n"
-                f"{label_of(action.construct_id)}: before "
-                f"{_reading(action.before_value, action.before_low, action.before_high)} → after "
-                f"{after_reading(action)}"
+            closed = format_day(action.closed_at.date(), year=True) if action.closed_at else "?"
+            text = ":checkered_flag: " + _("*{title}* — closed {closed}, owner {owner}").format(
+                title=title, closed=closed, owner=f"<@{action.owner_id}>"
+            )
+            text += "\n" + _("{measure}: before {before} → after {after}").format(
+                measure=label_of(action.construct_id),
+                before=_reading(action.before_value, action.before_low, action.before_high),
+                after=after_reading(action),
             )
             buttons = [
                 _button(
                     f"{REOPEN_ACTION}_{i}",
-                    "Reopen",
+                    _("Reopen"),
                     action.id,
                     confirm={
-                        "title": {"type": "plain_text", "text": "Reopen this action?"},
+                        "title": {"type": "plain_text", "text": _("Reopen this action?")},
                         "text": {
                             "type": "plain_text",
-                            "text": "Its after measure is cleared and taken again from the first round "
-                            "that closes after it is closed again.",
+                            "text": _(
+                                "Its after measure is cleared and taken again from the first round "
+                                "that closes after it is closed again."
+                            ),
                         },
-                        "confirm": {"type": "plain_text", "text": "Reopen"},
-                        "deny": {"type": "plain_text", "text": "Cancel"},
+                        "confirm": {"type": "plain_text", "text": _("Reopen")},
+                        "deny": {"type": "plain_text", "text": _("Cancel")},
                     },
                 )
             ]
-        buttons += [_button(f"{HISTORY_ACTION}_{i}", "History", action.id), _delete_button(i, action.id)]
+        buttons += [_button(f"{HISTORY_ACTION}_{i}", _("History"), action.id), _delete_button(i, action.id)]
         blocks.append(_section(text))
         blocks.append({"type": "actions", "block_id": f"action_{action.id}", "elements": buttons})
     nav: list[dict[str, Any]] = []
     if page.prev_cursor is not None:
         nav.append(
-            _button(f"{PAGE_ACTION}_prev", "← Previous", page_value(page.status, "prev", page.prev_cursor))
+            _button(f"{PAGE_ACTION}_prev", _("← Previous"), page_value(page.status, "prev", page.prev_cursor))
         )
     if page.next_cursor is not None:
         nav.append(
-            _button(f"{PAGE_ACTION}_next", "Next →", page_value(page.status, "next", page.next_cursor))
+            _button(f"{PAGE_ACTION}_next", _("Next →"), page_value(page.status, "next", page.next_cursor))
         )
     nav.append(switch)
     blocks.append({"type": "actions", "block_id": "actions_page_nav", "elements": nav})
@@ -489,13 +567,17 @@ def build_actions_page_blocks(page: ActionPage, *, today: date, notice: str = ""
 
 def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
     if not report.open_actions and not report.closed_actions:
-        return [_section("*Actions* — none adopted yet. Adopt a suggestion above to track its effect.")]
-    blocks: list[dict[str, Any]] = [_section("*Actions*")]
+        return [_section(_("*Actions* — none adopted yet. Adopt a suggestion above to track its effect."))]
+    blocks: list[dict[str, Any]] = [_section(_("*Actions*"))]
     blocks += _open_action_blocks(report.open_actions, today=report.generated_at.date())
     if (more := len(report.open_actions) - DIGEST_OPEN_ACTIONS) > 0:
         blocks.append(
             _context(
-                f"{more} more open action{'s' if more != 1 else ''}: `/pulse actions` pages through them all."
+                ngettext(
+                    "{n} more open action: `/pulse actions` pages through them all.",
+                    "{n} more open actions: `/pulse actions` pages through them all.",
+                    more,
+                ).format(n=more)
             )
         )
     for action in report.closed_actions:
@@ -504,8 +586,16 @@ def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
         verdict = _verdict(report.action_verdicts.get(action.id))
         blocks.append(
             _section(
-                f":checkered_flag: *{action.title}* (closed {action.closed_at:%d %b})\n"
-                f"{label_of(action.construct_id)}: before {before} → after {after}{verdict}"
+                ":checkered_flag: "
+                + _("*{title}* (closed {closed})").format(
+                    title=action.title,
+                    closed=format_day(action.closed_at.date()) if action.closed_at else "?",
+                )
+                + "\n"
+                + _("{measure}: before {before} → after {after}").format(
+                    measure=label_of(action.construct_id), before=before, after=after
+                )
+                + verdict
             )
         )
     return blocks
@@ -513,22 +603,30 @@ def _action_blocks(report: DigestReport) -> list[dict[str, Any]]:
 
 def _policy_blocks(report: DigestReport) -> list[dict[str, Any]]:
     if not report.policies:
-        return [_section("*Policy reviews* — the register is empty; `/pulse policies` adds policies.")]
+        return [_section(_("*Policy reviews* — the register is empty; `/pulse policies` adds policies."))]
     due = [s for s in report.policies if s.state in ("due", "overdue")]
     if not due:
         count = len(report.policies)
-        return [_section(f"*Policy reviews* — none due in the next 30 days ({count} in the register).")]
-    return [_section("*Policy reviews due or overdue*\n" + "\n".join(f"• {policy_line(s)}" for s in due))]
+        return [
+            _section(
+                _("*Policy reviews* — none due in the next 30 days ({n} in the register).").format(n=count)
+            )
+        ]
+    return [
+        _section(_("*Policy reviews due or overdue*") + "\n" + "\n".join(f"• {policy_line(s)}" for s in due))
+    ]
 
 
 def _chart_blocks(report: DigestReport) -> list[dict[str, Any]]:
     """The chart in words, before the chart itself (the same figures, none the chart withholds)."""
     if not report.chart_text:
         # A digest queued before the chart had words: it says only that the chart follows.
-        return [_context(":chart_with_upwards_trend: The chart of the last rounds is attached below.")]
+        return [
+            _context(":chart_with_upwards_trend: " + _("The chart of the last rounds is attached below."))
+        ]
     intro, *lines = (escape(line) for line in report.chart_text)
     text = "\n".join(
-        [f"*The chart in words* :chart_with_upwards_trend: (the chart is attached below)\n{intro}"]
+        [_("*The chart in words* :chart_with_upwards_trend: (the chart is attached below)") + f"\n{intro}"]
         + [f"• {line}" for line in lines]
     )
     # Kept within a section's 3,000 characters: split at line breaks if ever it grows past them.
@@ -543,29 +641,37 @@ def build_digest_blocks(report: DigestReport, *, chart: bool | None = None) -> l
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": f"PeerPulse weekly digest · {report.generated_at:%d %b %Y}",
+                "text": digest_title(report),
             },
         },
         _context(
-            f":lock: Figures from fewer than {report.k} people are withheld, and no two figures shown can be "
-            "subtracted to reveal a smaller group. Closed rounds only."
+            ":lock: "
+            + _(
+                "Figures from fewer than {k} people are withheld, and no two figures shown can be "
+                "subtracted to reveal a smaller group. Closed rounds only."
+            ).format(k=report.k)
         ),
     ]
     if isinstance(p.rate, float) and not isinstance(p.answered, Suppressed):
-        bound = "at least " if p.at_least else ""
-        participation = f"*Participation* — latest round: {bound}{p.answered} of {p.invited} answered ({bound}{_pct(p.rate)})"
-        if isinstance(p.change_vs_last, float):
-            participation += f" · {_pts(p.change_vs_last)} on last round"
-        if isinstance(p.change_vs_average, float):
-            participation += f" · {_pts(p.change_vs_average)} on the {p.rounds_in_average}-round average"
-    elif p.invited:
         participation = (
-            f"*Participation* — {p.invited} invited; fewer than {report.k} answered, so nothing more is shown"
-        )
+            _("*Participation* — latest round: at least {answered} of {invited} answered (at least {rate})")
+            if p.at_least
+            else _("*Participation* — latest round: {answered} of {invited} answered ({rate})")
+        ).format(answered=p.answered, invited=p.invited, rate=_pct(p.rate))
+        if isinstance(p.change_vs_last, float):
+            participation += " · " + _("{change} on last round").format(change=_pts(p.change_vs_last))
+        if isinstance(p.change_vs_average, float):
+            participation += " · " + _("{change} on the {n}-round average").format(
+                change=_pts(p.change_vs_average), n=p.rounds_in_average
+            )
+    elif p.invited:
+        participation = _(
+            "*Participation* — {invited} invited; fewer than {k} answered, so nothing more is shown"
+        ).format(invited=p.invited, k=report.k)
     else:
-        participation = "*Participation* — no closed pulse round yet"
+        participation = _("*Participation* — no closed pulse round yet")
     blocks = [*header, _section(participation), {"type": "divider"}]
-    blocks.append(_section("*How the program is doing* (favourable = the good end of each scale)"))
+    blocks.append(_section(_("*How the program is doing* (favourable = the good end of each scale)")))
     blocks += [_section(_construct_text(line, report.k)) for line in report.constructs]
     blocks.append(_context(method_note(report)))
     blocks += _decline_blocks(report)
@@ -573,7 +679,7 @@ def build_digest_blocks(report: DigestReport, *, chart: bool | None = None) -> l
         blocks += _chart_blocks(report)
     blocks += [
         {"type": "divider"},
-        _section("*Peer-support activity*"),
+        _section(_("*Peer-support activity*")),
         _section(_support_text(report.support, report.k)),
     ]
     blocks += [{"type": "divider"}, *_theme_blocks(report)]
@@ -604,8 +710,13 @@ def build_digest_messages(report: DigestReport, *, chart: bool | None = None) ->
     """The digest as one or more postable messages within Block Kit's limits."""
     return split_messages(
         split_long_sections(build_digest_blocks(report, chart=chart)),
-        fallback=f"PeerPulse weekly digest · {report.generated_at:%d %b %Y}",
+        fallback=digest_title(report),
     )
+
+
+def digest_title(report: DigestReport) -> str:
+    """The digest's heading and notification text."""
+    return _("PeerPulse weekly digest · {day}").format(day=format_day(report.generated_at.date(), year=True))
 
 
 def blocks_as_text(blocks: list[dict[str, Any]]) -> str:

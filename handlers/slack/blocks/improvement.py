@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.i18n import N_, _, format_day
 from bot.measures import label_of
 from handlers.slack.blocks.mrkdwn import escape
 from storage.digest_models import ImprovementActionEvent
@@ -15,11 +16,11 @@ CLOSE_VIEW = "action_close_view"
 HISTORY_VIEW = "action_history_view"
 HISTORY_SHOWN = 30  # the latest ones, inside a modal's limits
 EVENT_WORDS = {
-    "adopted": "adopted it",
-    "updated": "noted progress",
-    "closed": "closed it",
-    "reopened": "reopened it",
-    "deleted": "deleted it",
+    "adopted": N_("adopted it"),
+    "updated": N_("noted progress"),
+    "closed": N_("closed it"),
+    "reopened": N_("reopened it"),
+    "deleted": N_("deleted it"),
 }
 TITLE_BLOCK, OWNER_BLOCK, DUE_BLOCK, MEASURE_BLOCK, SUCCESS_BLOCK, NOTE_BLOCK = (
     "title",
@@ -63,27 +64,31 @@ def build_adopt_modal(
         "type": "modal",
         "callback_id": ADOPT_VIEW,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Adopt as action"},
-        "submit": {"type": "plain_text", "text": "Adopt"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Adopt as action")},
+        "submit": {"type": "plain_text", "text": _("Adopt")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
-            _input(TITLE_BLOCK, "Action", _text(title)),
-            _input(OWNER_BLOCK, "Owner", {"type": "users_select", "initial_user": owner_id}),
-            _input(DUE_BLOCK, "Due", {"type": "datepicker", "initial_date": due_on.isoformat()}),
+            _input(TITLE_BLOCK, _("Action"), _text(title)),
+            _input(OWNER_BLOCK, _("Owner"), {"type": "users_select", "initial_user": owner_id}),
+            _input(DUE_BLOCK, _("Due"), {"type": "datepicker", "initial_date": due_on.isoformat()}),
             _input(
                 MEASURE_BLOCK,
-                "Success measure: which survey construct should move",
+                _("Success measure: which survey construct should move"),
                 measure,
             ),
-            _input(SUCCESS_BLOCK, "What success looks like (optional)", _text(max_length=300), optional=True),
+            _input(
+                SUCCESS_BLOCK, _("What success looks like (optional)"), _text(max_length=300), optional=True
+            ),
             {
                 "type": "context",
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": "The construct's current favourable share is kept as the baseline; once the action is "
-                        "closed, the digest tests every round before adoption against every round after it "
-                        "(a rank test on the whole answer scale) and says how many rounds each side used.",
+                        "text": _(
+                            "The construct's current favourable share is kept as the baseline; once the action is "
+                            "closed, the digest tests every round before adoption against every round after it "
+                            "(a rank test on the whole answer scale) and says how many rounds each side used."
+                        ),
                     }
                 ],
             },
@@ -95,18 +100,19 @@ def history_lines(events: list[ImprovementActionEvent]) -> str:
     """What was done to an action, one line per event, oldest first (the latest HISTORY_SHOWN)."""
     lines = []
     for event in events[-HISTORY_SHOWN:]:
-        who = f"<@{event.by}>" if event.by else "someone (not recorded)"
+        who = f"<@{event.by}>" if event.by else _("someone (not recorded)")
         note = f": {escape(event.note)}" if event.note else ""
-        lines.append(f"{event.at:%d %b %Y %H:%M} UTC · {who} {EVENT_WORDS.get(event.kind, event.kind)}{note}")
+        did = _(EVENT_WORDS[event.kind]) if event.kind in EVENT_WORDS else event.kind
+        lines.append(f"{format_day(event.at.date(), year=True)} {event.at:%H:%M} UTC · {who} {did}{note}")
     skipped = len(events) - HISTORY_SHOWN
-    head = f"_{skipped} earlier not shown_\n" if skipped > 0 else ""
-    return (head + "\n".join(lines))[:2900] or "No history recorded."
+    head = "_" + _("{n} earlier not shown").format(n=skipped) + "_\n" if skipped > 0 else ""
+    return (head + "\n".join(lines))[:2900] or _("No history recorded.")
 
 
 def _history_context(events: list[ImprovementActionEvent]) -> dict[str, Any]:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": "*History*\n" + history_lines(events)}],
+        "elements": [{"type": "mrkdwn", "text": _("*History*") + "\n" + history_lines(events)}],
     }
 
 
@@ -115,8 +121,8 @@ def build_history_modal(*, title: str, events: list[ImprovementActionEvent]) -> 
     return {
         "type": "modal",
         "callback_id": HISTORY_VIEW,
-        "title": {"type": "plain_text", "text": "Action history"},
-        "close": {"type": "plain_text", "text": "Close"},
+        "title": {"type": "plain_text", "text": _("Action history")},
+        "close": {"type": "plain_text", "text": _("Close")},
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(title)}*"}},
             _history_context(events),
@@ -132,12 +138,12 @@ def build_update_modal(
         "type": "modal",
         "callback_id": UPDATE_VIEW,
         "private_metadata": action_id,
-        "title": {"type": "plain_text", "text": "Update action"},
-        "submit": {"type": "plain_text", "text": "Save"},
+        "title": {"type": "plain_text", "text": _("Update action")},
+        "submit": {"type": "plain_text", "text": _("Save")},
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
-            _input(NOTE_BLOCK, "Progress", _text(multiline=True, max_length=500)),
-            _input(DUE_BLOCK, "Due", {"type": "datepicker", "initial_date": due_on.isoformat()}),
+            _input(NOTE_BLOCK, _("Progress"), _text(multiline=True, max_length=500)),
+            _input(DUE_BLOCK, _("Due"), {"type": "datepicker", "initial_date": due_on.isoformat()}),
             *([_history_context(history)] if history else []),
         ],
     }
@@ -149,13 +155,13 @@ def build_close_modal(*, action_id: str, title: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": CLOSE_VIEW,
         "private_metadata": action_id,
-        "title": {"type": "plain_text", "text": "Close action"},
-        "submit": {"type": "plain_text", "text": "Close"},
+        "title": {"type": "plain_text", "text": _("Close action")},
+        "submit": {"type": "plain_text", "text": _("Close")},
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
             _input(
                 NOTE_BLOCK,
-                "What was done, and what changed",
+                _("What was done, and what changed"),
                 _text(multiline=True, max_length=500),
                 optional=True,
             ),
@@ -164,8 +170,10 @@ def build_close_modal(*, action_id: str, title: str) -> dict[str, Any]:
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": "Its after measure is taken from the first pulse round that closes after now; "
-                        "until then the digest says it is waiting for that round.",
+                        "text": _(
+                            "Its after measure is taken from the first pulse round that closes after now; "
+                            "until then the digest says it is waiting for that round."
+                        ),
                     }
                 ],
             },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.i18n import N_, _, format_day, ngettext
 from bot.policies import (
     DEFAULT_INTERVAL,
     INTERVAL,
@@ -39,10 +40,10 @@ INPUT = "value"
 MAX_LISTED = 20  # two blocks each, inside a message's 50
 
 STATE_LABELS = {
-    "overdue": ":warning: *overdue*",
-    "due": ":hourglass_flowing_sand: due soon",
-    "never_reviewed": ":grey_question: never reviewed",
-    "current": ":white_check_mark: current",
+    "overdue": N_(":warning: *overdue*"),
+    "due": N_(":hourglass_flowing_sand: due soon"),
+    "never_reviewed": N_(":grey_question: never reviewed"),
+    "current": N_(":white_check_mark: current"),
 }
 
 
@@ -70,7 +71,7 @@ def _add_button() -> dict[str, Any]:
     return {
         "type": "actions",
         "block_id": "policy_register_add",
-        "elements": [_button(ADD_POLICY_ACTION, "Add a policy", primary=True)],
+        "elements": [_button(ADD_POLICY_ACTION, _("Add a policy"), primary=True)],
     }
 
 
@@ -78,38 +79,46 @@ def next_review_text(status: PolicyStatus) -> str:
     """'due in 12 days', 'due today', 'overdue by 3 days'."""
     days = status.days_to_due
     if days < 0:
-        return f"overdue by {-days} day{'s' if days != -1 else ''}"
+        return ngettext("overdue by {n} day", "overdue by {n} days", -days).format(n=-days)
     if days == 0:
-        return "due today"
-    return f"due in {days} day{'s' if days != 1 else ''}"
+        return _("due today")
+    return ngettext("due in {n} day", "due in {n} days", days).format(n=days)
 
 
 def policy_line(status: PolicyStatus) -> str:
     """One policy, its owner and when its review is due, in a line."""
     p = status.policy
-    return (
-        f"{STATE_LABELS[status.state]} · *{link(p.link, p.name)}* — owner <@{p.owner_id}> · "
-        f"next review {status.next_due:%d %b %Y} ({next_review_text(status)})"
+    return f"{_(STATE_LABELS[status.state])} · *{link(p.link, p.name)}* — " + _(
+        "owner {owner} · next review {due} ({when})"
+    ).format(
+        owner=f"<@{p.owner_id}>", due=format_day(status.next_due, year=True), when=next_review_text(status)
     )
 
 
 def _policy_text(status: PolicyStatus) -> str:
     p = status.policy
-    last = f"{p.last_reviewed_on:%d %b %Y}" if p.last_reviewed_on else "never"
-    text = (
-        f"*{link(p.link, p.name)}* · {STATE_LABELS[status.state]}\n"
-        f"Owner <@{p.owner_id}> · reviewed every {p.review_interval_months} month"
-        f"{'s' if p.review_interval_months != 1 else ''} · last reviewed {last} · "
-        f"next due {status.next_due:%d %b %Y} ({next_review_text(status)})"
+    last = format_day(p.last_reviewed_on, year=True) if p.last_reviewed_on else _("never")
+    text = f"*{link(p.link, p.name)}* · {_(STATE_LABELS[status.state])}\n" + ngettext(
+        "Owner {owner} · reviewed every {n} month · last reviewed {last} · next due {due} ({when})",
+        "Owner {owner} · reviewed every {n} months · last reviewed {last} · next due {due} ({when})",
+        p.review_interval_months,
+    ).format(
+        owner=f"<@{p.owner_id}>",
+        n=p.review_interval_months,
+        last=last,
+        due=format_day(status.next_due, year=True),
+        when=next_review_text(status),
     )
     if status.last_review is not None:
         r = status.last_review
-        text += f"\n_Last review ({r.reviewed_on:%d %b %Y}, <@{r.reviewed_by}>):_ {escape(r.summary)}"
+        text += "\n" + _("_Last review ({day}, {by}):_ {summary}").format(
+            day=format_day(r.reviewed_on, year=True), by=f"<@{r.reviewed_by}>", summary=escape(r.summary)
+        )
     return text
 
 
 def _show_button(view: str) -> dict[str, Any]:
-    label = "Show retired policies" if view == "retired" else "Show the register"
+    label = _("Show retired policies") if view == "retired" else _("Show the register")
     return {
         "type": "actions",
         "block_id": "policy_register_show",
@@ -121,15 +130,16 @@ def build_retired_policies_blocks(policies: list[PolicyStatus], *, notice: str =
     """`/pulse policies retired`: retired policies, who retired them, when and why, with Un-retire."""
     blocks: list[dict[str, Any]] = [_context(escape(notice))] if notice else []
     if not policies:
-        return [*blocks, _section("*Retired policies* — none."), _show_button("active")]
-    blocks.append(_section(f"*Retired policies* — {len(policies)}"))
+        return [*blocks, _section(_("*Retired policies* — none.")), _show_button("active")]
+    blocks.append(_section(_("*Retired policies* — {n}").format(n=len(policies))))
     for i, status in enumerate(policies[:MAX_LISTED]):
         p = status.policy
-        when = f"{p.retired_at:%d %b %Y}" if p.retired_at else "?"
-        who = f"<@{p.retired_by}>" if p.retired_by else "someone"
+        when = format_day(p.retired_at.date(), year=True) if p.retired_at else "?"
+        who = f"<@{p.retired_by}>" if p.retired_by else _("someone")
         blocks.append(
             _section(
-                f"*{link(p.link, p.name)}* · retired {when} by {who}"
+                f"*{link(p.link, p.name)}* · "
+                + _("retired {day} by {who}").format(day=when, who=who)
                 + (f": {escape(p.retired_reason)}" if p.retired_reason else "")
             )
         )
@@ -139,22 +149,26 @@ def build_retired_policies_blocks(policies: list[PolicyStatus], *, notice: str =
                 "block_id": f"policy_retired_{p.id}",
                 "elements": [
                     {
-                        **_button(f"{UNRETIRE_POLICY_ACTION}_{i}", "Bring back", p.id),
+                        **_button(f"{UNRETIRE_POLICY_ACTION}_{i}", _("Bring back"), p.id),
                         "confirm": {
-                            "title": {"type": "plain_text", "text": "Bring this policy back?"},
+                            "title": {"type": "plain_text", "text": _("Bring this policy back?")},
                             "text": {
                                 "type": "plain_text",
-                                "text": "It returns to the register, with review reminders from its last review.",
+                                "text": _(
+                                    "It returns to the register, with review reminders from its last review."
+                                ),
                             },
-                            "confirm": {"type": "plain_text", "text": "Bring back"},
-                            "deny": {"type": "plain_text", "text": "Cancel"},
+                            "confirm": {"type": "plain_text", "text": _("Bring back")},
+                            "deny": {"type": "plain_text", "text": _("Cancel")},
                         },
                     }
                 ],
             }
         )
     if len(policies) > MAX_LISTED:
-        blocks.append(_context(f"Showing {MAX_LISTED} of {len(policies)}."))
+        blocks.append(
+            _context(_("Showing {shown} of {total}.").format(shown=MAX_LISTED, total=len(policies)))
+        )
     blocks.append(_show_button("active"))
     return blocks
 
@@ -165,18 +179,20 @@ def build_retire_modal(*, policy: Policy) -> dict[str, Any]:
         "type": "modal",
         "callback_id": RETIRE_POLICY_VIEW,
         "private_metadata": policy.id,
-        "title": {"type": "plain_text", "text": "Retire policy"},
-        "submit": {"type": "plain_text", "text": "Retire"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Retire policy")},
+        "submit": {"type": "plain_text", "text": _("Retire")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
             _section(
-                f"*{link(policy.link, policy.name)}* leaves the register, its review reminders and the due "
-                "lists. Its reviews are kept, and it can be brought back from the retired list."
+                _(
+                    "{policy} leaves the register, its review reminders and the due "
+                    "lists. Its reviews are kept, and it can be brought back from the retired list."
+                ).format(policy=f"*{link(policy.link, policy.name)}*")
             ),
             _input(
                 RETIRE_REASON,
-                "Why is it retired?",
-                _text_input("", max_length=SUMMARY_MAX, multiline=True, placeholder="e.g. replaced by …"),
+                _("Why is it retired?"),
+                _text_input("", max_length=SUMMARY_MAX, multiline=True, placeholder=_("e.g. replaced by …")),
             ),
         ],
     }
@@ -187,10 +203,12 @@ def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
     if not statuses:
         return [
             _section(
-                "*Policy register* — empty for now. Add each policy or procedure of the program (for example "
-                "the anti-bullying policy or the peer-support procedure) with a link to the document, its owner "
-                "and how often it is reviewed. PeerPulse then reminds the coordinators' channel 30 days before "
-                "a review is due and weekly once it is overdue."
+                _(
+                    "*Policy register* — empty for now. Add each policy or procedure of the program (for example "
+                    "the anti-bullying policy or the peer-support procedure) with a link to the document, its owner "
+                    "and how often it is reviewed. PeerPulse then reminds the coordinators' channel 30 days before "
+                    "a review is due and weekly once it is overdue."
+                )
             ),
             _add_button(),
             _show_button("retired"),
@@ -198,8 +216,11 @@ def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
     count = len(statuses)
     blocks = [
         _section(
-            f"*Policy register* — {count} polic{'ies' if count != 1 else 'y'} or procedure{'s' if count != 1 else ''}, "
-            "soonest review first"
+            ngettext(
+                "*Policy register* — {n} policy or procedure, soonest review first",
+                "*Policy register* — {n} policies or procedures, soonest review first",
+                count,
+            ).format(n=count)
         )
     ]
     for i, status in enumerate(statuses[:MAX_LISTED]):
@@ -209,19 +230,23 @@ def build_policies_blocks(statuses: list[PolicyStatus]) -> list[dict[str, Any]]:
                 "type": "actions",
                 "block_id": f"policy_{status.policy.id}",
                 "elements": [
-                    _button(f"{REVIEW_POLICY_ACTION}_{i}", "Mark reviewed", status.policy.id),
-                    _button(f"{EDIT_POLICY_ACTION}_{i}", "Edit", status.policy.id),
-                    _button(f"{RETIRE_POLICY_ACTION}_{i}", "Retire", status.policy.id),
+                    _button(f"{REVIEW_POLICY_ACTION}_{i}", _("Mark reviewed"), status.policy.id),
+                    _button(f"{EDIT_POLICY_ACTION}_{i}", _("Edit"), status.policy.id),
+                    _button(f"{RETIRE_POLICY_ACTION}_{i}", _("Retire"), status.policy.id),
                 ],
             }
         )
     if count > MAX_LISTED:
-        blocks.append(_context(f"Showing the {MAX_LISTED} soonest due of {count}."))
+        blocks.append(
+            _context(_("Showing the {shown} soonest due of {total}.").format(shown=MAX_LISTED, total=count))
+        )
     blocks.append(_add_button())
     blocks.append(_show_button("retired"))
     blocks.append(
         _context(
-            "Reminders go to the coordinators' channel 30 days before a review is due, then weekly while overdue."
+            _(
+                "Reminders go to the coordinators' channel 30 days before a review is due, then weekly while overdue."
+            )
         )
     )
     return blocks
@@ -257,19 +282,21 @@ def build_policy_modal(*, policy: Policy | None, owner_id: str) -> dict[str, Any
     """Add a policy (policy None) or edit one: name, link, owner, review interval."""
     adding = policy is None
     blocks = [
-        _input(NAME, "Name", _text_input(policy.name if policy else "", max_length=NAME_MAX)),
+        _input(NAME, _("Name"), _text_input(policy.name if policy else "", max_length=NAME_MAX)),
         _input(
             LINK,
-            "Link to the document",
+            _("Link to the document"),
             {"type": "url_text_input", **({"initial_value": policy.link} if policy else {})},
-            hint=f"An http(s) address, up to {LINK_MAX} characters.",
+            hint=_("An http(s) address, up to {n} characters.").format(n=LINK_MAX),
         ),
         _input(
-            OWNER, "Owner", {"type": "users_select", "initial_user": policy.owner_id if policy else owner_id}
+            OWNER,
+            _("Owner"),
+            {"type": "users_select", "initial_user": policy.owner_id if policy else owner_id},
         ),
         _input(
             INTERVAL,
-            "Review every (months)",
+            _("Review every (months)"),
             {
                 "type": "number_input",
                 "is_decimal_allowed": False,
@@ -283,47 +310,50 @@ def build_policy_modal(*, policy: Policy | None, owner_id: str) -> dict[str, Any
         blocks.append(
             _input(
                 LAST_REVIEWED,
-                "Last reviewed",
+                _("Last reviewed"),
                 {"type": "datepicker"},
                 optional=True,
-                hint="Leave empty if it has never been reviewed or nobody knows when.",
+                hint=_("Leave empty if it has never been reviewed or nobody knows when."),
             )
         )
     return {
         "type": "modal",
         "callback_id": ADD_POLICY_VIEW if adding else EDIT_POLICY_VIEW,
         "private_metadata": "" if policy is None else policy.id,
-        "title": {"type": "plain_text", "text": "Add a policy" if adding else "Edit policy"},
-        "submit": {"type": "plain_text", "text": "Add" if adding else "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Add a policy") if adding else _("Edit policy")},
+        "submit": {"type": "plain_text", "text": _("Add") if adding else _("Save")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": blocks,
     }
 
 
 def build_review_modal(*, policy: Policy, history: list[PolicyReview], today: date) -> dict[str, Any]:
     """Mark a policy reviewed: the date and a short summary of what changed."""
-    last = f"{policy.last_reviewed_on:%d %b %Y}" if policy.last_reviewed_on else "never"
+    last = format_day(policy.last_reviewed_on, year=True) if policy.last_reviewed_on else _("never")
     blocks: list[dict[str, Any]] = [
-        _section(f"*{link(policy.link, policy.name)}* — last reviewed {last}"),
-        _input(REVIEWED_ON, "Reviewed on", {"type": "datepicker", "initial_date": today.isoformat()}),
+        _section(f"*{link(policy.link, policy.name)}* — " + _("last reviewed {day}").format(day=last)),
+        _input(REVIEWED_ON, _("Reviewed on"), {"type": "datepicker", "initial_date": today.isoformat()}),
         _input(
             SUMMARY,
-            "What changed",
+            _("What changed"),
             _text_input(
-                "", max_length=SUMMARY_MAX, multiline=True, placeholder="A short summary, or “no change”"
+                "", max_length=SUMMARY_MAX, multiline=True, placeholder=_("A short summary, or “no change”")
             ),
         ),
     ]
     if history:
-        lines = [f"{r.reviewed_on:%d %b %Y} · <@{r.reviewed_by}>: {escape(r.summary)}" for r in history]
-        blocks.append(_context("*Earlier reviews*\n" + "\n".join(lines)))
+        lines = [
+            f"{format_day(r.reviewed_on, year=True)} · <@{r.reviewed_by}>: {escape(r.summary)}"
+            for r in history
+        ]
+        blocks.append(_context(_("*Earlier reviews*") + "\n" + "\n".join(lines)))
     return {
         "type": "modal",
         "callback_id": REVIEW_POLICY_VIEW,
         "private_metadata": policy.id,
-        "title": {"type": "plain_text", "text": "Mark reviewed"},
-        "submit": {"type": "plain_text", "text": "Save review"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Mark reviewed")},
+        "submit": {"type": "plain_text", "text": _("Save review")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": blocks,
     }
 
@@ -331,12 +361,30 @@ def build_review_modal(*, policy: Policy, history: list[PolicyReview], today: da
 def build_policy_saved_text(status: PolicyStatus, *, user_id: str, added: bool) -> str:
     """The channel's note that a policy was added or edited."""
     p = status.policy
-    verb = "added" if added else "updated"
-    where = "to" if added else "in"
-    return (
-        f":spiral_note_pad: <@{user_id}> {verb} *{escape(p.name)}* {where} the policy register — owner "
-        f"<@{p.owner_id}>, reviewed every {p.review_interval_months} months, next review "
-        f"{status.next_due:%d %b %Y} ({next_review_text(status)})."
+    said = (
+        ngettext(
+            "{who} added {policy} to the policy register — owner {owner}, reviewed every {n} month, "
+            "next review {due} ({when}).",
+            "{who} added {policy} to the policy register — owner {owner}, reviewed every {n} months, "
+            "next review {due} ({when}).",
+            p.review_interval_months,
+        )
+        if added
+        else ngettext(
+            "{who} updated {policy} in the policy register — owner {owner}, reviewed every {n} month, "
+            "next review {due} ({when}).",
+            "{who} updated {policy} in the policy register — owner {owner}, reviewed every {n} months, "
+            "next review {due} ({when}).",
+            p.review_interval_months,
+        )
+    )
+    return ":spiral_note_pad: " + said.format(
+        who=f"<@{user_id}>",
+        policy=f"*{escape(p.name)}*",
+        owner=f"<@{p.owner_id}>",
+        n=p.review_interval_months,
+        due=format_day(status.next_due, year=True),
+        when=next_review_text(status),
     )
 
 
@@ -344,10 +392,19 @@ def build_policy_reviewed_text(status: PolicyStatus, *, user_id: str) -> str:
     """The channel's note that a policy was reviewed."""
     r = status.last_review
     summary = f": {escape(r.summary.rstrip('.'))}" if r is not None else ""
-    when = f" on {r.reviewed_on:%d %b %Y}" if r is not None else ""
-    return (
-        f":white_check_mark: <@{user_id}> marked *{escape(status.policy.name)}* reviewed{when}{summary}. "
-        f"Next review due {status.next_due:%d %b %Y}."
+    marked = (
+        _("{who} marked {policy} reviewed on {day}").format(
+            who=f"<@{user_id}>",
+            policy=f"*{escape(status.policy.name)}*",
+            day=format_day(r.reviewed_on, year=True),
+        )
+        if r is not None
+        else _("{who} marked {policy} reviewed").format(
+            who=f"<@{user_id}>", policy=f"*{escape(status.policy.name)}*"
+        )
+    )
+    return f":white_check_mark: {marked}{summary}. " + _("Next review due {day}.").format(
+        day=format_day(status.next_due, year=True)
     )
 
 
@@ -355,22 +412,33 @@ def build_policy_reminder(status: PolicyStatus, *, kind: str) -> dict[str, Any]:
     """The coordinators' reminder that a review is due soon or overdue, with a Mark reviewed button."""
     p = status.policy
     if kind == "overdue":
-        text = (
-            f":warning: The review of *{escape(p.name)}* is overdue: it was due {status.next_due:%d %b %Y} "
-            f"({-status.days_to_due} days ago). Owner <@{p.owner_id}>. This reminder repeats weekly until it is "
-            "marked reviewed."
+        text = ":warning: " + ngettext(
+            "The review of {policy} is overdue: it was due {due} ({n} day ago). Owner {owner}. "
+            "This reminder repeats weekly until it is marked reviewed.",
+            "The review of {policy} is overdue: it was due {due} ({n} days ago). Owner {owner}. "
+            "This reminder repeats weekly until it is marked reviewed.",
+            -status.days_to_due,
+        ).format(
+            policy=f"*{escape(p.name)}*",
+            due=format_day(status.next_due, year=True),
+            n=-status.days_to_due,
+            owner=f"<@{p.owner_id}>",
         )
     else:
-        text = (
-            f":spiral_note_pad: *{escape(p.name)}* is due for review on {status.next_due:%d %b %Y} "
-            f"({next_review_text(status)}). Owner <@{p.owner_id}>."
+        text = ":spiral_note_pad: " + _(
+            "{policy} is due for review on {due} ({when}). Owner {owner}."
+        ).format(
+            policy=f"*{escape(p.name)}*",
+            due=format_day(status.next_due, year=True),
+            when=next_review_text(status),
+            owner=f"<@{p.owner_id}>",
         )
     blocks = [
-        _section(f"{text}\n{link(p.link, 'Open the document')}"),
+        _section(f"{text}\n{link(p.link, _('Open the document'))}"),
         {
             "type": "actions",
             "block_id": f"policy_reminder_{p.id}",
-            "elements": [_button(f"{REVIEW_POLICY_ACTION}_0", "Mark reviewed", p.id, primary=True)],
+            "elements": [_button(f"{REVIEW_POLICY_ACTION}_0", _("Mark reviewed"), p.id, primary=True)],
         },
     ]
     return {"text": text, "blocks": blocks}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import _, ngettext
 from bot.surveys import AnsweredFigure, CancelledRound, CloseCheck, RoundPreview, SentRound
 from handlers.slack.blocks.pulse import slack_date
 
@@ -30,20 +31,27 @@ def _button(action_id: str, label: str, *, value: str = "", style: str | None = 
 
 
 def _people(n: int) -> str:
-    return f"{n} person" if n == 1 else f"{n} people"
+    return ngettext("{n} person", "{n} people", n).format(n=n)
 
 
 def build_send_confirmation(preview: RoundPreview) -> dict[str, Any]:
     """`/pulse send`'s question: who would get the round, how many questions, when it closes."""
     source = (
-        f"the members of <#{preview.audience_channel}>"
+        _("the members of {channel}").format(channel=f"<#{preview.audience_channel}>")
         if preview.audience_channel
-        else "everyone active in the workspace (guests and bots left out)"
+        else _("everyone active in the workspace (guests and bots left out)")
     )
-    text = (
-        f"*Send a pulse round now?* It goes to *{_people(preview.people)}* — {source}, "
-        f"minus anyone who opted out — with {preview.questions} questions, and closes "
-        f"{slack_date(preview.closes_at, zone=preview.zone)}."
+    text = ngettext(
+        "*Send a pulse round now?* It goes to *{people}* — {source}, minus anyone who opted out — "
+        "with {n} question, and closes {closes}.",
+        "*Send a pulse round now?* It goes to *{people}* — {source}, minus anyone who opted out — "
+        "with {n} questions, and closes {closes}.",
+        preview.questions,
+    ).format(
+        people=_people(preview.people),
+        source=source,
+        n=preview.questions,
+        closes=slack_date(preview.closes_at, zone=preview.zone),
     )
     blocks = [
         _section(text),
@@ -51,28 +59,31 @@ def build_send_confirmation(preview: RoundPreview) -> dict[str, Any]:
             "type": "actions",
             "block_id": "pulse_round_send",
             "elements": [
-                _button(SEND_CONFIRM_ACTION, "Send it", value=preview.token, style="primary"),
-                _button(SEND_DISMISS_ACTION, "Not now"),
+                _button(SEND_CONFIRM_ACTION, _("Send it"), value=preview.token, style="primary"),
+                _button(SEND_DISMISS_ACTION, _("Not now")),
             ],
         },
     ]
-    return {"text": f"Send a pulse round to {_people(preview.people)} now?", "blocks": blocks}
+    return {
+        "text": _("Send a pulse round to {people} now?").format(people=_people(preview.people)),
+        "blocks": blocks,
+    }
 
 
 def build_not_sent() -> dict[str, Any]:
     """What the confirmation turns into after "Not now"."""
-    return {"text": "Not sent: no pulse round was opened."}
+    return {"text": _("Not sent: no pulse round was opened.")}
 
 
 def _cancel_button(round_id: str) -> dict[str, Any]:
-    button = _button(CANCEL_ROUND_ACTION, "Cancel this round", value=round_id, style="danger")
+    button = _button(CANCEL_ROUND_ACTION, _("Cancel this round"), value=round_id, style="danger")
     button["confirm"] = {
-        "title": _text("Cancel this round?"),
+        "title": _text(_("Cancel this round?")),
         "text": _text(
-            "DMs not yet sent are withdrawn, those already sent close, and any answers given are deleted."
+            _("DMs not yet sent are withdrawn, those already sent close, and any answers given are deleted.")
         ),
-        "confirm": _text("Cancel the round"),
-        "deny": _text("Keep it"),
+        "confirm": _text(_("Cancel the round")),
+        "deny": _text(_("Keep it")),
         "style": "danger",
     }
     return button
@@ -81,50 +92,72 @@ def _cancel_button(round_id: str) -> dict[str, Any]:
 def build_round_opened(sent: SentRound, *, zone: str) -> dict[str, Any]:
     """The confirmation once the round is open, with the way to cancel it before the DMs arrive."""
     round_ = sent.round
-    head = "Pulse round opened" if sent.opened else "This confirmation already opened the round"
+    head = _("Pulse round opened") if sent.opened else _("This confirmation already opened the round")
+    questions = len(round_.question_ids)
     text = (
-        f"*{head}* for {_people(round_.invited)}, {len(round_.question_ids)} questions, closes "
-        f"{slack_date(round_.closes_at, zone=zone)}. Their DMs are queued and go out now; "
-        "`/pulse status` shows how many were delivered, and participation.\n"
-        "Changed your mind? *Cancel this round* (or `/pulse cancel`) withdraws the DMs not sent yet."
+        ngettext(
+            "*{head}* for {people}, {n} question, closes {closes}. Their DMs are queued and go out now; "
+            "`/pulse status` shows how many were delivered, and participation.",
+            "*{head}* for {people}, {n} questions, closes {closes}. Their DMs are queued and go out now; "
+            "`/pulse status` shows how many were delivered, and participation.",
+            questions,
+        ).format(
+            head=head,
+            people=_people(round_.invited),
+            n=questions,
+            closes=slack_date(round_.closes_at, zone=zone),
+        )
+        + "\n"
+        + _("Changed your mind? *Cancel this round* (or `/pulse cancel`) withdraws the DMs not sent yet.")
     )
     blocks = [
         _section(text),
         {"type": "actions", "block_id": "pulse_round_opened", "elements": [_cancel_button(round_.id)]},
     ]
-    return {"text": f"{head} for {_people(round_.invited)}.", "blocks": blocks}
+    return {
+        "text": _("{head} for {people}.").format(head=head, people=_people(round_.invited)),
+        "blocks": blocks,
+    }
 
 
 def build_cancel_prompt(check: CloseCheck) -> dict[str, Any]:
     """`/pulse cancel`: what cancelling the open round would do, with the button that does it."""
     text = (
-        f"*Cancel the open pulse round?* {_answered(check.answered)} DMs not sent yet are withdrawn, "
-        "DMs already delivered close, and the answers given so far are deleted: a cancelled round has "
-        "no results. To keep the answers, close it instead with `/pulse close`."
+        _("*Cancel the open pulse round?*")
+        + f" {_answered(check.answered)} "
+        + _(
+            "DMs not sent yet are withdrawn, DMs already delivered close, and the answers given so far are "
+            "deleted: a cancelled round has no results. To keep the answers, close it instead with `/pulse close`."
+        )
     )
     blocks = [
         _section(text),
         {"type": "actions", "block_id": "pulse_round_cancel", "elements": [_cancel_button(check.round.id)]},
     ]
-    return {"text": "Cancel the open pulse round?", "blocks": blocks}
+    return {"text": _("Cancel the open pulse round?"), "blocks": blocks}
 
 
 def build_cancelled(report: CancelledRound) -> dict[str, Any]:
     """What cancelling did, told plainly: DMs withdrawn, DMs that had already gone out, answers deleted."""
     if not report.cancelled:
-        return {"text": "This round had already closed, so nothing was cancelled."}
+        return {"text": _("This round had already closed, so nothing was cancelled.")}
     lines = [
-        "*Pulse round cancelled.*",
-        f"• Withdrawn before sending: {report.withdrawn} DMs",
-        f"• Already delivered: {report.delivered} DMs — each is being changed to say the pulse closed",
+        _("*Pulse round cancelled.*"),
+        _("• Withdrawn before sending: {n} DMs").format(n=report.withdrawn),
+        _("• Already delivered: {n} DMs — each is being changed to say the pulse closed").format(
+            n=report.delivered
+        ),
     ]
     if report.in_flight:
         lines.append(
-            f"• Being sent at that moment: {report.in_flight} DMs — they are changed the same way once Slack "
-            "confirms them"
+            _(
+                "• Being sent at that moment: {n} DMs — they are changed the same way once Slack confirms them"
+            ).format(n=report.in_flight)
         )
     if report.answered is not None:
-        lines.append(f"• {_answered(report.answered)} Those answers are deleted; the round has no results.")
+        lines.append(
+            f"• {_answered(report.answered)} " + _("Those answers are deleted; the round has no results.")
+        )
     text = "\n".join(lines)
     return {"text": text, "blocks": [_section(text)]}
 
@@ -132,8 +165,9 @@ def build_cancelled(report: CancelledRound) -> dict[str, Any]:
 def build_close_confirmation(check: CloseCheck) -> dict[str, Any]:
     """`/pulse close`'s question, with participation only as far as the k rules allow."""
     text = (
-        f"*Close the round now?* {_answered(check.answered)} Closing keeps the answers and computes "
-        "the results; everyone's pulse DM loses its buttons."
+        _("*Close the round now?*")
+        + f" {_answered(check.answered)} "
+        + _("Closing keeps the answers and computes the results; everyone's pulse DM loses its buttons.")
     )
     blocks = [
         _section(text),
@@ -141,32 +175,32 @@ def build_close_confirmation(check: CloseCheck) -> dict[str, Any]:
             "type": "actions",
             "block_id": "pulse_round_close",
             "elements": [
-                _button(CLOSE_CONFIRM_ACTION, "Close now", value=check.round.id, style="primary"),
-                _button(CLOSE_KEEP_ACTION, "Keep it open"),
+                _button(CLOSE_CONFIRM_ACTION, _("Close now"), value=check.round.id, style="primary"),
+                _button(CLOSE_KEEP_ACTION, _("Keep it open")),
             ],
         },
     ]
-    return {"text": "Close the pulse round now?", "blocks": blocks}
+    return {"text": _("Close the pulse round now?"), "blocks": blocks}
 
 
 def build_closed_early(*, closed: bool) -> dict[str, Any]:
     """What the close confirmation turns into once confirmed."""
     if not closed:
-        return {"text": "This round had already closed; nothing changed."}
+        return {"text": _("This round had already closed; nothing changed.")}
     return {
-        "text": "Pulse round closed. Everyone's DM now says it closed; the results are in the next digest."
+        "text": _("Pulse round closed. Everyone's DM now says it closed; the results are in the next digest.")
     }
 
 
 def build_kept_open() -> dict[str, Any]:
     """What the close confirmation turns into after "Keep it open"."""
-    return {"text": "The round stays open."}
+    return {"text": _("The round stays open.")}
 
 
 def _answered(figure: AnsweredFigure) -> str:
     """The answered count so far, as /pulse status may tell it."""
     if figure.shown == "exact":
-        return f"{figure.count} answered so far."
+        return _("{n} answered so far.").format(n=figure.count)
     if figure.shown == "at_least":
-        return f"At least {figure.count} answered so far."
-    return f"Fewer than {figure.k} people answered so far (counts under {figure.k} are not shown)."
+        return _("At least {n} answered so far.").format(n=figure.count)
+    return _("Fewer than {k} people answered so far (counts under {k} are not shown).").format(k=figure.k)

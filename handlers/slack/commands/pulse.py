@@ -27,7 +27,7 @@ EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
 • `/pulse optout` · `/pulse optin` — stop or resume getting pulses
 • `/pulse help` — this message""")
 
-COORDINATOR_USAGE = """*Coordinators*
+COORDINATOR_USAGE = N_("""*Coordinators*
 • `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
 • `/pulse status` — participation in the current round
 • `/pulse close` — close the open round early (answers kept, results computed)
@@ -37,7 +37,7 @@ COORDINATOR_USAGE = """*Coordinators*
 • `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
 • `/pulse digest` — post the weekly digest to the coordinators' channel now
 • `/pulse actions` · `/pulse actions closed` — improvement actions, a page at a time: update, close, reopen, delete, history
-• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire"""
+• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire""")
 
 # Everything, as coordinators see it; employees are shown only their own part (not advertised to them).
 USAGE = f"{EMPLOYEE_USAGE}\n{COORDINATOR_USAGE}"
@@ -89,7 +89,7 @@ async def handle_pulse_command(
     if sub in {"send", "digest"}:
         await services.roles.require_coordinator(user_id)
     if sub == "send":
-        await ack(text="Working out who would get it… I'll ask you to confirm here in a moment.")
+        await ack(text=_("Working out who would get it… I'll ask you to confirm here in a moment."))
         # The audience lookup can take longer than Slack's 3-second ack window.
         services.spawn(_preview_send(services, team_id=team_id, user_id=user_id, respond=respond))
         return None
@@ -100,14 +100,14 @@ async def handle_pulse_command(
     if sub == "status":
         status = await services.surveys.latest_status(team_id=team_id, by=user_id)
         if status is None:
-            return "No pulse round has been opened yet. `/pulse send` opens one now."
+            return _("No pulse round has been opened yet. `/pulse send` opens one now.")
         return build_status_text(
             status, k=services.settings.min_group_size, zone=services.settings.default_timezone
         )
     if sub == "schedule":
         return build_schedule_text(await services.surveys.schedules(by=user_id))
     if sub == "digest":
-        await ack(text="Building the digest… it will appear in the coordinators' channel in a moment.")
+        await ack(text=_("Building the digest… it will appear in the coordinators' channel in a moment."))
         services.spawn(_digest_now(services, team_id=team_id, user_id=user_id, respond=respond))
         return None
     if sub == "actions":
@@ -116,7 +116,7 @@ async def handle_pulse_command(
         )
         page = await services.actions.page(team_id=team_id, by=user_id, status=listed)
         return {
-            "text": f"{listed.capitalize()} improvement actions",
+            "text": _("Open improvement actions") if listed == "open" else _("Closed improvement actions"),
             "blocks": build_actions_page_blocks(page, today=services.clock.now().date()),
         }
     if sub == "policies":
