@@ -174,7 +174,7 @@ def chart_alt_text(
     ).format(what=what, n=rounds)
     opening += f", {span}." if span else "."
     if not any(is_shown(p) for ps in series.values() for p in ps):
-        return f"{opening} {_('Not enough answers to chart yet.')}"[:limit]
+        return (opening + " " + _("Not enough answers to chart yet."))[:limit]
     attempts = [
         (
             " "

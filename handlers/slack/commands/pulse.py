@@ -131,8 +131,7 @@ async def handle_pulse_command(
 async def _usage_for(services: Services, user_id: str) -> str:
     """The help a person may use: coordinators' subcommands only for coordinators."""
     employee = _(EMPLOYEE_USAGE)
-    # The coordinators' part follows in English until it is catalogued.
-    return f"{employee}\n{COORDINATOR_USAGE}" if await services.roles.is_coordinator(user_id) else employee
+    return f"{employee}\n{_(COORDINATOR_USAGE)}" if await services.roles.is_coordinator(user_id) else employee
 
 
 async def _digest_now(
