@@ -5,7 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlmodel import col, select
+
+from bot.clock import ManualClock
+from storage.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -24,3 +32,28 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
         await asyncio.sleep(interval)
+
+
+async def round_settled(runtime: Runtime, round_id: str) -> bool:
+    """Whether the outbox has handled every message of the round that is due now.
+
+    A DM that Slack rate-limited waits for a retry time on the test's frozen clock; that wait is
+    stepped over here, or it would look "not due yet" and the test would read a half-sent round.
+    """
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
+        waiting = (
+            await session.exec(
+                select(OutboxMessage.next_attempt_at, OutboxMessage.attempts).where(
+                    OutboxMessage.round_id == round_id,
+                    col(OutboxMessage.status).in_(["pending", "sending"]),
+                )
+            )
+        ).all()
+    due = [at for at, _ in waiting if at <= now]
+    retries = [at for at, attempts in waiting if at > now and attempts > 0]
+    if retries and not due:
+        assert isinstance(runtime.clock, ManualClock)
+        runtime.clock.set(max(retries))
+        runtime.services.outbox.wakeup.set()
+    return not due and not retries

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
 
 from bot.clock import ManualClock
 from bot.measures import numeric_constructs
@@ -40,8 +39,7 @@ from handlers.slack.simulation.people_support import (
 from handlers.slack.simulation.signing import app_home_opened, block_actions
 from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import APP_ID, Workspace, build_workspace
-from storage.models import OutboxMessage
-from tests.support import eventually
+from tests.support import eventually, round_settled
 
 _event_ids = itertools.count(1)
 # Words only a supporter's or a coordinator's home carries.
@@ -139,19 +137,7 @@ async def _send_round(runtime: Runtime, people: People, workspace: Workspace) ->
     round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)
     assert round_ is not None
 
-    async def nothing_due() -> bool:
-        now = runtime.clock.now()
-        async with runtime.db.session() as session:
-            due = await session.exec(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.round_id == round_.id,
-                    col(OutboxMessage.status).in_(["pending", "sending"]),
-                    OutboxMessage.next_attempt_at <= now,
-                )
-            )
-            return due.first() is None
-
-    await eventually(nothing_due)
+    await eventually(lambda: round_settled(runtime, round_.id))
     return [u.id for u in workspace.active_humans() if people.pulse_message(u.id) is not None]
 
 

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
@@ -16,8 +15,8 @@ from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import app_home_opened
 from handlers.slack.simulation.slack_api import FakeSlack
 from handlers.slack.simulation.workspace import Workspace, build_workspace
-from storage.models import OutboxMessage, SurveyRound
-from tests.support import eventually
+from storage.models import SurveyRound
+from tests.support import eventually, round_settled
 
 _event_ids = itertools.count(1)
 
@@ -50,22 +49,8 @@ async def _send_round(runtime: Runtime, people: People, workspace: Workspace) ->
     await runtime.services.drain()
     round_ = await runtime.services.surveys.current_round(team_id=workspace.team_id)
     assert round_ is not None
-    await eventually(lambda: _nothing_due(runtime, round_.id))
+    await eventually(lambda: round_settled(runtime, round_.id))
     return round_
-
-
-async def _nothing_due(runtime: Runtime, round_id: str) -> bool:
-    """Whether the outbox has handled every message of the round that is due now."""
-    now = runtime.clock.now()
-    async with runtime.db.session() as session:
-        due = await session.exec(
-            select(OutboxMessage.id).where(
-                OutboxMessage.round_id == round_id,
-                col(OutboxMessage.status).in_(["pending", "sending"]),
-                OutboxMessage.next_attempt_at <= now,
-            )
-        )
-        return due.first() is None
 
 
 async def _home(people: People, slack: FakeSlack, user_id: str) -> str:
@@ -127,7 +112,7 @@ async def test_opting_out_mid_round_cancels_the_reminder(
     # Just before the window ends, every reminder is due.
     clock.set(round_.closes_at - (round_.closes_at - round_.opened_at) / 10)
     runtime.services.outbox.wakeup.set()
-    await eventually(lambda: _nothing_due(runtime, round_.id))
+    await eventually(lambda: round_settled(runtime, round_.id))
 
     assert len(slack.dm_messages(user)) == 1
     other = _employee(workspace, 1)
