@@ -1,10 +1,11 @@
 """A small Bot Connector REST client: client-credentials tokens and the four calls the port needs.
 
-Why not `microsoft-teams-api`'s client: the port needs four REST calls and one token request, and
-the SDK would bring httpx, FastAPI and uvicorn, its import side effects (an ExperimentalWarning,
-`.env` loading) and its own error types, which we would still have to map to DeliveryError with
-Retry-After. aiohttp is already the core's HTTP client, so this stays small and explicit; the SDK
-remains the candidate for the listeners (dialogs, Action.Execute) in a later session.
+Why not `microsoft-teams-api` (2.1.1)'s clients: the port needs four REST calls and one token
+request. That package brings pydantic, opentelemetry-api and its common package's httpx client,
+whose errors we would still map to DeliveryError with Retry-After; and its BotTokenClient is
+deprecated in favour of the apps package's MSAL-backed token manager, which expects a real
+authority rather than a local token stub. aiohttp is already the core's HTTP client, so this stays
+small and explicit; the SDK remains the candidate for the listeners (dialogs, Action.Execute).
 """
 
 from __future__ import annotations

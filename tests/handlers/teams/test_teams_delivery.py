@@ -84,9 +84,10 @@ async def test_a_person_without_the_app_is_refused_for_good(
     person = _person(fake_teams)
     fake_teams.uninstall(person)
     with pytest.raises(DeliveryError) as refused:
-        await messenger.post(person, OutgoingMessage(text="hello"))
+        await messenger.open_dm(person)  # Teams will not even open the chat
     assert refused.value.retryable is False
     assert "403" in str(refused.value)
+    assert not fake_teams.personal
 
 
 async def test_a_person_who_removes_the_app_later_is_refused_for_good(
