@@ -182,6 +182,11 @@ class FakeTeams:
         """The person removes (or blocks) the app: proactive messages to them now get 403."""
         self.tenant.users[user_id].installed = False
 
+    def authorization(self, activity: dict[str, Any], **claims: Any) -> str:
+        """The Authorization header the Bot Connector sends with this activity (claims may override)."""
+        token = self.signer.sign(app_id=self.tenant.app_id, service_url=str(activity["serviceUrl"]), **claims)
+        return f"Bearer {token}"
+
     def sent_to(self, conversation: str) -> list[SentActivity]:
         """The bot's messages in a conversation, in order."""
         with self._lock:
