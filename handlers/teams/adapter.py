@@ -72,6 +72,8 @@ class TeamsMessenger:
         self.tenant_id = tenant_id
         # A person's 1:1 conversation id never changes, so one create call per person is enough.
         self._dms: dict[str, str] = {}
+        # A paced client already waits for each call's turn; the outbox must not book twice.
+        self.paced = client.pacer is not None
 
     def is_person(self, address: str) -> bool:
         """A Teams user id (29:…) rather than a conversation id (a:… personal, 19:… team or chat)."""
@@ -90,6 +92,8 @@ class TeamsMessenger:
                     "tenantId": self.tenant_id,
                     "isGroup": False,
                 },
+                operation="create",
+                conversation=user_id,
             )
             self._dms[user_id] = str(answer["id"])
         return self._dms[user_id]
@@ -101,7 +105,13 @@ class TeamsMessenger:
     async def update(self, conversation: str, ref: str, message: OutgoingMessage) -> PostedMessage:
         """Replace an earlier message in place (PUT on its activity)."""
         activity = {**_activity(message), "id": ref}
-        await self.client.request("PUT", conversation_path(conversation, "activities", ref), json=activity)
+        await self.client.request(
+            "PUT",
+            conversation_path(conversation, "activities", ref),
+            json=activity,
+            operation="update",
+            conversation=conversation,
+        )
         return PostedMessage(conversation=conversation, ref=ref)
 
     async def find_posted(self, conversation: str, *, since: datetime, outbox_id: int) -> str | None:
@@ -129,7 +139,11 @@ class TeamsMessenger:
         if self.is_person(conversation):
             conversation = await self.open_dm(conversation)
         answer = await self.client.request(
-            "POST", conversation_path(conversation, "activities"), json=activity
+            "POST",
+            conversation_path(conversation, "activities"),
+            json=activity,
+            operation="send",
+            conversation=conversation,
         )
         return PostedMessage(conversation=conversation, ref=str(answer["id"]))
 

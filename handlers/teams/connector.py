@@ -10,6 +10,7 @@ small and explicit; the SDK remains the candidate for the listeners (dialogs, Ac
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.errors import DeliveryError
+from handlers.teams.pacing import TeamsPacer
 
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 # Renew a little before expiry so a token never lapses mid-request.
@@ -36,20 +38,38 @@ class ConnectorClient:
         token_url: str,
         app_id: str,
         app_password: str,
+        pacer: TeamsPacer | None = None,
     ) -> None:
+        """With a pacer, every call waits for its turn under Teams' limits and a 429 holds them all."""
         self.session = session
+        self.pacer = pacer
         self.service_url = service_url.rstrip("/") + "/"
         self.token_url = token_url
         self.app_id = app_id
         self.app_password = app_password
         self._token: str | None = None
         self._token_expires = 0.0
+        # Concurrent first calls share one token request.
+        self._token_lock = asyncio.Lock()
 
     async def request(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        operation: str = "read",
+        conversation: str | None = None,
     ) -> Any:
-        """The JSON answer of a connector call; raise DeliveryError on any failure."""
+        """The JSON answer of a connector call; raise DeliveryError on any failure.
+
+        `operation` on `conversation` is what Teams counts against its per-conversation limits
+        (None: only the tenant-wide limit applies).
+        """
         url = self.service_url + path
+        if self.pacer is not None:
+            await self.pacer.acquire(operation, conversation)
         try:
             headers = {"Authorization": f"Bearer {await self._access_token()}"}
             async with self.session.request(
@@ -58,7 +78,10 @@ class ConnectorClient:
                 if response.status < 300:
                     return await response.json()
                 body = await response.text()
-                raise _refusal(response.status, response.headers.get("Retry-After"), body, self)
+                refusal = _refusal(response.status, response.headers.get("Retry-After"), body, self)
+                if refusal.retry_after is not None and self.pacer is not None:
+                    self.pacer.pause(refusal.retry_after)
+                raise refusal
         except aiohttp.ClientConnectorError as exc:
             raise DeliveryError(
                 f"cannot reach the Bot Connector: {type(exc).__name__}", retryable=True
@@ -76,6 +99,12 @@ class ConnectorClient:
     async def _access_token(self) -> str:
         if self._token is not None and time.monotonic() < self._token_expires:
             return self._token
+        async with self._token_lock:
+            if self._token is not None and time.monotonic() < self._token_expires:
+                return self._token
+            return await self._fetch_token()
+
+    async def _fetch_token(self) -> str:
         form = {
             "grant_type": "client_credentials",
             "client_id": self.app_id,
