@@ -51,6 +51,8 @@ class _Fault:
     status: int
     retry_after: int | None
     times: int
+    # For a late answer: the call is handled at once and answered this many seconds later.
+    delay: float = 0.0
 
 
 class FakeTeams:
@@ -178,6 +180,12 @@ class FakeTeams:
         with self._lock:
             self._faults.append(_Fault(operation, status, retry_after, times))
 
+    def answer_late(self, operation: str, seconds: float, *, times: int = 1) -> None:
+        """Handle the next calls of an operation at once but answer them late (a caller that times
+        out cannot tell that Teams delivered the message)."""
+        with self._lock:
+            self._faults.append(_Fault(operation, 200, None, times, delay=seconds))
+
     def uninstall(self, user_id: str) -> None:
         """The person removes (or blocks) the app: proactive messages to them now get 403."""
         self.tenant.users[user_id].installed = False
@@ -205,7 +213,7 @@ class FakeTeams:
             if expires is None or expires <= self.clock():
                 return _error(401, "Unauthorized", "Authorization has been denied for this request.")
             fault = self._take_fault(_operation(request))
-            if fault is not None:
+            if fault is not None and not fault.delay:
                 return _error(fault.status, "ServiceError", "injected fault", retry_after=fault.retry_after)
             if self.limits:
                 wait = self._tenant_window.admit(self.clock())
@@ -214,7 +222,10 @@ class FakeTeams:
                     return _error(
                         429, "TooManyRequests", "Too many requests for the tenant.", retry_after=int(wait)
                     )
-        return await handler(request)
+        response = await handler(request)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        return response
 
     def _take_fault(self, operation: str) -> _Fault | None:
         for fault in self._faults:
