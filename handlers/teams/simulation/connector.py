@@ -92,11 +92,14 @@ class FakeTeams:
     def start(self) -> Self:
         """Start serving in a background thread; return once listening."""
         ready = threading.Event()
+        self._startup_error: BaseException | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, args=(ready,), name="fake-teams", daemon=True)
         self._thread.start()
-        if not ready.wait(timeout=10) or not self._port:
-            raise RuntimeError("fake Teams failed to start")
+        if not ready.wait(timeout=10) or self._startup_error is not None:
+            self._thread.join(timeout=5)
+            self._thread = self._loop = None
+            raise RuntimeError("fake Teams failed to start") from self._startup_error
         return self
 
     def stop(self) -> None:
@@ -143,8 +146,12 @@ class FakeTeams:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(self._startup())
-        finally:
+        except BaseException as exc:
+            self._startup_error = exc
+            loop.close()
             ready.set()
+            return
+        ready.set()
         try:
             loop.run_forever()
         finally:
@@ -164,7 +171,7 @@ class FakeTeams:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = site.port
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
@@ -185,6 +192,10 @@ class FakeTeams:
         out cannot tell that Teams delivered the message)."""
         with self._lock:
             self._faults.append(_Fault(operation, 200, None, times, delay=seconds))
+
+    def rotate_keys(self) -> None:
+        """Sign with a new key under a new kid from now on (the JWKS lists only the new one)."""
+        self.signer = TokenSigner(kid=f"fake-teams-key-{secrets.token_hex(4)}")
 
     def uninstall(self, user_id: str) -> None:
         """The person removes (or blocks) the app: proactive messages to them now get 403."""

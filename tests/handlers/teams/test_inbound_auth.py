@@ -127,3 +127,32 @@ async def test_a_missing_or_malformed_header_is_refused(
 ) -> None:
     with pytest.raises(Unauthorized):
         await auth.verify(header, service_url=fake_teams.service_url)
+
+
+async def test_rotated_keys_are_fetched_when_a_new_kid_appears(
+    fake_teams: FakeTeams, auth: BotConnectorAuth
+) -> None:
+    old = fake_teams.signer.sign(app_id=fake_teams.tenant.app_id, service_url=fake_teams.service_url)
+    assert await auth.verify(_bearer(old), service_url=fake_teams.service_url)
+    fake_teams.rotate_keys()
+    auth._fetched_at -= 120  # the last fetch was over a minute ago
+    new = fake_teams.signer.sign(app_id=fake_teams.tenant.app_id, service_url=fake_teams.service_url)
+    assert await auth.verify(_bearer(new), service_url=fake_teams.service_url)
+    # The retired key is gone from the JWKS, so what it signed is no longer accepted.
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        await auth.verify(_bearer(old), service_url=fake_teams.service_url)
+
+
+async def test_unknown_kids_cannot_make_us_fetch_keys_more_than_once_a_minute(
+    fake_teams: FakeTeams, auth: BotConnectorAuth
+) -> None:
+    good = fake_teams.signer.sign(app_id=fake_teams.tenant.app_id, service_url=fake_teams.service_url)
+    await auth.verify(_bearer(good), service_url=fake_teams.service_url)
+    fetched = auth._fetched_at
+    for n in range(5):
+        token = TokenSigner(kid=f"made-up-{n}").sign(
+            app_id=fake_teams.tenant.app_id, service_url=fake_teams.service_url
+        )
+        with pytest.raises(Unauthorized):
+            await auth.verify(_bearer(token), service_url=fake_teams.service_url)
+    assert auth._fetched_at == fetched

@@ -45,7 +45,7 @@ async def bot_url(fake_teams: FakeTeams) -> AsyncIterator[tuple[str, Bot, aiohtt
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = site.port
         try:
             yield f"http://127.0.0.1:{port}/api/messages", bot, session
         finally:

@@ -34,3 +34,12 @@ def test_a_refused_request_does_not_count() -> None:
     assert windows.admit(0.0) is None and windows.admit(0.1) is None
     assert windows.admit(0.2) == 1.0
     assert windows.admit(1.05) is None  # only the two admitted ones were counted
+
+
+def test_the_pacer_is_never_looser_than_the_fake_teams() -> None:
+    from handlers.teams import pacing
+    from handlers.teams.simulation import limits
+
+    assert pacing.HEADROOM <= 1.0
+    assert pacing.PER_CONVERSATION == limits.PER_CONVERSATION
+    assert pacing.PER_TENANT == limits.PER_TENANT
