@@ -24,7 +24,8 @@ from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspac
 from handlers.teams.adapter import TeamsDirectory, TeamsMessenger
 from handlers.teams.connector import ConnectorClient
 from handlers.teams.simulation.connector import FakeTeams
-from handlers.teams.simulation.tenant import Team, TeamsUser, Tenant, teams_user_id
+from handlers.teams.simulation.tenant import teams_user_id
+from tests.contract.teams_world import teams_address, teams_tenant
 
 
 @dataclass
@@ -72,34 +73,6 @@ def slack_fake() -> Iterator[FakeSlack]:
         yield fake
 
 
-def _teams_address(slack_id: str) -> str:
-    return f"19:{slack_id.lower()}@thread.tacv2"
-
-
-def _teams_tenant(workspace: Workspace) -> Tenant:
-    """The same people as a Teams tenant: deleted accounts are gone, guests are guests, bots unlisted."""
-    tenant = Tenant()
-    for user in workspace.users.values():
-        if user.is_bot or user.is_app_user or user.deleted or user.id == "USLACKBOT":
-            continue
-        tenant.users[teams_user_id(user.id)] = TeamsUser(
-            id=teams_user_id(user.id),
-            aad_object_id=user.id,
-            name=user.real_name,
-            given_name=user.display_name,
-            surname="",
-            email=f"{user.name}@peerpulse.example",
-            user_role="guest" if user.is_restricted or user.is_ultra_restricted else "user",
-            timezone=user.tz,
-        )
-    everyone = Team(_teams_address("everyone"), "Everyone", list(tenant.users))
-    tenant.teams[everyone.id] = everyone
-    for channel in workspace.channels.values():
-        members = [teams_user_id(m) for m in channel.members if teams_user_id(m) in tenant.users]
-        tenant.teams[_teams_address(channel.id)] = Team(_teams_address(channel.id), channel.name, members)
-    return tenant
-
-
 @pytest.fixture(params=["memory", "slack", "teams"])
 async def platform(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> AsyncIterator[Platform]:
     """Each implementation in turn."""
@@ -110,7 +83,7 @@ async def platform(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> Asy
         return
     if request.param == "teams":
         workspace = build_workspace(employees=12)
-        with FakeTeams(_teams_tenant(workspace)) as fake:
+        with FakeTeams(teams_tenant(workspace)) as fake:
             async with aiohttp.ClientSession() as session:
                 client = ConnectorClient(
                     session=session,
@@ -119,7 +92,7 @@ async def platform(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> Asy
                     app_id=fake.tenant.app_id,
                     app_password=fake.app_password,
                 )
-                directory = TeamsDirectory(client, people_roster=_teams_address("everyone"))
+                directory = TeamsDirectory(client, people_roster=teams_address("everyone"))
                 messenger = TeamsMessenger(client, tenant_id=fake.tenant.id)
                 yield Platform(
                     "teams",
@@ -127,7 +100,7 @@ async def platform(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> Asy
                     messenger,
                     workspace,
                     person=teams_user_id,
-                    room=_teams_address,
+                    room=teams_address,
                     looks_back=False,
                     lists_bots=False,
                 )
