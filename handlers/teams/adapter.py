@@ -22,8 +22,10 @@ def member_from_account(account: Mapping[str, Any], timezones: Mapping[str, str]
     return Member(
         id=user_id,
         tz=timezones.get(user_id),
-        real_name=str(account.get("name") or ""),
-        display_name=str(account.get("givenName") or ""),
+        real_name=" ".join(str(account.get(k) or "") for k in ("givenName", "surname")).strip()
+        or str(account.get("name") or ""),
+        # `name` is the display name Teams shows everyone.
+        display_name=str(account.get("name") or ""),
         # Guests (external accounts) are not surveyed, as Slack's guests are not.
         active_human=not is_bot and account.get("userRole", "user") == "user",
         is_bot=is_bot,
@@ -125,7 +127,10 @@ class TeamsMessenger:
     async def upload_file(
         self, conversation: str, file: OutgoingFile, *, comment: str, outbox_id: int
     ) -> None:
-        """Share a file inline (a data: URL attachment; bots cannot upload files to channels)."""
+        """Share a file inline (a data: URL attachment; bots cannot upload files to channels).
+
+        Nothing carries the outbox id: with no history to look in, nobody could read it back.
+        """
         content_type = mimetypes.guess_type(file.filename)[0] or "application/octet-stream"
         data = base64.b64encode(file.content).decode("ascii")
         attachment = {

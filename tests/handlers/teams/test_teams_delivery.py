@@ -207,6 +207,8 @@ async def test_the_directory_reads_every_page_and_flags_guests(session: aiohttp.
         assert fake.requests.count(("GET", f"/v3/conversations/{EVERYONE_TEAM_ID}/pagedmembers")) == 2
         assert sum(not m.active_human for m in members) == 2
         assert all(m.tz == zones[m.id] for m in members)
+        first = next(m for m in members if m.id == fake.tenant.people()[0].id)
+        assert (first.real_name, first.display_name) == ("Ada Okafor", "Ada Okafor")
         assert len(await directory.channel_members(COORDINATORS_TEAM_ID)) == 3
 
 
