@@ -1,13 +1,15 @@
-"""The port's contract: every platform adapter (the Slack fake, the in-memory platform) behaves the
-same wherever the core relies on it — addressing a person, finding what was delivered, updating it."""
+"""The port's contract: every platform adapter (the Slack fake, the Teams fake, the in-memory platform)
+behaves the same wherever the core relies on it — addressing a person, finding what was delivered,
+updating it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.delivery import METADATA_EVENT
@@ -19,6 +21,11 @@ from handlers.slack.adapter import SlackDirectory, SlackMessenger
 from handlers.slack.pacing import PacedWebClient, Pacer
 from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
 from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace, build_workspace
+from handlers.teams.adapter import TeamsDirectory, TeamsMessenger
+from handlers.teams.connector import ConnectorClient
+from handlers.teams.simulation.connector import FakeTeams
+from handlers.teams.simulation.tenant import teams_user_id
+from tests.contract.teams_world import teams_address, teams_tenant
 
 
 @dataclass
@@ -29,6 +36,18 @@ class Platform:
     directory: Directory
     messenger: Messenger
     workspace: Workspace
+    # The platform's address for a simulated person or channel (Teams has its own id shapes).
+    person: Callable[[str], str] = field(default=lambda user_id: user_id)
+    room: Callable[[str], str] = field(default=lambda channel_id: channel_id)
+    # Whether the platform can look back at what it delivered (Teams gives bots no history).
+    looks_back: bool = True
+    # Whether rosters list bots at all (Teams rosters list only people).
+    lists_bots: bool = True
+
+
+def _needs_history(platform: Platform) -> None:
+    if not platform.looks_back:
+        pytest.skip(f"{platform.name} has no message history for bots: find_posted always answers None")
 
 
 def _memory_world(workspace: Workspace) -> MemoryWorld:
@@ -54,13 +73,37 @@ def slack_fake() -> Iterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture(params=["memory", "slack"])
+@pytest.fixture(params=["memory", "slack", "teams"])
 async def platform(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> AsyncIterator[Platform]:
     """Each implementation in turn."""
     if request.param == "memory":
         workspace = build_workspace(employees=12)
         world = _memory_world(workspace)
         yield Platform("memory", MemoryDirectory(world), MemoryMessenger(world), workspace)
+        return
+    if request.param == "teams":
+        workspace = build_workspace(employees=12)
+        with FakeTeams(teams_tenant(workspace)) as fake:
+            async with aiohttp.ClientSession() as session:
+                client = ConnectorClient(
+                    session=session,
+                    service_url=fake.service_url,
+                    token_url=fake.token_url,
+                    app_id=fake.tenant.app_id,
+                    app_password=fake.app_password,
+                )
+                directory = TeamsDirectory(client, people_roster=teams_address("everyone"))
+                messenger = TeamsMessenger(client, tenant_id=fake.tenant.id)
+                yield Platform(
+                    "teams",
+                    directory,
+                    messenger,
+                    workspace,
+                    person=teams_user_id,
+                    room=teams_address,
+                    looks_back=False,
+                    lists_bots=False,
+                )
         return
     # As the app calls Slack: through the pacer (one message per second per conversation).
     client = PacedWebClient(
@@ -70,7 +113,7 @@ async def platform(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> Asy
 
 
 def _humans(platform: Platform) -> list[str]:
-    return [u.id for u in platform.workspace.active_humans()]
+    return [platform.person(u.id) for u in platform.workspace.active_humans()]
 
 
 def _marked(text: str, outbox_id: int) -> OutgoingMessage:
@@ -81,13 +124,26 @@ def _marked(text: str, outbox_id: int) -> OutgoingMessage:
 async def test_the_directory_lists_every_member_and_flags_who_is_not_a_person(platform: Platform) -> None:
     members = {m.id: m for m in await platform.directory.list_members()}
     assert set(_humans(platform)) <= {m.id for m in members.values() if m.active_human}
+    guests = [platform.person(u.id) for u in platform.workspace.users.values() if u.is_restricted]
+    assert guests and all(not members[g].active_human for g in guests)
+
+
+async def test_the_directory_flags_bots(platform: Platform) -> None:
+    if not platform.lists_bots:
+        pytest.skip(f"{platform.name} rosters list only people, so there is no bot to flag")
+    members = {m.id: m for m in await platform.directory.list_members()}
     bots = [u.id for u in platform.workspace.users.values() if u.is_bot]
     assert bots and all(members[b].is_bot and not members[b].active_human for b in bots)
 
 
 async def test_channel_members_are_read_live(platform: Platform) -> None:
-    expected = set(platform.workspace.channels[COORDINATOR_CHANNEL_ID].members)
-    assert await platform.directory.channel_members(COORDINATOR_CHANNEL_ID) == expected
+    users = platform.workspace.users
+    expected = {
+        platform.person(m)
+        for m in platform.workspace.channels[COORDINATOR_CHANNEL_ID].members
+        if platform.lists_bots or not users[m].is_bot
+    }
+    assert await platform.directory.channel_members(platform.room(COORDINATOR_CHANNEL_ID)) == expected
 
 
 async def test_a_person_is_addressed_by_their_id_and_lands_in_their_dm(platform: Platform) -> None:
@@ -98,6 +154,7 @@ async def test_a_person_is_addressed_by_their_id_and_lands_in_their_dm(platform:
 
 
 async def test_what_was_delivered_is_found_by_its_outbox_id_and_nothing_else(platform: Platform) -> None:
+    _needs_history(platform)
     person = _humans(platform)[1]
     since = datetime.now(UTC) - timedelta(minutes=1)
     posted = await platform.messenger.post(person, _marked("pulse", 41))
@@ -112,12 +169,20 @@ async def test_an_update_replaces_the_message_in_place(platform: Platform) -> No
     posted = await platform.messenger.post(person, _marked("before", 7))
     updated = await platform.messenger.update(posted.conversation, posted.ref, OutgoingMessage(text="after"))
     assert (updated.conversation, updated.ref) == (posted.conversation, posted.ref)
+
+
+async def test_an_updated_message_is_still_found_once_under_its_reference(platform: Platform) -> None:
+    _needs_history(platform)
+    person = _humans(platform)[4]  # not the person above: Slack allows one post a second per DM
+    posted = await platform.messenger.post(person, _marked("before", 7))
+    await platform.messenger.update(posted.conversation, posted.ref, OutgoingMessage(text="after"))
     since = datetime.now(UTC) - timedelta(minutes=1)
     # Still the same delivery: looking back finds it once, under the same reference.
     assert await platform.messenger.find_posted(posted.conversation, since=since, outbox_id=7) == posted.ref
 
 
 async def test_a_shared_file_is_found_by_its_outbox_id(platform: Platform) -> None:
+    _needs_history(platform)
     since = datetime.now(UTC) - timedelta(minutes=1)
     chart = OutgoingFile(filename="chart.png", title="Chart", content=b"\x89PNG fake")
     await platform.messenger.upload_file(COORDINATOR_CHANNEL_ID, chart, comment="This week", outbox_id=99)
@@ -131,7 +196,18 @@ async def test_an_unknown_conversation_is_refused_for_good(platform: Platform) -
     assert refused.value.retryable is False
 
 
+async def test_a_platform_without_history_never_claims_a_delivery(platform: Platform) -> None:
+    if platform.looks_back:
+        pytest.skip(f"{platform.name} can look back, which the tests above cover")
+    person = _humans(platform)[1]
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    posted = await platform.messenger.post(person, _marked("pulse", 41))
+    # The outbox then resends an uncertain send: at least once, never lost.
+    assert await platform.messenger.find_posted(posted.conversation, since=since, outbox_id=41) is None
+
+
 async def test_a_message_carrying_its_view_model_is_delivered_like_any_other(platform: Platform) -> None:
+    _needs_history(platform)
     person = _humans(platform)[3]
     since = datetime.now(UTC) - timedelta(minutes=1)
     view = UpdateMessage("We moved the drop-in sessions.")
