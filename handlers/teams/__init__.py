@@ -14,10 +14,11 @@ What exists:
   memory and Slack and drive the real outbox. Teams has no message history for bots, so
   `find_posted` answers None and an unconfirmed send is sent again (at least once; answers are
   de-duplicated, so a rare duplicate card is cosmetic).
+- `deploy/teams/manifest.json` (+ icons): the app manifest template, schema v1.30, validated in CI.
 
 Still to come (later sessions), which is why no `peerpulse.platforms` entry point is registered yet:
 the Platform itself (listeners, the `POST /api/messages` route behind `inbound.py`, install events
 and stored conversation references with their regional serviceUrl — the messenger uses one
 service URL until then — time-zone capture from clientInfo), Adaptive Card renderers (messages are
-sent as their fallback text until then), settings, the demo, the manifest and the benchmarks.
+sent as their fallback text until then), settings, the demo and the benchmarks.
 """
