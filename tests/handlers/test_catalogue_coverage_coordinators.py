@@ -18,8 +18,10 @@ from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import DigestReport, analyse_constructs
 from bot.i18n import PSEUDO_LANGUAGE, _, speaking
 from bot.insights import SUPPRESSED, Estimate, ThemeReport, ThemeSummary, Turnout, summarize_participation
+from bot.insights.chart import _build_figure
 from bot.insights.chart_text import chart_alt_text, chart_text_equivalent, gap_key
 from bot.insights.monitor import ActionVerdict
+from bot.insights.stats import LIKERT_5
 from bot.measures import label_of
 from bot.playbook import load_practices
 from bot.playbook.engine import KNOWN_SIGNALS, Suggestion, shown_texts, signal_meaning
@@ -471,3 +473,24 @@ def test_a_german_digest_keeps_no_english_word_of_the_playbook() -> None:
     # The adopt button carries the title as the reader read it, to prefill the form.
     values = [e["value"] for b in button["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert any("Das Vertraulichkeitsversprechen" in v for v in values), values
+
+
+@pytest.mark.parametrize("metric", ["favourable", "mean"])
+@pytest.mark.parametrize("shown", [True, False])
+def test_every_word_in_the_chart_s_picture_comes_from_the_catalogue(metric: str, shown: bool) -> None:
+    from matplotlib.text import Text
+
+    with speaking(PSEUDO_LANGUAGE):
+        series = _series() if shown else {label_of(NAMES[0]): [SUPPRESSED] * 4}
+        figure = _build_figure(
+            series,
+            round_labels=LABELS,
+            metric="mean" if metric == "mean" else "favourable",
+            scale=LIKERT_5,
+            title=None,
+            min_group_size=5,
+        )
+    words = [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
+    assert words
+    leaks = {text: found for text in words if (found := escaped_words(text))}
+    assert not leaks, f"written past the catalogue in the chart: {leaks}"
