@@ -92,10 +92,7 @@ _POOLED = "(the last two rounds pooled unless the latest changed significantly)"
 
 KNOWN_SIGNALS: Mapping[str, Signal] = MappingProxyType(
     {
-        **{
-            f"{c}_favourable": Signal(f"{meaning} {_POOLED}", _SHARE)
-            for c, meaning in _LEVELS.items()
-        },
+        **{f"{c}_favourable": Signal(f"{meaning} {_POOLED}", _SHARE) for c, meaning in _LEVELS.items()},
         **{
             f"{c}_significant_drop": Signal(f"significant fall in {c}_favourable", _DROP)
             for c in CONSTRUCT_SIGNAL_NAMES
