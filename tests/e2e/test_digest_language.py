@@ -8,6 +8,7 @@ shows, are in the default, never in the asker's language.
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import timedelta
 
 import pytest
@@ -15,12 +16,13 @@ import pytest
 from bot.config import Settings
 from bot.i18n import _, speaking
 from bot.measures import label_of
+from bot.playbook import load_practices
 from bot.questions import load_question_bank
 from bot.runtime import Runtime
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.slack_api import FakeSlack, UploadedFile
 from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace, build_workspace
-from tests.e2e.test_digest import all_text, good, run_round
+from tests.e2e.test_digest import _view, all_text, bad, run_round
 from tests.support import eventually
 
 CASES = [("de-DE", "en", "de"), ("en-US", "de", "en")]
@@ -59,7 +61,7 @@ async def test_the_chart_speaks_the_default_language_whoever_asks(
     default: str,
     other: str,
 ) -> None:
-    await run_round(runtime, people, workspace, good, respondents=10)
+    await run_round(runtime, people, workspace, bad, respondents=10)
     status, _body = await people.command(workspace.coordinators()[0], "/pulse", "digest")
     assert status == 200
 
@@ -85,5 +87,17 @@ async def test_the_chart_speaks_the_default_language_whoever_asks(
     assert only_default and only_other
     assert any(name in alt for name in only_default), alt
     assert not [name for name in only_other if name in alt or name in text], (alt, text)
+    # The suggestions speak the channel's language; the adopt form speaks the clicker's.
+    coordinator = workspace.coordinators()[0]
+    message, button = next((m, b) for m in messages for b in people.find_buttons(m, "digest_adopt_"))
+    practice = next(p for p in load_practices() if p.id == json.loads(button.value)["p"])
+    with speaking(default):
+        assert f"*1. {_(practice.title)}*" in text
+    status, _body = await people.click(coordinator, message, button)
+    assert status == 200
+    modal = await eventually(lambda: _view(slack, "action_adopt_view"))
+    [field] = [b["element"] for b in modal["blocks"] if b.get("block_id") == "title"]
+    with speaking(asker):
+        assert field["initial_value"] == _(practice.title)
     with speaking(default):
         assert chart.initial_comment == _("Favourable share by construct over the last rounds (95% CI).")
