@@ -35,6 +35,8 @@ class Locales:
         self._known: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
         self._read_all_at: float | None = None
         self._reading_all: asyncio.Future[None] | None = None
+        # Background refreshes in flight, held so they are not collected before they finish.
+        self._refreshing: dict[str, asyncio.Future[str | None]] = {}
 
     def remember(self, members: Iterable[Member]) -> None:
         """Keep the locales a directory read brought (users.list asked for them)."""
@@ -49,17 +51,28 @@ class Locales:
             self._known.popitem(last=False)
 
     async def of(self, user_id: str) -> str | None:
-        """The person's locale ("de-DE"), or None when Slack does not answer in time."""
+        """The person's locale ("de-DE"), or None when Slack does not answer in time.
+
+        Only a person never seen costs a wait before the request is acknowledged; a remembered
+        locale past its hour is used as it is and refreshed in the background for next time.
+        """
         known = self._known.get(user_id)
-        if known is not None and self.clock() - known[1] < REMEMBER_SECONDS:
+        if known is not None:
+            if self.clock() - known[1] >= REMEMBER_SECONDS and user_id not in self._refreshing:
+                refresh = asyncio.ensure_future(self._look_up(user_id, fallback=known[0]))
+                self._refreshing[user_id] = refresh
+                refresh.add_done_callback(lambda _: self._refreshing.pop(user_id, None))
             return known[0]
+        return await self._look_up(user_id, fallback=None)
+
+    async def _look_up(self, user_id: str, *, fallback: str | None) -> str | None:
         try:
             async with asyncio.timeout(LOOKUP_BUDGET_SECONDS):
                 found = await self.client.users_info(user=user_id, include_locale=True)
         except (SlackApiError, TimeoutError, OSError) as exc:
             # The reply goes out in the default language rather than late.
             log.info("no locale for a user (%s); writing in the default language", type(exc).__name__)
-            return known[0] if known is not None else None
+            return fallback
         locale = str((found.get("user") or {}).get("locale") or "") or None
         self._keep(user_id, locale, self.clock())
         return locale
