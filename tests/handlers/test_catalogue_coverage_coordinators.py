@@ -203,10 +203,16 @@ def _histogram(i: int, construct: int) -> dict[int, int] | None:
 
 
 # Every practice, each triggered by a few signals of every kind (levels, drops, themes, counts).
+
+
+def _figure(name: str) -> float:
+    """A plausible figure for the signal: a share, a significant fall, or a count."""
+    unit = KNOWN_SIGNALS[name].unit
+    return 0.12 if name.endswith("_drop") else 0.42 if unit.startswith("share") else 3.0
+
+
 SUGGESTIONS = [
-    Suggestion(
-        p, {name: 0.42 if "share" in name else 3.0 for name in list(KNOWN_SIGNALS)[i :: len(PRACTICES)]}
-    )
+    Suggestion(p, {name: _figure(name) for name in list(KNOWN_SIGNALS)[i :: len(PRACTICES)]})
     for i, p in enumerate(PRACTICES)
 ]
 
