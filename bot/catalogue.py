@@ -1,7 +1,8 @@
 """Keep the message catalogue in step with the code: `python -m bot.catalogue [--check]`.
 
 Extracts every `_()`, `ngettext()` and `N_()` string from bot/ and handlers/, plus the shipped
-support resources (bot/data/support_resources.yml), into bot/locale/peerpulse.pot, and merges that
+data people read (support resources, support taxonomy, pulse questions, the improvement playbook's
+practices and the meanings of its signals), into bot/locale/peerpulse.pot, and merges that
 template into each language's .po (new strings arrive untranslated, so English shows until a
 translator fills them in). `--check` changes nothing and fails when the template is out of date.
 """
@@ -19,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import DOMAIN, LOCALE_DIR
+from bot.playbook import KNOWN_SIGNALS, load_practices, shown_texts, signal_meaning
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
@@ -51,7 +53,24 @@ def extract() -> Catalog:
         catalog.add(label, locations=[("bot/data/support_taxonomy.yml", 0)], auto_comments=[kind])
     for text, note in _question_texts():
         catalog.add(text, locations=[("bot/data/questions.yml", 0)], auto_comments=[note])
+    for text, note in _playbook_texts():
+        catalog.add(text, locations=[("bot/playbook/practices.yml", 0)], auto_comments=[note])
     return catalog
+
+
+def _playbook_texts() -> list[tuple[str, str]]:
+    """The playbook's words as the digest shows them (read through its own loader, so the keys match)."""
+    found = [
+        (text, f"improvement practice {practice.id} ({part}); the coordinators' to-do, plain and calm")
+        for practice in load_practices()
+        for part, text in zip(("title", "action", "rationale"), shown_texts(practice), strict=True)
+    ]
+    found += [
+        (meaning, f"what the playbook signal {name} measures, shown as '<this>: 42%' in the digest")
+        for name in KNOWN_SIGNALS
+        if (meaning := signal_meaning(name)) is not None
+    ]
+    return found
 
 
 def _question_texts() -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.declines import DeclineLine, decline_lines, question_turnouts
 from bot.delivery import Envelope, Outbox
-from bot.i18n import _, format_day
+from bot.i18n import _, format_day, speaking
 from bot.insights import (
     SUPPRESSED,
     Breakdown,
@@ -495,7 +495,12 @@ class DigestService:
             for s in suggestions
             if (found := next((c for c in (construct_of_signal(n, names) for n in s.evidence) if c), None))
         }
-        chart = self._chart(measures, k) if with_chart and measures else None
+        chart = None
+        if with_chart and measures:
+            # The chart goes to the coordinators' channel, which has no language of its own: its
+            # picture and words are in the configured default, whoever asked for the digest.
+            with speaking(self.settings.default_language):
+                chart = self._chart(measures, k)
         return DigestReport(
             team_id=team_id,
             generated_at=now,
@@ -658,7 +663,7 @@ class DigestService:
         png = render_constructs_chart(
             series,
             round_labels=labels,
-            title="Favourable share by construct, last rounds",
+            title=_("Favourable share by construct, last rounds"),
             min_group_size=k,
         )
         return ChartInWords(
@@ -669,7 +674,8 @@ class DigestService:
 
     def views_of(self, report: DigestReport) -> list[DigestView | DigestChart]:
         """What the digest queues: one view per message the platform needs, then the chart, if any."""
-        chart = self.chart_of(report)
+        with speaking(self.settings.default_language):  # the channel's language, like the picture
+            chart = self.chart_of(report)
         first = DigestView(queued_report(report), chart_follows=chart is not None)
         parts = max(1, self.outbox.messages_for(first))
         views: list[DigestView | DigestChart] = [replace(first, part=i, parts=parts) for i in range(parts)]

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from bot.errors import InvalidInput
+from bot.i18n import _
 from bot.insights.anonymity import Suppressed
 from bot.insights.chart_text import gap_key, is_shown, not_asked_links
 from bot.insights.stats import LIKERT_5, Estimate, Scale
@@ -160,21 +161,21 @@ def _build_figure(
 
     axes.set_xticks(range(rounds), list(round_labels))
     axes.set_xlim(-0.5, max(rounds, 1) - 0.5)
-    axes.set_xlabel("Survey round")
+    axes.set_xlabel(_("Survey round"))
     if metric == "favourable":
         axes.set_ylim(0, 100)
         axes.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
         axes.set_ylabel(
-            "Favourable answers"
+            _("Favourable answers")
             if scale.high <= 5
-            else f"Favourable answers ({scale.favourable_from}–{scale.high})"
+            else _("Favourable answers ({low}–{high})").format(low=scale.favourable_from, high=scale.high)
         )
-        default_title = "Favourable answers by round"
+        default_title = _("Favourable answers by round")
     else:
         axes.set_ylim(scale.low, scale.high)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_ylabel(f"Mean answer ({scale.low}–{scale.high})")
-        default_title = "Mean answer by round"
+        axes.set_ylabel(_("Mean answer ({low}–{high})").format(low=scale.low, high=scale.high))
+        default_title = _("Mean answer by round")
     axes.grid(axis="y", alpha=0.3)
     axes.set_title(title or default_title, fontsize=13, loc="left")
     # Beside the plot, under the legend: inside the axes' layout box, so nothing overlaps it.
@@ -183,7 +184,7 @@ def _build_figure(
         0.0,
         "\n".join(
             textwrap.fill(line, width=_KEY_CHARS)
-            for line in ["Bars: 95% confidence interval.", *gap_key(series, min_group_size=min_group_size)]
+            for line in [_("Bars: 95% confidence interval."), *gap_key(series, min_group_size=min_group_size)]
         ),
         transform=axes.transAxes,
         fontsize=8,
@@ -194,7 +195,7 @@ def _build_figure(
         axes.text(
             0.5,
             0.5,
-            "Not enough answers to chart yet",
+            _("Not enough answers to chart yet"),
             transform=axes.transAxes,
             horizontalalignment="center",
             color="0.35",

@@ -13,6 +13,8 @@ from bot.playbook.engine import (
     Trigger,
     load_practices,
     match_practices,
+    shown_texts,
+    signal_meaning,
 )
 
 __all__ = [
@@ -28,4 +30,6 @@ __all__ = [
     "Trigger",
     "load_practices",
     "match_practices",
+    "shown_texts",
+    "signal_meaning",
 ]

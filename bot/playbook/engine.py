@@ -41,6 +41,8 @@ __all__ = [
     "Trigger",
     "load_practices",
     "match_practices",
+    "shown_texts",
+    "signal_meaning",
 ]
 
 
@@ -86,14 +88,11 @@ _LEVELS = {
     "recommend": "respondents who would recommend peer support (9-10 of 10)",
 }
 
+_POOLED = "(the last two rounds pooled unless the latest changed significantly)"
+
 KNOWN_SIGNALS: Mapping[str, Signal] = MappingProxyType(
     {
-        **{
-            f"{c}_favourable": Signal(
-                f"{meaning} (the last two rounds pooled unless the latest changed significantly)", _SHARE
-            )
-            for c, meaning in _LEVELS.items()
-        },
+        **{f"{c}_favourable": Signal(f"{meaning} {_POOLED}", _SHARE) for c, meaning in _LEVELS.items()},
         **{
             f"{c}_significant_drop": Signal(f"significant fall in {c}_favourable", _DROP)
             for c in CONSTRUCT_SIGNAL_NAMES
@@ -134,6 +133,21 @@ KNOWN_SIGNALS: Mapping[str, Signal] = MappingProxyType(
         "days_since_policy_review": Signal("days since the most recent review of any program policy", "days"),
     }
 )
+
+
+def signal_meaning(name: str) -> str | None:
+    """What a signal's figure is, as a digest shows it (English, the catalogue's key); None if unknown.
+
+    A significant drop is told as its construct's level with the fall beside it, so a reader never
+    meets a signal's variable name. The catalogue extracts these texts (bot.catalogue), and the
+    renderer translates them when the digest is written, in its reader's language.
+    """
+    construct = name.removesuffix("_significant_drop")
+    if construct != name and construct in _LEVELS:
+        return _LEVELS[construct]
+    signal = KNOWN_SIGNALS.get(name)
+    return signal.meaning if signal is not None else None
+
 
 OPERATORS: Mapping[str, Callable[[float, float], bool]] = MappingProxyType(
     {
@@ -191,6 +205,11 @@ class Suggestion:
 
     practice: Practice
     evidence: dict[str, float] = field(hash=False)
+
+
+def shown_texts(practice: Practice) -> tuple[str, ...]:
+    """The practice's words a coordinator reads in their own language (its source is cited as published)."""
+    return (practice.title, practice.action, practice.rationale)
 
 
 # --- matching ----------------------------------------------------------------------------

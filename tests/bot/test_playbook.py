@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
+from bot.catalogue import TEMPLATE
 from bot.playbook import (
     CONSTRUCT_SIGNAL_NAMES,
     KNOWN_SIGNALS,
@@ -17,6 +19,8 @@ from bot.playbook import (
     Practice,
     load_practices,
     match_practices,
+    shown_texts,
+    signal_meaning,
 )
 
 # A program in good health: no practice should fire.
@@ -255,6 +259,19 @@ def test_packaged_practices_read_as_promised(practices: list[Practice]) -> None:
 
 def test_known_signals_say_what_they_mean() -> None:
     assert all(signal.meaning and signal.unit for signal in KNOWN_SIGNALS.values())
+
+
+def test_every_signal_is_shown_in_words_the_catalogue_translates() -> None:
+    with TEMPLATE.open("rb") as pot:
+        template = {m.id for m in read_po(pot)}
+    shown = {name: signal_meaning(name) for name in KNOWN_SIGNALS}
+    # In words, never a variable name; a drop reads as its construct's level.
+    assert all(meaning and "_" not in meaning for meaning in shown.values()), shown
+    assert (
+        shown["psych_safety_significant_drop"] == "respondents favourable on the psychological-safety items"
+    )
+    assert set(shown.values()) <= template
+    assert {text for p in load_practices() for text in shown_texts(p)} <= template
 
 
 # --- validation ---------------------------------------------------------------------------

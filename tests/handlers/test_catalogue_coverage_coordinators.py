@@ -7,6 +7,7 @@ in German each surface must still fit Block Kit's limits and keep no English sen
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,11 +18,13 @@ from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import DigestReport, analyse_constructs
 from bot.i18n import PSEUDO_LANGUAGE, _, speaking
 from bot.insights import SUPPRESSED, Estimate, ThemeReport, ThemeSummary, Turnout, summarize_participation
+from bot.insights.chart import _build_figure
 from bot.insights.chart_text import chart_alt_text, chart_text_equivalent, gap_key
 from bot.insights.monitor import ActionVerdict
+from bot.insights.stats import LIKERT_5
 from bot.measures import label_of
 from bot.playbook import load_practices
-from bot.playbook.engine import KNOWN_SIGNALS, Suggestion
+from bot.playbook.engine import KNOWN_SIGNALS, Suggestion, shown_texts, signal_meaning
 from bot.policies import policy_status
 from bot.questions import load_question_bank
 from bot.surveys import AnsweredFigure, CancelledRound, CloseCheck, RoundPreview, SentRound
@@ -67,8 +70,9 @@ TODAY = NOW.date()
 PRACTICES = load_practices()
 CHART_LINES = ["Chart intro line as data", "Psychological safety: 60% · 62%. Latest: 62%."]
 
-# The data these surfaces show (titles, names, the playbook's own words, the chart's lines): not
-# PeerPulse speaking. Longest first, so that no shorter one cuts into a longer one.
+# The data these surfaces show (titles, names, the playbook's citations, the chart's lines): not
+# PeerPulse speaking. The playbook's titles, actions, rationales and signal meanings are PeerPulse
+# speaking, so they are not here. Longest first, so that no shorter one cuts into a longer one.
 COORDINATOR_DATA = sorted(
     {
         "Run listening circles in every team",
@@ -80,8 +84,8 @@ COORDINATOR_DATA = sorted(
         "Circles ran in every team",
         "Listening circles",
         *CHART_LINES,
-        *(text for p in PRACTICES for text in (p.title, p.action, p.rationale, p.source)),
-        *(signal.meaning for signal in KNOWN_SIGNALS.values()),
+        # Published citations stay as published.
+        *(p.source for p in PRACTICES),
         " UTC",  # a time zone's name, not a word
     },
     key=len,
@@ -198,6 +202,21 @@ def _histogram(i: int, construct: int) -> dict[int, int] | None:
     return {1: 30, 2: 10, 5: 5} if i == 5 else {2: 5, 4: 20, 5: 20 + i}
 
 
+# Every practice, each triggered by a few signals of every kind (levels, drops, themes, counts).
+
+
+def _figure(name: str) -> float:
+    """A plausible figure for the signal: a share, a significant fall, or a count."""
+    unit = KNOWN_SIGNALS[name].unit
+    return 0.12 if name.endswith("_drop") else 0.42 if unit.startswith("share") else 3.0
+
+
+SUGGESTIONS = [
+    Suggestion(p, {name: _figure(name) for name in list(KNOWN_SIGNALS)[i :: len(PRACTICES)]})
+    for i, p in enumerate(PRACTICES)
+]
+
+
 def _report(*, rich: bool = True) -> DigestReport:
     measures = _measures([{c: _histogram(i, j) for j, c in enumerate(NAMES)} for i in range(6)])
     turnouts = [Turnout(invited=60, answered=m.answered) for m in measures]
@@ -223,9 +242,7 @@ def _report(*, rich: bool = True) -> DigestReport:
         if rich
         else ThemeReport(total=SUPPRESSED, themes={}),
         feedback_count=20,
-        suggestions=[Suggestion(PRACTICES[0], {name: 0.42 for name in list(KNOWN_SIGNALS)[:3]})]
-        if rich
-        else [],
+        suggestions=SUGGESTIONS[:3] if rich else [],
         construct_for_practice={PRACTICES[0].id: NAMES[0]},
         open_actions=OPEN if rich else [],
         closed_actions=CLOSED if rich else [],
@@ -274,6 +291,13 @@ def _preview(channel: str | None) -> RoundPreview:
 MESSAGES: dict[str, Callable[[], Any]] = {
     **{f"digest, part {i}": (lambda i=i: build_digest_messages(_report())[i]) for i in range(2)},
     "digest, quiet week": lambda: build_digest_messages(_report(rich=False))[0],
+    # Each practice once, with its share of the signals: every word of the playbook is rendered.
+    **{
+        f"digest suggesting {s.practice.id}": (
+            lambda s=s: build_digest_messages(replace(_report(rich=False), suggestions=[s]))[0]
+        )
+        for s in SUGGESTIONS
+    },
     "actions page, open": lambda: {
         "text": "",
         "blocks": build_actions_page_blocks(
@@ -434,3 +458,45 @@ def test_every_coordinator_surface_renders_in_german_within_block_kit_limits(sur
     # Any text identical in both languages is either data or a string the German catalogue lacks.
     same = [t for t in german if t in english and escaped_words(t) and len(t.split()) > 2]
     assert german and not same, f"{surface}: still English in German: {same}"
+
+
+def test_a_german_digest_keeps_no_english_word_of_the_playbook() -> None:
+    with speaking("de"):
+        german = "\n".join(
+            t
+            for s in SUGGESTIONS
+            for m in build_digest_messages(replace(_report(rich=False), suggestions=[s]))
+            for t in _everything(m)
+        )
+        button = build_digest_messages(replace(_report(rich=False), suggestions=SUGGESTIONS[:1]))[0]
+    english = [
+        *(text for p in PRACTICES for text in shown_texts(p)),
+        *(meaning for name in KNOWN_SIGNALS if (meaning := signal_meaning(name))),
+    ]
+    assert [text for text in english if text in german] == []
+    # Every variable name is put in words, in German too.
+    assert [name for name in KNOWN_SIGNALS if name in german or name.replace("_", " ") in german] == []
+    # The adopt button carries the title as the reader read it, to prefill the form.
+    values = [e["value"] for b in button["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert any("Das Vertraulichkeitsversprechen" in v for v in values), values
+
+
+@pytest.mark.parametrize("metric", ["favourable", "mean"])
+@pytest.mark.parametrize("shown", [True, False])
+def test_every_word_in_the_chart_s_picture_comes_from_the_catalogue(metric: str, shown: bool) -> None:
+    from matplotlib.text import Text
+
+    with speaking(PSEUDO_LANGUAGE):
+        series = _series() if shown else {label_of(NAMES[0]): [SUPPRESSED] * 4}
+        figure = _build_figure(
+            series,
+            round_labels=LABELS,
+            metric="mean" if metric == "mean" else "favourable",
+            scale=LIKERT_5,
+            title=None,
+            min_group_size=5,
+        )
+    words = [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
+    assert words
+    leaks = {text: found for text in words if (found := escaped_words(text))}
+    assert not leaks, f"written past the catalogue in the chart: {leaks}"

@@ -63,8 +63,10 @@ class Splitting:
 
 
 def _views(report: DigestReport, *, slack: bool = True) -> list[DigestView | DigestChart]:
-    service = DigestService.__new__(DigestService)  # views_of reads nothing but the outbox
+    # views_of reads nothing but the outbox and the channel's language.
+    service = DigestService.__new__(DigestService)
     service.outbox = cast(Any, Splitting(slack=slack))
+    service.settings = cast(Any, SimpleNamespace(default_language="en"))
     return service.views_of(report)
 
 

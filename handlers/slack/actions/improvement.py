@@ -11,6 +11,7 @@ from bot.actions import Direction, ListedStatus
 from bot.errors import InvalidInput
 from bot.i18n import _
 from bot.measures import numeric_constructs
+from bot.playbook import load_practices
 from bot.services import Services
 from handlers.slack.blocks.digest import build_actions_page_blocks
 from handlers.slack.blocks.improvement import (
@@ -40,6 +41,11 @@ async def handle_digest_adopt_action(
         practice, construct, title = str(value["p"]), str(value["c"]), str(value.get("t", ""))
     except (ValueError, KeyError, IndexError, TypeError):
         raise InvalidInput(_("That button isn't one of PeerPulse's.")) from None
+    # The digest spoke the channel's language; the form speaks the clicker's. What they save is
+    # their own title, stored as typed (user data, never translated again).
+    shipped = next((p for p in load_practices() if p.id == practice), None)
+    if shipped is not None:
+        title = _(shipped.title)
     await open_view(
         client,
         trigger_id=body["trigger_id"],

@@ -13,7 +13,7 @@ from bot.i18n import N_, _, format_day, ngettext
 from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
 from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
-from bot.playbook.engine import KNOWN_SIGNALS
+from bot.playbook import signal_meaning
 from handlers.slack.blocks.mrkdwn import escape, quote
 from handlers.slack.blocks.policies import policy_line
 from storage.digest_models import ImprovementAction
@@ -315,11 +315,9 @@ def _evidence_text(evidence: dict[str, float]) -> str:
             shown = _pts(value)
         elif name.endswith("_drop"):
             shown = _("down {n} pts, more than chance would explain").format(n=f"{value * 100:.0f}")
-        signal = KNOWN_SIGNALS.get(name)
-        meaning = (
-            signal.meaning if signal is not None and not name.endswith("_drop") else name.replace("_", " ")
-        )
-        parts.append(f"{meaning}: {shown}")
+        # The playbook's words are catalogued (bot.catalogue) and put in the reader's language here.
+        meaning = signal_meaning(name)
+        parts.append(f"{_(meaning) if meaning else name}: {shown}")
     return "; ".join(parts)
 
 
@@ -332,10 +330,12 @@ def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
     for i, suggestion in enumerate(report.suggestions):
         p = suggestion.practice
         construct = report.construct_for_practice.get(p.id, "")  # "": the practice has no survey measure
+        # Translated now, in the reader's language: the queued report keeps the playbook's English keys.
+        title = _(p.title)
         blocks.append(
             _section(
-                f"*{i + 1}. {p.title}*\n{p.action}\n"
-                + _("_Why:_ {why}").format(why=p.rationale)
+                f"*{i + 1}. {title}*\n{_(p.action)}\n"
+                + _("_Why:_ {why}").format(why=_(p.rationale))
                 + "\n"
                 + _("_Triggered by:_ {evidence}").format(evidence=_evidence_text(suggestion.evidence))
             )
@@ -352,7 +352,7 @@ def _suggestion_blocks(report: DigestReport) -> list[dict[str, Any]]:
                         "style": "primary",
                         "text": {"type": "plain_text", "text": _("Adopt as action")},
                         "value": json.dumps(
-                            {"p": p.id, "c": construct, "t": p.title[:150]}, separators=(",", ":")
+                            {"p": p.id, "c": construct, "t": title[:150]}, separators=(",", ":")
                         ),
                     }
                 ],
@@ -644,11 +644,13 @@ def build_digest_blocks(report: DigestReport, *, chart: bool | None = None) -> l
                 "text": digest_title(report),
             },
         },
+        # Only what holds: participation minus a question's answers (declined + skipped) may be 1..k-1,
+        # so the digest promises nothing about differences, only that no small group's answers show.
         _context(
             ":lock: "
             + _(
-                "Figures from fewer than {k} people are withheld, and no two figures shown can be "
-                "subtracted to reveal a smaller group. Closed rounds only."
+                "Figures from fewer than {k} people are withheld, so no figure shows how fewer than "
+                "{k} people answered. Closed rounds only."
             ).format(k=report.k)
         ),
     ]
