@@ -353,7 +353,7 @@ async def test_the_after_measure_is_the_first_round_closing_after_the_action_and
         None,
     )
     text = all_text(await post_digest(runtime, people, slack, workspace))
-    assert "after not measurable (fewer than k answers)" in text
+    assert "after not measurable (too few answers in that round to show)" in text
     await run_round(runtime, people, workspace, good, respondents=25)
     assert (
         await services.actions.get(team_id=services.team_id, action_id=action.id, by=coordinator)

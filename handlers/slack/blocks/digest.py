@@ -372,7 +372,7 @@ def after_reading(action: ImprovementAction) -> str:
     if action.after_round_id is None:
         return _("waiting for the next round to close")
     if action.after_value is None or action.after_low is None or action.after_high is None:
-        return _("not measurable (fewer than k answers)")
+        return _("not measurable (too few answers in that round to show)")
     return _reading(action.after_value, action.after_low, action.after_high)
 
 
