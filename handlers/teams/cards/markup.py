@@ -83,7 +83,8 @@ def card_date(moment: datetime, *, form: str = "SHORT") -> str:
     # Teams accepts the functions only with a strict RFC 3339 time; UTC's "Z" is the simplest form.
     iso = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # Teams fills in the date and the time in the reader's language; the word between them is ours.
-    return f"{{{{DATE({iso}, {form})}}}} {_('at')} {{{{TIME({iso})}}}}"
+    at = _("at")
+    return f"{{{{DATE({iso}, {form})}}}} {at} {{{{TIME({iso})}}}}"
 
 
 def written_date(moment: datetime, *, zone: str) -> str:
@@ -160,4 +161,5 @@ _LOOKALIKES = str.maketrans(
 
 def inert(text: str) -> str:
     """Someone's own words, safe to place in a catalogued string: no markup, links or date functions."""
-    return " ".join(text.split()).translate(_LOOKALIKES)
+    # An emoji code loses its opening colon to a look-alike, so it is shown as typed.
+    return _EMOJI.sub(r"꞉\1:", " ".join(text.split()).translate(_LOOKALIKES))
