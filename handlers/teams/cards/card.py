@@ -53,8 +53,15 @@ def attachment(content: dict[str, Any]) -> dict[str, Any]:
 
 
 def message(content: dict[str, Any], *, summary: str) -> dict[str, Any]:
-    """A message activity carrying one card; `summary` is what notifications and previews show."""
+    """A message activity carrying one card, with the Bot Framework `summary` of what it says."""
+    # Not every Teams client uses the summary for its preview; those that don't show the card's first
+    # TextBlock, which is why every card here opens with words worth previewing.
     return {"type": "message", "summary": summary, "attachments": [attachment(content)]}
+
+
+def action_response(content: dict[str, Any]) -> dict[str, Any]:
+    """The answer to an `adaptiveCard/action` invoke that replaces the tapped card with this one."""
+    return {"statusCode": 200, "type": CONTENT_TYPE, "value": content}
 
 
 def dialog(title: str, content: dict[str, Any]) -> dict[str, Any]:

@@ -18,8 +18,9 @@ DECLINE_LABEL = N_("Prefer not to say")
 PULSE_CLOSED_TEXT = N_(
     "This pulse has closed. Thank you. Answers are kept without names and shared only as group figures."
 )
-# Teams shows at most six buttons in a row of actions and folds the rest into a "…" menu, where an
-# answer would hide: longer scales (0-10) are split over several rows.
+# Adaptive Card hosts cap the actions shown in a row (the host config's maxActions) and fold the rest
+# into an overflow menu, where an answer would hide: longer scales (0-10) are split over rows of six
+# (the cap we understand Teams to use; not yet checked in a real Teams client).
 MAX_ACTIONS_PER_ROW = 6
 
 

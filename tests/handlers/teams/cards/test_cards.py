@@ -17,7 +17,7 @@ from bot.errors import InvalidInput
 from bot.feedback import FeedbackService
 from bot.i18n import PSEUDO_LANGUAGE, _, speaking
 from handlers.teams.cards.answers import AnswerTap
-from handlers.teams.cards.card import CARD_LIMIT, MESSAGE_LIMIT, message, size
+from handlers.teams.cards.card import CARD_LIMIT, MESSAGE_LIMIT, action_response, message, size
 from handlers.teams.cards.forms import (
     build_comment_dialog,
     build_comment_saved_dialog,
@@ -156,10 +156,24 @@ def test_the_largest_pulse_card_leaves_room() -> None:
     assert size(built) < CARD_LIMIT * 0.8, size(built)
 
 
-def test_the_schema_check_can_fail() -> None:
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda c: c["body"][0].update(colour="red"),
+        lambda c: c["body"][0].update(size="huge"),
+        lambda c: c["body"].append({"type": "ActionSet", "actions": [{"type": "Action.Execute", "verb": 7}]}),
+        lambda c: c["body"].append({"type": "Input.Text", "id": "x", "isMultiline": "yes"}),
+        lambda c: c.update(msteams={"width": "Full"}),
+    ],
+)
+def test_the_schema_check_can_fail(break_it: Callable[[dict[str, Any]], None]) -> None:
     broken = json.loads(json.dumps(build_pulse_closed_card()))
-    broken["body"][0]["colour"] = "red"
-    broken["body"].append({"type": "ActionSet", "actions": [{"type": "Action.Execute", "verb": 7}]})
-    broken["body"].append({"type": "TextBlock", "text": "x", "size": "huge"})
-    errors = schema_errors(broken)
-    assert errors, "a card with an unknown property, a numeric verb and an unknown size must not pass"
+    assert schema_errors(broken) == []
+    break_it(broken)
+    assert schema_errors(broken)
+
+
+def test_an_answer_to_a_tap_carries_the_next_card() -> None:
+    content = build_pulse_closed_card()
+    answer = action_response(content)
+    assert answer == {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": content}
