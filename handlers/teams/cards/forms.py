@@ -1,0 +1,161 @@
+"""The anonymous forms as dialogs (task modules): /feedback and the pulse comment, their field errors
+and their confirmations, with the catalogue's words. Pure builders.
+
+A refused submission is answered with the same dialog drawn again: what was typed kept, and each
+error under its field (Teams has no server-side field errors; an input's `errorMessage` only shows
+for the client's own checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.feedback import CATEGORIES, MAX_CHARS
+from bot.i18n import N_, _
+from bot.questions import Question
+from handlers.teams.cards.answers import COMMENT_SUBMIT, FEEDBACK_SUBMIT, AnswerTap, encode_answer
+from handlers.teams.cards.card import card, dialog, note, text
+
+CATEGORY_INPUT = "category"
+TEXT_INPUT = "text"
+COMMENT_INPUT = "comment"
+COMMENT_MAX_CHARS = 1000
+
+FEEDBACK_TITLE = N_("Anonymous feedback")
+COMMENT_TITLE = N_("Anonymous comment")
+COMMENT_SAVED = N_(
+    ":white_check_mark: *Your comment is saved, without your name.* Names, contact details and links "
+    "were removed before it was stored. Coordinators only see comments grouped by theme."
+)
+COMMENT_REMOVED = N_(":wastebasket: *Your comment is removed.* The box was empty, so nothing of it is kept.")
+FEEDBACK_RECEIVED = N_(
+    ":pray: *Thank you — your feedback is in, anonymously.* Names, contact details and links were "
+    "removed before it was stored. Coordinators read every theme in their weekly digest, and changes "
+    "made because of feedback are shared back with everyone."
+)
+NO_RECORD = N_(
+    "This confirmation disappears when you close it: PeerPulse sends no message about it, so nothing "
+    "in Slack shows that you wrote."
+)
+
+
+def _error(message: str) -> dict[str, Any]:
+    # The domain's messages are catalogued already; a form-level one may carry Slack markup too.
+    return text(message, color="attention", spacing="none", size="small")
+
+
+def _with_errors(
+    items: list[dict[str, Any]], errors: Mapping[str, str], *, fallback: str
+) -> list[dict[str, Any]]:
+    """The form's items with each error right under its input; an error on no field goes under `fallback`."""
+    ids = {item.get("id") for item in items}
+    placed: dict[str, list[str]] = {}
+    for field, message in errors.items():
+        placed.setdefault(field if field in ids else fallback, []).append(message)
+    out: list[dict[str, Any]] = []
+    for item in items:
+        out.append(item)
+        out.extend(_error(message) for message in placed.get(str(item.get("id")), []))
+    return out
+
+
+def build_feedback_dialog(
+    *,
+    support_line: str,
+    category: str | None = None,
+    typed: str = "",
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The /feedback dialog: what kind, what to say, where to find a person (and, refused, why)."""
+    choice: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": CATEGORY_INPUT,
+        "label": _("What kind of feedback?"),
+        "style": "compact",
+        "choices": [{"title": _(label), "value": key} for key, label in CATEGORIES.items()],
+    }
+    if category in CATEGORIES:
+        choice["value"] = category
+    box: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": TEXT_INPUT,
+        "label": _("Your feedback about the peer-support program"),
+        "isMultiline": True,
+        "maxLength": MAX_CHARS,
+    }
+    if typed:
+        box["value"] = typed
+    body = [
+        note(
+            _(
+                ":lock: Your name is never stored with this. Names, emails and phone numbers "
+                "are removed before saving; coordinators see feedback grouped by theme."
+            )
+        ),
+        *_with_errors([choice, box], errors or {}, fallback=TEXT_INPUT),
+        note(support_line),
+        {
+            "type": "ActionSet",
+            "actions": [
+                {"type": "Action.Submit", "title": _("Send anonymously"), "data": {"action": FEEDBACK_SUBMIT}}
+            ],
+        },
+    ]
+    return dialog(_(FEEDBACK_TITLE), card(body))
+
+
+def build_comment_dialog(
+    *,
+    tap: AnswerTap,
+    question: Question,
+    min_group_size: int,
+    support_line: str,
+    typed: str = "",
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The dialog for the optional free-text question; its Send carries the ballot, so no lookup is needed."""
+    box: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": COMMENT_INPUT,
+        # Teams cuts long labels less gracefully than Slack's 150 characters; the same limit serves.
+        "label": _(question.text)[:150],
+        "isMultiline": True,
+        "maxLength": COMMENT_MAX_CHARS,
+        "placeholder": _("Names, emails and phone numbers are removed automatically."),
+    }
+    if typed:
+        box["value"] = typed
+    data = encode_answer(tap.round_id, tap.question_id, tap.ballot, tap.tag, language=tap.language)
+    body = [
+        *_with_errors([box], errors or {}, fallback=COMMENT_INPUT),
+        note(
+            _(
+                "Stored without your name. Coordinators only ever see comments grouped by theme, "
+                "and quotes only when {k} or more people raised the same theme."
+            ).format(k=min_group_size)
+        ),
+        note(support_line),
+        {
+            "type": "ActionSet",
+            "actions": [
+                {"type": "Action.Submit", "title": _("Send"), "data": {"action": COMMENT_SUBMIT, **data}}
+            ],
+        },
+    ]
+    return dialog(_(COMMENT_TITLE), card(body))
+
+
+def _confirmation(title: str, words: str) -> dict[str, Any]:
+    """A calm dialog with one message and a note on what is not kept (no message is posted)."""
+    return dialog(_(title), card([text(_(words)), note(_(NO_RECORD))]))
+
+
+def build_comment_saved_dialog(*, removed: bool = False) -> dict[str, Any]:
+    """What the comment dialog turns into once the comment is stored (or, emptied, withdrawn)."""
+    return _confirmation(COMMENT_TITLE, COMMENT_REMOVED if removed else COMMENT_SAVED)
+
+
+def build_feedback_received_dialog() -> dict[str, Any]:
+    """What the /feedback dialog turns into once the feedback is stored."""
+    return _confirmation(FEEDBACK_TITLE, FEEDBACK_RECEIVED)

@@ -1,0 +1,227 @@
+"""Adaptive Cards for the pulse DM, its reminder and its close, from the same view-models and
+catalogue strings as Slack's Block Kit. Pure builders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.ballots import PulseBallot, PulsePromise, PulseReminder
+from bot.i18n import N_, _, current_language, ngettext
+from bot.questions import Question
+from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION, encode_answer
+from handlers.teams.cards.card import card, lines, note, text
+from handlers.teams.cards.markup import card_date, inert, written_date
+
+DECLINE_LABEL = N_("Prefer not to say")
+PULSE_CLOSED_TEXT = N_(
+    "This pulse has closed. Thank you. Answers are kept without names and shared only as group figures."
+)
+# Adaptive Card hosts cap the actions shown in a row (the host config's maxActions) and fold the rest
+# into an overflow menu, where an answer would hide: longer scales (0-10) are split over rows of six
+# (the cap we understand Teams to use; not yet checked in a real Teams client).
+MAX_ACTIONS_PER_ROW = 6
+
+
+def retention_words(days: int) -> str:
+    """A retention period in plain words: "a year", "2 years", "90 days"."""
+    if days % 365 == 0:
+        years = days // 365
+        return _("a year") if years == 1 else ngettext("{n} year", "{n} years", years).format(n=years)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
+
+
+def _label(question: Question, value: int) -> str:
+    if question.kind == "likert" and question.labels:
+        return _(question.labels[value - 1])
+    return str(value)
+
+
+def _head(since_last_time: str | None, promise: PulsePromise) -> list[dict[str, Any]]:
+    body = [
+        text(_("This week's pulse · under a minute"), size="medium", weight="bolder", style="heading"),
+        text(
+            _(
+                "Hi :wave: Your workplace's peer-support program asks everyone the same few questions, "
+                "to see how people are doing and where the program can do better. It's run by the "
+                "program's coordinators."
+            )
+        ),
+        note(
+            _(
+                ":lock: *Anonymous.* Your answers are saved without your name. Results are only "
+                "shown for groups of {k} or more people, so nobody can see how you "
+                "answered. Comments are deleted after {kept}; only group figures are kept."
+            ).format(k=promise.min_group_size, kept=retention_words(promise.retention_days))
+        ),
+        note(
+            _(
+                "One tap per question; tap again to change. Would rather not get these? "
+                "`/pulse optout` stops them, and `/pulse optin` brings them back."
+            )
+        ),
+    ]
+    if since_last_time:
+        # A coordinator's own words: shown as typed, never as our markup.
+        body.append(
+            note(_(":loudspeaker: *Since last time:* {update}").format(update=inert(since_last_time)))
+        )
+    return body
+
+
+def _hint(question: Question, *, answered: bool, chosen: int | None, declined: bool) -> str:
+    yours = N_("_(your answer: {choice} — tap another to change)_")
+    if chosen is not None and chosen in question.values:
+        # In words as well as colour: a button's style alone is lost on some screens and to readers.
+        return "  " + _(yours).format(choice=_label(question, chosen))
+    if declined and question.sensitive and question.kind != "text":
+        return "  " + _(yours).format(choice=_(DECLINE_LABEL))
+    if answered and question.kind != "text":
+        return "  " + _("_(answered — tap to change)_")
+    return ""
+
+
+def _question(
+    index: int,
+    question: Question,
+    ballot: PulseBallot,
+    *,
+    answered: bool,
+    chosen: int | None,
+    declined: bool,
+) -> dict[str, Any]:
+    language = current_language()
+    mark = "✅ " if answered else ""
+    hint = _hint(question, answered=answered, chosen=chosen, declined=declined)
+    items: list[dict[str, Any]] = [text(f"{mark}*{index}. {_(question.text)}*{hint}")]
+    shared = (ballot.round_id, question.id, ballot.ballot, ballot.tag)
+    if question.kind == "text":
+        data = encode_answer(*shared, language=language)
+        # A dialog opens only from Action.Submit with Teams' task/fetch marker.
+        comment = {
+            "type": "Action.Submit",
+            "title": _("Edit your comment") if answered else _("Add a comment"),
+            "data": {"msteams": {"type": "task/fetch"}, "action": COMMENT_ACTION, **data},
+        }
+        items.append({"type": "ActionSet", "actions": [comment]})
+        return {"type": "Container", "id": f"q_{question.id}", "items": items, "separator": True}
+    actions: list[dict[str, Any]] = []
+    for value in question.values:
+        action: dict[str, Any] = {
+            "type": "Action.Execute",
+            "title": _label(question, value),
+            "verb": ANSWER_VERB,
+            "data": encode_answer(*shared, value, language=language),
+        }
+        if value == chosen:
+            action["style"] = "positive"
+        actions.append(action)
+    if question.sensitive:
+        # Beside the scale, never part of it: a decline is counted apart, not as an answer.
+        decline: dict[str, Any] = {
+            "type": "Action.Execute",
+            "title": _(DECLINE_LABEL),
+            "verb": ANSWER_VERB,
+            "data": encode_answer(*shared, declined=True, language=language),
+        }
+        if declined and chosen not in question.values:
+            decline["style"] = "positive"
+        actions.append(decline)
+    for start in range(0, len(actions), MAX_ACTIONS_PER_ROW):
+        items.append({"type": "ActionSet", "actions": actions[start : start + MAX_ACTIONS_PER_ROW]})
+    if question.kind == "scale_0_10" and question.labels:
+        items.append(note(" · ".join(_(x) for x in question.labels)))
+    return {"type": "Container", "id": f"q_{question.id}", "items": items, "separator": True}
+
+
+def _harm_noted(questions: list[Question], chosen: Mapping[str, int]) -> str | None:
+    """The first question whose stored answer signals harm (the note goes under it), if any."""
+    return next((q.id for q in questions if chosen.get(q.id) in q.harmful_values), None)
+
+
+def _tail(done: int, required: int, closes_at: datetime) -> dict[str, Any]:
+    closes = card_date(closes_at)
+    if required and done == required:
+        progress = _(
+            ":raised_hands: *Thank you — your answers are in.* You can change them until {closes}."
+        ).format(closes=closes)
+    else:
+        progress = _("{done} of {required} answered · closes {closes}").format(
+            done=done, required=required, closes=closes
+        )
+    return {**note(progress), "separator": True}
+
+
+def pulse_fallback_text(answered: int, total: int) -> str:
+    """What a notification (and a client that cannot draw the card) shows."""
+    if total and answered >= total:
+        return _("Thanks — your pulse answers are in.")
+    return _("This week's pulse: a few one-tap questions, anonymous.")
+
+
+def build_pulse_card(
+    ballot: PulseBallot,
+    *,
+    answered: frozenset[str] = frozenset(),
+    chosen: Mapping[str, int] | None = None,
+    declined: frozenset[str] = frozenset(),
+    harm_note: str | None = None,
+) -> dict[str, Any]:
+    """The pulse DM: why it came and the promise, one row of buttons per question, progress.
+
+    `chosen` (question id -> the ballot's stored value) and `declined` mark the person's own answers
+    on their own card; `harm_note` goes once, under the first sensitive question answered at its
+    unfavourable end (never after a decline).
+    """
+    chosen = chosen or {}
+    required = [q for q in ballot.questions if q.kind != "text"]
+    done = sum(1 for q in required if q.id in answered)
+    noted = _harm_noted(ballot.questions, chosen) if harm_note else None
+    body = _head(ballot.since_last_time, ballot.promise)
+    for index, question in enumerate(ballot.questions, start=1):
+        body.append(
+            _question(
+                index,
+                question,
+                ballot,
+                answered=question.id in answered,
+                chosen=chosen.get(question.id),
+                declined=question.id in declined,
+            )
+        )
+        if harm_note and question.id == noted:
+            body.append({"type": "Container", "style": "emphasis", "items": lines(harm_note)})
+    body.append(_tail(done, len(required), ballot.closes_at))
+    return card(body, fallback=pulse_fallback_text(done, len(required)))
+
+
+def build_pulse_closed_card() -> dict[str, Any]:
+    """What every pulse card becomes at close: the same words for everyone, and no buttons."""
+    return card([text(_(PULSE_CLOSED_TEXT))], fallback=_(PULSE_CLOSED_TEXT))
+
+
+def build_reminder_text(
+    reminder: PulseReminder, *, pulse_link: str | None = None, written: bool = False
+) -> str:
+    """The reminder's words, the same for everyone invited (`written`: the deadline spelled out in the
+    program's zone, for where Teams cannot format it in the reader's own)."""
+    closes_at = reminder.closes_at
+    closes = written_date(closes_at, zone=reminder.promise.timezone) if written else card_date(closes_at)
+    here = _("Here's your pulse")
+    where = f"<{pulse_link}|{here}>" if pulse_link else _("It's the message above")
+    return _(
+        ":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
+        "{where} — under a minute, one tap per question. Already answered? Thank you; "
+        "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
+    ).format(closes=closes, where=where)
+
+
+def build_reminder_card(reminder: PulseReminder, *, pulse_link: str | None = None) -> dict[str, Any]:
+    """The single reminder, linking to the person's own pulse card where the platform knows its link.
+
+    The link is the platform's to make (a Teams deep link needs the chat's Graph id, which the Bot
+    Connector's conversation id is not); without one the reminder says where the card is.
+    """
+    words = build_reminder_text(reminder, pulse_link=pulse_link)
+    return card([text(words)], fallback=build_reminder_text(reminder, pulse_link=pulse_link, written=True))
