@@ -103,7 +103,7 @@ def test_a_scale_answer_after_a_decline_is_the_only_choice_drawn() -> None:
     ],
 )
 def test_a_forged_decline_value_is_not_ours(raw: str) -> None:
-    with pytest.raises(ValueError, match="not a pulse answer value"):
+    with pytest.raises(ValueError, match="not a pulse answer"):
         decode_answer(raw)
 
 

@@ -12,8 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.ballots import PulsePromise
-from bot.i18n import N_, SOURCE_LANGUAGE, _, current_language, format_day, ngettext
+from bot.i18n import N_, _, current_language, format_day, ngettext
 from bot.questions import Question
+from handlers.shared.answer_token import answer_data, read_answer
 
 ANSWER_ACTION_PREFIX = "pulse_answer"
 # The action ids of answer buttons: pulse_answer_<question number>_<value>, and on a sensitive item
@@ -37,18 +38,8 @@ def encode_answer(
     declined: bool = False,
     language: str | None = None,
 ) -> str:
-    """The compact button value carrying what a click answers (and the tag binding it to its recipient).
-
-    A DM drawn in another language than English says which, so the redraw after a click keeps it
-    without asking Slack who clicked (the click is the busiest request; English carries nothing).
-    """
-    data: dict[str, Any] = {"r": round_id, "q": question_id, "b": ballot, "t": tag}
-    if language and language != SOURCE_LANGUAGE:
-        data["l"] = language
-    if value is not None:
-        data["v"] = value
-    if declined:
-        data["d"] = 1
+    """The compact button value carrying what a click answers (and the tag binding it to its recipient)."""
+    data = answer_data(round_id, question_id, ballot, tag, value, declined=declined, language=language)
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -64,18 +55,8 @@ def encode_answers(
 def decode_answer(raw: str) -> dict[str, Any]:
     """Parse a button value; raise ValueError if it is not one of ours."""
     data = json.loads(raw)
-    if not isinstance(data, dict) or not {"r", "q", "b", "t"} <= data.keys():
-        raise ValueError("not a pulse answer value")
-    if not all(isinstance(data[k], str) for k in ("r", "q", "b", "t")):
-        raise ValueError("not a pulse answer value")
-    if "v" in data and (not isinstance(data["v"], int) or isinstance(data["v"], bool)):
-        raise ValueError("not a pulse answer value")
-    if "l" in data and not (isinstance(data["l"], str) and 0 < len(data["l"]) <= 16):
-        raise ValueError("not a pulse answer value")
-    # A decline carries no value: a button claiming both is not one of ours.
-    if "d" in data and (data["d"] != 1 or isinstance(data["d"], bool) or "v" in data):
-        raise ValueError("not a pulse answer value")
-    return data
+    read_answer(data)  # checks every field; the dict itself is what the click handlers read
+    return data  # type: ignore[no-any-return]
 
 
 def _button_label(question: Question, value: int) -> str:

@@ -7,31 +7,15 @@ of a JSON string: Teams hands `Action.Execute` data back as it was sent, in the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import SOURCE_LANGUAGE
+from handlers.shared.answer_token import AnswerTap, answer_data, read_answer
 
 ANSWER_VERB = "pulse.answer"
 # The comment button opens a dialog (task/fetch), which only Action.Submit can do; its data names it.
 COMMENT_ACTION = "pulse.comment"
 COMMENT_SUBMIT = "pulse.comment.submit"
 FEEDBACK_SUBMIT = "feedback.submit"
-_KEYS = ("r", "q", "b", "t")
-
-
-@dataclass(frozen=True)
-class AnswerTap:
-    """One tap on a pulse card, read back: which round, question and ballot, and what was chosen."""
-
-    round_id: str
-    question_id: str
-    ballot: str
-    tag: str
-    value: int | None = None
-    declined: bool = False
-    # The language the card was drawn in, so the redraw keeps it without asking Teams (None: English).
-    language: str | None = None
 
 
 def encode_answer(
@@ -44,38 +28,21 @@ def encode_answer(
     declined: bool = False,
     language: str | None = None,
 ) -> dict[str, Any]:
-    """The data of an answer button (or, with no value, of the comment button)."""
-    data: dict[str, Any] = {"r": round_id, "q": question_id, "b": ballot, "t": tag}
-    if language and language != SOURCE_LANGUAGE:
-        data["l"] = language
-    if value is not None:
-        data["v"] = value
-    if declined:
-        data["d"] = 1
-    return data
+    """The data of an answer button (or, with no value, of the comment button): the token as an object."""
+    return answer_data(round_id, question_id, ballot, tag, value, declined=declined, language=language)
 
 
 def decode_answer(data: object) -> AnswerTap:
     """Read an answer button's data back; raise ValueError if it is not one of ours."""
-    # The data comes back from the client: everything is checked, nothing is trusted.
-    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) and data[k] for k in _KEYS):
-        raise ValueError("not a pulse answer")
-    value = data.get("v")
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ValueError("not a pulse answer")
-    language = data.get("l")
-    if language is not None and not (isinstance(language, str) and 0 < len(language) <= 16):
-        raise ValueError("not a pulse answer")
-    declined = "d" in data
-    # A decline carries no value: data claiming both is not one of ours.
-    if declined and (data["d"] != 1 or isinstance(data["d"], bool) or value is not None):
-        raise ValueError("not a pulse answer")
-    return AnswerTap(
-        round_id=data["r"],
-        question_id=data["q"],
-        ballot=data["b"],
-        tag=data["t"],
-        value=value,
-        declined=declined,
-        language=language,
-    )
+    return read_answer(data)
+
+
+__all__ = [
+    "ANSWER_VERB",
+    "COMMENT_ACTION",
+    "COMMENT_SUBMIT",
+    "FEEDBACK_SUBMIT",
+    "AnswerTap",
+    "decode_answer",
+    "encode_answer",
+]
