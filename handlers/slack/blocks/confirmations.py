@@ -5,24 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import N_, _
+from handlers.shared.pulse_words import COMMENT_REMOVED, COMMENT_SAVED, FEEDBACK_RECEIVED, NO_RECORD
 
 COMMENT_SAVED_VIEW = "pulse_comment_saved"
 FEEDBACK_RECEIVED_VIEW = "feedback_received"
-
-COMMENT_SAVED = N_(
-    ":white_check_mark: *Your comment is saved, without your name.* Names, contact details and links "
-    "were removed before it was stored. Coordinators only see comments grouped by theme."
-)
-COMMENT_REMOVED = N_(":wastebasket: *Your comment is removed.* The box was empty, so nothing of it is kept.")
-FEEDBACK_RECEIVED = N_(
-    ":pray: *Thank you — your feedback is in, anonymously.* Names, contact details and links were "
-    "removed before it was stored. Coordinators read every theme in their weekly digest, and changes "
-    "made because of feedback are shared back with everyone."
-)
-NO_RECORD = N_(
-    "This confirmation disappears when you close it: PeerPulse sends no message about it, so nothing "
-    "in Slack shows that you wrote."
-)
 
 
 def _confirmation(callback_id: str, title: str, text: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from bot.ballots import PulsePromise
 from bot.i18n import N_, _, current_language, format_day, ngettext
 from bot.questions import Question
 from handlers.shared.answer_token import answer_data, read_answer
+from handlers.shared.pulse_words import progress_line
 
 ANSWER_ACTION_PREFIX = "pulse_answer"
 # The action ids of answer buttons: pulse_answer_<question number>_<value>, and on a sensitive item
@@ -234,15 +235,7 @@ def _head_blocks(since_last_time: str | None, promise: PulsePromise) -> list[dic
 def _tail_blocks(
     done: int, required: int, closes_at: datetime, promise: PulsePromise
 ) -> list[dict[str, Any]]:
-    closes = slack_date(closes_at, zone=promise.timezone)
-    if required and done == required:
-        progress = _(
-            ":raised_hands: *Thank you — your answers are in.* You can change them until {closes}."
-        ).format(closes=closes)
-    else:
-        progress = _("{done} of {required} answered · closes {closes}").format(
-            done=done, required=required, closes=closes
-        )
+    progress = progress_line(done, required, closes=slack_date(closes_at, zone=promise.timezone))
     return [{"type": "divider"}, {"type": "context", "elements": [{"type": "mrkdwn", "text": progress}]}]
 
 

@@ -7,8 +7,6 @@ of a JSON string: Teams hands `Action.Execute` data back as it was sent, in the
 
 from __future__ import annotations
 
-from typing import Any
-
 from handlers.shared.answer_token import AnswerTap, answer_data, read_answer
 
 ANSWER_VERB = "pulse.answer"
@@ -18,24 +16,9 @@ COMMENT_SUBMIT = "pulse.comment.submit"
 FEEDBACK_SUBMIT = "feedback.submit"
 
 
-def encode_answer(
-    round_id: str,
-    question_id: str,
-    ballot: str,
-    tag: str,
-    value: int | None = None,
-    *,
-    declined: bool = False,
-    language: str | None = None,
-) -> dict[str, Any]:
-    """The data of an answer button (or, with no value, of the comment button): the token as an object."""
-    return answer_data(round_id, question_id, ballot, tag, value, declined=declined, language=language)
-
-
-def decode_answer(data: object) -> AnswerTap:
-    """Read an answer button's data back; raise ValueError if it is not one of ours."""
-    return read_answer(data)
-
+# On Teams the token travels as the Action.Execute data object itself, not as a JSON string.
+encode_answer = answer_data
+decode_answer = read_answer
 
 __all__ = [
     "ANSWER_VERB",

@@ -14,6 +14,7 @@ from typing import Any
 from bot.feedback import CATEGORIES, MAX_CHARS
 from bot.i18n import N_, _
 from bot.questions import Question
+from handlers.shared.pulse_words import COMMENT_REMOVED, COMMENT_SAVED, FEEDBACK_RECEIVED, NO_RECORD
 from handlers.teams.cards.answers import COMMENT_SUBMIT, FEEDBACK_SUBMIT, AnswerTap, encode_answer
 from handlers.teams.cards.card import card, dialog, note, text
 
@@ -24,20 +25,6 @@ COMMENT_MAX_CHARS = 1000
 
 FEEDBACK_TITLE = N_("Anonymous feedback")
 COMMENT_TITLE = N_("Anonymous comment")
-COMMENT_SAVED = N_(
-    ":white_check_mark: *Your comment is saved, without your name.* Names, contact details and links "
-    "were removed before it was stored. Coordinators only see comments grouped by theme."
-)
-COMMENT_REMOVED = N_(":wastebasket: *Your comment is removed.* The box was empty, so nothing of it is kept.")
-FEEDBACK_RECEIVED = N_(
-    ":pray: *Thank you — your feedback is in, anonymously.* Names, contact details and links were "
-    "removed before it was stored. Coordinators read every theme in their weekly digest, and changes "
-    "made because of feedback are shared back with everyone."
-)
-NO_RECORD = N_(
-    "This confirmation disappears when you close it: PeerPulse sends no message about it, so nothing "
-    "in Slack shows that you wrote."
-)
 
 
 def _error(message: str) -> dict[str, Any]:

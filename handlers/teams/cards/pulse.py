@@ -10,6 +10,7 @@ from typing import Any
 from bot.ballots import PulseBallot, PulsePromise, PulseReminder
 from bot.i18n import N_, _, current_language, ngettext
 from bot.questions import Question
+from handlers.shared.pulse_words import progress_line
 from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION, encode_answer
 from handlers.teams.cards.card import card, lines, note, text
 from handlers.teams.cards.markup import card_date, inert, written_date
@@ -141,15 +142,7 @@ def _harm_noted(questions: list[Question], chosen: Mapping[str, int]) -> str | N
 
 
 def _tail(done: int, required: int, closes_at: datetime) -> dict[str, Any]:
-    closes = card_date(closes_at)
-    if required and done == required:
-        progress = _(
-            ":raised_hands: *Thank you — your answers are in.* You can change them until {closes}."
-        ).format(closes=closes)
-    else:
-        progress = _("{done} of {required} answered · closes {closes}").format(
-            done=done, required=required, closes=closes
-        )
+    progress = progress_line(done, required, closes=card_date(closes_at))
     return {**note(progress), "separator": True}
 
 

@@ -1,0 +1,31 @@
+"""What the pulse and its anonymous forms say on every platform, in the catalogue's light markup."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, _
+
+COMMENT_SAVED = N_(
+    ":white_check_mark: *Your comment is saved, without your name.* Names, contact details and links "
+    "were removed before it was stored. Coordinators only see comments grouped by theme."
+)
+COMMENT_REMOVED = N_(":wastebasket: *Your comment is removed.* The box was empty, so nothing of it is kept.")
+FEEDBACK_RECEIVED = N_(
+    ":pray: *Thank you — your feedback is in, anonymously.* Names, contact details and links were "
+    "removed before it was stored. Coordinators read every theme in their weekly digest, and changes "
+    "made because of feedback are shared back with everyone."
+)
+NO_RECORD = N_(
+    "This confirmation disappears when you close it: PeerPulse sends no message about it, so nothing "
+    "in Slack shows that you wrote."
+)
+
+
+def progress_line(done: int, required: int, *, closes: str) -> str:
+    """The pulse's last line: how many are answered and when it closes, or thanks once all are."""
+    if required and done == required:
+        return _(
+            ":raised_hands: *Thank you — your answers are in.* You can change them until {closes}."
+        ).format(closes=closes)
+    return _("{done} of {required} answered · closes {closes}").format(
+        done=done, required=required, closes=closes
+    )
