@@ -29,3 +29,14 @@ def progress_line(done: int, required: int, *, closes: str) -> str:
     return _("{done} of {required} answered · closes {closes}").format(
         done=done, required=required, closes=closes
     )
+
+
+def reminder_line(*, closes: str, pulse_link: str | None) -> str:
+    """The single reminder, the same words for everyone invited (so it says nothing about who answered)."""
+    here = _("Here's your pulse")
+    where = f"<{pulse_link}|{here}>" if pulse_link else _("It's the message above")
+    return _(
+        ":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
+        "{where} — under a minute, one tap per question. Already answered? Thank you; "
+        "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
+    ).format(closes=closes, where=where)

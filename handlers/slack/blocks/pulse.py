@@ -15,7 +15,7 @@ from bot.ballots import PulsePromise
 from bot.i18n import N_, _, current_language, format_day, ngettext
 from bot.questions import Question
 from handlers.shared.answer_token import answer_data, read_answer
-from handlers.shared.pulse_words import progress_line
+from handlers.shared.pulse_words import progress_line, reminder_line
 
 ANSWER_ACTION_PREFIX = "pulse_answer"
 # The action ids of answer buttons: pulse_answer_<question number>_<value>, and on a sensitive item
@@ -399,13 +399,7 @@ def pulse_permalink(workspace_url: str, *, channel: str, ts: str) -> str:
 def build_reminder_text(closes_at: datetime, promise: PulsePromise, *, pulse_link: str | None = None) -> str:
     """The single reminder, the same words for everyone invited (so it says nothing about who answered)."""
     closes = slack_date(closes_at, zone=promise.timezone)
-    here = _("Here's your pulse")
-    where = f"<{pulse_link}|{here}>" if pulse_link else _("It's the message above")
-    return _(
-        ":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
-        "{where} — under a minute, one tap per question. Already answered? Thank you; "
-        "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
-    ).format(closes=closes, where=where)
+    return reminder_line(closes=closes, pulse_link=pulse_link)
 
 
 PULSE_CLOSED_TEXT = N_(

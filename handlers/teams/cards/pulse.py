@@ -10,7 +10,7 @@ from typing import Any
 from bot.ballots import PulseBallot, PulsePromise, PulseReminder
 from bot.i18n import N_, _, current_language, ngettext
 from bot.questions import Question
-from handlers.shared.pulse_words import progress_line
+from handlers.shared.pulse_words import progress_line, reminder_line
 from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION, encode_answer
 from handlers.teams.cards.card import card, lines, note, text
 from handlers.teams.cards.markup import card_date, inert, written_date
@@ -201,13 +201,7 @@ def build_reminder_text(
     program's zone, for where Teams cannot format it in the reader's own)."""
     closes_at = reminder.closes_at
     closes = written_date(closes_at, zone=reminder.promise.timezone) if written else card_date(closes_at)
-    here = _("Here's your pulse")
-    where = f"<{pulse_link}|{here}>" if pulse_link else _("It's the message above")
-    return _(
-        ":alarm_clock: A gentle reminder: this week's anonymous pulse closes {closes}. "
-        "{where} — under a minute, one tap per question. Already answered? Thank you; "
-        "nothing more to do. Everyone gets this reminder, so it says nothing about who has answered."
-    ).format(closes=closes, where=where)
+    return reminder_line(closes=closes, pulse_link=pulse_link)
 
 
 def build_reminder_card(reminder: PulseReminder, *, pulse_link: str | None = None) -> dict[str, Any]:
