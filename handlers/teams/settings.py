@@ -13,7 +13,7 @@ from bot.errors import ConfigError
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 DEFAULT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 # Single-tenant bots ask their own tenant's authority for Bot Connector tokens.
-TOKEN_URL_TEMPLATE = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+AUTHORITY_TEMPLATE = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class TeamsSettings:
     @property
     def token_endpoint(self) -> str:
         """Where the bot asks for Bot Connector tokens (client credentials)."""
-        return self.token_url or TOKEN_URL_TEMPLATE.format(tenant=self.tenant_id)
+        return self.token_url or AUTHORITY_TEMPLATE.format(tenant=self.tenant_id)
 
     def secrets(self) -> list[str]:
         """The values no log may show."""
