@@ -23,6 +23,8 @@ class TeamsSettings:
     app_id: str
     app_password: str
     tenant_id: str
+    # The team (or channel) everyone surveyed belongs to: Teams gives bots no tenant-wide member list.
+    people_team: str = ""
     service_url: str = DEFAULT_SERVICE_URL
     # Overrides for a sovereign cloud, a proxy, or the local fake Teams the demo and tests run.
     openid_metadata_url: str | None = None
@@ -48,6 +50,7 @@ class TeamsSettings:
             "teams_app_id": self.app_id,
             "teams_app_password": "***" if self.app_password else "",
             "teams_tenant_id": self.tenant_id,
+            "teams_people_team": self.people_team,
             "teams_service_url": self.service_url,
             "teams_openid_metadata_url": self.openid_metadata_url,
             "teams_token_url": self.token_url,
@@ -69,6 +72,11 @@ def load_teams_settings(env: Mapping[str, str], *, serving: bool = True) -> Team
         app_id = require_setting(env, "TEAMS_APP_ID")
         password = require_setting(env, "TEAMS_APP_PASSWORD", secret=True)
         tenant = require_setting(env, "TEAMS_TENANT_ID")
+        if not (env.get("TEAMS_PEOPLE_TEAM", "").strip() or env.get("PULSE_AUDIENCE_CHANNEL", "").strip()):
+            raise ConfigError(
+                "TEAMS_PEOPLE_TEAM is not set: the id of the team everyone belongs to"
+                " (or set PULSE_AUDIENCE_CHANNEL); see .env.example"
+            )
     else:
         app_id = env.get("TEAMS_APP_ID", "").strip()
         password = env.get("TEAMS_APP_PASSWORD", "").strip()
@@ -77,6 +85,8 @@ def load_teams_settings(env: Mapping[str, str], *, serving: bool = True) -> Team
         app_id=app_id,
         app_password=password,
         tenant_id=tenant,
+        # The pulse audience's team is a roster everyone surveyed is in, when no other is named.
+        people_team=env.get("TEAMS_PEOPLE_TEAM", "").strip() or env.get("PULSE_AUDIENCE_CHANNEL", "").strip(),
         service_url=_url(env, "TEAMS_SERVICE_URL") or DEFAULT_SERVICE_URL,
         openid_metadata_url=_url(env, "TEAMS_OPENID_METADATA_URL"),
         token_url=_url(env, "TEAMS_TOKEN_URL"),

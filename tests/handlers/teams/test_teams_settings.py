@@ -20,6 +20,7 @@ GOOD = {
     "TEAMS_APP_ID": "00000000-0000-4000-8000-00000000beef",
     "TEAMS_APP_PASSWORD": PASSWORD,
     "TEAMS_TENANT_ID": "72f988bf-0000-4000-8000-00000000c0de",
+    "TEAMS_PEOPLE_TEAM": "19:everyone@thread.tacv2",
     "PEERPULSE_SECRET": "a-long-enough-peerpulse-secret",
     "COORDINATOR_CHANNEL": "19:coordinators@thread.tacv2",
     "SUPPORTERS_CHANNEL": "19:supporters@thread.tacv2",
@@ -57,11 +58,20 @@ def test_the_endpoints_can_point_at_a_local_fake() -> None:
     assert teams.token_endpoint == "http://127.0.0.1:9/t/oauth2/v2.0/token"
 
 
-@pytest.mark.parametrize("name", ["TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"])
+@pytest.mark.parametrize(
+    "name", ["TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_PEOPLE_TEAM"]
+)
 def test_a_missing_setting_is_named(name: str) -> None:
     env = {k: v for k, v in GOOD.items() if k != name}
     with pytest.raises(ConfigError, match=name):
         load_configuration(env)
+
+
+def test_the_pulse_audience_team_can_stand_in_for_the_people_team() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "TEAMS_PEOPLE_TEAM"}
+    teams = teams_settings(load_configuration({**env, "PULSE_AUDIENCE_CHANNEL": "19:audience@thread.tacv2"}))
+    assert teams.people_team == "19:audience@thread.tacv2"
+    assert load_teams_settings(GOOD).people_team == GOOD["TEAMS_PEOPLE_TEAM"]
 
 
 def test_a_placeholder_password_is_refused() -> None:
