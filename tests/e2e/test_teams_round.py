@@ -8,90 +8,19 @@ keeps the next round away. Real database (SQLite, PostgreSQL), real HTTP, nothin
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import aiohttp
-import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.teams.answer_data import PULSE_ANSWER_VERB
 from handlers.teams.ids import person_id
 from handlers.teams.platform import TeamsPlatform
-from handlers.teams.settings import TeamsSettings
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople
 from handlers.teams.simulation.signing import TokenSigner
-from handlers.teams.simulation.tenant import (
-    APP_PASSWORD,
-    COORDINATORS_TEAM_ID,
-    EVERYONE_TEAM_ID,
-    Team,
-    Tenant,
-    build_tenant,
-)
 from storage.models import SurveyAnswer, SurveyRound
-from tests.conftest import HEALTH_TOKEN, PEERPULSE_SECRET
 from tests.support import eventually, round_settled
-
-SUPPORTERS_TEAM_ID = "19:supporters00000000000000000000@thread.tacv2"
-
-
-@pytest.fixture
-def tenant() -> Tenant:
-    """Four employees (the first a coordinator, the second a supporter) and a guest, all with the app."""
-    tenant = build_tenant(employees=4, coordinators=1, guests=1)
-    people = [u.id for u in tenant.people()]
-    tenant.teams[SUPPORTERS_TEAM_ID] = Team(SUPPORTERS_TEAM_ID, "Peer supporters", members=people[1:2])
-    return tenant
-
-
-@pytest.fixture
-def fake_teams(tenant: Tenant) -> Iterator[FakeTeams]:
-    with FakeTeams(tenant) as fake:
-        yield fake
-
-
-@pytest.fixture
-def teams_settings(database_url: str, fake_teams: FakeTeams) -> Settings:
-    return Settings(
-        peerpulse_secret=PEERPULSE_SECRET,
-        coordinator_channel=COORDINATORS_TEAM_ID,
-        supporters_channel=SUPPORTERS_TEAM_ID,
-        platform="teams",
-        platform_settings=TeamsSettings(
-            app_id=fake_teams.tenant.app_id,
-            app_password=APP_PASSWORD,
-            tenant_id=fake_teams.tenant.id,
-            people_team=EVERYONE_TEAM_ID,
-            # The global connector: only used for someone whose install we never heard of.
-            service_url=fake_teams.service_url,
-            openid_metadata_url=fake_teams.openid_metadata_url,
-            token_url=fake_teams.token_url,
-        ),
-        database_url=database_url,
-        port=0,
-        health_token=HEALTH_TOKEN,
-    )
-
-
-@pytest.fixture
-async def teams_runtime(teams_settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
-    """The real app with the platform the `teams` entry point names, serving HTTP, leading its outbox."""
-    rt = Runtime(teams_settings, clock=clock, scheduler_enabled=False)
-    await rt.start(host="127.0.0.1", port=0)
-    await rt.wait_until_leader()
-    yield rt
-    await rt.stop()
-
-
-@pytest.fixture
-async def people(fake_teams: FakeTeams, teams_runtime: Runtime) -> AsyncIterator[TeamsPeople]:
-    async with aiohttp.ClientSession() as session:
-        yield TeamsPeople(fake_teams, session, bot_url=teams_runtime.url)
 
 
 async def _open_round(runtime: Runtime, coordinator: str) -> SurveyRound:
@@ -120,9 +49,9 @@ async def _answers(runtime: Runtime) -> list[SurveyAnswer]:
 
 
 async def test_a_round_on_teams_from_install_to_opt_out(
-    teams_runtime: Runtime, people: TeamsPeople, fake_teams: FakeTeams
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams
 ) -> None:
-    runtime, fake = teams_runtime, fake_teams
+    runtime, fake, people = teams_runtime, teams_fake, teams_people
     assert isinstance(runtime.platform, TeamsPlatform)  # found through the `teams` entry point
     employees = [u.id for u in fake.tenant.people()]
     coordinator, answerer, quitter = employees[0], employees[2], employees[3]
@@ -196,9 +125,9 @@ async def test_a_round_on_teams_from_install_to_opt_out(
 
 
 async def test_anything_the_bot_connector_did_not_sign_gets_401_and_changes_nothing(
-    teams_runtime: Runtime, people: TeamsPeople, fake_teams: FakeTeams
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams
 ) -> None:
-    fake = fake_teams
+    fake, people = teams_fake, teams_people
     user = fake.tenant.people()[1].id
     install = {
         **people.tap_activity(user, verb="x", data={}),
