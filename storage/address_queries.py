@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.address_models import MemberAddress
+from storage.queries import insert_new
 
 
 async def save_member_address(
@@ -21,16 +22,20 @@ async def save_member_address(
     """Record where a person is reached (a time zone of None keeps the one known); return whether it changed."""
     found = await session.get(MemberAddress, (team_id, user_id))
     if found is None:
-        session.add(
-            MemberAddress(
-                team_id=team_id,
-                user_id=user_id,
-                conversation_id=conversation_id,
-                service_url=service_url,
-                time_zone=time_zone,
-            )
-        )
-        return True
+        # Teams announces an install twice at once (installationUpdate and conversationUpdate):
+        # of two racing first writes, one inserts and the other finds the row and compares.
+        row = {
+            "team_id": team_id,
+            "user_id": user_id,
+            "conversation_id": conversation_id,
+            "service_url": service_url,
+            "time_zone": time_zone,
+        }
+        if await insert_new(session=session, model=MemberAddress, rows=[row], keys=["team_id", "user_id"]):
+            return True
+        found = await session.get(MemberAddress, (team_id, user_id), populate_existing=True)
+        if found is None:
+            return False
     wanted = (conversation_id, service_url, time_zone or found.time_zone)
     if (found.conversation_id, found.service_url, found.time_zone) == wanted:
         return False
