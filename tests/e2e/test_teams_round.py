@@ -19,7 +19,8 @@ from handlers.teams.platform import TeamsPlatform
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople
 from handlers.teams.simulation.signing import TokenSigner
-from storage.models import SurveyAnswer, SurveyRound
+from handlers.teams.simulation.tenant import TIME_ZONES
+from storage.models import MemberAddress, SurveyAnswer, SurveyRound
 from tests.support import eventually, round_settled
 
 
@@ -41,6 +42,11 @@ def _pulses(fake: FakeTeams, chat: str, round_id: str) -> list[SentActivity]:
         and a.value.get("verb") == PULSE_ANSWER_VERB
         and {o["data"]["round"] for o in a.value["options"]} == {round_id}
     ]
+
+
+async def _addresses(runtime: Runtime) -> list[dict[str, Any]]:
+    async with runtime.db.session() as session:
+        return [a.model_dump() for a in await session.exec(select(MemberAddress))]
 
 
 async def _answers(runtime: Runtime) -> list[SurveyAnswer]:
@@ -77,6 +83,9 @@ async def test_a_round_on_teams_from_install_to_opt_out(
 
     # The answerer taps one answer: signed as the Bot Connector signs it, stored once.
     option = _pulses(fake, people.chat(answerer), first.id)[0].value["options"][0]
+    addresses = await _addresses(runtime)
+    # The tap's clientInfo reports another zone: an answer's request keeps nothing beside the answer.
+    fake.tenant.users[answerer].timezone = next(z for z in TIME_ZONES if z != members[person_id(answerer)].tz)
     tap = people.tap_activity(answerer, verb=PULSE_ANSWER_VERB, data=option["data"])
     status, body = await people.post(tap)
     assert status == 200
@@ -87,6 +96,7 @@ async def test_a_round_on_teams_from_install_to_opt_out(
     assert [(a.round_id, a.question_id, a.value) for a in stored] == [
         (first.id, option["data"]["question"], option["data"]["value"])
     ]
+    assert await _addresses(runtime) == addresses
     # Teams delivers the same invoke again: nothing more is stored.
     status, body = await people.post(tap)
     assert (status, body["statusCode"]) == (200, 200)
