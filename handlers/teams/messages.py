@@ -10,6 +10,7 @@ import logging
 import re
 from typing import Any
 
+from bot.i18n import use_language
 from bot.privacy import detect_risk
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
@@ -42,6 +43,8 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
     user = sender_of(activity)
     if not user.startswith("29:"):
         return
+    # Replies speak the language the person's Teams client is set to, where PeerPulse speaks it.
+    use_language(activity.get("locale"), fallback=ctx.services.settings.default_language)
     # Written only when something changed (usually never after the install).
     await ctx.addresses.remember(
         user,

@@ -125,6 +125,16 @@ async def test_typed_commands_get_their_replies_and_anything_else_gets_help_once
     assert len(teams_fake.sent_to(chat)) == before
 
 
+async def test_replies_speak_the_language_of_the_person_s_teams_client(
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams
+) -> None:
+    user = _employee(teams_fake)
+    teams_fake.tenant.users[user].locale = "de-DE"
+    assert await teams_people.say(user, "pulse optin") == 200
+    replies = await eventually(lambda: teams_fake.sent_to(teams_people.chat(user)))
+    assert replies[0].text.startswith("Willkommen zurück")
+
+
 async def _invoke(people: TeamsPeople, user: str, **value: Any) -> tuple[int, Any]:
     activity = people.tap_activity(user, verb="x", data={})
     activity.update(value)
