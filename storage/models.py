@@ -1,8 +1,9 @@
 """Every table, registered on SQLModel.metadata for Alembic and the tests; import tables from here or
-from their own module (pulse, outbox, digest, policy, support)."""
+from their own module (pulse, outbox, digest, policy, support, address)."""
 
 from __future__ import annotations
 
+from storage.address_models import MemberAddress
 from storage.base import random_id
 from storage.digest_models import (
     DigestRun,
@@ -21,6 +22,7 @@ __all__ = [
     "Feedback",
     "ImprovementAction",
     "ImprovementActionEvent",
+    "MemberAddress",
     "OutboxMessage",
     "Policy",
     "PolicyReview",

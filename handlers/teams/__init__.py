@@ -1,24 +1,35 @@
-"""PeerPulse on Microsoft Teams — the first slice, not yet a platform.
+"""PeerPulse on Microsoft Teams: a platform plug-in (`PLATFORM=teams`) on the same core as Slack.
 
 What exists:
-- `simulation/`: a fake of Microsoft's side on a real local aiohttp server — a Bot Connector
-  (create 1:1 conversation with 403 when the app is not installed, send, update, paged members),
-  its client-credentials token stub, the documented rate limits answered with 429 + Retry-After,
-  OpenID metadata + JWKS, and a signer that signs inbound activities as the Bot Connector does;
-  plus a simulated tenant (users, rosters, installs, time zones as clientInfo reports them).
-- `auth.py` + `inbound.py`: verification of inbound Bot Connector JWTs (signature via OpenID
-  metadata and JWKS, issuer, audience, expiry, `serviceurl`, endorsements) and the guard that
-  answers 401 to anything else, ready to sit in front of `POST /api/messages`.
-- `connector.py`, `pacing.py`, `adapter.py`: the domain's Directory and Messenger ports over the Bot
-  Connector REST API, every call paced under Teams' limits; they pass the same contract tests as
-  memory and Slack and drive the real outbox. Teams has no message history for bots, so
-  `find_posted` answers None and an unconfirmed send is sent again (at least once; answers are
-  de-duplicated, so a rare duplicate card is cosmetic).
+- `simulation/`: a fake of Microsoft's side on a real local aiohttp server — a Bot Connector (global
+  and regional under /{region}/, create 1:1 conversation with 403 when the app is not installed,
+  send, update, paged members), its client-credentials token stub, the documented rate limits
+  answered with 429 + Retry-After, OpenID metadata + JWKS, and a signer that signs inbound
+  activities as the Bot Connector does; a simulated tenant (users, rosters, installs, clientInfo time
+  zones) and `people.py`, which sends installs, typed messages and card taps to a running app.
+- `settings.py`: TeamsSettings from TEAMS_* (entry point `peerpulse.platform_settings` = teams).
+- `platform.py`: TeamsPlatform (entry point `peerpulse.platforms` = teams): a token proves the
+  credentials at start, `check` reads the role and people rosters, `routes()` serves
+  `POST /api/messages` (`server.py`) behind `inbound.py`'s JWT guard (`auth.py`): 401 and nothing
+  handled unless the Bot Connector signed it for this app and serviceUrl.
+- Listeners: `installs.py` (installationUpdate / conversationUpdate: each person's 1:1 chat and its
+  regional serviceUrl kept in member_address via `addresses.py`), `messages.py` (typed `pulse`,
+  `pulse optout|optin`, `help`, help for anything else, the safety net first; the clientInfo time
+  zone kept for the person's 10:00), `invokes.py` (`adaptiveCard/action`, verb `pulse.answer`,
+  recorded through the domain's record_answer; answered with an AdaptiveCardInvokeResponse).
+- `ids.py`: Teams user ids ("29:…") reach the core percent-escaped, since the core keeps ':' out of
+  person ids (its keyed hashes join parts with ':').
+- `connector.py`, `pacing.py`, `adapter.py`: the Directory and Messenger ports over the Bot Connector,
+  every call paced under Teams' limits, each conversation's messages sent to its own serviceUrl.
+  Teams has no message history for bots, so `find_posted` answers None and an unconfirmed send is
+  sent again (at least once; answers are de-duplicated, so a rare duplicate card is cosmetic).
+- `render.py`: the one rendering seam. Until the Adaptive Card renderers (`cards/`) land, every
+  outbox row goes out as plain text and a pulse carries its answer buttons as data
+  (`answer_data.py`, the contract the cards' Action.Execute buttons must use) in the activity's
+  `value`.
 - `deploy/teams/manifest.json` (+ icons): the app manifest template, schema v1.30, validated in CI.
 
-Still to come (later sessions), which is why no `peerpulse.platforms` entry point is registered yet:
-the Platform itself (listeners, the `POST /api/messages` route behind `inbound.py`, install events
-and stored conversation references with their regional serviceUrl — the messenger uses one
-service URL until then — time-zone capture from clientInfo), Adaptive Card renderers (messages are
-sent as their fallback text until then), settings, the demo and the benchmarks.
+Still to come: Adaptive Cards (pulse, reminder, digest, announcements), dialogs (comment, feedback,
+peer-log), coordinators' commands and home card, support and policy reminders' renderers, the demo
+and the benchmarks.
 """

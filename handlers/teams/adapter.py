@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from bot.ports import Member, OutgoingFile, OutgoingMessage, PostedMessage
+from handlers.teams.addresses import AddressBook
+from handlers.teams.answer_data import AnswerButtons
 from handlers.teams.connector import ConnectorClient, conversation_path
+from handlers.teams.ids import PERSON_PREFIX, person_id, teams_id
 
 # The largest page the connector serves (it accepts 50 to 500).
 MEMBERS_PAGE = 500
+TimeZones = Callable[[], Awaitable[Mapping[str, str]]]
 
 
 def member_from_account(account: Mapping[str, Any], timezones: Mapping[str, str]) -> Member:
-    """Map a TeamsChannelAccount to a domain Member (its time zone from what the client reported)."""
+    """Map a TeamsChannelAccount to a domain Member (its time zone from what the client reported).
+
+    `timezones` is keyed by Teams user id; the member's id is the domain's (handlers/teams/ids.py).
+    """
     user_id = str(account["id"])
     is_bot = user_id.startswith("28:")
     return Member(
-        id=user_id,
+        id=person_id(user_id),
         tz=timezones.get(user_id),
         real_name=" ".join(str(account.get(k) or "") for k in ("givenName", "surname")).strip()
         or str(account.get("name") or ""),
@@ -36,21 +43,29 @@ class TeamsDirectory:
     """Members from the rosters the bot can read (Teams has no tenant-wide user list for bots)."""
 
     def __init__(
-        self, client: ConnectorClient, *, people_roster: str, timezones: Mapping[str, str] | None = None
+        self,
+        client: ConnectorClient,
+        *,
+        people_roster: str,
+        timezones: Mapping[str, str] | None = None,
+        time_zones: TimeZones | None = None,
     ) -> None:
+        """`time_zones`, when given, is read afresh for each listing (the platform's captured zones)."""
         self.client = client
         # The team everyone belongs to (the org-wide team the app is installed in).
         self.people_roster = people_roster
         # Time zones are not in rosters: they come from activities' clientInfo (captured elsewhere).
         self.timezones: Mapping[str, str] = timezones if timezones is not None else {}
+        self.time_zones = time_zones
 
     async def list_members(self) -> list[Member]:
         """Everyone in the people roster, paged."""
-        return [member_from_account(a, self.timezones) for a in await self._roster(self.people_roster)]
+        zones = await self.time_zones() if self.time_zones is not None else self.timezones
+        return [member_from_account(a, zones) for a in await self._roster(self.people_roster)]
 
     async def channel_members(self, conversation: str) -> set[str]:
-        """Teams user ids in a team or channel, read live."""
-        return {str(a["id"]) for a in await self._roster(conversation)}
+        """The people in a team or channel (as domain person ids), read live."""
+        return {person_id(str(a["id"])) for a in await self._roster(conversation)}
 
     async def _roster(self, conversation: str) -> list[dict[str, Any]]:
         accounts: list[dict[str, Any]] = []
@@ -69,20 +84,29 @@ class TeamsDirectory:
 class TeamsMessenger:
     """Sending and updating messages through the Bot Connector."""
 
-    def __init__(self, client: ConnectorClient, *, tenant_id: str) -> None:
+    def __init__(
+        self, client: ConnectorClient, *, tenant_id: str, addresses: AddressBook | None = None
+    ) -> None:
+        """With `addresses`, a person's 1:1 chat and its regional connector come from their install."""
         self.client = client
         self.tenant_id = tenant_id
+        self.addresses = addresses
         # A person's 1:1 conversation id never changes, so one create call per person is enough.
         self._dms: dict[str, str] = {}
         # A paced client already waits for each call's turn; the outbox must not book twice.
         self.paced = client.pacer is not None
 
     def is_person(self, address: str) -> bool:
-        """A Teams user id (29:…) rather than a conversation id (a:… personal, 19:… team or chat)."""
-        return address.startswith("29:")
+        """A person (29:…, as a Teams or a domain id) rather than a conversation (a:… personal, 19:… team)."""
+        return address.startswith(("29:", PERSON_PREFIX))
 
     async def open_dm(self, user_id: str) -> str:
         """The 1:1 conversation with a person (403, not retryable, when the app is not installed)."""
+        user_id = teams_id(user_id)
+        if user_id not in self._dms and self.addresses is not None:
+            known = await self.addresses.address_of(user_id)
+            if known is not None:
+                self._dms[user_id] = known.conversation_id
         if user_id not in self._dms:
             answer = await self.client.request(
                 "POST",
@@ -113,6 +137,7 @@ class TeamsMessenger:
             json=activity,
             operation="update",
             conversation=conversation,
+            service_url=await self._service_url(conversation),
         )
         return PostedMessage(conversation=conversation, ref=ref)
 
@@ -149,9 +174,20 @@ class TeamsMessenger:
             json=activity,
             operation="send",
             conversation=conversation,
+            service_url=await self._service_url(conversation),
         )
         return PostedMessage(conversation=conversation, ref=str(answer["id"]))
 
+    async def _service_url(self, conversation: str) -> str | None:
+        # Proactive messages must go to the region serving the conversation, as its install said.
+        return await self.addresses.service_url_of(conversation) if self.addresses is not None else None
+
 
 def _activity(message: OutgoingMessage) -> dict[str, Any]:
-    return {"type": "message", "text": message.text}
+    activity: dict[str, Any] = {"type": "message", "text": message.text}
+    if message.blocks:
+        # On Teams a rendered message's `blocks` are its Bot Framework attachments (Adaptive Cards).
+        activity["attachments"] = message.blocks
+    if isinstance(message.view, AnswerButtons):
+        activity["value"] = message.view.as_value()
+    return activity

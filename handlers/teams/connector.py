@@ -28,19 +28,22 @@ _RETRYABLE = {412, 502, 503, 504}
 
 
 class ConnectorClient:
-    """Calls one regional Bot Connector (`service_url`) as one bot."""
+    """Calls the Bot Connector as one bot: its configured `service_url`, or a conversation's regional one."""
 
     def __init__(
         self,
         *,
-        session: aiohttp.ClientSession,
+        session: aiohttp.ClientSession | None,
         service_url: str,
         token_url: str,
         app_id: str,
         app_password: str,
         pacer: TeamsPacer | None = None,
     ) -> None:
-        """With a pacer, every call waits for its turn under Teams' limits and a 429 holds them all."""
+        """With a pacer, every call waits for its turn under Teams' limits and a 429 holds them all.
+
+        The session may come later (a platform opens it when it connects), before the first call.
+        """
         self.session = session
         self.pacer = pacer
         self.service_url = service_url.rstrip("/") + "/"
@@ -61,18 +64,21 @@ class ConnectorClient:
         params: dict[str, str] | None = None,
         operation: str = "read",
         conversation: str | None = None,
+        service_url: str | None = None,
     ) -> Any:
         """The JSON answer of a connector call; raise DeliveryError on any failure.
 
         `operation` on `conversation` is what Teams counts against its per-conversation limits
-        (None: only the tenant-wide limit applies).
+        (None: only the tenant-wide limit applies). `service_url` is the regional connector serving
+        the conversation, when Teams told us (the configured one otherwise).
         """
-        url = self.service_url + path
+        base = service_url.rstrip("/") + "/" if service_url else self.service_url
+        url = base + path
         if self.pacer is not None:
             await self.pacer.acquire(operation, conversation)
         try:
             headers = {"Authorization": f"Bearer {await self._access_token()}"}
-            async with self.session.request(
+            async with self._session().request(
                 method, url, json=json, params=params, headers=headers
             ) as response:
                 if response.status < 300:
@@ -92,9 +98,18 @@ class ConnectorClient:
                 f"no answer from the Bot Connector: {type(exc).__name__}", retryable=True, uncertain=True
             ) from exc
 
+    def _session(self) -> aiohttp.ClientSession:
+        if self.session is None:
+            raise RuntimeError("the connector client has no HTTP session yet (connect the platform first)")
+        return self.session
+
     def forget_token(self) -> None:
         """Drop the cached token (the connector refused it)."""
         self._token = None
+
+    async def access_token(self) -> str:
+        """A Bot Connector token (cached until shortly before it expires); DeliveryError if refused."""
+        return await self._access_token()
 
     async def _access_token(self) -> str:
         if self._token is not None and time.monotonic() < self._token_expires:
@@ -111,7 +126,7 @@ class ConnectorClient:
             "client_secret": self.app_password,
             "scope": BOT_FRAMEWORK_SCOPE,
         }
-        async with self.session.post(self.token_url, data=form) as response:
+        async with self._session().post(self.token_url, data=form) as response:
             if response.status in (400, 401):
                 raise DeliveryError("the bot's app id or secret was refused", retryable=False)
             if response.status >= 300:

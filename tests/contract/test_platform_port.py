@@ -23,6 +23,7 @@ from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
 from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, Workspace, build_workspace
 from handlers.teams.adapter import TeamsDirectory, TeamsMessenger
 from handlers.teams.connector import ConnectorClient
+from handlers.teams.ids import person_id
 from handlers.teams.simulation.connector import FakeTeams
 from handlers.teams.simulation.tenant import teams_user_id
 from tests.contract.teams_world import teams_address, teams_tenant
@@ -99,7 +100,7 @@ async def platform(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> Asy
                     directory,
                     messenger,
                     workspace,
-                    person=teams_user_id,
+                    person=lambda u: person_id(teams_user_id(u)),
                     room=teams_address,
                     looks_back=False,
                     lists_bots=False,

@@ -43,6 +43,8 @@ class SentActivity:
     text: str
     attachments: list[dict[str, Any]] = field(default_factory=list)
     updates: int = 0
+    # The activity's `value` (data clients do not show), as sent.
+    value: Any = None
 
 
 @dataclass
@@ -130,6 +132,10 @@ class FakeTeams:
         """The connector's base URL, as activities carry it in `serviceUrl`."""
         return f"{self.origin}/"
 
+    def regional_service_url(self, region: str) -> str:
+        """A regional connector's base URL (as Teams gives each conversation the region serving it)."""
+        return f"{self.origin}/{region}/"
+
     @property
     def token_url(self) -> str:
         """Where the bot asks for a connector token (client credentials)."""
@@ -163,10 +169,14 @@ class FakeTeams:
         app.router.add_post("/{authority}/oauth2/v2.0/token", self._token)
         app.router.add_get("/v1/.well-known/openidconfiguration", self._openid)
         app.router.add_get("/v1/.well-known/keys", self._keys)
-        app.router.add_post("/v3/conversations", self._create_conversation)
-        app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
-        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
-        app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
+        # The global connector at /v3/…, and regional ones (as Teams' /amer/, /emea/…) under a prefix.
+        for base in ("", "/{region}"):
+            app.router.add_post(f"{base}/v3/conversations", self._create_conversation)
+            app.router.add_post(f"{base}/v3/conversations/{{conversation}}/activities", self._send)
+            app.router.add_put(
+                f"{base}/v3/conversations/{{conversation}}/activities/{{activity}}", self._update
+            )
+            app.router.add_get(f"{base}/v3/conversations/{{conversation}}/pagedmembers", self._paged_members)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -201,6 +211,13 @@ class FakeTeams:
         """The person removes (or blocks) the app: proactive messages to them now get 403."""
         self.tenant.users[user_id].installed = False
 
+    def personal_conversation(self, user_id: str) -> str:
+        """The 1:1 chat between the bot and a person, as Teams creates it when the app is installed."""
+        conversation = "a:1" + user_id.removeprefix("29:1")
+        with self._lock:
+            self.personal[conversation] = user_id
+        return conversation
+
     def authorization(self, activity: dict[str, Any], **claims: Any) -> str:
         """The Authorization header the Bot Connector sends with this activity (claims may override)."""
         token = self.signer.sign(app_id=self.tenant.app_id, service_url=str(activity["serviceUrl"]), **claims)
@@ -215,7 +232,7 @@ class FakeTeams:
 
     @web.middleware
     async def _connector_gate(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        if not request.path.startswith("/v3/"):
+        if "/v3/" not in request.path:
             return await handler(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self._lock:
@@ -331,6 +348,7 @@ class FakeTeams:
                 conversation=conversation,
                 text=str(activity.get("text") or ""),
                 attachments=list(activity.get("attachments") or []),
+                value=activity.get("value"),
             )
             self.activities[conversation][sent.id] = sent
         return web.json_response({"id": sent.id}, status=201)
@@ -348,6 +366,7 @@ class FakeTeams:
             sent = self.activities[conversation][activity_id]
             sent.text = str(activity.get("text") or "")
             sent.attachments = list(activity.get("attachments") or [])
+            sent.value = activity.get("value")
             sent.updates += 1
         return web.json_response({"id": activity_id})
 

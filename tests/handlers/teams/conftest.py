@@ -9,6 +9,9 @@ import pytest
 from handlers.teams.simulation.connector import FakeTeams
 from handlers.teams.simulation.tenant import build_tenant
 
+# A running PeerPulse with PLATFORM=teams, for the listeners' tests.
+from tests.teams_runtime import teams_fake, teams_people, teams_runtime, teams_settings, tenant  # noqa: F401
+
 
 @pytest.fixture
 def fake_teams() -> Iterator[FakeTeams]:

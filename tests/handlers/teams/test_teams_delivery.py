@@ -11,6 +11,7 @@ from bot.errors import DeliveryError
 from bot.ports import OutgoingFile, OutgoingMessage
 from handlers.teams.adapter import TeamsDirectory, TeamsMessenger
 from handlers.teams.connector import ConnectorClient
+from handlers.teams.ids import teams_id
 from handlers.teams.simulation.connector import FakeTeams
 from handlers.teams.simulation.tenant import COORDINATORS_TEAM_ID, EVERYONE_TEAM_ID, build_tenant
 
@@ -206,8 +207,9 @@ async def test_the_directory_reads_every_page_and_flags_guests(session: aiohttp.
         assert len(members) == 622 and len({m.id for m in members}) == 622
         assert fake.requests.count(("GET", f"/v3/conversations/{EVERYONE_TEAM_ID}/pagedmembers")) == 2
         assert sum(not m.active_human for m in members) == 2
-        assert all(m.tz == zones[m.id] for m in members)
-        first = next(m for m in members if m.id == fake.tenant.people()[0].id)
+        # Members carry the domain's person ids (no ':'), one to one with Teams user ids.
+        assert all(":" not in m.id and m.tz == zones[teams_id(m.id)] for m in members)
+        first = next(m for m in members if teams_id(m.id) == fake.tenant.people()[0].id)
         assert (first.real_name, first.display_name) == ("Ada Okafor", "Ada Okafor")
         assert len(await directory.channel_members(COORDINATORS_TEAM_ID)) == 3
 

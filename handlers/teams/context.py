@@ -1,0 +1,48 @@
+"""What every Teams listener works with: the services, the address book and a way to reply."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.errors import DeliveryError
+from bot.help import HelpReplies
+from bot.services import Services
+from handlers.teams.addresses import AddressBook
+from handlers.teams.connector import ConnectorClient, conversation_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TeamsContext:
+    """One platform's listeners' shared state (built by the platform when it is wired)."""
+
+    services: Services
+    addresses: AddressBook
+    client: ConnectorClient
+    tenant_id: str
+    help_replies: HelpReplies = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.help_replies = HelpReplies(self.services.clock)
+
+    def reply(self, activity: dict[str, Any], text: str) -> None:
+        """Answer an activity in its own conversation, after the HTTP answer (Teams waits for that)."""
+        self.services.spawn(self._send(activity, text))
+
+    async def _send(self, activity: dict[str, Any], text: str) -> None:
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
+        try:
+            await self.client.request(
+                "POST",
+                conversation_path(conversation, "activities"),
+                json={"type": "message", "text": text, "replyToId": activity.get("id")},
+                operation="send",
+                conversation=conversation,
+                service_url=str(activity.get("serviceUrl") or "") or None,
+            )
+        except DeliveryError as exc:
+            # Logged without who or what: only that a reply failed and why.
+            log.warning("a reply in Teams could not be sent (%s)", exc)

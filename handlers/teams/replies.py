@@ -1,0 +1,148 @@
+"""The words PeerPulse types back in a Teams chat: help, usage, status, opt-out, the safety net. Pure builders.
+
+Every sentence is one the catalogue already holds (shared with Slack word for word, so German is
+complete too), made plain for Teams: no emoji shortcodes, commands typed without Slack's slash.
+"""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.i18n import N_, _
+from bot.privacy import load_support_resources
+from handlers.teams.render import plain
+
+# Slack's `/pulse` usage for employees, word for word (the typed `pulse` command does the same).
+EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
+• `/pulse` — your open survey and whether you get pulses
+• `/pulse optout` · `/pulse optin` — stop or resume getting pulses
+• `/pulse help` — this message""")
+
+
+def usage_text() -> str:
+    """What the typed `pulse` command does."""
+    return plain(_(EMPLOYEE_USAGE))
+
+
+def unknown_command_text(sub: str) -> str:
+    """A `pulse` subcommand PeerPulse does not know on Teams, with the usage."""
+    return plain(_("I don't know `/pulse {sub}`.").format(sub=sub)) + "\n\n" + usage_text()
+
+
+def opted_out_text() -> str:
+    """The reply to `pulse optout`."""
+    return plain(
+        _(
+            "You're opted out: no more pulse DMs. Nothing you answered before is affected. `/pulse optin` to come back."
+        )
+    )
+
+
+def opted_in_text() -> str:
+    """The reply to `pulse optin`."""
+    return plain(_("Welcome back — you'll get the next pulse in your DMs."))
+
+
+def _resource_lines(settings: Settings) -> list[str]:
+    resources = load_support_resources(settings.support_resources_path)
+    return [
+        "• " + _("*If anyone is in immediate danger:* {how}").format(how=_(resources.emergency_number)),
+        "• " + _("*Crisis line (24/7, confidential):* {how}").format(how=_(resources.crisis_line)),
+        "• " + _("*Employee Assistance Program:* {how}").format(how=_(resources.eap_contact)),
+        "• " + _("*A peer supporter, today:* {how}").format(how=_(resources.peer_supporter_now)),
+    ]
+
+
+def help_text(settings: Settings) -> str:
+    """The reply to anything else typed to the bot: what PeerPulse does and where help is."""
+    opener = _(
+        ":wave: Hi, thanks for writing. I'm PeerPulse, a bot for your workplace's peer-support program, "
+        "so no one reads messages sent here and I keep no copy of them."
+    )
+    what = [
+        _("*What I do*"),
+        "• "
+        + _(
+            "Now and then I send you a short pulse here: a few questions, one tap each, under a minute. "
+            "Answers are saved without your name and only shown for groups of {k} or more people."
+        ).format(k=settings.min_group_size),
+        "• " + _("`/pulse` shows whether a pulse is open for you; `/pulse optout` stops pulses."),
+    ]
+    talk = [_("*If you'd like someone to talk to*"), *_resource_lines(settings)]
+    return plain("\n".join([opener, *what, *talk]))
+
+
+def safety_text(kind: str, settings: Settings) -> str:
+    """Support resources for someone whose words signal risk, without repeating what they wrote."""
+    opener = (
+        _(
+            "This message was sent automatically, because some words you just wrote may mean you're going "
+            "through something really hard. You matter, and you don't have to handle this alone."
+        )
+        if kind == "self_harm"
+        else _(
+            "This message was sent automatically, because some words you just wrote sounded like someone "
+            "could get hurt. If anyone is in danger, please reach out now."
+        )
+    )
+    note = _(
+        "This message is private to you. PeerPulse did not record who wrote, nor keep a copy of what you "
+        "wrote in this message — whether or not the text itself was accepted."
+    )
+    return plain("\n".join([opener, *_resource_lines(settings), f"_{note}_"]))
+
+
+def status_lines(*, opted_out: bool, open_until: str | None, answered: bool, k: int) -> str:
+    """The reply to a bare `pulse`: whether the person gets pulses and whether one is open for them."""
+    lines = [
+        _("You're *opted out* of pulse surveys. `/pulse optin` to take part again.")
+        if opted_out
+        else _("You get pulse surveys in your DMs. `/pulse optout` to stop.")
+    ]
+    if open_until is None:
+        lines.append(_("No pulse is open right now."))
+    elif answered:
+        lines.append(
+            _("You've answered this week's pulse — thank you. You can change answers until {closes}.").format(
+                closes=open_until
+            )
+        )
+    else:
+        lines.append(
+            _("This week's pulse is open until {closes} — it's in your DMs.").format(closes=open_until)
+        )
+    lines.append(
+        _(
+            "_Your answers are stored without your name; results are only shown for groups of {k} or more._"
+        ).format(k=k)
+    )
+    return plain("\n".join(lines))
+
+
+def progress_text(*, done: int, required: int, closes: str) -> str:
+    """What an answer tap shows: the ballot's progress, or thanks once every question is answered."""
+    if required and done >= required:
+        return plain(
+            _(":raised_hands: *Thank you — your answers are in.* You can change them until {closes}.").format(
+                closes=closes
+            )
+        )
+    return _("{done} of {required} answered · closes {closes}").format(
+        done=done, required=required, closes=closes
+    )
+
+
+def database_down_text() -> str:
+    """Nothing was saved because the database is out of reach."""
+    return _(
+        "PeerPulse can't reach its database right now, so nothing was saved. Please try again in a minute."
+    )
+
+
+def something_went_wrong_text() -> str:
+    """Nothing was saved, for a reason not the person's to fix."""
+    return _("Something went wrong on our side and nothing was saved. Please try again in a moment.")
+
+
+def not_our_button_text() -> str:
+    """An invoke whose data is not a PeerPulse answer."""
+    return _("That button isn't one of PeerPulse's; nothing was recorded.")

@@ -1,0 +1,82 @@
+"""People in the simulated tenant talking to a running PeerPulse, through signed Bot Connector requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from handlers.teams.simulation.activities import card_action, installation_update, personal_message
+from handlers.teams.simulation.connector import FakeTeams
+from handlers.teams.simulation.tenant import TeamsUser
+
+REGION = "emea"
+
+
+class TeamsPeople:
+    """Sends what Teams sends on a person's behalf (installs, typed messages, card taps) to the bot."""
+
+    def __init__(
+        self, fake: FakeTeams, session: aiohttp.ClientSession, *, bot_url: str, region: str = REGION
+    ):
+        self.fake = fake
+        self.session = session
+        self.bot_url = bot_url.rstrip("/") + "/api/messages"
+        # The regional connector serving these people's chats (Teams picks one per tenant's region).
+        self.service_url = fake.regional_service_url(region)
+
+    def user(self, user_id: str) -> TeamsUser:
+        """The tenant's user with this id."""
+        return self.fake.tenant.users[user_id]
+
+    def chat(self, user_id: str) -> str:
+        """The person's 1:1 chat with the bot."""
+        return self.fake.personal_conversation(user_id)
+
+    async def install(self, user_id: str, *, action: str = "add") -> int:
+        """The app is installed (or removed) for the person; Teams tells the bot."""
+        activity = installation_update(
+            self.fake.tenant,
+            self.user(user_id),
+            action=action,
+            service_url=self.service_url,
+            conversation_id=self.chat(user_id),
+        )
+        status, _ = await self.post(activity)
+        return status
+
+    async def say(self, user_id: str, text: str) -> int:
+        """The person types a message in their chat with the bot."""
+        activity = personal_message(
+            self.fake.tenant,
+            self.user(user_id),
+            text=text,
+            service_url=self.service_url,
+            conversation_id=self.chat(user_id),
+        )
+        status, _ = await self.post(activity)
+        return status
+
+    def tap_activity(self, user_id: str, *, verb: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The invoke Teams sends when the person taps an Action.Execute button."""
+        return card_action(
+            self.fake.tenant,
+            self.user(user_id),
+            verb=verb,
+            data=data,
+            service_url=self.service_url,
+            conversation_id=self.chat(user_id),
+        )
+
+    async def post(self, activity: dict[str, Any], *, authorization: str | None = None) -> tuple[int, Any]:
+        """Deliver an activity signed as the Bot Connector signs it (or with the given header)."""
+        header = authorization if authorization is not None else self.fake.authorization(activity)
+        async with self.session.post(
+            self.bot_url, json=activity, headers={"Authorization": header}
+        ) as response:
+            body: Any = (
+                await response.json()
+                if response.content_type == "application/json"
+                else await response.text()
+            )
+            return response.status, body
