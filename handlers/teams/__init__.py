@@ -23,13 +23,14 @@ What exists:
   every call paced under Teams' limits, each conversation's messages sent to its own serviceUrl.
   Teams has no message history for bots, so `find_posted` answers None and an unconfirmed send is
   sent again (at least once; answers are de-duplicated, so a rare duplicate card is cosmetic).
-- `render.py`: the one rendering seam. Until the Adaptive Card renderers (`cards/`) land, every
-  outbox row goes out as plain text and a pulse carries its answer buttons as data
-  (`answer_data.py`, the contract the cards' Action.Execute buttons must use) in the activity's
-  `value`.
+- `cards/`: Adaptive Card renderers (schema 1.5) for the employee's surfaces from the same
+  view-models and catalogue as Slack; `render.py` draws the pulse, its reminder and its close as
+  cards whose answer buttons carry the shared answer token (`handlers/shared/answer_token.py`) to
+  the `pulse.answer` invoke; channel posts are still plain text.
 - `deploy/teams/manifest.json` (+ icons): the app manifest template, schema v1.30, validated in CI.
 
-Still to come: Adaptive Cards (pulse, reminder, digest, announcements), dialogs (comment, feedback,
-peer-log), coordinators' commands and home card, support and policy reminders' renderers, the demo
-and the benchmarks.
+Still to come: the redraw of the tapped card (the invoke answers with a message for now), cards for
+the digest and announcements, dialogs wired to task/fetch (comment, feedback, peer-log),
+coordinators' commands and home card, support and policy reminders' renderers, the demo and the
+benchmarks.
 """

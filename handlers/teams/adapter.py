@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.ports import Member, OutgoingFile, OutgoingMessage, PostedMessage
 from handlers.teams.addresses import AddressBook
-from handlers.teams.answer_data import AnswerButtons
 from handlers.teams.connector import ConnectorClient, conversation_path
 from handlers.teams.ids import PERSON_PREFIX, person_id, teams_id
 
@@ -188,6 +187,4 @@ def _activity(message: OutgoingMessage) -> dict[str, Any]:
     if message.blocks:
         # On Teams a rendered message's `blocks` are its Bot Framework attachments (Adaptive Cards).
         activity["attachments"] = message.blocks
-    if isinstance(message.view, AnswerButtons):
-        activity["value"] = message.view.as_value()
     return activity

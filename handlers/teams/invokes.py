@@ -19,11 +19,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.errors import PeerPulseError
 from bot.i18n import use_language
 from bot.roles import begin_request
-from handlers.teams.answer_data import PULSE_ANSWER_VERB, decode_answer_data
+from handlers.shared.answer_token import read_answer
+from handlers.teams.cards.answers import ANSWER_VERB
+from handlers.teams.cards.markup import written_date
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import sender_of
-from handlers.teams.render import written_date
 from handlers.teams.replies import (
     database_down_text,
     not_our_button_text,
@@ -58,7 +59,7 @@ def invoke_identity(activity: dict[str, Any]) -> str | None:
 async def handle_card_action(ctx: TeamsContext, activity: dict[str, Any]) -> dict[str, Any]:
     """Dispatch an `adaptiveCard/action` invoke by its verb."""
     action = (activity.get("value") or {}).get("action") or {}
-    if action.get("verb") == PULSE_ANSWER_VERB:
+    if action.get("verb") == ANSWER_VERB:
         return await handle_pulse_answer_invoke(ctx, activity, action.get("data"))
     return error_response(400, "BadRequest", not_our_button_text())
 
@@ -69,7 +70,7 @@ async def handle_pulse_answer_invoke(
     """Record the tapped answer; answer with the ballot's progress, or why nothing was recorded."""
     begin_request()
     try:
-        answer = decode_answer_data(data)
+        answer = read_answer(data)
     except ValueError:
         return error_response(400, "BadRequest", not_our_button_text())
     use_language(answer.language)

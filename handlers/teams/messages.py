@@ -12,10 +12,10 @@ from typing import Any
 
 from bot.i18n import use_language
 from bot.privacy import detect_risk
+from handlers.teams.cards.markup import written_date
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import conversation_of, is_personal, reported_time_zone, sender_of
-from handlers.teams.render import written_date
 from handlers.teams.replies import (
     help_text,
     opted_in_text,

@@ -13,11 +13,11 @@ from typing import Any
 from sqlmodel import select
 
 from bot.runtime import Runtime
-from handlers.teams.answer_data import PULSE_ANSWER_VERB
+from handlers.teams.cards.answers import ANSWER_VERB
 from handlers.teams.ids import person_id
 from handlers.teams.platform import TeamsPlatform
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
-from handlers.teams.simulation.people import TeamsPeople
+from handlers.teams.simulation.people import TeamsPeople, answer_buttons
 from handlers.teams.simulation.signing import TokenSigner
 from handlers.teams.simulation.tenant import TIME_ZONES
 from storage.models import MemberAddress, SurveyAnswer, SurveyRound
@@ -34,13 +34,13 @@ async def _open_round(runtime: Runtime, coordinator: str) -> SurveyRound:
 
 
 def _pulses(fake: FakeTeams, chat: str, round_id: str) -> list[SentActivity]:
-    """The pulses of a round in a chat: messages whose answer buttons answer that round."""
+    """The pulses of a round in a chat: cards whose answer buttons answer that round."""
     return [
         a
         for a in fake.sent_to(chat)
-        if isinstance(a.value, dict)
-        and a.value.get("verb") == PULSE_ANSWER_VERB
-        and {o["data"]["round"] for o in a.value["options"]} == {round_id}
+        if (buttons := answer_buttons(a))
+        and all(b["verb"] == ANSWER_VERB for b in buttons)
+        and {b["data"]["r"] for b in buttons} == {round_id}
     ]
 
 
@@ -82,11 +82,11 @@ async def test_a_round_on_teams_from_install_to_opt_out(
     assert ("POST", "/v3/conversations") not in fake.requests  # no chat had to be created
 
     # The answerer taps one answer: signed as the Bot Connector signs it, stored once.
-    option = _pulses(fake, people.chat(answerer), first.id)[0].value["options"][0]
+    option = answer_buttons(_pulses(fake, people.chat(answerer), first.id)[0])[0]
     addresses = await _addresses(runtime)
     # The tap's clientInfo reports another zone: an answer's request keeps nothing beside the answer.
     fake.tenant.users[answerer].timezone = next(z for z in TIME_ZONES if z != members[person_id(answerer)].tz)
-    tap = people.tap_activity(answerer, verb=PULSE_ANSWER_VERB, data=option["data"])
+    tap = people.tap_activity(answerer, verb=ANSWER_VERB, data=option["data"])
     status, body = await people.post(tap)
     assert status == 200
     assert body["statusCode"] == 200
@@ -94,7 +94,7 @@ async def test_a_round_on_teams_from_install_to_opt_out(
     assert body["value"].startswith("1 of ")
     stored = await _answers(runtime)
     assert [(a.round_id, a.question_id, a.value) for a in stored] == [
-        (first.id, option["data"]["question"], option["data"]["value"])
+        (first.id, option["data"]["q"], option["data"]["v"])
     ]
     assert await _addresses(runtime) == addresses
     # Teams delivers the same invoke again: nothing more is stored.
@@ -103,15 +103,15 @@ async def test_a_round_on_teams_from_install_to_opt_out(
     assert len(await _answers(runtime)) == 1
 
     # A forged tap (a key the Bot Connector never published) is refused before anything runs.
-    other = _pulses(fake, people.chat(quitter), first.id)[0].value["options"][1]
-    forged_tap = people.tap_activity(quitter, verb=PULSE_ANSWER_VERB, data=other["data"])
+    other = answer_buttons(_pulses(fake, people.chat(quitter), first.id)[0])[1]
+    forged_tap = people.tap_activity(quitter, verb=ANSWER_VERB, data=other["data"])
     forged = "Bearer " + TokenSigner(kid=fake.signer.kid).sign(
         app_id=fake.tenant.app_id, service_url=forged_tap["serviceUrl"]
     )
     status, _ = await people.post(forged_tap, authorization=forged)
     assert status == 401
     # Someone else's card, tapped in a genuinely signed invoke, is refused by the domain.
-    stolen = people.tap_activity(answerer, verb=PULSE_ANSWER_VERB, data=other["data"])
+    stolen = people.tap_activity(answerer, verb=ANSWER_VERB, data=other["data"])
     status, body = await people.post(stolen)
     assert status == 200
     assert "someone else" in body["value"]

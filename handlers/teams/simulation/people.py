@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 
 from handlers.teams.simulation.activities import card_action, installation_update, personal_message
-from handlers.teams.simulation.connector import FakeTeams
+from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.tenant import TeamsUser
 
 REGION = "emea"
@@ -80,3 +80,21 @@ class TeamsPeople:
                 else await response.text()
             )
             return response.status, body
+
+
+def answer_buttons(activity: SentActivity) -> list[dict[str, Any]]:
+    """The Action.Execute buttons of the cards a message carries (title, verb, data), in card order."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk([a.get("content") for a in activity.attachments])
+    return found

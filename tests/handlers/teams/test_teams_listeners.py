@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.runtime import Runtime
-from handlers.teams.answer_data import PULSE_ANSWER_VERB
+from handlers.teams.cards.answers import ANSWER_VERB
 from handlers.teams.ids import person_id
 from handlers.teams.platform import TeamsPlatform
 from handlers.teams.simulation.activities import bot_added, personal_message
@@ -146,8 +146,8 @@ async def test_invokes_answer_with_the_adaptive_card_response_contract(
 ) -> None:
     user = _employee(teams_fake)
     # Data that is not one of ours: HTTP 200, a 400 error body, nothing stored.
-    for data in [{}, {"round": "r", "question": "q", "ballot": "b", "tag": "t", "value": "5"}, "junk"]:
-        tap = teams_people.tap_activity(user, verb=PULSE_ANSWER_VERB, data=data)  # type: ignore[arg-type]
+    for data in [{}, {"r": "r", "q": "q", "b": "b", "t": "t", "v": "5"}, "junk"]:
+        tap = teams_people.tap_activity(user, verb=ANSWER_VERB, data=data)  # type: ignore[arg-type]
         status, body = await teams_people.post(tap)
         assert status == 200
         assert body["statusCode"] == 400
@@ -156,10 +156,8 @@ async def test_invokes_answer_with_the_adaptive_card_response_contract(
     status, body = await teams_people.post(teams_people.tap_activity(user, verb="other.verb", data={}))
     assert (status, body["statusCode"]) == (200, 400)
     # A well-formed answer whose ballot tag is not this person's is refused in words they can read.
-    forged = {"round": "r1", "question": "q1", "ballot": "b" * 32, "tag": "0" * 20, "value": 3}
-    status, body = await teams_people.post(
-        teams_people.tap_activity(user, verb=PULSE_ANSWER_VERB, data=forged)
-    )
+    forged = {"r": "r1", "q": "q1", "b": "b" * 32, "t": "0" * 20, "v": 3}
+    status, body = await teams_people.post(teams_people.tap_activity(user, verb=ANSWER_VERB, data=forged))
     assert (status, body["statusCode"], body["type"]) == (
         200,
         200,
