@@ -21,7 +21,7 @@ from bot.errors import DeliveryError, InvalidInput, PeerPulseError
 from bot.i18n import _, use_language
 from bot.privacy import RiskSignal, detect_risk
 from bot.roles import begin_request
-from handlers.shared.answer_token import AnswerTap, read_answer
+from handlers.shared.answer_token import read_answer
 from handlers.teams.cards.answers import COMMENT_ACTION, COMMENT_SUBMIT, FEEDBACK_SUBMIT
 from handlers.teams.cards.card import card, message, text
 from handlers.teams.cards.forms import (
@@ -38,12 +38,15 @@ from handlers.teams.cards.help import build_support_line
 from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
+from handlers.teams.invokes import persist_redraw, redrawn_pulse_card
 from handlers.teams.payloads import conversation_of, sender_of
 from handlers.teams.replies import database_down_text, not_our_button_text, safety_text
 
 log = logging.getLogger(__name__)
 # The feedback card's button: opens the feedback dialog (task/fetch).
 FEEDBACK_ACTION = "feedback.open"
+# In the comment dialog's Send: the pulse message it was opened from (Teams' replyToId at task/fetch).
+MESSAGE_KEY = "m"
 _DATABASE_DOWN = (DBAPIError, PoolTimeout, ConnectionError)
 
 
@@ -76,7 +79,7 @@ async def handle_task_fetch(ctx: TeamsContext, activity: dict[str, Any]) -> dict
     data = _data(activity)
     action = data.get("action")
     if action == COMMENT_ACTION:
-        return await _open_comment(ctx, data)
+        return await _open_comment(ctx, data, message_id=activity.get("replyToId"))
     if action == FEEDBACK_ACTION:
         return build_feedback_dialog(support_line=build_support_line(ctx.services.settings))
     return task_message(not_our_button_text())
@@ -113,7 +116,10 @@ async def handle_feedback_command(ctx: TeamsContext, activity: dict[str, Any]) -
 
 async def _send_card(ctx: TeamsContext, activity: dict[str, Any], content: dict[str, Any]) -> None:
     conversation = conversation_of(activity)
-    reply = {**message(content, summary=str(content.get("fallbackText", ""))), "replyToId": activity.get("id")}
+    reply = {
+        **message(content, summary=str(content.get("fallbackText", ""))),
+        "replyToId": activity.get("id"),
+    }
     try:
         await ctx.client.request(
             "POST",
@@ -127,7 +133,7 @@ async def _send_card(ctx: TeamsContext, activity: dict[str, Any], content: dict[
         log.warning("a feedback card could not be sent in Teams (%s)", exc)
 
 
-async def _open_comment(ctx: TeamsContext, data: dict[str, Any]) -> dict[str, Any]:
+async def _open_comment(ctx: TeamsContext, data: dict[str, Any], *, message_id: Any) -> dict[str, Any]:
     try:
         tap = read_answer({k: v for k, v in data.items() if k in ("r", "q", "b", "t", "l")})
     except ValueError:
@@ -143,15 +149,37 @@ async def _open_comment(ctx: TeamsContext, data: dict[str, Any]) -> dict[str, An
         question = next((q for q in services.surveys.questions_of(round_) if q.id == tap.question_id), None)
     if round_ is None or question is None or question.kind != "text":
         return task_message(_("That question is no longer part of the survey."))
-    return build_comment_dialog(
+    dialog = build_comment_dialog(
         tap=tap,
         question=question,
         min_group_size=services.settings.min_group_size,
         support_line=build_support_line(services.settings),
     )
+    return _carrying_card(dialog, message_id)
 
 
-async def _submit_comment(ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+def _carrying_card(dialog: dict[str, Any], message_id: Any) -> dict[str, Any]:
+    """The dialog whose Send also names the pulse message it came from, so that card can be redrawn."""
+    if not isinstance(message_id, str) or not message_id:
+        return dialog
+    for button in submit_buttons(dialog):
+        button["data"][MESSAGE_KEY] = message_id
+    return dialog
+
+
+def submit_buttons(node: Any) -> list[dict[str, Any]]:
+    """The Action.Submit buttons anywhere in a dialog or card."""
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "Action.Submit" else []
+        return found + [b for value in node.values() for b in submit_buttons(value)]
+    if isinstance(node, list):
+        return [b for item in node for b in submit_buttons(item)]
+    return []
+
+
+async def _submit_comment(
+    ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]
+) -> dict[str, Any]:
     typed = _typed(data, COMMENT_INPUT)
     # Judged on what was typed, before any check: a closed round or a long text still gets an answer.
     risk = detect_risk(typed)
@@ -191,10 +219,13 @@ async def _store_comment(
             errors={COMMENT_INPUT: error},
         )
 
+    def carried(dialog: dict[str, Any]) -> dict[str, Any]:
+        return _carrying_card(dialog, data.get(MESSAGE_KEY))
+
     if len(typed) > COMMENT_MAX_CHARS:
-        return again(_("Please keep it under {n:,} characters.").format(n=COMMENT_MAX_CHARS))
+        return carried(again(_("Please keep it under {n:,} characters.").format(n=COMMENT_MAX_CHARS)))
     try:
-        await services.surveys.record_answer(
+        progress = await services.surveys.record_answer(
             team_id=services.team_id,
             user_id=person_id(sender_of(activity)),
             round_id=tap.round_id,
@@ -204,15 +235,27 @@ async def _store_comment(
             text=typed,
         )
     except PeerPulseError as refused:
-        return again(str(refused))
+        return carried(again(str(refused)))
     except _DATABASE_DOWN:
         log.warning("a comment could not be stored: the database is unreachable")
-        return again(database_down_text())
+        return carried(again(database_down_text()))
+    message_id = data.get(MESSAGE_KEY)
+    if isinstance(message_id, str) and message_id and not progress.repeated:
+        # The pulse card shows the comment as answered, as Slack's DM does after its modal.
+        try:
+            content = await redrawn_pulse_card(services, progress=progress, ballot=tap.ballot, tag=tap.tag)
+        except Exception:
+            # The comment is stored and confirmed; only the card's mark is missing until the next tap.
+            log.exception("redrawing a pulse card after a comment failed")
+        else:
+            persist_redraw(ctx, {**activity, "replyToId": message_id}, content, sequence=progress.sequence)
     # Confirmed in the dialog itself: a confirmation message would stay in the chat as a record.
     return build_comment_saved_dialog(removed=not typed.strip())
 
 
-async def _submit_feedback(ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+async def _submit_feedback(
+    ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]
+) -> dict[str, Any]:
     typed = _typed(data, TEXT_INPUT)
     category = _typed(data, CATEGORY_INPUT)
     # Judged on what was typed, before any check: feedback over the length limit still gets an answer.

@@ -178,7 +178,9 @@ def _drawn() -> _Drawn:
     return found
 
 
-def persist_redraw(ctx: TeamsContext, activity: dict[str, Any], content: dict[str, Any], *, sequence: int) -> None:
+def persist_redraw(
+    ctx: TeamsContext, activity: dict[str, Any], content: dict[str, Any], *, sequence: int
+) -> None:
     """Replace the tapped message with the redrawn card, after the invoke is answered."""
     conversation = conversation_of(activity)
     ref = activity.get("replyToId")

@@ -90,9 +90,13 @@ class TeamsPeople:
             reply_to_id=message_id,
         )
 
-    async def open_dialog(self, user_id: str, button: dict[str, Any], *, message_id: str | None = None) -> Any:
+    async def open_dialog(
+        self, user_id: str, button: dict[str, Any], *, message_id: str | None = None
+    ) -> Any:
         """Tap a task/fetch button; the invoke's answer (a dialog, or a message)."""
-        status, body = await self.post(self.task_activity(user_id, name="task/fetch", data=button["data"], message_id=message_id))
+        status, body = await self.post(
+            self.task_activity(user_id, name="task/fetch", data=button["data"], message_id=message_id)
+        )
         assert status == 200, status
         return body
 

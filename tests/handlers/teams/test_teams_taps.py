@@ -8,8 +8,10 @@ and their task/submit stores through the domain, refuses with the typed text kep
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.runtime import Runtime
@@ -20,8 +22,9 @@ from handlers.teams.platform import TeamsPlatform
 from handlers.teams.simulation.activities import personal_message
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons, card_buttons, submit_buttons
-from storage.models import SurveyAnswer
 from storage.digest_models import Feedback
+from storage.models import SurveyAnswer
+from tests.handlers.teams.cards.checks import schema_errors
 from tests.support import eventually, round_settled
 
 RISKY = "Honestly some days I want to kill my self after those meetings"
@@ -75,6 +78,7 @@ async def test_a_tap_answers_with_the_card_redrawn_and_keeps_it_with_an_update(
     status, body = await teams_people.post(tap)
     assert (status, body["statusCode"], body["type"]) == (200, 200, CARD)
     card = body["value"]
+    assert schema_errors(card) == []
     # Progress, and the person's own choice in words, on their own card.
     assert "1 of " in _words(card)
     assert f"your answer: {option['title']}" in _words(card)
@@ -88,6 +92,22 @@ async def test_a_tap_answers_with_the_card_redrawn_and_keeps_it_with_an_update(
     assert (status, again["type"]) == (200, CARD)
     assert len(await _answers(teams_runtime)) == 1
     assert _now(teams_fake, pulse).updates == 1
+
+
+async def test_without_pulse_shows_choices_the_redrawn_card_shows_progress_only(
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = teams_runtime.services
+    monkeypatch.setattr(services, "settings", replace(services.settings, pulse_shows_choices=False))
+    user = teams_fake.tenant.people()[2].id
+    pulse = await _pulse(teams_runtime, teams_people, teams_fake, user)
+    option = answer_buttons(pulse)[0]
+    tap = teams_people.tap_activity(user, verb=ANSWER_VERB, data=option["data"], message_id=pulse.id)
+    status, body = await teams_people.post(tap)
+    assert (status, body["type"]) == (200, CARD)
+    assert "1 of " in _words(body["value"])
+    assert "your answer" not in _words(body["value"])
+    assert not [b for b in card_buttons(body["value"]) if b.get("style") == "positive"]
 
 
 async def test_a_refused_tap_says_why_and_changes_no_card(
@@ -127,6 +147,9 @@ async def test_the_comment_dialog_stores_scrubbed_keeps_typed_text_on_refusal_an
     assert "saved" in _words(saved).lower()
     (stored,) = await _answers(teams_runtime)
     assert stored.text is not None and "jo@example.com" not in stored.text and stored.value is None
+    # The pulse card it was opened from now shows the comment as given.
+    await eventually(lambda: _now(teams_fake, pulse).updates == 1)
+    assert "Edit your comment" in _words(_now(teams_fake, pulse).attachments)
     # The safety net answered in the chat, repeating nothing of the text.
     replies = await eventually(lambda: teams_fake.sent_to(chat)[before:])
     assert all("meetings" not in r.text for r in replies)
@@ -147,6 +170,7 @@ async def test_feedback_opens_from_its_card_refuses_in_the_dialog_and_stores_wit
     teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams
 ) -> None:
     user = teams_fake.tenant.people()[2].id
+    assert schema_errors(build_feedback_card()) == []
     (button,) = submit_buttons(build_feedback_card())
     assert button["data"] == {"msteams": {"type": "task/fetch"}, "action": FEEDBACK_ACTION}
     dialog = await teams_people.open_dialog(user, button)
