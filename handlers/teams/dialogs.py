@@ -28,6 +28,7 @@ from handlers.teams.cards.forms import (
     CATEGORY_INPUT,
     COMMENT_INPUT,
     COMMENT_MAX_CHARS,
+    FEEDBACK_TITLE,
     TEXT_INPUT,
     build_comment_dialog,
     build_comment_saved_dialog,
@@ -98,15 +99,19 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
 
 
 def build_feedback_card() -> dict[str, Any]:
-    """What a typed `feedback` gets: one button that opens the anonymous feedback dialog."""
+    """What a typed `feedback` gets: the form's promise, and one button that opens its dialog."""
     button = {
         "type": "Action.Submit",
-        "title": _("Give anonymous feedback"),
+        "title": _(FEEDBACK_TITLE),
         "data": {"msteams": {"type": "task/fetch"}, "action": FEEDBACK_ACTION},
     }
-    words = _("Feedback about the peer-support program, without your name.")
+    # The dialog's own words, so the card promises exactly what the form does.
+    words = _(
+        ":lock: Your name is never stored with this. Names, emails and phone numbers "
+        "are removed before saving; coordinators see feedback grouped by theme."
+    )
     body = [text(words), {"type": "ActionSet", "actions": [button]}]
-    return card(body, fallback=words)
+    return card(body, fallback=_(FEEDBACK_TITLE))
 
 
 async def handle_feedback_command(ctx: TeamsContext, activity: dict[str, Any]) -> None:

@@ -32,6 +32,7 @@ from handlers.shared.answer_token import read_answer
 from handlers.teams.cards.answers import ANSWER_VERB
 from handlers.teams.cards.card import action_response, message
 from handlers.teams.cards.help import build_harm_note
+from handlers.teams.cards.markup import written_date
 from handlers.teams.cards.pulse import build_pulse_card
 from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
@@ -40,6 +41,7 @@ from handlers.teams.payloads import conversation_of, sender_of
 from handlers.teams.replies import (
     database_down_text,
     not_our_button_text,
+    progress_text,
     something_went_wrong_text,
 )
 
@@ -100,7 +102,6 @@ async def handle_pulse_answer_invoke(
             request_key=invoke_identity(activity),
             declined=answer.declined,
         )
-        content = await redrawn_pulse_card(services, progress=progress, ballot=answer.ballot, tag=answer.tag)
     except PeerPulseError as refused:
         # Said to the person as it is (a forwarded card, a closed round): their words, not internals.
         return message_response(str(refused))
@@ -110,6 +111,12 @@ async def handle_pulse_answer_invoke(
     except Exception:
         log.exception("recording an answer from Teams failed")
         return error_response(500, "InternalError", something_went_wrong_text())
+    try:
+        content = await redrawn_pulse_card(services, progress=progress, ballot=answer.ballot, tag=answer.tag)
+    except Exception:
+        # The answer is stored: say so in words rather than report a failure that did not happen.
+        log.exception("redrawing a pulse card after a tap failed")
+        return message_response(_progress_words(services, progress))
     if not progress.repeated:
         # Teams shows an invoke's card to the tapper only until the chat reloads: the update keeps it.
         persist_redraw(ctx, activity, content, sequence=progress.sequence)
@@ -141,6 +148,14 @@ async def redrawn_pulse_card(
         declined=progress.declined if shows else frozenset(),
         harm_note=build_harm_note(services.settings) if shows else None,
     )
+
+
+def _progress_words(services: Services, progress: AnswerProgress) -> str:
+    """The ballot's progress as a line of text, for when the card cannot be drawn."""
+    required = [q for q in services.surveys.questions_of(progress.round) if q.kind != "text"]
+    done = sum(1 for q in required if q.id in progress.answered)
+    closes = written_date(progress.round.closes_at, zone=services.settings.default_timezone)
+    return progress_text(done=done, required=len(required), closes=closes)
 
 
 class _Drawn:

@@ -94,6 +94,29 @@ async def test_a_tap_answers_with_the_card_redrawn_and_keeps_it_with_an_update(
     assert _now(teams_fake, pulse).updates == 1
 
 
+async def test_a_hard_answer_on_a_sensitive_question_brings_the_harm_note_under_it(
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams
+) -> None:
+    user = teams_fake.tenant.people()[2].id
+    pulse = await _pulse(teams_runtime, teams_people, teams_fake, user)
+    surveys = teams_runtime.services.surveys
+    round_ = await surveys.get_round(answer_buttons(pulse)[0]["data"]["r"])
+    assert round_ is not None
+    sensitive = next(q for q in surveys.questions_of(round_) if q.harmful_values)
+    (hard,) = [
+        b
+        for b in answer_buttons(pulse)
+        if b["data"]["q"] == sensitive.id and b["data"].get("v") == sensitive.harmful_values[0]
+    ]
+    note = "You don't have to deal with this alone."
+    assert note not in _words(pulse.attachments)
+    tap = teams_people.tap_activity(user, verb=ANSWER_VERB, data=hard["data"], message_id=pulse.id)
+    status, body = await teams_people.post(tap)
+    assert (status, body["type"]) == (200, CARD)
+    assert note in _words(body["value"])
+    assert schema_errors(body["value"]) == []
+
+
 async def test_without_pulse_shows_choices_the_redrawn_card_shows_progress_only(
     teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams, monkeypatch: pytest.MonkeyPatch
 ) -> None:
