@@ -16,7 +16,9 @@ What exists:
   regional serviceUrl kept in member_address via `addresses.py`), `messages.py` (typed `pulse`,
   `pulse optout|optin`, `help`, help for anything else, the safety net first; the clientInfo time
   zone kept for the person's 10:00), `invokes.py` (`adaptiveCard/action`, verb `pulse.answer`,
-  recorded through the domain's record_answer; answered with an AdaptiveCardInvokeResponse).
+  recorded through the domain's record_answer; answered with the card redrawn, which the connector's
+  update then keeps), `dialogs.py` (task/fetch and task/submit: the pulse comment and feedback
+  dialogs, stored through the same domain calls as Slack's modals, the safety net first).
 - `ids.py`: Teams user ids ("29:…") reach the core percent-escaped, since the core keeps ':' out of
   person ids (its keyed hashes join parts with ':').
 - `connector.py`, `pacing.py`, `adapter.py`: the Directory and Messenger ports over the Bot Connector,
@@ -29,8 +31,8 @@ What exists:
   the `pulse.answer` invoke; channel posts are still plain text.
 - `deploy/teams/manifest.json` (+ icons): the app manifest template, schema v1.30, validated in CI.
 
-Still to come: the redraw of the tapped card (the invoke answers with a message for now), cards for
-the digest and announcements, dialogs wired to task/fetch (comment, feedback, peer-log),
+Still to come: the typed `feedback` command's hook in messages.py (dialogs.handle_feedback_command
+answers it), cards for the digest and announcements, the peer-log dialog,
 coordinators' commands and home card, support and policy reminders' renderers, the demo and the
 benchmarks.
 """

@@ -1,30 +1,43 @@
-"""A tap on a pulse answer (an Action.Execute with verb `pulse.answer`): store it unlinkably, say so.
+"""A tap on a pulse answer (an Action.Execute with verb `pulse.answer`): store it unlinkably, redraw the card.
 
 The answer goes through the same domain call as Slack's answer click (ballot, tag, question, value),
 committed before the invoke is answered. Teams wants HTTP 200 with an AdaptiveCardInvokeResponse
-body (Universal Action Model): a message to show (`application/vnd.microsoft.activity.message`), or
-an error (`application/vnd.microsoft.error`) for a request that is not one of ours. Nothing about the
-person is written here but the answer itself (no address, no time zone).
+body (Universal Action Model): the tapped card redrawn with the ballot's progress (and, where
+PULSE_SHOWS_CHOICES allows, its choices), a message for a refusal the person can read, or an error
+(`application/vnd.microsoft.error`) for a request that is not one of ours. Teams keeps an invoke's
+card only in the tapper's view until the chat reloads, so the same card also replaces the tapped
+message through the connector's update, after the answer and never rolled back by a late one.
+Nothing about the person is written here but the answer itself (no address, no time zone).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import weakref
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.errors import PeerPulseError
+from bot.answers import AnswerProgress
+from bot.ballots import PulseBallot, pulse_promise
+from bot.errors import DeliveryError, PeerPulseError
 from bot.i18n import use_language
 from bot.roles import begin_request
+from bot.services import Services
 from handlers.shared.answer_token import read_answer
 from handlers.teams.cards.answers import ANSWER_VERB
+from handlers.teams.cards.card import action_response, message
+from handlers.teams.cards.help import build_harm_note
 from handlers.teams.cards.markup import written_date
+from handlers.teams.cards.pulse import build_pulse_card
+from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
-from handlers.teams.payloads import sender_of
+from handlers.teams.payloads import conversation_of, sender_of
 from handlers.teams.replies import (
     database_down_text,
     not_our_button_text,
@@ -35,6 +48,8 @@ from handlers.teams.replies import (
 log = logging.getLogger(__name__)
 MESSAGE = "application/vnd.microsoft.activity.message"
 ERROR = "application/vnd.microsoft.error"
+# Cards whose last drawn progress is remembered (taps come in bursts per person; older ones fall out).
+REMEMBERED_CARDS = 20_000
 
 
 def message_response(text: str) -> dict[str, Any]:
@@ -67,7 +82,7 @@ async def handle_card_action(ctx: TeamsContext, activity: dict[str, Any]) -> dic
 async def handle_pulse_answer_invoke(
     ctx: TeamsContext, activity: dict[str, Any], data: Any
 ) -> dict[str, Any]:
-    """Record the tapped answer; answer with the ballot's progress, or why nothing was recorded."""
+    """Record the tapped answer; answer with the card redrawn, or why nothing was recorded."""
     begin_request()
     try:
         answer = read_answer(data)
@@ -96,7 +111,123 @@ async def handle_pulse_answer_invoke(
     except Exception:
         log.exception("recording an answer from Teams failed")
         return error_response(500, "InternalError", something_went_wrong_text())
+    try:
+        content = await redrawn_pulse_card(services, progress=progress, ballot=answer.ballot, tag=answer.tag)
+    except Exception:
+        # The answer is stored: say so in words rather than report a failure that did not happen.
+        log.exception("redrawing a pulse card after a tap failed")
+        return message_response(_progress_words(services, progress))
+    if not progress.repeated:
+        # Teams shows an invoke's card to the tapper only until the chat reloads: the update keeps it.
+        persist_redraw(ctx, activity, content, sequence=progress.sequence)
+    return action_response(content)
+
+
+async def redrawn_pulse_card(
+    services: Services, *, progress: AnswerProgress, ballot: str, tag: str
+) -> dict[str, Any]:
+    """The person's pulse card as their ballot now stands (choices only where the settings allow)."""
+    round_ = progress.round
+    # The same line as when the card was first sent: both read as of the round's opening.
+    since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
+    pulse = PulseBallot(
+        round_id=round_.id,
+        questions=services.surveys.questions_of(round_),
+        ballot=ballot,
+        tag=tag,
+        closes_at=round_.closes_at,
+        since_last_time=since,
+        promise=pulse_promise(services.settings),
+    )
+    shows = services.settings.pulse_shows_choices
+    # Where the card must not hold answers (PULSE_SHOWS_CHOICES off), it shows progress only.
+    return build_pulse_card(
+        pulse,
+        answered=progress.answered,
+        chosen=progress.chosen if shows else {},
+        declined=progress.declined if shows else frozenset(),
+        harm_note=build_harm_note(services.settings) if shows else None,
+    )
+
+
+def _progress_words(services: Services, progress: AnswerProgress) -> str:
+    """The ballot's progress as a line of text, for when the card cannot be drawn."""
     required = [q for q in services.surveys.questions_of(progress.round) if q.kind != "text"]
     done = sum(1 for q in required if q.id in progress.answered)
     closes = written_date(progress.round.closes_at, zone=services.settings.default_timezone)
-    return message_response(progress_text(done=done, required=len(required), closes=closes))
+    return progress_text(done=done, required=len(required), closes=closes)
+
+
+class _Drawn:
+    """The commit sequence last drawn per card, so a late update never rolls a card back."""
+
+    def __init__(self) -> None:
+        # Only the sequence, never what was chosen: this outlives the tap.
+        self.sequences: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self.locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
+
+    def lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        found = self.locks.pop(key, None) or asyncio.Lock()
+        self.locks[key] = found
+        while len(self.locks) > REMEMBERED_CARDS:
+            self.locks.popitem(last=False)
+        return found
+
+    def is_current(self, key: tuple[str, str], sequence: int) -> bool:
+        last = self.sequences.pop(key, -1)
+        self.sequences[key] = max(last, sequence)
+        while len(self.sequences) > REMEMBERED_CARDS:
+            self.sequences.popitem(last=False)
+        return sequence >= last
+
+
+# Keyed by event loop: asyncio locks belong to one loop (tests run one app per loop).
+_DRAWN: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Drawn] = weakref.WeakKeyDictionary()
+
+
+def _drawn() -> _Drawn:
+    loop = asyncio.get_running_loop()
+    found = _DRAWN.get(loop)
+    if found is None:
+        found = _DRAWN[loop] = _Drawn()
+    return found
+
+
+def persist_redraw(
+    ctx: TeamsContext, activity: dict[str, Any], content: dict[str, Any], *, sequence: int
+) -> None:
+    """Replace the tapped message with the redrawn card, after the invoke is answered."""
+    conversation = conversation_of(activity)
+    ref = activity.get("replyToId")
+    if not conversation or not isinstance(ref, str) or not ref:
+        return
+    ctx.services.spawn(_update_card(ctx, activity, conversation, ref, content, sequence))
+
+
+async def _update_card(
+    ctx: TeamsContext,
+    activity: dict[str, Any],
+    conversation: str,
+    ref: str,
+    content: dict[str, Any],
+    sequence: int,
+) -> None:
+    drawn = _drawn()
+    key = (conversation, ref)
+    async with drawn.lock(key):
+        if not drawn.is_current(key, sequence):
+            # A later tap's update already shows everything this one stored.
+            return
+        update = {**message(content, summary=str(content.get("fallbackText", ""))), "id": ref}
+        try:
+            await ctx.client.request(
+                "PUT",
+                conversation_path(conversation, "activities", ref),
+                json=update,
+                operation="update",
+                conversation=conversation,
+                service_url=str(activity.get("serviceUrl") or "") or None,
+            )
+        except DeliveryError as exc:
+            # The tapper still sees the card the invoke returned; logged without who or what was chosen.
+            log.warning("a redrawn pulse card could not be kept in Teams (%s)", exc)

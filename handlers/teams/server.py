@@ -14,6 +14,7 @@ from aiohttp import web
 
 from handlers.teams.auth import BotConnectorAuth
 from handlers.teams.context import TeamsContext
+from handlers.teams.dialogs import handle_task_fetch, handle_task_submit
 from handlers.teams.inbound import verified_activity
 from handlers.teams.installs import handle_conversation_update, handle_installation_update
 from handlers.teams.invokes import error_response, handle_card_action
@@ -23,6 +24,13 @@ from handlers.teams.payloads import tenant_of
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 _Handler = Callable[[TeamsContext, dict[str, Any]], Awaitable[None]]
+_Invoke = Callable[[TeamsContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+# Invokes by name, each answered with its JSON body (the Bot Framework's invoke response).
+_INVOKES: dict[str, _Invoke] = {
+    "adaptiveCard/action": handle_card_action,
+    "task/fetch": handle_task_fetch,
+    "task/submit": handle_task_submit,
+}
 _BY_TYPE: dict[str, _Handler] = {
     "message": handle_personal_message,
     "installationUpdate": handle_installation_update,
@@ -41,10 +49,11 @@ async def handle_activity(ctx: TeamsContext, activity: dict[str, Any]) -> web.Re
             )
         return web.Response(status=200)
     if kind == "invoke":
-        if activity.get("name") == "adaptiveCard/action":
-            return web.json_response(await handle_card_action(ctx, activity))
-        # What the Bot Framework answers to an invoke nobody handles.
-        return web.Response(status=501)
+        invoke = _INVOKES.get(str(activity.get("name")))
+        if invoke is None:
+            # What the Bot Framework answers to an invoke nobody handles.
+            return web.Response(status=501)
+        return web.json_response(await invoke(ctx, activity))
     handler = _BY_TYPE.get(str(kind))
     if handler is not None:
         try:

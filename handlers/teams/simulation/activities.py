@@ -98,3 +98,29 @@ def card_action(
     if reply_to_id is not None:
         activity["replyToId"] = reply_to_id
     return activity
+
+
+def task_invoke(
+    tenant: Tenant,
+    user: TeamsUser,
+    *,
+    name: str,
+    data: dict[str, Any],
+    service_url: str,
+    conversation_id: str,
+    reply_to_id: str | None = None,
+) -> dict[str, Any]:
+    """A dialog invoke: `task/fetch` (a task/fetch Action.Submit tapped) or `task/submit` (its Send).
+
+    `data` is what the button carried; for task/submit, Teams merges the dialog's inputs into it.
+    """
+    activity = {
+        **_personal(tenant, user, service_url=service_url, conversation_id=conversation_id),
+        "type": "invoke",
+        "name": name,
+        "value": {"data": data, "context": {"theme": "default"}},
+        "entities": [{"type": "clientInfo", "locale": user.locale, "timezone": user.timezone}],
+    }
+    if reply_to_id is not None:
+        activity["replyToId"] = reply_to_id
+    return activity

@@ -6,7 +6,12 @@ from typing import Any
 
 import aiohttp
 
-from handlers.teams.simulation.activities import card_action, installation_update, personal_message
+from handlers.teams.simulation.activities import (
+    card_action,
+    installation_update,
+    personal_message,
+    task_invoke,
+)
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.tenant import TeamsUser
 
@@ -57,8 +62,10 @@ class TeamsPeople:
         status, _ = await self.post(activity)
         return status
 
-    def tap_activity(self, user_id: str, *, verb: str, data: dict[str, Any]) -> dict[str, Any]:
-        """The invoke Teams sends when the person taps an Action.Execute button."""
+    def tap_activity(
+        self, user_id: str, *, verb: str, data: dict[str, Any], message_id: str | None = None
+    ) -> dict[str, Any]:
+        """The invoke Teams sends when the person taps an Action.Execute button (on message `message_id`)."""
         return card_action(
             self.fake.tenant,
             self.user(user_id),
@@ -66,7 +73,40 @@ class TeamsPeople:
             data=data,
             service_url=self.service_url,
             conversation_id=self.chat(user_id),
+            reply_to_id=message_id,
         )
+
+    def task_activity(
+        self, user_id: str, *, name: str, data: dict[str, Any], message_id: str | None = None
+    ) -> dict[str, Any]:
+        """The invoke Teams sends when the person opens a dialog (task/fetch) or sends it (task/submit)."""
+        return task_invoke(
+            self.fake.tenant,
+            self.user(user_id),
+            name=name,
+            data=data,
+            service_url=self.service_url,
+            conversation_id=self.chat(user_id),
+            reply_to_id=message_id,
+        )
+
+    async def open_dialog(
+        self, user_id: str, button: dict[str, Any], *, message_id: str | None = None
+    ) -> Any:
+        """Tap a task/fetch button; the invoke's answer (a dialog, or a message)."""
+        status, body = await self.post(
+            self.task_activity(user_id, name="task/fetch", data=button["data"], message_id=message_id)
+        )
+        assert status == 200, status
+        return body
+
+    async def send_dialog(self, user_id: str, dialog: dict[str, Any], inputs: dict[str, Any]) -> Any:
+        """Fill in an open dialog and press its Action.Submit: Teams merges the inputs into its data."""
+        (send,) = submit_buttons(dialog["task"]["value"]["card"]["content"])
+        data = {**send["data"], **inputs}
+        status, body = await self.post(self.task_activity(user_id, name="task/submit", data=data))
+        assert status == 200, status
+        return body
 
     async def post(self, activity: dict[str, Any], *, authorization: str | None = None) -> tuple[int, Any]:
         """Deliver an activity signed as the Bot Connector signs it (or with the given header)."""
@@ -82,13 +122,13 @@ class TeamsPeople:
             return response.status, body
 
 
-def answer_buttons(activity: SentActivity) -> list[dict[str, Any]]:
-    """The Action.Execute buttons of the cards a message carries (title, verb, data), in card order."""
+def _actions(node: Any, kind: str) -> list[dict[str, Any]]:
+    """The actions of this type anywhere in a card (or a list of cards), in card order."""
     found: list[dict[str, Any]] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
+            if node.get("type") == kind:
                 found.append(node)
             for value in node.values():
                 walk(value)
@@ -96,5 +136,22 @@ def answer_buttons(activity: SentActivity) -> list[dict[str, Any]]:
             for item in node:
                 walk(item)
 
-    walk([a.get("content") for a in activity.attachments])
+    walk(node)
     return found
+
+
+def answer_buttons(activity: SentActivity) -> list[dict[str, Any]]:
+    """The Action.Execute buttons of the cards a message carries (title, verb, data), in card order."""
+    return _actions([a.get("content") for a in activity.attachments], "Action.Execute")
+
+
+def card_buttons(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Action.Execute buttons of one card (a redrawn card an invoke answered with)."""
+    return _actions(content, "Action.Execute")
+
+
+def submit_buttons(content: Any) -> list[dict[str, Any]]:
+    """The Action.Submit buttons of a card (or of the cards a message carries), in card order."""
+    if isinstance(content, SentActivity):
+        content = [a.get("content") for a in content.attachments]
+    return _actions(content, "Action.Submit")

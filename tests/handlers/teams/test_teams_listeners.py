@@ -165,7 +165,7 @@ async def test_invokes_answer_with_the_adaptive_card_response_contract(
     )
     assert "someone else" in body["value"]
     # An invoke nobody handles is answered as the Bot Framework answers it.
-    status, _ = await _invoke(teams_people, user, name="task/fetch")
+    status, _ = await _invoke(teams_people, user, name="composeExtension/query")
     assert status == 501
     async with teams_runtime.db.session() as session:
         assert list(await session.exec(select(SurveyAnswer))) == []
