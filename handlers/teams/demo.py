@@ -313,8 +313,13 @@ async def _answer(
             by_question: dict[str, list[dict[str, Any]]] = {}
             for button in answer_buttons(cards[user]):
                 by_question.setdefault(button["data"]["q"], []).append(button["data"])
-            for question_id, options in by_question.items():
-                if len(options) == 5:
+            for question_id, buttons in by_question.items():
+                # Sensitive questions also offer "prefer not to say" (d=1); a few take it.
+                options = [b for b in buttons if "v" in b and not b.get("d")]
+                declined = [b for b in buttons if b.get("d")]
+                if declined and rng.random() < 0.05:
+                    picked = declined[0]
+                elif len(options) == 5:
                     weights = _TENDENCIES.get(construct_of(question_id), [0.1, 0.2, 0.3, 0.3, 0.1])
                     picked = rng.choices(options, weights=weights)[0]
                 else:
