@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.insights import LikertSummary, RecommendSummary, Suppressed
 from bot.results import summarize_round
 from bot.roles import SYSTEM
@@ -109,6 +110,9 @@ def _settings(fake: FakeTeams) -> Settings:
 
 async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
     """Run simulated weeks in a simulated Teams tenant and print what happened, ending with the digest."""
+    if employees < 3:
+        # A coordinator, someone who opts out, and someone still answering.
+        raise ConfigError("the Teams demo needs at least 3 employees (--employees)")
     started = time.monotonic()
     rng = random.Random(seed)
     await asyncio.to_thread(shutil.rmtree, DEMO_DIR, True)
