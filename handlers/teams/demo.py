@@ -168,10 +168,13 @@ async def _story(runtime: Runtime, fake: FakeTeams, people: TeamsPeople, rng: ra
         _say(f"    {line}")
     _say()
 
-    quitter = employees[-2]
+    quitter, opted_out = employees[-2], set[str]()
     for week in range(1, WEEKS + 1):
-        await _simulate_week(runtime, fake, people, employees, rng, coordinator, week=week)
+        await _simulate_week(
+            runtime, fake, people, employees, rng, coordinator, week=week, opted_out=opted_out
+        )
         if week == 1:
+            opted_out.add(quitter)
             reply = await _reply_to(fake, people, quitter, "pulse optout")
             _say(f"{tenant.users[quitter].name} types `pulse optout` and is told:")
             _say(f"    {reply.text.splitlines()[0]}")
@@ -200,6 +203,7 @@ async def _simulate_week(
     coordinator: str,
     *,
     week: int,
+    opted_out: set[str],
 ) -> None:
     """One simulated week: a round opened, its cards delivered and tapped, the round closed."""
     surveys, team = runtime.services.surveys, runtime.services.team_id
@@ -228,7 +232,10 @@ async def _simulate_week(
     )
     missing = [u for u in employees if u not in cards]
     if missing:
-        _say(f"  No card for {', '.join(fake.tenant.users[u].name for u in missing)} (opted out).")
+        names = ", ".join(
+            fake.tenant.users[u].name + (" (opted out)" if u in opted_out else "") for u in missing
+        )
+        _say(f"  No card for {names}.")
     bank = surveys.bank
     answered, taps, last_reply = await _answer(
         people, cards, rng, construct_of=lambda q: getattr(bank.get(q), "construct", "")
