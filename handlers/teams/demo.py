@@ -1,0 +1,436 @@
+"""`PLATFORM=teams python -m bot demo`: a simulated Microsoft 365 tenant, end to end, on the local fake Teams.
+
+No credentials: the fake Bot Connector signs every activity with its own keys and hands the app its
+own tokens, as Microsoft would. What the app does here is what it does on Teams today; where Teams
+still lacks a surface (coordinators' commands, the digest's card) the story says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.insights import LikertSummary, RecommendSummary, Suppressed
+from bot.results import summarize_round
+from bot.roles import SYSTEM
+from bot.runtime import Runtime
+from bot.surveys import CLOSED_REWRITE_SPACING
+from handlers.teams.cards.answers import ANSWER_VERB
+from handlers.teams.ids import person_id
+from handlers.teams.settings import TeamsSettings
+from handlers.teams.simulation.connector import FakeTeams, SentActivity
+from handlers.teams.simulation.people import TeamsPeople, answer_buttons
+from handlers.teams.simulation.tenant import (
+    APP_PASSWORD,
+    COORDINATORS_TEAM_ID,
+    EVERYONE_TEAM_ID,
+    Team,
+    Tenant,
+    build_tenant,
+)
+from storage.queries import answer_histogram, outbox_waiting
+
+# Beside the Slack demo's files (`make clean` removes both), never in place of them.
+DEMO_DIR = Path("peerpulse-demo") / "teams"
+PEERPULSE_SECRET = "demo-peerpulse-secret-not-for-production"  # noqa: S105  (the demo's database only)
+SUPPORTERS_TEAM_ID = "19:supporters00000000000000000000@thread.tacv2"
+WEEKS = 3
+RESPONSE_RATE = 0.85
+
+# How the simulated workforce tends to answer each construct (weights for values low → high).
+_TENDENCIES: dict[str, list[float]] = {
+    "psych_safety": [0.05, 0.12, 0.23, 0.40, 0.20],
+    "awareness": [0.15, 0.30, 0.25, 0.20, 0.10],
+    "trust_confidentiality": [0.06, 0.14, 0.30, 0.35, 0.15],
+    "experienced_disrespect": [0.55, 0.20, 0.15, 0.07, 0.03],
+    "witnessed_disrespect": [0.35, 0.25, 0.25, 0.10, 0.05],
+    "leadership_response": [0.10, 0.20, 0.30, 0.30, 0.10],
+}
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+class FastForwardClock:
+    """The wall clock, which the demo may move ahead (time passes as usual in between)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def now(self) -> datetime:
+        """The current instant, moved ahead by however much the demo skipped."""
+        return datetime.now(UTC) + self.ahead
+
+    def skip(self, delta: timedelta) -> None:
+        """Move time forward by `delta`, at once."""
+        self.ahead += delta
+
+
+def _tenant(employees: int, seed: int) -> Tenant:
+    """The simulated tenant: two coordinators, a guest, and a peer supporters' team."""
+    tenant = build_tenant(employees=employees, coordinators=min(2, employees), guests=1, seed=seed)
+    people = [u.id for u in tenant.people()]
+    tenant.teams[SUPPORTERS_TEAM_ID] = Team(SUPPORTERS_TEAM_ID, "Peer supporters", members=people[2:4])
+    return tenant
+
+
+def _settings(fake: FakeTeams) -> Settings:
+    """Embedded settings, every Microsoft endpoint pointing at the fake: nothing is read from outside."""
+    return Settings(
+        peerpulse_secret=PEERPULSE_SECRET,
+        coordinator_channel=COORDINATORS_TEAM_ID,
+        supporters_channel=SUPPORTERS_TEAM_ID,
+        platform="teams",
+        platform_settings=TeamsSettings(
+            app_id=fake.tenant.app_id,
+            app_password=APP_PASSWORD,
+            tenant_id=fake.tenant.id,
+            people_team=EVERYONE_TEAM_ID,
+            service_url=fake.service_url,
+            openid_metadata_url=fake.openid_metadata_url,
+            token_url=fake.token_url,
+        ),
+        database_url=f"sqlite+aiosqlite:///{DEMO_DIR / 'peerpulse.db'}",
+        port=0,
+    )
+
+
+async def run_demo(*, employees: int = 40, seed: int = 7) -> None:
+    """Run simulated weeks in a simulated Teams tenant and print what happened, ending with the digest."""
+    if employees < 3:
+        # A coordinator, someone who opts out, and someone still answering.
+        raise ConfigError("the Teams demo needs at least 3 employees (--employees)")
+    started = time.monotonic()
+    rng = random.Random(seed)
+    await asyncio.to_thread(shutil.rmtree, DEMO_DIR, True)
+    await asyncio.to_thread(DEMO_DIR.mkdir, parents=True)
+    tenant = _tenant(employees, seed)
+    with FakeTeams(tenant) as fake:
+        settings = _settings(fake)
+        runtime = Runtime(settings, clock=FastForwardClock(), scheduler_enabled=False)
+        await runtime.start(host="127.0.0.1", port=0)
+        await runtime.wait_until_leader()
+        try:
+            async with aiohttp.ClientSession() as session:
+                people = TeamsPeople(fake, session, bot_url=runtime.url)
+                await _story(runtime, fake, people, rng)
+        finally:
+            await runtime.stop()
+    _say()
+    _say(f"Demo finished in {time.monotonic() - started:.1f}s. Database kept at {DEMO_DIR / 'peerpulse.db'}.")
+
+
+async def _story(runtime: Runtime, fake: FakeTeams, people: TeamsPeople, rng: random.Random) -> None:
+    tenant = fake.tenant
+    employees = [u.id for u in tenant.people()]
+    guests = [u for u in tenant.users.values() if u.user_role != "user"]
+    coordinator = employees[0]
+    _say("PeerPulse demo — a simulated Microsoft 365 tenant on a local fake Teams")
+    _say(
+        f"  {len(employees)} employees ({len(tenant.teams[COORDINATORS_TEAM_ID].members)} coordinators, "
+        f"{len(tenant.teams[SUPPORTERS_TEAM_ID].members)} peer supporters) and {len(guests)} guest account."
+    )
+    _say(
+        f"  App serving POST {runtime.url}/api/messages; every activity is signed as the Bot Connector "
+        "signs it (a JWT from the fake's published keys), anything else gets 401."
+    )
+    _say(f"  Database {runtime.settings.database_url}")
+    _say()
+
+    statuses = Counter([await people.install(u.id) for u in tenant.users.values()])
+    _say(
+        f"Everyone installs the app (the org-wide app setup policy): {sum(statuses.values())} installationUpdate "
+        f"activities, answered {_counts(statuses)}."
+    )
+    _say(
+        "  PeerPulse keeps each person's 1:1 chat and regional serviceUrl, so proactive messages reach them; "
+        "the guest is never surveyed."
+    )
+    _say()
+
+    asker = employees[-1]
+    reply = await _reply_to(fake, people, asker, "help")
+    _say(f"{tenant.users[asker].name} types `help` in their chat with PeerPulse and gets:")
+    for line in reply.text.splitlines()[:8]:
+        _say(f"    {line}")
+    _say()
+
+    quitter, opted_out = employees[-2], set[str]()
+    for week in range(1, WEEKS + 1):
+        await _simulate_week(
+            runtime, fake, people, employees, rng, coordinator, week=week, opted_out=opted_out
+        )
+        if week == 1:
+            opted_out.add(quitter)
+            reply = await _reply_to(fake, people, quitter, "pulse optout")
+            _say(f"{tenant.users[quitter].name} types `pulse optout` and is told:")
+            _say(f"    {reply.text.splitlines()[0]}")
+            _say()
+
+    await _show_digest(runtime, fake)
+
+
+async def _reply_to(fake: FakeTeams, people: TeamsPeople, user: str, text: str) -> SentActivity:
+    """What the bot answers when the person types `text` in their chat."""
+    chat = people.chat(user)
+    before = len(fake.sent_to(chat))
+    status = await people.say(user, text)
+    if status != 200:
+        raise RuntimeError(f"the app answered HTTP {status} to a typed message")
+    replies: list[SentActivity] = await _until(lambda: fake.sent_to(chat)[before:], timeout=15)
+    return replies[0]
+
+
+async def _simulate_week(
+    runtime: Runtime,
+    fake: FakeTeams,
+    people: TeamsPeople,
+    employees: list[str],
+    rng: random.Random,
+    coordinator: str,
+    *,
+    week: int,
+    opted_out: set[str],
+) -> None:
+    """One simulated week: a round opened, its cards delivered and tapped, the round closed."""
+    surveys, team = runtime.services.surveys, runtime.services.team_id
+    _say(f"Week {week}: {fake.tenant.users[coordinator].name}, a coordinator, opens this week's round …")
+    if week == 1:
+        _say(
+            "  (On Slack that is `/pulse send`; coordinators' commands are not on Teams yet, so the demo makes "
+            "the same domain call they would, as the Monday schedule does.)"
+        )
+    by = person_id(coordinator)
+    preview = await surveys.preview_round(team_id=team, by=by)
+    sent = await surveys.send_now(team_id=team, by=by, token=preview.token)
+    round_id = sent.round.id
+    t0 = time.monotonic()
+    cards: dict[str, SentActivity] = await _until(
+        lambda: (
+            _pulses(fake, people, employees, round_id)
+            if _delivered(fake, people, employees, round_id, sent.round.invited)
+            else None
+        ),
+        timeout=60,
+    )
+    _say(
+        f"  {len(cards)} pulse cards (Adaptive Cards) delivered to {len(cards)} of {len(employees)} employees' "
+        f"chats through the outbox in {time.monotonic() - t0:.1f}s, paced under Teams' rate limits"
+    )
+    missing = [u for u in employees if u not in cards]
+    if missing:
+        names = ", ".join(
+            fake.tenant.users[u].name + (" (opted out)" if u in opted_out else "") for u in missing
+        )
+        _say(f"  No card for {names}.")
+    bank = surveys.bank
+    answered, taps, last_reply = await _answer(
+        people, cards, rng, construct_of=lambda q: getattr(bank.get(q), "construct", "")
+    )
+    _say(
+        f"  {answered} of {len(cards)} answered by tapping their cards ({taps} signed adaptiveCard/action "
+        "invokes, a few changing their mind)"
+    )
+    if last_reply and week == 1:
+        _say(f"  A tap's answer, as Teams shows it: “{last_reply}”")
+    await surveys.close_round(round_id)
+    # The core spaces close-time redraws out for Slack's chat.update tier; skip that wait.
+    assert isinstance(runtime.clock, FastForwardClock)
+    runtime.clock.skip(CLOSED_REWRITE_SPACING * (len(cards) + 1))
+    runtime.services.outbox.wakeup.set()
+    closed = await _until(
+        lambda: (
+            [c for c in _current(fake, cards) if c.updates and not answer_buttons(c)]
+            if all(c.updates and not answer_buttons(c) for c in _current(fake, cards))
+            else None
+        ),
+        timeout=60,
+    )
+    round_ = await surveys.get_round(round_id)
+    assert round_ is not None
+    _say(
+        f"  Round closed: {round_.answered_final} of {round_.invited} responded; {len(closed)} cards redrawn "
+        "with nothing left to tap; who answered what is erased."
+    )
+    if week == WEEKS:
+        await _print_results(runtime, round_id, runtime.settings.min_group_size)
+    _say()
+
+
+def _pulse_of(fake: FakeTeams, people: TeamsPeople, user: str, round_id: str) -> SentActivity | None:
+    """The person's card answering this round, if it reached their chat."""
+    for activity in fake.sent_to(people.chat(user)):
+        buttons = answer_buttons(activity)
+        if buttons and all(b.get("verb") == ANSWER_VERB and b["data"]["r"] == round_id for b in buttons):
+            return activity
+    return None
+
+
+def _pulses(
+    fake: FakeTeams, people: TeamsPeople, employees: list[str], round_id: str
+) -> dict[str, SentActivity]:
+    found = {u: _pulse_of(fake, people, u, round_id) for u in employees}
+    return {u: a for u, a in found.items() if a is not None}
+
+
+def _delivered(
+    fake: FakeTeams, people: TeamsPeople, employees: list[str], round_id: str, invited: int
+) -> bool:
+    return len(_pulses(fake, people, employees, round_id)) >= invited
+
+
+def _current(fake: FakeTeams, cards: dict[str, SentActivity]) -> list[SentActivity]:
+    """The cards as their chats show them now (a closed round redraws them in place)."""
+    return [fake.activities[c.conversation][c.id] for c in cards.values()]
+
+
+async def _answer(
+    people: TeamsPeople,
+    cards: dict[str, SentActivity],
+    rng: random.Random,
+    *,
+    construct_of: Callable[[str], str],
+) -> tuple[int, int, str]:
+    """Most people tap an answer to every question; returns (answered, taps, the last tap's reply)."""
+    responders = [u for u in cards if rng.random() < RESPONSE_RATE]
+    taps = 0
+    last = ""
+    gate = asyncio.Semaphore(8)
+
+    async def tap(user: str, data: dict[str, Any]) -> str:
+        nonlocal taps
+        status, body = await people.post(people.tap_activity(user, verb=ANSWER_VERB, data=data))
+        taps += 1
+        if status != 200 or not isinstance(body, dict) or body.get("statusCode") != 200:
+            raise RuntimeError(f"a tap was refused: HTTP {status} {body!r}")
+        return str(body.get("value", ""))
+
+    async def one(user: str) -> None:
+        nonlocal last
+        async with gate:
+            by_question: dict[str, list[dict[str, Any]]] = {}
+            for button in answer_buttons(cards[user]):
+                by_question.setdefault(button["data"]["q"], []).append(button["data"])
+            for question_id, buttons in by_question.items():
+                # Sensitive questions also offer "prefer not to say" (d=1); a few take it.
+                options = [b for b in buttons if "v" in b and not b.get("d")]
+                declined = [b for b in buttons if b.get("d")]
+                if declined and rng.random() < 0.05:
+                    picked = declined[0]
+                elif len(options) == 5:
+                    weights = _TENDENCIES.get(construct_of(question_id), [0.1, 0.2, 0.3, 0.3, 0.1])
+                    picked = rng.choices(options, weights=weights)[0]
+                else:
+                    picked = options[min(len(options) - 1, max(0, int(rng.gauss(7.2, 2.0))))]
+                if rng.random() < 0.05:
+                    await tap(user, rng.choice(options))  # a change of mind follows
+                last = await tap(user, picked)
+
+    await asyncio.gather(*(one(u) for u in responders))
+    return len(responders), taps, last
+
+
+def _format_summary(summary: LikertSummary | RecommendSummary | Suppressed) -> str:
+    if isinstance(summary, Suppressed):
+        return f"— {summary}"
+    if isinstance(summary, RecommendSummary):
+        return f"mean {summary.mean.value:4.1f}/10 · NPS {summary.nps.value:+.0f} (95% CI {summary.nps.low:+.0f}…{summary.nps.high:+.0f})"
+    fav = summary.favourable
+    return f"mean {summary.mean.value:3.2f}/5 · favourable {fav.value:4.0%} (95% CI {fav.low:.0%}–{fav.high:.0%})"
+
+
+async def _print_results(runtime: Runtime, round_id: str, k: int) -> None:
+    surveys = runtime.services.surveys
+    round_ = await surveys.get_round(round_id)
+    assert round_ is not None
+    async with runtime.db.session() as session:
+        raw = await answer_histogram(session=session, round_ids=[round_id])
+    histograms = {question_id: counts for (_r, question_id), counts in raw.items()}
+    _say(f"  This week per question (k = {k}: fewer answers than that are never shown):")
+    for result in summarize_round(surveys.questions_of(round_), histograms, k=k):
+        n = result.respondents
+        shown_n = f"n={n:>3}" if n >= k else f"n<{k}  "
+        label = f"{result.question.id} ({result.question.construct})"
+        _say(f"    {label:<46} {shown_n}  {_format_summary(result.summary)}")
+
+
+async def _show_digest(runtime: Runtime, fake: FakeTeams) -> None:
+    """Post the digest as the Monday schedule does and print what the coordinators' team received."""
+    seen = len(fake.sent_to(COORDINATORS_TEAM_ID))
+    _say("The weekly digest is posted to the coordinators' team (the Monday 09:00 job, run now):")
+    key = f"demo:{runtime.clock.now().isoformat()}"
+    report = await runtime.services.digests.post(team_id=runtime.services.team_id, key=key, by=SYSTEM)
+    if report is None:
+        raise RuntimeError("the digest was not queued")
+    await _until_delivered(runtime, key)
+    # In channel order: the outbox sends a digest's parts side by side, so the chart may come first.
+    messages = fake.sent_to(COORDINATORS_TEAM_ID)[seen:]
+    if not messages:
+        raise RuntimeError("Teams refused the digest; see the log above")
+    _say("=" * 78)
+    chart, saved = DEMO_DIR / "digest-chart.png", False
+    for message in messages:
+        _say(message.text or "(no text)")
+        for item in message.attachments:
+            _say(f"  [attachment {item.get('contentType')} {item.get('name', '')}]".replace(" ]", "]"))
+            png = _png_of(item)
+            if png is not None:
+                await asyncio.to_thread(chart.write_bytes, png)
+                saved = True
+    _say("=" * 78)
+    _say(
+        f"{len(messages)} messages reached the coordinators: on Teams the digest is still its title line and "
+        "the chart, inline, until its card exists (Slack shows the full digest)."
+    )
+    if saved:
+        _say(f"The digest's chart was saved to {chart}.")
+
+
+async def _until_delivered(runtime: Runtime, key: str) -> None:
+    """Wait until the outbox has handled every part of the digest named `key`."""
+    deadline = time.monotonic() + 60
+    while True:
+        runtime.services.outbox.wakeup.set()
+        async with runtime.db.session() as session:
+            if not await outbox_waiting(session=session, dedupe_prefix=f"{key}:"):
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the digest was not delivered; see the log above")
+        await asyncio.sleep(0.05)
+
+
+def _png_of(item: dict[str, Any]) -> bytes | None:
+    """The image a data: URL attachment carries (how bots share a file inline in Teams)."""
+    url = str(item.get("contentUrl") or "")
+    prefix, _, data = url.partition(";base64,")
+    if not prefix.startswith("data:image/") or not data:
+        return None
+    return base64.b64decode(data)
+
+
+def _counts(statuses: Counter[int]) -> str:
+    return ", ".join(f"HTTP {status} × {n}" for status, n in sorted(statuses.items()))
+
+
+async def _until(check: Callable[[], Any], *, timeout: float) -> Any:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("the demo waited too long for the app; see the log above")
+        await asyncio.sleep(0.05)
