@@ -6,7 +6,11 @@ complete too), made plain for Teams: no emoji shortcodes, commands typed without
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from bot.config import Settings
+from bot.errors import NextStep, PeerPulseError
 from bot.i18n import N_, _
 from bot.privacy import load_support_resources
 from handlers.teams.render import plain
@@ -146,3 +150,21 @@ def something_went_wrong_text() -> str:
 def not_our_button_text() -> str:
     """An invoke whose data is not a PeerPulse answer."""
     return _("That button isn't one of PeerPulse's; nothing was recorded.")
+
+
+# The domain names a person's next step; on Teams it is a typed command (Slack's words, its slash dropped).
+NEXT_STEPS: dict[NextStep, str] = {
+    "round_status": N_("`/pulse status` shows how it is going."),
+    "session_list": N_("`/peer-log list` shows your latest ones."),
+    "opt_in": N_("`/pulse optin` to take part again."),
+}
+
+
+def user_message_for(exc: BaseException) -> str:
+    """What to tell someone about an error: the domain's own words (the same refusal as on Slack)."""
+    if isinstance(exc, PeerPulseError):
+        step = NEXT_STEPS.get(exc.next_step) if exc.next_step else None
+        return plain(f"{exc} {_(step)}" if step else str(exc))
+    if isinstance(exc, DBAPIError | PoolTimeout | ConnectionError):
+        return database_down_text()
+    return something_went_wrong_text()
