@@ -16,7 +16,7 @@ from bot.errors import DeliveryError
 from bot.i18n import _
 from bot.services import Services
 from handlers.teams.cards.card import attachment
-from handlers.teams.cards.markup import written_date
+from handlers.teams.cards.markup import to_markdown, written_date
 from handlers.teams.cards.rounds import (
     CANCEL,
     CLOSE,
@@ -36,7 +36,6 @@ from handlers.teams.cards.rounds import (
 )
 from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
-from handlers.teams.render import plain
 from handlers.teams.replies import user_message_for
 
 log = logging.getLogger(__name__)
@@ -137,7 +136,8 @@ async def _answer(
     if not reply:
         return
     if isinstance(reply, str):
-        await _post(ctx, activity, {"type": "message", "text": plain(reply)})
+        # Teams renders markdown in a message's text: the catalogue's Slack marks, translated.
+        await _post(ctx, activity, {"type": "message", "text": to_markdown(reply)})
         return
     await _post(
         ctx,

@@ -17,6 +17,7 @@ from bot.measures import label_of
 from bot.questions import load_question_bank
 from bot.runtime import Runtime
 from handlers.teams.cards.answers import ANSWER_VERB
+from handlers.teams.cards.card import CARD_LIMIT, size
 from handlers.teams.ids import person_id
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons
@@ -104,6 +105,8 @@ async def test_a_coordinator_types_pulse_digest_and_the_cards_and_chart_arrive(
     image = next(b for b in chart["body"] if b["type"] == "Image")
     assert base64.b64decode(image["url"].removeprefix("data:image/png;base64,")).startswith(b"\x89PNG")
     assert image["altText"]
+    # Within the 28 KB Teams allows a card (a chart drawn for Slack is redrawn smaller if need be).
+    assert size(chart) < CARD_LIMIT
     assert cards.index(chart) == len(cards) - 1
     # Nothing went to anyone's chat as a file: Teams has no upload for bots in channels.
     assert not [

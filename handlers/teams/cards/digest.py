@@ -7,8 +7,11 @@ the layout is Teams'. People's own words (comments, titles, policy names) are ma
 from __future__ import annotations
 
 import base64
+import io
 from datetime import date
 from typing import Any
+
+from PIL import Image
 
 from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import QUOTE_CHARS, ConstructLine, DigestChart, DigestReport, DigestView, SupportActivity
@@ -18,7 +21,7 @@ from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
 from bot.playbook import signal_meaning
 from bot.policies import PolicyStatus
-from handlers.teams.cards.card import CARD_LIMIT, MESSAGE_LIMIT, card, lines, note, size, text
+from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, size, text
 from handlers.teams.cards.markup import inert
 from storage.digest_models import ImprovementAction
 
@@ -553,18 +556,43 @@ def digest_view_cards(view: DigestView) -> list[dict[str, Any]]:
     return build_digest_cards(view.report, chart=view.chart_follows)
 
 
-# The image travels base64-encoded inside the card; Teams' docs exempt inline images from the
-# message's 100 KB, but a chart far past it would still be slow: keep it under the message limit.
-CHART_LIMIT = MESSAGE_LIMIT - 4 * 1024
+# Teams refuses a card over 28 KB, and a data: URL counts: a chart rendered for Slack (often ~40 KB
+# of PNG, ~52 KB as base64) is redrawn with fewer colours, then smaller, until its card fits.
+_COLOURS = (256, 64, 16)
 
 
-def build_chart_card(chart: DigestChart) -> dict[str, Any]:
-    """The chart as an inline image in a card, with its alt text and caption."""
-    url = "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
-    image: Element = {
-        "type": "Image",
-        "url": url,
-        "altText": chart.alt_text or chart.title,
-        "size": "stretch",
-    }
-    return card([text(chart.title, weight="bolder"), image, note(chart.caption)], fallback=chart.caption)
+def _png_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _fewer_colours(png: bytes) -> list[bytes]:
+    """The same chart with a palette of fewer colours, then at smaller sizes: smallest last."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = []
+    for scale in (1.0, 0.75, 0.5):
+        sized = image if scale == 1.0 else image.resize((int(image.width * scale), int(image.height * scale)))
+        for colours in _COLOURS:
+            buffer = io.BytesIO()
+            sized.quantize(colors=colours).save(buffer, "PNG", optimize=True)
+            out.append(buffer.getvalue())
+    return out
+
+
+def build_chart_card(chart: DigestChart, *, limit: int = CARD_LIMIT) -> dict[str, Any]:
+    """The chart as an inline image in a card within Teams' 28 KB, with its alt text and caption."""
+
+    def drawn(png: bytes) -> dict[str, Any]:
+        image: Element = {"type": "Image", "url": _png_url(png), "altText": chart.alt_text or chart.title}
+        return card([text(chart.title, weight="bolder"), image, note(chart.caption)], fallback=chart.caption)
+
+    content = drawn(chart.png)
+    if size(content) < limit:
+        return content
+    for smaller in _fewer_colours(chart.png):
+        content = drawn(smaller)
+        if size(content) < limit:
+            return content
+    # Not even the smallest fits (never seen): the card says what the chart shows, without it.
+    return card(
+        [text(chart.title, weight="bolder"), note(chart.alt_text or chart.caption)], fallback=chart.caption
+    )

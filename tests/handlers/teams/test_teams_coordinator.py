@@ -10,9 +10,9 @@ import pytest
 
 from bot.errors import PeerPulseError
 from bot.runtime import Runtime
+from handlers.teams.cards.markup import to_markdown
 from handlers.teams.cards.rounds import ROUND_KEY
 from handlers.teams.ids import person_id
-from handlers.teams.render import plain
 from handlers.teams.simulation.activities import personal_message
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons
@@ -76,11 +76,11 @@ async def test_an_employee_gets_the_domains_refusal_and_no_coordinator_help(
         )
     for command in ("pulse status", "pulse digest", "pulse send", "pulse close", "pulse cancel"):
         reply = await _say(teams_people, teams_fake, employee, command)
-        assert reply.text == plain(str(refused.value)), command
+        assert reply.text == to_markdown(str(refused.value)), command
         assert not reply.attachments
     # A forged tap on "Send it" is refused by the domain too.
     forged = await _tap(teams_people, teams_fake, employee, {"data": {ROUND_KEY: "send", "value": "abc"}})
-    assert forged.text == plain(str(refused.value))
+    assert forged.text == to_markdown(str(refused.value))
     assert await teams_runtime.services.surveys.current_round(team_id=teams_runtime.services.team_id) is None
     for text in ("help", "pulse help", "pulse"):
         said = (await _say(teams_people, teams_fake, employee, text)).text
@@ -120,7 +120,7 @@ async def test_a_coordinator_sends_after_confirming_then_closes_and_the_status_f
     assert await services.surveys.current_round(team_id=services.team_id) is None
     # Nothing left to cancel: the domain's own words, with the typed next step.
     nothing = (await _say(teams_people, teams_fake, coordinator, "pulse cancel")).text
-    assert "nothing to" in nothing and "`pulse status`" in nothing and "/pulse" not in nothing
+    assert "nothing to" in nothing and "**pulse status**" in nothing and "/pulse" not in nothing
 
 
 async def test_a_coordinator_cancels_an_open_round(

@@ -3,6 +3,9 @@ in English, German and the pseudo-language; its chart inline with its alt text; 
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -10,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.announcements import (
     ActionAdopted,
@@ -20,24 +24,40 @@ from bot.announcements import (
 )
 from bot.digest import DigestChart, DigestView
 from bot.i18n import PSEUDO_LANGUAGE, speaking
+from bot.insights import SUPPRESSED, Estimate
+from bot.insights.chart import render_constructs_chart
+from bot.surveys import CancelledRound, CloseCheck, RoundStatus
 from handlers.teams.cards.announcements import build_announcement_card, build_update_card
 from handlers.teams.cards.card import CARD_LIMIT, MESSAGE_LIMIT, message, size
 from handlers.teams.cards.digest import (
-    CHART_LIMIT,
     build_chart_card,
     build_digest_cards,
     digest_view_cards,
     split_cards,
 )
-from handlers.teams.cards.markup import inert
+from handlers.teams.cards.markup import inert, to_markdown
+from handlers.teams.cards.rounds import (
+    build_cancel_prompt,
+    build_close_confirmation,
+    build_send_confirmation,
+    cancelled_text,
+    closed_early_text,
+    kept_open_text,
+    not_sent_text,
+    round_opened_text,
+    status_text,
+)
 from tests.handlers.teams.cards.checks import actions, schema_errors, texts
 from tests.handlers.test_catalogue_coverage import escaped_words
 from tests.handlers.test_catalogue_coverage_coordinators import (
     CLOSED,
     COORDINATOR_DATA,
+    FIGURES,
     OPEN,
+    ROUND,
     STATUSES,
     SUGGESTIONS,
+    _preview,
     _report,
 )
 
@@ -98,7 +118,52 @@ NOTES: dict[str, Callable[[], list[dict[str, Any]]]] = {
         for outcome in ("published", "waiting", "failed")
     },
 }
-SURFACES = {**DIGESTS, **NOTES}
+# A coordinator's round questions (cards) and what their commands and taps answer (text, wrapped
+# here so the same checks read it).
+ROUNDS: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    "send question, audience channel": lambda: [build_send_confirmation(_preview("C0ALL"))],
+    "send question, everyone": lambda: [build_send_confirmation(_preview(None))],
+    **{
+        f"close question, {shown}": (lambda f=figure: [build_close_confirmation(CloseCheck(ROUND, f))])
+        for shown, figure in FIGURES.items()
+    },
+    **{
+        f"cancel question, {shown}": (lambda f=figure: [build_cancel_prompt(CloseCheck(ROUND, f))])
+        for shown, figure in FIGURES.items()
+    },
+}
+STATUS = RoundStatus(
+    ROUND, invited=40, delivered=30, waiting=10, failed=2, answered=3, reminders_scheduled=40
+)
+REPLIES: dict[str, Callable[[], str]] = {
+    "status": lambda: status_text(STATUS, k=5, zone="Europe/Berlin"),
+    "status, cancelled": lambda: status_text(
+        replace(
+            STATUS,
+            round=ROUND.model_copy(update={"closed_at": ROUND.opened_at, "invited": 0, "answered_final": 0}),
+        ),
+        k=5,
+        zone="UTC",
+    ),
+    "opened": lambda: round_opened_text(True, invited=40, questions=3, closes="x"),
+    "opened before": lambda: round_opened_text(False, invited=40, questions=1, closes="x"),
+    "cancelled": lambda: cancelled_text(CancelledRound(ROUND.id, True, 3, 30, 2, FIGURES["at_least"])),
+    "not cancelled": lambda: cancelled_text(CancelledRound(ROUND.id, False)),
+    "closed early": lambda: closed_early_text(closed=True),
+    "already closed": lambda: closed_early_text(closed=False),
+    "not sent": not_sent_text,
+    "kept open": kept_open_text,
+}
+SURFACES = {
+    **DIGESTS,
+    **NOTES,
+    **ROUNDS,
+    **{
+        name: (lambda r=reply: [{"type": "AdaptiveCard", "body": [{"text": to_markdown(r())}]}])
+        for name, reply in REPLIES.items()
+    },
+}
+CARDS = [name for name in SURFACES if name not in REPLIES]
 DATA = (
     *COORDINATOR_DATA,
     inert("We started listening circles in every team."),
@@ -114,7 +179,7 @@ def _outside(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("surface", SURFACES)
+@pytest.mark.parametrize("surface", CARDS)
 def test_every_card_is_valid_and_within_teams_limits(surface: str, language: str) -> None:
     with speaking(language):
         cards = SURFACES[surface]()
@@ -209,19 +274,58 @@ def test_the_chart_words_show_only_when_the_chart_follows() -> None:
     assert "The chart in words" not in without
 
 
-def test_the_chart_is_an_inline_image_with_its_alt_text() -> None:
+@functools.cache
+def _chart_png() -> bytes:
+    """A chart as the digest draws it: six rounds of four measures, one point withheld."""
+    e = Estimate
+    series = {
+        f"Measure {i}": [
+            e(0.4 + i / 20, 0.3, 0.6),
+            SUPPRESSED,
+            e(0.5, 0.4, 0.6),
+            e(0.6, 0.5, 0.7),
+            None,
+            e(0.55, 0.4, 0.7),
+        ]
+        for i in range(4)
+    }
+    return render_constructs_chart(series, round_labels=[f"R{i}" for i in range(6)], min_group_size=5)
+
+
+def _image(content: dict[str, Any]) -> dict[str, Any]:
+    return next(b for b in content["body"] if b["type"] == "Image")
+
+
+@pytest.mark.parametrize("png", [PNG, None], ids=["small", "drawn"])
+def test_the_chart_is_an_inline_image_with_its_alt_text_within_the_card_limit(png: bytes | None) -> None:
     chart = DigestChart(
-        "digest.png", "Favourable share by round", "The chart of the last rounds", PNG, "Alt words"
+        "digest.png", "Favourable share", "The chart of the last rounds", png or _chart_png(), "Alt"
     )
     content = build_chart_card(chart)
     assert schema_errors(content) == []
-    image = next(b for b in content["body"] if b["type"] == "Image")
-    assert image["url"].startswith("data:image/png;base64,")
-    assert image["altText"] == "Alt words"
-    assert size(message(content, summary="x")) < CHART_LIMIT
+    assert size(content) < CARD_LIMIT
+    image = _image(content)
+    shown = base64.b64decode(image["url"].removeprefix("data:image/png;base64,"))
+    assert shown.startswith(b"\x89PNG")
+    assert image["altText"] == "Alt"
+    if png is not None:
+        assert shown == png  # small enough: sent as drawn
     # A chart queued before alt text was carried still says what it is.
-    older = build_chart_card(replace(chart, alt_text=None))
-    assert next(b for b in older["body"] if b["type"] == "Image")["altText"] == "Favourable share by round"
+    assert _image(build_chart_card(replace(chart, alt_text=None)))["altText"] == "Favourable share"
+
+
+def test_a_chart_too_large_for_a_card_is_redrawn_smaller_and_still_readable() -> None:
+    drawn = _chart_png()
+    chart = DigestChart("digest.png", "Favourable share", "caption", drawn, "Alt")
+    assert size(build_chart_card(chart, limit=10**9)) > CARD_LIMIT  # as drawn, it would not fit
+    small = build_chart_card(chart)
+    assert size(small) < CARD_LIMIT
+    redrawn = Image.open(io.BytesIO(base64.b64decode(_image(small)["url"].split(",", 1)[1])))
+    assert redrawn.width >= 400
+    # Nothing fits: the card keeps the chart's words, never an oversized card.
+    words = build_chart_card(chart, limit=600)
+    assert [b["type"] for b in words["body"]] == ["TextBlock", "TextBlock"]
+    assert "Alt" in texts(words)
 
 
 def test_someones_words_cannot_format_or_link_the_card() -> None:
