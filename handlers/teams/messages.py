@@ -69,7 +69,7 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
         ctx.reply(activity, await _pulse(ctx, person, words[1:]))
         return
     if words == ["help"]:
-        ctx.reply(activity, usage_text())
+        ctx.reply(activity, usage_text(coordinator=await _is_coordinator(ctx, person)))
         return
     risk = detect_risk(text) if isinstance(text, str) else None
     if risk is not None:
@@ -80,11 +80,16 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
         ctx.reply(activity, help_text(ctx.services.settings))
 
 
+async def _is_coordinator(ctx: TeamsContext, person: str) -> bool:
+    """Whether to show the coordinators' part of the help (a roster read, cached by the domain)."""
+    return await ctx.services.roles.is_coordinator(person)
+
+
 async def _pulse(ctx: TeamsContext, person: str, words: list[str]) -> str:
     services, team_id = ctx.services, ctx.services.team_id
     sub = words[0] if words else ""
     if sub in {"help", "?"}:
-        return usage_text()
+        return usage_text(coordinator=await _is_coordinator(ctx, person))
     if sub in {"optout", "opt-out"}:
         await services.surveys.set_opt_out(team_id=team_id, user_id=person, opted_out=True)
         return opted_out_text()
@@ -94,7 +99,7 @@ async def _pulse(ctx: TeamsContext, person: str, words: list[str]) -> str:
     if sub:
         # Coordinators' other subcommands (schedule, questions, supporters, actions, policies) come to
         # Teams later; until then they are unknown here, to everyone alike.
-        return unknown_command_text(sub)
+        return unknown_command_text(sub, coordinator=await _is_coordinator(ctx, person))
     current = await services.surveys.current_round(team_id=team_id)
     answered = current is not None and await services.surveys.has_answered(
         team_id=team_id, user_id=person, round_id=current.id

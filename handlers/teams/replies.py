@@ -22,14 +22,40 @@ EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
 • `/pulse help` — this message""")
 
 
-def usage_text() -> str:
-    """What the typed `pulse` command does."""
-    return plain(_(EMPLOYEE_USAGE))
+# Slack's coordinators' usage, word for word; Teams shows only the lines of the subcommands it has.
+COORDINATOR_USAGE = N_("""*Coordinators*
+• `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
+• `/pulse status` — participation in the current round
+• `/pulse close` — close the open round early (answers kept, results computed)
+• `/pulse cancel` — cancel the open round: unsent DMs withdrawn, its answers deleted
+• `/pulse schedule` — when pulses and digests go out
+• `/pulse questions` — the question bank and where each item comes from
+• `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
+• `/pulse digest` — post the weekly digest to the coordinators' channel now
+• `/pulse actions` · `/pulse actions closed` — improvement actions, a page at a time: update, close, reopen, delete, history
+• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire""")
+# The coordinators' subcommands Teams has (handlers/teams/coordinator.py).
+TEAMS_SUBCOMMANDS = ("send", "status", "close", "cancel", "digest")
 
 
-def unknown_command_text(sub: str) -> str:
+def usage_text(*, coordinator: bool = False) -> str:
+    """What the typed `pulse` command does; coordinators' subcommands only for coordinators."""
+    employee = plain(_(EMPLOYEE_USAGE))
+    if not coordinator:
+        return employee
+    heading, *rest = _(COORDINATOR_USAGE).split("\n")
+    # A line is kept by the command it names (commands are never translated).
+    kept = [line for line in rest if any(f"`/pulse {sub}`" in line for sub in TEAMS_SUBCOMMANDS)]
+    return employee + "\n" + plain("\n".join([heading, *kept]))
+
+
+def unknown_command_text(sub: str, *, coordinator: bool = False) -> str:
     """A `pulse` subcommand PeerPulse does not know on Teams, with the usage."""
-    return plain(_("I don't know `/pulse {sub}`.").format(sub=sub)) + "\n\n" + usage_text()
+    return (
+        plain(_("I don't know `/pulse {sub}`.").format(sub=sub))
+        + "\n\n"
+        + usage_text(coordinator=coordinator)
+    )
 
 
 def opted_out_text() -> str:

@@ -138,3 +138,16 @@ async def test_a_coordinator_cancels_an_open_round(
     cancelled = await _tap(teams_people, teams_fake, coordinator, buttons["Cancel the round"])
     assert "Pulse round cancelled" in cancelled.text
     assert await services.surveys.current_round(team_id=services.team_id) is None
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+async def test_a_coordinators_help_names_the_subcommands_teams_has_and_only_those(
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams, locale: str
+) -> None:
+    coordinator = _coordinator(teams_fake)
+    teams_fake.tenant.users[coordinator].locale = locale
+    for text in ("help", "pulse help", "pulse frobnicate"):
+        said = (await _say(teams_people, teams_fake, coordinator, text)).text
+        assert all(f"`pulse {sub}`" in said for sub in ("send", "status", "close", "cancel", "digest")), said
+        assert not any(f"pulse {sub}" in said for sub in ("schedule", "questions", "supporters", "actions"))
+        assert "`pulse optout`" in said and "/pulse" not in said
