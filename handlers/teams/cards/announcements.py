@@ -45,7 +45,8 @@ def _about(title: str | None) -> str:
 
 
 def _update_shared(note_: UpdateShared, *, audience_channel: str | None) -> tuple[str, list[dict[str, Any]]]:
-    where = f"<#{audience_channel}>" if audience_channel else _("the audience channel")
+    # A card cannot name a Teams channel from its id (Slack's <#id> has no Teams form): said in words.
+    where = _("the audience channel")
     if note_.outcome == "failed":
         said = _(
             ":warning: {who}'s ‘you said, we did’ update{about} was *not* published: Slack refused the"

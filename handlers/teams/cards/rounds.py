@@ -112,7 +112,8 @@ def _answered(figure: AnsweredFigure) -> str:
 def build_send_confirmation(preview: RoundPreview) -> dict[str, Any]:
     """`pulse send`'s question: who would get the round, how many questions, when it closes."""
     source = (
-        _("the members of {channel}").format(channel=f"<#{preview.audience_channel}>")
+        # A card cannot name a Teams channel from its id: said in words.
+        _("the members of {channel}").format(channel=_("the audience channel"))
         if preview.audience_channel
         else _("everyone active in the workspace (guests and bots left out)")
     )

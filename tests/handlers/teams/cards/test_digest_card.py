@@ -188,6 +188,8 @@ def test_every_card_is_valid_and_within_teams_limits(surface: str, language: str
         assert schema_errors(content) == []
         assert size(content) < CARD_LIMIT
         assert size(message(content, summary="x")) < MESSAGE_LIMIT
+        # No Slack markup left for a Teams reader: channel links, user links, date tokens.
+        assert not [t for t in texts(content) if re.search(r"<[#@!]", t)]
 
 
 @pytest.mark.parametrize("surface", SURFACES)
