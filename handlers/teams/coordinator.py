@@ -69,7 +69,12 @@ def handle_decision(ctx: TeamsContext, activity: dict[str, Any], person: str) ->
     decision, target = str(value.get(ROUND_KEY)), str(value.get("value") or "")
     ctx.services.spawn(
         _answer(
-            ctx, activity, lambda: _decide(ctx.services, person, decision, target), what="a round decision"
+            ctx,
+            activity,
+            lambda: _decide(ctx.services, person, decision, target),
+            what="a round decision",
+            # The question becomes its outcome, as Slack replaces it, so it cannot be tapped again.
+            replacing=str(activity.get("replyToId") or "") or None,
         )
     )
 
@@ -125,7 +130,12 @@ async def _cancel_question(services: Services, person: str) -> Reply:
 
 
 async def _answer(
-    ctx: TeamsContext, activity: dict[str, Any], work: Callable[[], Awaitable[Reply]], *, what: str
+    ctx: TeamsContext,
+    activity: dict[str, Any],
+    work: Callable[[], Awaitable[Reply]],
+    *,
+    what: str,
+    replacing: str | None = None,
 ) -> None:
     try:
         reply = await work()
@@ -137,13 +147,33 @@ async def _answer(
         return
     if isinstance(reply, str):
         # Teams renders markdown in a message's text: the catalogue's Slack marks, translated.
-        await _post(ctx, activity, {"type": "message", "text": to_markdown(reply)})
+        message = {"type": "message", "text": to_markdown(reply)}
+        if replacing is None or not await _replace(ctx, activity, replacing, message):
+            await _post(ctx, activity, message)
         return
     await _post(
         ctx,
         activity,
         {"type": "message", "text": str(reply.get("fallbackText", "")), "attachments": [attachment(reply)]},
     )
+
+
+async def _replace(ctx: TeamsContext, activity: dict[str, Any], ref: str, message: dict[str, Any]) -> bool:
+    """Rewrite the tapped card in place; False if Teams would not (the outcome is then sent anew)."""
+    conversation = str((activity.get("conversation") or {}).get("id") or "")
+    try:
+        await ctx.client.request(
+            "PUT",
+            conversation_path(conversation, "activities", ref),
+            json={**message, "id": ref},
+            operation="update",
+            conversation=conversation,
+            service_url=str(activity.get("serviceUrl") or "") or None,
+        )
+    except DeliveryError as exc:
+        log.warning("a round question in Teams could not be rewritten (%s)", exc)
+        return False
+    return True
 
 
 async def _post(ctx: TeamsContext, activity: dict[str, Any], message: dict[str, Any]) -> None:

@@ -40,18 +40,34 @@ async def _say(people: TeamsPeople, fake: FakeTeams, user: str, text: str) -> Se
     return (await eventually(lambda: _replies(fake, chat, before)))[0]
 
 
-async def _tap(people: TeamsPeople, fake: FakeTeams, user: str, button: dict[str, Any]) -> SentActivity:
-    """What Teams sends for an Action.Submit tap in a personal chat: a message with the data as value."""
+async def _tap(
+    people: TeamsPeople,
+    fake: FakeTeams,
+    user: str,
+    button: dict[str, Any],
+    question: SentActivity | None = None,
+) -> SentActivity:
+    """What Teams sends for an Action.Submit tap in a personal chat: a message with the data as value,
+    in reply to the card tapped; the answer is that card rewritten (or, without one, a new message)."""
     chat = people.chat(user)
     activity = personal_message(
         fake.tenant, fake.tenant.users[user], text="", service_url=people.service_url, conversation_id=chat
     )
     del activity["text"]
     activity["value"] = button["data"]
-    before = len(fake.sent_to(chat))
+    before, updates = len(fake.sent_to(chat)), question.updates if question else 0
+    if question is not None:
+        activity["replyToId"] = question.id
     status, _ = await people.post(activity)
     assert status == 200
-    return (await eventually(lambda: _replies(fake, chat, before)))[0]
+    if question is None:
+        return (await eventually(lambda: _replies(fake, chat, before)))[0]
+    rewritten = await eventually(
+        lambda: [a for a in fake.sent_to(chat) if a.id == question.id and a.updates > updates]
+    )
+    assert _replies(fake, chat, before) == []  # nothing new: the question itself says what happened
+    assert rewritten[0].attachments == []  # no button left to tap
+    return rewritten[0]
 
 
 def _buttons(sent: SentActivity) -> dict[str, dict[str, Any]]:
@@ -101,21 +117,24 @@ async def test_a_coordinator_sends_after_confirming_then_closes_and_the_status_f
     buttons = _buttons(question)
     assert set(buttons) == {"Send it", "Not now"}
     # Nothing is opened by asking, nor by "Not now".
-    assert "Not sent" in (await _tap(teams_people, teams_fake, coordinator, buttons["Not now"])).text
+    not_now = await _tap(teams_people, teams_fake, coordinator, buttons["Not now"], question)
+    assert "Not sent" in not_now.text
     assert await services.surveys.current_round(team_id=services.team_id) is None
-    opened = await _tap(teams_people, teams_fake, coordinator, buttons["Send it"])
+    question = await _say(teams_people, teams_fake, coordinator, "pulse send")
+    send_it = _buttons(question)["Send it"]
+    opened = await _tap(teams_people, teams_fake, coordinator, send_it, question)
     assert "Pulse round opened" in opened.text
     round_ = await services.surveys.current_round(team_id=services.team_id)
     assert round_ is not None
-    # The same confirmation tapped again opens no second round.
-    again = await _tap(teams_people, teams_fake, coordinator, buttons["Send it"])
+    # A second tap that reached Teams before the card changed (a double click) opens no second round.
+    again = await _tap(teams_people, teams_fake, coordinator, send_it)
     assert "already opened the round" in again.text
     status = (await _say(teams_people, teams_fake, coordinator, "pulse status")).text
     assert "Invited: 4" in status and "Answered: fewer than 5 so far" in status
     close = await _say(teams_people, teams_fake, coordinator, "pulse close")
     assert "Close the round now?" in _words(close)
     assert "Fewer than 5 people answered so far" in _words(close)
-    closed = await _tap(teams_people, teams_fake, coordinator, _buttons(close)["Close now"])
+    closed = await _tap(teams_people, teams_fake, coordinator, _buttons(close)["Close now"], close)
     assert "Pulse round closed" in closed.text
     assert await services.surveys.current_round(team_id=services.team_id) is None
     # Nothing left to cancel: the domain's own words, with the typed next step.
@@ -129,13 +148,17 @@ async def test_a_coordinator_cancels_an_open_round(
     coordinator = _coordinator(teams_fake)
     services = teams_runtime.services
     question = await _say(teams_people, teams_fake, coordinator, "pulse send")
-    await _tap(teams_people, teams_fake, coordinator, _buttons(question)["Send it"])
+    await _tap(teams_people, teams_fake, coordinator, _buttons(question)["Send it"], question)
     prompt = await _say(teams_people, teams_fake, coordinator, "pulse cancel")
     assert "Cancel the open pulse round?" in _words(prompt)
     buttons = _buttons(prompt)
-    assert "stays open" in (await _tap(teams_people, teams_fake, coordinator, buttons["Keep it"])).text
+    kept = await _tap(teams_people, teams_fake, coordinator, buttons["Keep it"], prompt)
+    assert "stays open" in kept.text
     assert await services.surveys.current_round(team_id=services.team_id) is not None
-    cancelled = await _tap(teams_people, teams_fake, coordinator, buttons["Cancel the round"])
+    prompt = await _say(teams_people, teams_fake, coordinator, "pulse cancel")
+    cancelled = await _tap(
+        teams_people, teams_fake, coordinator, _buttons(prompt)["Cancel the round"], prompt
+    )
     assert "Pulse round cancelled" in cancelled.text
     assert await services.surveys.current_round(team_id=services.team_id) is None
 
@@ -151,3 +174,21 @@ async def test_a_coordinators_help_names_the_subcommands_teams_has_and_only_thos
         assert all(f"`pulse {sub}`" in said for sub in ("send", "status", "close", "cancel", "digest")), said
         assert not any(f"pulse {sub}" in said for sub in ("schedule", "questions", "supporters", "actions"))
         assert "`pulse optout`" in said and "/pulse" not in said
+
+
+async def test_an_outcome_whose_question_is_gone_is_sent_anew(
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams
+) -> None:
+    coordinator = _coordinator(teams_fake)
+    chat = teams_people.chat(coordinator)
+    activity = personal_message(
+        teams_fake.tenant,
+        teams_fake.tenant.users[coordinator],
+        text="",
+        service_url=teams_people.service_url,
+        conversation_id=chat,
+    )
+    activity.update(value={ROUND_KEY: "not_now", "value": ""}, replyToId="1:999999999999")
+    assert (await teams_people.post(activity))[0] == 200
+    (said,) = await eventually(lambda: _replies(teams_fake, chat, 0))
+    assert "Not sent" in said.text
