@@ -1,5 +1,8 @@
 """Someone typed to the bot in their 1:1 chat: `pulse` commands, `help`, and anything else gets help.
 
+Coordinators' subcommands (`pulse status|digest|send|close|cancel`) and their taps on a round
+question go to `coordinator.py`; the domain decides who may use them.
+
 What they wrote is read only to pick a command or notice risk (the safety net); it is never stored,
 logged or repeated. Their client's time zone is kept for their pulses' 10:00.
 """
@@ -14,6 +17,7 @@ from bot.i18n import use_language
 from bot.privacy import detect_risk
 from handlers.teams.cards.markup import written_date
 from handlers.teams.context import TeamsContext
+from handlers.teams.coordinator import COORDINATOR_SUBCOMMANDS, handle_command, handle_decision, is_decision
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import conversation_of, is_personal, reported_time_zone, sender_of
 from handlers.teams.replies import (
@@ -55,11 +59,17 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
     text = activity.get("text")
     words = command_words(text) if isinstance(text, str) else []
     person = person_id(user)
+    if is_decision(activity):
+        handle_decision(ctx, activity, person)
+        return
     if words[:1] == ["pulse"]:
+        if words[1:2] and words[1] in COORDINATOR_SUBCOMMANDS:
+            handle_command(ctx, activity, person, words[1])
+            return
         ctx.reply(activity, await _pulse(ctx, person, words[1:]))
         return
     if words == ["help"]:
-        ctx.reply(activity, usage_text())
+        ctx.reply(activity, usage_text(coordinator=await _is_coordinator(ctx, person)))
         return
     risk = detect_risk(text) if isinstance(text, str) else None
     if risk is not None:
@@ -70,11 +80,16 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
         ctx.reply(activity, help_text(ctx.services.settings))
 
 
+async def _is_coordinator(ctx: TeamsContext, person: str) -> bool:
+    """Whether to show the coordinators' part of the help (a roster read, cached by the domain)."""
+    return await ctx.services.roles.is_coordinator(person)
+
+
 async def _pulse(ctx: TeamsContext, person: str, words: list[str]) -> str:
     services, team_id = ctx.services, ctx.services.team_id
     sub = words[0] if words else ""
     if sub in {"help", "?"}:
-        return usage_text()
+        return usage_text(coordinator=await _is_coordinator(ctx, person))
     if sub in {"optout", "opt-out"}:
         await services.surveys.set_opt_out(team_id=team_id, user_id=person, opted_out=True)
         return opted_out_text()
@@ -82,8 +97,9 @@ async def _pulse(ctx: TeamsContext, person: str, words: list[str]) -> str:
         await services.surveys.set_opt_out(team_id=team_id, user_id=person, opted_out=False)
         return opted_in_text()
     if sub:
-        # Coordinators' subcommands come to Teams later; until then they are unknown here.
-        return unknown_command_text(sub)
+        # Coordinators' other subcommands (schedule, questions, supporters, actions, policies) come to
+        # Teams later; until then they are unknown here, to everyone alike.
+        return unknown_command_text(sub, coordinator=await _is_coordinator(ctx, person))
     current = await services.surveys.current_round(team_id=team_id)
     answered = current is not None and await services.surveys.has_answered(
         team_id=team_id, user_id=person, round_id=current.id

@@ -9,12 +9,14 @@ from aiohttp import web
 
 from bot.checks import Verdict, first_line
 from bot.config import Settings
+from bot.digest import DigestView
 from bot.errors import ConfigError, DeliveryError
 from bot.platform import Identity
 from bot.services import Services
 from handlers.teams.adapter import TeamsDirectory, TeamsMessenger
 from handlers.teams.addresses import AddressBook
 from handlers.teams.auth import BotConnectorAuth
+from handlers.teams.cards.digest import digest_view_cards
 from handlers.teams.connector import ConnectorClient
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
@@ -60,6 +62,7 @@ class TeamsPlatform:
         """The outbox's renderers (text until the Adaptive Cards land) and the listeners' context."""
         self.addresses.bind(services.db)
         services.outbox.renderers.update(make_renderers(services))
+        services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_cards(view))
         self.context = TeamsContext(
             services=services, addresses=self.addresses, client=self.client, tenant_id=self.teams.tenant_id
         )

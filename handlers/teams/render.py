@@ -1,8 +1,9 @@
 """Outbox rows rendered for Teams at send time.
 
 The pulse, its reminder and its close go out as Adaptive Cards (handlers/teams/cards/), whose answer
-buttons carry the shared answer token to the `pulse.answer` invoke. Channel posts (the digest,
-updates, announcements) are still plain text until their cards exist.
+buttons carry the shared answer token to the `pulse.answer` invoke. Channel posts are cards too: the
+digest (one card per outbox row, split to Teams' 28 KB), its chart as an inline image in a card (no
+file upload), "you said, we did" updates and the coordinators' announcements.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import Any
 from bot.announcements import ANNOUNCEMENTS
 from bot.delivery import Renderer
 from bot.digest import DigestChart, DigestView
-from bot.ports import OutgoingFile, OutgoingMessage
+from bot.ports import OutgoingMessage
 from bot.services import Services
 from bot.updates import UpdateMessage
 from bot.views import read_view
+from handlers.teams.cards.announcements import build_announcement_card, build_update_card
 from handlers.teams.cards.card import attachment
+from handlers.teams.cards.digest import build_chart_card, digest_view_cards
 from handlers.teams.cards.pulse import build_pulse_card, build_pulse_closed_card, build_reminder_card
 from storage.models import OutboxMessage
 
@@ -57,12 +60,16 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
     async def render_text(row: OutboxMessage) -> OutgoingMessage | None:
         view = read_view(row.payload)
         if isinstance(view, DigestView):
-            # One line per part until the cards draw the digest.
-            return OutgoingMessage(text=f"PeerPulse weekly digest · {view.report.generated_at:%d %b %Y}")
+            cards = digest_view_cards(view)
+            if view.part >= len(cards):
+                return None  # queued by a version that split the digest finer: nothing left for it
+            return _card(cards[view.part])
         if isinstance(view, UpdateMessage):
-            return OutgoingMessage(text=view.text)
+            return _card(build_update_card(view.text))
         if isinstance(view, ANNOUNCEMENTS):
-            return OutgoingMessage(text=view.kind.replace("_", " "))
+            return _card(
+                build_announcement_card(view, audience_channel=services.settings.pulse_audience_channel)
+            )
         if view is not None:
             raise ValueError(f"a text row holds a {view.kind!r} view")
         return OutgoingMessage(text=str((row.payload or {}).get("text", "")))
@@ -71,10 +78,8 @@ def make_renderers(services: Services) -> dict[str, Renderer]:
         view = read_view(row.payload)
         if not isinstance(view, DigestChart):
             raise ValueError("a file row on Teams holds a chart view")
-        file = OutgoingFile(
-            filename=view.filename, title=view.title, content=view.png, alt_text=view.alt_text
-        )
-        return OutgoingMessage(text=view.caption, file=file)
+        # Bots cannot upload files to a channel without Graph; the chart goes inline in a card.
+        return _card(build_chart_card(view))
 
     return {
         "pulse": render_pulse,

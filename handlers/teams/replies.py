@@ -6,7 +6,11 @@ complete too), made plain for Teams: no emoji shortcodes, commands typed without
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from bot.config import Settings
+from bot.errors import NextStep, PeerPulseError
 from bot.i18n import N_, _
 from bot.privacy import load_support_resources
 from handlers.teams.render import plain
@@ -18,14 +22,40 @@ EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
 • `/pulse help` — this message""")
 
 
-def usage_text() -> str:
-    """What the typed `pulse` command does."""
-    return plain(_(EMPLOYEE_USAGE))
+# Slack's coordinators' usage, word for word; Teams shows only the lines of the subcommands it has.
+COORDINATOR_USAGE = N_("""*Coordinators*
+• `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
+• `/pulse status` — participation in the current round
+• `/pulse close` — close the open round early (answers kept, results computed)
+• `/pulse cancel` — cancel the open round: unsent DMs withdrawn, its answers deleted
+• `/pulse schedule` — when pulses and digests go out
+• `/pulse questions` — the question bank and where each item comes from
+• `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
+• `/pulse digest` — post the weekly digest to the coordinators' channel now
+• `/pulse actions` · `/pulse actions closed` — improvement actions, a page at a time: update, close, reopen, delete, history
+• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire""")
+# The coordinators' subcommands Teams has (handlers/teams/coordinator.py).
+TEAMS_SUBCOMMANDS = ("send", "status", "close", "cancel", "digest")
 
 
-def unknown_command_text(sub: str) -> str:
+def usage_text(*, coordinator: bool = False) -> str:
+    """What the typed `pulse` command does; coordinators' subcommands only for coordinators."""
+    employee = plain(_(EMPLOYEE_USAGE))
+    if not coordinator:
+        return employee
+    heading, *rest = _(COORDINATOR_USAGE).split("\n")
+    # A line is kept by the command it names (commands are never translated).
+    kept = [line for line in rest if any(f"`/pulse {sub}`" in line for sub in TEAMS_SUBCOMMANDS)]
+    return employee + "\n" + plain("\n".join([heading, *kept]))
+
+
+def unknown_command_text(sub: str, *, coordinator: bool = False) -> str:
     """A `pulse` subcommand PeerPulse does not know on Teams, with the usage."""
-    return plain(_("I don't know `/pulse {sub}`.").format(sub=sub)) + "\n\n" + usage_text()
+    return (
+        plain(_("I don't know `/pulse {sub}`.").format(sub=sub))
+        + "\n\n"
+        + usage_text(coordinator=coordinator)
+    )
 
 
 def opted_out_text() -> str:
@@ -146,3 +176,21 @@ def something_went_wrong_text() -> str:
 def not_our_button_text() -> str:
     """An invoke whose data is not a PeerPulse answer."""
     return _("That button isn't one of PeerPulse's; nothing was recorded.")
+
+
+# The domain names a person's next step; on Teams it is a typed command (Slack's words, its slash dropped).
+NEXT_STEPS: dict[NextStep, str] = {
+    "round_status": N_("`/pulse status` shows how it is going."),
+    "session_list": N_("`/peer-log list` shows your latest ones."),
+    "opt_in": N_("`/pulse optin` to take part again."),
+}
+
+
+def user_message_for(exc: BaseException) -> str:
+    """What to tell someone about an error: the domain's own words (the same refusal as on Slack)."""
+    if isinstance(exc, PeerPulseError):
+        step = NEXT_STEPS.get(exc.next_step) if exc.next_step else None
+        return plain(f"{exc} {_(step)}" if step else str(exc))
+    if isinstance(exc, DBAPIError | PoolTimeout | ConnectionError):
+        return database_down_text()
+    return something_went_wrong_text()

@@ -1,0 +1,598 @@
+"""The weekly digest as Adaptive Cards, split to Teams' size limits, and its chart inline. Pure builders.
+
+Every sentence is the catalogue's, as the Slack digest words it (so German is complete too); only
+the layout is Teams'. People's own words (comments, titles, policy names) are made inert first.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import date
+from typing import Any
+
+from PIL import Image
+
+from bot.declines import PROTECTS_OTHERS, DeclineLine
+from bot.digest import QUOTE_CHARS, ConstructLine, DigestChart, DigestReport, DigestView, SupportActivity
+from bot.i18n import N_, _, format_day, ngettext
+from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
+from bot.insights.monitor import ActionVerdict
+from bot.measures import label_of
+from bot.playbook import signal_meaning
+from bot.policies import PolicyStatus
+from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, size, text
+from handlers.teams.cards.markup import inert
+from storage.digest_models import ImprovementAction
+
+THEME_LABELS = {
+    "confidentiality": N_("Confidentiality"),
+    "access_to_supporters": N_("Access to supporters"),
+    "training": N_("Training"),
+    "leadership_response": N_("Leadership response"),
+    "workload": N_("Workload"),
+    "other": N_("Other"),
+}
+STATE_LABELS = {
+    "overdue": N_(":warning: *overdue*"),
+    "due": N_(":hourglass_flowing_sand: due soon"),
+    "never_reviewed": N_(":grey_question: never reviewed"),
+    "current": N_(":white_check_mark: current"),
+}
+DIGEST_OPEN_ACTIONS = 10  # the soonest due, as on Slack
+# Room left in a card for its wrapper and the part number in its fallback (of Teams' 28 KB).
+CARD_BUDGET = CARD_LIMIT - 1024
+
+Element = dict[str, Any]
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _p(p_value: float) -> str:
+    return "p<0.001" if p_value < 0.001 else f"p={p_value:.3f}"
+
+
+def _pts(delta: float) -> str:
+    return _("{delta} pts").format(delta=f"{delta * 100:+.0f}")
+
+
+def _said(words: str, limit: int | None = None) -> Element:
+    """Someone's own words as one inert TextBlock: no markup of theirs is read as ours."""
+    shown = " ".join(words.split())
+    if limit is not None and len(shown) > limit:
+        shown = shown[: limit - 1].rstrip() + "…"
+    return {
+        "type": "TextBlock",
+        "text": f"“{inert(shown)}”",
+        "wrap": True,
+        "spacing": "none",
+        "isSubtle": True,
+    }
+
+
+def _asked_ago(rounds_ago: int | None) -> str:
+    if not rounds_ago:
+        return ""
+    return (
+        " _"
+        + ngettext("(asked {n} round ago)", "(asked {n} rounds ago)", rounds_ago).format(n=rounds_ago)
+        + "_"
+    )
+
+
+def _heading(words: str) -> Element:
+    return text(words, separator=True, spacing="medium")
+
+
+def construct_text(line: ConstructLine, k: int) -> str:
+    """One measure: its favourable share with CI, mean and n, and whether it changed beyond chance."""
+    name = f"*{label_of(line.construct)}*"
+    if isinstance(line.summary, Suppressed):
+        reason = (
+            _("not asked in a closed round yet")
+            if line.rounds_ago is None
+            else _("not enough answers (fewer than {k})").format(k=k)
+        )
+        return f"{name} — {reason}"
+    s = line.summary
+    words = _("{name} — {share} favourable (95% CI {low}–{high}), mean {mean}, n={n}").format(
+        name=name,
+        share=_pct(s.favourable.value),
+        low=_pct(s.favourable.low),
+        high=_pct(s.favourable.high),
+        mean=f"{s.mean.value:.2f}",
+        n=s.n,
+    ) + _asked_ago(line.rounds_ago)
+    assessment = line.assessment
+    if assessment is not None:
+        shift = assessment.headline
+        if shift.recent_rounds == 1:
+            span = _("in the latest round")
+        else:
+            span = ngettext("in the last {n} round", "in the last {n} rounds", shift.recent_rounds).format(
+                n=shift.recent_rounds
+            )
+        base = ngettext(
+            "against the {n} earlier round", "against the {n} earlier rounds", shift.baseline_rounds
+        ).format(n=shift.baseline_rounds)
+        if assessment.significant:
+            words += "\n:triangular_flag_on_post: " + _(
+                "{change} {span} {base} (more than chance would explain: adjusted {p})"
+            ).format(change=_pts(shift.delta), span=span, base=base, p=_p(assessment.p_adjusted))
+        else:
+            words += "\n" + _("{change} {span} {base} (within what chance alone gives)").format(
+                change=_pts(shift.delta), span=span, base=base
+            )
+    elif line.rounds_ago == 0:
+        words += "\n" + _("Change: not enough earlier rounds with enough answers to compare yet")
+    if isinstance(line.trend, Trend):
+        trend_word = {"up": _("rising"), "down": _("falling"), "flat": _("flat")}[line.trend.direction]
+        words += " · " + ngettext(
+            "over {n} round: {trend}", "over {n} rounds: {trend}", line.trend.rounds_used
+        ).format(n=line.trend.rounds_used, trend=trend_word)
+    return words
+
+
+def method_note(report: DigestReport) -> str:
+    """The digest's footnote on how changes are tested."""
+    comparisons = max(
+        (line.assessment.comparisons for line in report.constructs if line.assessment), default=0
+    )
+    return _(
+        "_How changes are tested: each measure asked in the latest round is compared, on its whole answer "
+        "scale (Mann–Whitney rank test), with up to six earlier rounds pooled — the latest round alone and "
+        "the last two together — and the Holm–Šidák correction across all {comparisons} comparisons in this digest "
+        "keeps the chance of any false flag on stable data under 5%; trends are described, not tested. "
+        "In plain words: *95% CI* is the range the true share most likely lies in, *n* is how many people "
+        "answered, and *p* is how often a difference this large would appear by chance alone._"
+    ).format(comparisons=comparisons)
+
+
+def _decline_text(line: DeclineLine, k: int) -> str:
+    if isinstance(line.declined, int):
+        said = ngettext("{n} person chose it", "{n} people chose it", line.declined).format(n=line.declined)
+    elif line.declined == PROTECTS_OTHERS:
+        said = _("not shown, so that a smaller group can't be worked out from the other figures")
+    else:
+        said = _("fewer than {k} people chose it (the exact number is not shown)").format(k=k)
+    return _("• “{question}” — {said}").format(question=inert(_(line.question)), said=said) + _asked_ago(
+        line.rounds_ago
+    )
+
+
+def _declines(report: DigestReport) -> list[Element]:
+    if not report.declines:
+        return []
+    return [
+        *lines(
+            _("*“Prefer not to say”* on sensitive questions (latest closed round that asked each)")
+            + "\n"
+            + "\n".join(_decline_text(line, report.k) for line in report.declines)
+        ),
+        note(
+            _(
+                "Declines are counted apart: they are not answers, and no share, mean, trend or test above "
+                "includes them. Someone who only declined still counts as having taken part."
+            )
+        ),
+    ]
+
+
+def _chart_words(report: DigestReport) -> list[Element]:
+    """The chart in words, before the chart itself (the same figures, none the chart withholds)."""
+    if not report.chart_text:
+        return [note(":chart_with_upwards_trend: " + _("The chart of the last rounds is attached below."))]
+    intro, *rest = (inert(line) for line in report.chart_text)
+    return [
+        text(_("*The chart in words* :chart_with_upwards_trend: (the chart is attached below)")),
+        text(intro, spacing="none"),
+        *[text(f"• {line}", spacing="none") for line in rest],
+    ]
+
+
+def _breakdown_text(breakdown: Breakdown) -> str:
+    # Withheld cells are not named: the name of a small cell would itself point at a case.
+    parts = [
+        f"{_(name)} {count}" for name, count in breakdown.cells.items() if isinstance(count, int) and count
+    ]
+    return " · ".join(parts) if parts else _("none shown")
+
+
+def support_text(s: SupportActivity, k: int) -> str:
+    """Peer-support activity of the latest completed 4-week period, k-suppressed as on Slack."""
+    sessions = _("*Sessions*")
+    if s.first_day is not None and s.last_day is not None:
+        sessions += " " + _("({first} – {last}, the latest completed 4-week period)").format(
+            first=format_day(s.first_day), last=format_day(s.last_day)
+        )
+    if isinstance(s.sessions_4w, Suppressed):
+        out = [
+            sessions
+            + ": "
+            + _(
+                "not shown — fewer than {k} sessions, or all logged by one supporter. Nothing else about them is shown."
+            ).format(k=k)
+        ]
+    else:
+        out = [f"{sessions}: {s.sessions_4w}"]
+        if s.sessions_last_week is not None:
+            out[0] += " " + _("(its last week: {n})").format(n=s.sessions_last_week)
+    withheld = _("withheld")
+    if isinstance(s.sessions_4w, int) and s.sessions_4w:
+        out.append(_("*By category:* {cells}").format(cells=_breakdown_text(s.by_category)))
+        out.append(_("*By outcome:* {cells}").format(cells=_breakdown_text(s.by_outcome)))
+        referrals = withheld if isinstance(s.referrals_4w, Suppressed) else str(s.referrals_4w)
+        out.append(_("*Referrals (HR / EAP / manager / safety):* {n}").format(n=referrals))
+    overdue = withheld if isinstance(s.follow_ups_overdue, Suppressed) else str(s.follow_ups_overdue)
+    out.append(_("*Follow-ups overdue at the end of the period:* {n}").format(n=overdue))
+    out.append(
+        ngettext(
+            "*Training:* {n} supporter — {current} current, {lapsing} lapsing within 30 days, "
+            "{lapsed} lapsed or never trained",
+            "*Training:* {n} supporters — {current} current, {lapsing} lapsing within 30 days, "
+            "{lapsed} lapsed or never trained",
+            s.supporters,
+        ).format(
+            n=s.supporters, current=s.trained_current, lapsing=s.trained_lapsing, lapsed=s.lapsed_or_never
+        )
+    )
+    if s.load_max_share is not None:
+        out.append(
+            _("*Load:* the busiest supporter handled {share} of sessions").format(
+                share=_pct(s.load_max_share)
+            )
+        )
+    out.append(
+        _(
+            "_Sessions count once they can no longer be edited, and these figures change only when a 4-week "
+            "period completes. A category or outcome is listed only with {k} or more sessions from two or more "
+            "supporters, and none is listed that would let another be worked out by subtraction._"
+        ).format(k=k)
+    )
+    return "\n".join(out)
+
+
+def _themes(report: DigestReport) -> list[Element]:
+    themes = report.themes
+    period = (
+        _("the week {first} – {last}").format(
+            first=format_day(report.comments_from), last=format_day(report.comments_to)
+        )
+        if report.comments_from is not None and report.comments_to is not None
+        else _("the last completed week")
+    )
+    if isinstance(themes.total, Suppressed) or not themes.themes:
+        return [
+            _heading(
+                _("*What people are saying* — fewer than {k} comments in {period}; none are shown.").format(
+                    k=report.k, period=period
+                )
+            )
+        ]
+    split = (
+        _("({n} via `/feedback`, the rest from the pulse)").format(n=report.feedback_count)
+        if report.comment_split_shown
+        else _("(from `/feedback` and pulse rounds closed that week)")
+    )
+    out = [
+        _heading(
+            _("*What people are saying* — {n} comments in {period} {split}, grouped by theme").format(
+                n=themes.total, period=period, split=split
+            )
+        )
+    ]
+    for theme, summary in themes.themes.items():
+        if isinstance(summary, Suppressed):
+            continue  # not named: a withheld theme's name would say what a few people wrote
+        assert isinstance(summary, ThemeSummary)
+        name = _(THEME_LABELS[theme]) if theme in THEME_LABELS else inert(theme)
+        out.append(
+            text(
+                _("*{name}*: {n} comments · mean sentiment {sentiment} · {negative} negative").format(
+                    name=name,
+                    n=summary.count,
+                    sentiment=f"{summary.mean_sentiment:+.2f}",
+                    negative=_pct(summary.share_negative),
+                )
+            )
+        )
+        out += [_said(q, QUOTE_CHARS) for q in summary.quotes]
+    # Said whether or not any theme was withheld, so the line itself tells nothing.
+    out.append(
+        note(
+            _("Themes with fewer than {k} comments, or that would reveal one, are not listed.").format(
+                k=report.k
+            )
+        )
+    )
+    return out
+
+
+def _evidence_text(evidence: dict[str, float]) -> str:
+    parts = []
+    for name, value in evidence.items():
+        shown = (
+            _pct(value)
+            if ("share" in name or "favourable" in name or "rate" in name) and abs(value) <= 1
+            else (f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}")
+        )
+        if name.endswith("change"):
+            shown = _pts(value)
+        elif name.endswith("_drop"):
+            shown = _("down {n} pts, more than chance would explain").format(n=f"{value * 100:.0f}")
+        meaning = signal_meaning(name)
+        parts.append(f"{_(meaning) if meaning else name}: {shown}")
+    return "; ".join(parts)
+
+
+def _suggestions(report: DigestReport) -> list[Element]:
+    if not report.suggestions:
+        return [
+            _heading(_("*Suggested improvements* — nothing in this week's figures calls for a new practice."))
+        ]
+    out = [_heading(_("*Suggested improvements* (from the evidence-based playbook)"))]
+    # No "Adopt as action" button on Teams yet: that needs an invoke verb (another helper's invokes.py).
+    for i, suggestion in enumerate(report.suggestions):
+        p = suggestion.practice
+        out += lines(
+            f"*{i + 1}. {_(p.title)}*\n{_(p.action)}\n"
+            + _("_Why:_ {why}").format(why=_(p.rationale))
+            + "\n"
+            + _("_Triggered by:_ {evidence}").format(evidence=_evidence_text(suggestion.evidence))
+        )
+        out.append(note(_("Source: {source}").format(source=p.source)))
+    return out
+
+
+def _reading(value: float | None, low: float | None, high: float | None) -> str:
+    if value is None or low is None or high is None:
+        return _("not measurable yet (too few answers to show, or no round yet)")
+    return _("{share} (95% CI {low}–{high})").format(share=_pct(value), low=_pct(low), high=_pct(high))
+
+
+def after_reading(action: ImprovementAction) -> str:
+    """A closed action's after measure: waiting for its round, withheld under k, or the figure."""
+    if action.after_round_id is None:
+        return _("waiting for the next round to close")
+    if action.after_value is None or action.after_low is None or action.after_high is None:
+        return _("not measurable (too few answers in that round to show)")
+    return _reading(action.after_value, action.after_low, action.after_high)
+
+
+def _verdict(verdict: ActionVerdict | Suppressed | None) -> str:
+    if verdict is None:
+        return ""
+    if isinstance(verdict, Suppressed):
+        return "\n" + _("Effect: not measurable yet (too few answers before or after to show)")
+    sides = ngettext(
+        "{before} round before (n={n_before}, {share_before} favourable) vs {after} after (n={n_after}, {share_after})",
+        "{before} rounds before (n={n_before}, {share_before} favourable) vs {after} after (n={n_after}, {share_after})",
+        verdict.rounds_before,
+    ).format(
+        before=verdict.rounds_before,
+        n_before=verdict.n_before,
+        share_before=_pct(verdict.favourable_before),
+        after=verdict.rounds_after,
+        n_after=verdict.n_after,
+        share_after=_pct(verdict.favourable_after),
+    )
+    word = {
+        "improved": _(":white_check_mark: improved (significant, {p}, Mann–Whitney)"),
+        "worse": _(":small_red_triangle_down: worse (significant, {p}, Mann–Whitney)"),
+        "no change": _("no clear change yet (could be chance: {p}, Mann–Whitney)"),
+    }[verdict.verdict].format(p=_p(verdict.p_value))
+    return "\n" + _("Effect over {sides}: {verdict}").format(sides=sides, verdict=word)
+
+
+def _open_action_text(action: ImprovementAction, *, today: date) -> str:
+    overdue = _(":warning: *overdue*") + " · " if action.due_on < today else ""
+    words = overdue + _("*{title}* — owner {owner}, due {due}").format(
+        title=inert(action.title), owner=f"<@{action.owner_id}>", due=format_day(action.due_on, year=True)
+    )
+    words += "\n" + _("Measure: {measure} · before: {before}").format(
+        measure=label_of(action.construct_id),
+        before=_reading(action.before_value, action.before_low, action.before_high),
+    )
+    if action.progress_note:
+        words += "\n" + _("Latest update: {note}").format(note=inert(action.progress_note))
+    return words
+
+
+def _actions(report: DigestReport) -> list[Element]:
+    if not report.open_actions and not report.closed_actions:
+        return [_heading(_("*Actions* — none adopted yet. Adopt a suggestion above to track its effect."))]
+    out = [_heading(_("*Actions*"))]
+    today = report.generated_at.date()
+    for action in report.open_actions[:DIGEST_OPEN_ACTIONS]:
+        out += lines(_open_action_text(action, today=today))
+    if (more := len(report.open_actions) - DIGEST_OPEN_ACTIONS) > 0:
+        out.append(
+            note(
+                ngettext(
+                    "{n} more open action: `/pulse actions` pages through them all.",
+                    "{n} more open actions: `/pulse actions` pages through them all.",
+                    more,
+                ).format(n=more)
+            )
+        )
+    for action in report.closed_actions:
+        closed = format_day(action.closed_at.date()) if action.closed_at else "?"
+        out += lines(
+            ":checkered_flag: "
+            + _("*{title}* (closed {closed})").format(title=inert(action.title), closed=closed)
+            + "\n"
+            + _("{measure}: before {before} → after {after}").format(
+                measure=label_of(action.construct_id),
+                before=_reading(action.before_value, action.before_low, action.before_high),
+                after=after_reading(action),
+            )
+            + _verdict(report.action_verdicts.get(action.id))
+        )
+    return out
+
+
+def _next_review_text(status: PolicyStatus) -> str:
+    days = status.days_to_due
+    if days < 0:
+        return ngettext("overdue by {n} day", "overdue by {n} days", -days).format(n=-days)
+    if days == 0:
+        return _("due today")
+    return ngettext("due in {n} day", "due in {n} days", days).format(n=days)
+
+
+def policy_line(status: PolicyStatus) -> str:
+    """One policy, its owner and when its review is due, in a line (a link where the policy has one)."""
+    p = status.policy
+    name = inert(p.name)
+    if p.link and p.link.startswith(("https://", "http://")):
+        name = f"<{p.link}|{name}>"
+    return f"{_(STATE_LABELS[status.state])} · *{name}* — " + _(
+        "owner {owner} · next review {due} ({when})"
+    ).format(
+        owner=f"<@{p.owner_id}>", due=format_day(status.next_due, year=True), when=_next_review_text(status)
+    )
+
+
+def _policies(report: DigestReport) -> list[Element]:
+    if not report.policies:
+        return [_heading(_("*Policy reviews* — the register is empty; `/pulse policies` adds policies."))]
+    due = [s for s in report.policies if s.state in ("due", "overdue")]
+    if not due:
+        return [
+            _heading(
+                _("*Policy reviews* — none due in the next 30 days ({n} in the register).").format(
+                    n=len(report.policies)
+                )
+            )
+        ]
+    return [
+        _heading(_("*Policy reviews due or overdue*")),
+        *[text(f"• {policy_line(s)}", spacing="none") for s in due],
+    ]
+
+
+def _participation(report: DigestReport) -> str:
+    p = report.participation
+    if isinstance(p.rate, float) and not isinstance(p.answered, Suppressed):
+        words = (
+            _("*Participation* — latest round: at least {answered} of {invited} answered (at least {rate})")
+            if p.at_least
+            else _("*Participation* — latest round: {answered} of {invited} answered ({rate})")
+        ).format(answered=p.answered, invited=p.invited, rate=_pct(p.rate))
+        if isinstance(p.change_vs_last, float):
+            words += " · " + _("{change} on last round").format(change=_pts(p.change_vs_last))
+        if isinstance(p.change_vs_average, float):
+            words += " · " + _("{change} on the {n}-round average").format(
+                change=_pts(p.change_vs_average), n=p.rounds_in_average
+            )
+        return words
+    if p.invited:
+        return _(
+            "*Participation* — {invited} invited; fewer than {k} answered, so nothing more is shown"
+        ).format(invited=p.invited, k=report.k)
+    return _("*Participation* — no closed pulse round yet")
+
+
+def digest_title(report: DigestReport) -> str:
+    """The digest's heading and notification text."""
+    return _("PeerPulse weekly digest · {day}").format(day=format_day(report.generated_at.date(), year=True))
+
+
+def digest_elements(report: DigestReport, *, chart: bool) -> list[Element]:
+    """Every element of the digest, in the Slack digest's reading order; `chart`: the chart follows."""
+    out: list[Element] = [
+        text(digest_title(report), size="large", weight="bolder"),
+        # Only what holds: the digest promises no small group's answers show, nothing about differences.
+        note(
+            ":lock: "
+            + _(
+                "Figures from fewer than {k} people are withheld, so no figure shows how fewer than "
+                "{k} people answered. Closed rounds only."
+            ).format(k=report.k)
+        ),
+        text(_participation(report)),
+        _heading(_("*How the program is doing* (favourable = the good end of each scale)")),
+    ]
+    for line in report.constructs:
+        out += lines(construct_text(line, report.k))
+    out.append(note(method_note(report)))
+    out += _declines(report)
+    if chart:
+        out += _chart_words(report)
+    out += [_heading(_("*Peer-support activity*")), *lines(support_text(report.support, report.k))]
+    out += _themes(report)
+    out += _suggestions(report)
+    out += _actions(report)
+    out += _policies(report)
+    return out
+
+
+def split_cards(elements: list[Element], *, title: str, budget: int = CARD_BUDGET) -> list[dict[str, Any]]:
+    """Elements as cards of at most `budget` bytes each, in order; more than one says "(i/n)"."""
+    bodies: list[list[Element]] = [[]]
+    used = 0
+    for element in elements:
+        cost = size(element) + 1
+        if bodies[-1] and used + cost > budget:
+            bodies.append([])
+            used = 0
+        bodies[-1].append(element)
+        used += cost
+    if len(bodies) == 1:
+        return [card(bodies[0], fallback=title)]
+    return [card(body, fallback=f"{title} ({i}/{len(bodies)})") for i, body in enumerate(bodies, start=1)]
+
+
+def build_digest_cards(report: DigestReport, *, chart: bool | None = None) -> list[dict[str, Any]]:
+    """The digest as one or more cards, each within Teams' 28 KB (one card per message)."""
+    shown = bool(report.chart_png) if chart is None else chart
+    return split_cards(digest_elements(report, chart=shown), title=digest_title(report))
+
+
+def digest_view_cards(view: DigestView) -> list[dict[str, Any]]:
+    """Every card of a queued digest (each of its rows posts the one of its part)."""
+    return build_digest_cards(view.report, chart=view.chart_follows)
+
+
+# Teams refuses a card over 28 KB, and a data: URL counts: a chart rendered for Slack (often ~40 KB
+# of PNG, ~52 KB as base64) is redrawn with fewer colours, then smaller, until its card fits.
+_COLOURS = (256, 64, 16)
+
+
+def _png_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _fewer_colours(png: bytes) -> list[bytes]:
+    """The same chart with a palette of fewer colours, then at smaller sizes: smallest last."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = []
+    for scale in (1.0, 0.75, 0.5):
+        sized = image if scale == 1.0 else image.resize((int(image.width * scale), int(image.height * scale)))
+        for colours in _COLOURS:
+            buffer = io.BytesIO()
+            sized.quantize(colors=colours).save(buffer, "PNG", optimize=True)
+            out.append(buffer.getvalue())
+    return out
+
+
+def build_chart_card(chart: DigestChart, *, limit: int = CARD_LIMIT) -> dict[str, Any]:
+    """The chart as an inline image in a card within Teams' 28 KB, with its alt text and caption."""
+
+    def drawn(png: bytes) -> dict[str, Any]:
+        image: Element = {"type": "Image", "url": _png_url(png), "altText": chart.alt_text or chart.title}
+        return card([text(chart.title, weight="bolder"), image, note(chart.caption)], fallback=chart.caption)
+
+    content = drawn(chart.png)
+    if size(content) < limit:
+        return content
+    for smaller in _fewer_colours(chart.png):
+        content = drawn(smaller)
+        if size(content) < limit:
+            return content
+    # Not even the smallest fits (never seen): the card says what the chart shows, without it.
+    return card(
+        [text(chart.title, weight="bolder"), note(chart.alt_text or chart.caption)], fallback=chart.caption
+    )
