@@ -14,8 +14,10 @@ What exists:
   handled unless the Bot Connector signed it for this app and serviceUrl.
 - Listeners: `installs.py` (installationUpdate / conversationUpdate: each person's 1:1 chat and its
   regional serviceUrl kept in member_address via `addresses.py`), `messages.py` (typed `pulse`,
-  `pulse optout|optin`, `help`, help for anything else, the safety net first; the clientInfo time
-  zone kept for the person's 10:00), `invokes.py` (`adaptiveCard/action`, verb `pulse.answer`,
+  `pulse optout|optin`, `help`, `feedback` (a card opening the dialog), help for anything else, the
+  safety net first; the clientInfo time zone kept for the person's 10:00), `coordinator.py` (typed
+  `pulse status|digest|send|close|cancel`, the domain deciding who may; send, close and cancel ask
+  on a card first), `invokes.py` (`adaptiveCard/action`, verb `pulse.answer`,
   recorded through the domain's record_answer; answered with the card redrawn, which the connector's
   update then keeps), `dialogs.py` (task/fetch and task/submit: the pulse comment and feedback
   dialogs, stored through the same domain calls as Slack's modals, the safety net first).
@@ -28,11 +30,13 @@ What exists:
 - `cards/`: Adaptive Card renderers (schema 1.5) for the employee's surfaces from the same
   view-models and catalogue as Slack; `render.py` draws the pulse, its reminder and its close as
   cards whose answer buttons carry the shared answer token (`handlers/shared/answer_token.py`) to
-  the `pulse.answer` invoke; channel posts are still plain text.
+  the `pulse.answer` invoke; the digest (split under Teams' 28 KB card limit, the chart inline),
+  "you said, we did" updates and announcements are cards too.
+- `demo.py`: `PLATFORM=teams make demo`, a simulated tenant end to end.
 - `deploy/teams/manifest.json` (+ icons): the app manifest template, schema v1.30, validated in CI.
 
-Still to come: the typed `feedback` command's hook in messages.py (dialogs.handle_feedback_command
-answers it), cards for the digest and announcements, the peer-log dialog,
-coordinators' commands and home card, support and policy reminders' renderers, the demo and the
-benchmarks.
+Still to come: supporters' peer-log and training dialogs, the home card per role, the other
+coordinators' commands (schedule, questions, supporters, actions, policies) and the digest's Adopt
+button, support and policy reminders' renderers, names instead of ids in mentions, and the
+benchmarks on Teams.
 """

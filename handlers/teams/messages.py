@@ -18,6 +18,7 @@ from bot.privacy import detect_risk
 from handlers.teams.cards.markup import written_date
 from handlers.teams.context import TeamsContext
 from handlers.teams.coordinator import COORDINATOR_SUBCOMMANDS, handle_command, handle_decision, is_decision
+from handlers.teams.dialogs import handle_feedback_command
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import conversation_of, is_personal, reported_time_zone, sender_of
 from handlers.teams.replies import (
@@ -70,6 +71,10 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
         return
     if words == ["help"]:
         ctx.reply(activity, usage_text(coordinator=await _is_coordinator(ctx, person)))
+        return
+    if words == ["feedback"]:
+        # A dialog opens only from a card's button, so the anonymous form comes one tap away.
+        await handle_feedback_command(ctx, activity)
         return
     risk = detect_risk(text) if isinstance(text, str) else None
     if risk is not None:

@@ -16,10 +16,8 @@ from sqlmodel import select
 
 from bot.runtime import Runtime
 from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION
-from handlers.teams.dialogs import FEEDBACK_ACTION, build_feedback_card, handle_feedback_command
+from handlers.teams.dialogs import FEEDBACK_ACTION, build_feedback_card
 from handlers.teams.ids import person_id
-from handlers.teams.platform import TeamsPlatform
-from handlers.teams.simulation.activities import personal_message
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons, card_buttons, submit_buttons
 from storage.digest_models import Feedback
@@ -217,16 +215,8 @@ async def test_a_typed_feedback_gets_the_card_that_opens_the_dialog(
 ) -> None:
     user = teams_fake.tenant.people()[2].id
     assert await teams_people.install(user) == 200
-    platform = teams_runtime.platform
-    assert isinstance(platform, TeamsPlatform) and platform.context is not None
-    activity = personal_message(
-        teams_fake.tenant,
-        teams_fake.tenant.users[user],
-        text="feedback",
-        service_url=teams_people.service_url,
-        conversation_id=teams_people.chat(user),
-    )
-    await handle_feedback_command(platform.context, activity)
+    # Typed in the chat, as a person would: the message listener answers with the card.
+    assert await teams_people.say(user, "feedback") == 200
     (sent,) = await eventually(lambda: teams_fake.sent_to(teams_people.chat(user)))
     (button,) = submit_buttons(sent)
     assert button["data"]["action"] == FEEDBACK_ACTION
