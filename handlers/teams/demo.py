@@ -2,7 +2,7 @@
 
 No credentials: the fake Bot Connector signs every activity with its own keys and hands the app its
 own tokens, as Microsoft would. What the app does here is what it does on Teams today; where Teams
-still lacks a surface (coordinators' commands, the digest's card) the story says so.
+still lacks a surface (supporters' peer-log, the home view) the story says so.
 """
 
 from __future__ import annotations
@@ -383,20 +383,44 @@ async def _show_digest(runtime: Runtime, fake: FakeTeams) -> None:
     _say("=" * 78)
     chart, saved = DEMO_DIR / "digest-chart.png", False
     for message in messages:
-        _say(message.text or "(no text)")
         for item in message.attachments:
-            _say(f"  [attachment {item.get('contentType')} {item.get('name', '')}]".replace(" ]", "]"))
-            png = _png_of(item)
+            lines, png = _card_as_text(item.get("content") or {})
+            _say("\n".join(lines) or (message.text or "(no text)"))
             if png is not None:
                 await asyncio.to_thread(chart.write_bytes, png)
                 saved = True
+            _say("-" * 78)
     _say("=" * 78)
-    _say(
-        f"{len(messages)} messages reached the coordinators: on Teams the digest is still its title line and "
-        "the chart, inline, until its card exists (Slack shows the full digest)."
-    )
+    _say(f"{len(messages)} cards reached the coordinators' team (the chart inline, with its alt text).")
     if saved:
         _say(f"The digest's chart was saved to {chart}.")
+
+
+def _card_as_text(card: dict[str, Any]) -> tuple[list[str], bytes | None]:
+    """A card the way it reads (text blocks, buttons in brackets, the image named), and its PNG."""
+    lines: list[str] = []
+    png: bytes | None = None
+
+    def walk(node: Any) -> None:
+        nonlocal png
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            kind = node.get("type")
+            if kind == "TextBlock":
+                lines.append(str(node.get("text", "")))
+            elif kind == "Image":
+                lines.append(f"[image: {node.get('altText', '')}]")
+                png = _png_of(str(node.get("url") or "")) or png
+            elif kind == "ActionSet":
+                lines.append(" ".join(f"[{a.get('title', '')}]" for a in node.get("actions", [])))
+            else:
+                for key in ("body", "items", "columns", "facts"):
+                    walk(node.get(key))
+
+    walk(card.get("body"))
+    return lines, png
 
 
 async def _until_delivered(runtime: Runtime, key: str) -> None:
@@ -412,9 +436,8 @@ async def _until_delivered(runtime: Runtime, key: str) -> None:
         await asyncio.sleep(0.05)
 
 
-def _png_of(item: dict[str, Any]) -> bytes | None:
-    """The image a data: URL attachment carries (how bots share a file inline in Teams)."""
-    url = str(item.get("contentUrl") or "")
+def _png_of(url: str) -> bytes | None:
+    """The image a data: URL carries (how a card shows a picture inline in Teams)."""
     prefix, _, data = url.partition(";base64,")
     if not prefix.startswith("data:image/") or not data:
         return None

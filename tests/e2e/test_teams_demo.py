@@ -45,7 +45,8 @@ def test_the_teams_demo_runs_end_to_end_on_a_small_tenant(tmp_path: Path) -> Non
     assert all(0 < int(answered) <= int(invited) for answered, invited, _ in closed)
     assert "“" in out.split("A tap's answer, as Teams shows it:", 1)[1]
     assert "PeerPulse weekly digest" in out
-    assert "[attachment image/png" in out
+    assert "[image: " in out  # the chart, inline in its card with its alt text
+    assert "Participation" in out  # the digest's figures, not only its title
     assert "Demo finished" in out
     chart = tmp_path / "peerpulse-demo" / "teams" / "digest-chart.png"
     assert chart.read_bytes().startswith(b"\x89PNG")
