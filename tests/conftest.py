@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.slack.platform import SlackPlatform
 from handlers.slack.settings import SlackSettings
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import SlackSender
@@ -32,6 +33,11 @@ HEALTH_TOKEN = "test-health-token-0123456789"
 # Readiness details are shown only to callers presenting HEALTH_TOKEN.
 HEALTH_HEADERS = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
 BACKENDS = ["sqlite", "postgresql"]
+# Slack's per-method tiers run this many times faster in the fake, and the app's pacer is scaled the
+# same way, so the app still stays under every tier (and a 429 still means a pacing bug). Unscaled, a
+# live role read (conversations.members, Tier 4) waits 0.67 s for its turn: most of an e2e test's
+# time was spent asleep in the pacer. Tests of the tiers themselves build their own FakeSlack and Pacer.
+TIER_SCALE = 10.0
 
 
 def _postgres_base() -> str | None:
@@ -70,7 +76,7 @@ def workspace() -> Workspace:
 @pytest.fixture
 def slack(workspace: Workspace) -> Iterator[FakeSlack]:
     """The fake Slack Web API, listening on localhost."""
-    with FakeSlack(workspace, workspace_rate=200.0) as fake:
+    with FakeSlack(workspace, workspace_rate=200.0, tier_scale=TIER_SCALE) as fake:
         yield fake
 
 
@@ -101,10 +107,17 @@ def clock() -> ManualClock:
 async def runtime(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
     """The real app, serving HTTP on an ephemeral port, leading its outbox."""
     rt = Runtime(settings, clock=clock, scheduler_enabled=False)
+    scale_tiers(rt)
     await rt.start(host="127.0.0.1", port=0)
     await rt.wait_until_leader()
     yield rt
     await rt.stop()
+
+
+def scale_tiers(rt: Runtime) -> None:
+    """Run the app's Slack pacer at TIER_SCALE, as the `slack` fixture's fake runs Slack's tiers."""
+    assert isinstance(rt.platform, SlackPlatform)
+    rt.platform.pacer.tier_scale = TIER_SCALE
 
 
 @pytest.fixture
