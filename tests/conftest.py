@@ -73,10 +73,18 @@ def workspace() -> Workspace:
     return build_workspace()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slack_tiers(scale): Slack's tiers at this scale instead of TIER_SCALE (1.0: Slack's own)"
+    )
+
+
 @pytest.fixture
-def slack(workspace: Workspace) -> Iterator[FakeSlack]:
+def slack(workspace: Workspace, request: pytest.FixtureRequest) -> Iterator[FakeSlack]:
     """The fake Slack Web API, listening on localhost."""
-    with FakeSlack(workspace, workspace_rate=200.0, tier_scale=TIER_SCALE) as fake:
+    marker = request.node.get_closest_marker("slack_tiers")
+    scale = float(marker.args[0]) if marker else TIER_SCALE
+    with FakeSlack(workspace, workspace_rate=200.0, tier_scale=scale) as fake:
         yield fake
 
 
@@ -104,20 +112,20 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def runtime(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
+async def runtime(settings: Settings, clock: ManualClock, slack: FakeSlack) -> AsyncIterator[Runtime]:
     """The real app, serving HTTP on an ephemeral port, leading its outbox."""
     rt = Runtime(settings, clock=clock, scheduler_enabled=False)
-    scale_tiers(rt)
+    scale_tiers(rt, slack.tier_scale)
     await rt.start(host="127.0.0.1", port=0)
     await rt.wait_until_leader()
     yield rt
     await rt.stop()
 
 
-def scale_tiers(rt: Runtime) -> None:
-    """Run the app's Slack pacer at TIER_SCALE, as the `slack` fixture's fake runs Slack's tiers."""
+def scale_tiers(rt: Runtime, scale: float) -> None:
+    """Run the app's Slack pacer at the scale the `slack` fixture's fake runs Slack's tiers."""
     assert isinstance(rt.platform, SlackPlatform)
-    rt.platform.pacer.tier_scale = TIER_SCALE
+    rt.platform.pacer.tier_scale = scale
 
 
 @pytest.fixture
