@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.slack.platform import SlackPlatform
 from handlers.slack.settings import SlackSettings
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.signing import SlackSender
@@ -32,6 +33,11 @@ HEALTH_TOKEN = "test-health-token-0123456789"
 # Readiness details are shown only to callers presenting HEALTH_TOKEN.
 HEALTH_HEADERS = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
 BACKENDS = ["sqlite", "postgresql"]
+# Slack's per-method tiers run this many times faster in the fake, and the app's pacer is scaled the
+# same way, so the app still stays under every tier (and a 429 still means a pacing bug). Unscaled, a
+# live role read (conversations.members, Tier 4) waits 0.67 s for its turn: most of an e2e test's
+# time was spent asleep in the pacer. Tests of the tiers themselves build their own FakeSlack and Pacer.
+TIER_SCALE = 10.0
 
 
 def _postgres_base() -> str | None:
@@ -67,10 +73,18 @@ def workspace() -> Workspace:
     return build_workspace()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slack_tiers(scale): Slack's tiers at this scale instead of TIER_SCALE (1.0: Slack's own)"
+    )
+
+
 @pytest.fixture
-def slack(workspace: Workspace) -> Iterator[FakeSlack]:
+def slack(workspace: Workspace, request: pytest.FixtureRequest) -> Iterator[FakeSlack]:
     """The fake Slack Web API, listening on localhost."""
-    with FakeSlack(workspace, workspace_rate=200.0) as fake:
+    marker = request.node.get_closest_marker("slack_tiers")
+    scale = float(marker.args[0]) if marker else TIER_SCALE
+    with FakeSlack(workspace, workspace_rate=200.0, tier_scale=scale) as fake:
         yield fake
 
 
@@ -98,13 +112,20 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def runtime(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
+async def runtime(settings: Settings, clock: ManualClock, slack: FakeSlack) -> AsyncIterator[Runtime]:
     """The real app, serving HTTP on an ephemeral port, leading its outbox."""
     rt = Runtime(settings, clock=clock, scheduler_enabled=False)
+    scale_tiers(rt, slack.tier_scale)
     await rt.start(host="127.0.0.1", port=0)
     await rt.wait_until_leader()
     yield rt
     await rt.stop()
+
+
+def scale_tiers(rt: Runtime, scale: float) -> None:
+    """Run the app's Slack pacer at the scale the `slack` fixture's fake runs Slack's tiers."""
+    assert isinstance(rt.platform, SlackPlatform)
+    rt.platform.pacer.tier_scale = scale
 
 
 @pytest.fixture

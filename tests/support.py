@@ -57,3 +57,17 @@ async def round_settled(runtime: Runtime, round_id: str) -> bool:
         runtime.clock.set(max(retries))
         runtime.services.outbox.wakeup.set()
     return not due and not retries
+
+
+async def outbox_settled(runtime: Runtime) -> bool:
+    """Whether every outbox message due now has left (sent, failed or parked), none mid-send."""
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
+        waiting = (
+            await session.exec(
+                select(OutboxMessage.next_attempt_at, OutboxMessage.status).where(
+                    col(OutboxMessage.status).in_(["pending", "sending"]),
+                )
+            )
+        ).all()
+    return not [at for at, status in waiting if status == "sending" or at <= now]

@@ -135,6 +135,9 @@ async def _reset(runtime: Runtime) -> None:
 
 
 async def _open_round(runtime: Runtime) -> SurveyRound:
+    # A round opens a second after the previous one closed, never in the same instant: two rounds
+    # both opened and closed at one frozen instant share a period, and the latest of them is a tie.
+    runtime.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
     now = runtime.clock.now()
     round_ = SurveyRound(
         team_id=runtime.services.team_id,
