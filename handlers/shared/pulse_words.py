@@ -19,6 +19,24 @@ NO_RECORD = N_(
     "in Slack shows that you wrote."
 )
 
+# `/pulse` usage: Slack shows it as it is; Teams types the commands without the slash.
+EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
+• `/pulse` — your open survey and whether you get pulses
+• `/pulse optout` · `/pulse optin` — stop or resume getting pulses
+• `/pulse help` — this message""")
+
+COORDINATOR_USAGE = N_("""*Coordinators*
+• `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
+• `/pulse status` — participation in the current round
+• `/pulse close` — close the open round early (answers kept, results computed)
+• `/pulse cancel` — cancel the open round: unsent DMs withdrawn, its answers deleted
+• `/pulse schedule` — when pulses and digests go out
+• `/pulse questions` — the question bank and where each item comes from
+• `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
+• `/pulse digest` — post the weekly digest to the coordinators' channel now
+• `/pulse actions` · `/pulse actions closed` — improvement actions, a page at a time: update, close, reopen, delete, history
+• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire""")
+
 
 def progress_line(done: int, required: int, *, closes: str) -> str:
     """The pulse's last line: how many are answered and when it closes, or thanks once all are."""

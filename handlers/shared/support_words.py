@@ -86,7 +86,8 @@ def harm_note(settings: Settings, *, ephemeral: bool = False) -> str:
     )
 
 
-def _resource_lines(settings: Settings) -> list[str]:
+def resource_lines(settings: Settings) -> list[str]:
+    """Where to turn now, most urgent first: emergency, crisis line, EAP, a peer supporter."""
     resources = load_support_resources(settings.support_resources_path)
     return [
         "• " + _("*If anyone is in immediate danger:* {how}").format(how=_(resources.emergency_number)),
@@ -114,7 +115,7 @@ def safety_reply(kind: str, settings: Settings) -> Reply:
         "This message is private to you. PeerPulse did not record who wrote, nor keep a copy of what you "
         "wrote in this message — whether or not the text itself was accepted."
     )
-    return Reply(opener, ("\n".join(_resource_lines(settings)),), note)
+    return Reply(opener, ("\n".join(resource_lines(settings)),), note)
 
 
 def escalation_reply(kind: str, settings: Settings) -> Reply:
@@ -146,4 +147,4 @@ def escalation_reply(kind: str, settings: Settings) -> Reply:
         "This message is private to you and carries no copy of your note. Session notes are never the "
         "place to escalate: nobody is alerted by what you log."
     )
-    return Reply(opener, ("\n".join([*steps, "", *_resource_lines(settings)]),), note)
+    return Reply(opener, ("\n".join([*steps, "", *resource_lines(settings)]),), note)

@@ -12,28 +12,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.config import Settings
 from bot.errors import NextStep, PeerPulseError
 from bot.i18n import N_, _
-from bot.privacy import load_support_resources
+from handlers.shared.pulse_words import COORDINATOR_USAGE, EMPLOYEE_USAGE
+from handlers.shared.support_words import HELP_OPENER, resource_lines, safety_reply
 from handlers.teams.render import plain
 
-# Slack's `/pulse` usage for employees, word for word (the typed `pulse` command does the same).
-EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
-• `/pulse` — your open survey and whether you get pulses
-• `/pulse optout` · `/pulse optin` — stop or resume getting pulses
-• `/pulse help` — this message""")
-
-
-# Slack's coordinators' usage, word for word; Teams shows only the lines of the subcommands it has.
-COORDINATOR_USAGE = N_("""*Coordinators*
-• `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
-• `/pulse status` — participation in the current round
-• `/pulse close` — close the open round early (answers kept, results computed)
-• `/pulse cancel` — cancel the open round: unsent DMs withdrawn, its answers deleted
-• `/pulse schedule` — when pulses and digests go out
-• `/pulse questions` — the question bank and where each item comes from
-• `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
-• `/pulse digest` — post the weekly digest to the coordinators' channel now
-• `/pulse actions` · `/pulse actions closed` — improvement actions, a page at a time: update, close, reopen, delete, history
-• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire""")
 # The coordinators' subcommands Teams has (handlers/teams/coordinator.py).
 TEAMS_SUBCOMMANDS = ("send", "status", "close", "cancel", "digest")
 
@@ -72,22 +54,9 @@ def opted_in_text() -> str:
     return plain(_("Welcome back — you'll get the next pulse in your DMs."))
 
 
-def _resource_lines(settings: Settings) -> list[str]:
-    resources = load_support_resources(settings.support_resources_path)
-    return [
-        "• " + _("*If anyone is in immediate danger:* {how}").format(how=_(resources.emergency_number)),
-        "• " + _("*Crisis line (24/7, confidential):* {how}").format(how=_(resources.crisis_line)),
-        "• " + _("*Employee Assistance Program:* {how}").format(how=_(resources.eap_contact)),
-        "• " + _("*A peer supporter, today:* {how}").format(how=_(resources.peer_supporter_now)),
-    ]
-
-
 def help_text(settings: Settings) -> str:
     """The reply to anything else typed to the bot: what PeerPulse does and where help is."""
-    opener = _(
-        ":wave: Hi, thanks for writing. I'm PeerPulse, a bot for your workplace's peer-support program, "
-        "so no one reads messages sent here and I keep no copy of them."
-    )
+    opener = _(HELP_OPENER)
     what = [
         _("*What I do*"),
         "• "
@@ -97,28 +66,14 @@ def help_text(settings: Settings) -> str:
         ).format(k=settings.min_group_size),
         "• " + _("`/pulse` shows whether a pulse is open for you; `/pulse optout` stops pulses."),
     ]
-    talk = [_("*If you'd like someone to talk to*"), *_resource_lines(settings)]
+    talk = [_("*If you'd like someone to talk to*"), *resource_lines(settings)]
     return plain("\n".join([opener, *what, *talk]))
 
 
 def safety_text(kind: str, settings: Settings) -> str:
     """Support resources for someone whose words signal risk, without repeating what they wrote."""
-    opener = (
-        _(
-            "This message was sent automatically, because some words you just wrote may mean you're going "
-            "through something really hard. You matter, and you don't have to handle this alone."
-        )
-        if kind == "self_harm"
-        else _(
-            "This message was sent automatically, because some words you just wrote sounded like someone "
-            "could get hurt. If anyone is in danger, please reach out now."
-        )
-    )
-    note = _(
-        "This message is private to you. PeerPulse did not record who wrote, nor keep a copy of what you "
-        "wrote in this message — whether or not the text itself was accepted."
-    )
-    return plain("\n".join([opener, *_resource_lines(settings), f"_{note}_"]))
+    reply = safety_reply(kind, settings)
+    return plain("\n".join([reply.opener, *reply.sections, f"_{reply.note}_"]))
 
 
 def status_lines(*, opted_out: bool, open_until: str | None, answered: bool, k: int) -> str:

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from bot.i18n import N_, _
+from bot.i18n import _
 from bot.services import Services
+from handlers.shared.pulse_words import COORDINATOR_USAGE, EMPLOYEE_USAGE
 from handlers.slack.actions.policies import register_message
 from handlers.slack.blocks.admin import build_questions_text, build_schedule_text, build_status_text
 from handlers.slack.blocks.digest import build_actions_page_blocks
@@ -21,23 +22,6 @@ from handlers.slack.blocks.supporters import build_supporters_text
 from handlers.slack.replies import replies_to_command, user_message_for
 
 log = logging.getLogger(__name__)
-
-EMPLOYEE_USAGE = N_("""*`/pulse`* — anonymous pulse surveys
-• `/pulse` — your open survey and whether you get pulses
-• `/pulse optout` · `/pulse optin` — stop or resume getting pulses
-• `/pulse help` — this message""")
-
-COORDINATOR_USAGE = N_("""*Coordinators*
-• `/pulse send` — open a pulse round now (you confirm who gets it first, and can cancel it after)
-• `/pulse status` — participation in the current round
-• `/pulse close` — close the open round early (answers kept, results computed)
-• `/pulse cancel` — cancel the open round: unsent DMs withdrawn, its answers deleted
-• `/pulse schedule` — when pulses and digests go out
-• `/pulse questions` — the question bank and where each item comes from
-• `/pulse supporters` — peer supporters' sessions, hours and overdue follow-ups (latest completed 4-week period, k-safe) and training
-• `/pulse digest` — post the weekly digest to the coordinators' channel now
-• `/pulse actions` · `/pulse actions closed` — improvement actions, a page at a time: update, close, reopen, delete, history
-• `/pulse policies` · `/pulse policies retired` — the register of program policies: add, edit, mark reviewed, retire""")
 
 # Everything, as coordinators see it; employees are shown only their own part (not advertised to them).
 USAGE = f"{EMPLOYEE_USAGE}\n{COORDINATOR_USAGE}"
