@@ -12,12 +12,21 @@ from datetime import date
 
 from bot.declines import PROTECTS_OTHERS, DeclineLine
 from bot.digest import ConstructLine, DigestReport, SupportActivity
-from bot.i18n import _, format_day, ngettext
-from bot.insights import Breakdown, Suppressed, Trend
+from bot.i18n import N_, _, format_day, ngettext
+from bot.insights import Breakdown, Suppressed, ThemeSummary, Trend
 from bot.insights.monitor import ActionVerdict
 from bot.measures import label_of
 from bot.playbook import signal_meaning
 from storage.digest_models import ImprovementAction
+
+THEME_LABELS = {
+    "confidentiality": N_("Confidentiality"),
+    "access_to_supporters": N_("Access to supporters"),
+    "training": N_("Training"),
+    "leadership_response": N_("Leadership response"),
+    "workload": N_("Workload"),
+    "other": N_("Other"),
+}
 
 
 def pct(value: float) -> str:
@@ -254,3 +263,47 @@ def open_action_text(action: ImprovementAction, *, today: date, title: str, prog
 def digest_title(report: DigestReport) -> str:
     """The digest's heading and notification text."""
     return _("PeerPulse weekly digest · {day}").format(day=format_day(report.generated_at.date(), year=True))
+
+
+def themes_heading(report: DigestReport) -> tuple[str, bool]:
+    """The feedback section's heading, and whether any theme follows it (none under k comments)."""
+    themes = report.themes
+    period = (
+        _("the week {first} – {last}").format(
+            first=format_day(report.comments_from), last=format_day(report.comments_to)
+        )
+        if report.comments_from is not None and report.comments_to is not None
+        else _("the last completed week")
+    )
+    if isinstance(themes.total, Suppressed) or not themes.themes:
+        return (
+            _("*What people are saying* — fewer than {k} comments in {period}; none are shown.").format(
+                k=report.k, period=period
+            ),
+            False,
+        )
+    split = (
+        _("({n} via `/feedback`, the rest from the pulse)").format(n=report.feedback_count)
+        if report.comment_split_shown
+        else _("(from `/feedback` and pulse rounds closed that week)")
+    )
+    heading = _("*What people are saying* — {n} comments in {period} {split}, grouped by theme").format(
+        n=themes.total, period=period, split=split
+    )
+    return heading, True
+
+
+def theme_line(theme: str, summary: ThemeSummary, *, quote: Callable[[str], str]) -> str:
+    """One shown theme's counts (its name from the catalogue, or quoted as the platform quotes)."""
+    name = _(THEME_LABELS[theme]) if theme in THEME_LABELS else quote(theme)
+    return _("*{name}*: {n} comments · mean sentiment {sentiment} · {negative} negative").format(
+        name=name,
+        n=summary.count,
+        sentiment=f"{summary.mean_sentiment:+.2f}",
+        negative=pct(summary.share_negative),
+    )
+
+
+def themes_footnote(k: int) -> str:
+    """Said whether or not any theme was withheld, so the line itself tells nothing."""
+    return _("Themes with fewer than {k} comments, or that would reveal one, are not listed.").format(k=k)

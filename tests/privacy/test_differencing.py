@@ -41,8 +41,9 @@ from bot.insights import Suppressed, ThemeSummary, classify_comment
 from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from bot.support import EDIT_WINDOW, MIN_SUPPORTERS, SessionForm, TrainingForm, released_period
+from handlers.shared.digest_words import THEME_LABELS
 from handlers.slack.blocks.admin import answered_line, build_status_text
-from handlers.slack.blocks.digest import THEME_LABELS, blocks_as_text, build_digest_blocks
+from handlers.slack.blocks.digest import blocks_as_text, build_digest_blocks
 from handlers.slack.blocks.home import build_home_view
 from handlers.slack.blocks.supporters import build_supporters_text
 from handlers.slack.simulation.workspace import Workspace

@@ -8,13 +8,16 @@ from typing import Any
 
 from bot.actions import ActionPage
 from bot.digest import QUOTE_CHARS, DigestReport, DigestView
-from bot.i18n import N_, _, format_day, ngettext
+from bot.i18n import _, format_day, ngettext
 from bot.insights import Suppressed, ThemeSummary
 from bot.measures import label_of
 from handlers.shared.digest_words import (
     after_reading,
     digest_title,
     method_note,
+    theme_line,
+    themes_footnote,
+    themes_heading,
 )
 from handlers.shared.digest_words import (
     construct_text as _construct_text,
@@ -56,15 +59,6 @@ REOPEN_ACTION = "action_reopen"
 ACTION_DELETE_ACTION = "action_delete"
 HISTORY_ACTION = "action_history"
 PAGE_ACTION = "actions_page"  # its value says which list, which way, and from which boundary
-
-THEME_LABELS = {
-    "confidentiality": N_("Confidentiality"),
-    "access_to_supporters": N_("Access to supporters"),
-    "training": N_("Training"),
-    "leadership_response": N_("Leadership response"),
-    "workload": N_("Workload"),
-    "other": N_("Other"),
-}
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -119,56 +113,19 @@ def _decline_blocks(report: DigestReport) -> list[dict[str, Any]]:
 
 
 def _theme_blocks(report: DigestReport) -> list[dict[str, Any]]:
-    themes = report.themes
-    period = (
-        _("the week {first} – {last}").format(
-            first=format_day(report.comments_from), last=format_day(report.comments_to)
-        )
-        if report.comments_from is not None and report.comments_to is not None
-        else _("the last completed week")
-    )
-    if isinstance(themes.total, Suppressed) or not themes.themes:
-        return [
-            _section(
-                _("*What people are saying* — fewer than {k} comments in {period}; none are shown.").format(
-                    k=report.k, period=period
-                )
-            )
-        ]
-    split = (
-        _("({n} via `/feedback`, the rest from the pulse)").format(n=report.feedback_count)
-        if report.comment_split_shown
-        else _("(from `/feedback` and pulse rounds closed that week)")
-    )
-    blocks = [
-        _section(
-            _("*What people are saying* — {n} comments in {period} {split}, grouped by theme").format(
-                n=themes.total, period=period, split=split
-            )
-        )
-    ]
-    for theme, summary in themes.themes.items():
-        name = _(THEME_LABELS[theme]) if theme in THEME_LABELS else theme
+    heading, shown = themes_heading(report)
+    if not shown:
+        return [_section(heading)]
+    blocks = [_section(heading)]
+    for theme, summary in report.themes.themes.items():
         if isinstance(summary, Suppressed):
             continue  # not named: a withheld theme's name would say what a few people wrote
         assert isinstance(summary, ThemeSummary)
-        text = _("*{name}*: {n} comments · mean sentiment {sentiment} · {negative} negative").format(
-            name=name,
-            n=summary.count,
-            sentiment=f"{summary.mean_sentiment:+.2f}",
-            negative=_pct(summary.share_negative),
-        )
+        text = theme_line(theme, summary, quote=escape)
         # One inert line per quote: a comment cannot add lines, pings or formatting to the digest.
         quotes = "\n".join(quote(q, limit=QUOTE_CHARS) for q in summary.quotes)
         blocks.append(_section(f"{text}\n{quotes}" if quotes else text))
-    # Said whether or not any theme was withheld, so the line itself tells nothing.
-    blocks.append(
-        _context(
-            _("Themes with fewer than {k} comments, or that would reveal one, are not listed.").format(
-                k=report.k
-            )
-        )
-    )
+    blocks.append(_context(themes_footnote(report.k)))
     return blocks
 
 

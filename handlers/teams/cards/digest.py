@@ -23,6 +23,9 @@ from handlers.shared.digest_words import (
     digest_title,
     method_note,
     support_text,
+    theme_line,
+    themes_footnote,
+    themes_heading,
 )
 from handlers.shared.digest_words import (
     decline_text as _decline_text,
@@ -48,14 +51,6 @@ from handlers.shared.digest_words import (
 from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, size, text
 from handlers.teams.cards.markup import inert
 
-THEME_LABELS = {
-    "confidentiality": N_("Confidentiality"),
-    "access_to_supporters": N_("Access to supporters"),
-    "training": N_("Training"),
-    "leadership_response": N_("Leadership response"),
-    "workload": N_("Workload"),
-    "other": N_("Other"),
-}
 STATE_LABELS = {
     "overdue": N_(":warning: *overdue*"),
     "due": N_(":hourglass_flowing_sand: due soon"),
@@ -118,58 +113,17 @@ def _chart_words(report: DigestReport) -> list[Element]:
 
 
 def _themes(report: DigestReport) -> list[Element]:
-    themes = report.themes
-    period = (
-        _("the week {first} – {last}").format(
-            first=format_day(report.comments_from), last=format_day(report.comments_to)
-        )
-        if report.comments_from is not None and report.comments_to is not None
-        else _("the last completed week")
-    )
-    if isinstance(themes.total, Suppressed) or not themes.themes:
-        return [
-            _heading(
-                _("*What people are saying* — fewer than {k} comments in {period}; none are shown.").format(
-                    k=report.k, period=period
-                )
-            )
-        ]
-    split = (
-        _("({n} via `/feedback`, the rest from the pulse)").format(n=report.feedback_count)
-        if report.comment_split_shown
-        else _("(from `/feedback` and pulse rounds closed that week)")
-    )
-    out = [
-        _heading(
-            _("*What people are saying* — {n} comments in {period} {split}, grouped by theme").format(
-                n=themes.total, period=period, split=split
-            )
-        )
-    ]
-    for theme, summary in themes.themes.items():
+    heading, shown = themes_heading(report)
+    if not shown:
+        return [_heading(heading)]
+    out = [_heading(heading)]
+    for theme, summary in report.themes.themes.items():
         if isinstance(summary, Suppressed):
             continue  # not named: a withheld theme's name would say what a few people wrote
         assert isinstance(summary, ThemeSummary)
-        name = _(THEME_LABELS[theme]) if theme in THEME_LABELS else inert(theme)
-        out.append(
-            text(
-                _("*{name}*: {n} comments · mean sentiment {sentiment} · {negative} negative").format(
-                    name=name,
-                    n=summary.count,
-                    sentiment=f"{summary.mean_sentiment:+.2f}",
-                    negative=_pct(summary.share_negative),
-                )
-            )
-        )
+        out.append(text(theme_line(theme, summary, quote=inert)))
         out += [_said(q, QUOTE_CHARS) for q in summary.quotes]
-    # Said whether or not any theme was withheld, so the line itself tells nothing.
-    out.append(
-        note(
-            _("Themes with fewer than {k} comments, or that would reveal one, are not listed.").format(
-                k=report.k
-            )
-        )
-    )
+    out.append(note(themes_footnote(report.k)))
     return out
 
 
