@@ -42,7 +42,8 @@ from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from bot.support import EDIT_WINDOW, MIN_SUPPORTERS, SessionForm, TrainingForm, released_period
 from handlers.shared.digest_words import THEME_LABELS
-from handlers.slack.blocks.admin import answered_line, build_status_text
+from handlers.shared.round_words import answered_line
+from handlers.slack.blocks.admin import build_status_text
 from handlers.slack.blocks.digest import blocks_as_text, build_digest_blocks
 from handlers.slack.blocks.home import build_home_view
 from handlers.slack.blocks.supporters import build_supporters_text

@@ -10,7 +10,7 @@ from bot.home import CoordinatorHome, EmployeeHome, HomeView, OpenPulse, Support
 from bot.i18n import N_, _, format_day, ngettext
 from bot.ports import PostedMessage
 from bot.support import FOLLOW_UPS_AHEAD_DAYS, SessionSummary, SupportTaxonomy
-from handlers.slack.blocks.admin import answered_line
+from handlers.shared.round_words import answered_line
 from handlers.slack.blocks.digest import UPDATE_ACTION
 from handlers.slack.blocks.mrkdwn import link, plain
 from handlers.slack.blocks.peer_log import session_line, training_status_text

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import _, ngettext
-from bot.surveys import AnsweredFigure, CancelledRound, CloseCheck, RoundPreview, SentRound
+from bot.surveys import CancelledRound, CloseCheck, RoundPreview, SentRound
+from handlers.shared.round_words import answered_so_far, cancelled_lines
 from handlers.slack.blocks.pulse import slack_date
 
 SEND_CONFIRM_ACTION = "pulse_round_send"
@@ -124,7 +125,7 @@ def build_cancel_prompt(check: CloseCheck) -> dict[str, Any]:
     """`/pulse cancel`: what cancelling the open round would do, with the button that does it."""
     text = (
         _("*Cancel the open pulse round?*")
-        + f" {_answered(check.answered)} "
+        + f" {answered_so_far(check.answered)} "
         + _(
             "DMs not sent yet are withdrawn, DMs already delivered close, and the answers given so far are "
             "deleted: a cancelled round has no results. To keep the answers, close it instead with `/pulse close`."
@@ -137,36 +138,11 @@ def build_cancel_prompt(check: CloseCheck) -> dict[str, Any]:
     return {"text": _("Cancel the open pulse round?"), "blocks": blocks}
 
 
-def build_cancelled(report: CancelledRound) -> dict[str, Any]:
-    """What cancelling did, told plainly: DMs withdrawn, DMs that had already gone out, answers deleted."""
-    if not report.cancelled:
-        return {"text": _("This round had already closed, so nothing was cancelled.")}
-    lines = [
-        _("*Pulse round cancelled.*"),
-        _("• Withdrawn before sending: {n} DMs").format(n=report.withdrawn),
-        _("• Already delivered: {n} DMs — each is being changed to say the pulse closed").format(
-            n=report.delivered
-        ),
-    ]
-    if report.in_flight:
-        lines.append(
-            _(
-                "• Being sent at that moment: {n} DMs — they are changed the same way once Slack confirms them"
-            ).format(n=report.in_flight)
-        )
-    if report.answered is not None:
-        lines.append(
-            f"• {_answered(report.answered)} " + _("Those answers are deleted; the round has no results.")
-        )
-    text = "\n".join(lines)
-    return {"text": text, "blocks": [_section(text)]}
-
-
 def build_close_confirmation(check: CloseCheck) -> dict[str, Any]:
     """`/pulse close`'s question, with participation only as far as the k rules allow."""
     text = (
         _("*Close the round now?*")
-        + f" {_answered(check.answered)} "
+        + f" {answered_so_far(check.answered)} "
         + _("Closing keeps the answers and computes the results; everyone's pulse DM loses its buttons.")
     )
     blocks = [
@@ -197,10 +173,9 @@ def build_kept_open() -> dict[str, Any]:
     return {"text": _("The round stays open.")}
 
 
-def _answered(figure: AnsweredFigure) -> str:
-    """The answered count so far, as /pulse status may tell it."""
-    if figure.shown == "exact":
-        return _("{n} answered so far.").format(n=figure.count)
-    if figure.shown == "at_least":
-        return _("At least {n} answered so far.").format(n=figure.count)
-    return _("Fewer than {k} people answered so far (counts under {k} are not shown).").format(k=figure.k)
+def build_cancelled(report: CancelledRound) -> dict[str, Any]:
+    """What cancelling did, told plainly: DMs withdrawn, DMs that had already gone out, answers deleted."""
+    text = cancelled_lines(report)
+    if not report.cancelled:
+        return {"text": text}
+    return {"text": text, "blocks": [_section(text)]}

@@ -11,14 +11,12 @@ from typing import Any
 
 from bot.i18n import _, ngettext
 from bot.surveys import (
-    AnsweredFigure,
     CancelledRound,
     CloseCheck,
     RoundPreview,
     RoundStatus,
-    answered_figure,
-    is_cancelled,
 )
+from handlers.shared.round_words import answered_so_far, cancelled_lines, status_lines
 from handlers.teams.cards.card import card, lines
 from handlers.teams.cards.markup import card_date, written_date
 
@@ -44,69 +42,6 @@ def _submit(title: str, decision: str, value: str = "", *, style: str | None = N
 
 def _question(words: str, buttons: list[dict[str, Any]], *, fallback: str) -> dict[str, Any]:
     return card([*lines(words), {"type": "ActionSet", "actions": buttons}], fallback=fallback)
-
-
-def answered_line(figure: AnsweredFigure) -> str:
-    """The answered count as the k rule lets it be told, as a bullet line."""
-    k = figure.k
-    if figure.shown == "exact":
-        return "• " + _("Answered: {n} ({rate})").format(n=figure.count, rate=f"{figure.rate or 0.0:.0%}")
-    if figure.shown == "at_least" and figure.closed:
-        return "• " + _(
-            "Answered: at least {n} (fewer than {k} did not answer, so the exact count is not shown)"
-        ).format(n=figure.count, k=k)
-    if figure.shown == "at_least":
-        return "• " + _("Answered: at least {n} so far (shown in steps of {k})").format(n=figure.count, k=k)
-    return "• " + _("Answered: fewer than {k} so far (counts under {k} are not shown)").format(k=k)
-
-
-def status_text(status: RoundStatus, *, k: int, zone: str) -> str:
-    """`pulse status`: participation in the latest round (k-safe), plus delivery trouble."""
-    r = status.round
-    if is_cancelled(r):
-        return _(
-            "*Pulse round opened {day}* — cancelled. Its DMs not yet sent were withdrawn, "
-            "those delivered now say it closed, and its answers were deleted: it has no results."
-        ).format(day=written_date(r.opened_at, zone=zone))
-    state = (
-        _("closed")
-        if r.closed_at is not None
-        else _("open until {day}").format(day=written_date(r.closes_at, zone=zone))
-    )
-    out = [
-        _("*Pulse round opened {day}* — {state}").format(
-            day=written_date(r.opened_at, zone=zone), state=state
-        ),
-        "• " + _("Invited: {n}").format(n=status.invited),
-        "• "
-        + _("Delivered: {n}").format(n=status.delivered)
-        + (" " + _("(still to send: {n})").format(n=status.waiting) if status.waiting else ""),
-        answered_line(answered_figure(status, k=k)),
-    ]
-    if status.failed:
-        out.append(
-            "• "
-            + _(":warning: Could not deliver: {n} (see the logs for reasons; retries are exhausted)").format(
-                n=status.failed
-            )
-        )
-    if status.reminders_scheduled:
-        out.append(
-            "• "
-            + _(
-                "One reminder is scheduled for each of the {n} people invited; "
-                "everyone gets it, answered or not, so it reveals nothing about who answered"
-            ).format(n=status.reminders_scheduled)
-        )
-    return "\n".join(out)
-
-
-def _answered(figure: AnsweredFigure) -> str:
-    if figure.shown == "exact":
-        return _("{n} answered so far.").format(n=figure.count)
-    if figure.shown == "at_least":
-        return _("At least {n} answered so far.").format(n=figure.count)
-    return _("Fewer than {k} people answered so far (counts under {k} are not shown).").format(k=figure.k)
 
 
 def build_send_confirmation(preview: RoundPreview) -> dict[str, Any]:
@@ -140,7 +75,7 @@ def build_close_confirmation(check: CloseCheck) -> dict[str, Any]:
     """`pulse close`'s question, with participation only as far as the k rules allow."""
     words = (
         _("*Close the round now?*")
-        + f" {_answered(check.answered)} "
+        + f" {answered_so_far(check.answered)} "
         + _("Closing keeps the answers and computes the results; everyone's pulse DM loses its buttons.")
     )
     return _question(
@@ -157,7 +92,7 @@ def build_cancel_prompt(check: CloseCheck) -> dict[str, Any]:
     """`pulse cancel`: what cancelling the open round would do, with the button that does it."""
     words = (
         _("*Cancel the open pulse round?*")
-        + f" {_answered(check.answered)} "
+        + f" {answered_so_far(check.answered)} "
         + _(
             "DMs not sent yet are withdrawn, DMs already delivered close, and the answers given so far are "
             "deleted: a cancelled round has no results. To keep the answers, close it instead with `/pulse close`."
@@ -189,30 +124,6 @@ def round_opened_text(opened: bool, *, invited: int, questions: int, closes: str
     )
 
 
-def cancelled_text(report: CancelledRound) -> str:
-    """What cancelling did, told plainly."""
-    if not report.cancelled:
-        return _("This round had already closed, so nothing was cancelled.")
-    out = [
-        _("*Pulse round cancelled.*"),
-        _("• Withdrawn before sending: {n} DMs").format(n=report.withdrawn),
-        _("• Already delivered: {n} DMs — each is being changed to say the pulse closed").format(
-            n=report.delivered
-        ),
-    ]
-    if report.in_flight:
-        out.append(
-            _(
-                "• Being sent at that moment: {n} DMs — they are changed the same way once Slack confirms them"
-            ).format(n=report.in_flight)
-        )
-    if report.answered is not None:
-        out.append(
-            f"• {_answered(report.answered)} " + _("Those answers are deleted; the round has no results.")
-        )
-    return "\n".join(out)
-
-
 def closed_early_text(*, closed: bool) -> str:
     """What tapping "Close now" did."""
     if not closed:
@@ -228,3 +139,13 @@ def not_sent_text() -> str:
 def kept_open_text() -> str:
     """What tapping "Keep it open" (or "Keep it") did."""
     return _("The round stays open.")
+
+
+def status_text(status: RoundStatus, *, k: int, zone: str) -> str:
+    """`pulse status`: participation in the latest round (k-safe), plus delivery trouble."""
+    return status_lines(status, k=k, day=lambda moment: written_date(moment, zone=zone))
+
+
+def cancelled_text(report: CancelledRound) -> str:
+    """What cancelling did, told plainly."""
+    return cancelled_lines(report)
