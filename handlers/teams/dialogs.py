@@ -145,14 +145,9 @@ async def _open_comment(ctx: TeamsContext, data: dict[str, Any], *, message_id: 
         return task_message(not_our_button_text())
     use_language(tap.language)
     services = ctx.services
-    try:
-        round_ = await services.surveys.get_round(tap.round_id)
-    except _DATABASE_DOWN:
-        return task_message(database_down_text())
-    question = None
-    if round_ is not None:
-        question = next((q for q in services.surveys.questions_of(round_) if q.id == tap.question_id), None)
-    if round_ is None or question is None or question.kind != "text":
+    # From the question bank, as Slack's comment button does: the round itself is checked on submit.
+    question = services.surveys.bank.get(tap.question_id)
+    if question is None or question.kind != "text":
         return task_message(_("That question is no longer part of the survey."))
     dialog = build_comment_dialog(
         tap=tap,
@@ -203,14 +198,8 @@ async def _store_comment(
         return task_message(_("This form is out of date; please reopen it from the pulse DM."))
     use_language(tap.language)
     services = ctx.services
-    try:
-        round_ = await services.surveys.get_round(tap.round_id)
-    except _DATABASE_DOWN:
-        return task_message(database_down_text())
-    question = None
-    if round_ is not None:
-        question = next((q for q in services.surveys.questions_of(round_) if q.id == tap.question_id), None)
-    if question is None:
+    question = services.surveys.bank.get(tap.question_id)
+    if question is None or question.kind != "text":
         return task_message(_("That question is no longer part of the survey."))
 
     def again(error: str) -> dict[str, Any]:
