@@ -12,6 +12,7 @@ from bot.ports import Member, OutgoingFile, OutgoingMessage, PostedMessage
 from handlers.teams.addresses import AddressBook
 from handlers.teams.connector import ConnectorClient, conversation_path
 from handlers.teams.ids import PERSON_PREFIX, person_id, teams_id
+from handlers.teams.names import DisplayNames
 
 # The largest page the connector serves (it accepts 50 to 500).
 MEMBERS_PAGE = 500
@@ -48,9 +49,14 @@ class TeamsDirectory:
         people_roster: str,
         timezones: Mapping[str, str] | None = None,
         time_zones: TimeZones | None = None,
+        names: DisplayNames | None = None,
     ) -> None:
-        """`time_zones`, when given, is read afresh for each listing (the platform's captured zones)."""
+        """`time_zones`, when given, is read afresh for each listing (the platform's captured zones).
+
+        `names`, when given, learns every display name a roster read returns.
+        """
         self.client = client
+        self.names = names
         # The team everyone belongs to (the org-wide team the app is installed in).
         self.people_roster = people_roster
         # Time zones are not in rosters: they come from activities' clientInfo (captured elsewhere).
@@ -60,11 +66,18 @@ class TeamsDirectory:
     async def list_members(self) -> list[Member]:
         """Everyone in the people roster, paged."""
         zones = await self.time_zones() if self.time_zones is not None else self.timezones
-        return [member_from_account(a, zones) for a in await self._roster(self.people_roster)]
+        return [member_from_account(a, zones) for a in await self.roster(self.people_roster)]
 
     async def channel_members(self, conversation: str) -> set[str]:
         """The people in a team or channel (as domain person ids), read live."""
-        return {person_id(str(a["id"])) for a in await self._roster(conversation)}
+        return {person_id(str(a["id"])) for a in await self.roster(conversation)}
+
+    async def roster(self, conversation: str) -> list[dict[str, Any]]:
+        """Every account in a team or channel's roster, paged (its names learnt on the way)."""
+        accounts = await self._roster(conversation)
+        if self.names is not None:
+            self.names.learn(accounts)
+        return accounts
 
     async def _roster(self, conversation: str) -> list[dict[str, Any]]:
         accounts: list[dict[str, Any]] = []

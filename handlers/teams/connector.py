@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -46,6 +47,8 @@ class ConnectorClient:
         """
         self.session = session
         self.pacer = pacer
+        # What every message sent or updated passes through last (the platform names people in it).
+        self.outgoing: Callable[[Any], Awaitable[Any]] | None = None
         self.service_url = service_url.rstrip("/") + "/"
         self.token_url = token_url
         self.app_id = app_id
@@ -72,6 +75,8 @@ class ConnectorClient:
         (None: only the tenant-wide limit applies). `service_url` is the regional connector serving
         the conversation, when Teams told us (the configured one otherwise).
         """
+        if json is not None and operation in ("send", "update") and self.outgoing is not None:
+            json = await self.outgoing(json)
         base = service_url.rstrip("/") + "/" if service_url else self.service_url
         url = base + path
         if self.pacer is not None:

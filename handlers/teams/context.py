@@ -11,6 +11,7 @@ from bot.help import HelpReplies
 from bot.services import Services
 from handlers.teams.addresses import AddressBook
 from handlers.teams.connector import ConnectorClient, conversation_path
+from handlers.teams.names import DisplayNames
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ class TeamsContext:
     addresses: AddressBook
     client: ConnectorClient
     tenant_id: str
+    # Names people in dialogs and invoke answers too (messages get theirs as they leave).
+    names: DisplayNames = field(default_factory=DisplayNames)
     help_replies: HelpReplies = field(init=False)
 
     def __post_init__(self) -> None:

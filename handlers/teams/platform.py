@@ -20,6 +20,7 @@ from handlers.teams.cards.digest import digest_view_cards
 from handlers.teams.connector import ConnectorClient
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
+from handlers.teams.names import DisplayNames
 from handlers.teams.pacing import TeamsPacer
 from handlers.teams.render import make_renderers
 from handlers.teams.server import teams_routes
@@ -48,9 +49,16 @@ class TeamsPlatform:
         )
         self.addresses = AddressBook()
         self.addresses.team_id = self.teams.tenant_id
+        self.names = DisplayNames()
         self.directory = TeamsDirectory(
-            self.client, people_roster=self.teams.people_team, time_zones=self.addresses.time_zones
+            self.client,
+            people_roster=self.teams.people_team,
+            time_zones=self.addresses.time_zones,
+            names=self.names,
         )
+        # A name not seen in a roster yet is looked up in the people roster (at most every few minutes).
+        self.names.people = lambda: self.directory.roster(self.teams.people_team)
+        self.client.outgoing = self.names.mention
         self.outbox_messenger = TeamsMessenger(
             self.client, tenant_id=self.teams.tenant_id, addresses=self.addresses
         )
@@ -64,7 +72,11 @@ class TeamsPlatform:
         services.outbox.renderers.update(make_renderers(services))
         services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_cards(view))
         self.context = TeamsContext(
-            services=services, addresses=self.addresses, client=self.client, tenant_id=self.teams.tenant_id
+            services=services,
+            addresses=self.addresses,
+            client=self.client,
+            tenant_id=self.teams.tenant_id,
+            names=self.names,
         )
 
     def _open_session(self) -> aiohttp.ClientSession:

@@ -53,7 +53,7 @@ async def handle_activity(ctx: TeamsContext, activity: dict[str, Any]) -> web.Re
         if invoke is None:
             # What the Bot Framework answers to an invoke nobody handles.
             return web.Response(status=501)
-        return web.json_response(await invoke(ctx, activity))
+        return web.json_response(await ctx.names.mention(await invoke(ctx, activity)))
     handler = _BY_TYPE.get(str(kind))
     if handler is not None:
         try:

@@ -64,7 +64,7 @@ _TIME_TOKENS = ("time", "time_secs")
 _DATE = re.compile(r"<!date\^(\d+)\^([^|^>]*)(?:\^[^|>]*)?\|([^>]*)>")
 _DATE_TOKEN = re.compile(r"\{(\w+)\}")
 _LINK = re.compile(r"<((?:https?|mailto|tel):[^|>\s]+)(?:\|([^>]*))?>")
-_MENTION = re.compile(r"<@([A-Za-z0-9:_.-]+)(?:\|([^>]*))?>")
+_MENTION = re.compile(r"<@([A-Za-z0-9%:_.-]+)(?:\|([^>]*))?>")
 _CHANNEL = re.compile(r"<#[A-Za-z0-9]+\|([^>]*)>")
 _CODE = re.compile(r"`([^`\n]+)`")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])")
@@ -126,10 +126,10 @@ def _link(match: re.Match[str]) -> str:
 def to_markdown(text: str, *, names: Mapping[str, str] | None = None) -> str:
     """Slack mrkdwn as TextBlock markdown; text without Slack markup comes back unchanged.
 
-    `names` gives the display name for a `<@id>` mention (a real Teams mention needs an entity the
-    message carries, which a TextBlock alone cannot); without one the id is shown after an @.
+    `names` gives the display name for a `<@id>` mention, written as a plain @name. Without `names`
+    the mark is kept for handlers/teams/names.py, which makes it a real Teams mention (it needs an
+    entity the card carries) just before the message leaves.
     """
-    names = names or {}
     commands: list[str] = []
 
     def code(match: re.Match[str]) -> str:
@@ -140,7 +140,8 @@ def to_markdown(text: str, *, names: Mapping[str, str] | None = None) -> str:
     text = _CODE.sub(code, text)
     text = _DATE.sub(_date, text)
     text = _LINK.sub(_link, text)
-    text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(2) or m.group(1)), text)
+    if names is not None:
+        text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(2) or m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + m.group(1), text)
     text = _BOLD.sub(r"**\1**", text)
     # Adaptive Cards have no strikethrough: the words stay, the tildes go.

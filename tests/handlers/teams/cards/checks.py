@@ -25,9 +25,33 @@ def _validator() -> jsonschema.Draft6Validator:
 
 
 def schema_errors(content: dict[str, Any]) -> list[str]:
-    """Every way the card breaks Microsoft's schema, most specific first ("" where none)."""
-    errors = sorted(_validator().iter_errors(content), key=lambda e: len(list(e.absolute_path)), reverse=True)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+    """Every way the card breaks Microsoft's schema, most specific first ("" where none).
+
+    `msteams` at the card's root is Teams' documented host extension (mentions, width), which the
+    generic Adaptive Cards schema does not list: it is checked here by hand instead.
+    """
+    generic = {k: v for k, v in content.items() if k != "msteams"}
+    errors = sorted(_validator().iter_errors(generic), key=lambda e: len(list(e.absolute_path)), reverse=True)
+    found = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+    return found + _teams_extension_errors(content)
+
+
+def _teams_extension_errors(content: dict[str, Any]) -> list[str]:
+    """A mention entity must name a person and match `<at>…</at>` text the card shows."""
+    teams = content.get("msteams")
+    if teams is None:
+        return []
+    if not isinstance(teams, dict) or set(teams) - {"entities", "width"}:
+        return [f"msteams: unexpected {teams!r}"]
+    shown = "\n".join(texts(content.get("body", [])))
+    errors = []
+    for entity in teams.get("entities", []):
+        mentioned = entity.get("mentioned") or {}
+        if entity.get("type") != "mention" or not mentioned.get("id") or not mentioned.get("name"):
+            errors.append(f"msteams/entities: not a mention {entity!r}")
+        elif not str(entity.get("text", "")).startswith("<at>") or entity["text"] not in shown:
+            errors.append(f"msteams/entities: {entity.get('text')!r} is not shown on the card")
+    return errors
 
 
 def cards_in(value: dict[str, Any]) -> list[dict[str, Any]]:

@@ -163,7 +163,15 @@ def test_the_largest_pulse_card_leaves_room() -> None:
         lambda c: c["body"][0].update(size="huge"),
         lambda c: c["body"].append({"type": "ActionSet", "actions": [{"type": "Action.Execute", "verb": 7}]}),
         lambda c: c["body"].append({"type": "Input.Text", "id": "x", "isMultiline": "yes"}),
-        lambda c: c.update(msteams={"width": "Full"}),
+        # A mention of someone the card never shows (Teams' own extension, checked by hand).
+        lambda c: c.update(
+            msteams={
+                "entities": [
+                    {"type": "mention", "text": "<at>X</at>", "mentioned": {"id": "29:x", "name": "X"}}
+                ]
+            }
+        ),
+        lambda c: c.update(msteams={"colour": "red"}),
     ],
 )
 def test_the_schema_check_can_fail(break_it: Callable[[dict[str, Any]], None]) -> None:

@@ -29,7 +29,8 @@ TS = int(MOMENT.timestamp())
         (":lock: :wave: :handshake: :sunflower:", "🔒 👋 🤝 🌻"),
         ("`/pulse optout` stops them", "**pulse optout** stops them"),
         ("*Use `/feedback`*", "**Use **feedback****"),
-        ("<@U0SAM> said", "@U0SAM said"),
+        # Left for the send-time pass (handlers/teams/names.py), which knows the names.
+        ("<@U0SAM> said", "<@U0SAM> said"),
         ("<#C0ALL|general>", "#general"),
         ("a &lt;b&gt; &amp; c", "a <b> & c"),
         ("sits in Slack next to your name", "sits in Teams next to your name"),
