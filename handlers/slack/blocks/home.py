@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.home import CoordinatorHome, EmployeeHome, HomeView, OpenPulse, SupporterHome
-from bot.i18n import N_, _, format_day, ngettext
+from bot.home import CoordinatorHome, EmployeeHome, HomeView, SupporterHome
+from bot.i18n import _
 from bot.ports import PostedMessage
-from bot.support import FOLLOW_UPS_AHEAD_DAYS, SessionSummary, SupportTaxonomy
-from handlers.shared.round_words import answered_line
+from bot.support import SupportTaxonomy
+from handlers.shared.home_words import (
+    COORDINATOR_HEADER,
+    SUPPORTER_HEADER,
+    action_line,
+    actions_heading,
+    coordinator_tools,
+    follow_ups_text,
+    last_digest_text,
+    more_text,
+    open_pulse_label,
+    promise_lines,
+    pulse_text,
+    reach_text,
+    recent_heading,
+    review_line,
+    reviews_heading,
+    round_text,
+    supporter_footnote,
+)
 from handlers.slack.blocks.digest import UPDATE_ACTION
 from handlers.slack.blocks.mrkdwn import link, plain
 from handlers.slack.blocks.peer_log import session_line, training_status_text
@@ -21,8 +40,6 @@ from handlers.slack.blocks.pulse import pulse_permalink, slack_date
 HOME_LOG_SESSION_ACTION = "home_log_session"
 HOME_LOG_TRAINING_ACTION = "home_log_training"
 HOME_OPEN_PULSE_ACTION = "home_open_pulse"
-SUPPORTER_HEADER = N_("For peer supporters")
-COORDINATOR_HEADER = N_("Coordinator dashboard")
 
 
 def _section(text: str, *, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -93,101 +110,30 @@ def build_home_view(
 # --- everyone ---------------------------------------------------------------------------------
 
 
-def _pulse_text(pulse: OpenPulse | None, *, opted_out: bool, zone: str) -> str:
-    if opted_out:
-        return _("You've opted out of pulse surveys. `/pulse optin` to take part again.")
-    if pulse is None:
-        return _("No pulse survey is open right now. The next one arrives in your DMs.")
-    closes = slack_date(pulse.closes_at, zone=zone)
-    if pulse.answered:
-        return _(
-            "You've answered this week's pulse — thank you. You can change answers until {closes}."
-        ).format(closes=closes)
-    return _(":memo: *A pulse is open* until {closes} — it's in your DMs, under a minute.").format(
-        closes=closes
-    )
-
-
 def _employee_blocks(
     home: EmployeeHome, *, zone: str, workspace_url: str | None, messages_link: str | None
 ) -> list[dict[str, Any]]:
-    promise = home.promise
-    survey = _pulse_text(home.pulse, opted_out=home.opted_out, zone=zone)
+    survey = pulse_text(home.pulse, opted_out=home.opted_out, day=_day(zone))
     accessory = None
     if not home.opted_out and home.pulse is not None and home.pulse.dm is not None:
         url = message_link(home.pulse.dm, workspace_url=workspace_url) if workspace_url else messages_link
         if url is not None:
-            label = _("Change my answers") if home.pulse.answered else _("Open my pulse")
-            accessory = _button(HOME_OPEN_PULSE_ACTION, label, url=url)
-    blocks: list[dict[str, Any]] = [
+            accessory = _button(HOME_OPEN_PULSE_ACTION, open_pulse_label(home.pulse), url=url)
+    return [
         _header("PeerPulse"),
         _section(_("*Your surveys*") + f"\n{survey}", accessory=accessory),
         {"type": "divider"},
+        _section(reach_text(home.supporters)),
+        {"type": "divider"},
+        _section(promise_lines(home.promise)),
     ]
-    if home.supporters:
-        names = ", ".join(f"<@{u}>" for u in home.supporters[:20])
-        reach = _(
-            "*Talk to a peer supporter*\nTrained colleagues who listen in confidence: {names}. "
-            "Message any of them directly — they never record who they helped."
-        ).format(names=names)
-    else:
-        reach = _(
-            "*Talk to a peer supporter*\nThe program is recruiting supporters; your coordinators can help meanwhile."
-        )
-    blocks += [_section(reach), {"type": "divider"}]
-    days = promise.retention_days
-    blocks.append(
-        _section(
-            "\n".join(
-                [
-                    _("*Our confidentiality promise*"),
-                    "• "
-                    + _(
-                        "Survey answers are stored *without your name* or anything that could point back to you."
-                    ),
-                    "• "
-                    + _("Results are only ever shown for groups of *{k} or more* people.").format(
-                        k=promise.min_group_size
-                    ),
-                    "• "
-                    + ngettext(
-                        "Comments are stripped of names, emails and phone numbers before they are saved, "
-                        "and deleted after *{days} day*; only group figures stay.",
-                        "Comments are stripped of names, emails and phone numbers before they are saved, "
-                        "and deleted after *{days} days*; only group figures stay.",
-                        days,
-                    ).format(days=days),
-                    "• "
-                    + _(
-                        "Peer supporters never log who they helped. "
-                        "Nobody — coordinators included — sees individual answers."
-                    ),
-                    "• "
-                    + _(
-                        "`/feedback` leaves an anonymous suggestion at any time. `/pulse optout` stops pulses; "
-                        "`/pulse optin` brings them back."
-                    ),
-                ]
-            )
-        )
-    )
-    return blocks
+
+
+def _day(zone: str) -> Callable[[datetime], str]:
+    return lambda moment: slack_date(moment, zone=zone)
 
 
 # --- supporters -------------------------------------------------------------------------------
-
-
-def _follow_up_line(session: SessionSummary, *, today: date) -> str:
-    due = session.follow_up_on
-    assert due is not None  # follow-ups due always have a date
-    when = f"*{format_day(due)}*"
-    if due < today:
-        when += " " + _("(overdue)")
-    elif due == today:
-        when += " " + _("(today)")
-    return "• " + _("{when} — from your session of {day}").format(
-        when=when, day=format_day(session.session_date)
-    )
 
 
 def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list[dict[str, Any]]:
@@ -196,16 +142,7 @@ def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list
     if home.training.state in ("lapsed", "none"):
         training = f":warning: {training}"
     blocks.append(_section(_("*Your training*") + f"\n{training}"))
-    if home.follow_ups_due:
-        lines = "\n".join(_follow_up_line(s, today=home.today) for s in home.follow_ups_due)
-        follow_ups = _("*Follow-ups due*") + f"\n{lines}"
-    else:
-        follow_ups = (
-            _("*Follow-ups due*")
-            + "\n"
-            + _("Nothing due in the next {days} days.").format(days=FOLLOW_UPS_AHEAD_DAYS)
-        )
-    blocks.append(_section(follow_ups))
+    blocks.append(_section(follow_ups_text(home.follow_ups_due, today=home.today)))
     blocks.append(
         {
             "type": "actions",
@@ -216,20 +153,11 @@ def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list
             ],
         }
     )
+    recent = recent_heading(bool(home.recent))
     if home.recent:
-        lines = "\n".join(f"• {session_line(s, taxonomy)}" for s in home.recent)
-        recent = _("*Your latest sessions*") + f"\n{lines}"
-    else:
-        recent = _("*Your latest sessions*") + "\n" + _("You haven't logged a session yet.")
+        recent += "\n" + "\n".join(f"• {session_line(s, taxonomy)}" for s in home.recent)
     blocks.append(_section(recent))
-    blocks.append(
-        _context(
-            _(
-                "Only you see your sessions; coordinators see totals, never who or when. "
-                "`/peer-log list` to edit or delete one within 24 hours."
-            )
-        )
-    )
+    blocks.append(_context(supporter_footnote()))
     return blocks
 
 
@@ -237,41 +165,21 @@ def _supporter_blocks(home: SupporterHome, *, taxonomy: SupportTaxonomy) -> list
 
 
 def _more(count: int, command: str) -> dict[str, Any] | None:
-    return (
-        _context(_("…and {n} more: {command} shows them all.").format(n=count, command=f"`{command}`"))
-        if count
-        else None
-    )
+    words = more_text(count, command)
+    return _context(words) if words is not None else None
 
 
 def _coordinator_blocks(
     home: CoordinatorHome, *, zone: str, workspace_url: str | None
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(_(COORDINATOR_HEADER))]
-    p = home.participation
-    if p is None:
-        blocks.append(_section(_("*This round*\nNo pulse is open right now. `/pulse send` opens one.")))
-    else:
-        blocks.append(
-            _section(
-                _("*This round* — open until {day}").format(day=slack_date(p.closes_at, zone=zone))
-                + "\n• "
-                + _("Invited: {n}").format(n=p.invited)
-                + f"\n{answered_line(p.answered)}"
-            )
-        )
+    blocks.append(_section(round_text(home.participation, day=_day(zone))))
 
-    blocks.append(_section(_("*Open actions*") + ("" if home.open_actions else "\n" + _("No open actions."))))
+    blocks.append(_section(actions_heading(bool(home.open_actions))))
     for i, action in enumerate(home.open_actions):
-        overdue = _(":warning: *overdue* · ") if action.due_on < home.today else ""
         blocks.append(
             _section(
-                overdue
-                + _("*{title}* — owner {owner}, due {due}").format(
-                    title=plain(action.title, limit=200),
-                    owner=f"<@{action.owner_id}>",
-                    due=format_day(action.due_on, year=True),
-                ),
+                action_line(action, today=home.today, title=plain(action.title, limit=200)),
                 accessory=_button(f"{UPDATE_ACTION}_{i}", _("Update"), value=action.id),
             )
         )
@@ -279,17 +187,13 @@ def _coordinator_blocks(
     if more is not None:
         blocks.append(more)
 
-    blocks.append(
-        _section(
-            _("*Policy reviews due*") + ("" if home.reviews_due else "\n" + _("No policy review is due."))
-        )
-    )
+    blocks.append(_section(reviews_heading(bool(home.reviews_due))))
     for i, status in enumerate(home.reviews_due):
         blocks.append(
             _section(
-                _("*{policy}* — owner {owner}, {review}").format(
+                review_line(
+                    status,
                     policy=link(status.policy.link, status.policy.name),
-                    owner=f"<@{status.policy.owner_id}>",
                     review=next_review_text(status),
                 ),
                 accessory=_button(f"{REVIEW_POLICY_ACTION}_{i}", _("Mark reviewed"), value=status.policy.id),
@@ -300,23 +204,14 @@ def _coordinator_blocks(
         blocks.append(more)
 
     digest = home.last_digest
-    if digest is None:
-        blocks.append(
-            _section(_("*Last digest*\nNo digest has been posted yet. `/pulse digest` posts one now."))
-        )
-    else:
+    where = ""
+    if digest is not None:
         where = f"<#{digest.channel}>"
         if digest.message is not None and workspace_url:
             # Without the workspace's address a link could only open the channel, which <#…> already does.
             open_it = _("open it")
             where += f" · <{message_link(digest.message, workspace_url=workspace_url)}|{open_it}>"
-        blocks.append(
-            _section(
-                _("*Last digest*\nPosted {day} in {where}").format(
-                    day=slack_date(digest.posted_at, zone=zone), where=where
-                )
-            )
-        )
+    blocks.append(_section(last_digest_text(digest, day=_day(zone), where=where)))
 
     blocks.append(
         {
@@ -325,11 +220,5 @@ def _coordinator_blocks(
             "elements": [_button(ADD_POLICY_ACTION, _("Add a policy"))],
         }
     )
-    blocks.append(
-        _context(
-            _("*Coordinator tools:*")
-            + " `/pulse status` · `/pulse send` · `/pulse close` · `/pulse cancel` · `/pulse digest` · "
-            "`/pulse actions` · `/pulse policies` · `/pulse supporters` · `/pulse schedule` · `/pulse questions`"
-        )
-    )
+    blocks.append(_context(coordinator_tools()))
     return blocks
