@@ -21,6 +21,7 @@ from handlers.teams.coordinator import COORDINATOR_SUBCOMMANDS, handle_command, 
 from handlers.teams.dialogs import handle_feedback_command
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import conversation_of, is_personal, reported_time_zone, sender_of
+from handlers.teams.peer_log import handle_peer_log_command
 from handlers.teams.replies import (
     help_text,
     opted_in_text,
@@ -68,6 +69,9 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
             handle_command(ctx, activity, person, words[1])
             return
         ctx.reply(activity, await _pulse(ctx, person, words[1:]))
+        return
+    if words[:1] == ["peer-log"]:
+        handle_peer_log_command(ctx, activity, person, words[1:])
         return
     if words == ["help"]:
         ctx.reply(activity, usage_text(coordinator=await _is_coordinator(ctx, person)))
