@@ -28,6 +28,7 @@ from handlers.teams.replies import (
     opted_out_text,
     safety_text,
     status_lines,
+    supporter_usage_text,
     unknown_command_text,
     usage_text,
 )
@@ -74,7 +75,10 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
         handle_peer_log_command(ctx, activity, person, words[1:])
         return
     if words == ["help"]:
-        ctx.reply(activity, usage_text(coordinator=await _is_coordinator(ctx, person)))
+        usage = usage_text(coordinator=await _is_coordinator(ctx, person))
+        # Supporters also read what `peer-log` does (a roster read, cached by the domain).
+        supporter = await ctx.services.roles.is_supporter(person)
+        ctx.reply(activity, f"{usage}\n\n{supporter_usage_text()}" if supporter else usage)
         return
     if words == ["feedback"]:
         # A dialog opens only from a card's button, so the anonymous form comes one tap away.

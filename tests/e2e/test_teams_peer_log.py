@@ -142,6 +142,15 @@ async def test_a_supporter_logs_edits_and_lists_a_session_in_teams(
     assert (kept["note"]["value"], kept["duration_minutes"]["value"]) == (typed, 999)
     assert await _rows(runtime, SupportSession) == []
 
+    # A note describing someone at risk gets the escalation guidance in the chat, refused or not, without the note.
+    risky = "Said: I want to kill myself."
+    await people.send_dialog(supporter, dialog, _session_inputs(yesterday, category="", note=risky))
+    guidance = await eventually(
+        lambda: [a for a in fake.sent_to(people.chat(supporter)) if "Please don't carry this alone" in a.text]
+    )
+    assert len(guidance) == 1 and "kill" not in guidance[0].text
+    assert await _rows(runtime, SupportSession) == []
+
     # A good Send: stored as Slack's modal stores it (scrubbed note, follow-up), confirmed in the dialog and chat.
     follow_up_on = _utc_today(clock) + timedelta(days=2)
     saved = await people.send_dialog(
@@ -174,11 +183,13 @@ async def test_a_supporter_logs_edits_and_lists_a_session_in_teams(
     assert row.duration_minutes == 60
     assert row.follow_up_on == follow_up_on
 
-    # `peer-log help` gives the usage with Teams' typed commands.
+    # `peer-log help` gives the usage with Teams' typed commands; a supporter's `help` names it too.
     assert await people.say(supporter, "peer-log help") == 200
     await eventually(
         lambda: [a for a in fake.sent_to(people.chat(supporter)) if "**peer-log training**" in a.text]
     )
+    assert await people.say(supporter, "help") == 200
+    await eventually(lambda: [a for a in fake.sent_to(people.chat(supporter)) if "`peer-log list`" in a.text])
 
 
 async def test_anyone_else_gets_the_domains_refusal_and_nothing_is_stored(
@@ -193,6 +204,13 @@ async def test_anyone_else_gets_the_domains_refusal_and_nothing_is_stored(
     assert not refusal[0].attachments
     assert await people.say(other, "peer-log training") == 200
     await eventually(lambda: len([a for a in fake.sent_to(people.chat(other)) if a.text == REFUSAL]) == 2)
+
+    # Their `help` does not offer what only supporters can do.
+    assert await people.say(other, "help") == 200
+    (usage,) = await eventually(
+        lambda: [a for a in fake.sent_to(people.chat(other)) if "pulse optout" in a.text]
+    )
+    assert "peer-log" not in usage.text
 
     # A forwarded button opens nothing; a forged Send is refused under the first field, text kept.
     (button,) = submit_buttons(build_session_launcher())
