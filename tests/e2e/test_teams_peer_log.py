@@ -25,6 +25,7 @@ from bot.support import FOLLOW_UP_KIND, TRAINING_KIND
 from handlers.teams.cards.peer_log import (
     DELETE,
     EDIT,
+    FOLLOW_UP_DONE,
     FOLLOW_UP_SNOOZE,
     OPEN_SESSION,
     OPEN_TRAINING,
@@ -313,6 +314,7 @@ async def test_follow_up_reminders_reach_the_teams_chat_unless_resolved_first(
     assert f"{(today - timedelta(days=1)):%a %d %b}" in reminder.text
 
     # Snooze from the card: a week on, said in a message and on the card, which keeps no buttons.
+    done = _button(reminder, FOLLOW_UP_DONE)
     answer = await people.open_dialog(supporter, _button(reminder, FOLLOW_UP_SNOOZE), message_id=reminder.id)
     assert answer["task"]["type"] == "message" and answer["task"]["value"].startswith("💤 Snoozed")
     (follow_up,) = await _rows(runtime, SupportFollowUp)
@@ -320,6 +322,11 @@ async def test_follow_up_reminders_reach_the_teams_chat_unless_resolved_first(
     assert follow_up.due_on == max(due, clock.now().astimezone(zone).date()) + timedelta(days=7)
     await eventually(lambda: reminder.updates == 1)
     assert "Snoozed" in _words(reminder.attachments) and submit_buttons(reminder) == []
+    # Done from a copy of the card still showing its buttons (another client): the follow-up ends.
+    answer = await people.open_dialog(supporter, done, message_id=reminder.id)
+    assert answer["task"]["value"] == "✅ Follow-up done. Thank you for checking in."
+    (follow_up,) = await _rows(runtime, SupportFollowUp)
+    assert follow_up.done_at is not None
 
 
 async def test_lapsed_training_reminders_reach_the_teams_chat_until_training_is_recorded(
