@@ -186,7 +186,7 @@ async def _replace(ctx: TeamsContext, activity: dict[str, Any], ref: str, conten
 # --- dialogs ----------------------------------------------------------------------------------
 
 
-def _typed(data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, str]:
+def typed_values(data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, str]:
     """What the Send carried for each field, as text (Teams sends numbers and toggles as text)."""
     found: dict[str, str] = {}
     for field in fields:
@@ -316,7 +316,7 @@ async def handle_peer_log_submit(
 async def _save_session(ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     services, person = ctx.services, person_id(sender_of(activity))
     support = services.support
-    values = _typed(data, SESSION_FIELDS)
+    values = typed_values(data, SESSION_FIELDS)
     editing = _string(data, EDIT_KEY)
     form = read_session_form(values)
     # Judged on what was typed, before any check: a note refused for naming someone still gets an answer.
@@ -343,7 +343,7 @@ async def _save_session(ctx: TeamsContext, activity: dict[str, Any], data: dict[
 async def _save_training(ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     services, person = ctx.services, person_id(sender_of(activity))
     support = services.support
-    values = _typed(data, TRAINING_FIELDS)
+    values = typed_values(data, TRAINING_FIELDS)
     try:
         saved = await support.record_training(
             team_id=services.team_id, supporter_id=person, form=read_training_form(values)

@@ -64,14 +64,11 @@ def _utc_today(clock: ManualClock) -> date:
 async def _card_with(fake: FakeTeams, people: TeamsPeople, user: str, action: str) -> SentActivity:
     """The latest card in the person's chat with a button for `action`."""
 
-    def found() -> SentActivity | None:
-        for sent in reversed(fake.sent_to(people.chat(user))):
-            if any(b["data"].get("action") == action for b in submit_buttons(sent)):
-                return sent
-        return None
+    def found() -> list[SentActivity]:
+        sent = fake.sent_to(people.chat(user))
+        return [a for a in sent if any(b["data"].get("action") == action for b in submit_buttons(a))]
 
-    result: SentActivity = await eventually(found)
-    return result
+    return (await eventually(found))[-1]
 
 
 def _button(sent: SentActivity, action: str) -> dict[str, Any]:
