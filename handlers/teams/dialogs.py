@@ -36,11 +36,13 @@ from handlers.teams.cards.forms import (
     build_feedback_received_dialog,
 )
 from handlers.teams.cards.help import build_support_line
+from handlers.teams.cards.peer_log import PEER_LOG_PREFIX
 from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
 from handlers.teams.invokes import persist_redraw, redrawn_pulse_card
 from handlers.teams.payloads import conversation_of, sender_of
+from handlers.teams.peer_log import handle_peer_log_fetch, handle_peer_log_submit
 from handlers.teams.replies import database_down_text, not_our_button_text, safety_text
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ async def handle_task_fetch(ctx: TeamsContext, activity: dict[str, Any]) -> dict
         return await _open_comment(ctx, data, message_id=activity.get("replyToId"))
     if action == FEEDBACK_ACTION:
         return build_feedback_dialog(support_line=build_support_line(ctx.services.settings))
+    if isinstance(action, str) and action.startswith(PEER_LOG_PREFIX):
+        return await handle_peer_log_fetch(ctx, activity, data)
     return task_message(not_our_button_text())
 
 
@@ -95,6 +99,8 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
         return await _submit_comment(ctx, activity, data)
     if action == FEEDBACK_SUBMIT:
         return await _submit_feedback(ctx, activity, data)
+    if isinstance(action, str) and action.startswith(PEER_LOG_PREFIX):
+        return await handle_peer_log_submit(ctx, activity, data)
     return task_message(not_our_button_text())
 
 

@@ -21,12 +21,14 @@ from handlers.teams.coordinator import COORDINATOR_SUBCOMMANDS, handle_command, 
 from handlers.teams.dialogs import handle_feedback_command
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import conversation_of, is_personal, reported_time_zone, sender_of
+from handlers.teams.peer_log import handle_peer_log_command
 from handlers.teams.replies import (
     help_text,
     opted_in_text,
     opted_out_text,
     safety_text,
     status_lines,
+    supporter_usage_text,
     unknown_command_text,
     usage_text,
 )
@@ -69,8 +71,14 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
             return
         ctx.reply(activity, await _pulse(ctx, person, words[1:]))
         return
+    if words[:1] == ["peer-log"]:
+        handle_peer_log_command(ctx, activity, person, words[1:])
+        return
     if words == ["help"]:
-        ctx.reply(activity, usage_text(coordinator=await _is_coordinator(ctx, person)))
+        usage = usage_text(coordinator=await _is_coordinator(ctx, person))
+        # Supporters also read what `peer-log` does (a roster read, cached by the domain).
+        supporter = await ctx.services.roles.is_supporter(person)
+        ctx.reply(activity, f"{usage}\n\n{supporter_usage_text()}" if supporter else usage)
         return
     if words == ["feedback"]:
         # A dialog opens only from a card's button, so the anonymous form comes one tap away.

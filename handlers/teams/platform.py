@@ -25,6 +25,7 @@ from handlers.teams.pacing import TeamsPacer
 from handlers.teams.render import make_renderers
 from handlers.teams.server import teams_routes
 from handlers.teams.settings import teams_settings
+from handlers.teams.support_render import make_support_renderers
 
 # A connector call that takes longer than this is given up (and retried by the outbox).
 CONNECTOR_TIMEOUT = aiohttp.ClientTimeout(total=30)
@@ -70,6 +71,7 @@ class TeamsPlatform:
         """The outbox's renderers (text until the Adaptive Cards land) and the listeners' context."""
         self.addresses.bind(services.db)
         services.outbox.renderers.update(make_renderers(services))
+        services.outbox.renderers.update(make_support_renderers(services))
         services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_cards(view))
         self.context = TeamsContext(
             services=services,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.config import Settings
 from bot.errors import NextStep, PeerPulseError
 from bot.i18n import N_, _
+from handlers.shared.peer_log_words import USAGE as PEER_LOG_USAGE
 from handlers.shared.pulse_words import COORDINATOR_USAGE, EMPLOYEE_USAGE
 from handlers.shared.support_words import HELP_OPENER, resource_lines, safety_reply
 from handlers.teams.render import plain
@@ -149,3 +150,8 @@ def user_message_for(exc: BaseException) -> str:
     if isinstance(exc, DBAPIError | PoolTimeout | ConnectionError):
         return database_down_text()
     return something_went_wrong_text()
+
+
+def supporter_usage_text() -> str:
+    """What the typed `peer-log` command does, for the help a peer supporter gets (Slack's words, no slash)."""
+    return plain(_(PEER_LOG_USAGE)).replace("`/peer-log", "`peer-log")

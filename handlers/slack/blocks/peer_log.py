@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.i18n import N_, _, format_day, ngettext
+from bot.i18n import _, format_day, ngettext
 from bot.support import (
     CATEGORY,
     COMPLETED_ON,
@@ -39,6 +39,7 @@ from bot.support import (
     TaxonomyKind,
     TrainingStatus,
 )
+from handlers.shared.peer_log_words import PRIVACY_HINT
 from handlers.slack.blocks.mrkdwn import plain, quote
 
 SESSION_VIEW = "peer_log"
@@ -49,12 +50,6 @@ EDIT_ACTION = "peer_log_edit"
 DELETE_ACTION = "peer_log_delete"
 FOLLOW_UP_DONE_ACTION = "peer_follow_up_done"
 FOLLOW_UP_SNOOZE_ACTION = "peer_follow_up_snooze"
-
-PRIVACY_HINT = N_(
-    ":lock: Never name or describe the person you supported: a note naming anyone in the workspace "
-    "(a first name or surname alone counts) is sent back to reword. Mentions, emails and phone numbers "
-    "are removed from the note automatically."
-)
 
 
 def _text(text: str) -> dict[str, Any]:

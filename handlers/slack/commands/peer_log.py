@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.i18n import N_, _
+from bot.i18n import _
 from bot.services import Services
+from handlers.shared.peer_log_words import USAGE
 from handlers.slack.blocks.peer_log import (
     build_session_list_message,
     build_session_modal,
@@ -14,13 +15,6 @@ from handlers.slack.blocks.peer_log import (
 )
 from handlers.slack.open_view import open_view
 from handlers.slack.replies import replies_to_command
-
-USAGE = N_("""*`/peer-log`* — log peer-support sessions without naming anyone
-• `/peer-log` — log a session: date, length, category, how you talked, outcome, follow-up, a short note
-• `/peer-log list` — your last 10 sessions; edit or delete one within 24 hours
-• `/peer-log training` — record a training you completed
-• `/peer-log help` — this message
-_For peer supporters (members of the supporters channel). Coordinators see totals, never your sessions._""")
 
 
 @replies_to_command

@@ -1,0 +1,492 @@
+"""`peer-log` on Teams: the session and training dialogs, confirmations, the list and the reminders. Pure.
+
+The dialogs' input ids are the domain's form-field names (bot.support), so the errors the domain
+raises land under the right field. A refused form is drawn again from what was typed (Teams has no
+server-side field errors), each error under its input, as the feedback dialog does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from bot.i18n import _, format_day, ngettext
+from bot.support import (
+    CATEGORY,
+    COMPLETED_ON,
+    CONTACT_CHANNEL,
+    COURSE,
+    DATE,
+    DURATION,
+    FOLLOW_UP,
+    FOLLOW_UP_ON,
+    HOURS,
+    MAX_HOURS,
+    MAX_MINUTES,
+    MIN_HOURS,
+    MIN_MINUTES,
+    NOTE,
+    NOTE_LIMIT,
+    OUTCOME,
+    TOPIC,
+    TOPIC_LIMIT,
+    FollowUpResult,
+    SavedSession,
+    SavedTraining,
+    SessionSummary,
+    SupportTaxonomy,
+    TaxonomyKind,
+    TrainingStatus,
+)
+from handlers.shared.peer_log_words import PRIVACY_HINT
+from handlers.teams.cards.card import card, dialog, note, text
+from handlers.teams.cards.markup import inert
+
+# task/fetch buttons (open a dialog or act on a card) and task/submit Sends, by `action`.
+PEER_LOG_PREFIX = "peer_log."
+OPEN_SESSION = "peer_log.open"
+OPEN_TRAINING = "peer_log.training"
+SAVE_SESSION = "peer_log.save"
+SAVE_TRAINING = "peer_log.training_save"
+EDIT = "peer_log.edit"
+DELETE = "peer_log.delete"
+DELETE_CONFIRM = "peer_log.delete_confirm"
+FOLLOW_UP_DONE = "peer_log.follow_up_done"
+FOLLOW_UP_SNOOZE = "peer_log.follow_up_snooze"
+# Keys in a button's data: the session, the follow-up date its reminder was for, the session being
+# edited, and the message (the list) a dialog was opened from.
+SESSION_KEY = "s"
+DUE_KEY = "d"
+EDIT_KEY = "edit"
+MESSAGE_KEY = "m"
+FOLLOW_UP_YES = "yes"
+FOLLOW_UP_NO = "no"
+
+TASK_FETCH = {"type": "task/fetch"}
+
+
+def _opens(title: str, action: str, **data: str) -> dict[str, Any]:
+    """An Action.Submit that opens a dialog (or acts and says so) through task/fetch."""
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": TASK_FETCH, "action": action, **data},
+    }
+
+
+def _send(title: str, action: str, **data: str) -> dict[str, Any]:
+    return {
+        "type": "ActionSet",
+        "actions": [{"type": "Action.Submit", "title": title, "data": {"action": action, **data}}],
+    }
+
+
+def _error(message: str) -> dict[str, Any]:
+    return text(message, color="attention", spacing="none", size="small")
+
+
+def _with_errors(
+    items: list[dict[str, Any]], errors: Mapping[str, str], *, fallback: str
+) -> list[dict[str, Any]]:
+    """Each error right under its input; an error on no input (a refusal of the whole form) under `fallback`."""
+    ids = {item.get("id") for item in items}
+    placed: dict[str, list[str]] = {}
+    for field, message in errors.items():
+        placed.setdefault(field if field in ids else fallback, []).append(message)
+    out: list[dict[str, Any]] = []
+    for item in items:
+        out.append(item)
+        out.extend(_error(message) for message in placed.get(str(item.get("id")), []))
+    return out
+
+
+def _choices(taxonomy: SupportTaxonomy, kind: TaxonomyKind) -> list[dict[str, str]]:
+    return [{"title": _(c.label), "value": c.id} for c in taxonomy.choices(kind)]
+
+
+def _choice_set(
+    field: str, label: str, taxonomy: SupportTaxonomy, kind: TaxonomyKind, value: str, **style: Any
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": field,
+        "label": label,
+        "choices": _choices(taxonomy, kind),
+        **style,
+    }
+    if taxonomy.get(kind, value) is not None:
+        item["value"] = value
+    return item
+
+
+def _date_input(field: str, label: str, value: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"type": "Input.Date", "id": field, "label": label}
+    if value:
+        item["value"] = value
+    return item
+
+
+def format_minutes(minutes: int) -> str:
+    """'45 min', '1 h', '1 h 30 min'."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("{minutes} min").format(minutes=rest)
+    return _("{hours} h").format(hours=hours) + (
+        " " + _("{minutes} min").format(minutes=rest) if rest else ""
+    )
+
+
+def session_line(session: SessionSummary, taxonomy: SupportTaxonomy) -> str:
+    """One line describing a session to the supporter who logged it."""
+    return (
+        f"*{format_day(session.session_date)}* · {format_minutes(session.duration_minutes)} · "
+        f"{_(taxonomy.label('categories', session.category))} · "
+        f"{_(taxonomy.label('channels', session.contact_channel))} · "
+        f"{_(taxonomy.label('outcomes', session.outcome))}"
+    )
+
+
+def _follow_up_text(session: SessionSummary) -> str | None:
+    if session.follow_up_on is None:
+        return None
+    if session.follow_up_done:
+        return _("follow-up on {day} done").format(day=format_day(session.follow_up_on))
+    return _("follow-up {day}").format(day=format_day(session.follow_up_on))
+
+
+def session_values(session: SessionSummary) -> dict[str, str]:
+    """A session as the dialog's typed values, to edit it."""
+    return {
+        DATE: session.session_date.isoformat(),
+        DURATION: str(session.duration_minutes),
+        CATEGORY: session.category,
+        CONTACT_CHANNEL: session.contact_channel,
+        OUTCOME: session.outcome,
+        FOLLOW_UP: FOLLOW_UP_YES if session.follow_up_on is not None else FOLLOW_UP_NO,
+        FOLLOW_UP_ON: session.follow_up_on.isoformat() if session.follow_up_on else "",
+        NOTE: session.note or "",
+    }
+
+
+def build_session_dialog(
+    *,
+    taxonomy: SupportTaxonomy,
+    values: Mapping[str, str],
+    edit: str | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The dialog to log a session, or to edit one (its id in the Send), with `values` filled in."""
+    duration: dict[str, Any] = {
+        "type": "Input.Number",
+        "id": DURATION,
+        "label": _("Length (minutes)"),
+        "min": MIN_MINUTES,
+        "max": MAX_MINUTES,
+        "placeholder": _("e.g. 30"),
+    }
+    if values.get(DURATION):
+        duration["value"] = _number(values[DURATION])
+    follow_up = {
+        "type": "Input.Toggle",
+        "id": FOLLOW_UP,
+        "label": _("Follow-up"),
+        "title": _("Follow-up needed"),
+        "valueOn": FOLLOW_UP_YES,
+        "valueOff": FOLLOW_UP_NO,
+        "value": FOLLOW_UP_YES if values.get(FOLLOW_UP) == FOLLOW_UP_YES else FOLLOW_UP_NO,
+    }
+    note_box: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": NOTE,
+        "label": _("Note (optional)"),
+        "isMultiline": True,
+        "maxLength": NOTE_LIMIT,
+        "placeholder": _("What helped, what to watch for. No names."),
+    }
+    if values.get(NOTE):
+        note_box["value"] = values[NOTE]
+    inputs = [
+        _date_input(DATE, _("Date of the session"), values.get(DATE, "")),
+        duration,
+        _choice_set(
+            CATEGORY,
+            _("What was it about?"),
+            taxonomy,
+            "categories",
+            values.get(CATEGORY, ""),
+            style="compact",
+            placeholder=_("Choose a category"),
+        ),
+        _choice_set(
+            CONTACT_CHANNEL,
+            _("How did you talk?"),
+            taxonomy,
+            "channels",
+            values.get(CONTACT_CHANNEL, ""),
+            style="expanded",
+        ),
+        _choice_set(
+            OUTCOME,
+            _("Outcome"),
+            taxonomy,
+            "outcomes",
+            values.get(OUTCOME, ""),
+            style="compact",
+            placeholder=_("Choose the main outcome"),
+        ),
+        follow_up,
+        _date_input(FOLLOW_UP_ON, _("Follow up on"), values.get(FOLLOW_UP_ON, "")),
+        note(_("Used only when “Follow-up needed” is ticked; I'll remind you that morning.")),
+        note_box,
+    ]
+    body = [
+        note(_(PRIVACY_HINT)),
+        *_with_errors(inputs, errors or {}, fallback=DATE),
+        _send(_("Save"), SAVE_SESSION, **({EDIT_KEY: edit} if edit is not None else {})),
+    ]
+    title = _("Edit session") if edit is not None else _("Log a session")
+    return dialog(title, card(body))
+
+
+def _number(raw: str) -> int | float | str:
+    """A typed number as Input.Number's value; kept as typed if it is not one."""
+    try:
+        found = float(raw)
+    except ValueError:
+        return raw
+    return int(found) if found.is_integer() else found
+
+
+def build_training_dialog(
+    *, taxonomy: SupportTaxonomy, values: Mapping[str, str], errors: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The dialog to record a completed training: a course from the list or a topic, date, hours."""
+    topic: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": TOPIC,
+        "label": _("…or another course or topic"),
+        "maxLength": TOPIC_LIMIT,
+        "placeholder": _("Another course or topic"),
+    }
+    if values.get(TOPIC):
+        topic["value"] = values[TOPIC]
+    hours: dict[str, Any] = {
+        "type": "Input.Number",
+        "id": HOURS,
+        "label": _("Hours"),
+        "min": MIN_HOURS,
+        "max": MAX_HOURS,
+        "placeholder": _("e.g. 1.5"),
+    }
+    if values.get(HOURS):
+        hours["value"] = _number(values[HOURS])
+    inputs = [
+        _choice_set(
+            COURSE,
+            _("Course"),
+            taxonomy,
+            "training_courses",
+            values.get(COURSE, ""),
+            style="compact",
+            placeholder=_("Choose a course"),
+        ),
+        topic,
+        _date_input(COMPLETED_ON, _("Completed on"), values.get(COMPLETED_ON, "")),
+        hours,
+    ]
+    body = [*_with_errors(inputs, errors or {}, fallback=COURSE), _send(_("Save"), SAVE_TRAINING)]
+    return dialog(_("Record a training"), card(body))
+
+
+def build_session_launcher() -> dict[str, Any]:
+    """What a typed `peer-log` gets: the privacy promise and the button that opens the dialog."""
+    body = [
+        text(_(PRIVACY_HINT)),
+        {"type": "ActionSet", "actions": [_opens(_("Log a session"), OPEN_SESSION)]},
+    ]
+    return card(body, fallback=_("Log a session"))
+
+
+def build_training_launcher(status: TrainingStatus) -> dict[str, Any]:
+    """What a typed `peer-log training` gets: where training stands, and the button to record one."""
+    body = [
+        text(training_status_text(status)),
+        {"type": "ActionSet", "actions": [_opens(_("Record a training"), OPEN_TRAINING)]},
+    ]
+    return card(body, fallback=_("Record a training"))
+
+
+def session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy) -> dict[str, Any]:
+    """The card confirming a logged or edited session, with its summary."""
+    session = saved.session
+    heading = (
+        _(":white_check_mark: *Session updated*")
+        if saved.edited
+        else _(":white_check_mark: *Session logged*")
+    )
+    body: list[dict[str, Any]] = [text(heading), text(session_line(session, taxonomy), spacing="none")]
+    follow_up = _follow_up_text(session)
+    if follow_up:
+        body.append(
+            note(
+                _(":calendar: {follow_up} — I'll remind you that morning.").format(
+                    follow_up=f"{follow_up[0].upper()}{follow_up[1:]}"
+                )
+            )
+        )
+    if session.note:
+        scrubbed = " " + _("_(contact details were removed before saving)_") if saved.note_scrubbed else ""
+        body.append(text(_("*Note as saved*") + scrubbed))
+        # The supporter's own words: shown as typed, never read as markup.
+        body.append(text(inert(session.note), spacing="none", isSubtle=True))
+    body.append(
+        note(_("You can edit or delete it for 24 hours with `/peer-log list`. Only you see your sessions."))
+    )
+    summary = {"day": format_day(session.session_date), "length": format_minutes(session.duration_minutes)}
+    words = (
+        _("Session updated: {day}, {length}.") if saved.edited else _("Session logged: {day}, {length}.")
+    ).format(**summary)
+    return card(body, fallback=words)
+
+
+def build_session_saved_dialog(saved: SavedSession, *, taxonomy: SupportTaxonomy) -> dict[str, Any]:
+    """What the session dialog turns into once the session is stored."""
+    title = _("Edit session") if saved.edited else _("Log a session")
+    return dialog(title, session_confirmation(saved, taxonomy=taxonomy))
+
+
+def training_status_text(status: TrainingStatus) -> str:
+    """A sentence on where the supporter's training stands."""
+    if status.state == "none" or status.valid_until is None:
+        return _("You have no training recorded yet.")
+    until = format_day(status.valid_until, year=True)
+    if status.state == "lapsed":
+        return _("Your training lapsed on {day}: please record a refresher.").format(day=until)
+    if status.state == "lapsing":
+        return _("Your training is current until {day} — a refresher is due soon.").format(day=until)
+    return _("Your training is current until {day}.").format(day=until)
+
+
+def training_confirmation(saved: SavedTraining) -> dict[str, Any]:
+    """The card confirming a recorded training, with where training now stands."""
+    title = _(saved.title)
+    hours = _("{hours} h").format(hours=f"{saved.hours:g}")
+    line = f"{inert(title)} · {format_day(saved.completed_on, year=True)} · {hours}"
+    body = [
+        text(_(":mortar_board: *Training recorded*")),
+        text(line, spacing="none"),
+        note(training_status_text(saved.status)),
+    ]
+    return card(body, fallback=_("Training recorded: {title}.").format(title=title))
+
+
+def build_training_saved_dialog(saved: SavedTraining) -> dict[str, Any]:
+    """What the training dialog turns into once the training is stored."""
+    return dialog(_("Record a training"), training_confirmation(saved))
+
+
+def build_session_list_card(
+    sessions: list[SessionSummary], *, taxonomy: SupportTaxonomy, notice: str | None = None
+) -> dict[str, Any]:
+    """The supporter's own latest sessions, with Edit and Delete for those under 24 hours old."""
+    body: list[dict[str, Any]] = []
+    if notice:
+        body.append(note(notice))
+    if not sessions:
+        body.append(text(_("You haven't logged any sessions yet. `/peer-log` logs one.")))
+        return card(body, fallback=_("You haven't logged any sessions yet."))
+    count = len(sessions)
+    body.append(text(ngettext("*Your last session*", "*Your last {n} sessions*", count).format(n=count)))
+    for session in sessions:
+        body.append(text(session_line(session, taxonomy), separator=True))
+        details = [
+            d for d in (_follow_up_text(session), session.note and f"“{inert(session.note)[:200]}”") if d
+        ]
+        if details:
+            body.append(note(" · ".join(details)))
+        if session.editable:
+            actions = [
+                _opens(_("Edit"), EDIT, **{SESSION_KEY: session.id}),
+                _opens(_("Delete"), DELETE, **{SESSION_KEY: session.id}),
+            ]
+            body.append({"type": "ActionSet", "actions": actions})
+    body.append(note(_("Only you see these. Sessions can be edited or deleted for 24 hours after logging.")))
+    words = ngettext("Your last peer-support session.", "Your last {n} peer-support sessions.", count)
+    return card(body, fallback=words.format(n=count))
+
+
+def build_delete_dialog(session_id: str, *, message_id: str | None) -> dict[str, Any]:
+    """Asked before a delete, as Slack's confirm does: the session goes for good."""
+    data = {SESSION_KEY: session_id, **({MESSAGE_KEY: message_id} if message_id else {})}
+    body = [
+        text(_("It is removed for good, and from the program's totals.")),
+        _send(_("Delete"), DELETE_CONFIRM, **data),
+    ]
+    return dialog(_("Delete this session?"), card(body))
+
+
+def build_follow_up_card(
+    session: SessionSummary, *, due_on: date, taxonomy: SupportTaxonomy
+) -> dict[str, Any]:
+    """The reminder on a follow-up's date, with Done and Snooze buttons."""
+    data = {SESSION_KEY: session.id, DUE_KEY: due_on.isoformat()}
+    body = [
+        text(
+            _(":calendar: *Time to follow up* ({due}) on your session of {day}:").format(
+                due=format_day(due_on), day=format_day(session.session_date)
+            )
+        ),
+        text(session_line(session, taxonomy), spacing="none"),
+        {
+            "type": "ActionSet",
+            "actions": [
+                {**_opens(_("Done"), FOLLOW_UP_DONE, **data), "style": "positive"},
+                _opens(_("Snooze a week"), FOLLOW_UP_SNOOZE, **data),
+            ],
+        },
+    ]
+    words = _("Follow-up due: your session of {day}.").format(day=format_day(session.session_date))
+    return card(body, fallback=words)
+
+
+def follow_up_resolved_text(result: FollowUpResult) -> str:
+    """What a follow-up reminder says after Done or Snooze."""
+    if result.done:
+        if not result.changed:
+            return _(":white_check_mark: This follow-up was already marked done.")
+        return _(":white_check_mark: Follow-up done. Thank you for checking in.")
+    if result.changed:
+        return _(":zzz: Snoozed: I'll remind you again on {day}.").format(day=format_day(result.due_on))
+    return _(":zzz: Already snoozed: the next reminder is on {day}.").format(day=format_day(result.due_on))
+
+
+def build_follow_up_resolved_card(result: FollowUpResult) -> dict[str, Any]:
+    """The follow-up reminder after a tap: what happened, no buttons left."""
+    words = follow_up_resolved_text(result)
+    return card([text(words)], fallback=words)
+
+
+def training_reminder_text(status: TrainingStatus) -> str:
+    """The weekly reminder to a supporter whose training lapsed or was never recorded."""
+    if status.state == "none" or status.last_on is None:
+        opening = _("You haven't recorded any peer-support training yet.")
+    else:
+        lapsed = format_day(status.valid_until, year=True) if status.valid_until else ""
+        last = format_day(status.last_on, year=True)
+        opening = (
+            _("Your peer-support training lapsed on {lapsed}: your most recent was on {last} ({title}).")
+            if status.last_title
+            else _("Your peer-support training lapsed on {lapsed}: your most recent was on {last}.")
+        ).format(lapsed=lapsed, last=last, title=inert(_(status.last_title)) if status.last_title else "")
+    return _(
+        ":mortar_board: {opening} Keeping it current is part of being a supporter — record a "
+        "refresher with `/peer-log training`. I'll remind you once a week until you do."
+    ).format(opening=opening)
+
+
+def build_training_reminder_card(status: TrainingStatus) -> dict[str, Any]:
+    """The lapsed-training reminder, with the button that opens the training dialog."""
+    words = training_reminder_text(status)
+    body = [text(words), {"type": "ActionSet", "actions": [_opens(_("Record a training"), OPEN_TRAINING)]}]
+    return card(body, fallback=words)
