@@ -20,8 +20,9 @@ from bot.roles import SYSTEM
 from bot.runtime import Runtime
 from bot.support import SessionSummary
 from handlers.shared.home_words import COORDINATOR_HEADER, SUPPORTER_HEADER
+from handlers.shared.peer_log_words import session_line
 from handlers.slack.blocks.home import HOME_LOG_SESSION_ACTION, HOME_LOG_TRAINING_ACTION, app_messages_link
-from handlers.slack.blocks.peer_log import SESSION_VIEW, session_line
+from handlers.slack.blocks.peer_log import SESSION_VIEW
 from handlers.slack.blocks.pulse import slack_date
 from handlers.slack.simulation.people import People
 from handlers.slack.simulation.people_support import (

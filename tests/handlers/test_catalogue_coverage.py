@@ -27,6 +27,7 @@ from bot.support import (
     TrainingStatus,
 )
 from bot.surveys import Schedules
+from handlers.shared.peer_log_words import training_status_text
 from handlers.slack.blocks.admin import build_questions_text, build_schedule_text
 from handlers.slack.blocks.announcements import build_announcement
 from handlers.slack.blocks.confirmations import build_comment_saved_view, build_feedback_received_view
@@ -41,7 +42,6 @@ from handlers.slack.blocks.peer_log import (
     build_training_confirmation,
     build_training_modal,
     build_training_reminder_text,
-    training_status_text,
 )
 from handlers.slack.blocks.pulse import (
     build_comment_modal,

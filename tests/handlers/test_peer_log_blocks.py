@@ -15,6 +15,7 @@ from bot.support import (
     TrainingStatus,
     load_support_taxonomy,
 )
+from handlers.shared.peer_log_words import format_minutes
 from handlers.slack.blocks.peer_log import (
     DELETE_ACTION,
     EDIT_ACTION,
@@ -26,7 +27,6 @@ from handlers.slack.blocks.peer_log import (
     build_training_modal,
     build_training_reminder_text,
     decode_follow_up,
-    format_minutes,
 )
 from handlers.slack.blocks.supporters import build_supporters_text
 

@@ -30,9 +30,9 @@ from handlers.shared.home_words import (
     round_text,
     supporter_footnote,
 )
+from handlers.shared.peer_log_words import session_line, training_status_text
 from handlers.slack.blocks.digest import UPDATE_ACTION
 from handlers.slack.blocks.mrkdwn import link, plain
-from handlers.slack.blocks.peer_log import session_line, training_status_text
 from handlers.slack.blocks.policies import ADD_POLICY_ACTION, REVIEW_POLICY_ACTION, next_review_text
 from handlers.slack.blocks.pulse import pulse_permalink, slack_date
 

@@ -39,8 +39,15 @@ from bot.support import (
     TaxonomyKind,
     TrainingStatus,
 )
-from handlers.shared.peer_log_words import PRIVACY_HINT
-from handlers.slack.blocks.mrkdwn import plain, quote
+from handlers.shared.peer_log_words import (
+    PRIVACY_HINT,
+    follow_up_text,
+    format_minutes,
+    session_line,
+    training_reminder_text,
+    training_status_text,
+)
+from handlers.slack.blocks.mrkdwn import escape, plain, quote
 
 SESSION_VIEW = "peer_log"
 TRAINING_VIEW = "peer_log_training"
@@ -107,34 +114,6 @@ def _date_picker(initial: date | None) -> dict[str, Any]:
     if initial is not None:
         element["initial_date"] = initial.isoformat()
     return element
-
-
-def format_minutes(minutes: int) -> str:
-    """'45 min', '1 h', '1 h 30 min'."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return _("{minutes} min").format(minutes=rest)
-    return _("{hours} h").format(hours=hours) + (
-        " " + _("{minutes} min").format(minutes=rest) if rest else ""
-    )
-
-
-def session_line(session: SessionSummary, taxonomy: SupportTaxonomy) -> str:
-    """One line describing a session to the supporter who logged it."""
-    return (
-        f"*{format_day(session.session_date)}* · {format_minutes(session.duration_minutes)} · "
-        f"{_(taxonomy.label('categories', session.category))} · "
-        f"{_(taxonomy.label('channels', session.contact_channel))} · "
-        f"{_(taxonomy.label('outcomes', session.outcome))}"
-    )
-
-
-def _follow_up_text(session: SessionSummary) -> str | None:
-    if session.follow_up_on is None:
-        return None
-    if session.follow_up_done:
-        return _("follow-up on {day} done").format(day=format_day(session.follow_up_on))
-    return _("follow-up {day}").format(day=format_day(session.follow_up_on))
 
 
 def build_session_modal(
@@ -250,7 +229,7 @@ def build_session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy
         else _(":white_check_mark: *Session logged*")
     )
     blocks: list[dict[str, Any]] = [_mrkdwn(f"{heading}\n{session_line(session, taxonomy)}")]
-    follow_up = _follow_up_text(session)
+    follow_up = follow_up_text(session)
     if follow_up:
         blocks.append(
             _context(
@@ -274,18 +253,6 @@ def build_session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy
     return {"text": text, "blocks": blocks}
 
 
-def training_status_text(status: TrainingStatus) -> str:
-    """A sentence on where the supporter's training stands."""
-    if status.state == "none" or status.valid_until is None:
-        return _("You have no training recorded yet.")
-    until = format_day(status.valid_until, year=True)
-    if status.state == "lapsed":
-        return _("Your training lapsed on {day}: please record a refresher.").format(day=until)
-    if status.state == "lapsing":
-        return _("Your training is current until {day} — a refresher is due soon.").format(day=until)
-    return _("Your training is current until {day}.").format(day=until)
-
-
 def build_training_confirmation(saved: SavedTraining) -> dict[str, Any]:
     """The private DM confirming a recorded training."""
     title = _(saved.title)
@@ -298,24 +265,6 @@ def build_training_confirmation(saved: SavedTraining) -> dict[str, Any]:
             _context(training_status_text(saved.status)),
         ],
     }
-
-
-def build_training_reminder_text(status: TrainingStatus) -> str:
-    """The weekly DM to a supporter whose training lapsed or was never recorded."""
-    if status.state == "none" or status.last_on is None:
-        opening = _("You haven't recorded any peer-support training yet.")
-    else:
-        lapsed = format_day(status.valid_until, year=True) if status.valid_until else ""
-        last = format_day(status.last_on, year=True)
-        opening = (
-            _("Your peer-support training lapsed on {lapsed}: your most recent was on {last} ({title}).")
-            if status.last_title
-            else _("Your peer-support training lapsed on {lapsed}: your most recent was on {last}.")
-        ).format(lapsed=lapsed, last=last, title=_(status.last_title) if status.last_title else "")
-    return _(
-        ":mortar_board: {opening} Keeping it current is part of being a supporter — record a "
-        "refresher with `/peer-log training`. I'll remind you once a week until you do."
-    ).format(opening=opening)
 
 
 def build_session_list_message(
@@ -333,7 +282,7 @@ def build_session_list_message(
     for session in sessions:
         blocks.append({**_mrkdwn(session_line(session, taxonomy)), "block_id": f"s_{session.id}"})
         details = [
-            d for d in (_follow_up_text(session), session.note and f"“{plain(session.note, limit=200)}”") if d
+            d for d in (follow_up_text(session), session.note and f"“{plain(session.note, limit=200)}”") if d
         ]
         if details:
             blocks.append(_context(" · ".join(details)))
@@ -440,3 +389,8 @@ def build_follow_up_resolved(result: FollowUpResult) -> dict[str, Any]:
             day=format_day(result.due_on)
         )
     return {"text": text, "blocks": [_mrkdwn(text)]}
+
+
+def build_training_reminder_text(status: TrainingStatus) -> str:
+    """The weekly DM to a supporter whose training lapsed or was never recorded."""
+    return training_reminder_text(status, own_words=escape)

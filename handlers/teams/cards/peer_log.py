@@ -39,7 +39,14 @@ from bot.support import (
     TaxonomyKind,
     TrainingStatus,
 )
-from handlers.shared.peer_log_words import PRIVACY_HINT
+from handlers.shared.peer_log_words import (
+    PRIVACY_HINT,
+    follow_up_text,
+    format_minutes,
+    session_line,
+    training_reminder_text,
+    training_status_text,
+)
 from handlers.teams.cards.card import card, dialog, note, text
 from handlers.teams.cards.markup import inert
 
@@ -125,34 +132,6 @@ def _date_input(field: str, label: str, value: str) -> dict[str, Any]:
     if value:
         item["value"] = value
     return item
-
-
-def format_minutes(minutes: int) -> str:
-    """'45 min', '1 h', '1 h 30 min'."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return _("{minutes} min").format(minutes=rest)
-    return _("{hours} h").format(hours=hours) + (
-        " " + _("{minutes} min").format(minutes=rest) if rest else ""
-    )
-
-
-def session_line(session: SessionSummary, taxonomy: SupportTaxonomy) -> str:
-    """One line describing a session to the supporter who logged it."""
-    return (
-        f"*{format_day(session.session_date)}* · {format_minutes(session.duration_minutes)} · "
-        f"{_(taxonomy.label('categories', session.category))} · "
-        f"{_(taxonomy.label('channels', session.contact_channel))} · "
-        f"{_(taxonomy.label('outcomes', session.outcome))}"
-    )
-
-
-def _follow_up_text(session: SessionSummary) -> str | None:
-    if session.follow_up_on is None:
-        return None
-    if session.follow_up_done:
-        return _("follow-up on {day} done").format(day=format_day(session.follow_up_on))
-    return _("follow-up {day}").format(day=format_day(session.follow_up_on))
 
 
 def session_values(session: SessionSummary) -> dict[str, str]:
@@ -326,7 +305,7 @@ def session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy) -> d
         else _(":white_check_mark: *Session logged*")
     )
     body: list[dict[str, Any]] = [text(heading), text(session_line(session, taxonomy), spacing="none")]
-    follow_up = _follow_up_text(session)
+    follow_up = follow_up_text(session)
     if follow_up:
         body.append(
             note(
@@ -354,18 +333,6 @@ def build_session_saved_dialog(saved: SavedSession, *, taxonomy: SupportTaxonomy
     """What the session dialog turns into once the session is stored."""
     title = _("Edit session") if saved.edited else _("Log a session")
     return dialog(title, session_confirmation(saved, taxonomy=taxonomy))
-
-
-def training_status_text(status: TrainingStatus) -> str:
-    """A sentence on where the supporter's training stands."""
-    if status.state == "none" or status.valid_until is None:
-        return _("You have no training recorded yet.")
-    until = format_day(status.valid_until, year=True)
-    if status.state == "lapsed":
-        return _("Your training lapsed on {day}: please record a refresher.").format(day=until)
-    if status.state == "lapsing":
-        return _("Your training is current until {day} — a refresher is due soon.").format(day=until)
-    return _("Your training is current until {day}.").format(day=until)
 
 
 def training_confirmation(saved: SavedTraining) -> dict[str, Any]:
@@ -401,7 +368,7 @@ def build_session_list_card(
     for session in sessions:
         body.append(text(session_line(session, taxonomy), separator=True))
         details = [
-            d for d in (_follow_up_text(session), session.note and f"“{inert(session.note)[:200]}”") if d
+            d for d in (follow_up_text(session), session.note and f"“{inert(session.note)[:200]}”") if d
         ]
         if details:
             body.append(note(" · ".join(details)))
@@ -467,26 +434,8 @@ def build_follow_up_resolved_card(result: FollowUpResult) -> dict[str, Any]:
     return card([text(words)], fallback=words)
 
 
-def training_reminder_text(status: TrainingStatus) -> str:
-    """The weekly reminder to a supporter whose training lapsed or was never recorded."""
-    if status.state == "none" or status.last_on is None:
-        opening = _("You haven't recorded any peer-support training yet.")
-    else:
-        lapsed = format_day(status.valid_until, year=True) if status.valid_until else ""
-        last = format_day(status.last_on, year=True)
-        opening = (
-            _("Your peer-support training lapsed on {lapsed}: your most recent was on {last} ({title}).")
-            if status.last_title
-            else _("Your peer-support training lapsed on {lapsed}: your most recent was on {last}.")
-        ).format(lapsed=lapsed, last=last, title=inert(_(status.last_title)) if status.last_title else "")
-    return _(
-        ":mortar_board: {opening} Keeping it current is part of being a supporter — record a "
-        "refresher with `/peer-log training`. I'll remind you once a week until you do."
-    ).format(opening=opening)
-
-
 def build_training_reminder_card(status: TrainingStatus) -> dict[str, Any]:
     """The lapsed-training reminder, with the button that opens the training dialog."""
-    words = training_reminder_text(status)
+    words = training_reminder_text(status, own_words=inert)
     body = [text(words), {"type": "ActionSet", "actions": [_opens(_("Record a training"), OPEN_TRAINING)]}]
     return card(body, fallback=words)
