@@ -43,6 +43,9 @@ from handlers.teams.ids import person_id
 from handlers.teams.invokes import persist_redraw, redrawn_pulse_card
 from handlers.teams.payloads import conversation_of, sender_of
 from handlers.teams.peer_log import handle_peer_log_fetch, handle_peer_log_submit
+from handlers.teams.policies import OPEN_ACTIONS as POLICY_OPEN_ACTIONS
+from handlers.teams.policies import SUBMIT_ACTIONS as POLICY_SUBMIT_ACTIONS
+from handlers.teams.policies import open_policy_dialog, submit_policy_dialog
 from handlers.teams.replies import database_down_text, not_our_button_text, safety_text
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,8 @@ async def handle_task_fetch(ctx: TeamsContext, activity: dict[str, Any]) -> dict
         return build_feedback_dialog(support_line=build_support_line(ctx.services.settings))
     if isinstance(action, str) and action.startswith(PEER_LOG_PREFIX):
         return await handle_peer_log_fetch(ctx, activity, data)
+    if action in POLICY_OPEN_ACTIONS:
+        return await open_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
     return task_message(not_our_button_text())
 
 
@@ -101,6 +106,8 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
         return await _submit_feedback(ctx, activity, data)
     if isinstance(action, str) and action.startswith(PEER_LOG_PREFIX):
         return await handle_peer_log_submit(ctx, activity, data)
+    if action in POLICY_SUBMIT_ACTIONS:
+        return await submit_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
     return task_message(not_our_button_text())
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.i18n import use_language
 from bot.privacy import detect_risk
+from handlers.teams.admin import ADMIN_SUBCOMMANDS, handle_admin_command
 from handlers.teams.cards.markup import written_date
 from handlers.teams.context import TeamsContext
 from handlers.teams.coordinator import COORDINATOR_SUBCOMMANDS, handle_command, handle_decision, is_decision
@@ -66,6 +67,9 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
         handle_decision(ctx, activity, person)
         return
     if words[:1] == ["pulse"]:
+        if words[1:2] and words[1] in ADMIN_SUBCOMMANDS:
+            handle_admin_command(ctx, activity, person, words[1:])
+            return
         if words[1:2] and words[1] in COORDINATOR_SUBCOMMANDS:
             handle_command(ctx, activity, person, words[1])
             return

@@ -22,6 +22,7 @@ from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
 from handlers.teams.names import DisplayNames
 from handlers.teams.pacing import TeamsPacer
+from handlers.teams.policy_renderers import make_policy_renderers
 from handlers.teams.render import make_renderers
 from handlers.teams.server import teams_routes
 from handlers.teams.settings import teams_settings
@@ -72,6 +73,7 @@ class TeamsPlatform:
         self.addresses.bind(services.db)
         services.outbox.renderers.update(make_renderers(services))
         services.outbox.renderers.update(make_support_renderers(services))
+        services.outbox.renderers.update(make_policy_renderers(services))
         services.outbox.splitters[DigestView.kind] = lambda view: len(digest_view_cards(view))
         self.context = TeamsContext(
             services=services,

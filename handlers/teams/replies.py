@@ -17,8 +17,18 @@ from handlers.shared.pulse_words import COORDINATOR_USAGE, EMPLOYEE_USAGE
 from handlers.shared.support_words import HELP_OPENER, resource_lines, safety_reply
 from handlers.teams.render import plain
 
-# The coordinators' subcommands Teams has (handlers/teams/coordinator.py).
-TEAMS_SUBCOMMANDS = ("send", "status", "close", "cancel", "digest")
+# The coordinators' subcommands Teams has (handlers/teams/coordinator.py, admin.py).
+TEAMS_SUBCOMMANDS = (
+    "send",
+    "status",
+    "close",
+    "cancel",
+    "digest",
+    "schedule",
+    "questions",
+    "supporters",
+    "policies",
+)
 
 
 def usage_text(*, coordinator: bool = False) -> str:

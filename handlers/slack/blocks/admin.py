@@ -1,46 +1,22 @@
-"""Text for coordinators' `/pulse` subcommands. Pure builders."""
+"""Text for coordinators' `/pulse` subcommands (schedule and questions share their words with Teams). Pure."""
 
 from __future__ import annotations
 
-from bot.i18n import _, ngettext
-from bot.measures import CONSTRUCT_LABELS, label_of
 from bot.questions import QuestionBank
 from bot.surveys import RoundStatus, Schedules
+from handlers.shared.admin_words import questions_text, schedule_text
 from handlers.shared.round_words import status_lines
 from handlers.slack.blocks.pulse import slack_date
 
 
 def build_schedule_text(schedules: Schedules) -> str:
-    """When pulses and digests go out."""
-    days = schedules.pulse_window_days
-    return "\n".join(
-        [
-            ngettext(
-                "*Pulses:* {cron} in each person's own time zone, open for {days} day, one reminder before closing.",
-                "*Pulses:* {cron} in each person's own time zone, open for {days} days, one reminder before closing.",
-                days,
-            ).format(cron=f"`{schedules.pulse}`", days=days),
-            _("*Digest:* {cron} ({zone}) in {channel}.").format(
-                cron=f"`{schedules.digest}`",
-                zone=schedules.digest_timezone,
-                channel=f"<#{schedules.coordinator_channel}>",
-            ),
-            _(
-                "_Change them with PULSE_SCHEDULE / DIGEST_SCHEDULE and restart; the scheduler keeps one job each._"
-            ),
-        ]
-    )
+    """When pulses and digests go out, the digest's channel linked."""
+    return schedule_text(schedules, channel=f"<#{schedules.coordinator_channel}>")
 
 
 def build_questions_text(bank: QuestionBank) -> str:
     """The question bank with constructs and sources."""
-    lines = [_("*Question bank* (core constructs are asked every round, the rest take turns):")]
-    for q in bank.questions:
-        tag = _("every round") if bank.cadence_of(q.construct) == "every" else _("rotating")
-        # The source is a citation: it stays as published.
-        about = label_of(q.construct) if q.construct in CONSTRUCT_LABELS else _("Open comments")
-        lines.append(f"• `{q.id}` ({about} · {tag}) — {_(q.text)}\n    _{q.source}_")
-    return "\n".join(lines)
+    return questions_text(bank)
 
 
 def build_status_text(status: RoundStatus, *, k: int, zone: str = "UTC") -> str:

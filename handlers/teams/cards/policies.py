@@ -1,0 +1,398 @@
+"""The policy register as Teams cards and dialogs: the register, the retired list, the add / edit /
+review / retire / bring-back dialogs with their field errors, and the review reminder. Pure builders.
+
+Every sentence is the catalogue's, as Slack's register words it (handlers/slack/blocks/policies.py);
+policy names and people's own words are made inert. Dialog inputs are named by the domain's form
+fields (bot/policies.py), so a refusal's `fields` lands under the right input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from bot.i18n import _, format_day, ngettext
+from bot.policies import (
+    DEFAULT_INTERVAL,
+    INTERVAL,
+    INTERVAL_MAX,
+    INTERVAL_MIN,
+    LAST_REVIEWED,
+    LINK,
+    LINK_MAX,
+    NAME,
+    NAME_MAX,
+    OWNER,
+    RETIRE_REASON,
+    REVIEWED_ON,
+    SUMMARY,
+    SUMMARY_MAX,
+    PolicyStatus,
+)
+from handlers.teams.cards.card import card, dialog, lines, note, text
+from handlers.teams.cards.digest import STATE_LABELS, _next_review_text
+from handlers.teams.cards.forms import _with_errors
+from handlers.teams.cards.markup import inert
+from storage.policy_models import Policy, PolicyReview
+
+# Buttons that open a dialog (task/fetch) and the dialogs' Sends (task/submit); "p" names the policy.
+ADD_ACTION = "policy.add"
+EDIT_ACTION = "policy.edit"
+REVIEW_ACTION = "policy.review"
+RETIRE_ACTION = "policy.retire"
+UNRETIRE_ACTION = "policy.unretire"
+OPEN_ACTIONS = frozenset({ADD_ACTION, EDIT_ACTION, REVIEW_ACTION, RETIRE_ACTION, UNRETIRE_ACTION})
+SUBMIT_SUFFIX = ".send"
+POLICY_KEY = "p"
+MAX_LISTED = 20  # as on Slack: the soonest due, the rest counted
+Names = Mapping[str, str]
+_MENTION = re.compile(r"<@([^>|]+)>")
+
+
+def named(mrkdwn: str, names: Names) -> str:
+    """Each `<@person>` as the person's Teams name (inert), or their id where the roster lacks them."""
+
+    def name(match: re.Match[str]) -> str:
+        # Someone no longer in the roster is shown by id, as Teams' own cards do without a name.
+        return "@" + inert(names.get(match.group(1)) or match.group(1))
+
+    return _MENTION.sub(name, mrkdwn)
+
+
+def _policy_name(policy: Policy) -> str:
+    """The policy's name, bold, linked to its document (the domain accepts only http(s) links)."""
+    name = inert(policy.name)
+    if policy.link.startswith(("https://", "http://")):
+        return f"*<{policy.link}|{name}>*"
+    return f"*{name}*"
+
+
+def _open_button(title: str, action: str, policy_id: str = "", **style: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"msteams": {"type": "task/fetch"}, "action": action}
+    if policy_id:
+        data[POLICY_KEY] = policy_id
+    return {"type": "Action.Submit", "title": title, "data": data, **style}
+
+
+def _show_button(view: str) -> dict[str, Any]:
+    """Switch lists: a messageBack types the command for the coordinator (Teams shows the label)."""
+    title = _("Show retired policies") if view == "retired" else _("Show the register")
+    command = "pulse policies retired" if view == "retired" else "pulse policies"
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": {"type": "messageBack", "text": command, "displayText": title}},
+    }
+
+
+def _actions(*buttons: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "ActionSet", "actions": list(buttons)}
+
+
+def policy_text(status: PolicyStatus) -> str:
+    """One policy in the register: state, owner, interval, last and next review, the last review's summary."""
+    p = status.policy
+    last = format_day(p.last_reviewed_on, year=True) if p.last_reviewed_on else _("never")
+    said = f"{_policy_name(p)} · {_(STATE_LABELS[status.state])}\n" + ngettext(
+        "Owner {owner} · reviewed every {n} month · last reviewed {last} · next due {due} ({when})",
+        "Owner {owner} · reviewed every {n} months · last reviewed {last} · next due {due} ({when})",
+        p.review_interval_months,
+    ).format(
+        owner=f"<@{p.owner_id}>",
+        n=p.review_interval_months,
+        last=last,
+        due=format_day(status.next_due, year=True),
+        when=_next_review_text(status),
+    )
+    if status.last_review is not None:
+        r = status.last_review
+        said += "\n" + _("_Last review ({day}, {by}):_ {summary}").format(
+            day=format_day(r.reviewed_on, year=True), by=f"<@{r.reviewed_by}>", summary=inert(r.summary)
+        )
+    return said
+
+
+def build_register_card(statuses: list[PolicyStatus], *, names: Names) -> dict[str, Any]:
+    """`pulse policies`: the register, soonest due first, with Mark reviewed / Edit / Retire / Add."""
+    add = _open_button(_("Add a policy"), ADD_ACTION, style="positive")
+    if not statuses:
+        empty = _(
+            "*Policy register* — empty for now. Add each policy or procedure of the program (for example "
+            "the anti-bullying policy or the peer-support procedure) with a link to the document, its owner "
+            "and how often it is reviewed. PeerPulse then reminds the coordinators' channel 30 days before "
+            "a review is due and weekly once it is overdue."
+        )
+        return card([text(empty), _actions(add, _show_button("retired"))], fallback=_("Policy register"))
+    count = len(statuses)
+    body: list[dict[str, Any]] = [
+        text(
+            ngettext(
+                "*Policy register* — {n} policy or procedure, soonest review first",
+                "*Policy register* — {n} policies or procedures, soonest review first",
+                count,
+            ).format(n=count)
+        )
+    ]
+    for status in statuses[:MAX_LISTED]:
+        policy_id = status.policy.id
+        body.append(
+            {"type": "Container", "separator": True, "items": lines(named(policy_text(status), names))}
+        )
+        body.append(
+            _actions(
+                _open_button(_("Mark reviewed"), REVIEW_ACTION, policy_id),
+                _open_button(_("Edit"), EDIT_ACTION, policy_id),
+                _open_button(_("Retire"), RETIRE_ACTION, policy_id),
+            )
+        )
+    if count > MAX_LISTED:
+        body.append(
+            note(_("Showing the {shown} soonest due of {total}.").format(shown=MAX_LISTED, total=count))
+        )
+    body.append(_actions(add, _show_button("retired")))
+    body.append(
+        note(
+            _(
+                "Reminders go to the coordinators' channel 30 days before a review is due, then weekly while overdue."
+            )
+        )
+    )
+    return card(body, fallback=_("Policy register"))
+
+
+def build_retired_card(statuses: list[PolicyStatus], *, names: Names, notice: str = "") -> dict[str, Any]:
+    """`pulse policies retired`: who retired each policy, when and why, with Bring back."""
+    body: list[dict[str, Any]] = [note(inert(notice))] if notice else []
+    if not statuses:
+        body += [text(_("*Retired policies* — none.")), _actions(_show_button("active"))]
+        return card(body, fallback=_("Retired policies"))
+    body.append(text(_("*Retired policies* — {n}").format(n=len(statuses))))
+    for status in statuses[:MAX_LISTED]:
+        p = status.policy
+        when = format_day(p.retired_at.date(), year=True) if p.retired_at else "?"
+        who = f"<@{p.retired_by}>" if p.retired_by else _("someone")
+        said = (
+            f"{_policy_name(p)} · "
+            + _("retired {day} by {who}").format(day=when, who=who)
+            + (f": {inert(p.retired_reason)}" if p.retired_reason else "")
+        )
+        body.append({"type": "Container", "separator": True, "items": [text(named(said, names))]})
+        body.append(_actions(_open_button(_("Bring back"), UNRETIRE_ACTION, p.id)))
+    if len(statuses) > MAX_LISTED:
+        body.append(note(_("Showing {shown} of {total}.").format(shown=MAX_LISTED, total=len(statuses))))
+    body.append(_actions(_show_button("active")))
+    return card(body, fallback=_("Retired policies"))
+
+
+def _send(title: str, action: str, policy_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"action": action + SUBMIT_SUFFIX}
+    if policy_id:
+        data[POLICY_KEY] = policy_id
+    return _actions({"type": "Action.Submit", "title": title, "data": data, "style": "positive"})
+
+
+def _box(
+    field: str, label: str, value: str, *, max_length: int, multiline: bool = False, **more: Any
+) -> dict[str, Any]:
+    box: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": field,
+        "label": label,
+        "maxLength": max_length,
+        "isMultiline": multiline,
+        **more,
+    }
+    if value:
+        box["value"] = value
+    return box
+
+
+def _date_input(field: str, label: str, value: str) -> dict[str, Any]:
+    found: dict[str, Any] = {"type": "Input.Date", "id": field, "label": label}
+    if value:
+        found["value"] = value
+    return found
+
+
+def build_policy_dialog(
+    *,
+    policy: Policy | None,
+    owners: Names,
+    values: Mapping[str, str],
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Add a policy (policy None) or edit one: name, link, owner, review interval (and, adding, last review).
+
+    `owners` are the people the owner can be picked from (id to name); `values` what the inputs show.
+    """
+    adding = policy is None
+    owner: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": OWNER,
+        "label": _("Owner"),
+        "style": "filtered",
+        "choices": [{"title": name, "value": person} for person, name in owners.items()],
+    }
+    if values.get(OWNER):
+        owner["value"] = values[OWNER]
+    items = [
+        _box(NAME, _("Name"), values.get(NAME, ""), max_length=NAME_MAX),
+        _box(LINK, _("Link to the document"), values.get(LINK, ""), max_length=LINK_MAX, style="Url"),
+        note(_("An http(s) address, up to {n} characters.").format(n=LINK_MAX)),
+        owner,
+        {
+            "type": "Input.Number",
+            "id": INTERVAL,
+            "label": _("Review every (months)"),
+            "min": INTERVAL_MIN,
+            "max": INTERVAL_MAX,
+            **({"value": int(values[INTERVAL])} if values.get(INTERVAL, "").isdigit() else {}),
+        },
+    ]
+    if adding:
+        items += [
+            _date_input(LAST_REVIEWED, _("Last reviewed"), values.get(LAST_REVIEWED, "")),
+            note(_("Leave empty if it has never been reviewed or nobody knows when.")),
+        ]
+    body = [
+        *_with_errors(items, errors or {}, fallback=NAME),
+        _send(
+            _("Add") if adding else _("Save"),
+            ADD_ACTION if policy is None else EDIT_ACTION,
+            "" if policy is None else policy.id,
+        ),
+    ]
+    return dialog(_("Add a policy") if adding else _("Edit policy"), card(body))
+
+
+def policy_values(policy: Policy | None, *, owner_id: str) -> dict[str, str]:
+    """What the add / edit dialog shows when it opens."""
+    if policy is None:
+        return {OWNER: owner_id, INTERVAL: str(DEFAULT_INTERVAL)}
+    return {
+        NAME: policy.name,
+        LINK: policy.link,
+        OWNER: policy.owner_id,
+        INTERVAL: str(policy.review_interval_months),
+    }
+
+
+def build_review_dialog(
+    *,
+    policy: Policy,
+    history: list[PolicyReview],
+    names: Names,
+    values: Mapping[str, str],
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Mark a policy reviewed: the date and a short summary of what changed, with its earlier reviews."""
+    last = format_day(policy.last_reviewed_on, year=True) if policy.last_reviewed_on else _("never")
+    items = [
+        _date_input(REVIEWED_ON, _("Reviewed on"), values.get(REVIEWED_ON, "")),
+        _box(
+            SUMMARY,
+            _("What changed"),
+            values.get(SUMMARY, ""),
+            max_length=SUMMARY_MAX,
+            multiline=True,
+            placeholder=_("A short summary, or “no change”"),
+        ),
+    ]
+    body = [
+        text(f"{_policy_name(policy)} — " + _("last reviewed {day}").format(day=last)),
+        *_with_errors(items, errors or {}, fallback=SUMMARY),
+    ]
+    if history:
+        earlier = [
+            f"{format_day(r.reviewed_on, year=True)} · <@{r.reviewed_by}>: {inert(r.summary)}"
+            for r in history
+        ]
+        body += lines(
+            named(_("*Earlier reviews*") + "\n" + "\n".join(earlier), names), size="small", isSubtle=True
+        )
+    body.append(_send(_("Save review"), REVIEW_ACTION, policy.id))
+    return dialog(_("Mark reviewed"), card(body))
+
+
+def build_retire_dialog(
+    *, policy: Policy, reason: str = "", errors: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Retire a policy: why, recorded with who and when; it leaves the register and its reminders."""
+    items = [
+        _box(
+            RETIRE_REASON,
+            _("Why is it retired?"),
+            reason,
+            max_length=SUMMARY_MAX,
+            multiline=True,
+            placeholder=_("e.g. replaced by …"),
+        )
+    ]
+    body = [
+        text(
+            _(
+                "{policy} leaves the register, its review reminders and the due "
+                "lists. Its reviews are kept, and it can be brought back from the retired list."
+            ).format(policy=_policy_name(policy))
+        ),
+        *_with_errors(items, errors or {}, fallback=RETIRE_REASON),
+        _send(_("Retire"), RETIRE_ACTION, policy.id),
+    ]
+    return dialog(_("Retire policy"), card(body))
+
+
+def build_unretire_dialog(*, policy: Policy, error: str = "") -> dict[str, Any]:
+    """Bring a retired policy back: Slack's confirmation, as a dialog."""
+    body = [
+        text(f"{_policy_name(policy)}"),
+        text(_("It returns to the register, with review reminders from its last review.")),
+    ]
+    if error:
+        body.append(text(error, color="attention", size="small"))
+    body.append(_send(_("Bring back"), UNRETIRE_ACTION, policy.id))
+    return dialog(_("Bring this policy back?"), card(body))
+
+
+def build_done_dialog(title: str, words: str, *, names: Names) -> dict[str, Any]:
+    """What a policy dialog turns into once the change is made: the note the coordinators' channel gets."""
+    return dialog(title, card(lines(named(words, names))))
+
+
+def build_policy_reminder_card(status: PolicyStatus, *, kind: str, names: Names) -> dict[str, Any]:
+    """The coordinators' reminder that a review is due soon or overdue, with a Mark reviewed button."""
+    p = status.policy
+    if kind == "overdue":
+        said = ":warning: " + ngettext(
+            "The review of {policy} is overdue: it was due {due} ({n} day ago). Owner {owner}. "
+            "This reminder repeats weekly until it is marked reviewed.",
+            "The review of {policy} is overdue: it was due {due} ({n} days ago). Owner {owner}. "
+            "This reminder repeats weekly until it is marked reviewed.",
+            -status.days_to_due,
+        ).format(
+            policy=f"*{inert(p.name)}*",
+            due=format_day(status.next_due, year=True),
+            n=-status.days_to_due,
+            owner=f"<@{p.owner_id}>",
+        )
+    else:
+        said = ":spiral_note_pad: " + _(
+            "{policy} is due for review on {due} ({when}). Owner {owner}."
+        ).format(
+            policy=f"*{inert(p.name)}*",
+            due=format_day(status.next_due, year=True),
+            when=_next_review_text(status),
+            owner=f"<@{p.owner_id}>",
+        )
+    said = named(said, names)
+    body = [text(said)]
+    if p.link.startswith(("https://", "http://")):
+        body.append(text(f"<{p.link}|{_('Open the document')}>"))
+    body.append(_actions(_open_button(_("Mark reviewed"), REVIEW_ACTION, p.id, style="positive")))
+    return card(body, fallback=said)
+
+
+def today_value(today: date) -> str:
+    """A date as Input.Date holds it."""
+    return today.isoformat()
