@@ -232,7 +232,7 @@ def build_policy_dialog(
         "type": "Input.ChoiceSet",
         "id": OWNER,
         "label": _("Owner"),
-        "style": "filtered",
+        "style": "compact",
         "choices": [{"title": name, "value": person} for person, name in owners.items()],
     }
     if values.get(OWNER):
