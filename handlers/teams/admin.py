@@ -47,10 +47,10 @@ def handle_admin_command(ctx: TeamsContext, activity: dict[str, Any], person: st
     services.spawn(_answer(ctx, activity, work, what=f"pulse {sub}"))
 
 
-async def register_card(services: Services, person: str, *, view: str, notice: str = "") -> dict[str, Any]:
+async def register_card(services: Services, person: str, *, view: str) -> dict[str, Any]:
     """The register (view "active") or the retired list, as a card; the domain checks the role."""
     if view == "retired":
         retired = await services.policies.register(team_id=services.team_id, by=person, view="retired")
-        return build_retired_card(retired, names=await people_names(services), notice=notice)
+        return build_retired_card(retired, names=await people_names(services))
     statuses = await services.policies.register(team_id=services.team_id, by=person)
     return build_register_card(statuses, names=await people_names(services))

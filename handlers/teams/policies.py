@@ -49,6 +49,7 @@ from handlers.teams.cards.policies import (
     policy_values,
     today_value,
 )
+from handlers.teams.ids import PERSON_PREFIX
 from handlers.teams.replies import user_message_for
 from storage.policy_models import Policy
 
@@ -76,8 +77,9 @@ def _typed(data: dict[str, Any], field: str) -> str:
 
 async def _owners(services: Services, names: Names, *, keep: str) -> dict[str, str]:
     """Who may be picked as owner: the coordinators, and whoever owns the policy now."""
-    people = await services.directory.channel_members(services.settings.coordinator_channel)
-    people.add(keep)
+    members = await services.directory.channel_members(services.settings.coordinator_channel)
+    # The roster holds the bot too; only people own policies.
+    people = {member for member in members if member.startswith(PERSON_PREFIX)} | ({keep} if keep else set())
     ordered = sorted(people, key=lambda person: (names.get(person, person).casefold(), person))
     return {person: names.get(person, person) for person in ordered}
 

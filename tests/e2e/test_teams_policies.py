@@ -60,7 +60,7 @@ async def _say(people: TeamsPeople, fake: FakeTeams, user: str, text: str) -> Se
 
 def _card(sent: SentActivity) -> dict[str, Any]:
     (content,) = [a["content"] for a in sent.attachments]
-    assert schema_errors(content) == []
+    assert isinstance(content, dict) and schema_errors(content) == []
     return content
 
 

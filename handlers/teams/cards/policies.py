@@ -162,13 +162,12 @@ def build_register_card(statuses: list[PolicyStatus], *, names: Names) -> dict[s
     return card(body, fallback=_("Policy register"))
 
 
-def build_retired_card(statuses: list[PolicyStatus], *, names: Names, notice: str = "") -> dict[str, Any]:
+def build_retired_card(statuses: list[PolicyStatus], *, names: Names) -> dict[str, Any]:
     """`pulse policies retired`: who retired each policy, when and why, with Bring back."""
-    body: list[dict[str, Any]] = [note(inert(notice))] if notice else []
     if not statuses:
-        body += [text(_("*Retired policies* — none.")), _actions(_show_button("active"))]
+        body = [text(_("*Retired policies* — none.")), _actions(_show_button("active"))]
         return card(body, fallback=_("Retired policies"))
-    body.append(text(_("*Retired policies* — {n}").format(n=len(statuses))))
+    body = [text(_("*Retired policies* — {n}").format(n=len(statuses)))]
     for status in statuses[:MAX_LISTED]:
         p = status.policy
         when = format_day(p.retired_at.date(), year=True) if p.retired_at else "?"

@@ -98,7 +98,7 @@ SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "register": lambda: build_register_card([_status(1), _status(2, last=None)], names=NAMES),
     "register, longest": _full_register,
     "retired, none": lambda: build_retired_card([], names=NAMES),
-    "retired": lambda: build_retired_card([_retired(1)], names=NAMES, notice="Policy 01"),
+    "retired": lambda: build_retired_card([_retired(1)], names=NAMES),
     "add dialog": lambda: build_policy_dialog(
         policy=None, owners=NAMES, values=policy_values(None, owner_id=OWNER_ID)
     ),
