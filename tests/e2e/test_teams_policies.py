@@ -58,6 +58,18 @@ async def _say(people: TeamsPeople, fake: FakeTeams, user: str, text: str) -> Se
     return replies[0]
 
 
+async def _tap_back(
+    people: TeamsPeople, fake: FakeTeams, user: str, card: SentActivity, title: str
+) -> SentActivity:
+    """Tap a messageBack button on a card in the chat; the bot's one reply."""
+    chat = people.chat(user)
+    before = len(fake.sent_to(chat))
+    button = _button(_card(card), title)
+    assert await people.tap_message_back(user, button, message_id=card.id) == 200
+    replies = await eventually(lambda: [a for a in fake.sent_to(chat)[before:] if not answer_buttons(a)])
+    return replies[0]
+
+
 def _card(sent: SentActivity) -> dict[str, Any]:
     (content,) = [a["content"] for a in sent.attachments]
     assert isinstance(content, dict) and schema_errors(content) == []
@@ -197,7 +209,8 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
     await eventually(lambda: _channel_posts(fake, "marked **Anti-bullying policy** reviewed"))
 
     # Editing from a fresh register: the dialog shows the policy; the change is the domain's edit.
-    register = _card(await _say(people, fake, coordinator, "pulse policies"))
+    register_message = await _say(people, fake, coordinator, "pulse policies")
+    register = _card(register_message)
     edit = await people.open_dialog(coordinator, _button(register, "Edit"))
     edit_form = _dialog_card(edit)
     assert _input(edit_form, NAME)["value"] == "Anti-bullying policy"
@@ -219,8 +232,8 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
     (policy,) = await _policies(runtime)
     assert (policy.retired_by, policy.retired_reason) == (me, "replaced by the code of conduct")
 
-    # The retired list (what "Show retired policies" types) brings it back after asking.
-    listed = _card(await _say(people, fake, coordinator, "pulse policies retired"))
+    # "Show retired policies" switches to the retired list, which brings a policy back after asking.
+    listed = _card(await _tap_back(people, fake, coordinator, register_message, "Show retired policies"))
     assert "**Retired policies** — 1" in texts(listed)
     assert f"by @{my_name}: replaced by the code of conduct" in "\n".join(texts(listed))
     back = await people.open_dialog(coordinator, _button(listed, "Bring back"))
@@ -232,6 +245,17 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
     # A second tap on the same dialog is the domain's refusal, shown in the dialog.
     twice = await people.send_dialog(coordinator, back, {})
     assert "That policy is not retired." in _words(twice)
+    # And "Show the register" switches back, the policy in it again.
+    again = _card(
+        await _tap_back(
+            people,
+            fake,
+            coordinator,
+            await _say(people, fake, coordinator, "pulse policies retired"),
+            "Show the register",
+        )
+    )
+    assert "**Policy register** — 1 policy or procedure, soonest review first" in texts(again["body"])
 
 
 async def test_the_read_outs_speak_slacks_words_with_teams_names(

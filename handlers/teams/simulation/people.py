@@ -121,6 +121,24 @@ class TeamsPeople:
             )
             return response.status, body
 
+    async def tap_message_back(self, user_id: str, button: dict[str, Any], *, message_id: str) -> int:
+        """Tap an Action.Submit whose data is a messageBack (the policy register's list switches): Teams
+        sends its `text` as the person's message, in reply to the card, with any `value` it names."""
+        back = button["data"]["msteams"]
+        assert back["type"] == "messageBack", back
+        activity = personal_message(
+            self.fake.tenant,
+            self.user(user_id),
+            text=back["text"],
+            service_url=self.service_url,
+            conversation_id=self.chat(user_id),
+        )
+        activity["replyToId"] = message_id
+        if "value" in back:
+            activity["value"] = back["value"]
+        status, _ = await self.post(activity)
+        return status
+
 
 def _actions(node: Any, kind: str) -> list[dict[str, Any]]:
     """The actions of this type anywhere in a card (or a list of cards), in card order."""
