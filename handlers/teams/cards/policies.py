@@ -387,7 +387,8 @@ def build_policy_reminder_card(status: PolicyStatus, *, kind: str, names: Names)
     said = named(said, names)
     body = [text(said)]
     if p.link.startswith(("https://", "http://")):
-        body.append(text(f"<{p.link}|{_('Open the document')}>"))
+        opening = _("Open the document")
+        body.append(text(f"<{p.link}|{opening}>"))
     body.append(_actions(_open_button(_("Mark reviewed"), REVIEW_ACTION, p.id, style="positive")))
     return card(body, fallback=said)
 
