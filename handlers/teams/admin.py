@@ -2,7 +2,8 @@
 
 Each goes through the same domain call as Slack's `/pulse` subcommand, which decides the role: anyone
 else gets the domain's refusal word for word. The words are Slack's (handlers/shared/), as Teams
-markdown (the reply turns the catalogue's marks into it); people are named by their Teams display names from the people roster.
+markdown (the reply turns the catalogue's marks into it); people are named as the reply leaves
+(handlers/teams/names.py).
 """
 
 from __future__ import annotations
@@ -13,18 +14,13 @@ from bot.i18n import N_, _
 from bot.services import Services
 from handlers.shared.admin_words import questions_text, schedule_text
 from handlers.shared.supporters_words import build_supporters_text
-from handlers.teams.cards.policies import build_register_card, build_retired_card, named
+from handlers.teams.cards.policies import build_register_card, build_retired_card
 from handlers.teams.context import TeamsContext
 from handlers.teams.coordinator import Reply, _answer
 
 ADMIN_SUBCOMMANDS = frozenset({"schedule", "questions", "supporters", "policies"})
 # A Teams team is named by id in the settings; a card cannot link it, so it is said in words.
 COORDINATORS_CHANNEL = N_("the coordinators' channel")
-
-
-async def people_names(services: Services) -> dict[str, str]:
-    """Each person's Teams display name by person id (one roster read), for `<@id>` in shared words."""
-    return {m.id: m.display_name or m.real_name for m in await services.directory.list_members() if m.id}
 
 
 def handle_admin_command(ctx: TeamsContext, activity: dict[str, Any], person: str, words: list[str]) -> None:
@@ -40,7 +36,7 @@ def handle_admin_command(ctx: TeamsContext, activity: dict[str, Any], person: st
             return questions_text(await services.surveys.question_bank(by=person))
         if sub == "supporters":
             overview = await services.support.supporters_overview(team_id=services.team_id, by=person)
-            return named(build_supporters_text(overview), await people_names(services))
+            return build_supporters_text(overview)
         view = "retired" if rest[:1] == ["retired"] else "active"
         return await register_card(services, person, view=view)
 
@@ -51,6 +47,6 @@ async def register_card(services: Services, person: str, *, view: str) -> dict[s
     """The register (view "active") or the retired list, as a card; the domain checks the role."""
     if view == "retired":
         retired = await services.policies.register(team_id=services.team_id, by=person, view="retired")
-        return build_retired_card(retired, names=await people_names(services))
+        return build_retired_card(retired)
     statuses = await services.policies.register(team_id=services.team_id, by=person)
-    return build_register_card(statuses, names=await people_names(services))
+    return build_register_card(statuses)

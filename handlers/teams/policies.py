@@ -28,7 +28,6 @@ from bot.policies import (
     policy_status,
 )
 from bot.services import Services
-from handlers.teams.admin import people_names
 from handlers.teams.cards.announcements import announcement_text
 from handlers.teams.cards.markup import inert
 from handlers.teams.cards.policies import (
@@ -40,7 +39,6 @@ from handlers.teams.cards.policies import (
     REVIEW_ACTION,
     SUBMIT_SUFFIX,
     UNRETIRE_ACTION,
-    Names,
     build_done_dialog,
     build_policy_dialog,
     build_retire_dialog,
@@ -75,13 +73,12 @@ def _typed(data: dict[str, Any], field: str) -> str:
     return found if isinstance(found, str) else ""
 
 
-async def _owners(services: Services, names: Names, *, keep: str) -> dict[str, str]:
+async def _owners(services: Services, *, keep: str) -> list[str]:
     """Who may be picked as owner: the coordinators, and whoever owns the policy now."""
     members = await services.directory.channel_members(services.settings.coordinator_channel)
     # The roster holds the bot too; only people own policies.
     people = {member for member in members if member.startswith(PERSON_PREFIX)} | ({keep} if keep else set())
-    ordered = sorted(people, key=lambda person: (names.get(person, person).casefold(), person))
-    return {person: names.get(person, person) for person in ordered}
+    return sorted(people)
 
 
 async def open_policy_dialog(
@@ -100,10 +97,9 @@ async def _open(services: Services, action: str, policy_id: str, *, person: str)
     if action == ADD_ACTION:
         # Refused before the dialog opens, so nobody fills in a form they can't submit; add checks again.
         await services.roles.require_coordinator(person)
-        names = await people_names(services)
         return build_policy_dialog(
             policy=None,
-            owners=await _owners(services, names, keep=person),
+            owners=await _owners(services, keep=person),
             values=policy_values(None, owner_id=person),
         )
     if action == REVIEW_ACTION:
@@ -113,15 +109,13 @@ async def _open(services: Services, action: str, policy_id: str, *, person: str)
         return build_review_dialog(
             policy=policy,
             history=history,
-            names=await people_names(services),
             values={REVIEWED_ON: today_value(services.policies.today())},
         )
     policy = await services.policies.get(team_id=team_id, policy_id=policy_id, by=person)
     if action == EDIT_ACTION:
-        names = await people_names(services)
         return build_policy_dialog(
             policy=policy,
-            owners=await _owners(services, names, keep=policy.owner_id),
+            owners=await _owners(services, keep=policy.owner_id),
             values=policy_values(policy, owner_id=policy.owner_id),
         )
     if action == RETIRE_ACTION:
@@ -165,7 +159,6 @@ async def _again(
         return build_review_dialog(
             policy=policy,
             history=history,
-            names=await people_names(services),
             values={REVIEWED_ON: _typed(data, REVIEWED_ON), SUMMARY: _typed(data, SUMMARY)},
             errors=errors,
         )
@@ -175,11 +168,10 @@ async def _again(
         else await services.policies.get(team_id=team_id, policy_id=policy_id, by=person)
     )
     if opened in (ADD_ACTION, EDIT_ACTION):
-        names = await people_names(services)
         owner = _typed(data, OWNER) or person
         return build_policy_dialog(
             policy=editing,
-            owners=await _owners(services, names, keep=owner),
+            owners=await _owners(services, keep=owner),
             values={field: _typed(data, field) for field in _FORM_FIELDS},
             errors=errors,
         )
@@ -203,13 +195,7 @@ def _form(data: dict[str, Any]) -> PolicyForm:
 async def _done(services: Services, change: PolicyChanged, title: str) -> TaskAnswer:
     """The dialog's confirmation: the words the coordinators' channel gets about this change."""
     said, _quoted = announcement_text(change, audience_channel=None)
-    try:
-        names = await people_names(services)
-    except Exception:
-        # The change is made and announced; only the names in this confirmation are missing.
-        log.warning("naming people in a policy confirmation failed")
-        names = {}
-    return build_done_dialog(title, said, names=names)
+    return build_done_dialog(title, said)
 
 
 async def _add(services: Services, policy_id: str, data: dict[str, Any], person: str) -> TaskAnswer:
@@ -250,7 +236,7 @@ async def _retire(services: Services, policy_id: str, data: dict[str, Any], pers
 async def _unretire(services: Services, policy_id: str, data: dict[str, Any], person: str) -> TaskAnswer:
     status = await services.policies.unretire(team_id=services.team_id, policy_id=policy_id, by=person)
     words = _("“{name}” is back in the register.").format(name=inert(status.policy.name))
-    return build_done_dialog(_("Bring back"), words, names={})
+    return build_done_dialog(_("Bring back"), words)
 
 
 _SUBMITS: dict[str, Callable[[Services, str, dict[str, Any], str], Awaitable[TaskAnswer]]] = {

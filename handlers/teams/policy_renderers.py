@@ -8,7 +8,6 @@ from bot.delivery import Renderer
 from bot.policies import REMINDER_KIND
 from bot.ports import OutgoingMessage
 from bot.services import Services
-from handlers.teams.admin import people_names
 from handlers.teams.cards.card import attachment
 from handlers.teams.cards.policies import build_policy_reminder_card
 from storage.models import OutboxMessage
@@ -29,7 +28,7 @@ def make_policy_renderers(services: Services) -> dict[str, Renderer]:
         )
         if status is None:
             return None
-        content = build_policy_reminder_card(status, kind=kind, names=await people_names(services))
+        content = build_policy_reminder_card(status, kind=kind)
         return OutgoingMessage(text=str(content.get("fallbackText", "")), blocks=[attachment(content)])
 
     return {REMINDER_KIND: render_policy_reminder}

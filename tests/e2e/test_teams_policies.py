@@ -142,7 +142,7 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
     form = _dialog_card(dialog)
     assert dialog["task"]["value"]["title"] == "Add a policy"
     assert _input(form, OWNER)["value"] == me
-    assert {c["value"]: c["title"] for c in _input(form, OWNER)["choices"]}[me] == my_name
+    assert {c["value"]: c["title"] for c in _input(form, OWNER)["choices"]}[me] == f"@{my_name}"
     assert _input(form, INTERVAL)["value"] == 12
 
     # Refused by the domain: the dialog again, what was typed kept, each reason under its field.
@@ -170,7 +170,7 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
             LAST_REVIEWED: last.isoformat(),
         },
     )
-    assert f"@{my_name} added **Anti-bullying policy** to the policy register" in _words(added)
+    assert f"<at>{my_name}</at> added **Anti-bullying policy** to the policy register" in _words(added)
     (policy,) = await _policies(runtime)
     assert (policy.name, policy.link, policy.owner_id) == (
         "Anti-bullying policy",
@@ -184,7 +184,7 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
     register = _card(await _say(people, fake, coordinator, "pulse policies"))
     said = "\n".join(texts(register))
     assert "[Anti-bullying policy](https://intranet.example/abp)" in said
-    assert "overdue" in said and f"Owner @{my_name}" in said
+    assert "overdue" in said and f"Owner <at>{my_name}</at>" in said
     assert [b["title"] for b in submit_buttons(register)][:3] == ["Mark reviewed", "Edit", "Retire"]
 
     # The review reminder reaches the channel as a card whose button opens the review dialog.
@@ -203,7 +203,7 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
     reviewed = await people.send_dialog(
         coordinator, review, {REVIEWED_ON: today.isoformat(), SUMMARY: "no change"}
     )
-    assert f"@{my_name} marked **Anti-bullying policy** reviewed" in _words(reviewed)
+    assert f"<at>{my_name}</at> marked **Anti-bullying policy** reviewed" in _words(reviewed)
     (stored,) = await _reviews(runtime)
     assert (stored.reviewed_on, stored.reviewed_by, stored.summary) == (today, me, "no change")
     await eventually(lambda: _channel_posts(fake, "marked **Anti-bullying policy** reviewed"))
@@ -235,7 +235,7 @@ async def test_a_coordinator_keeps_the_register_through_dialogs(
     # "Show retired policies" switches to the retired list, which brings a policy back after asking.
     listed = _card(await _tap_back(people, fake, coordinator, register_message, "Show retired policies"))
     assert "**Retired policies** — 1" in texts(listed)
-    assert f"by @{my_name}: replaced by the code of conduct" in "\n".join(texts(listed))
+    assert f"by <at>{my_name}</at>: replaced by the code of conduct" in "\n".join(texts(listed))
     back = await people.open_dialog(coordinator, _button(listed, "Bring back"))
     assert back["task"]["value"]["title"] == "Bring this policy back?"
     restored = await people.send_dialog(coordinator, back, {})
@@ -273,7 +273,7 @@ async def test_the_read_outs_speak_slacks_words_with_teams_names(
     supporters = (await _say(people, fake, coordinator, "pulse supporters")).text
     assert supporters.startswith("**Peer supporters**")
     supporter = fake.tenant.people()[1]
-    assert f"• @{supporter.name} — " in supporters and "<@" not in supporters
+    assert f"• <at>{supporter.name}</at> — " in supporters and "<@" not in supporters
 
 
 async def test_anyone_else_gets_the_domains_refusal_typed_or_forged(

@@ -2,13 +2,13 @@
 review / retire / bring-back dialogs with their field errors, and the review reminder. Pure builders.
 
 Every sentence is the catalogue's, as Slack's register words it (handlers/slack/blocks/policies.py);
-policy names and people's own words are made inert. Dialog inputs are named by the domain's form
+policy names and people's own words are made inert. People stay `<@id>` marks, which become Teams
+mentions as the message or dialog leaves (handlers/teams/names.py). Dialog inputs are named by the domain's form
 fields (bot/policies.py), so a refusal's `fields` lands under the right input.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -47,18 +47,6 @@ OPEN_ACTIONS = frozenset({ADD_ACTION, EDIT_ACTION, REVIEW_ACTION, RETIRE_ACTION,
 SUBMIT_SUFFIX = ".send"
 POLICY_KEY = "p"
 MAX_LISTED = 20  # as on Slack: the soonest due, the rest counted
-Names = Mapping[str, str]
-_MENTION = re.compile(r"<@([^>|]+)>")
-
-
-def named(mrkdwn: str, names: Names) -> str:
-    """Each `<@person>` as the person's Teams name (inert), or their id where the roster lacks them."""
-
-    def name(match: re.Match[str]) -> str:
-        # Someone no longer in the roster is shown by id, as Teams' own cards do without a name.
-        return "@" + inert(names.get(match.group(1)) or match.group(1))
-
-    return _MENTION.sub(name, mrkdwn)
 
 
 def _policy_name(policy: Policy) -> str:
@@ -114,7 +102,7 @@ def policy_text(status: PolicyStatus) -> str:
     return said
 
 
-def build_register_card(statuses: list[PolicyStatus], *, names: Names) -> dict[str, Any]:
+def build_register_card(statuses: list[PolicyStatus]) -> dict[str, Any]:
     """`pulse policies`: the register, soonest due first, with Mark reviewed / Edit / Retire / Add."""
     add = _open_button(_("Add a policy"), ADD_ACTION, style="positive")
     if not statuses:
@@ -137,9 +125,7 @@ def build_register_card(statuses: list[PolicyStatus], *, names: Names) -> dict[s
     ]
     for status in statuses[:MAX_LISTED]:
         policy_id = status.policy.id
-        body.append(
-            {"type": "Container", "separator": True, "items": lines(named(policy_text(status), names))}
-        )
+        body.append({"type": "Container", "separator": True, "items": lines(policy_text(status))})
         body.append(
             _actions(
                 _open_button(_("Mark reviewed"), REVIEW_ACTION, policy_id),
@@ -162,7 +148,7 @@ def build_register_card(statuses: list[PolicyStatus], *, names: Names) -> dict[s
     return card(body, fallback=_("Policy register"))
 
 
-def build_retired_card(statuses: list[PolicyStatus], *, names: Names) -> dict[str, Any]:
+def build_retired_card(statuses: list[PolicyStatus]) -> dict[str, Any]:
     """`pulse policies retired`: who retired each policy, when and why, with Bring back."""
     if not statuses:
         body = [text(_("*Retired policies* — none.")), _actions(_show_button("active"))]
@@ -177,7 +163,7 @@ def build_retired_card(statuses: list[PolicyStatus], *, names: Names) -> dict[st
             + _("retired {day} by {who}").format(day=when, who=who)
             + (f": {inert(p.retired_reason)}" if p.retired_reason else "")
         )
-        body.append({"type": "Container", "separator": True, "items": [text(named(said, names))]})
+        body.append({"type": "Container", "separator": True, "items": [text(said)]})
         body.append(_actions(_open_button(_("Bring back"), UNRETIRE_ACTION, p.id)))
     if len(statuses) > MAX_LISTED:
         body.append(note(_("Showing {shown} of {total}.").format(shown=MAX_LISTED, total=len(statuses))))
@@ -218,13 +204,13 @@ def _date_input(field: str, label: str, value: str) -> dict[str, Any]:
 def build_policy_dialog(
     *,
     policy: Policy | None,
-    owners: Names,
+    owners: list[str],
     values: Mapping[str, str],
     errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Add a policy (policy None) or edit one: name, link, owner, review interval (and, adding, last review).
 
-    `owners` are the people the owner can be picked from (id to name); `values` what the inputs show.
+    `owners` are the people the owner can be picked from; `values` what the inputs show.
     """
     adding = policy is None
     owner: dict[str, Any] = {
@@ -232,7 +218,8 @@ def build_policy_dialog(
         "id": OWNER,
         "label": _("Owner"),
         "style": "compact",
-        "choices": [{"title": name, "value": person} for person, name in owners.items()],
+        # Each shown by name (handlers/teams/names.py names people as the dialog leaves).
+        "choices": [{"title": f"<@{person}>", "value": person} for person in owners],
     }
     if values.get(OWNER):
         owner["value"] = values[OWNER]
@@ -282,7 +269,6 @@ def build_review_dialog(
     *,
     policy: Policy,
     history: list[PolicyReview],
-    names: Names,
     values: Mapping[str, str],
     errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -308,9 +294,7 @@ def build_review_dialog(
             f"{format_day(r.reviewed_on, year=True)} · <@{r.reviewed_by}>: {inert(r.summary)}"
             for r in history
         ]
-        body += lines(
-            named(_("*Earlier reviews*") + "\n" + "\n".join(earlier), names), size="small", isSubtle=True
-        )
+        body += lines(_("*Earlier reviews*") + "\n" + "\n".join(earlier), size="small", isSubtle=True)
     body.append(_send(_("Save review"), REVIEW_ACTION, policy.id))
     return dialog(_("Mark reviewed"), card(body))
 
@@ -354,12 +338,12 @@ def build_unretire_dialog(*, policy: Policy, error: str = "") -> dict[str, Any]:
     return dialog(_("Bring this policy back?"), card(body))
 
 
-def build_done_dialog(title: str, words: str, *, names: Names) -> dict[str, Any]:
+def build_done_dialog(title: str, words: str) -> dict[str, Any]:
     """What a policy dialog turns into once the change is made: the note the coordinators' channel gets."""
-    return dialog(title, card(lines(named(words, names))))
+    return dialog(title, card(lines(words)))
 
 
-def build_policy_reminder_card(status: PolicyStatus, *, kind: str, names: Names) -> dict[str, Any]:
+def build_policy_reminder_card(status: PolicyStatus, *, kind: str) -> dict[str, Any]:
     """The coordinators' reminder that a review is due soon or overdue, with a Mark reviewed button."""
     p = status.policy
     if kind == "overdue":
@@ -384,7 +368,6 @@ def build_policy_reminder_card(status: PolicyStatus, *, kind: str, names: Names)
             when=_next_review_text(status),
             owner=f"<@{p.owner_id}>",
         )
-    said = named(said, names)
     body = [text(said)]
     if p.link.startswith(("https://", "http://")):
         opening = _("Open the document")

@@ -1,6 +1,6 @@
 """The policy register's Teams cards and dialogs: valid Adaptive Cards 1.5 in every language, no word
-outside the catalogue, within Teams' limits at the register's longest; people named by their Teams
-names, policy names inert, each refusal under its field, and buttons that open the right dialog."""
+outside the catalogue, within Teams' limits at the register's longest; people kept as marks that
+become Teams mentions, policy names inert, each refusal under its field, and buttons that open the right dialog."""
 
 from __future__ import annotations
 
@@ -41,9 +41,10 @@ from handlers.teams.cards.policies import (
     build_retired_card,
     build_review_dialog,
     build_unretire_dialog,
-    named,
     policy_values,
 )
+from handlers.teams.ids import teams_id
+from handlers.teams.names import with_mentions
 from storage.policy_models import Policy, PolicyReview
 from tests.handlers.teams.cards.checks import actions, cards_in, schema_errors, texts
 from tests.handlers.test_catalogue_coverage import escaped_words
@@ -90,48 +91,47 @@ def _retired(i: int = 1) -> PolicyStatus:
 def _full_register() -> dict[str, Any]:
     long_name = "Anti-bullying and harassment policy for every site " * 3
     statuses = [_status(i, name=f"{long_name[:115]} {i:02d}") for i in range(MAX_LISTED + 5)]
-    return build_register_card(statuses, names=NAMES)
+    return build_register_card(statuses)
 
 
 SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
-    "register, empty": lambda: build_register_card([], names=NAMES),
-    "register": lambda: build_register_card([_status(1), _status(2, last=None)], names=NAMES),
+    "register, empty": lambda: build_register_card([]),
+    "register": lambda: build_register_card([_status(1), _status(2, last=None)]),
     "register, longest": _full_register,
-    "retired, none": lambda: build_retired_card([], names=NAMES),
-    "retired": lambda: build_retired_card([_retired(1)], names=NAMES),
+    "retired, none": lambda: build_retired_card([]),
+    "retired": lambda: build_retired_card([_retired(1)]),
     "add dialog": lambda: build_policy_dialog(
-        policy=None, owners=NAMES, values=policy_values(None, owner_id=OWNER_ID)
+        policy=None, owners=list(NAMES), values=policy_values(None, owner_id=OWNER_ID)
     ),
     "add dialog, refused": lambda: build_policy_dialog(
         policy=None,
-        owners=NAMES,
+        owners=list(NAMES),
         values={NAME: "AB", INTERVAL: "40"},
         errors={NAME: "x", LINK: "y", INTERVAL: "z", LAST_REVIEWED: "w", "": "v"},
     ),
     "edit dialog": lambda: build_policy_dialog(
-        policy=_policy(1), owners=NAMES, values=policy_values(_policy(1), owner_id=OWNER_ID)
+        policy=_policy(1), owners=list(NAMES), values=policy_values(_policy(1), owner_id=OWNER_ID)
     ),
     "review dialog": lambda: build_review_dialog(
         policy=_policy(1),
         history=[_review(), _review("tightened")],
-        names=NAMES,
         values={REVIEWED_ON: "2026-06-15"},
     ),
     "retire dialog": lambda: build_retire_dialog(policy=_policy(1)),
     "bring back dialog": lambda: build_unretire_dialog(policy=_policy(1)),
     "done": lambda: build_done_dialog(
-        _("Bring back"), _("“{name}” is back in the register.").format(name="Policy 01"), names=NAMES
+        _("Bring back"), _("“{name}” is back in the register.").format(name="Policy 01")
     ),
     "reminder, due": lambda: build_policy_reminder_card(
-        policy_status(_policy(1, last=date(2025, 7, 1)), today=TODAY), kind="due", names=NAMES
+        policy_status(_policy(1, last=date(2025, 7, 1)), today=TODAY), kind="due"
     ),
     "reminder, overdue": lambda: build_policy_reminder_card(
-        policy_status(_policy(1, last=date(2025, 1, 1)), today=TODAY), kind="overdue", names=NAMES
+        policy_status(_policy(1, last=date(2025, 1, 1)), today=TODAY), kind="overdue"
     ),
 }
 LANGUAGES = ("en", "de", PSEUDO_LANGUAGE)
-NOT_WORDS = re.compile(r"\{\{(?:DATE|TIME)\([^)]*\)\}\}|\]\([^)\s]*\)|Policy \d\d|@[A-Z][a-z]+ [A-Z][a-z]+")
-DATA = ("no change", "tightened", "replaced", "AB", "Ana Owner", "Rui Reviewer")
+NOT_WORDS = re.compile(r"\{\{(?:DATE|TIME)\([^)]*\)\}\}|\]\([^)\s]*\)|Policy \d\d|<@[^>]+>")
+DATA = ("no change", "tightened", "replaced", "AB")
 
 
 def _leaks(text: str) -> list[str]:
@@ -174,27 +174,26 @@ def test_the_register_lists_the_soonest_due_and_says_what_it_left_out() -> None:
     assert [a["data"][POLICY_KEY] for a in per_policy] == [f"{i:032x}" for i in range(MAX_LISTED)]
 
 
-def test_people_are_named_and_peoples_words_are_inert() -> None:
+def test_people_become_mentions_and_peoples_words_are_inert() -> None:
     with speaking("en"):
-        content = build_register_card([_status(1, name=HOSTILE)], names=NAMES)
-    said = "\n".join(texts(content["body"]))
-    assert "Owner @Ana Owner" in said and "@Rui Reviewer" in said
-    assert "<@" not in said
+        content = build_register_card([_status(1, name=HOSTILE)])
+    # The card keeps the shared wording's marks; they become Teams mentions as it leaves.
+    sent = with_mentions(content, {teams_id(k): v for k, v in NAMES.items()})
+    said = "\n".join(texts(sent["body"]))
+    assert "Owner <at>Ana Owner</at>" in said and "<at>Rui Reviewer</at>" in said
+    mentioned = {e["mentioned"]["name"] for e in sent["msteams"]["entities"]}
+    assert mentioned == {"Ana Owner", "Rui Reviewer"}
     # The policy's own name cannot bold, link, mention or date anything.
     assert "**URGENT**" not in said and "](https://evil.example)" not in said and "{{DATE" not in said
-    assert "∗URGENT∗" in said
+    assert "∗URGENT∗" in said and said.count("<at>") == 2
     assert "[∗URGENT∗" in said  # the only link is the policy's own, around its inert name
-
-
-def test_someone_not_in_the_roster_is_shown_by_id() -> None:
-    assert named("owner <@29%3A1gone> and <@29%3A1rev>", NAMES) == "owner @29%3A1gone and @Rui Reviewer"
 
 
 def test_each_refusal_sits_under_its_field_and_a_whole_form_one_under_the_name() -> None:
     errors = {NAME: "name?", LINK: "link?", OWNER: "owner?", INTERVAL: "interval?", "": "whole form"}
     with speaking("en"):
         (content,) = cards_in(
-            build_policy_dialog(policy=None, owners=NAMES, values={NAME: "AB"}, errors=errors)
+            build_policy_dialog(policy=None, owners=list(NAMES), values={NAME: "AB"}, errors=errors)
         )
     body = content["body"]
 
@@ -211,10 +210,10 @@ def test_each_refusal_sits_under_its_field_and_a_whole_form_one_under_the_name()
 @pytest.mark.parametrize(
     ("build", "action", "field"),
     [
-        (lambda: build_policy_dialog(policy=None, owners=NAMES, values={}), ADD_ACTION, None),
+        (lambda: build_policy_dialog(policy=None, owners=list(NAMES), values={}), ADD_ACTION, None),
         (lambda: build_retire_dialog(policy=_policy(3), reason="old"), RETIRE_ACTION, RETIRE_REASON),
         (
-            lambda: build_review_dialog(policy=_policy(3), history=[], names=NAMES, values={SUMMARY: "ok"}),
+            lambda: build_review_dialog(policy=_policy(3), history=[], values={SUMMARY: "ok"}),
             REVIEW_ACTION,
             SUMMARY,
         ),
@@ -236,32 +235,32 @@ def test_a_dialogs_send_names_its_change_and_its_policy(
 
 def test_the_add_dialog_asks_for_the_last_review_and_the_edit_dialog_does_not() -> None:
     with speaking("en"):
-        (adding,) = cards_in(build_policy_dialog(policy=None, owners=NAMES, values={}))
+        (adding,) = cards_in(build_policy_dialog(policy=None, owners=list(NAMES), values={}))
         (editing,) = cards_in(
             build_policy_dialog(
-                policy=_policy(1), owners=NAMES, values=policy_values(_policy(1), owner_id="")
+                policy=_policy(1), owners=list(NAMES), values=policy_values(_policy(1), owner_id="")
             )
         )
     assert LAST_REVIEWED in [i.get("id") for i in adding["body"]]
     assert LAST_REVIEWED not in [i.get("id") for i in editing["body"]]
     owner = next(i for i in editing["body"] if i.get("id") == OWNER)
     assert owner["value"] == OWNER_ID
-    assert {c["value"]: c["title"] for c in owner["choices"]} == NAMES
+    assert {c["value"]: c["title"] for c in owner["choices"]} == {k: f"<@{k}>" for k in NAMES}
     assert next(i for i in editing["body"] if i.get("id") == INTERVAL)["value"] == 12
 
 
 def test_the_reminder_says_when_and_opens_the_review() -> None:
     overdue = policy_status(_policy(1, last=date(2025, 1, 1)), today=TODAY)
     with speaking("en"):
-        content = build_policy_reminder_card(overdue, kind="overdue", names=NAMES)
+        content = build_policy_reminder_card(overdue, kind="overdue")
         due = build_policy_reminder_card(
-            policy_status(_policy(2, last=date(2025, 7, 1)), today=TODAY), kind="due", names=NAMES
+            policy_status(_policy(2, last=date(2025, 7, 1)), today=TODAY), kind="due"
         )
     said = texts(content["body"])
     assert said[0].startswith(
         "⚠️ The review of **Policy 01** is overdue: it was due Thu 01 Jan 2026 (165 days ago)"
     )
-    assert "Owner @Ana Owner" in said[0]
+    assert f"Owner <@{OWNER_ID}>" in said[0]
     assert said[1] == "[Open the document](https://intranet.example.com/p/1)"
     (button,) = actions(content)
     assert button["data"] == {
