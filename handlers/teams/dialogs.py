@@ -23,7 +23,7 @@ from bot.privacy import RiskSignal, detect_risk
 from bot.roles import begin_request
 from handlers.shared.answer_token import read_answer
 from handlers.teams.cards.answers import COMMENT_ACTION, COMMENT_SUBMIT, FEEDBACK_SUBMIT
-from handlers.teams.cards.card import card, message, text
+from handlers.teams.cards.card import card, message, opens_dialog, text
 from handlers.teams.cards.forms import (
     CATEGORY_INPUT,
     COMMENT_INPUT,
@@ -113,11 +113,7 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
 
 def build_feedback_card() -> dict[str, Any]:
     """What a typed `feedback` gets: the form's promise, and one button that opens its dialog."""
-    button = {
-        "type": "Action.Submit",
-        "title": _(FEEDBACK_TITLE),
-        "data": {"msteams": {"type": "task/fetch"}, "action": FEEDBACK_ACTION},
-    }
+    button = opens_dialog(_(FEEDBACK_TITLE), FEEDBACK_ACTION)
     # The dialog's own words, so the card promises exactly what the form does.
     words = _(
         ":lock: Your name is never stored with this. Names, emails and phone numbers "

@@ -47,6 +47,15 @@ def note(mrkdwn: str) -> dict[str, Any]:
     return text(mrkdwn, size="small", isSubtle=True)
 
 
+def opens_dialog(title: str, action: str, **data: Any) -> dict[str, Any]:
+    """A button that opens one of our dialogs (Teams' task/fetch), its `action` and data sent along."""
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": {"type": "task/fetch"}, "action": action, **data},
+    }
+
+
 def attachment(content: dict[str, Any]) -> dict[str, Any]:
     """The card as a message attachment."""
     return {"contentType": CONTENT_TYPE, "content": content}

@@ -47,7 +47,7 @@ from handlers.shared.peer_log_words import (
     training_reminder_text,
     training_status_text,
 )
-from handlers.teams.cards.card import card, dialog, note, text
+from handlers.teams.cards.card import card, dialog, note, opens_dialog, text
 from handlers.teams.cards.markup import inert
 
 # task/fetch buttons (open a dialog or act on a card) and task/submit Sends, by `action`.
@@ -69,17 +69,6 @@ EDIT_KEY = "edit"
 MESSAGE_KEY = "m"
 FOLLOW_UP_YES = "yes"
 FOLLOW_UP_NO = "no"
-
-TASK_FETCH = {"type": "task/fetch"}
-
-
-def _opens(title: str, action: str, **data: str) -> dict[str, Any]:
-    """An Action.Submit that opens a dialog (or acts and says so) through task/fetch."""
-    return {
-        "type": "Action.Submit",
-        "title": title,
-        "data": {"msteams": TASK_FETCH, "action": action, **data},
-    }
 
 
 def _send(title: str, action: str, **data: str) -> dict[str, Any]:
@@ -282,7 +271,7 @@ def build_session_launcher() -> dict[str, Any]:
     """What a typed `peer-log` gets: the privacy promise and the button that opens the dialog."""
     body = [
         text(_(PRIVACY_HINT)),
-        {"type": "ActionSet", "actions": [_opens(_("Log a session"), OPEN_SESSION)]},
+        {"type": "ActionSet", "actions": [opens_dialog(_("Log a session"), OPEN_SESSION)]},
     ]
     return card(body, fallback=_("Log a session"))
 
@@ -291,7 +280,7 @@ def build_training_launcher(status: TrainingStatus) -> dict[str, Any]:
     """What a typed `peer-log training` gets: where training stands, and the button to record one."""
     body = [
         text(training_status_text(status)),
-        {"type": "ActionSet", "actions": [_opens(_("Record a training"), OPEN_TRAINING)]},
+        {"type": "ActionSet", "actions": [opens_dialog(_("Record a training"), OPEN_TRAINING)]},
     ]
     return card(body, fallback=_("Record a training"))
 
@@ -374,8 +363,8 @@ def build_session_list_card(
             body.append(note(" · ".join(details)))
         if session.editable:
             actions = [
-                _opens(_("Edit"), EDIT, **{SESSION_KEY: session.id}),
-                _opens(_("Delete"), DELETE, **{SESSION_KEY: session.id}),
+                opens_dialog(_("Edit"), EDIT, **{SESSION_KEY: session.id}),
+                opens_dialog(_("Delete"), DELETE, **{SESSION_KEY: session.id}),
             ]
             body.append({"type": "ActionSet", "actions": actions})
     body.append(note(_("Only you see these. Sessions can be edited or deleted for 24 hours after logging.")))
@@ -408,8 +397,8 @@ def build_follow_up_card(
         {
             "type": "ActionSet",
             "actions": [
-                {**_opens(_("Done"), FOLLOW_UP_DONE, **data), "style": "positive"},
-                _opens(_("Snooze a week"), FOLLOW_UP_SNOOZE, **data),
+                {**opens_dialog(_("Done"), FOLLOW_UP_DONE, **data), "style": "positive"},
+                opens_dialog(_("Snooze a week"), FOLLOW_UP_SNOOZE, **data),
             ],
         },
     ]
@@ -437,5 +426,8 @@ def build_follow_up_resolved_card(result: FollowUpResult) -> dict[str, Any]:
 def build_training_reminder_card(status: TrainingStatus) -> dict[str, Any]:
     """The lapsed-training reminder, with the button that opens the training dialog."""
     words = training_reminder_text(status, own_words=inert)
-    body = [text(words), {"type": "ActionSet", "actions": [_opens(_("Record a training"), OPEN_TRAINING)]}]
+    body = [
+        text(words),
+        {"type": "ActionSet", "actions": [opens_dialog(_("Record a training"), OPEN_TRAINING)]},
+    ]
     return card(body, fallback=words)

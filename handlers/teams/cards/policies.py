@@ -31,7 +31,7 @@ from bot.policies import (
     SUMMARY_MAX,
     PolicyStatus,
 )
-from handlers.teams.cards.card import card, dialog, lines, note, text
+from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
 from handlers.teams.cards.digest import STATE_LABELS, _next_review_text
 from handlers.teams.cards.forms import _with_errors
 from handlers.teams.cards.markup import inert
@@ -58,10 +58,8 @@ def _policy_name(policy: Policy) -> str:
 
 
 def _open_button(title: str, action: str, policy_id: str = "", **style: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"msteams": {"type": "task/fetch"}, "action": action}
-    if policy_id:
-        data[POLICY_KEY] = policy_id
-    return {"type": "Action.Submit", "title": title, "data": data, **style}
+    data = {POLICY_KEY: policy_id} if policy_id else {}
+    return {**opens_dialog(title, action, **data), **style}
 
 
 def _show_button(view: str) -> dict[str, Any]:

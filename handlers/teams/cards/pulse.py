@@ -12,7 +12,7 @@ from bot.i18n import N_, _, current_language, ngettext
 from bot.questions import Question
 from handlers.shared.pulse_words import progress_line, reminder_line
 from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION, encode_answer
-from handlers.teams.cards.card import card, lines, note, text
+from handlers.teams.cards.card import card, lines, note, opens_dialog, text
 from handlers.teams.cards.markup import card_date, inert, written_date
 
 DECLINE_LABEL = N_("Prefer not to say")
@@ -100,11 +100,9 @@ def _question(
     if question.kind == "text":
         data = encode_answer(*shared, language=language)
         # A dialog opens only from Action.Submit with Teams' task/fetch marker.
-        comment = {
-            "type": "Action.Submit",
-            "title": _("Edit your comment") if answered else _("Add a comment"),
-            "data": {"msteams": {"type": "task/fetch"}, "action": COMMENT_ACTION, **data},
-        }
+        comment = opens_dialog(
+            _("Edit your comment") if answered else _("Add a comment"), COMMENT_ACTION, **data
+        )
         items.append({"type": "ActionSet", "actions": [comment]})
         return {"type": "Container", "id": f"q_{question.id}", "items": items, "separator": True}
     actions: list[dict[str, Any]] = []
