@@ -66,6 +66,9 @@ class Chat(Protocol):
     def person(self, user: str) -> str:
         """The id the core knows this person by."""
 
+    def name(self, user: str) -> str:
+        """The person's full name as the platform's directory gives it."""
+
     def markers(self) -> set[str]:
         """Every string this platform names a person by: ids, chat ids, names, emails."""
 

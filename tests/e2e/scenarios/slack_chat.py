@@ -63,6 +63,10 @@ class SlackChat:
         """Slack user ids are the core's person ids."""
         return user
 
+    def name(self, user: str) -> str:
+        """The member's real name."""
+        return self.workspace.users[user].real_name
+
     def markers(self) -> set[str]:
         """User ids, DM channel ids, handles and names."""
         found: set[str] = set()

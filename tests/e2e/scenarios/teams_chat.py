@@ -73,6 +73,10 @@ class TeamsChat:
         """The Teams user id, escaped as the core keeps it."""
         return person_id(user)
 
+    def name(self, user: str) -> str:
+        """The user's display name."""
+        return self.tenant.users[user].name
+
     def markers(self) -> set[str]:
         """Teams user ids (raw and as the core has them), Entra object ids, names, emails, 1:1 chat ids."""
         found: set[str] = set()
