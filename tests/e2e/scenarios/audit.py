@@ -33,7 +33,9 @@ def cells(rows: Iterable[dict[str, Any]]) -> list[str]:
     return [v if isinstance(v, str) else json.dumps(v, default=str) for row in rows for v in row.values()]
 
 
-def holding(found: Dump, needles: Iterable[str], *, tables: Iterable[str] | None = None) -> dict[str, set[str]]:
+def holding(
+    found: Dump, needles: Iterable[str], *, tables: Iterable[str] | None = None
+) -> dict[str, set[str]]:
     """Which needles occur in which tables' cells (all tables unless named)."""
     wanted = [n for n in needles if n]
     hits: dict[str, set[str]] = {}

@@ -12,8 +12,10 @@ did" updates, the home per role, and the coordinators' schedule / questions / su
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,7 +50,7 @@ class Digest:
 class Chat(Protocol):
     """A chat platform driven as its people would drive it, against the running app."""
 
-    name: str
+    platform: str
     runtime: Runtime
 
     def coordinators(self) -> list[str]:
@@ -127,3 +129,12 @@ def texts_in(node: Any) -> list[str]:
 
     walk(node)
     return found
+
+
+async def until(check: Callable[[], Awaitable[object]], *, timeout: float = 20.0) -> None:
+    """Poll an async check until it is truthy (tests.support.eventually, for async checks under mypy)."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.02)

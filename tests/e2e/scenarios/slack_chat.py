@@ -16,7 +16,7 @@ from handlers.slack.simulation.workspace import (
     dm_channel_id,
 )
 from storage.models import SurveyRound
-from tests.e2e.scenarios.chat import Chooser, Digest, Option, texts_in, words
+from tests.e2e.scenarios.chat import Chooser, Digest, Option, texts_in, until, words
 from tests.support import eventually, round_settled
 
 FEEDBACK_VIEW = "feedback_view"
@@ -30,7 +30,7 @@ def _message_words(message: Message) -> str:
 class SlackChat:
     """The simulated workspace's members, talking to the running app through signed Slack requests."""
 
-    name = "slack"
+    platform = "slack"
 
     def __init__(self, runtime: Runtime, people: People, slack: FakeSlack, workspace: Workspace) -> None:
         self.runtime = runtime
@@ -83,9 +83,16 @@ class SlackChat:
         status, reply = await self.people.send_pulse(coordinator)
         assert status == 200, reply
         services = self.runtime.services
-        round_ = await eventually(lambda: services.surveys.current_round(team_id=services.team_id))
-        await eventually(lambda: round_settled(self.runtime, round_.id), timeout=20)
-        return round_
+        opened: list[SurveyRound] = []
+
+        async def current() -> bool:
+            found = await services.surveys.current_round(team_id=services.team_id)
+            opened.extend([found] if found is not None else [])
+            return found is not None
+
+        await until(current)
+        await until(lambda: round_settled(self.runtime, opened[0].id))
+        return opened[0]
 
     def _pulse_message(self, user: str, round_id: str) -> Message | None:
         for message in reversed(self.slack.dm_messages(user)):
@@ -188,7 +195,9 @@ class SlackChat:
             assert status == 200, reply
             said = [words("\n".join(texts_in(reply)) if isinstance(reply, dict) else str(reply or ""))]
             # A reply that comes later (after a "working on it") arrives at the command's response_url.
-            return [s for s in said if s] + [words(str(p.body.get("text", ""))) for p in self.slack.responses(url)]
+            return [s for s in said if s] + [
+                words(str(p.body.get("text", ""))) for p in self.slack.responses(url)
+            ]
         before = len(self._bot_dms(user))
         status, reply = await self.people.write_to_bot(user, text)
         assert status == 200, reply
@@ -214,9 +223,7 @@ class SlackChat:
             return [posted, uploaded] if posted and uploaded else []
 
         posted, uploaded = await eventually(arrived, timeout=20)
-        return Digest(
-            text="\n".join(_message_words(m) for m in posted), chart=bytes(uploaded[0].content)
-        )
+        return Digest(text="\n".join(_message_words(m) for m in posted), chart=bytes(uploaded[0].content))
 
     def replies_to(self, user: str) -> list[str]:
         """The bot's messages in the person's DM."""

@@ -20,7 +20,7 @@ from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons, submit_buttons
 from handlers.teams.simulation.tenant import COORDINATORS_TEAM_ID
 from storage.models import SurveyRound
-from tests.e2e.scenarios.chat import Chooser, Digest, Option, texts_in, words
+from tests.e2e.scenarios.chat import Chooser, Digest, Option, texts_in, until, words
 from tests.support import eventually, round_settled
 from tests.teams_runtime import SUPPORTERS_TEAM_ID
 
@@ -38,7 +38,7 @@ def _buttons_by_title(activity: SentActivity) -> dict[str, dict[str, Any]]:
 class TeamsChat:
     """The simulated tenant's people, talking to the running app through signed Bot Connector requests."""
 
-    name = "teams"
+    platform = "teams"
 
     def __init__(self, runtime: Runtime, people: TeamsPeople, fake: FakeTeams) -> None:
         self.runtime = runtime
@@ -119,7 +119,9 @@ class TeamsChat:
         # The answer rewrites the card tapped.
         return (
             await eventually(
-                lambda: [a for a in self.fake.sent_to(self._chat(user)) if a.id == card.id and a.updates > updates]
+                lambda: [
+                    a for a in self.fake.sent_to(self._chat(user)) if a.id == card.id and a.updates > updates
+                ]
             )
         )[0]
 
@@ -135,7 +137,7 @@ class TeamsChat:
         services = self.runtime.services
         round_ = await services.surveys.current_round(team_id=services.team_id)
         assert round_ is not None
-        await eventually(lambda: round_settled(self.runtime, round_.id), timeout=20)
+        await until(lambda: round_settled(self.runtime, round_.id))
         return round_
 
     def _pulse(self, user: str, round_id: str) -> SentActivity | None:

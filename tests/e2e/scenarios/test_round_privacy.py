@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from storage.models import OutboxMessage, SurveyAnswer
 from tests.e2e.scenarios.audit import dump, holding, participation_key
-from tests.e2e.scenarios.chat import Chat, Option
+from tests.e2e.scenarios.chat import Chat, Chooser, Option
 from tests.privacy.rounds import files_of, found_in, pg_query
 
 ANSWERS, PARTICIPATION, ADDRESSES = "survey_answer", "round_participation", "member_address"
@@ -19,7 +19,7 @@ ANSWERS, PARTICIPATION, ADDRESSES = "survey_answer", "round_participation", "mem
 ADDRESS_COLUMNS = {"team_id", "user_id", "conversation_id", "service_url", "time_zone"}
 
 
-def _spread(n: int) -> object:
+def _spread(n: int) -> Chooser:
     """Respondent n picks a different option on each question, so answers are not all alike."""
 
     def choose(question: str, options: list[Option]) -> Option:
@@ -41,7 +41,7 @@ async def test_a_rounds_answers_cannot_be_tied_to_anyone_before_or_after_close(
     taps = 0
     with caplog.at_level(logging.INFO):
         for n, user in enumerate(respondents):
-            taps += await chat.answer(user, round_.id, _spread(n))  # type: ignore[arg-type]
+            taps += await chat.answer(user, round_.id, _spread(n))
             if n % 2 == 0:
                 comments.append(f"Remark {n:02d}: standups overrun, zq{n:02d}marker")
                 saved = await chat.write_comment(user, round_.id, comments[-1])
