@@ -86,6 +86,12 @@ class Chat(Protocol):
     async def answer(self, user: str, round_id: str, choose: Chooser) -> int:
         """Tap `choose`'s pick for each question of the person's pulse; the number of taps."""
 
+    async def tap(self, user: str, option: Option, *, times: int = 1) -> None:
+        """`user` taps an option of anyone's pulse, the one request delivered `times` times (a redelivery)."""
+
+    async def tap_forged(self, user: str, option: Option) -> int:
+        """`user` taps an option in a request the platform never signed; the HTTP status."""
+
     async def write_comment(self, user: str, round_id: str, text: str) -> str:
         """Write the pulse's free-text comment; the words that confirmed it."""
 

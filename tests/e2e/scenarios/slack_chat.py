@@ -107,14 +107,14 @@ class SlackChat:
         if message is None:
             return None
         return {
-            question: [Option(question, b.answer["v"], b.label, b) for b in buttons]
+            question: [Option(question, b.answer["v"], b.label, (message, b)) for b in buttons]
             for question, buttons in self.people.answer_buttons(message).items()
         }
 
-    async def _click(self, user: str, message: Message, button: Button) -> None:
+    def _click_body(self, user: str, message: Message, button: Button) -> tuple[bytes, str]:
         trigger = self.slack.new_trigger_id(user)
         self._triggers.add(trigger)
-        body = block_actions(
+        return block_actions(
             user_id=user,
             action_id=button.action_id,
             block_id=button.block_id,
@@ -125,8 +125,27 @@ class SlackChat:
             response_url=self.slack.new_response_url(message.channel, message.ts),
             message={"ts": message.ts, "text": message.text, "blocks": message.blocks or []},
         )
-        status, reply = await self.people.post(body)
+
+    async def _click(self, user: str, message: Message, button: Button) -> None:
+        status, reply = await self.people.post(self._click_body(user, message, button))
         assert status == 200, reply
+
+    async def tap(self, user: str, option: Option, *, times: int = 1) -> None:
+        """Click the button (in whoever's DM it is); the same click delivered `times` times."""
+        message, button = option.button
+        body = self._click_body(user, message, button)
+        for _ in range(times):
+            status, reply = await self.people.post(body)
+            assert status == 200, reply
+
+    async def tap_forged(self, user: str, option: Option) -> int:
+        """The click, signed with a secret that is not the app's."""
+        message, button = option.button
+        body, content_type = self._click_body(user, message, button)
+        status, _ = await self.people.sender.send(
+            self.people.events_url, body, content_type, signing_secret="not-the-apps-signing-secret"
+        )
+        return status
 
     async def answer(self, user: str, round_id: str, choose: Chooser) -> int:
         """Click the chosen button of each question in the pulse DM."""
@@ -136,7 +155,7 @@ class SlackChat:
         for question, options in (self.pulse_of(user, round_id) or {}).items():
             picked = choose(question, options)
             if picked is not None:
-                await self._click(user, message, picked.button)
+                await self._click(user, message, picked.button[1])
                 taps += 1
         return taps
 

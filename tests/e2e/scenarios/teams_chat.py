@@ -18,6 +18,7 @@ from handlers.teams.ids import person_id
 from handlers.teams.simulation.activities import personal_message
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons, submit_buttons
+from handlers.teams.simulation.signing import TokenSigner
 from handlers.teams.simulation.tenant import COORDINATORS_TEAM_ID
 from storage.models import SurveyRound
 from tests.e2e.scenarios.chat import Chooser, Digest, Option, texts_in, until, words
@@ -156,26 +157,42 @@ class TeamsChat:
         for button in answer_buttons(pulse):
             data = button["data"]
             if "d" not in data:
-                found.setdefault(data["q"], []).append(Option(data["q"], data["v"], button["title"], button))
+                option = Option(data["q"], data["v"], button["title"], (pulse, button))
+                found.setdefault(data["q"], []).append(option)
         return found
+
+    def _tap_activity(self, user: str, option: Option) -> dict[str, Any]:
+        pulse, button = option.button
+        tap = self.people.tap_activity(user, verb=ANSWER_VERB, data=button["data"], message_id=pulse.id)
+        self._taps.add(tap["value"]["action"]["id"])
+        return tap
 
     async def answer(self, user: str, round_id: str, choose: Chooser) -> int:
         """Tap the chosen button of each question on the pulse card (an `adaptiveCard/action` each)."""
-        pulse = self._pulse(user, round_id)
-        assert pulse is not None, f"{user} has no pulse for {round_id}"
         taps = 0
         for question, options in (self.pulse_of(user, round_id) or {}).items():
             picked = choose(question, options)
-            if picked is None:
-                continue
-            tap = self.people.tap_activity(
-                user, verb=ANSWER_VERB, data=picked.button["data"], message_id=pulse.id
-            )
-            self._taps.add(tap["value"]["action"]["id"])
+            if picked is not None:
+                await self.tap(user, picked)
+                taps += 1
+        assert self._pulse(user, round_id) is not None, f"{user} has no pulse for {round_id}"
+        return taps
+
+    async def tap(self, user: str, option: Option, *, times: int = 1) -> None:
+        """The `adaptiveCard/action` invoke, from the user's own chat; the same invoke `times` times."""
+        tap = self._tap_activity(user, option)
+        for _ in range(times):
             status, body = await self.people.post(tap)
             assert (status, body["statusCode"]) == (200, 200), body
-            taps += 1
-        return taps
+
+    async def tap_forged(self, user: str, option: Option) -> int:
+        """The invoke, signed by a key the Bot Connector never published."""
+        tap = self._tap_activity(user, option)
+        forged = TokenSigner(kid=self.fake.signer.kid).sign(
+            app_id=self.tenant.app_id, service_url=tap["serviceUrl"]
+        )
+        status, _ = await self.people.post(tap, authorization=f"Bearer {forged}")
+        return status
 
     async def write_comment(self, user: str, round_id: str, text: str) -> str:
         """The card's comment button opens a dialog; send the text in it."""
