@@ -19,8 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlmodel import col, func, select
+
 from bot.runtime import Runtime
-from storage.models import SurveyRound
+from storage.models import OutboxMessage, SurveyRound
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Digest:
     text: str
     # The chart as PNG bytes (Slack's uploaded file, Teams' inline image), None if none came.
     chart: bytes | None
+    # What a screen reader says for the chart (its alt text).
+    chart_words: str = ""
 
 
 class Chat(Protocol):
@@ -102,7 +106,7 @@ class Chat(Protocol):
         """Type to the bot (a command is typed as Teams does, `pulse status`); the replies, in words."""
 
     async def request_digest(self, coordinator: str) -> Digest:
-        """`pulse digest`: what arrives in the coordinators' channel, once the digest and its chart are in."""
+        """`pulse digest`: what arrived in the coordinators' channel once the digest's last row was sent."""
 
     def replies_to(self, user: str) -> list[str]:
         """Every message the bot left in the person's chat, in words, oldest first."""
@@ -144,3 +148,17 @@ async def until(check: Callable[[], Awaitable[object]], *, timeout: float = 20.0
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.02)
+
+
+async def digest_delivered(runtime: Runtime) -> bool:
+    """Whether no channel post (a digest's messages are `text` rows, its chart a `file` row) waits to be sent."""
+    async with runtime.db.session() as session:
+        waiting = await session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.kind).in_(["text", "file"]),
+                col(OutboxMessage.status).in_(["pending", "sending"]),
+            )
+        )
+        return int(waiting.one()) == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from bot.runtime import Runtime
 from handlers.slack.simulation.people import Button, People
@@ -16,7 +15,7 @@ from handlers.slack.simulation.workspace import (
     dm_channel_id,
 )
 from storage.models import SurveyRound
-from tests.e2e.scenarios.chat import Chooser, Digest, Option, texts_in, until, words
+from tests.e2e.scenarios.chat import Chooser, Digest, Option, digest_delivered, texts_in, until, words
 from tests.support import eventually, round_settled
 
 FEEDBACK_VIEW = "feedback_view"
@@ -234,15 +233,19 @@ class SlackChat:
         seen, files = len(digest()), len(self.slack.uploaded_files(COORDINATOR_CHANNEL_ID))
         await self.say(coordinator, "pulse digest")
 
-        def arrived() -> list[Any]:
-            # The test clock stands still; let it tick so a Retry-After the outbox honours can pass.
+        async def arrived() -> bool:
+            # The test clock stands still; let it tick so the chart, queued a moment after the digest, is due.
             self.runtime.clock.advance(timedelta(milliseconds=100))  # type: ignore[attr-defined]
             self.runtime.services.outbox.wakeup.set()
-            posted, uploaded = digest()[seen:], self.slack.uploaded_files(COORDINATOR_CHANNEL_ID)[files:]
-            return [posted, uploaded] if posted and uploaded else []
+            return bool(digest()[seen:]) and await digest_delivered(self.runtime)
 
-        posted, uploaded = await eventually(arrived, timeout=20)
-        return Digest(text="\n".join(_message_words(m) for m in posted), chart=bytes(uploaded[0].content))
+        await until(arrived)
+        uploaded = self.slack.uploaded_files(COORDINATOR_CHANNEL_ID)[files:]
+        return Digest(
+            text="\n".join(_message_words(m) for m in digest()[seen:]),
+            chart=bytes(uploaded[0].content) if uploaded else None,
+            chart_words=words(uploaded[0].alt_txt or "") if uploaded else "",
+        )
 
     def replies_to(self, user: str) -> list[str]:
         """The bot's messages in the person's DM."""

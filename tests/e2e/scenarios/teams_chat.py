@@ -21,7 +21,7 @@ from handlers.teams.simulation.people import TeamsPeople, answer_buttons, submit
 from handlers.teams.simulation.signing import TokenSigner
 from handlers.teams.simulation.tenant import COORDINATORS_TEAM_ID
 from storage.models import SurveyRound
-from tests.e2e.scenarios.chat import Chooser, Digest, Option, texts_in, until, words
+from tests.e2e.scenarios.chat import Chooser, Digest, Option, digest_delivered, texts_in, until, words
 from tests.support import eventually, round_settled
 from tests.teams_runtime import SUPPORTERS_TEAM_ID
 
@@ -238,19 +238,23 @@ class TeamsChat:
         def images() -> list[dict[str, Any]]:
             return [b for c in cards() for b in c.get("body", []) if b.get("type") == "Image"]
 
-        def arrived() -> bool:
+        def digest() -> list[dict[str, Any]]:
+            return [c for c in cards() if str(c.get("fallbackText", "")).startswith(DIGEST_TITLE)]
+
+        async def arrived() -> bool:
             # The test clock stands still; let it tick so the chart, queued a moment after the digest, is due.
             self.runtime.clock.advance(timedelta(milliseconds=100))  # type: ignore[attr-defined]
             self.runtime.services.outbox.wakeup.set()
-            digest = [c for c in cards() if str(c.get("fallbackText", "")).startswith(DIGEST_TITLE)]
-            return bool(digest and images())
+            return bool(digest()) and await digest_delivered(self.runtime)
 
-        await eventually(arrived, timeout=20)
-        digest = [c for c in cards() if str(c.get("fallbackText", "")).startswith(DIGEST_TITLE)]
-        url = str(images()[0]["url"])
+        await until(arrived)
+        chart = images()[0] if images() else None
         return Digest(
-            text=words("\n".join(itertools.chain.from_iterable(texts_in(c) for c in digest))),
-            chart=base64.b64decode(url.removeprefix("data:image/png;base64,")),
+            text=words("\n".join(itertools.chain.from_iterable(texts_in(c) for c in digest()))),
+            chart=base64.b64decode(str(chart["url"]).removeprefix("data:image/png;base64,"))
+            if chart
+            else None,
+            chart_words=words(str(chart.get("altText", ""))) if chart else "",
         )
 
     def replies_to(self, user: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The digest with its chart, on either platform: a round everyone answers (but one measure, answered
 by fewer than MIN_GROUP_SIZE) closes; a coordinator asks for the digest; it and its chart arrive in
-the coordinators' channel, the small group's measure withheld and no figure counting it shown."""
+the coordinators' channel, the small group's measure withheld and no figure counting it shown. A round
+fewer than MIN_GROUP_SIZE answered shows no figure at all, in its words or its chart."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ async def test_a_coordinator_gets_the_digest_and_its_chart_with_small_groups_wit
     digest = await chat.request_digest(coordinator)
 
     assert digest.chart is not None and digest.chart.startswith(b"\x89PNG")
+    # The chart's alt text gives the figures shown and none for the withheld measure.
+    assert "favourable share by construct" in digest.chart_words and "%" in digest.chart_words
+    assert label_of(rare.construct) not in digest.chart_words
     everyone = len(respondents)
     assert f"Participation — latest round: {everyone} of {everyone} answered (100%)" in digest.text
     assert f"n={everyone}" in digest.text
@@ -47,3 +51,20 @@ async def test_a_coordinator_gets_the_digest_and_its_chart_with_small_groups_wit
     # Only the coordinators' channel has it: nobody's own chat.
     for user in respondents:
         assert not [r for r in chat.replies_to(user) if "PeerPulse weekly digest" in r], user
+
+
+async def test_a_round_fewer_than_k_answered_shows_no_figure_in_words_or_chart(chat: Chat) -> None:
+    services = chat.runtime.services
+    coordinator = chat.coordinators()[0]
+    round_ = await chat.open_round_as(coordinator)
+    for user in chat.audience()[:FEW]:
+        assert await chat.answer(user, round_.id, lambda _q, options: options[0])
+    await services.surveys.close_round(round_.id)
+
+    digest = await chat.request_digest(coordinator)
+
+    assert f"fewer than {K} answered" in digest.text
+    assert "favourable (95% CI" not in digest.text and "n=" not in digest.text
+    # The chart says so in words instead of drawing a figure.
+    assert "Not enough answers to chart yet." in digest.text
+    assert "Not enough answers to chart yet." in digest.chart_words and "%" not in digest.chart_words
