@@ -1,0 +1,262 @@
+"""`Chat` on Teams: installs, typed messages, card taps and dialogs through `handlers/teams/simulation`.
+
+What the simulated people cannot do yet in one call (tap an Action.Submit in a chat, the way Teams sends
+it as a message carrying the button's data) is put together here from the simulation's own activities.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from datetime import timedelta
+from typing import Any
+
+from bot.runtime import Runtime
+from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION
+from handlers.teams.dialogs import FEEDBACK_ACTION
+from handlers.teams.ids import person_id
+from handlers.teams.simulation.activities import personal_message
+from handlers.teams.simulation.connector import FakeTeams, SentActivity
+from handlers.teams.simulation.people import TeamsPeople, answer_buttons, submit_buttons
+from handlers.teams.simulation.signing import TokenSigner
+from handlers.teams.simulation.tenant import COORDINATORS_TEAM_ID
+from storage.models import SurveyRound
+from tests.e2e.scenarios.chat import Chooser, Digest, Option, digest_delivered, texts_in, until, words
+from tests.support import eventually, round_settled
+from tests.teams_runtime import SUPPORTERS_TEAM_ID
+
+DIGEST_TITLE = "PeerPulse weekly digest"
+
+
+def _activity_words(activity: SentActivity) -> str:
+    return words("\n".join([activity.text, *texts_in([a.get("content") for a in activity.attachments])]))
+
+
+def _buttons_by_title(activity: SentActivity) -> dict[str, dict[str, Any]]:
+    return {b["title"]: b for b in submit_buttons(activity)}
+
+
+class TeamsChat:
+    """The simulated tenant's people, talking to the running app through signed Bot Connector requests."""
+
+    platform = "teams"
+
+    def __init__(self, runtime: Runtime, people: TeamsPeople, fake: FakeTeams) -> None:
+        self.runtime = runtime
+        self.people = people
+        self.fake = fake
+        self.tenant = fake.tenant
+        self._taps: set[str] = set()
+
+    async def start(self) -> None:
+        """Everyone installs the app, as an organisation's rollout does: each chat is known from then on."""
+        for user in self.audience():
+            assert await self.people.install(user) == 200
+
+    def coordinators(self) -> list[str]:
+        """Members of the coordinators' team."""
+        return list(self.tenant.teams[COORDINATORS_TEAM_ID].members)
+
+    def supporters(self) -> list[str]:
+        """Members of the supporters' team."""
+        return list(self.tenant.teams[SUPPORTERS_TEAM_ID].members)
+
+    def employees(self) -> list[str]:
+        """Members (not guests) in neither role's team."""
+        staff = {*self.coordinators(), *self.supporters()}
+        return [u for u in self.audience() if u not in staff]
+
+    def audience(self) -> list[str]:
+        """The tenant's members; guests get no pulse."""
+        return [u.id for u in self.tenant.people()]
+
+    def person(self, user: str) -> str:
+        """The Teams user id, escaped as the core keeps it."""
+        return person_id(user)
+
+    def name(self, user: str) -> str:
+        """The user's display name."""
+        return self.tenant.users[user].name
+
+    def markers(self) -> set[str]:
+        """Teams user ids (raw and as the core has them), Entra object ids, names, emails, 1:1 chat ids."""
+        found: set[str] = set()
+        for user in self.tenant.users.values():
+            found |= {
+                user.id,
+                person_id(user.id),
+                user.aad_object_id,
+                user.name,
+                user.email,
+                self.fake.personal_conversation(user.id),
+            }
+        return found
+
+    def tap_marks(self) -> set[str]:
+        """The Action.Execute ids of the taps made so far."""
+        return set(self._taps)
+
+    def _chat(self, user: str) -> str:
+        return self.people.chat(user)
+
+    def _replies(self, user: str, before: int) -> list[SentActivity]:
+        # A coordinator is in the audience too: a pulse (answer buttons) arriving is not a reply.
+        return [a for a in self.fake.sent_to(self._chat(user))[before:] if not answer_buttons(a)]
+
+    async def _submit_tap(self, user: str, button: dict[str, Any], card: SentActivity) -> SentActivity:
+        """An Action.Submit tapped in the chat: Teams sends a message with its data, in reply to the card."""
+        activity = personal_message(
+            self.tenant,
+            self.tenant.users[user],
+            text="",
+            service_url=self.people.service_url,
+            conversation_id=self._chat(user),
+        )
+        del activity["text"]
+        activity.update(value=button["data"], replyToId=card.id)
+        updates = card.updates
+        status, _ = await self.people.post(activity)
+        assert status == 200
+        # The answer rewrites the card tapped.
+        return (
+            await eventually(
+                lambda: [
+                    a for a in self.fake.sent_to(self._chat(user)) if a.id == card.id and a.updates > updates
+                ]
+            )
+        )[0]
+
+    async def open_round_as(self, coordinator: str) -> SurveyRound:
+        """`pulse send`, then "Send it" on the card it asks with; every pulse delivered."""
+        before = len(self.fake.sent_to(self._chat(coordinator)))
+        assert await self.people.say(coordinator, "pulse send") == 200
+        question = await eventually(
+            lambda: [a for a in self._replies(coordinator, before) if "Send it" in _buttons_by_title(a)]
+        )
+        opened = await self._submit_tap(coordinator, _buttons_by_title(question[0])["Send it"], question[0])
+        assert "Pulse round opened" in opened.text, opened.text
+        services = self.runtime.services
+        round_ = await services.surveys.current_round(team_id=services.team_id)
+        assert round_ is not None
+        await until(lambda: round_settled(self.runtime, round_.id))
+        return round_
+
+    def _pulse(self, user: str, round_id: str) -> SentActivity | None:
+        for activity in reversed(self.fake.sent_to(self._chat(user))):
+            buttons = answer_buttons(activity)
+            if buttons and all(b["verb"] == ANSWER_VERB and b["data"]["r"] == round_id for b in buttons):
+                return activity
+        return None
+
+    def pulse_of(self, user: str, round_id: str) -> dict[str, list[Option]] | None:
+        """The answer buttons of the person's pulse card for this round."""
+        pulse = self._pulse(user, round_id)
+        if pulse is None:
+            return None
+        found: dict[str, list[Option]] = {}
+        for button in answer_buttons(pulse):
+            data = button["data"]
+            if "d" not in data:
+                option = Option(data["q"], data["v"], button["title"], (pulse, button))
+                found.setdefault(data["q"], []).append(option)
+        return found
+
+    def _tap_activity(self, user: str, option: Option) -> dict[str, Any]:
+        pulse, button = option.button
+        tap = self.people.tap_activity(user, verb=ANSWER_VERB, data=button["data"], message_id=pulse.id)
+        self._taps.add(tap["value"]["action"]["id"])
+        return tap
+
+    async def answer(self, user: str, round_id: str, choose: Chooser) -> int:
+        """Tap the chosen button of each question on the pulse card (an `adaptiveCard/action` each)."""
+        taps = 0
+        for question, options in (self.pulse_of(user, round_id) or {}).items():
+            picked = choose(question, options)
+            if picked is not None:
+                await self.tap(user, picked)
+                taps += 1
+        assert self._pulse(user, round_id) is not None, f"{user} has no pulse for {round_id}"
+        return taps
+
+    async def tap(self, user: str, option: Option, *, times: int = 1) -> None:
+        """The `adaptiveCard/action` invoke, from the user's own chat; the same invoke `times` times."""
+        tap = self._tap_activity(user, option)
+        for _ in range(times):
+            status, body = await self.people.post(tap)
+            assert (status, body["statusCode"]) == (200, 200), body
+
+    async def tap_forged(self, user: str, option: Option) -> int:
+        """The invoke, signed by a key the Bot Connector never published."""
+        tap = self._tap_activity(user, option)
+        forged = TokenSigner(kid=self.fake.signer.kid).sign(
+            app_id=self.tenant.app_id, service_url=tap["serviceUrl"]
+        )
+        status, _ = await self.people.post(tap, authorization=f"Bearer {forged}")
+        return status
+
+    async def write_comment(self, user: str, round_id: str, text: str) -> str:
+        """The card's comment button opens a dialog; send the text in it."""
+        pulse = self._pulse(user, round_id)
+        assert pulse is not None
+        (button,) = [b for b in submit_buttons(pulse) if b["data"].get("action") == COMMENT_ACTION]
+        dialog = await self.people.open_dialog(user, button, message_id=pulse.id)
+        sent = await self.people.send_dialog(user, dialog, {"comment": text})
+        return words("\n".join(texts_in(sent)))
+
+    async def send_feedback(self, user: str, category: str, text: str) -> str:
+        """`feedback` brings a card whose button opens the dialog; send the category and text."""
+        before = len(self.fake.sent_to(self._chat(user)))
+        assert await self.people.say(user, "feedback") == 200
+        cards = await eventually(
+            lambda: [
+                b
+                for a in self._replies(user, before)
+                for b in submit_buttons(a)
+                if b["data"].get("action") == FEEDBACK_ACTION
+            ]
+        )
+        dialog = await self.people.open_dialog(user, cards[0])
+        sent = await self.people.send_dialog(user, dialog, {"category": category, "text": text})
+        return words("\n".join(texts_in(sent)))
+
+    async def say(self, user: str, text: str) -> list[str]:
+        """Type in the 1:1 chat; the bot's replies."""
+        before = len(self.fake.sent_to(self._chat(user)))
+        assert await self.people.say(user, text) == 200
+        replies = await eventually(lambda: self._replies(user, before))
+        return [_activity_words(a) for a in replies]
+
+    async def request_digest(self, coordinator: str) -> Digest:
+        """`pulse digest`; the digest's cards and the chart card in the coordinators' team."""
+        seen = len(self.fake.sent_to(COORDINATORS_TEAM_ID))
+        await self.say(coordinator, "pulse digest")
+
+        def cards() -> list[dict[str, Any]]:
+            posted = self.fake.sent_to(COORDINATORS_TEAM_ID)[seen:]
+            return [a["content"] for s in posted for a in s.attachments]
+
+        def images() -> list[dict[str, Any]]:
+            return [b for c in cards() for b in c.get("body", []) if b.get("type") == "Image"]
+
+        def digest() -> list[dict[str, Any]]:
+            return [c for c in cards() if str(c.get("fallbackText", "")).startswith(DIGEST_TITLE)]
+
+        async def arrived() -> bool:
+            # The test clock stands still; let it tick so the chart, queued a moment after the digest, is due.
+            self.runtime.clock.advance(timedelta(milliseconds=100))  # type: ignore[attr-defined]
+            self.runtime.services.outbox.wakeup.set()
+            return bool(digest()) and await digest_delivered(self.runtime)
+
+        await until(arrived)
+        chart = images()[0] if images() else None
+        return Digest(
+            text=words("\n".join(itertools.chain.from_iterable(texts_in(c) for c in digest()))),
+            chart=base64.b64decode(str(chart["url"]).removeprefix("data:image/png;base64,"))
+            if chart
+            else None,
+            chart_words=words(str(chart.get("altText", ""))) if chart else "",
+        )
+
+    def replies_to(self, user: str) -> list[str]:
+        """The bot's messages in the person's 1:1 chat."""
+        return [_activity_words(a) for a in self.fake.sent_to(self._chat(user))]
