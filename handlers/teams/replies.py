@@ -75,7 +75,10 @@ def help_text(settings: Settings) -> str:
             "Now and then I send you a short pulse here: a few questions, one tap each, under a minute. "
             "Answers are saved without your name and only shown for groups of {k} or more people."
         ).format(k=settings.min_group_size),
+        "• " + _("`/feedback` sends the program an anonymous suggestion or concern."),
         "• " + _("`/pulse` shows whether a pulse is open for you; `/pulse optout` stops pulses."),
+        # Teams has no home tab for a bot without a hosted page: the home is a card, on request.
+        "• " + _("`home` shows who the peer supporters are and what we promise about privacy."),
     ]
     talk = [_("*If you'd like someone to talk to*"), *resource_lines(settings)]
     return plain("\n".join([opener, *what, *talk]))
