@@ -22,6 +22,7 @@ from bot.i18n import _, use_language
 from bot.privacy import RiskSignal, detect_risk
 from bot.roles import begin_request
 from handlers.shared.answer_token import read_answer
+from handlers.teams import improvement
 from handlers.teams.cards.answers import COMMENT_ACTION, COMMENT_SUBMIT, FEEDBACK_SUBMIT
 from handlers.teams.cards.card import card, message, opens_dialog, text
 from handlers.teams.cards.forms import (
@@ -92,6 +93,8 @@ async def handle_task_fetch(ctx: TeamsContext, activity: dict[str, Any]) -> dict
         return await handle_peer_log_fetch(ctx, activity, data)
     if action in POLICY_OPEN_ACTIONS:
         return await open_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
+    if isinstance(action, str) and action in improvement.DIALOGS:
+        return await improvement.open_dialog(ctx, activity, data)
     return task_message(not_our_button_text())
 
 
@@ -108,6 +111,8 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
         return await handle_peer_log_submit(ctx, activity, data)
     if action in POLICY_SUBMIT_ACTIONS:
         return await submit_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
+    if isinstance(action, str) and action in improvement.SUBMISSIONS:
+        return await improvement.submit_dialog(ctx, activity, data)
     return task_message(not_our_button_text())
 
 
