@@ -167,8 +167,11 @@ async def _adopt(services: Services, person: str, data: dict[str, Any]) -> dict[
 
     if not _NONCE.fullmatch(nonce):
         return _said(_("This form is out of date; adopt again from the digest."))
+    # Asked before the form's nonce is spent, so someone else's copy of the form cannot spend it.
+    await services.roles.require_coordinator(person)
     # The same form sent twice (a double tap, a redelivered invoke) adopts once, on any replica.
-    if not await first_delivery(services.db, key=f"teams-adopt:{nonce}", now=services.clock.now()):
+    key = f"teams-adopt:{person}:{nonce}"
+    if not await first_delivery(services.db, key=key, now=services.clock.now()):
         return _said(adopted)
     try:
         await services.actions.adopt(
@@ -183,6 +186,11 @@ async def _adopt(services: Services, person: str, data: dict[str, Any]) -> dict[
         )
     except InvalidInput as refused:
         return await again(_fields(refused) or {cards.TITLE: str(refused)})
+    except Exception as exc:
+        # Nothing adopted and this nonce spent: the form comes back with a fresh one, saying why.
+        if not isinstance(exc, PeerPulseError):
+            log.warning("adopting an action from Teams failed: %s", type(exc).__name__)
+        return await again({cards.TITLE: user_message_for(exc)})
     return _said(adopted)
 
 
