@@ -42,6 +42,7 @@ from tests.teams_runtime import SUPPORTERS_TEAM_ID
 
 REFUSED = "Only program coordinators (members of the coordinator channel) can do that."
 CARD = "application/vnd.microsoft.card.adaptive"
+NOT_OURS = "That button isn't one of PeerPulse's; nothing was recorded."
 
 
 @pytest.fixture
@@ -276,6 +277,16 @@ async def test_pulse_actions_pages_and_its_controls_go_through_the_domain(
     # A forged page button from an employee is refused, and their chat's cards are untouched.
     status, body = await people.post(people.tap_activity(employee, verb=PAGE_VERB, data=nxt["data"]))
     assert body["value"] == REFUSED
+
+    # Forged buttons: not ours, said so, nothing changes.
+    status, body = await people.post(
+        people.tap_activity(coordinator, verb=PAGE_VERB, data={"s": "open", "d": []})
+    )
+    assert (status, body["value"]) == (200, NOT_OURS)
+    for data in ({"action": {"x": 1}}, {"action": ["action.adopt"]}, {"action": UPDATE, "a": "nope"}):
+        status, body = await people.post(people.task_activity(coordinator, name="task/fetch", data=data))
+        assert status == 200 and body["task"]["type"] == "message"
+    assert [a.status for a in await _actions(runtime)] == ["open"] * 13
 
     # Update from the list: a past date comes back under its field; then progress is saved.
     first = ids[0]
