@@ -31,7 +31,7 @@ from handlers.teams.cards import updates as update_cards
 from handlers.teams.cards.card import action_response, message
 from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
-from handlers.teams.ids import person_id
+from handlers.teams.ids import person_id, teams_id
 from handlers.teams.payloads import conversation_of, sender_of
 from handlers.teams.replies import not_our_button_text, user_message_for
 
@@ -82,7 +82,7 @@ async def open_dialog(ctx: TeamsContext, activity: dict[str, Any], data: dict[st
     action = _str(data, "action")
     try:
         if action == cards.ADOPT:
-            return await _adopt_dialog(ctx.services, person, data)
+            return await _adopt_dialog(ctx, person, data)
         if action == cards.SHARE:
             return await _draft_dialog(ctx.services, person, _str(data, update_cards.ACTION_KEY))
         return await _action_dialog(ctx.services, person, action, data, activity.get("replyToId"))
@@ -99,7 +99,7 @@ async def submit_dialog(ctx: TeamsContext, activity: dict[str, Any], data: dict[
     services = ctx.services
     try:
         if action == cards.ADOPT_SAVE:
-            return await _adopt(services, person, data)
+            return await _adopt(ctx, person, data)
         if action == cards.UPDATE_SAVE:
             return await _update(services, person, data)
         if action == cards.CLOSE_SAVE:
@@ -115,15 +115,23 @@ async def submit_dialog(ctx: TeamsContext, activity: dict[str, Any], data: dict[
         return _said(user_message_for(exc))
 
 
-async def _owners(services: Services, person: str) -> list[tuple[str, str]]:
-    """Who may own an action: the coordinators, by name, the one adopting first."""
+async def _owners(ctx: TeamsContext, person: str) -> list[tuple[str, str]]:
+    """Who may own an action: the coordinators (only they can update it), the one adopting first.
+
+    Their names come from the roster read itself (names.py learns them); nobody else's are read.
+    """
+    services = ctx.services
     ids = await services.directory.channel_members(services.settings.coordinator_channel)
-    names = {m.id: m.display_name or m.real_name for m in await services.directory.list_members()}
-    others = sorted((i for i in ids if i != person), key=lambda i: (names.get(i) or i).casefold())
-    return [(i, names.get(i) or i) for i in [person, *others]]
+
+    def name(i: str) -> str:
+        return ctx.names.names.get(teams_id(i)) or _("someone")
+
+    others = sorted((i for i in ids if i != person), key=lambda i: name(i).casefold())
+    return [(i, name(i)) for i in [person, *others]]
 
 
-async def _adopt_dialog(services: Services, person: str, data: dict[str, Any]) -> dict[str, Any]:
+async def _adopt_dialog(ctx: TeamsContext, person: str, data: dict[str, Any]) -> dict[str, Any]:
+    services = ctx.services
     # Refused before the dialog opens, so nobody fills in a form they can't submit; adopt checks again.
     await services.roles.require_coordinator(person)
     practice, construct, title = _str(data, "p"), _str(data, "c"), _str(data, "t")
@@ -138,14 +146,15 @@ async def _adopt_dialog(services: Services, person: str, data: dict[str, Any]) -
         nonce=secrets.token_hex(16),
         title=title,
         owner=person,
-        owners=await _owners(services, person),
+        owners=await _owners(ctx, person),
         due=(services.clock.now().date() + timedelta(days=30)).isoformat(),
         construct=construct,
         constructs=numeric_constructs(services.surveys.bank),
     )
 
 
-async def _adopt(services: Services, person: str, data: dict[str, Any]) -> dict[str, Any]:
+async def _adopt(ctx: TeamsContext, person: str, data: dict[str, Any]) -> dict[str, Any]:
+    services = ctx.services
     title, owner, due = _str(data, cards.TITLE), _str(data, cards.OWNER), _str(data, cards.DUE)
     construct, success = _str(data, cards.MEASURE), _str(data, cards.SUCCESS)
     practice, nonce = _str(data, "p"), _str(data, cards.NONCE_KEY)
@@ -158,7 +167,7 @@ async def _adopt(services: Services, person: str, data: dict[str, Any]) -> dict[
             nonce=secrets.token_hex(16),
             title=title,
             owner=owner,
-            owners=await _owners(services, person),
+            owners=await _owners(ctx, person),
             due=due,
             construct=construct,
             constructs=numeric_constructs(services.surveys.bank),

@@ -148,6 +148,9 @@ async def test_a_coordinator_adopts_a_digest_suggestion_once_and_an_employee_is_
     fields = _inputs(dialog)
     assert fields[TITLE]["value"] == adopt["data"]["t"]
     assert fields["owner"]["value"] == person_id(coordinator)
+    # The coordinators, by the names their roster gave (the only people who can update an action).
+    owners = [(c["value"], c["title"]) for c in fields["owner"]["choices"]]
+    assert owners == [(person_id(coordinator), fake.tenant.users[coordinator].name)]
     assert fields[DUE]["value"] == (today + timedelta(days=30)).isoformat()
     measures = numeric_constructs(services.surveys.bank)
     assert [c["value"] for c in fields[MEASURE]["choices"]] == measures

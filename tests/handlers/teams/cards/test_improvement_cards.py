@@ -46,6 +46,8 @@ from handlers.teams.cards.improvement import (
 )
 from handlers.teams.cards.markup import inert
 from handlers.teams.cards.updates import PREVIEW, PUBLISH, build_draft_dialog, build_preview_dialog
+from handlers.teams.ids import teams_id
+from handlers.teams.names import MENTION, with_mentions
 from storage.digest_models import ImprovementActionEvent
 from tests.handlers.teams.cards.checks import actions, cards_in, schema_errors, texts
 from tests.handlers.test_catalogue_coverage import escaped_words
@@ -150,7 +152,11 @@ def _under(body: list[dict[str, Any]], input_id: str) -> list[str]:
 @pytest.mark.parametrize("surface", SURFACES)
 def test_every_surface_is_a_valid_card_within_teams_limits(surface: str, language: str) -> None:
     with speaking(language):
-        (content,) = cards_in(SURFACES[surface]())
+        (drawn,) = cards_in(SURFACES[surface]())
+    # As it leaves: everyone it names is a Teams mention (names.py), with a long display name.
+    content = with_mentions(
+        drawn, {teams_id(m): "Cora Bell-Hartmann-Oyelaran" for m in MENTION.findall(str(drawn))}
+    )
     assert schema_errors(content) == []
     assert size(content) < CARD_LIMIT
     assert not [t for t in texts(content) if re.search(r"<[#@!]", t)]
@@ -263,7 +269,7 @@ def test_confirm_dialogs_name_the_list_they_redraw_and_update_keeps_typing() -> 
 def test_history_shows_each_event_with_who_did_it() -> None:
     with speaking("en"):
         shown = texts(cards_in(build_history_dialog(title="T", events=EVENTS)))
-    assert any("@person:1 adopted it" in t for t in shown)
+    assert any("<@person:1> adopted it" in t for t in shown)
     assert any("noted progress: Half the teams ∗done∗" in t for t in shown)  # their words inert
 
 
