@@ -102,6 +102,14 @@ def _text_input(field: str, label: str, value: str, *, max_length: int, multilin
     return box
 
 
+def _required(item: Element, message: str | None = None) -> Element:
+    """Required, as Slack's non-optional inputs are (Teams checks before sending; the domain checks again)."""
+    item["isRequired"] = True
+    if message:
+        item["errorMessage"] = message
+    return item
+
+
 def _date_input(field: str, label: str, value: str) -> Element:
     box: Element = {"type": "Input.Date", "id": field, "label": label}
     if value:
@@ -143,10 +151,13 @@ def build_adopt_dialog(
     if construct in constructs:
         measure["value"] = construct
     fields = [
-        _text_input(TITLE, _("Action"), title, max_length=200),
-        owner_choice,
-        _date_input(DUE, _("Due"), due),
-        measure,
+        _required(
+            _text_input(TITLE, _("Action"), title, max_length=200),
+            _("Give the action a short title (up to 200 characters)."),
+        ),
+        _required(owner_choice, _("Pick who owns this action.")),
+        _required(_date_input(DUE, _("Due"), due), _("Pick a due date from today on.")),
+        _required(measure, _("Pick the survey measure this action should move.")),
         _text_input(SUCCESS, _("What success looks like (optional)"), success, max_length=300),
     ]
     body = [
@@ -196,8 +207,11 @@ def build_update_dialog(
 ) -> dict[str, Any]:
     """Record progress on an action, or move its due date; its history below."""
     fields = [
-        _text_input(NOTE, _("Progress"), typed, max_length=500, multiline=True),
-        _date_input(DUE, _("Due"), due if due is not None else action.due_on.isoformat()),
+        _required(_text_input(NOTE, _("Progress"), typed, max_length=500, multiline=True)),
+        _required(
+            _date_input(DUE, _("Due"), due if due is not None else action.due_on.isoformat()),
+            _("Pick a date from today on."),
+        ),
     ]
     body = [
         text(f"*{inert(action.title)}*"),

@@ -49,6 +49,8 @@ def build_draft_dialog(
         "isMultiline": True,
         "maxLength": TEXT_MAX,
         "value": draft[:TEXT_MAX],
+        "isRequired": True,
+        "errorMessage": _("Write the update people will read."),
     }
     where = {
         "type": "Input.ChoiceSet",

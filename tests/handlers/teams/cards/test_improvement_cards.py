@@ -188,6 +188,9 @@ def test_the_adopt_dialog_has_slacks_fields_prefilled_and_its_send_carries_the_s
     assert [c["value"] for c in by_id[MEASURE]["choices"]] == CONSTRUCTS
     assert by_id[MEASURE]["value"] == CONSTRUCTS[1]
     assert by_id[SUCCESS]["maxLength"] == 300 and "value" not in by_id[SUCCESS]
+    # Slack's required inputs are required here too (the client says why before sending).
+    assert [f for f, item in by_id.items() if item.get("isRequired")] == [TITLE, OWNER, DUE, MEASURE]
+    assert by_id[OWNER]["errorMessage"] == "Pick who owns this action."
     (send,) = actions(body)
     assert send["data"] == {"action": ADOPT_SAVE, "p": "explain-confidentiality", "n": NONCE}
     # A practice with no survey measure preselects none: the coordinator picks one.
