@@ -25,7 +25,7 @@ from bot.measures import numeric_constructs
 from bot.playbook import load_practices
 from bot.roles import begin_request
 from bot.services import Services
-from bot.updates import DESTINATION, TEXT
+from handlers.teams import you_said
 from handlers.teams.cards import improvement as cards
 from handlers.teams.cards import updates as update_cards
 from handlers.teams.cards.card import action_response, message
@@ -34,6 +34,7 @@ from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id, teams_id
 from handlers.teams.payloads import conversation_of, sender_of
 from handlers.teams.replies import not_our_button_text, user_message_for
+from handlers.teams.task_replies import field_errors, said, text_of
 
 log = logging.getLogger(__name__)
 DIALOGS = frozenset(
@@ -55,16 +56,6 @@ _NONCE = re.compile(r"[0-9a-f]{32}")
 _INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 
 
-def _said(words: str) -> dict[str, Any]:
-    """The answer to task/fetch or task/submit that shows a short message instead of a dialog."""
-    return {"task": {"type": "message", "value": words}}
-
-
-def _str(data: dict[str, Any], key: str) -> str:
-    found = data.get(key)
-    return found if isinstance(found, str) else ""
-
-
 def _date(raw: str) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
@@ -72,30 +63,26 @@ def _date(raw: str) -> date | None:
         return None
 
 
-def _fields(exc: PeerPulseError) -> dict[str, str]:
-    return dict(exc.fields) if isinstance(exc, InvalidInput) else {}
-
-
 async def open_dialog(ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """task/fetch: the dialog the tapped button names, or the domain's refusal in words."""
     person = person_id(sender_of(activity))
-    action = _str(data, "action")
+    action = text_of(data, "action")
     try:
         if action == cards.ADOPT:
             return await _adopt_dialog(ctx, person, data)
         if action == cards.SHARE:
-            return await _draft_dialog(ctx.services, person, _str(data, update_cards.ACTION_KEY))
+            return await you_said.draft_dialog(ctx.services, person, text_of(data, update_cards.ACTION_KEY))
         return await _action_dialog(ctx.services, person, action, data, activity.get("replyToId"))
     except Exception as exc:
         if not isinstance(exc, PeerPulseError):
             log.warning("opening an improvement dialog failed: %s", type(exc).__name__)
-        return _said(user_message_for(exc))
+        return said(user_message_for(exc))
 
 
 async def submit_dialog(ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """task/submit: save what the dialog carries, or show it again with why not."""
     person = person_id(sender_of(activity))
-    action = _str(data, "action")
+    action = text_of(data, "action")
     services = ctx.services
     try:
         if action == cards.ADOPT_SAVE:
@@ -107,12 +94,12 @@ async def submit_dialog(ctx: TeamsContext, activity: dict[str, Any], data: dict[
         if action in (cards.REOPEN_SAVE, cards.DELETE_SAVE):
             return await _reopen_or_delete(ctx, activity, person, action, data)
         if action == update_cards.PREVIEW:
-            return await _preview(services, person, data)
-        return await _publish(services, person, data)
+            return await you_said.preview(services, person, data)
+        return await you_said.publish(services, person, data)
     except Exception as exc:
         if not isinstance(exc, PeerPulseError):
             log.warning("an improvement dialog's submission failed: %s", type(exc).__name__)
-        return _said(user_message_for(exc))
+        return said(user_message_for(exc))
 
 
 async def _owners(ctx: TeamsContext, person: str) -> list[tuple[str, str]]:
@@ -134,7 +121,7 @@ async def _adopt_dialog(ctx: TeamsContext, person: str, data: dict[str, Any]) ->
     services = ctx.services
     # Refused before the dialog opens, so nobody fills in a form they can't submit; adopt checks again.
     await services.roles.require_coordinator(person)
-    practice, construct, title = _str(data, "p"), _str(data, "c"), _str(data, "t")
+    practice, construct, title = text_of(data, "p"), text_of(data, "c"), text_of(data, "t")
     if not practice:
         raise InvalidInput(_("That button isn't one of PeerPulse's."))
     # The digest spoke the channel's language; the form speaks the clicker's.
@@ -155,9 +142,9 @@ async def _adopt_dialog(ctx: TeamsContext, person: str, data: dict[str, Any]) ->
 
 async def _adopt(ctx: TeamsContext, person: str, data: dict[str, Any]) -> dict[str, Any]:
     services = ctx.services
-    title, owner, due = _str(data, cards.TITLE), _str(data, cards.OWNER), _str(data, cards.DUE)
-    construct, success = _str(data, cards.MEASURE), _str(data, cards.SUCCESS)
-    practice, nonce = _str(data, "p"), _str(data, cards.NONCE_KEY)
+    title, owner, due = text_of(data, cards.TITLE), text_of(data, cards.OWNER), text_of(data, cards.DUE)
+    construct, success = text_of(data, cards.MEASURE), text_of(data, cards.SUCCESS)
+    practice, nonce = text_of(data, "p"), text_of(data, cards.NONCE_KEY)
     adopted = _("Adopted “{title}”; the coordinators' channel has been told.").format(title=title.strip())
 
     async def again(errors: dict[str, str]) -> dict[str, Any]:
@@ -176,14 +163,14 @@ async def _adopt(ctx: TeamsContext, person: str, data: dict[str, Any]) -> dict[s
         )
 
     if not _NONCE.fullmatch(nonce):
-        return _said(_("This form is out of date; adopt again from the digest."))
+        return said(_("This form is out of date; adopt again from the digest."))
     # Asked before the form's nonce is spent, so someone else's copy of the form cannot spend it.
     await services.roles.require_coordinator(person)
     # The same form sent twice (a double tap, a redelivered invoke) adopts once, on any replica.
     # Kept as a digest, as Slack's request identities are: the row says nothing of who adopted.
     key = "teams-adopt:" + hashlib.sha256(f"{person}\n{nonce}".encode()).hexdigest()
     if not await first_delivery(services.db, key=key, now=services.clock.now()):
-        return _said(adopted)
+        return said(adopted)
     try:
         await services.actions.adopt(
             team_id=services.team_id,
@@ -196,20 +183,20 @@ async def _adopt(ctx: TeamsContext, person: str, data: dict[str, Any]) -> dict[s
             success_measure=success,
         )
     except InvalidInput as refused:
-        return await again(_fields(refused) or {cards.TITLE: str(refused)})
+        return await again(field_errors(refused) or {cards.TITLE: str(refused)})
     except Exception as exc:
         # Nothing adopted and this nonce spent: the form comes back with a fresh one, saying why.
         if not isinstance(exc, PeerPulseError):
             log.warning("adopting an action from Teams failed: %s", type(exc).__name__)
         return await again({cards.TITLE: user_message_for(exc)})
-    return _said(adopted)
+    return said(adopted)
 
 
 async def _action_dialog(
     services: Services, person: str, action: str, data: dict[str, Any], message_id: Any
 ) -> dict[str, Any]:
     found = await services.actions.get(
-        team_id=services.team_id, action_id=_str(data, cards.ACTION_KEY), by=person
+        team_id=services.team_id, action_id=text_of(data, cards.ACTION_KEY), by=person
     )
     listed = message_id if isinstance(message_id, str) and message_id else None
     if action == cards.UPDATE:
@@ -226,38 +213,42 @@ async def _action_dialog(
 
 
 async def _update(services: Services, person: str, data: dict[str, Any]) -> dict[str, Any]:
-    action_id, typed, due = _str(data, cards.ACTION_KEY), _str(data, cards.NOTE), _str(data, cards.DUE)
+    action_id, typed, due = (
+        text_of(data, cards.ACTION_KEY),
+        text_of(data, cards.NOTE),
+        text_of(data, cards.DUE),
+    )
     try:
         done = await services.actions.update(
             team_id=services.team_id, action_id=action_id, progress_note=typed, due_on=_date(due), by=person
         )
     except InvalidInput as refused:
         found = await services.actions.get(team_id=services.team_id, action_id=action_id, by=person)
-        errors = _fields(refused) or {cards.NOTE: str(refused)}
+        errors = field_errors(refused) or {cards.NOTE: str(refused)}
         return cards.build_update_dialog(action=found, typed=typed, due=due, errors=errors)
     # The domain queued the channel's note with the change.
-    return _said(_("Saved progress on “{title}”.").format(title=done.title))
+    return said(_("Saved progress on “{title}”.").format(title=done.title))
 
 
 async def _close(services: Services, person: str, data: dict[str, Any]) -> dict[str, Any]:
-    action_id, typed = _str(data, cards.ACTION_KEY), _str(data, cards.NOTE)
+    action_id, typed = text_of(data, cards.ACTION_KEY), text_of(data, cards.NOTE)
     try:
         done = await services.actions.close(
             team_id=services.team_id, action_id=action_id, outcome_note=typed, by=person
         )
     except InvalidInput as refused:
         found = await services.actions.get(team_id=services.team_id, action_id=action_id, by=person)
-        errors = _fields(refused) or {cards.NOTE: str(refused)}
+        errors = field_errors(refused) or {cards.NOTE: str(refused)}
         return cards.build_close_dialog(action=found, typed=typed, errors=errors)
     # The domain queued the channel's note, with its "you said, we did" button.
-    return _said(_("Closed “{title}”.").format(title=done.title))
+    return said(_("Closed “{title}”.").format(title=done.title))
 
 
 async def _reopen_or_delete(
     ctx: TeamsContext, activity: dict[str, Any], person: str, action: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     services, team_id = ctx.services, ctx.services.team_id
-    action_id = _str(data, cards.ACTION_KEY)
+    action_id = text_of(data, cards.ACTION_KEY)
     if action == cards.REOPEN_SAVE:
         reopened = await services.actions.reopen(team_id=team_id, action_id=action_id, by=person)
         notice = _("Reopened “{title}”.").format(title=reopened.title)
@@ -265,14 +256,14 @@ async def _reopen_or_delete(
         found = await services.actions.get(team_id=team_id, action_id=action_id, by=person)
         await services.actions.delete(team_id=team_id, action_id=action_id, reason="", by=person)
         notice = _("Deleted “{title}”.").format(title=found.title)
-    listed: ListedStatus = "closed" if _str(data, cards.LIST_KEY) == "closed" else "open"
-    message_id = _str(data, cards.MESSAGE_KEY)
+    listed: ListedStatus = "closed" if text_of(data, cards.LIST_KEY) == "closed" else "open"
+    message_id = text_of(data, cards.MESSAGE_KEY)
     if message_id:
         # The list the dialog was opened from, redrawn from its first page with what changed.
         page = await services.actions.page(team_id=team_id, by=person, status=listed)
         content = cards.build_actions_card(page, today=services.clock.now().date(), notice=notice)
         services.spawn(_replace(ctx, activity, message_id, content))
-    return _said(notice)
+    return said(notice)
 
 
 def _page_request(data: Any) -> tuple[ListedStatus, Direction, str | None]:
@@ -317,106 +308,6 @@ async def actions_card(services: Services, person: str, words: list[str]) -> dic
     listed: Literal["open", "closed"] = "closed" if words[:1] == ["closed"] else "open"
     page = await services.actions.page(team_id=services.team_id, by=person, status=listed)
     return cards.build_actions_card(page, today=services.clock.now().date())
-
-
-async def _draft_dialog(services: Services, person: str, action_id: str) -> dict[str, Any]:
-    draft = await services.updates.draft(team_id=services.team_id, action_id=action_id, by=person)
-    return update_cards.build_draft_dialog(
-        action_id=draft.action.id,
-        title=draft.action.title,
-        draft=draft.text,
-        destination=None,
-        audience_channel=services.settings.pulse_audience_channel,
-        k=services.settings.min_group_size,
-    )
-
-
-async def _preview(services: Services, person: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Check the draft: refusals go back next to the text, a clean draft becomes the preview."""
-    action_id = _str(data, update_cards.ACTION_KEY)
-    words, destination = _str(data, TEXT).strip(), _str(data, DESTINATION)
-    try:
-        await services.updates.validate(
-            team_id=services.team_id, action_id=action_id, text=words, destination=destination, by=person
-        )
-    except InvalidInput as refused:
-        found = await services.actions.get(team_id=services.team_id, action_id=action_id, by=person)
-        return update_cards.build_draft_dialog(
-            action_id=found.id,
-            title=found.title,
-            draft=_str(data, TEXT),
-            destination=destination,
-            audience_channel=services.settings.pulse_audience_channel,
-            k=services.settings.min_group_size,
-            errors=_fields(refused) or {TEXT: str(refused)},
-        )
-    return update_cards.build_preview_dialog(
-        action_id=action_id,
-        words=words,
-        destination=destination,
-        audience_channel=services.settings.pulse_audience_channel,
-        # Named now so a preview sent twice publishes once.
-        update_id=secrets.token_hex(16),
-    )
-
-
-async def _publish(services: Services, person: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Share the previewed update (checked once more); the domain tells the coordinators' channel."""
-    action_id = _str(data, update_cards.ACTION_KEY) or None
-    words, destination = _str(data, update_cards.TEXT_KEY), _str(data, update_cards.DESTINATION_KEY)
-    update_id = _str(data, update_cards.UPDATE_KEY) or None
-    team_id = services.team_id
-    # Comments may have arrived since the preview, and the data came back from the client.
-    try:
-        await services.updates.validate(
-            team_id=team_id, action_id=action_id, text=words, destination=destination, by=person
-        )
-    except InvalidInput as refused:
-        if action_id is None:
-            raise
-        # The preview has no field to hang errors on: back to the draft, saying why.
-        found = await services.actions.get(team_id=team_id, action_id=action_id, by=person)
-        return update_cards.build_draft_dialog(
-            action_id=found.id,
-            title=found.title,
-            draft=words,
-            destination=destination,
-            audience_channel=services.settings.pulse_audience_channel,
-            k=services.settings.min_group_size,
-            notice=" ".join(refused.fields.values()) or str(refused),
-        )
-    # A channel post waits for Teams to accept it, longer than a dialog may: the channel hears how it went.
-    services.spawn(
-        _share(
-            services, person, action_id=action_id, words=words, destination=destination, update_id=update_id
-        )
-    )
-    return _said(
-        _("Publishing your ‘you said, we did’ update; the coordinators' channel will say when it is out.")
-    )
-
-
-async def _share(
-    services: Services,
-    person: str,
-    *,
-    action_id: str | None,
-    words: str,
-    destination: str,
-    update_id: str | None,
-) -> None:
-    try:
-        await services.updates.share(
-            team_id=services.team_id,
-            action_id=action_id,
-            text=words,
-            destination=destination,
-            by=person,
-            update_id=update_id,
-        )
-    except Exception as exc:
-        # Logged without the words or who shared them: only that sharing failed and how.
-        log.warning("sharing an update from Teams failed: %s", type(exc).__name__)
 
 
 async def _replace(ctx: TeamsContext, activity: dict[str, Any], ref: str, content: dict[str, Any]) -> None:
