@@ -1,4 +1,4 @@
-""" "You said, we did" on Teams: the draft dialog from a closed action's note, its preview, and the
+"""“You said, we did” on Teams: the draft dialog from a closed action's note, its preview, and the
 publish, each through the same domain calls as Slack's modals (validate, then share).
 """
 
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def draft_dialog(services: Services, person: str, action_id: str) -> dict[str, Any]:
+    """The editable draft for a closed action (the domain refuses anyone but a coordinator)."""
     draft = await services.updates.draft(team_id=services.team_id, action_id=action_id, by=person)
     return update_cards.build_draft_dialog(
         action_id=draft.action.id,

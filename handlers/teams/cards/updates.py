@@ -1,4 +1,4 @@
-""" "You said, we did" on Teams: the draft and preview dialogs (the share button that opens them is on
+"""“You said, we did” on Teams: the draft and preview dialogs (the share button that opens them is on
 the closed action's note, cards/improvement.py). Pure builders; the words are Slack's modals'.
 """
 
