@@ -114,8 +114,7 @@ async def _pulse(ctx: TeamsContext, person: str, words: list[str]) -> str:
         await services.surveys.set_opt_out(team_id=team_id, user_id=person, opted_out=False)
         return opted_in_text()
     if sub:
-        # Coordinators' other subcommands (schedule, questions, supporters, policies) come to
-        # Teams later; until then they are unknown here, to everyone alike.
+        # Every coordinators' subcommand is handled above: anything else is unknown, to everyone alike.
         return unknown_command_text(sub, coordinator=await _is_coordinator(ctx, person))
     current = await services.surveys.current_round(team_id=team_id)
     answered = current is not None and await services.surveys.has_answered(

@@ -48,8 +48,8 @@ from handlers.shared.digest_words import (
 from handlers.shared.digest_words import (
     verdict as _verdict,
 )
-from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, size, text
-from handlers.teams.cards.improvement import ADOPT, CLOSE, UPDATE, adopt_data, fetch_button
+from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, opens_dialog, size, text
+from handlers.teams.cards.improvement import ADOPT, CLOSE, UPDATE, adopt_data
 from handlers.teams.cards.markup import inert
 
 STATE_LABELS = {
@@ -146,7 +146,7 @@ def _suggestions(report: DigestReport) -> list[Element]:
         out.append(note(_("Source: {source}").format(source=p.source)))
         # "": the practice has no survey measure, so the dialog preselects none (as on Slack).
         construct = report.construct_for_practice.get(p.id, "")
-        adopt = fetch_button(_("Adopt as action"), ADOPT, **adopt_data(p.id, construct, title))
+        adopt = opens_dialog(_("Adopt as action"), ADOPT, **adopt_data(p.id, construct, title))
         out.append({"type": "ActionSet", "actions": [{**adopt, "style": "positive"}]})
     return out
 
@@ -166,8 +166,8 @@ def _actions(report: DigestReport) -> list[Element]:
             )
         )
         buttons = [
-            fetch_button(_("Update"), UPDATE, a=action.id),
-            fetch_button(_("Close"), CLOSE, a=action.id),
+            opens_dialog(_("Update"), UPDATE, a=action.id),
+            opens_dialog(_("Close"), CLOSE, a=action.id),
         ]
         out.append({"type": "ActionSet", "actions": buttons})
     if (more := len(report.open_actions) - DIGEST_OPEN_ACTIONS) > 0:

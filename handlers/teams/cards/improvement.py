@@ -16,7 +16,7 @@ from bot.actions import ActionPage
 from bot.i18n import N_, _, format_day
 from bot.measures import label_of
 from handlers.shared.digest_words import after_reading, open_action_text, reading
-from handlers.teams.cards.card import card, dialog, lines, note, text
+from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
 from handlers.teams.cards.markup import inert
 from storage.digest_models import ImprovementAction, ImprovementActionEvent
 
@@ -55,18 +55,9 @@ SHARE_LABEL = N_("Share a ‘you said, we did’ update")
 Element = dict[str, Any]
 
 
-def fetch_button(title: str, action: str, **data: Any) -> Element:
-    """An Action.Submit that opens the dialog `action` names."""
-    return {
-        "type": "Action.Submit",
-        "title": title,
-        "data": {"msteams": {"type": "task/fetch"}, "action": action, **data},
-    }
-
-
 def share_button(action_id: str) -> Element:
     """The closed action note's button that opens the "you said, we did" draft (coordinators only, checked on open)."""
-    return fetch_button(_(SHARE_LABEL), SHARE, a=action_id)
+    return opens_dialog(_(SHARE_LABEL), SHARE, a=action_id)
 
 
 def _send(title: str, action: str, **data: Any) -> Element:
@@ -332,15 +323,15 @@ def build_actions_card(page: ActionPage, *, today: date, notice: str = "") -> di
         if page.status == "open":
             said = _open_text(action, today)
             buttons = [
-                fetch_button(_("Update"), UPDATE, a=action.id),
-                fetch_button(_("Close"), CLOSE, a=action.id),
+                opens_dialog(_("Update"), UPDATE, a=action.id),
+                opens_dialog(_("Close"), CLOSE, a=action.id),
             ]
         else:
             said = _closed_text(action)
-            buttons = [fetch_button(_("Reopen"), REOPEN, a=action.id)]
+            buttons = [opens_dialog(_("Reopen"), REOPEN, a=action.id)]
         buttons += [
-            fetch_button(_("History"), HISTORY, a=action.id),
-            fetch_button(_("Delete"), DELETE, a=action.id),
+            opens_dialog(_("History"), HISTORY, a=action.id),
+            opens_dialog(_("Delete"), DELETE, a=action.id),
         ]
         body += [*lines(said), {"type": "ActionSet", "actions": buttons, "separator": True}]
     nav: list[Element] = []
