@@ -1,4 +1,4 @@
-"""Coordinators' typed commands in their chat with the bot: `pulse status|digest|send|close|cancel`.
+"""Coordinators' typed commands in their chat with the bot: `pulse status|digest|send|close|cancel|actions`.
 
 Each goes through the same domain call as Slack's `/pulse` subcommand, and the domain decides the
 role: anyone else gets the domain's refusal, word for word as on Slack. Sending, closing and
@@ -9,7 +9,7 @@ cancelling ask first with a card; its Action.Submit buttons come back as a messa
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.errors import DeliveryError
@@ -36,11 +36,12 @@ from handlers.teams.cards.rounds import (
 )
 from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
+from handlers.teams.improvement import actions_card
 from handlers.teams.replies import user_message_for
 
 log = logging.getLogger(__name__)
 
-COORDINATOR_SUBCOMMANDS = frozenset({"status", "digest", "send", "close", "cancel"})
+COORDINATOR_SUBCOMMANDS = frozenset({"status", "digest", "send", "close", "cancel", "actions"})
 Reply = str | dict[str, Any]
 
 
@@ -50,14 +51,17 @@ def is_decision(activity: dict[str, Any]) -> bool:
     return isinstance(value, dict) and isinstance(value.get(ROUND_KEY), str)
 
 
-def handle_command(ctx: TeamsContext, activity: dict[str, Any], person: str, sub: str) -> None:
-    """Run a coordinator's subcommand after the HTTP answer, and reply with its text or card."""
+def handle_command(
+    ctx: TeamsContext, activity: dict[str, Any], person: str, sub: str, args: Sequence[str] = ()
+) -> None:
+    """Run a coordinator's subcommand (`args`: the words after it) after the HTTP answer; reply with its text or card."""
     commands: dict[str, Callable[[Services, str], Awaitable[Reply]]] = {
         "status": _status,
         "digest": _digest,
         "send": _send_question,
         "close": _close_question,
         "cancel": _cancel_question,
+        "actions": lambda services, person: actions_card(services, person, list(args)),
     }
     work = commands[sub]
     ctx.services.spawn(_answer(ctx, activity, lambda: work(ctx.services, person), what=f"pulse {sub}"))

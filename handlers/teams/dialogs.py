@@ -22,6 +22,7 @@ from bot.i18n import _, use_language
 from bot.privacy import RiskSignal, detect_risk
 from bot.roles import begin_request
 from handlers.shared.answer_token import read_answer
+from handlers.teams import improvement
 from handlers.teams.cards.answers import COMMENT_ACTION, COMMENT_SUBMIT, FEEDBACK_SUBMIT
 from handlers.teams.cards.card import card, message, opens_dialog, text
 from handlers.teams.cards.forms import (
@@ -84,14 +85,19 @@ async def handle_task_fetch(ctx: TeamsContext, activity: dict[str, Any]) -> dict
     _start(ctx, activity)
     data = _data(activity)
     action = data.get("action")
+    if not isinstance(action, str):
+        # Not one of ours (a forged list or object would not even look up as a name).
+        return task_message(not_our_button_text())
     if action == COMMENT_ACTION:
         return await _open_comment(ctx, data, message_id=activity.get("replyToId"))
     if action == FEEDBACK_ACTION:
         return build_feedback_dialog(support_line=build_support_line(ctx.services.settings))
-    if isinstance(action, str) and action.startswith(PEER_LOG_PREFIX):
+    if action.startswith(PEER_LOG_PREFIX):
         return await handle_peer_log_fetch(ctx, activity, data)
     if action in POLICY_OPEN_ACTIONS:
         return await open_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
+    if action in improvement.DIALOGS:
+        return await improvement.open_dialog(ctx, activity, data)
     return task_message(not_our_button_text())
 
 
@@ -100,14 +106,19 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
     _start(ctx, activity)
     data = _data(activity)
     action = data.get("action")
+    if not isinstance(action, str):
+        # Not one of ours (a forged list or object would not even look up as a name).
+        return task_message(not_our_button_text())
     if action == COMMENT_SUBMIT:
         return await _submit_comment(ctx, activity, data)
     if action == FEEDBACK_SUBMIT:
         return await _submit_feedback(ctx, activity, data)
-    if isinstance(action, str) and action.startswith(PEER_LOG_PREFIX):
+    if action.startswith(PEER_LOG_PREFIX):
         return await handle_peer_log_submit(ctx, activity, data)
     if action in POLICY_SUBMIT_ACTIONS:
         return await submit_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
+    if action in improvement.SUBMISSIONS:
+        return await improvement.submit_dialog(ctx, activity, data)
     return task_message(not_our_button_text())
 
 

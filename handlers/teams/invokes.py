@@ -29,6 +29,7 @@ from bot.i18n import use_language
 from bot.roles import begin_request
 from bot.services import Services
 from handlers.shared.answer_token import read_answer
+from handlers.teams import improvement
 from handlers.teams.cards.answers import ANSWER_VERB
 from handlers.teams.cards.card import action_response, message
 from handlers.teams.cards.help import build_harm_note
@@ -76,6 +77,8 @@ async def handle_card_action(ctx: TeamsContext, activity: dict[str, Any]) -> dic
     action = (activity.get("value") or {}).get("action") or {}
     if action.get("verb") == ANSWER_VERB:
         return await handle_pulse_answer_invoke(ctx, activity, action.get("data"))
+    if isinstance(action.get("verb"), str) and action["verb"] in improvement.VERBS:
+        return await improvement.handle_page_invoke(ctx, activity, action.get("data"))
     return error_response(400, "BadRequest", not_our_button_text())
 
 

@@ -1,6 +1,6 @@
 """Someone typed to the bot in their 1:1 chat: `pulse` commands, `help`, and anything else gets help.
 
-Coordinators' subcommands (`pulse status|digest|send|close|cancel`) and their taps on a round
+Coordinators' subcommands (`pulse status|digest|send|close|cancel|actions`) and their taps on a round
 question go to `coordinator.py`; the domain decides who may use them.
 
 What they wrote is read only to pick a command or notice risk (the safety net); it is never stored,
@@ -71,7 +71,7 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
             handle_admin_command(ctx, activity, person, words[1:])
             return
         if words[1:2] and words[1] in COORDINATOR_SUBCOMMANDS:
-            handle_command(ctx, activity, person, words[1])
+            handle_command(ctx, activity, person, words[1], words[2:])
             return
         ctx.reply(activity, await _pulse(ctx, person, words[1:]))
         return
@@ -114,8 +114,7 @@ async def _pulse(ctx: TeamsContext, person: str, words: list[str]) -> str:
         await services.surveys.set_opt_out(team_id=team_id, user_id=person, opted_out=False)
         return opted_in_text()
     if sub:
-        # Coordinators' other subcommands (schedule, questions, supporters, actions, policies) come to
-        # Teams later; until then they are unknown here, to everyone alike.
+        # Every coordinators' subcommand is handled above: anything else is unknown, to everyone alike.
         return unknown_command_text(sub, coordinator=await _is_coordinator(ctx, person))
     current = await services.surveys.current_round(team_id=team_id)
     answered = current is not None and await services.surveys.has_answered(

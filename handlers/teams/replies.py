@@ -27,6 +27,7 @@ TEAMS_SUBCOMMANDS = (
     "schedule",
     "questions",
     "supporters",
+    "actions",
     "policies",
 )
 

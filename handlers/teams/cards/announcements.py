@@ -20,6 +20,7 @@ from bot.measures import label_of
 from bot.policies import PolicyStatus
 from handlers.teams.cards.card import card, lines, note, text
 from handlers.teams.cards.digest import _next_review_text
+from handlers.teams.cards.improvement import share_button
 from handlers.teams.cards.markup import inert
 
 
@@ -184,7 +185,13 @@ def announcement_text(
 def build_announcement_card(note_: Announcement, *, audience_channel: str | None) -> dict[str, Any]:
     """The note as a card: its words, then anyone's own words quoted inert."""
     said, quoted = announcement_text(note_, audience_channel=audience_channel)
-    return card([*lines(said), *quoted], fallback=said.split("\n")[0])
+    # A closed action's note carries the button to tell employees about it, as on Slack.
+    share = (
+        [{"type": "ActionSet", "actions": [share_button(note_.action.id)]}]
+        if isinstance(note_, ActionClosed)
+        else []
+    )
+    return card([*lines(said), *quoted, *share], fallback=said.split("\n")[0])
 
 
 def build_update_card(words: str) -> dict[str, Any]:

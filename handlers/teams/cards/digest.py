@@ -48,7 +48,8 @@ from handlers.shared.digest_words import (
 from handlers.shared.digest_words import (
     verdict as _verdict,
 )
-from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, size, text
+from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, opens_dialog, size, text
+from handlers.teams.cards.improvement import ADOPT, CLOSE, UPDATE, adopt_data
 from handlers.teams.cards.markup import inert
 
 STATE_LABELS = {
@@ -133,16 +134,20 @@ def _suggestions(report: DigestReport) -> list[Element]:
             _heading(_("*Suggested improvements* — nothing in this week's figures calls for a new practice."))
         ]
     out = [_heading(_("*Suggested improvements* (from the evidence-based playbook)"))]
-    # No "Adopt as action" button on Teams yet: that needs an invoke verb (another helper's invokes.py).
     for i, suggestion in enumerate(report.suggestions):
         p = suggestion.practice
+        title = _(p.title)
         out += lines(
-            f"*{i + 1}. {_(p.title)}*\n{_(p.action)}\n"
+            f"*{i + 1}. {title}*\n{_(p.action)}\n"
             + _("_Why:_ {why}").format(why=_(p.rationale))
             + "\n"
             + _("_Triggered by:_ {evidence}").format(evidence=_evidence_text(suggestion.evidence))
         )
         out.append(note(_("Source: {source}").format(source=p.source)))
+        # "": the practice has no survey measure, so the dialog preselects none (as on Slack).
+        construct = report.construct_for_practice.get(p.id, "")
+        adopt = opens_dialog(_("Adopt as action"), ADOPT, **adopt_data(p.id, construct, title))
+        out.append({"type": "ActionSet", "actions": [{**adopt, "style": "positive"}]})
     return out
 
 
@@ -160,6 +165,11 @@ def _actions(report: DigestReport) -> list[Element]:
                 progress=inert(action.progress_note) if action.progress_note else None,
             )
         )
+        buttons = [
+            opens_dialog(_("Update"), UPDATE, a=action.id),
+            opens_dialog(_("Close"), CLOSE, a=action.id),
+        ]
+        out.append({"type": "ActionSet", "actions": buttons})
     if (more := len(report.open_actions) - DIGEST_OPEN_ACTIONS) > 0:
         out.append(
             note(

@@ -139,6 +139,21 @@ class TeamsPeople:
         status, _ = await self.post(activity)
         return status
 
+    # Improvement loop (teams-actions): the digest's and the closed note's buttons sit in a channel.
+    async def open_channel_dialog(
+        self, user_id: str, button: dict[str, Any], *, channel: str, message_id: str | None = None
+    ) -> Any:
+        """Tap a task/fetch button on a card posted in a team channel; the invoke's answer."""
+        activity = self.task_activity(user_id, name="task/fetch", data=button["data"], message_id=message_id)
+        activity["conversation"] = {
+            "conversationType": "channel",
+            "tenantId": self.fake.tenant.id,
+            "id": channel,
+        }
+        status, body = await self.post(activity)
+        assert status == 200, status
+        return body
+
 
 def _actions(node: Any, kind: str) -> list[dict[str, Any]]:
     """The actions of this type anywhere in a card (or a list of cards), in card order."""

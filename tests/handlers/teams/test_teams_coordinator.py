@@ -180,10 +180,11 @@ async def test_a_coordinators_help_names_the_subcommands_teams_has_and_only_thos
             "schedule",
             "questions",
             "supporters",
+            "actions",
             "policies",
         )
         assert all(f"`pulse {sub}`" in said for sub in teams_has), said
-        assert "pulse actions" not in said
+        assert "`pulse actions closed`" in said
         assert "`pulse optout`" in said and "/pulse" not in said
 
 

@@ -30,11 +30,13 @@ from bot.surveys import CancelledRound, CloseCheck, RoundStatus
 from handlers.teams.cards.announcements import build_announcement_card, build_update_card
 from handlers.teams.cards.card import CARD_LIMIT, MESSAGE_LIMIT, message, size
 from handlers.teams.cards.digest import (
+    DIGEST_OPEN_ACTIONS,
     build_chart_card,
     build_digest_cards,
     digest_view_cards,
     split_cards,
 )
+from handlers.teams.cards.improvement import ADOPT, CLOSE, UPDATE
 from handlers.teams.cards.markup import inert, to_markdown
 from handlers.teams.cards.rounds import (
     build_cancel_prompt,
@@ -244,8 +246,20 @@ def test_the_rich_digest_has_every_part_of_the_slack_digest() -> None:
         assert part in shown, part
     # A withheld theme is never named (its name would tell what a few people wrote).
     assert "Training" not in "\n".join(t for t in texts(cards) if "comments ·" in t)
-    # Adopting a suggestion needs an invoke verb Teams does not have yet: no button pretends to.
-    assert actions(cards) == []
+    # Each suggestion has its Adopt button (the dialog, with Slack's p/c/t), each open action shown its
+    # Update and Close (the ten soonest due, as on Slack): every one opens a dialog.
+    report = _report()
+    buttons = actions(cards)
+    assert all(
+        b["type"] == "Action.Submit" and b["data"]["msteams"] == {"type": "task/fetch"} for b in buttons
+    )
+    adopts = [b["data"] for b in buttons if b["data"]["action"] == ADOPT]
+    assert [(d["p"], d["c"]) for d in adopts] == [
+        (s.practice.id, report.construct_for_practice.get(s.practice.id, "")) for s in report.suggestions
+    ]
+    shown_open = report.open_actions[:DIGEST_OPEN_ACTIONS]
+    for verb in (UPDATE, CLOSE):
+        assert [b["data"]["a"] for b in buttons if b["data"]["action"] == verb] == [a.id for a in shown_open]
 
 
 def test_a_long_digest_splits_into_cards_each_within_the_limit_in_order() -> None:
