@@ -10,6 +10,7 @@ from bot.errors import DeliveryError
 from bot.help import HelpReplies
 from bot.services import Services
 from handlers.teams.addresses import AddressBook
+from handlers.teams.cards.card import message
 from handlers.teams.connector import ConnectorClient, conversation_path
 from handlers.teams.names import DisplayNames
 
@@ -35,13 +36,20 @@ class TeamsContext:
         """Answer an activity in its own conversation, after the HTTP answer (Teams waits for that)."""
         self.services.spawn(self._send(activity, text))
 
+    async def send_card(self, activity: dict[str, Any], content: dict[str, Any]) -> None:
+        """Answer an activity with a card in its own conversation (its fallback as the summary)."""
+        await self._post(activity, message(content, summary=str(content.get("fallbackText", ""))))
+
     async def _send(self, activity: dict[str, Any], text: str) -> None:
+        await self._post(activity, {"type": "message", "text": text})
+
+    async def _post(self, activity: dict[str, Any], reply: dict[str, Any]) -> None:
         conversation = str((activity.get("conversation") or {}).get("id") or "")
         try:
             await self.client.request(
                 "POST",
                 conversation_path(conversation, "activities"),
-                json={"type": "message", "text": text, "replyToId": activity.get("id")},
+                json={**reply, "replyToId": activity.get("id")},
                 operation="send",
                 conversation=conversation,
                 service_url=str(activity.get("serviceUrl") or "") or None,

@@ -20,6 +20,7 @@ from handlers.teams.cards.markup import written_date
 from handlers.teams.context import TeamsContext
 from handlers.teams.coordinator import COORDINATOR_SUBCOMMANDS, handle_command, handle_decision, is_decision
 from handlers.teams.dialogs import handle_feedback_command
+from handlers.teams.home import handle_home_command
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import conversation_of, is_personal, reported_time_zone, sender_of
 from handlers.teams.peer_log import handle_peer_log_command
@@ -83,6 +84,9 @@ async def handle_personal_message(ctx: TeamsContext, activity: dict[str, Any]) -
         # Supporters also read what `peer-log` does (a roster read, cached by the domain).
         supporter = await ctx.services.roles.is_supporter(person)
         ctx.reply(activity, f"{usage}\n\n{supporter_usage_text()}" if supporter else usage)
+        return
+    if words == ["home"]:
+        handle_home_command(ctx, activity, person)
         return
     if words == ["feedback"]:
         # A dialog opens only from a card's button, so the anonymous form comes one tap away.

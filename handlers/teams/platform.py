@@ -26,7 +26,7 @@ from handlers.teams.policy_renderers import make_policy_renderers
 from handlers.teams.render import make_renderers
 from handlers.teams.server import teams_routes
 from handlers.teams.settings import teams_settings
-from handlers.teams.support_render import make_support_renderers
+from handlers.teams.support_renderers import make_support_renderers
 
 # A connector call that takes longer than this is given up (and retried by the outbox).
 CONNECTOR_TIMEOUT = aiohttp.ClientTimeout(total=30)
