@@ -95,7 +95,9 @@ def main() -> None:
     def delivery() -> dict[str, Any]:
         # Pulse cards per person, and when each send was accepted (for the fan-out's rate).
         per_user = {user: len(pulses(user)) for user in people}
-        times = sorted(t for op, status, t, c in list(fake.log) if op == "send" and status == 201 and c.startswith("a:"))
+        times = sorted(
+            t for op, status, t, c in list(fake.log) if op == "send" and status == 201 and c.startswith("a:")
+        )
         return {"per_user": per_user, "send_times": times, "rate_limited": fake.rate_limited}
 
     def calls() -> list[list[Any]]:

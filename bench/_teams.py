@@ -35,7 +35,13 @@ class FakeTeamsProcess(c.FakeSlackProcess):
         args = [c.PYTHON, str(c.BENCH / "_fake_teams.py"), "--employees", str(employees), "--seed", str(SEED)]
         log = open(workdir / "fake-teams.log", "ab")  # noqa: SIM115 - owned by the child
         popen = subprocess.Popen(
-            args, env=c.base_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1
+            args,
+            env=c.base_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            bufsize=1,
         )
         log.close()
         assert popen.stdout is not None
@@ -115,9 +121,12 @@ async def post_all(
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
 
         async def one(activity: dict[str, Any]) -> int:
-            async with gate, session.post(
-                app_url + MESSAGES, json=activity, headers={"Authorization": authorization}
-            ) as response:
+            async with (
+                gate,
+                session.post(
+                    app_url + MESSAGES, json=activity, headers={"Authorization": authorization}
+                ) as response,
+            ):
                 await response.read()
                 return response.status
 
@@ -146,7 +155,11 @@ def pulse_send(fake: FakeTeamsProcess, app_url: str, *, before_click: Any = None
     tenant = fake.tenant
     coordinator = tenant.users[fake.info["coordinators"][0]]
     typed = personal_message(
-        tenant, coordinator, text="pulse send", service_url=fake.service_url, conversation_id=fake.chat(coordinator.id)
+        tenant,
+        coordinator,
+        text="pulse send",
+        service_url=fake.service_url,
+        conversation_id=fake.chat(coordinator.id),
     )
     authorization = fake.request("authorization")
     (status,) = asyncio.run(post_all(app_url, [typed], authorization))
