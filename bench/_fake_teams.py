@@ -112,6 +112,10 @@ def main() -> None:
         # The Action.Submit data of the cards in a person's chat, newest last (a coordinator's question).
         return [b["data"] for a in fake.sent_to(chats[user]) for b in submit_buttons(a)]
 
+    def reset() -> None:
+        fake.log.clear()
+        fake.rate_limited = 0
+
     commands = {
         "authorization": lambda a: fake.authorization({"serviceUrl": a.get("service_url") or service_url}),
         "progress": lambda a: progress(),
@@ -120,7 +124,7 @@ def main() -> None:
         "pulse_cards": lambda a: pulse_cards(a["path"]),
         "updates_done": lambda a: updates_done(),
         "submit_data": lambda a: submit_data(a["user"]),
-        "reset_log": lambda a: fake.log.clear(),
+        "reset_log": lambda a: reset(),
     }
     reply(
         {

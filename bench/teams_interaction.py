@@ -212,10 +212,30 @@ def main() -> int:
                     c.say(f"[{kind}] {len(taps)} distinct answer taps prepared")
                     reference, ref_paced = measure_reference(work, fake, database_url, taps, args)
                     closed_rows.append(closed_row(REFERENCE, kind, reference, None, None, None))
-                    paced_rows.append(paced_row(REFERENCE, kind, ref_paced))
+                    paced_rows.append(paced_row(REFERENCE, kind, ref_paced, "-", "-"))
+                    # The fixed rate first, while no backlog of card updates (paced at the tenant's
+                    # 50/s) competes for the app's CPU; the closed loop leaves thousands behind.
+                    fake.request("reset_log")
+                    pool = iter(taps)
+                    c.say(f"[{kind}] pacing {args.paced_rate:g} taps/s at the app …")
+                    paced = asyncio.run(
+                        run_paced(
+                            app_url,
+                            pool,
+                            rate=args.paced_rate,
+                            duration=args.paced_duration,
+                            connections=args.connections,
+                            pids={"app": app.pid},
+                            path=t.MESSAGES,
+                            judge=tap_ok,
+                        )
+                    )
+                    time.sleep(2.0)
+                    paced_429 = int(fake.request("progress")["rate_limited"])
+                    paced_kept = f"{card_updates(fake).get('200', 0):,} of {paced.requests:,} (+2 s)"
+                    wait_until_idle(app.pid)
                     fake.request("reset_log")
                     c.say(f"[{kind}] loading the app …")
-                    pool = iter(taps)
                     pids = {"app": app.pid, "fake": fake.pid, "loadgen": os.getpid()}
                     warm, result = asyncio.run(
                         run_load(
@@ -233,27 +253,14 @@ def main() -> int:
                         f"[{kind}] CPU ms/tap by process: {cpu_split(result)}; errors {result.errors or 'none'}"
                     )
                     kept = f"{card_updates(fake).get('200', 0):,} of {warm.requests + result.requests:,}"
-                    wait_until_idle(app.pid)
-                    c.say(f"[{kind}] pacing {args.paced_rate:g} taps/s at the app …")
-                    paced = asyncio.run(
-                        run_paced(
-                            app_url,
-                            pool,
-                            rate=args.paced_rate,
-                            duration=args.paced_duration,
-                            connections=args.connections,
-                            pids={"app": app.pid},
-                            path=t.MESSAGES,
-                            judge=tap_ok,
-                        )
-                    )
                     check = check_storage(database_url, taps[0].round_id, [warm, result, paced])
                     updates = card_updates(fake)
                     check["ratelimited"] = int(fake.request("progress")["rate_limited"])
+                    check["paced_ratelimited"] = paced_429
                     check["update_errors"] = sum(n for s, n in updates.items() if s != "200")
                     c.say(f"[{kind}] storage check: {check}; card updates by status: {updates}")
                     closed_rows.append(closed_row("PeerPulse app", kind, result, reference, check, kept))
-                    paced_rows.append(paced_row("PeerPulse app", kind, paced))
+                    paced_rows.append(paced_row("PeerPulse app", kind, paced, paced_kept, paced_429))
                 finally:
                     app.stop()
     c.print_table(
@@ -295,13 +302,16 @@ def main() -> int:
             "max ms",
             "errors",
             "server CPU ms/tap",
+            "cards kept by the connector",
+            "429s",
             "verdict",
         ],
         paced_rows,
     )
     print(
         "\nLatency counts from each tap's scheduled send time. Verdict: p99 < "
-        f"{GOAL_P99_MS:g} ms and zero errors."
+        f"{GOAL_P99_MS:g} ms, zero errors, 0 x 429. Run before the closed loop, so no backlog of card updates "
+        "competes for the app's CPU; server CPU per tap includes the one connector update each tap queues."
     )
     return 0
 
@@ -352,10 +362,10 @@ def closed_row(
     ]
 
 
-def paced_row(name: str, kind: str, result: LoadResult) -> list[Any]:
+def paced_row(name: str, kind: str, result: LoadResult, kept: str, limited: int | str) -> list[Any]:
     """One fixed-rate row."""
     errors = sum(result.errors.values())
-    ok = result.pct(99) < GOAL_P99_MS and errors == 0 and not result.exhausted
+    ok = result.pct(99) < GOAL_P99_MS and errors == 0 and not result.exhausted and limited == 0
     return [
         name,
         kind,
@@ -366,6 +376,8 @@ def paced_row(name: str, kind: str, result: LoadResult) -> list[Any]:
         result.pct(100),
         errors,
         _cpu(result),
+        kept,
+        limited,
         ("n/a (reference)" if name == REFERENCE else c.verdict(ok))
         + (" (tap pool ran out)" if result.exhausted else ""),
     ]
