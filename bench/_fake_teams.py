@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -116,7 +117,7 @@ def main() -> None:
         fake.log.clear()
         fake.rate_limited = 0
 
-    commands = {
+    commands: dict[str, Callable[[dict[str, Any]], Any]] = {
         "authorization": lambda a: fake.authorization({"serviceUrl": a.get("service_url") or service_url}),
         "progress": lambda a: progress(),
         "delivery": lambda a: delivery(),
