@@ -10,7 +10,7 @@ import os
 import random
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,14 @@ class Click:
     ballot: str
     round_id: str
     user: str
+    # Ready-made headers (a Teams tap's Authorization); None: sign the body as Slack does.
+    headers: dict[str, str] | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        """The headers this click is sent with."""
+        if self.headers is not None:
+            return self.headers
+        return {"Content-Type": self.content_type, **sign_request(self.body, c.SIGNING_SECRET)}
 
 
 @dataclass
@@ -68,6 +76,14 @@ class LoadResult:
     def pct(self, q: float) -> float:
         """Latency percentile in milliseconds."""
         return c.percentile(sorted(self.latencies), q) * 1000
+
+
+Judge = Callable[[int, bytes], str]
+
+
+def http_ok(status: int, _body: bytes) -> str:
+    """A Slack click succeeded when answered 200 (its ack); else the error to count."""
+    return "" if status == 200 else f"HTTP {status}"
 
 
 def build_clicks(dms: dict[str, Any], fake: c.FakeSlackProcess, *, seed: int = 11) -> list[Click]:
@@ -118,9 +134,11 @@ async def run_load(
     duration: float,
     warmup: float,
     pids: dict[str, int],
+    path: str = "/slack/events",
+    judge: Judge = http_ok,
 ) -> tuple[LoadResult, LoadResult]:
     """Closed-loop load from `connections` keep-alive connections; return (warm-up, measured)."""
-    events = url.rstrip("/") + "/slack/events"
+    events = url.rstrip("/") + path
     warm, measured = LoadResult(), LoadResult()
     connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections)
     timeout = aiohttp.ClientTimeout(total=10)
@@ -143,16 +161,13 @@ async def run_load(
                 exhausted = True
                 return
             result = measured if now >= measure_from else warm
-            headers = {"Content-Type": click.content_type, **sign_request(click.body, c.SIGNING_SECRET)}
+            headers = click.request_headers()
             sent = time.perf_counter()
             try:
                 async with session.post(events, data=click.body, headers=headers) as response:
-                    await response.read()
-                    status = response.status
+                    error = judge(response.status, await response.read())
             except (aiohttp.ClientError, TimeoutError) as exc:
-                status, error = 0, type(exc).__name__
-            else:
-                error = "" if status == 200 else f"HTTP {status}"
+                error = type(exc).__name__
             result.latencies.append(time.perf_counter() - sent)
             if error:
                 result.errors[error] = result.errors.get(error, 0) + 1
@@ -178,6 +193,8 @@ async def run_paced(
     duration: float,
     connections: int,
     pids: dict[str, int] | None = None,
+    path: str = "/slack/events",
+    judge: Judge = http_ok,
 ) -> LoadResult:
     """Open-loop load at a fixed arrival rate; latency counts from each click's scheduled time.
 
@@ -185,18 +202,17 @@ async def run_paced(
     server's CPU per click hardly depends on how fast the machine's other work lets it answer, so
     it compares servers fairly even on a shared machine, where req/s in a closed loop does not.
     """
-    events = url.rstrip("/") + "/slack/events"
+    events = url.rstrip("/") + path
     result = LoadResult()
     cpu_start = {name: c.cpu_seconds(pid) for name, pid in (pids or {}).items()}
     connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10)) as session:
 
         async def one(click: Click, due: float) -> None:
-            headers = {"Content-Type": click.content_type, **sign_request(click.body, c.SIGNING_SECRET)}
+            headers = click.request_headers()
             try:
                 async with session.post(events, data=click.body, headers=headers) as response:
-                    await response.read()
-                    error = "" if response.status == 200 else f"HTTP {response.status}"
+                    error = judge(response.status, await response.read())
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error = type(exc).__name__
             # From the scheduled instant, so a slow server cannot hide its queue (no coordinated omission).
