@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-SCRIPTS = ["interaction_latency", "fanout", "digest_scale", "memory", "scale_round", "large_workspace"]
+SCRIPTS = [
+    "interaction_latency",
+    "fanout",
+    "digest_scale",
+    "memory",
+    "scale_round",
+    "large_workspace",
+    "teams_interaction",
+    "teams_fanout",
+]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
