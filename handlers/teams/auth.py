@@ -42,6 +42,8 @@ class BotConnectorAuth:
         self.session = session
         self.leeway = leeway
         self._keys: dict[str, dict[str, Any]] = {}
+        # Each key parsed once (PyJWK builds an RSA key object: a good share of a tap's CPU otherwise).
+        self._parsed: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
 
     async def verify(
@@ -62,7 +64,7 @@ class BotConnectorAuth:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                jwt.PyJWK(jwk, algorithm="RS256"),
+                self._parsed_key(str(kid), jwk),
                 algorithms=["RS256"],
                 audience=self.app_id,
                 issuer=BOT_CONNECTOR_ISSUER,
@@ -75,6 +77,12 @@ class BotConnectorAuth:
         if str(claims["serviceurl"]).rstrip("/") != service_url.rstrip("/"):
             raise Unauthorized("the token was issued for another serviceUrl")
         return claims
+
+    def _parsed_key(self, kid: str, jwk: dict[str, Any]) -> jwt.PyJWK:
+        found = self._parsed.get(kid)
+        if found is None:
+            found = self._parsed[kid] = jwt.PyJWK(jwk, algorithm="RS256")
+        return found
 
     async def _key(self, kid: str) -> dict[str, Any]:
         if kid not in self._keys and time.monotonic() - self._fetched_at > _REFRESH_AFTER:
@@ -96,4 +104,6 @@ class BotConnectorAuth:
             # Without keys nothing can be verified: refuse rather than guess (the connector retries).
             raise Unauthorized(f"cannot read the Bot Connector's signing keys: {exc}") from exc
         self._keys = {str(k["kid"]): k for k in keys if k.get("kid")}
+        # A refresh may change a key under the same id: parse again from what was just read.
+        self._parsed = {}
         self._fetched_at = time.monotonic()
