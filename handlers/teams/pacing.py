@@ -3,7 +3,9 @@
 Teams (docs "Optimize your bot with rate limiting", 2026-10): per bot per conversation 7 operations
 a second, 60 in 30 s and 1,800 an hour; 50 requests a second per app per tenant, whatever they are.
 The pacer books each call a slot under 90% of every limit that applies (our windows and Teams'
-never line up exactly), spreading the per-second budgets evenly. Slots are booked in arrival order, as the Slack pacer does: a conversation
+never line up exactly), spreading the per-second budgets evenly, and a call that wakes late is held
+until the tenant's last second of real departures has room. Slots are booked in arrival order, as
+the Slack pacer does: a conversation
 at its hourly limit holds back calls queued behind it, which a fan-out (one or two messages per
 person) never meets.
 """
@@ -77,6 +79,10 @@ class TeamsPacer:
         self._conversations: dict[tuple[str, str], _Windows] = {}
         self._next = -math.inf  # slots are booked in order
         self._paused_until = -math.inf
+        # When calls really left, tenant-wide: a busy loop wakes sleepers late and together, and a
+        # booked slot then says nothing about how many reach Teams within one second.
+        self._left: deque[float] = deque()
+        self._tenant_limit = max(1, math.floor(PER_TENANT[0][0] * headroom))
 
     async def wait(self, conversation: str) -> None:
         """Sleep until a message may be sent to this conversation."""
@@ -109,7 +115,20 @@ class TeamsPacer:
                 await self._sleep(slot - now)
             # A 429 may have arrived while we slept: queue again behind the pause.
             if self._monotonic() >= self._paused_until:
+                await self._leave()
                 return
+
+    async def _leave(self) -> None:
+        """Hold a call that woke late until the last second's real departures leave it room."""
+        period = PER_TENANT[0][1]
+        while True:
+            now = self._monotonic()
+            while self._left and self._left[0] <= now - period:
+                self._left.popleft()
+            if len(self._left) < self._tenant_limit:
+                self._left.append(now)
+                return
+            await self._sleep(self._left[0] + period + _MARGIN - now)
 
     def _windows(self, operation: str, conversation: str | None, now: float) -> _Windows | None:
         if conversation is None:

@@ -152,3 +152,40 @@ async def test_a_429_holds_the_next_calls_for_its_retry_after(session: aiohttp.C
         started = time.monotonic()
         await messenger.post(dm, OutgoingMessage(text="after the pause"))
         assert time.monotonic() - started >= 0.9
+
+
+async def test_calls_that_wake_late_together_still_leave_under_the_tenants_limit() -> None:
+    """A busy loop wakes sleepers late and at once; what reaches Teams must still fit each second."""
+    clock = VirtualTime()
+    woken: list[asyncio.Future[None]] = []
+
+    async def late_sleep(seconds: float) -> None:
+        # Nobody wakes until the test releases everyone: the loop was busy for a while.
+        waiting = asyncio.get_running_loop().create_future()
+        woken.append(waiting)
+        clock.slept += seconds
+        await waiting
+
+    pacer = TeamsPacer(monotonic=clock.monotonic, sleep=late_sleep)
+    left: list[float] = []
+
+    async def call(n: int) -> None:
+        await pacer.acquire("send", f"a:{n}")
+        left.append(clock.now)
+
+    calls = [asyncio.create_task(call(n)) for n in range(120)]
+    for _ in range(400):
+        await asyncio.sleep(0)
+        if len(left) == len(calls):
+            break
+        # Time jumps 3 s, then every sleeper wakes at the same instant.
+        clock.now += 3.0
+        for waiting in woken:
+            if not waiting.done():
+                waiting.set_result(None)
+        woken.clear()
+        for _ in range(5):
+            await asyncio.sleep(0)
+    await asyncio.gather(*calls)
+    assert len(left) == 120
+    assert _most_in_any(left, 1.0) <= 45
