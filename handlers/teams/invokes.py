@@ -51,6 +51,8 @@ MESSAGE = "application/vnd.microsoft.activity.message"
 ERROR = "application/vnd.microsoft.error"
 # Cards whose last drawn progress is remembered (taps come in bursts per person; older ones fall out).
 REMEMBERED_CARDS = 20_000
+# A redrawn card that Teams rate-limits or fails to take is tried this often before it is given up.
+UPDATE_ATTEMPTS = 3
 
 
 def message_response(text: str) -> dict[str, Any]:
@@ -167,6 +169,7 @@ class _Drawn:
     def __init__(self) -> None:
         # Only the sequence, never what was chosen: this outlives the tap.
         self.sequences: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self.wanted: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
 
     def lock(self, key: tuple[str, str]) -> asyncio.Lock:
@@ -176,7 +179,20 @@ class _Drawn:
             self.locks.popitem(last=False)
         return found
 
+    def want(self, key: tuple[str, str], sequence: int) -> None:
+        """A redraw of this card at `sequence` is on its way (a newer one makes older ones moot)."""
+        self.wanted[key] = max(self.wanted.pop(key, -1), sequence)
+        while len(self.wanted) > REMEMBERED_CARDS:
+            self.wanted.popitem(last=False)
+
+    def superseded(self, key: tuple[str, str], sequence: int) -> bool:
+        """Whether a later redraw of this card is on its way."""
+        return sequence < self.wanted.get(key, -1)
+
     def is_current(self, key: tuple[str, str], sequence: int) -> bool:
+        if self.superseded(key, sequence):
+            # A later tap's redraw is queued behind this one: only the newest needs to go.
+            return False
         last = self.sequences.pop(key, -1)
         self.sequences[key] = max(last, sequence)
         while len(self.sequences) > REMEMBERED_CARDS:
@@ -204,6 +220,7 @@ def persist_redraw(
     ref = activity.get("replyToId")
     if not conversation or not isinstance(ref, str) or not ref:
         return
+    _drawn().want((conversation, ref), sequence)
     ctx.services.spawn(_update_card(ctx, activity, conversation, ref, content, sequence))
 
 
@@ -222,15 +239,23 @@ async def _update_card(
             # A later tap's update already shows everything this one stored.
             return
         update = {**message(content, summary=str(content.get("fallbackText", ""))), "id": ref}
-        try:
-            await ctx.client.request(
-                "PUT",
-                conversation_path(conversation, "activities", ref),
-                json=update,
-                operation="update",
-                conversation=conversation,
-                service_url=str(activity.get("serviceUrl") or "") or None,
-            )
-        except DeliveryError as exc:
-            # The tapper still sees the card the invoke returned; logged without who or what was chosen.
-            log.warning("a redrawn pulse card could not be kept in Teams (%s)", exc)
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            try:
+                await ctx.client.request(
+                    "PUT",
+                    conversation_path(conversation, "activities", ref),
+                    json=update,
+                    operation="update",
+                    conversation=conversation,
+                    service_url=str(activity.get("serviceUrl") or "") or None,
+                )
+                return
+            except DeliveryError as exc:
+                if not exc.retryable or attempt == UPDATE_ATTEMPTS:
+                    # The tapper still sees the card the invoke returned; logged without who or what was chosen.
+                    log.warning("a redrawn pulse card could not be kept in Teams (%s)", exc)
+                    return
+                # Rate-limited or a passing outage: the pacer holds every call for Retry-After already.
+                await asyncio.sleep(exc.retry_after or 1.0)
+                if drawn.superseded(key, sequence):
+                    return  # a later tap's redraw, queued meanwhile, shows all this one would

@@ -8,6 +8,7 @@ its author. Real database (SQLite, PostgreSQL), real signed HTTP, nothing of our
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -82,3 +83,40 @@ async def test_tap_comment_and_feedback_on_teams(
     assert received["task"]["type"] == "continue"
     (stored,) = await _rows(runtime, Feedback)
     assert (stored.category, stored.text) == (category, typed)
+
+
+async def test_a_rate_limited_card_update_is_retried_and_only_the_newest_redraw_goes(
+    teams_runtime: Runtime, teams_people: TeamsPeople, teams_fake: FakeTeams
+) -> None:
+    runtime, fake, people = teams_runtime, teams_fake, teams_people
+    employees = [u.id for u in fake.tenant.people()]
+    coordinator, user = employees[0], employees[2]
+    for person in employees:
+        assert await people.install(person) == 200
+    surveys, team = runtime.services.surveys, runtime.services.team_id
+    preview = await surveys.preview_round(team_id=team, by=person_id(coordinator))
+    sent = await surveys.send_now(team_id=team, by=person_id(coordinator), token=preview.token)
+    await eventually(lambda: round_settled(runtime, sent.round.id))
+    (pulse,) = [a for a in fake.sent_to(people.chat(user)) if answer_buttons(a)]
+
+    async def tap(option: dict[str, Any]) -> None:
+        status, _body = await people.post(
+            people.tap_activity(user, verb=ANSWER_VERB, data=option["data"], message_id=pulse.id)
+        )
+        assert status == 200
+
+    # Teams answers the update 429: the redraw waits out Retry-After and is kept after all.
+    first, second, third = answer_buttons(pulse)[:3]
+    fake.fail("update", status=429, retry_after=1)
+    await tap(first)
+    await eventually(lambda: pulse.updates == 1, timeout=10)
+    assert f"your answer: {first['title']}" in _words(pulse.attachments)
+
+    # Two taps while the first redraw waits out a 429: only the newest is drawn, once.
+    fake.fail("update", status=429, retry_after=1)
+    await tap(second)
+    await tap(third)
+    await eventually(lambda: pulse.updates == 2, timeout=10)
+    await asyncio.sleep(1.5)
+    assert pulse.updates == 2
+    assert f"your answer: {third['title']}" in _words(pulse.attachments)
