@@ -170,13 +170,16 @@ class Outbox:
                 rest.append(row)
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def attempt(row: OutboxMessage) -> _Outcome:
+        async def attempt(row: OutboxMessage) -> None:
             async with gate:
-                return await self._deliver(row)
+                outcome = await self._deliver(row)
+            # Recorded as each send returns, not when the batch does: a crash then leaves only the
+            # sends really on the wire unconfirmed (on Teams, with no history to look in, those are
+            # the only ones sent again).
+            await self._record([outcome])
 
         if rest:
-            outcomes = await asyncio.gather(*(attempt(r) for r in rest))
-            await self._record(outcomes)
+            await asyncio.gather(*(attempt(r) for r in rest))
         return len(rows)
 
     async def settle(self) -> None:
