@@ -173,6 +173,7 @@ class Chat(Protocol):
         """The person's home (Slack's App Home tab, Teams' typed `home`)."""
 
 
+SHARED = "shared a ‘you said, we did’ update"
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 _MARKUP = re.compile(r"[*_`]")
 _SPACE = re.compile(r"\s+")
@@ -227,6 +228,12 @@ async def outbox_settled(runtime: Runtime) -> bool:
             )
         )
         return int(waiting.one()) == 0
+
+
+async def published(chat: Chat, seen: int) -> bool:
+    """Whether the coordinators' channel has been told, since its first `seen` posts, that an update is
+    on its way (the update is queued by then)."""
+    return any(SHARED in post for post in chat.coordinators_channel()[seen:])
 
 
 async def action_id(runtime: Runtime, title: str) -> str:

@@ -44,6 +44,7 @@ from tests.e2e.scenarios.chat import (
     action_id,
     digest_delivered,
     outbox_settled,
+    published,
     texts_in,
     until,
     words,
@@ -356,14 +357,15 @@ class SlackChat:
 
     async def adopt_suggestion(self, coordinator: str, *, title: str, measure: str) -> None:
         """The digest's first "Adopt as action" in the coordinators' channel, then the modal."""
+        seen = len(self.slack.messages(COORDINATOR_CHANNEL_ID))
         await self.request_digest(coordinator)
         adopt = [
             (m, b)
-            for m in self.slack.messages(COORDINATOR_CHANNEL_ID)
+            for m in self.slack.messages(COORDINATOR_CHANNEL_ID)[seen:]
             for b in self.people.find_buttons(m, f"{ADOPT_ACTION}_")
         ]
         assert adopt, "the digest suggested nothing to adopt"
-        message, button = adopt[-1]
+        message, button = adopt[0]
         opened = len(self.slack.opened_views())
         await self._click(coordinator, message, button)
         view = await self._view(coordinator, ADOPT_VIEW, opened)
@@ -405,7 +407,9 @@ class SlackChat:
         draft = await open_update_draft(self.people, coordinator, notes[-1])
         answer = await submit_draft(self.people, coordinator, draft, text=text, destination="dm")
         assert answer.get("response_action") == "update", answer
+        shared = len(self.coordinators_channel())
         await publish_preview(self.people, coordinator, answer["view"])
+        await until(lambda: published(self, shared))
         await until(lambda: outbox_settled(self.runtime))
 
     async def home(self, user: str) -> Home:

@@ -38,6 +38,7 @@ from tests.e2e.scenarios.chat import (
     digest_delivered,
     outbox_settled,
     policy_id,
+    published,
     texts_in,
     until,
     words,
@@ -51,6 +52,10 @@ _MENTION = re.compile(r"<at>(.*?)</at>")
 
 def _activity_words(activity: SentActivity) -> str:
     return words("\n".join([activity.text, *texts_in([a.get("content") for a in activity.attachments])]))
+
+
+def _is_pulse(activity: SentActivity) -> bool:
+    return any(b.get("verb") == ANSWER_VERB for b in answer_buttons(activity))
 
 
 def _named(text: str) -> str:
@@ -146,8 +151,9 @@ class TeamsChat:
         return self.people.chat(user)
 
     def _replies(self, user: str, before: int) -> list[SentActivity]:
-        # A coordinator is in the audience too: a pulse (answer buttons) arriving is not a reply.
-        return [a for a in self.fake.sent_to(self._chat(user))[before:] if not answer_buttons(a)]
+        # A coordinator is in the audience too: a pulse (answer buttons) arriving is not a reply; a card
+        # with other Action.Execute buttons (the actions list's paging) is.
+        return [a for a in self.fake.sent_to(self._chat(user))[before:] if not _is_pulse(a)]
 
     async def _submit_tap(self, user: str, button: dict[str, Any], card: SentActivity) -> SentActivity:
         """An Action.Submit tapped in the chat: Teams sends a message with its data, in reply to the card."""
@@ -425,7 +431,9 @@ class TeamsChat:
         )
         preview = await self.people.send_dialog(coordinator, draft, {TEXT: text, DESTINATION: "dm"})
         _accepted(preview)
+        shared = len(self.coordinators_channel())
         _accepted(await self.people.send_dialog(coordinator, preview, {}))
+        await until(lambda: published(self, shared))
         await until(lambda: outbox_settled(self.runtime))
 
     async def home(self, user: str) -> Home:
