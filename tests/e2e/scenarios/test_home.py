@@ -24,7 +24,9 @@ async def test_employee_supporter_and_coordinator_each_see_their_parts(chat: Cha
     said = await chat.log_session(supporter, Session(on=today - timedelta(days=1), category="exclusion"))
     assert said.startswith("Session logged")
     overdue = add_months(chat.runtime.services.policies.today(), -14)
-    await chat.add_policy(coordinator, PolicyEntry(POLICY, "https://intranet.example.com/dignity", 12, overdue))
+    await chat.add_policy(
+        coordinator, PolicyEntry(POLICY, "https://intranet.example.com/dignity", 12, overdue)
+    )
     named = f"Trained colleagues who listen in confidence: @{chat.name(supporter)}."
 
     mine = await chat.home(employee)
