@@ -7,8 +7,9 @@ step goes through signed HTTP to the real runtime and a real database.
 Not in the protocol yet; add a method to `Chat` and both drivers, then a scenario, when one is
 needed: the supporters' training form, peer-log list / edit / delete and follow-up reminders; editing,
 retiring and bringing back a policy, and its review reminders; an action's update, reopen, delete and
-history, and `pulse actions` past its first page; an update published to a channel; and the
-coordinators' schedule / questions / supporters commands (typed, their replies already come through `say`).
+history, and `pulse actions` past its first page; an update published to a channel. The coordinators'
+schedule / questions / supporters commands need no method (typed, their replies come through `say`)
+but have no scenario yet.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from bot.measures import label_of, numeric_constructs
 from bot.policies import add_months
 from storage.digest_models import ImprovementAction, ImprovementActionEvent
 from storage.policy_models import PublishedUpdate
-from tests.e2e.scenarios.chat import Chat, PolicyEntry, until, words
+from tests.e2e.scenarios.chat import SHARED, Chat, PolicyEntry, until, words
 
 REFUSAL = "Only program coordinators (members of the coordinator channel) can do that."
 TITLE = "Review the dignity policy with the supporters"
@@ -82,6 +82,8 @@ async def test_you_said_we_did_reaches_every_employee_once(chat: Chat) -> None:
         got = [r for r in chat.replies_to(user) if UPDATE in r]
         assert len(got) == 1, (user, got)
         assert "You said, we did" in got[0]
+    # The coordinators' channel was told once.
+    assert len([p for p in chat.coordinators_channel() if SHARED in p]) == 1
 
 
 async def test_an_employee_is_refused_the_actions(chat: Chat) -> None:
