@@ -4,10 +4,12 @@ A scenario is written once against `Chat` and runs on Slack (`slack_chat.SlackCh
 (`teams_chat.TeamsChat`), each built only on that platform's simulation drivers and fake, so every
 step goes through signed HTTP to the real runtime and a real database.
 
-Not in the protocol yet (Teams is still growing them in other branches); add a method to `Chat` and
-both drivers, then a scenario, when they land: the supporters' peer-log and training forms, the
-coordinators' policies, improvement actions (the digest's Adopt, `pulse actions`) and "you said, we
-did" updates, the home per role, and the coordinators' schedule / questions / supporters commands.
+Not in the protocol yet; add a method to `Chat` and both drivers, then a scenario, when one is
+needed: the supporters' training form, peer-log list / edit / delete and follow-up reminders; editing,
+retiring and bringing back a policy, and its review reminders; an action's update, reopen, delete and
+history, and `pulse actions` past its first page; an update published to a channel. The coordinators'
+schedule / questions / supporters commands need no method (typed, their replies come through `say`)
+but have no scenario yet.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from sqlmodel import col, func, select
 
 from bot.runtime import Runtime
+from storage.digest_models import ImprovementAction
 from storage.models import OutboxMessage, SurveyRound
+from storage.policy_models import Policy
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,37 @@ class Digest:
     chart: bytes | None
     # What a screen reader says for the chart (its alt text).
     chart_words: str = ""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A peer-support session as a supporter fills in the form, in the domain's values."""
+
+    on: date
+    minutes: int = 30
+    category: str = "verbal_abuse"
+    channel: str = "chat"
+    outcome: str = "listened"
+    follow_up_on: date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyEntry:
+    """A policy as a coordinator fills in the add form; its owner is the coordinator adding it."""
+
+    name: str
+    link: str
+    interval_months: int = 12
+    last_reviewed: date | None = None
+
+
+@dataclass(frozen=True)
+class Home:
+    """What a person's home shows: its words (people named as the reader sees them) and its buttons' labels."""
+
+    text: str
+    buttons: list[str]
 
 
 class Chat(Protocol):
@@ -111,7 +147,34 @@ class Chat(Protocol):
     def replies_to(self, user: str) -> list[str]:
         """Every message the bot left in the person's chat, in words, oldest first."""
 
+    def coordinators_channel(self) -> list[str]:
+        """Every post in the coordinators' channel, in words (a mention as the name shown), oldest first."""
 
+    async def log_session(self, supporter: str, session: Session) -> str:
+        """Typed `peer-log`, the form filled in and sent; the confirmation left in the person's chat."""
+
+    async def add_policy(self, coordinator: str, policy: PolicyEntry) -> None:
+        """`pulse policies`, "Add a policy", the form filled in and sent (and accepted)."""
+
+    async def review_policy(self, coordinator: str, name: str, *, on: date, summary: str) -> None:
+        """`pulse policies`, the named policy's "Mark reviewed", the form filled in and sent (and accepted)."""
+
+    async def adopt_suggestion(self, coordinator: str, *, title: str, measure: str) -> None:
+        """`pulse digest`, then the first suggestion's "Adopt as action", the form sent with the
+        coordinator as owner and due in 30 days (and accepted)."""
+
+    async def close_action(self, coordinator: str, title: str, *, note: str) -> None:
+        """`pulse actions`, the titled action's "Close", the form sent with the note (and accepted)."""
+
+    async def publish_update(self, coordinator: str, title: str, *, text: str) -> None:
+        """The closed action's "Share a ‘you said, we did’ update" in the coordinators' channel, the draft
+        sent as direct messages, then Publish on the preview; every message it queued delivered."""
+
+    async def home(self, user: str) -> Home:
+        """The person's home (Slack's App Home tab, Teams' typed `home`)."""
+
+
+SHARED = "shared a ‘you said, we did’ update"
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 _MARKUP = re.compile(r"[*_`]")
 _SPACE = re.compile(r"\s+")
@@ -148,6 +211,44 @@ async def until(check: Callable[[], Awaitable[object]], *, timeout: float = 20.0
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.02)
+
+
+async def outbox_settled(runtime: Runtime) -> bool:
+    """Whether nothing due within the minute waits to be sent; the test clock ticks so a paced message
+    falls due (a reminder queued for another day is not waited for)."""
+    runtime.clock.advance(timedelta(milliseconds=200))  # type: ignore[attr-defined]
+    runtime.services.outbox.wakeup.set()
+    soon = runtime.clock.now() + timedelta(minutes=1)
+    async with runtime.db.session() as session:
+        waiting = await session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.status).in_(["pending", "sending"]),
+                col(OutboxMessage.next_attempt_at) <= soon,
+            )
+        )
+        return int(waiting.one()) == 0
+
+
+async def published(chat: Chat, seen: int) -> bool:
+    """Whether the coordinators' channel has been told, since its first `seen` posts, that an update is
+    on its way (the update is queued by then)."""
+    return any(SHARED in post for post in chat.coordinators_channel()[seen:])
+
+
+async def action_id(runtime: Runtime, title: str) -> str:
+    """The id of the improvement action with this title (the one the scenario adopted)."""
+    async with runtime.db.session() as session:
+        (found,) = list(await session.exec(select(ImprovementAction).where(ImprovementAction.title == title)))
+        return found.id
+
+
+async def policy_id(runtime: Runtime, name: str) -> str:
+    """The id of the policy with this name."""
+    async with runtime.db.session() as session:
+        (found,) = list(await session.exec(select(Policy).where(Policy.name == name)))
+        return found.id
 
 
 async def digest_delivered(runtime: Runtime) -> bool:

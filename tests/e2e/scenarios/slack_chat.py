@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
+import re
+from datetime import date, timedelta
+from typing import Any
 
 from bot.runtime import Runtime
+from handlers.slack.blocks.digest import ADOPT_ACTION, CLOSE_ACTION
+from handlers.slack.blocks.updates import SHARE_UPDATE_ACTION
 from handlers.slack.simulation.people import Button, People
-from handlers.slack.simulation.signing import block_actions, state_select, state_text
+from handlers.slack.simulation.people_policies import (
+    add_policy,
+    open_update_draft,
+    publish_preview,
+    review_policy,
+    submit_draft,
+)
+from handlers.slack.simulation.people_support import open_modal, session_state, submit
+from handlers.slack.simulation.signing import (
+    app_home_opened,
+    block_actions,
+    state_date,
+    state_select,
+    state_text,
+)
 from handlers.slack.simulation.slack_api import FakeSlack, Message
 from handlers.slack.simulation.workspace import (
     BOT_USER_ID,
@@ -15,10 +34,28 @@ from handlers.slack.simulation.workspace import (
     dm_channel_id,
 )
 from storage.models import SurveyRound
-from tests.e2e.scenarios.chat import Chooser, Digest, Option, digest_delivered, texts_in, until, words
+from tests.e2e.scenarios.chat import (
+    Chooser,
+    Digest,
+    Home,
+    Option,
+    PolicyEntry,
+    Session,
+    action_id,
+    digest_delivered,
+    outbox_settled,
+    published,
+    texts_in,
+    until,
+    words,
+)
 from tests.support import eventually, round_settled
 
 FEEDBACK_VIEW = "feedback_view"
+ADOPT_VIEW = "action_adopt_view"
+CLOSE_VIEW = "action_close_view"
+_MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_home_events = itertools.count(1)
 
 
 def _message_words(message: Message) -> str:
@@ -250,3 +287,147 @@ class SlackChat:
     def replies_to(self, user: str) -> list[str]:
         """The bot's messages in the person's DM."""
         return [_message_words(m) for m in self._bot_dms(user)]
+
+    def coordinators_channel(self) -> list[str]:
+        """The messages in the coordinators' private channel."""
+        return [self._named(_message_words(m)) for m in self.slack.messages(COORDINATOR_CHANNEL_ID)]
+
+    def _named(self, text: str) -> str:
+        """Mentions as Slack's client shows them: the person's name."""
+        return _MENTION.sub(lambda m: "@" + self.name(m.group(1)), text)
+
+    async def _view(self, user: str, callback_id: str, opened: int) -> dict[str, Any]:
+        """The modal with this callback id the app opened for the user after the first `opened` views."""
+        views = await eventually(
+            lambda: [
+                v.view
+                for v in self.slack.opened_views()[opened:]
+                if v.user_id == user and v.view.get("callback_id") == callback_id
+            ]
+        )
+        return dict(views[-1])
+
+    async def _submit(self, user: str, view: dict[str, Any], state: dict[str, Any]) -> None:
+        """Submit a modal; Slack closes it on an empty answer, which is what acceptance looks like."""
+        status, body = await self.people.submit_view(
+            user,
+            callback_id=view["callback_id"],
+            private_metadata=view.get("private_metadata", ""),
+            state_values=state,
+        )
+        assert status == 200 and not body, body
+
+    async def log_session(self, supporter: str, session: Session) -> str:
+        """`/peer-log` opens the modal; submit it; the "Session logged" DM."""
+        seen = len(self._bot_dms(supporter))
+        view = await open_modal(self.people, self.slack, supporter)
+        state = session_state(
+            on=session.on,
+            minutes=session.minutes,
+            category=session.category,
+            channel=session.channel,
+            outcome=session.outcome,
+            follow_up_on=session.follow_up_on,
+            note=session.note or None,
+        )
+        status, body = await submit(self.people, supporter, view, state)
+        assert (status, body) == (200, ""), body
+        logged = await eventually(
+            lambda: [m for m in self._bot_dms(supporter)[seen:] if "Session logged" in m.text]
+        )
+        return _message_words(logged[0])
+
+    async def add_policy(self, coordinator: str, policy: PolicyEntry) -> None:
+        """`/pulse policies` → "Add a policy" → the modal, the coordinator as owner."""
+        status, body = await add_policy(
+            self.people,
+            coordinator,
+            name=policy.name,
+            link=policy.link,
+            owner=coordinator,
+            interval=str(policy.interval_months),
+            last_reviewed=policy.last_reviewed,
+        )
+        assert status == 200 and not body, body
+
+    async def review_policy(self, coordinator: str, name: str, *, on: date, summary: str) -> None:
+        """`/pulse policies` → the policy's "Mark reviewed" → the modal."""
+        status, body = await review_policy(self.people, coordinator, name, on=on, summary=summary)
+        assert status == 200 and not body, body
+
+    async def adopt_suggestion(self, coordinator: str, *, title: str, measure: str) -> None:
+        """The digest's first "Adopt as action" in the coordinators' channel, then the modal."""
+        seen = len(self.slack.messages(COORDINATOR_CHANNEL_ID))
+        await self.request_digest(coordinator)
+        adopt = [
+            (m, b)
+            for m in self.slack.messages(COORDINATOR_CHANNEL_ID)[seen:]
+            for b in self.people.find_buttons(m, f"{ADOPT_ACTION}_")
+        ]
+        assert adopt, "the digest suggested nothing to adopt"
+        message, button = adopt[0]
+        opened = len(self.slack.opened_views())
+        await self._click(coordinator, message, button)
+        view = await self._view(coordinator, ADOPT_VIEW, opened)
+        due = self.runtime.services.clock.now().date() + timedelta(days=30)
+        await self._submit(
+            coordinator,
+            view,
+            {
+                "title": {"value": state_text(title)},
+                "owner": {"value": {"type": "users_select", "selected_user": coordinator}},
+                "due": {"value": state_date(due.isoformat())},
+                "measure": {"value": state_select(measure)},
+                "success": {"value": state_text("")},
+            },
+        )
+
+    async def close_action(self, coordinator: str, title: str, *, note: str) -> None:
+        """`/pulse actions` → the action's "Close" → the modal."""
+        status, reply = await self.people.command(coordinator, "/pulse", "actions")
+        assert status == 200 and isinstance(reply, dict), reply
+        listing = Message(channel=dm_channel_id(coordinator), ts="1.0", text="", blocks=reply["blocks"])
+        wanted = await action_id(self.runtime, title)
+        (close,) = [b for b in self.people.find_buttons(listing, f"{CLOSE_ACTION}_") if b.value == wanted]
+        opened = len(self.slack.opened_views())
+        await self._click(coordinator, listing, close)
+        view = await self._view(coordinator, CLOSE_VIEW, opened)
+        await self._submit(coordinator, view, {"note": {"value": state_text(note)}})
+
+    async def publish_update(self, coordinator: str, title: str, *, text: str) -> None:
+        """The closed note's share button → the draft modal → its preview → Publish; the DMs sent."""
+        wanted = await action_id(self.runtime, title)
+        notes = await eventually(
+            lambda: [
+                m
+                for m in self.slack.messages(COORDINATOR_CHANNEL_ID)
+                if any(b.value == wanted for b in self.people.find_buttons(m, SHARE_UPDATE_ACTION))
+            ]
+        )
+        draft = await open_update_draft(self.people, coordinator, notes[-1])
+        answer = await submit_draft(self.people, coordinator, draft, text=text, destination="dm")
+        assert answer.get("response_action") == "update", answer
+        shared = len(self.coordinators_channel())
+        await publish_preview(self.people, coordinator, answer["view"])
+        await until(lambda: published(self, shared))
+        await until(lambda: outbox_settled(self.runtime))
+
+    async def home(self, user: str) -> Home:
+        """The App Home tab opened: the view the app published for the person."""
+        published = len(self.slack.calls_to("views.publish"))
+        status, _ = await self.people.event(
+            app_home_opened(user), event_id=f"EvScenarioHome{next(_home_events):06d}"
+        )
+        assert status == 200
+        await eventually(lambda: self.slack.calls_to("views.publish")[published:])
+        view = self.slack.home_view(user)
+        assert view is not None
+        blocks = view["blocks"]
+        buttons = [
+            e["text"]["text"]
+            for b in blocks
+            for e in [*b.get("elements", []), *([b["accessory"]] if "accessory" in b else [])]
+            if e.get("type") == "button"
+        ]
+        # Slack's client shows a mention as the person's name.
+        return Home(text=self._named(words("\n".join(texts_in(blocks)))), buttons=buttons)

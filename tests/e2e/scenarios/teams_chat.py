@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import base64
 import itertools
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from typing import Any
 
+from bot.policies import INTERVAL, LAST_REVIEWED, LINK, NAME, OWNER, REVIEWED_ON, SUMMARY
 from bot.runtime import Runtime
+from bot.updates import DESTINATION, TEXT
 from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION
+from handlers.teams.cards.improvement import ADOPT, CLOSE, DUE, MEASURE, NOTE, SHARE, TITLE
+from handlers.teams.cards.peer_log import OPEN_SESSION
+from handlers.teams.cards.policies import ADD_ACTION, REVIEW_ACTION
 from handlers.teams.dialogs import FEEDBACK_ACTION
 from handlers.teams.ids import person_id
 from handlers.teams.simulation.activities import personal_message
@@ -21,15 +27,60 @@ from handlers.teams.simulation.people import TeamsPeople, answer_buttons, submit
 from handlers.teams.simulation.signing import TokenSigner
 from handlers.teams.simulation.tenant import COORDINATORS_TEAM_ID
 from storage.models import SurveyRound
-from tests.e2e.scenarios.chat import Chooser, Digest, Option, digest_delivered, texts_in, until, words
+from tests.e2e.scenarios.chat import (
+    Chooser,
+    Digest,
+    Home,
+    Option,
+    PolicyEntry,
+    Session,
+    action_id,
+    digest_delivered,
+    outbox_settled,
+    policy_id,
+    published,
+    texts_in,
+    until,
+    words,
+)
 from tests.support import eventually, round_settled
 from tests.teams_runtime import SUPPORTERS_TEAM_ID
 
 DIGEST_TITLE = "PeerPulse weekly digest"
+_MENTION = re.compile(r"<at>(.*?)</at>")
 
 
 def _activity_words(activity: SentActivity) -> str:
     return words("\n".join([activity.text, *texts_in([a.get("content") for a in activity.attachments])]))
+
+
+def _is_pulse(activity: SentActivity) -> bool:
+    return any(b.get("verb") == ANSWER_VERB for b in answer_buttons(activity))
+
+
+def _named(text: str) -> str:
+    """Mentions as Teams shows them: the person's name."""
+    return _MENTION.sub(lambda m: "@" + m.group(1), text)
+
+
+def _with_action(buttons: list[dict[str, Any]], action: str, **data: str) -> list[dict[str, Any]]:
+    """The buttons for this action (whose data also holds `data`)."""
+    return [
+        b
+        for b in buttons
+        if b["data"].get("action") == action and all(b["data"].get(k) == v for k, v in data.items())
+    ]
+
+
+def _accepted(answer: dict[str, Any]) -> str:
+    """A dialog's answer to a Send, in words, after checking nothing came back under a field."""
+    task = answer["task"]
+    if task["type"] == "message":
+        return words(str(task["value"]))
+    body = task["value"]["card"]["content"]["body"]
+    refused = [item["text"] for item in body if item.get("color") == "attention"]
+    assert not refused, refused
+    return words("\n".join(texts_in(body)))
 
 
 def _buttons_by_title(activity: SentActivity) -> dict[str, dict[str, Any]]:
@@ -100,8 +151,9 @@ class TeamsChat:
         return self.people.chat(user)
 
     def _replies(self, user: str, before: int) -> list[SentActivity]:
-        # A coordinator is in the audience too: a pulse (answer buttons) arriving is not a reply.
-        return [a for a in self.fake.sent_to(self._chat(user))[before:] if not answer_buttons(a)]
+        # A coordinator is in the audience too: a pulse (answer buttons) arriving is not a reply; a card
+        # with other Action.Execute buttons (the actions list's paging) is.
+        return [a for a in self.fake.sent_to(self._chat(user))[before:] if not _is_pulse(a)]
 
     async def _submit_tap(self, user: str, button: dict[str, Any], card: SentActivity) -> SentActivity:
         """An Action.Submit tapped in the chat: Teams sends a message with its data, in reply to the card."""
@@ -260,3 +312,136 @@ class TeamsChat:
     def replies_to(self, user: str) -> list[str]:
         """The bot's messages in the person's 1:1 chat."""
         return [_activity_words(a) for a in self.fake.sent_to(self._chat(user))]
+
+    def coordinators_channel(self) -> list[str]:
+        """The cards and messages posted in the coordinators' team."""
+        return [_named(_activity_words(a)) for a in self.fake.sent_to(COORDINATORS_TEAM_ID)]
+
+    async def _card_with(self, user: str, text: str, action: str) -> tuple[SentActivity, dict[str, Any]]:
+        """Type `text`; the reply with a button for `action`, and that button."""
+        before = len(self.fake.sent_to(self._chat(user)))
+        assert await self.people.say(user, text) == 200
+        found = await eventually(
+            lambda: [
+                (a, b) for a in self._replies(user, before) for b in _with_action(submit_buttons(a), action)
+            ]
+        )
+        return found[0]
+
+    async def log_session(self, supporter: str, session: Session) -> str:
+        """`peer-log` answers with a card whose button opens the dialog; send it; the chat's confirmation."""
+        card, button = await self._card_with(supporter, "peer-log", OPEN_SESSION)
+        dialog = await self.people.open_dialog(supporter, button, message_id=card.id)
+        before = len(self.fake.sent_to(self._chat(supporter)))
+        inputs = {
+            "session_date": session.on.isoformat(),
+            "duration_minutes": str(session.minutes),
+            "category": session.category,
+            "contact_channel": session.channel,
+            "outcome": session.outcome,
+            "follow_up": "yes" if session.follow_up_on else "no",
+            "follow_up_on": session.follow_up_on.isoformat() if session.follow_up_on else "",
+            "note": session.note,
+        }
+        _accepted(await self.people.send_dialog(supporter, dialog, inputs))
+        logged = await eventually(
+            lambda: [a for a in self._replies(supporter, before) if "Session logged" in a.text]
+        )
+        return _activity_words(logged[0])
+
+    async def add_policy(self, coordinator: str, policy: PolicyEntry) -> None:
+        """`pulse policies` → "Add a policy" → the dialog, the coordinator as owner."""
+        card, button = await self._card_with(coordinator, "pulse policies", ADD_ACTION)
+        dialog = await self.people.open_dialog(coordinator, button, message_id=card.id)
+        inputs = {
+            NAME: policy.name,
+            LINK: policy.link,
+            OWNER: self.person(coordinator),
+            INTERVAL: str(policy.interval_months),
+            LAST_REVIEWED: policy.last_reviewed.isoformat() if policy.last_reviewed else "",
+        }
+        _accepted(await self.people.send_dialog(coordinator, dialog, inputs))
+
+    async def review_policy(self, coordinator: str, name: str, *, on: date, summary: str) -> None:
+        """`pulse policies` → the policy's "Mark reviewed" → the dialog."""
+        wanted = await policy_id(self.runtime, name)
+        before = len(self.fake.sent_to(self._chat(coordinator)))
+        assert await self.people.say(coordinator, "pulse policies") == 200
+        found = await eventually(
+            lambda: [
+                (a, b)
+                for a in self._replies(coordinator, before)
+                for b in _with_action(submit_buttons(a), REVIEW_ACTION, p=wanted)
+            ]
+        )
+        card, button = found[0]
+        dialog = await self.people.open_dialog(coordinator, button, message_id=card.id)
+        inputs = {REVIEWED_ON: on.isoformat(), SUMMARY: summary}
+        _accepted(await self.people.send_dialog(coordinator, dialog, inputs))
+
+    async def adopt_suggestion(self, coordinator: str, *, title: str, measure: str) -> None:
+        """The digest's first "Adopt as action" in the coordinators' team, then the dialog."""
+        seen = len(self.fake.sent_to(COORDINATORS_TEAM_ID))
+        await self.request_digest(coordinator)
+        adopt = [
+            (a, b)
+            for a in self.fake.sent_to(COORDINATORS_TEAM_ID)[seen:]
+            for b in _with_action(submit_buttons(a), ADOPT)
+        ]
+        assert adopt, "the digest suggested nothing to adopt"
+        digest, button = adopt[0]
+        dialog = await self.people.open_channel_dialog(
+            coordinator, button, channel=COORDINATORS_TEAM_ID, message_id=digest.id
+        )
+        due = self.runtime.services.clock.now().date() + timedelta(days=30)
+        inputs = {TITLE: title, "owner": self.person(coordinator), DUE: due.isoformat(), MEASURE: measure}
+        said = _accepted(await self.people.send_dialog(coordinator, dialog, inputs))
+        assert said.startswith("Adopted"), said
+
+    async def close_action(self, coordinator: str, title: str, *, note: str) -> None:
+        """`pulse actions` → the action's "Close" → the dialog."""
+        wanted = await action_id(self.runtime, title)
+        before = len(self.fake.sent_to(self._chat(coordinator)))
+        assert await self.people.say(coordinator, "pulse actions") == 200
+        found = await eventually(
+            lambda: [
+                (a, b)
+                for a in self._replies(coordinator, before)
+                for b in _with_action(submit_buttons(a), CLOSE, a=wanted)
+            ]
+        )
+        listing, button = found[0]
+        dialog = await self.people.open_dialog(coordinator, button, message_id=listing.id)
+        said = _accepted(await self.people.send_dialog(coordinator, dialog, {NOTE: note}))
+        assert said.startswith("Closed"), said
+
+    async def publish_update(self, coordinator: str, title: str, *, text: str) -> None:
+        """The closed note's share button → the draft dialog → its preview → Publish; the messages sent."""
+        wanted = await action_id(self.runtime, title)
+        notes = await eventually(
+            lambda: [
+                (a, b)
+                for a in self.fake.sent_to(COORDINATORS_TEAM_ID)
+                for b in _with_action(submit_buttons(a), SHARE, a=wanted)
+            ]
+        )
+        note, button = notes[-1]
+        draft = await self.people.open_channel_dialog(
+            coordinator, button, channel=COORDINATORS_TEAM_ID, message_id=note.id
+        )
+        preview = await self.people.send_dialog(coordinator, draft, {TEXT: text, DESTINATION: "dm"})
+        _accepted(preview)
+        shared = len(self.coordinators_channel())
+        _accepted(await self.people.send_dialog(coordinator, preview, {}))
+        await until(lambda: published(self, shared))
+        await until(lambda: outbox_settled(self.runtime))
+
+    async def home(self, user: str) -> Home:
+        """Typed `home`: the card it answers with."""
+        before = len(self.fake.sent_to(self._chat(user)))
+        assert await self.people.say(user, "home") == 200
+        (card,) = await eventually(lambda: [a for a in self._replies(user, before) if a.attachments])
+        content = [a.get("content") for a in card.attachments]
+        # Teams shows a mention as the person's name.
+        buttons = [str(b["title"]) for b in [*submit_buttons(content), *answer_buttons(card)]]
+        return Home(text=_named(words("\n".join(texts_in(content)))), buttons=buttons)
