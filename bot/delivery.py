@@ -179,7 +179,15 @@ class Outbox:
             await self._record([outcome])
 
         if rest:
-            await asyncio.gather(*(attempt(r) for r in rest))
+            # Every send of the batch ends before a failure is raised: a pass that fails must not
+            # leave sends running behind the reconciliation that follows it.
+            failed = [
+                e
+                for e in await asyncio.gather(*(attempt(r) for r in rest), return_exceptions=True)
+                if e is not None
+            ]
+            if failed:
+                raise failed[0]
         return len(rows)
 
     async def settle(self) -> None:
