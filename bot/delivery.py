@@ -143,7 +143,9 @@ class Outbox:
         settled = int(getattr(result, "rowcount", 0) or 0)
         if settled:
             log.info(
-                "outbox: %d message(s) were in flight; each is checked with Slack before resending", settled
+                "outbox: %d message(s) were in flight; each is checked with the platform before resending"
+                " (a platform that keeps no history to check sends it again)",
+                settled,
             )
             self.wakeup.set()
         return settled
