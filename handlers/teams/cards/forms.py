@@ -27,12 +27,12 @@ FEEDBACK_TITLE = N_("Anonymous feedback")
 COMMENT_TITLE = N_("Anonymous comment")
 
 
-def _error(message: str) -> dict[str, Any]:
-    # The domain's messages are catalogued already; a form-level one may carry Slack markup too.
+def field_error(message: str) -> dict[str, Any]:
+    """An error in red under an input (the domain's messages are catalogued; a form-level one may carry markup)."""
     return text(message, color="attention", spacing="none", size="small")
 
 
-def _with_errors(
+def with_errors(
     items: list[dict[str, Any]], errors: Mapping[str, str], *, fallback: str
 ) -> list[dict[str, Any]]:
     """The form's items with each error right under its input; an error on no field goes under `fallback`."""
@@ -43,8 +43,40 @@ def _with_errors(
     out: list[dict[str, Any]] = []
     for item in items:
         out.append(item)
-        out.extend(_error(message) for message in placed.get(str(item.get("id")), []))
+        out.extend(field_error(message) for message in placed.get(str(item.get("id")), []))
     return out
+
+
+def choice_set(
+    field: str, label: str, choices: list[dict[str, str]], value: str | None = None, **style: Any
+) -> dict[str, Any]:
+    """A pick-one input; `value`, when given, is the choice it shows picked."""
+    item: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": field,
+        "label": label,
+        **style,
+        "choices": choices,
+    }
+    if value:
+        item["value"] = value
+    return item
+
+
+def date_input(field: str, label: str, value: str) -> dict[str, Any]:
+    """A date input showing `value` (ISO, as Input.Date holds it) when there is one."""
+    item: dict[str, Any] = {"type": "Input.Date", "id": field, "label": label}
+    if value:
+        item["value"] = value
+    return item
+
+
+def send_button(title: str, action: str, *, style: str | None = None, **data: Any) -> dict[str, Any]:
+    """A dialog's Send: an Action.Submit whose data names the `action` (and what it acts on)."""
+    submit: dict[str, Any] = {"type": "Action.Submit", "title": title, "data": {"action": action, **data}}
+    if style:
+        submit["style"] = style
+    return {"type": "ActionSet", "actions": [submit]}
 
 
 def build_feedback_dialog(
@@ -55,15 +87,13 @@ def build_feedback_dialog(
     errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The /feedback dialog: what kind, what to say, where to find a person (and, refused, why)."""
-    choice: dict[str, Any] = {
-        "type": "Input.ChoiceSet",
-        "id": CATEGORY_INPUT,
-        "label": _("What kind of feedback?"),
-        "style": "compact",
-        "choices": [{"title": _(label), "value": key} for key, label in CATEGORIES.items()],
-    }
-    if category in CATEGORIES:
-        choice["value"] = category
+    choice = choice_set(
+        CATEGORY_INPUT,
+        _("What kind of feedback?"),
+        [{"title": _(label), "value": key} for key, label in CATEGORIES.items()],
+        category if category in CATEGORIES else None,
+        style="compact",
+    )
     box: dict[str, Any] = {
         "type": "Input.Text",
         "id": TEXT_INPUT,
@@ -80,14 +110,9 @@ def build_feedback_dialog(
                 "are removed before saving; coordinators see feedback grouped by theme."
             )
         ),
-        *_with_errors([choice, box], errors or {}, fallback=TEXT_INPUT),
+        *with_errors([choice, box], errors or {}, fallback=TEXT_INPUT),
         note(support_line),
-        {
-            "type": "ActionSet",
-            "actions": [
-                {"type": "Action.Submit", "title": _("Send anonymously"), "data": {"action": FEEDBACK_SUBMIT}}
-            ],
-        },
+        send_button(_("Send anonymously"), FEEDBACK_SUBMIT),
     ]
     return dialog(_(FEEDBACK_TITLE), card(body))
 
@@ -115,7 +140,7 @@ def build_comment_dialog(
         box["value"] = typed
     data = encode_answer(tap.round_id, tap.question_id, tap.ballot, tap.tag, language=tap.language)
     body = [
-        *_with_errors([box], errors or {}, fallback=COMMENT_INPUT),
+        *with_errors([box], errors or {}, fallback=COMMENT_INPUT),
         note(
             _(
                 "Stored without your name. Coordinators only ever see comments grouped by theme, "
@@ -123,12 +148,7 @@ def build_comment_dialog(
             ).format(k=min_group_size)
         ),
         note(support_line),
-        {
-            "type": "ActionSet",
-            "actions": [
-                {"type": "Action.Submit", "title": _("Send"), "data": {"action": COMMENT_SUBMIT, **data}}
-            ],
-        },
+        send_button(_("Send"), COMMENT_SUBMIT, **data),
     ]
     return dialog(_(COMMENT_TITLE), card(body))
 

@@ -17,6 +17,7 @@ from bot.i18n import N_, _, format_day
 from bot.measures import label_of
 from handlers.shared.digest_words import after_reading, open_action_text, reading
 from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
+from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
 from handlers.teams.cards.markup import inert
 from storage.digest_models import ImprovementAction, ImprovementActionEvent
 
@@ -60,30 +61,6 @@ def share_button(action_id: str) -> Element:
     return opens_dialog(_(SHARE_LABEL), SHARE, a=action_id)
 
 
-def _send(title: str, action: str, **data: Any) -> Element:
-    return {
-        "type": "ActionSet",
-        "actions": [{"type": "Action.Submit", "title": title, "data": {"action": action, **data}}],
-    }
-
-
-def _error(message: str) -> Element:
-    return text(message, color="attention", spacing="none", size="small")
-
-
-def _with_errors(items: list[Element], errors: Mapping[str, str], *, fallback: str) -> list[Element]:
-    """Each error right under its input; one on no field under `fallback` (Teams has no server-side field errors)."""
-    ids = {item.get("id") for item in items}
-    placed: dict[str, list[str]] = {}
-    for field, message in errors.items():
-        placed.setdefault(field if field in ids else fallback, []).append(message)
-    out: list[Element] = []
-    for item in items:
-        out.append(item)
-        out.extend(_error(message) for message in placed.get(str(item.get("id")), []))
-    return out
-
-
 def _text_input(field: str, label: str, value: str, *, max_length: int, multiline: bool = False) -> Element:
     box: Element = {"type": "Input.Text", "id": field, "label": label, "maxLength": max_length}
     if multiline:
@@ -101,13 +78,6 @@ def _required(item: Element, message: str | None = None) -> Element:
     return item
 
 
-def _date_input(field: str, label: str, value: str) -> Element:
-    box: Element = {"type": "Input.Date", "id": field, "label": label}
-    if value:
-        box["value"] = value
-    return box
-
-
 def build_adopt_dialog(
     *,
     practice_id: str,
@@ -122,37 +92,28 @@ def build_adopt_dialog(
     errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Adopt a suggested practice: owner, due date and the survey measure that judges it (Slack's fields)."""
-    owner_choice: Element = {
-        "type": "Input.ChoiceSet",
-        "id": OWNER,
-        "label": _("Owner"),
-        "style": "compact",
-        "choices": [{"title": name, "value": person} for person, name in owners],
-    }
-    if owner:
-        owner_choice["value"] = owner
-    measure: Element = {
-        "type": "Input.ChoiceSet",
-        "id": MEASURE,
-        "label": _("Success measure: which survey construct should move"),
-        "style": "compact",
-        "choices": [{"title": label_of(c)[:75], "value": c} for c in constructs],
-    }
+    owner_choices = [{"title": name, "value": person} for person, name in owners]
+    owner_choice = choice_set(OWNER, _("Owner"), owner_choices, owner, style="compact")
     # A practice with no survey measure preselects none: the coordinator picks one, or none fits.
-    if construct in constructs:
-        measure["value"] = construct
+    measure = choice_set(
+        MEASURE,
+        _("Success measure: which survey construct should move"),
+        [{"title": label_of(c)[:75], "value": c} for c in constructs],
+        construct if construct in constructs else None,
+        style="compact",
+    )
     fields = [
         _required(
             _text_input(TITLE, _("Action"), title, max_length=200),
             _("Give the action a short title (up to 200 characters)."),
         ),
         _required(owner_choice, _("Pick who owns this action.")),
-        _required(_date_input(DUE, _("Due"), due), _("Pick a due date from today on.")),
+        _required(date_input(DUE, _("Due"), due), _("Pick a due date from today on.")),
         _required(measure, _("Pick the survey measure this action should move.")),
         _text_input(SUCCESS, _("What success looks like (optional)"), success, max_length=300),
     ]
     body = [
-        *_with_errors(fields, errors or {}, fallback=TITLE),
+        *with_errors(fields, errors or {}, fallback=TITLE),
         note(
             _(
                 "The construct's current favourable share is kept as the baseline; once the action is "
@@ -160,7 +121,7 @@ def build_adopt_dialog(
                 "(a rank test on the whole answer scale) and says how many rounds each side used."
             )
         ),
-        _send(_("Adopt"), ADOPT_SAVE, p=practice_id, **{NONCE_KEY: nonce}),
+        send_button(_("Adopt"), ADOPT_SAVE, p=practice_id, **{NONCE_KEY: nonce}),
     ]
     return dialog(_("Adopt as action"), card(body))
 
@@ -200,15 +161,15 @@ def build_update_dialog(
     fields = [
         _required(_text_input(NOTE, _("Progress"), typed, max_length=500, multiline=True)),
         _required(
-            _date_input(DUE, _("Due"), due if due is not None else action.due_on.isoformat()),
+            date_input(DUE, _("Due"), due if due is not None else action.due_on.isoformat()),
             _("Pick a date from today on."),
         ),
     ]
     body = [
         text(f"*{inert(action.title)}*"),
-        *_with_errors(fields, errors or {}, fallback=NOTE),
+        *with_errors(fields, errors or {}, fallback=NOTE),
         *(_history(history) if history else []),
-        _send(_("Save"), UPDATE_SAVE, **{ACTION_KEY: action.id}),
+        send_button(_("Save"), UPDATE_SAVE, **{ACTION_KEY: action.id}),
     ]
     return dialog(_("Update action"), card(body))
 
@@ -220,14 +181,14 @@ def build_close_dialog(
     box = _text_input(NOTE, _("What was done, and what changed"), typed, max_length=500, multiline=True)
     body = [
         text(f"*{inert(action.title)}*"),
-        *_with_errors([box], errors or {}, fallback=NOTE),
+        *with_errors([box], errors or {}, fallback=NOTE),
         note(
             _(
                 "Its after measure is taken from the first pulse round that closes after now; "
                 "until then the digest says it is waiting for that round."
             )
         ),
-        _send(_("Close"), CLOSE_SAVE, **{ACTION_KEY: action.id}),
+        send_button(_("Close"), CLOSE_SAVE, **{ACTION_KEY: action.id}),
     ]
     return dialog(_("Close action"), card(body))
 
@@ -238,7 +199,7 @@ def build_reopen_dialog(*, action: ImprovementAction, message_id: str | None) ->
         "Its after measure is cleared and taken again from the first round that closes after it is closed again."
     )
     data = {ACTION_KEY: action.id, LIST_KEY: "closed", **({MESSAGE_KEY: message_id} if message_id else {})}
-    body = [text(f"*{inert(action.title)}*"), text(words), _send(_("Reopen"), REOPEN_SAVE, **data)]
+    body = [text(f"*{inert(action.title)}*"), text(words), send_button(_("Reopen"), REOPEN_SAVE, **data)]
     return dialog(_("Reopen this action?"), card(body))
 
 
@@ -250,17 +211,7 @@ def build_delete_dialog(*, action: ImprovementAction, message_id: str | None) ->
     body = [
         text(f"*{inert(action.title)}*"),
         text(words),
-        {
-            "type": "ActionSet",
-            "actions": [
-                {
-                    "type": "Action.Submit",
-                    "title": _("Delete"),
-                    "style": "destructive",
-                    "data": {"action": DELETE_SAVE, **data},
-                }
-            ],
-        },
+        send_button(_("Delete"), DELETE_SAVE, style="destructive", **data),
     ]
     return dialog(_("Delete this action?"), card(body))
 

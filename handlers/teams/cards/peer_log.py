@@ -48,6 +48,7 @@ from handlers.shared.peer_log_words import (
     training_status_text,
 )
 from handlers.teams.cards.card import card, dialog, note, opens_dialog, text
+from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
 from handlers.teams.cards.markup import inert
 
 # task/fetch buttons (open a dialog or act on a card) and task/submit Sends, by `action`.
@@ -71,56 +72,13 @@ FOLLOW_UP_YES = "yes"
 FOLLOW_UP_NO = "no"
 
 
-def _send(title: str, action: str, **data: str) -> dict[str, Any]:
-    return {
-        "type": "ActionSet",
-        "actions": [{"type": "Action.Submit", "title": title, "data": {"action": action, **data}}],
-    }
-
-
-def _error(message: str) -> dict[str, Any]:
-    return text(message, color="attention", spacing="none", size="small")
-
-
-def _with_errors(
-    items: list[dict[str, Any]], errors: Mapping[str, str], *, fallback: str
-) -> list[dict[str, Any]]:
-    """Each error right under its input; an error on no input (a refusal of the whole form) under `fallback`."""
-    ids = {item.get("id") for item in items}
-    placed: dict[str, list[str]] = {}
-    for field, message in errors.items():
-        placed.setdefault(field if field in ids else fallback, []).append(message)
-    out: list[dict[str, Any]] = []
-    for item in items:
-        out.append(item)
-        out.extend(_error(message) for message in placed.get(str(item.get("id")), []))
-    return out
-
-
-def _choices(taxonomy: SupportTaxonomy, kind: TaxonomyKind) -> list[dict[str, str]]:
-    return [{"title": _(c.label), "value": c.id} for c in taxonomy.choices(kind)]
-
-
 def _choice_set(
     field: str, label: str, taxonomy: SupportTaxonomy, kind: TaxonomyKind, value: str, **style: Any
 ) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "type": "Input.ChoiceSet",
-        "id": field,
-        "label": label,
-        "choices": _choices(taxonomy, kind),
-        **style,
-    }
-    if taxonomy.get(kind, value) is not None:
-        item["value"] = value
-    return item
-
-
-def _date_input(field: str, label: str, value: str) -> dict[str, Any]:
-    item: dict[str, Any] = {"type": "Input.Date", "id": field, "label": label}
-    if value:
-        item["value"] = value
-    return item
+    choices = [{"title": _(c.label), "value": c.id} for c in taxonomy.choices(kind)]
+    return choice_set(
+        field, label, choices, value if taxonomy.get(kind, value) is not None else None, **style
+    )
 
 
 def session_values(session: SessionSummary) -> dict[str, str]:
@@ -175,7 +133,7 @@ def build_session_dialog(
     if values.get(NOTE):
         note_box["value"] = values[NOTE]
     inputs = [
-        _date_input(DATE, _("Date of the session"), values.get(DATE, "")),
+        date_input(DATE, _("Date of the session"), values.get(DATE, "")),
         duration,
         _choice_set(
             CATEGORY,
@@ -204,14 +162,14 @@ def build_session_dialog(
             placeholder=_("Choose the main outcome"),
         ),
         follow_up,
-        _date_input(FOLLOW_UP_ON, _("Follow up on"), values.get(FOLLOW_UP_ON, "")),
+        date_input(FOLLOW_UP_ON, _("Follow up on"), values.get(FOLLOW_UP_ON, "")),
         note(_("Used only when “Follow-up needed” is ticked; I'll remind you that morning.")),
         note_box,
     ]
     body = [
         note(_(PRIVACY_HINT)),
-        *_with_errors(inputs, errors or {}, fallback=DATE),
-        _send(_("Save"), SAVE_SESSION, **({EDIT_KEY: edit} if edit is not None else {})),
+        *with_errors(inputs, errors or {}, fallback=DATE),
+        send_button(_("Save"), SAVE_SESSION, **({EDIT_KEY: edit} if edit is not None else {})),
     ]
     title = _("Edit session") if edit is not None else _("Log a session")
     return dialog(title, card(body))
@@ -260,10 +218,10 @@ def build_training_dialog(
             placeholder=_("Choose a course"),
         ),
         topic,
-        _date_input(COMPLETED_ON, _("Completed on"), values.get(COMPLETED_ON, "")),
+        date_input(COMPLETED_ON, _("Completed on"), values.get(COMPLETED_ON, "")),
         hours,
     ]
-    body = [*_with_errors(inputs, errors or {}, fallback=COURSE), _send(_("Save"), SAVE_TRAINING)]
+    body = [*with_errors(inputs, errors or {}, fallback=COURSE), send_button(_("Save"), SAVE_TRAINING)]
     return dialog(_("Record a training"), card(body))
 
 
@@ -377,7 +335,7 @@ def build_delete_dialog(session_id: str, *, message_id: str | None) -> dict[str,
     data = {SESSION_KEY: session_id, **({MESSAGE_KEY: message_id} if message_id else {})}
     body = [
         text(_("It is removed for good, and from the program's totals.")),
-        _send(_("Delete"), DELETE_CONFIRM, **data),
+        send_button(_("Delete"), DELETE_CONFIRM, **data),
     ]
     return dialog(_("Delete this session?"), card(body))
 

@@ -33,7 +33,7 @@ from bot.policies import (
 )
 from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
 from handlers.teams.cards.digest import STATE_LABELS, _next_review_text
-from handlers.teams.cards.forms import _with_errors
+from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
 from handlers.teams.cards.markup import inert
 from storage.policy_models import Policy, PolicyReview
 
@@ -170,10 +170,8 @@ def build_retired_card(statuses: list[PolicyStatus]) -> dict[str, Any]:
 
 
 def _send(title: str, action: str, policy_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = {"action": action + SUBMIT_SUFFIX}
-    if policy_id:
-        data[POLICY_KEY] = policy_id
-    return _actions({"type": "Action.Submit", "title": title, "data": data, "style": "positive"})
+    data = {POLICY_KEY: policy_id} if policy_id else {}
+    return send_button(title, action + SUBMIT_SUFFIX, style="positive", **data)
 
 
 def _box(
@@ -192,13 +190,6 @@ def _box(
     return box
 
 
-def _date_input(field: str, label: str, value: str) -> dict[str, Any]:
-    found: dict[str, Any] = {"type": "Input.Date", "id": field, "label": label}
-    if value:
-        found["value"] = value
-    return found
-
-
 def build_policy_dialog(
     *,
     policy: Policy | None,
@@ -211,16 +202,9 @@ def build_policy_dialog(
     `owners` are the people the owner can be picked from; `values` what the inputs show.
     """
     adding = policy is None
-    owner: dict[str, Any] = {
-        "type": "Input.ChoiceSet",
-        "id": OWNER,
-        "label": _("Owner"),
-        "style": "compact",
-        # Each shown by name (handlers/teams/names.py names people as the dialog leaves).
-        "choices": [{"title": f"<@{person}>", "value": person} for person in owners],
-    }
-    if values.get(OWNER):
-        owner["value"] = values[OWNER]
+    # Each shown by name (handlers/teams/names.py names people as the dialog leaves).
+    owner_choices = [{"title": f"<@{person}>", "value": person} for person in owners]
+    owner = choice_set(OWNER, _("Owner"), owner_choices, values.get(OWNER), style="compact")
     items = [
         _box(NAME, _("Name"), values.get(NAME, ""), max_length=NAME_MAX),
         _box(LINK, _("Link to the document"), values.get(LINK, ""), max_length=LINK_MAX, style="Url"),
@@ -237,11 +221,11 @@ def build_policy_dialog(
     ]
     if adding:
         items += [
-            _date_input(LAST_REVIEWED, _("Last reviewed"), values.get(LAST_REVIEWED, "")),
+            date_input(LAST_REVIEWED, _("Last reviewed"), values.get(LAST_REVIEWED, "")),
             note(_("Leave empty if it has never been reviewed or nobody knows when.")),
         ]
     body = [
-        *_with_errors(items, errors or {}, fallback=NAME),
+        *with_errors(items, errors or {}, fallback=NAME),
         _send(
             _("Add") if adding else _("Save"),
             ADD_ACTION if policy is None else EDIT_ACTION,
@@ -273,7 +257,7 @@ def build_review_dialog(
     """Mark a policy reviewed: the date and a short summary of what changed, with its earlier reviews."""
     last = format_day(policy.last_reviewed_on, year=True) if policy.last_reviewed_on else _("never")
     items = [
-        _date_input(REVIEWED_ON, _("Reviewed on"), values.get(REVIEWED_ON, "")),
+        date_input(REVIEWED_ON, _("Reviewed on"), values.get(REVIEWED_ON, "")),
         _box(
             SUMMARY,
             _("What changed"),
@@ -285,7 +269,7 @@ def build_review_dialog(
     ]
     body = [
         text(f"{_policy_name(policy)} — " + _("last reviewed {day}").format(day=last)),
-        *_with_errors(items, errors or {}, fallback=SUMMARY),
+        *with_errors(items, errors or {}, fallback=SUMMARY),
     ]
     if history:
         earlier = [
@@ -318,7 +302,7 @@ def build_retire_dialog(
                 "lists. Its reviews are kept, and it can be brought back from the retired list."
             ).format(policy=_policy_name(policy))
         ),
-        *_with_errors(items, errors or {}, fallback=RETIRE_REASON),
+        *with_errors(items, errors or {}, fallback=RETIRE_REASON),
         _send(_("Retire"), RETIRE_ACTION, policy.id),
     ]
     return dialog(_("Retire policy"), card(body))

@@ -11,6 +11,7 @@ from bot.i18n import _
 from bot.updates import DESTINATION, TEXT, TEXT_MAX
 from handlers.teams.cards.announcements import build_update_card
 from handlers.teams.cards.card import card, dialog, note, text
+from handlers.teams.cards.forms import field_error
 from handlers.teams.cards.markup import inert
 
 PREVIEW = "update.preview"  # the draft's Send: check it, then preview
@@ -68,9 +69,9 @@ def build_draft_dialog(
     if notice:
         body.append(text(f":warning: {inert(notice)}", color="attention"))
     body.append(box)
-    body += [_error(errors[TEXT])] if TEXT in errors else []
+    body += [field_error(errors[TEXT])] if TEXT in errors else []
     body.append(where)
-    body += [_error(errors[DESTINATION])] if DESTINATION in errors else []
+    body += [field_error(errors[DESTINATION])] if DESTINATION in errors else []
     body += [
         note(
             _(
@@ -91,10 +92,6 @@ def build_draft_dialog(
         },
     ]
     return dialog(_("You said, we did"), card(body))
-
-
-def _error(message: str) -> dict[str, Any]:
-    return text(message, color="attention", spacing="none", size="small")
 
 
 def build_preview_dialog(
