@@ -13,6 +13,7 @@ from handlers.teams.addresses import AddressBook
 from handlers.teams.cards.card import message
 from handlers.teams.connector import ConnectorClient, conversation_path
 from handlers.teams.names import DisplayNames
+from handlers.teams.payloads import conversation_of
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +37,60 @@ class TeamsContext:
         """Answer an activity in its own conversation, after the HTTP answer (Teams waits for that)."""
         self.services.spawn(self._send(activity, text))
 
-    async def send_card(self, activity: dict[str, Any], content: dict[str, Any]) -> None:
+    async def send_card(
+        self,
+        activity: dict[str, Any],
+        content: dict[str, Any],
+        *,
+        failure: str = "a reply in Teams could not be sent",
+    ) -> None:
         """Answer an activity with a card in its own conversation (its fallback as the summary)."""
-        await self._post(activity, message(content, summary=str(content.get("fallbackText", ""))))
+        await self.post(
+            activity, message(content, summary=str(content.get("fallbackText", ""))), failure=failure
+        )
 
     async def _send(self, activity: dict[str, Any], text: str) -> None:
-        await self._post(activity, {"type": "message", "text": text})
+        await self.post(activity, {"type": "message", "text": text})
 
-    async def _post(self, activity: dict[str, Any], reply: dict[str, Any]) -> None:
-        conversation = str((activity.get("conversation") or {}).get("id") or "")
+    async def post(
+        self,
+        activity: dict[str, Any],
+        reply: dict[str, Any],
+        *,
+        threaded: bool = True,
+        failure: str = "a reply in Teams could not be sent",
+    ) -> None:
+        """Post a message in the activity's conversation (`threaded`: as its reply); a failure is logged as `failure`."""
+        conversation = conversation_of(activity)
         try:
             await self.client.request(
                 "POST",
                 conversation_path(conversation, "activities"),
-                json={**reply, "replyToId": activity.get("id")},
+                json={**reply, "replyToId": activity.get("id")} if threaded else reply,
                 operation="send",
                 conversation=conversation,
                 service_url=str(activity.get("serviceUrl") or "") or None,
             )
         except DeliveryError as exc:
             # Logged without who or what: only that a reply failed and why.
-            log.warning("a reply in Teams could not be sent (%s)", exc)
+            log.warning("%s (%s)", failure, exc)
+
+    async def rewrite(
+        self, activity: dict[str, Any], ref: str, update: dict[str, Any], *, failure: str
+    ) -> bool:
+        """Replace message `ref` in the activity's conversation; False, logged as `failure`, if Teams would not."""
+        conversation = conversation_of(activity)
+        try:
+            await self.client.request(
+                "PUT",
+                conversation_path(conversation, "activities", ref),
+                json={**update, "id": ref},
+                operation="update",
+                conversation=conversation,
+                service_url=str(activity.get("serviceUrl") or "") or None,
+            )
+        except DeliveryError as exc:
+            # Logged without who or what: only that a rewrite failed and why.
+            log.warning("%s (%s)", failure, exc)
+            return False
+        return True

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bot.errors import DeliveryError
 from bot.i18n import _
 from bot.services import Services
 from handlers.teams.cards.card import attachment
@@ -34,7 +33,6 @@ from handlers.teams.cards.rounds import (
     round_opened_text,
     status_text,
 )
-from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.improvement import actions_card
 from handlers.teams.replies import user_message_for
@@ -164,32 +162,10 @@ async def _answer(
 
 async def _replace(ctx: TeamsContext, activity: dict[str, Any], ref: str, message: dict[str, Any]) -> bool:
     """Rewrite the tapped card in place; False if Teams would not (the outcome is then sent anew)."""
-    conversation = str((activity.get("conversation") or {}).get("id") or "")
-    try:
-        await ctx.client.request(
-            "PUT",
-            conversation_path(conversation, "activities", ref),
-            json={**message, "id": ref},
-            operation="update",
-            conversation=conversation,
-            service_url=str(activity.get("serviceUrl") or "") or None,
-        )
-    except DeliveryError as exc:
-        log.warning("a round question in Teams could not be rewritten (%s)", exc)
-        return False
-    return True
+    return await ctx.rewrite(
+        activity, ref, message, failure="a round question in Teams could not be rewritten"
+    )
 
 
 async def _post(ctx: TeamsContext, activity: dict[str, Any], message: dict[str, Any]) -> None:
-    conversation = str((activity.get("conversation") or {}).get("id") or "")
-    try:
-        await ctx.client.request(
-            "POST",
-            conversation_path(conversation, "activities"),
-            json={**message, "replyToId": activity.get("id")},
-            operation="send",
-            conversation=conversation,
-            service_url=str(activity.get("serviceUrl") or "") or None,
-        )
-    except DeliveryError as exc:
-        log.warning("a coordinator's reply in Teams could not be sent (%s)", exc)
+    await ctx.post(activity, message, failure="a coordinator's reply in Teams could not be sent")

@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.errors import DeliveryError, InvalidInput, PeerPulseError
+from bot.errors import InvalidInput, PeerPulseError
 from bot.i18n import _, use_language
 from bot.privacy import RiskSignal, detect_risk
 from bot.roles import begin_request
 from handlers.shared.answer_token import read_answer
 from handlers.teams import improvement
 from handlers.teams.cards.answers import COMMENT_ACTION, COMMENT_SUBMIT, FEEDBACK_SUBMIT
-from handlers.teams.cards.card import card, message, opens_dialog, text
+from handlers.teams.cards.card import card, opens_dialog, text
 from handlers.teams.cards.forms import (
     CATEGORY_INPUT,
     COMMENT_INPUT,
@@ -38,11 +38,10 @@ from handlers.teams.cards.forms import (
 )
 from handlers.teams.cards.help import build_support_line
 from handlers.teams.cards.peer_log import PEER_LOG_PREFIX
-from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
 from handlers.teams.invokes import persist_redraw, redrawn_pulse_card
-from handlers.teams.payloads import conversation_of, sender_of
+from handlers.teams.payloads import sender_of
 from handlers.teams.peer_log import handle_peer_log_fetch, handle_peer_log_submit
 from handlers.teams.policies import OPEN_ACTIONS as POLICY_OPEN_ACTIONS
 from handlers.teams.policies import SUBMIT_ACTIONS as POLICY_SUBMIT_ACTIONS
@@ -136,26 +135,9 @@ def build_feedback_card() -> dict[str, Any]:
 
 async def handle_feedback_command(ctx: TeamsContext, activity: dict[str, Any]) -> None:
     """Answer a typed `feedback` with the card that opens the dialog (a dialog only opens from a card)."""
-    ctx.services.spawn(_send_card(ctx, activity, build_feedback_card()))
-
-
-async def _send_card(ctx: TeamsContext, activity: dict[str, Any], content: dict[str, Any]) -> None:
-    conversation = conversation_of(activity)
-    reply = {
-        **message(content, summary=str(content.get("fallbackText", ""))),
-        "replyToId": activity.get("id"),
-    }
-    try:
-        await ctx.client.request(
-            "POST",
-            conversation_path(conversation, "activities"),
-            json=reply,
-            operation="send",
-            conversation=conversation,
-            service_url=str(activity.get("serviceUrl") or "") or None,
-        )
-    except DeliveryError as exc:
-        log.warning("a feedback card could not be sent in Teams (%s)", exc)
+    ctx.services.spawn(
+        ctx.send_card(activity, build_feedback_card(), failure="a feedback card could not be sent in Teams")
+    )
 
 
 async def _open_comment(ctx: TeamsContext, data: dict[str, Any], *, message_id: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from bot.actions import Direction, ListedStatus
-from bot.errors import DeliveryError, InvalidInput, PeerPulseError
+from bot.errors import InvalidInput, PeerPulseError
 from bot.i18n import _, use_language
 from bot.idempotency import first_delivery
 from bot.measures import numeric_constructs
@@ -29,10 +29,9 @@ from handlers.teams import you_said
 from handlers.teams.cards import improvement as cards
 from handlers.teams.cards import updates as update_cards
 from handlers.teams.cards.card import action_response, message
-from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id, teams_id
-from handlers.teams.payloads import conversation_of, sender_of
+from handlers.teams.payloads import sender_of
 from handlers.teams.replies import not_our_button_text, user_message_for
 from handlers.teams.task_replies import field_errors, said, text_of
 
@@ -312,16 +311,5 @@ async def actions_card(services: Services, person: str, words: list[str]) -> dic
 
 async def _replace(ctx: TeamsContext, activity: dict[str, Any], ref: str, content: dict[str, Any]) -> None:
     """Rewrite the actions list in the chat, after the invoke is answered."""
-    conversation = conversation_of(activity)
-    update = {**message(content, summary=str(content.get("fallbackText", ""))), "id": ref}
-    try:
-        await ctx.client.request(
-            "PUT",
-            conversation_path(conversation, "activities", ref),
-            json=update,
-            operation="update",
-            conversation=conversation,
-            service_url=str(activity.get("serviceUrl") or "") or None,
-        )
-    except DeliveryError as exc:
-        log.warning("the actions list could not be redrawn in Teams (%s)", exc)
+    update = message(content, summary=str(content.get("fallbackText", "")))
+    await ctx.rewrite(activity, ref, update, failure="the actions list could not be redrawn in Teams")

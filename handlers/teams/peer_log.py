@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.errors import DeliveryError, InvalidInput, PeerPulseError
+from bot.errors import InvalidInput, PeerPulseError
 from bot.i18n import _
 from bot.privacy import RiskSignal, detect_risk
 from bot.support import (
@@ -71,10 +71,9 @@ from handlers.teams.cards.peer_log import (
     session_values,
     training_confirmation,
 )
-from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
-from handlers.teams.payloads import conversation_of, sender_of
+from handlers.teams.payloads import sender_of
 from handlers.teams.replies import database_down_text, not_our_button_text, user_message_for
 
 log = logging.getLogger(__name__)
@@ -148,39 +147,17 @@ async def post_reply(ctx: TeamsContext, activity: dict[str, Any], reply: Reply) 
             "text": str(reply.get("fallbackText", "")),
             "attachments": [attachment(reply)],
         }
-    conversation = conversation_of(activity)
-    try:
-        await ctx.client.request(
-            "POST",
-            conversation_path(conversation, "activities"),
-            json=message,
-            operation="send",
-            conversation=conversation,
-            service_url=str(activity.get("serviceUrl") or "") or None,
-        )
-    except DeliveryError as exc:
-        log.warning("a peer-log reply in Teams could not be sent (%s)", exc)
+    await ctx.post(activity, message, threaded=False, failure="a peer-log reply in Teams could not be sent")
 
 
 async def _replace(ctx: TeamsContext, activity: dict[str, Any], ref: str, content: dict[str, Any]) -> None:
     """Rewrite an earlier card in the chat (a reminder after its tap, the list after a delete)."""
-    conversation = conversation_of(activity)
     update = {
         "type": "message",
         "text": str(content.get("fallbackText", "")),
         "attachments": [attachment(content)],
     }
-    try:
-        await ctx.client.request(
-            "PUT",
-            conversation_path(conversation, "activities", ref),
-            json={**update, "id": ref},
-            operation="update",
-            conversation=conversation,
-            service_url=str(activity.get("serviceUrl") or "") or None,
-        )
-    except DeliveryError as exc:
-        log.warning("a peer-log card in Teams could not be rewritten (%s)", exc)
+    await ctx.rewrite(activity, ref, update, failure="a peer-log card in Teams could not be rewritten")
 
 
 # --- dialogs ----------------------------------------------------------------------------------
