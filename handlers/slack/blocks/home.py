@@ -31,9 +31,10 @@ from handlers.shared.home_words import (
     supporter_footnote,
 )
 from handlers.shared.peer_log_words import session_line, training_status_text
+from handlers.shared.policy_words import next_review_text
 from handlers.slack.blocks.digest import UPDATE_ACTION
 from handlers.slack.blocks.mrkdwn import link, plain
-from handlers.slack.blocks.policies import ADD_POLICY_ACTION, REVIEW_POLICY_ACTION, next_review_text
+from handlers.slack.blocks.policies import ADD_POLICY_ACTION, REVIEW_POLICY_ACTION
 from handlers.slack.blocks.pulse import pulse_permalink, slack_date
 
 # Buttons only the home has: each opens the same modal as its slash command.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.i18n import N_, _, format_day, ngettext
+from bot.i18n import _, format_day, ngettext
 from bot.policies import (
     DEFAULT_INTERVAL,
     INTERVAL,
@@ -23,6 +23,13 @@ from bot.policies import (
     SUMMARY_MAX,
     PolicyStatus,
 )
+from handlers.shared import policy_words
+from handlers.shared.policy_words import (
+    policy_text,
+    reminder_text,
+    reviewed_text,
+    saved_text,
+)
 from handlers.slack.blocks.mrkdwn import escape, link
 from storage.policy_models import Policy, PolicyReview
 
@@ -38,13 +45,6 @@ EDIT_POLICY_VIEW = "policy_edit_view"
 REVIEW_POLICY_VIEW = "policy_review_view"
 INPUT = "value"
 MAX_LISTED = 20  # two blocks each, inside a message's 50
-
-STATE_LABELS = {
-    "overdue": N_(":warning: *overdue*"),
-    "due": N_(":hourglass_flowing_sand: due soon"),
-    "never_reviewed": N_(":grey_question: never reviewed"),
-    "current": N_(":white_check_mark: current"),
-}
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -75,46 +75,13 @@ def _add_button() -> dict[str, Any]:
     }
 
 
-def next_review_text(status: PolicyStatus) -> str:
-    """'due in 12 days', 'due today', 'overdue by 3 days'."""
-    days = status.days_to_due
-    if days < 0:
-        return ngettext("overdue by {n} day", "overdue by {n} days", -days).format(n=-days)
-    if days == 0:
-        return _("due today")
-    return ngettext("due in {n} day", "due in {n} days", days).format(n=days)
-
-
 def policy_line(status: PolicyStatus) -> str:
     """One policy, its owner and when its review is due, in a line."""
-    p = status.policy
-    return f"{_(STATE_LABELS[status.state])} · *{link(p.link, p.name)}* — " + _(
-        "owner {owner} · next review {due} ({when})"
-    ).format(
-        owner=f"<@{p.owner_id}>", due=format_day(status.next_due, year=True), when=next_review_text(status)
-    )
+    return policy_words.policy_line(status, name=link(status.policy.link, status.policy.name))
 
 
 def _policy_text(status: PolicyStatus) -> str:
-    p = status.policy
-    last = format_day(p.last_reviewed_on, year=True) if p.last_reviewed_on else _("never")
-    text = f"*{link(p.link, p.name)}* · {_(STATE_LABELS[status.state])}\n" + ngettext(
-        "Owner {owner} · reviewed every {n} month · last reviewed {last} · next due {due} ({when})",
-        "Owner {owner} · reviewed every {n} months · last reviewed {last} · next due {due} ({when})",
-        p.review_interval_months,
-    ).format(
-        owner=f"<@{p.owner_id}>",
-        n=p.review_interval_months,
-        last=last,
-        due=format_day(status.next_due, year=True),
-        when=next_review_text(status),
-    )
-    if status.last_review is not None:
-        r = status.last_review
-        text += "\n" + _("_Last review ({day}, {by}):_ {summary}").format(
-            day=format_day(r.reviewed_on, year=True), by=f"<@{r.reviewed_by}>", summary=escape(r.summary)
-        )
-    return text
+    return policy_text(status, name=link(status.policy.link, status.policy.name), quote=escape)
 
 
 def _show_button(view: str) -> dict[str, Any]:
@@ -360,79 +327,18 @@ def build_review_modal(*, policy: Policy, history: list[PolicyReview], today: da
 
 def build_policy_saved_text(status: PolicyStatus, *, user_id: str, added: bool) -> str:
     """The channel's note that a policy was added or edited."""
-    p = status.policy
-    said = (
-        ngettext(
-            "{who} added {policy} to the policy register — owner {owner}, reviewed every {n} month, "
-            "next review {due} ({when}).",
-            "{who} added {policy} to the policy register — owner {owner}, reviewed every {n} months, "
-            "next review {due} ({when}).",
-            p.review_interval_months,
-        )
-        if added
-        else ngettext(
-            "{who} updated {policy} in the policy register — owner {owner}, reviewed every {n} month, "
-            "next review {due} ({when}).",
-            "{who} updated {policy} in the policy register — owner {owner}, reviewed every {n} months, "
-            "next review {due} ({when}).",
-            p.review_interval_months,
-        )
-    )
-    return ":spiral_note_pad: " + said.format(
-        who=f"<@{user_id}>",
-        policy=f"*{escape(p.name)}*",
-        owner=f"<@{p.owner_id}>",
-        n=p.review_interval_months,
-        due=format_day(status.next_due, year=True),
-        when=next_review_text(status),
-    )
+    return saved_text(status, user_id=user_id, added=added, quote=escape)
 
 
 def build_policy_reviewed_text(status: PolicyStatus, *, user_id: str) -> str:
     """The channel's note that a policy was reviewed."""
-    r = status.last_review
-    summary = f": {escape(r.summary.rstrip('.'))}" if r is not None else ""
-    marked = (
-        _("{who} marked {policy} reviewed on {day}").format(
-            who=f"<@{user_id}>",
-            policy=f"*{escape(status.policy.name)}*",
-            day=format_day(r.reviewed_on, year=True),
-        )
-        if r is not None
-        else _("{who} marked {policy} reviewed").format(
-            who=f"<@{user_id}>", policy=f"*{escape(status.policy.name)}*"
-        )
-    )
-    return f":white_check_mark: {marked}{summary}. " + _("Next review due {day}.").format(
-        day=format_day(status.next_due, year=True)
-    )
+    return reviewed_text(status, user_id=user_id, quote=escape)
 
 
 def build_policy_reminder(status: PolicyStatus, *, kind: str) -> dict[str, Any]:
     """The coordinators' reminder that a review is due soon or overdue, with a Mark reviewed button."""
     p = status.policy
-    if kind == "overdue":
-        text = ":warning: " + ngettext(
-            "The review of {policy} is overdue: it was due {due} ({n} day ago). Owner {owner}. "
-            "This reminder repeats weekly until it is marked reviewed.",
-            "The review of {policy} is overdue: it was due {due} ({n} days ago). Owner {owner}. "
-            "This reminder repeats weekly until it is marked reviewed.",
-            -status.days_to_due,
-        ).format(
-            policy=f"*{escape(p.name)}*",
-            due=format_day(status.next_due, year=True),
-            n=-status.days_to_due,
-            owner=f"<@{p.owner_id}>",
-        )
-    else:
-        text = ":spiral_note_pad: " + _(
-            "{policy} is due for review on {due} ({when}). Owner {owner}."
-        ).format(
-            policy=f"*{escape(p.name)}*",
-            due=format_day(status.next_due, year=True),
-            when=next_review_text(status),
-            owner=f"<@{p.owner_id}>",
-        )
+    text = reminder_text(status, kind=kind, quote=escape)
     blocks = [
         _section(f"{text}\n{link(p.link, _('Open the document'))}"),
         {

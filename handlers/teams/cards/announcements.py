@@ -15,11 +15,10 @@ from bot.announcements import (
     PolicyChanged,
     UpdateShared,
 )
-from bot.i18n import _, format_day, ngettext
+from bot.i18n import _, format_day
 from bot.measures import label_of
-from bot.policies import PolicyStatus
+from handlers.shared.policy_words import reviewed_text, saved_text
 from handlers.teams.cards.card import card, lines, note, text
-from handlers.teams.cards.digest import _next_review_text
 from handlers.teams.cards.improvement import share_button
 from handlers.teams.cards.markup import inert
 
@@ -72,52 +71,6 @@ def _update_shared(note_: UpdateShared, *, audience_channel: str | None) -> tupl
             " as a direct message to {recipients} people in the pulse audience:"
         ).format(who=_who(note_.by), about=_about(note_.title), recipients=note_.recipients)
     return said, _quoted(note_.text)
-
-
-def _policy_saved(status: PolicyStatus, *, by: str, added: bool) -> str:
-    p = status.policy
-    n = p.review_interval_months
-    said = (
-        ngettext(
-            "{who} added {policy} to the policy register — owner {owner}, reviewed every {n} month, "
-            "next review {due} ({when}).",
-            "{who} added {policy} to the policy register — owner {owner}, reviewed every {n} months, "
-            "next review {due} ({when}).",
-            n,
-        )
-        if added
-        else ngettext(
-            "{who} updated {policy} in the policy register — owner {owner}, reviewed every {n} month, "
-            "next review {due} ({when}).",
-            "{who} updated {policy} in the policy register — owner {owner}, reviewed every {n} months, "
-            "next review {due} ({when}).",
-            n,
-        )
-    )
-    return ":spiral_note_pad: " + said.format(
-        who=_who(by),
-        policy=f"*{inert(p.name)}*",
-        owner=_who(p.owner_id),
-        n=n,
-        due=format_day(status.next_due, year=True),
-        when=_next_review_text(status),
-    )
-
-
-def _policy_reviewed(status: PolicyStatus, *, by: str) -> str:
-    r = status.last_review
-    policy = f"*{inert(status.policy.name)}*"
-    summary = f": {inert(r.summary.rstrip('.'))}" if r is not None else ""
-    marked = (
-        _("{who} marked {policy} reviewed on {day}").format(
-            who=_who(by), policy=policy, day=format_day(r.reviewed_on, year=True)
-        )
-        if r is not None
-        else _("{who} marked {policy} reviewed").format(who=_who(by), policy=policy)
-    )
-    return f":white_check_mark: {marked}{summary}. " + _("Next review due {day}.").format(
-        day=format_day(status.next_due, year=True)
-    )
 
 
 def announcement_text(
@@ -177,8 +130,8 @@ def announcement_text(
                 f"next review {note_.status.next_due:%d %b %Y}."
             ), []
         if note_.change == "reviewed":
-            return _policy_reviewed(note_.status, by=note_.by), []
-        return _policy_saved(note_.status, by=note_.by, added=note_.change == "added"), []
+            return reviewed_text(note_.status, user_id=note_.by, quote=inert), []
+        return saved_text(note_.status, user_id=note_.by, added=note_.change == "added", quote=inert), []
     return _update_shared(note_, audience_channel=audience_channel)
 
 

@@ -13,10 +13,11 @@ from typing import Any
 from PIL import Image
 
 from bot.digest import QUOTE_CHARS, DigestChart, DigestReport, DigestView
-from bot.i18n import N_, _, format_day, ngettext
+from bot.i18n import _, format_day, ngettext
 from bot.insights import Suppressed, ThemeSummary
 from bot.measures import label_of
 from bot.policies import PolicyStatus
+from handlers.shared import policy_words
 from handlers.shared.digest_words import (
     after_reading,
     construct_text,
@@ -50,14 +51,8 @@ from handlers.shared.digest_words import (
 )
 from handlers.teams.cards.card import CARD_LIMIT, card, lines, note, opens_dialog, size, text
 from handlers.teams.cards.improvement import ADOPT, CLOSE, UPDATE, adopt_data
-from handlers.teams.cards.markup import inert
+from handlers.teams.cards.markup import inert, linked
 
-STATE_LABELS = {
-    "overdue": N_(":warning: *overdue*"),
-    "due": N_(":hourglass_flowing_sand: due soon"),
-    "never_reviewed": N_(":grey_question: never reviewed"),
-    "current": N_(":white_check_mark: current"),
-}
 DIGEST_OPEN_ACTIONS = 10  # the soonest due, as on Slack
 # Room left in a card for its wrapper and the part number in its fallback (of Teams' 28 KB).
 CARD_BUDGET = CARD_LIMIT - 1024
@@ -196,26 +191,9 @@ def _actions(report: DigestReport) -> list[Element]:
     return out
 
 
-def _next_review_text(status: PolicyStatus) -> str:
-    days = status.days_to_due
-    if days < 0:
-        return ngettext("overdue by {n} day", "overdue by {n} days", -days).format(n=-days)
-    if days == 0:
-        return _("due today")
-    return ngettext("due in {n} day", "due in {n} days", days).format(n=days)
-
-
 def policy_line(status: PolicyStatus) -> str:
     """One policy, its owner and when its review is due, in a line (a link where the policy has one)."""
-    p = status.policy
-    name = inert(p.name)
-    if p.link and p.link.startswith(("https://", "http://")):
-        name = f"<{p.link}|{name}>"
-    return f"{_(STATE_LABELS[status.state])} · *{name}* — " + _(
-        "owner {owner} · next review {due} ({when})"
-    ).format(
-        owner=f"<@{p.owner_id}>", due=format_day(status.next_due, year=True), when=_next_review_text(status)
-    )
+    return policy_words.policy_line(status, name=linked(status.policy.name, status.policy.link))
 
 
 def _policies(report: DigestReport) -> list[Element]:

@@ -33,8 +33,8 @@ from handlers.shared.home_words import (
     supporter_footnote,
 )
 from handlers.shared.peer_log_words import session_line, training_status_text
+from handlers.shared.policy_words import next_review_text
 from handlers.teams.cards.card import card, lines, note, text
-from handlers.teams.cards.digest import _next_review_text as next_review_text
 from handlers.teams.cards.markup import card_date, inert
 
 Button = Callable[[], dict[str, Any]]

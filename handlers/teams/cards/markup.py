@@ -177,3 +177,10 @@ def inert(text: str) -> str:
     """Someone's own words, safe to place in a catalogued string: no markup, links or date functions."""
     # An emoji code loses its opening colon to a look-alike, so it is shown as typed.
     return _EMOJI.sub(r"꞉\1:", " ".join(text.split()).translate(_LOOKALIKES))
+
+
+def linked(words: str, url: str) -> str:
+    """Someone's words made inert, linked to `url` where it is a web address (a bare name otherwise)."""
+    if url.startswith(("https://", "http://")):
+        return f"<{url}|{inert(words)}>"
+    return inert(words)

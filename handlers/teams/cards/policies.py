@@ -31,10 +31,11 @@ from bot.policies import (
     SUMMARY_MAX,
     PolicyStatus,
 )
+from handlers.shared import policy_words
+from handlers.shared.policy_words import reminder_text
 from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
-from handlers.teams.cards.digest import STATE_LABELS, _next_review_text
 from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
-from handlers.teams.cards.markup import inert
+from handlers.teams.cards.markup import inert, linked
 from storage.policy_models import Policy, PolicyReview
 
 # Buttons that open a dialog (task/fetch) and the dialogs' Sends (task/submit); "p" names the policy.
@@ -51,10 +52,7 @@ MAX_LISTED = 20  # as on Slack: the soonest due, the rest counted
 
 def _policy_name(policy: Policy) -> str:
     """The policy's name, bold, linked to its document (the domain accepts only http(s) links)."""
-    name = inert(policy.name)
-    if policy.link.startswith(("https://", "http://")):
-        return f"*<{policy.link}|{name}>*"
-    return f"*{name}*"
+    return f"*{linked(policy.name, policy.link)}*"
 
 
 def _open_button(title: str, action: str, policy_id: str = "", **style: Any) -> dict[str, Any]:
@@ -79,25 +77,7 @@ def _actions(*buttons: dict[str, Any]) -> dict[str, Any]:
 
 def policy_text(status: PolicyStatus) -> str:
     """One policy in the register: state, owner, interval, last and next review, the last review's summary."""
-    p = status.policy
-    last = format_day(p.last_reviewed_on, year=True) if p.last_reviewed_on else _("never")
-    said = f"{_policy_name(p)} · {_(STATE_LABELS[status.state])}\n" + ngettext(
-        "Owner {owner} · reviewed every {n} month · last reviewed {last} · next due {due} ({when})",
-        "Owner {owner} · reviewed every {n} months · last reviewed {last} · next due {due} ({when})",
-        p.review_interval_months,
-    ).format(
-        owner=f"<@{p.owner_id}>",
-        n=p.review_interval_months,
-        last=last,
-        due=format_day(status.next_due, year=True),
-        when=_next_review_text(status),
-    )
-    if status.last_review is not None:
-        r = status.last_review
-        said += "\n" + _("_Last review ({day}, {by}):_ {summary}").format(
-            day=format_day(r.reviewed_on, year=True), by=f"<@{r.reviewed_by}>", summary=inert(r.summary)
-        )
-    return said
+    return policy_words.policy_text(status, name=linked(status.policy.name, status.policy.link), quote=inert)
 
 
 def build_register_card(statuses: list[PolicyStatus]) -> dict[str, Any]:
@@ -328,28 +308,7 @@ def build_done_dialog(title: str, words: str) -> dict[str, Any]:
 def build_policy_reminder_card(status: PolicyStatus, *, kind: str) -> dict[str, Any]:
     """The coordinators' reminder that a review is due soon or overdue, with a Mark reviewed button."""
     p = status.policy
-    if kind == "overdue":
-        said = ":warning: " + ngettext(
-            "The review of {policy} is overdue: it was due {due} ({n} day ago). Owner {owner}. "
-            "This reminder repeats weekly until it is marked reviewed.",
-            "The review of {policy} is overdue: it was due {due} ({n} days ago). Owner {owner}. "
-            "This reminder repeats weekly until it is marked reviewed.",
-            -status.days_to_due,
-        ).format(
-            policy=f"*{inert(p.name)}*",
-            due=format_day(status.next_due, year=True),
-            n=-status.days_to_due,
-            owner=f"<@{p.owner_id}>",
-        )
-    else:
-        said = ":spiral_note_pad: " + _(
-            "{policy} is due for review on {due} ({when}). Owner {owner}."
-        ).format(
-            policy=f"*{inert(p.name)}*",
-            due=format_day(status.next_due, year=True),
-            when=_next_review_text(status),
-            owner=f"<@{p.owner_id}>",
-        )
+    said = reminder_text(status, kind=kind, quote=inert)
     body = [text(said)]
     if p.link.startswith(("https://", "http://")):
         opening = _("Open the document")
