@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.i18n import N_, _, format_day
+from bot.i18n import _
 from bot.measures import label_of
+from handlers.shared import improvement_words
 from handlers.slack.blocks.mrkdwn import escape
 from storage.digest_models import ImprovementActionEvent
 
@@ -14,14 +15,6 @@ ADOPT_VIEW = "action_adopt_view"
 UPDATE_VIEW = "action_update_view"
 CLOSE_VIEW = "action_close_view"
 HISTORY_VIEW = "action_history_view"
-HISTORY_SHOWN = 30  # the latest ones, inside a modal's limits
-EVENT_WORDS = {
-    "adopted": N_("adopted it"),
-    "updated": N_("noted progress"),
-    "closed": N_("closed it"),
-    "reopened": N_("reopened it"),
-    "deleted": N_("deleted it"),
-}
 TITLE_BLOCK, OWNER_BLOCK, DUE_BLOCK, MEASURE_BLOCK, SUCCESS_BLOCK, NOTE_BLOCK = (
     "title",
     "owner",
@@ -98,15 +91,7 @@ def build_adopt_modal(
 
 def history_lines(events: list[ImprovementActionEvent]) -> str:
     """What was done to an action, one line per event, oldest first (the latest HISTORY_SHOWN)."""
-    lines = []
-    for event in events[-HISTORY_SHOWN:]:
-        who = f"<@{event.by}>" if event.by else _("someone (not recorded)")
-        note = f": {escape(event.note)}" if event.note else ""
-        did = _(EVENT_WORDS[event.kind]) if event.kind in EVENT_WORDS else event.kind
-        lines.append(f"{format_day(event.at.date(), year=True)} {event.at:%H:%M} UTC · {who} {did}{note}")
-    skipped = len(events) - HISTORY_SHOWN
-    head = "_" + _("{n} earlier not shown").format(n=skipped) + "_\n" if skipped > 0 else ""
-    return (head + "\n".join(lines))[:2900] or _("No history recorded.")
+    return "\n".join(improvement_words.history_lines(events, quote=escape))[:2900]
 
 
 def _history_context(events: list[ImprovementActionEvent]) -> dict[str, Any]:

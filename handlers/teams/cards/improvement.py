@@ -16,6 +16,7 @@ from bot.actions import ActionPage
 from bot.i18n import N_, _, format_day
 from bot.measures import label_of
 from handlers.shared.digest_words import after_reading, open_action_text, reading
+from handlers.shared.improvement_words import history_lines
 from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
 from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
 from handlers.teams.cards.markup import inert
@@ -41,16 +42,6 @@ PAGE_VERB = "actions.page"
 TITLE, OWNER, DUE, MEASURE, SUCCESS, NOTE = "title", "owner", "due", "measure", "success", "note"
 # In a button's data: the action, the list a confirm dialog redraws, the list's message, a form's nonce.
 ACTION_KEY, LIST_KEY, MESSAGE_KEY, NONCE_KEY = "a", "s", "m", "n"
-HISTORY_SHOWN = 30  # the latest ones, as on Slack
-# The same msgids as Slack's history lines, so both read alike in every language.
-EVENT_WORDS = {
-    "adopted": N_("adopted it"),
-    "updated": N_("noted progress"),
-    "closed": N_("closed it"),
-    "reopened": N_("reopened it"),
-    "deleted": N_("deleted it"),
-}
-
 SHARE_LABEL = N_("Share a ‘you said, we did’ update")
 
 Element = dict[str, Any]
@@ -126,22 +117,11 @@ def build_adopt_dialog(
     return dialog(_("Adopt as action"), card(body))
 
 
-def history_lines(events: Sequence[ImprovementActionEvent]) -> list[str]:
-    """What was done to an action, one line per event, oldest first (the latest HISTORY_SHOWN)."""
-    out = []
-    skipped = len(events) - HISTORY_SHOWN
-    if skipped > 0:
-        out.append("_" + _("{n} earlier not shown").format(n=skipped) + "_")
-    for event in events[-HISTORY_SHOWN:]:
-        who = f"<@{event.by}>" if event.by else _("someone (not recorded)")
-        said = f": {inert(event.note)}" if event.note else ""
-        did = _(EVENT_WORDS[event.kind]) if event.kind in EVENT_WORDS else event.kind
-        out.append(f"{format_day(event.at.date(), year=True)} {event.at:%H:%M} UTC · {who} {did}{said}")
-    return out or [_("No history recorded.")]
-
-
 def _history(events: Sequence[ImprovementActionEvent]) -> list[Element]:
-    return [text(_("*History*"), spacing="medium"), *[note(line) for line in history_lines(events)]]
+    return [
+        text(_("*History*"), spacing="medium"),
+        *[note(line) for line in history_lines(events, quote=inert)],
+    ]
 
 
 def build_history_dialog(*, title: str, events: Sequence[ImprovementActionEvent]) -> dict[str, Any]:
