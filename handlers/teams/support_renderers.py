@@ -8,10 +8,10 @@ from typing import Any
 from bot.delivery import Renderer
 from bot.ports import OutgoingMessage
 from bot.services import Services
-from bot.support import FOLLOW_UP_KIND, TRAINING_KIND
+from bot.support import SessionSummary, TrainingStatus
+from handlers.shared import support_renderers
 from handlers.teams.cards.card import attachment
 from handlers.teams.cards.peer_log import build_follow_up_card, build_training_reminder_card
-from storage.models import OutboxMessage
 
 
 def _card(content: dict[str, Any]) -> OutgoingMessage:
@@ -22,18 +22,10 @@ def _card(content: dict[str, Any]) -> OutgoingMessage:
 def make_support_renderers(services: Services) -> dict[str, Renderer]:
     """Renderers for the follow-up and lapsed-training reminder kinds."""
 
-    async def render_follow_up(row: OutboxMessage) -> OutgoingMessage | None:
-        payload = row.payload or {}
-        due_on = date.fromisoformat(str(payload.get("due_on")))
-        session = await services.support.follow_up_reminder(
-            supporter_id=row.recipient, session_id=str(payload.get("session_id", "")), due_on=due_on
-        )
-        if session is None:
-            return None
+    def follow_up(session: SessionSummary, due_on: date) -> OutgoingMessage:
         return _card(build_follow_up_card(session, due_on=due_on, taxonomy=services.support.taxonomy))
 
-    async def render_training(row: OutboxMessage) -> OutgoingMessage | None:
-        status = await services.support.training_reminder(supporter_id=row.recipient)
-        return None if status is None else _card(build_training_reminder_card(status))
+    def training(status: TrainingStatus) -> OutgoingMessage:
+        return _card(build_training_reminder_card(status))
 
-    return {FOLLOW_UP_KIND: render_follow_up, TRAINING_KIND: render_training}
+    return support_renderers.make_support_renderers(services, follow_up=follow_up, training=training)
