@@ -63,6 +63,18 @@ def choice_set(
     return item
 
 
+def text_box(
+    field: str, label: str, value: str, *, max_length: int, multiline: bool = False, **more: Any
+) -> dict[str, Any]:
+    """A text input showing `value` when there is one (`more`: its placeholder, style, ...)."""
+    box: dict[str, Any] = {"type": "Input.Text", "id": field, "label": label, "maxLength": max_length, **more}
+    if multiline:
+        box["isMultiline"] = True
+    if value:
+        box["value"] = value
+    return box
+
+
 def date_input(field: str, label: str, value: str) -> dict[str, Any]:
     """A date input showing `value` (ISO, as Input.Date holds it) when there is one."""
     item: dict[str, Any] = {"type": "Input.Date", "id": field, "label": label}
@@ -94,15 +106,13 @@ def build_feedback_dialog(
         category if category in CATEGORIES else None,
         style="compact",
     )
-    box: dict[str, Any] = {
-        "type": "Input.Text",
-        "id": TEXT_INPUT,
-        "label": _("Your feedback about the peer-support program"),
-        "isMultiline": True,
-        "maxLength": MAX_CHARS,
-    }
-    if typed:
-        box["value"] = typed
+    box = text_box(
+        TEXT_INPUT,
+        _("Your feedback about the peer-support program"),
+        typed,
+        max_length=MAX_CHARS,
+        multiline=True,
+    )
     body = [
         note(
             _(
@@ -127,17 +137,15 @@ def build_comment_dialog(
     errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The dialog for the optional free-text question; its Send carries the ballot, so no lookup is needed."""
-    box: dict[str, Any] = {
-        "type": "Input.Text",
-        "id": COMMENT_INPUT,
+    box = text_box(
+        COMMENT_INPUT,
         # Teams cuts long labels less gracefully than Slack's 150 characters; the same limit serves.
-        "label": _(question.text)[:150],
-        "isMultiline": True,
-        "maxLength": COMMENT_MAX_CHARS,
-        "placeholder": _("Names, emails and phone numbers are removed automatically."),
-    }
-    if typed:
-        box["value"] = typed
+        _(question.text)[:150],
+        typed,
+        max_length=COMMENT_MAX_CHARS,
+        multiline=True,
+        placeholder=_("Names, emails and phone numbers are removed automatically."),
+    )
     data = encode_answer(tap.round_id, tap.question_id, tap.ballot, tap.tag, language=tap.language)
     body = [
         *with_errors([box], errors or {}, fallback=COMMENT_INPUT),

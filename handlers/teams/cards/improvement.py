@@ -18,7 +18,7 @@ from bot.measures import label_of
 from handlers.shared.digest_words import after_reading, open_action_text, reading
 from handlers.shared.improvement_words import history_lines
 from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
-from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
+from handlers.teams.cards.forms import choice_set, date_input, send_button, text_box, with_errors
 from handlers.teams.cards.markup import inert
 from storage.digest_models import ImprovementAction, ImprovementActionEvent
 
@@ -50,15 +50,6 @@ Element = dict[str, Any]
 def share_button(action_id: str) -> Element:
     """The closed action note's button that opens the "you said, we did" draft (coordinators only, checked on open)."""
     return opens_dialog(_(SHARE_LABEL), SHARE, a=action_id)
-
-
-def _text_input(field: str, label: str, value: str, *, max_length: int, multiline: bool = False) -> Element:
-    box: Element = {"type": "Input.Text", "id": field, "label": label, "maxLength": max_length}
-    if multiline:
-        box["isMultiline"] = True
-    if value:
-        box["value"] = value
-    return box
 
 
 def _required(item: Element, message: str | None = None) -> Element:
@@ -95,13 +86,13 @@ def build_adopt_dialog(
     )
     fields = [
         _required(
-            _text_input(TITLE, _("Action"), title, max_length=200),
+            text_box(TITLE, _("Action"), title, max_length=200),
             _("Give the action a short title (up to 200 characters)."),
         ),
         _required(owner_choice, _("Pick who owns this action.")),
         _required(date_input(DUE, _("Due"), due), _("Pick a due date from today on.")),
         _required(measure, _("Pick the survey measure this action should move.")),
-        _text_input(SUCCESS, _("What success looks like (optional)"), success, max_length=300),
+        text_box(SUCCESS, _("What success looks like (optional)"), success, max_length=300),
     ]
     body = [
         *with_errors(fields, errors or {}, fallback=TITLE),
@@ -139,7 +130,7 @@ def build_update_dialog(
 ) -> dict[str, Any]:
     """Record progress on an action, or move its due date; its history below."""
     fields = [
-        _required(_text_input(NOTE, _("Progress"), typed, max_length=500, multiline=True)),
+        _required(text_box(NOTE, _("Progress"), typed, max_length=500, multiline=True)),
         _required(
             date_input(DUE, _("Due"), due if due is not None else action.due_on.isoformat()),
             _("Pick a date from today on."),
@@ -158,7 +149,7 @@ def build_close_dialog(
     *, action: ImprovementAction, typed: str = "", errors: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Close an action with what was done; its measure is read from the next round to close."""
-    box = _text_input(NOTE, _("What was done, and what changed"), typed, max_length=500, multiline=True)
+    box = text_box(NOTE, _("What was done, and what changed"), typed, max_length=500, multiline=True)
     body = [
         text(f"*{inert(action.title)}*"),
         *with_errors([box], errors or {}, fallback=NOTE),

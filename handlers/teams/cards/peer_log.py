@@ -48,7 +48,7 @@ from handlers.shared.peer_log_words import (
     training_status_text,
 )
 from handlers.teams.cards.card import card, dialog, note, opens_dialog, text
-from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
+from handlers.teams.cards.forms import choice_set, date_input, send_button, text_box, with_errors
 from handlers.teams.cards.markup import inert
 
 # task/fetch buttons (open a dialog or act on a card) and task/submit Sends, by `action`.
@@ -122,16 +122,14 @@ def build_session_dialog(
         "valueOff": FOLLOW_UP_NO,
         "value": FOLLOW_UP_YES if values.get(FOLLOW_UP) == FOLLOW_UP_YES else FOLLOW_UP_NO,
     }
-    note_box: dict[str, Any] = {
-        "type": "Input.Text",
-        "id": NOTE,
-        "label": _("Note (optional)"),
-        "isMultiline": True,
-        "maxLength": NOTE_LIMIT,
-        "placeholder": _("What helped, what to watch for. No names."),
-    }
-    if values.get(NOTE):
-        note_box["value"] = values[NOTE]
+    note_box = text_box(
+        NOTE,
+        _("Note (optional)"),
+        values.get(NOTE, ""),
+        max_length=NOTE_LIMIT,
+        multiline=True,
+        placeholder=_("What helped, what to watch for. No names."),
+    )
     inputs = [
         date_input(DATE, _("Date of the session"), values.get(DATE, "")),
         duration,
@@ -188,15 +186,13 @@ def build_training_dialog(
     *, taxonomy: SupportTaxonomy, values: Mapping[str, str], errors: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """The dialog to record a completed training: a course from the list or a topic, date, hours."""
-    topic: dict[str, Any] = {
-        "type": "Input.Text",
-        "id": TOPIC,
-        "label": _("…or another course or topic"),
-        "maxLength": TOPIC_LIMIT,
-        "placeholder": _("Another course or topic"),
-    }
-    if values.get(TOPIC):
-        topic["value"] = values[TOPIC]
+    topic = text_box(
+        TOPIC,
+        _("…or another course or topic"),
+        values.get(TOPIC, ""),
+        max_length=TOPIC_LIMIT,
+        placeholder=_("Another course or topic"),
+    )
     hours: dict[str, Any] = {
         "type": "Input.Number",
         "id": HOURS,

@@ -34,7 +34,7 @@ from bot.policies import (
 from handlers.shared import policy_words
 from handlers.shared.policy_words import reminder_text
 from handlers.teams.cards.card import card, dialog, lines, note, opens_dialog, text
-from handlers.teams.cards.forms import choice_set, date_input, send_button, with_errors
+from handlers.teams.cards.forms import choice_set, date_input, send_button, text_box, with_errors
 from handlers.teams.cards.markup import inert, linked
 from storage.policy_models import Policy, PolicyReview
 
@@ -154,22 +154,6 @@ def _send(title: str, action: str, policy_id: str) -> dict[str, Any]:
     return send_button(title, action + SUBMIT_SUFFIX, style="positive", **data)
 
 
-def _box(
-    field: str, label: str, value: str, *, max_length: int, multiline: bool = False, **more: Any
-) -> dict[str, Any]:
-    box: dict[str, Any] = {
-        "type": "Input.Text",
-        "id": field,
-        "label": label,
-        "maxLength": max_length,
-        "isMultiline": multiline,
-        **more,
-    }
-    if value:
-        box["value"] = value
-    return box
-
-
 def build_policy_dialog(
     *,
     policy: Policy | None,
@@ -186,8 +170,8 @@ def build_policy_dialog(
     owner_choices = [{"title": f"<@{person}>", "value": person} for person in owners]
     owner = choice_set(OWNER, _("Owner"), owner_choices, values.get(OWNER), style="compact")
     items = [
-        _box(NAME, _("Name"), values.get(NAME, ""), max_length=NAME_MAX),
-        _box(LINK, _("Link to the document"), values.get(LINK, ""), max_length=LINK_MAX, style="Url"),
+        text_box(NAME, _("Name"), values.get(NAME, ""), max_length=NAME_MAX),
+        text_box(LINK, _("Link to the document"), values.get(LINK, ""), max_length=LINK_MAX, style="Url"),
         note(_("An http(s) address, up to {n} characters.").format(n=LINK_MAX)),
         owner,
         {
@@ -238,7 +222,7 @@ def build_review_dialog(
     last = format_day(policy.last_reviewed_on, year=True) if policy.last_reviewed_on else _("never")
     items = [
         date_input(REVIEWED_ON, _("Reviewed on"), values.get(REVIEWED_ON, "")),
-        _box(
+        text_box(
             SUMMARY,
             _("What changed"),
             values.get(SUMMARY, ""),
@@ -266,7 +250,7 @@ def build_retire_dialog(
 ) -> dict[str, Any]:
     """Retire a policy: why, recorded with who and when; it leaves the register and its reminders."""
     items = [
-        _box(
+        text_box(
             RETIRE_REASON,
             _("Why is it retired?"),
             reason,
