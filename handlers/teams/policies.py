@@ -103,13 +103,8 @@ async def _open(services: Services, action: str, policy_id: str, *, person: str)
             values=policy_values(None, owner_id=person),
         )
     if action == REVIEW_ACTION:
-        policy, history = await services.policies.with_history(
-            team_id=team_id, policy_id=policy_id, by=person, limit=3
-        )
-        return build_review_dialog(
-            policy=policy,
-            history=history,
-            values={REVIEWED_ON: today_value(services.policies.today())},
+        return await _review_dialog(
+            services, policy_id, person, values={REVIEWED_ON: today_value(services.policies.today())}
         )
     policy = await services.policies.get(team_id=team_id, policy_id=policy_id, by=person)
     if action == EDIT_ACTION:
@@ -121,6 +116,21 @@ async def _open(services: Services, action: str, policy_id: str, *, person: str)
     if action == RETIRE_ACTION:
         return build_retire_dialog(policy=policy)
     return build_unretire_dialog(policy=policy)
+
+
+async def _review_dialog(
+    services: Services,
+    policy_id: str,
+    person: str,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+) -> TaskAnswer:
+    """The Mark reviewed dialog, with the policy's last three reviews (the domain checks the role)."""
+    policy, history = await services.policies.with_history(
+        team_id=services.team_id, policy_id=policy_id, by=person, limit=3
+    )
+    return build_review_dialog(policy=policy, history=history, values=values, errors=errors)
 
 
 async def submit_policy_dialog(
@@ -153,15 +163,8 @@ async def _again(
     await services.roles.require_coordinator(person)
     team_id = services.team_id
     if opened == REVIEW_ACTION:
-        policy, history = await services.policies.with_history(
-            team_id=team_id, policy_id=policy_id, by=person, limit=3
-        )
-        return build_review_dialog(
-            policy=policy,
-            history=history,
-            values={REVIEWED_ON: _typed(data, REVIEWED_ON), SUMMARY: _typed(data, SUMMARY)},
-            errors=errors,
-        )
+        values = {REVIEWED_ON: _typed(data, REVIEWED_ON), SUMMARY: _typed(data, SUMMARY)}
+        return await _review_dialog(services, policy_id, person, values=values, errors=errors)
     editing = (
         None
         if opened == ADD_ACTION
