@@ -4,9 +4,17 @@ session in a line, where training stands and the lapsed-training reminder."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from bot.i18n import N_, _, format_day
-from bot.support import SessionSummary, SupportTaxonomy, TrainingStatus
+from bot.support import (
+    FollowUpResult,
+    SavedSession,
+    SavedTraining,
+    SessionSummary,
+    SupportTaxonomy,
+    TrainingStatus,
+)
 
 USAGE = N_("""*`/peer-log`* — log peer-support sessions without naming anyone
 • `/peer-log` — log a session: date, length, category, how you talked, outcome, follow-up, a short note
@@ -79,3 +87,76 @@ def training_reminder_text(status: TrainingStatus, *, own_words: Callable[[str],
         ":mortar_board: {opening} Keeping it current is part of being a supporter — record a "
         "refresher with `/peer-log training`. I'll remind you once a week until you do."
     ).format(opening=opening)
+
+
+def saved_heading(saved: SavedSession) -> str:
+    """The confirmation's heading: logged, or updated."""
+    return (
+        _(":white_check_mark: *Session updated*")
+        if saved.edited
+        else _(":white_check_mark: *Session logged*")
+    )
+
+
+def follow_up_promise(session: SessionSummary) -> str | None:
+    """Under a confirmation, when the follow-up reminder will come, if the session has one."""
+    follow_up = follow_up_text(session)
+    if not follow_up:
+        return None
+    return _(":calendar: {follow_up} — I'll remind you that morning.").format(
+        follow_up=f"{follow_up[0].upper()}{follow_up[1:]}"
+    )
+
+
+def note_heading(saved: SavedSession) -> str:
+    """Above the note as stored, saying whether contact details were removed from it."""
+    scrubbed = " " + _("_(contact details were removed before saving)_") if saved.note_scrubbed else ""
+    return _("*Note as saved*") + scrubbed
+
+
+def edit_hint() -> str:
+    """The confirmation's footnote: how long the session can be changed, and who sees it."""
+    return _("You can edit or delete it for 24 hours with `/peer-log list`. Only you see your sessions.")
+
+
+def saved_summary(saved: SavedSession) -> str:
+    """The confirmation in a sentence (what notifications show)."""
+    session = saved.session
+    summary = {"day": format_day(session.session_date), "length": format_minutes(session.duration_minutes)}
+    return (
+        _("Session updated: {day}, {length}.") if saved.edited else _("Session logged: {day}, {length}.")
+    ).format(**summary)
+
+
+def training_line(saved: SavedTraining, *, quote: Callable[[str], str]) -> str:
+    """A recorded training in a line: its title (through `quote`), when and how long."""
+    hours = _("{hours} h").format(hours=f"{saved.hours:g}")
+    return f"{quote(_(saved.title))} · {format_day(saved.completed_on, year=True)} · {hours}"
+
+
+def training_summary(saved: SavedTraining) -> str:
+    """The training confirmation in a sentence (what notifications show)."""
+    return _("Training recorded: {title}.").format(title=_(saved.title))
+
+
+def follow_up_due_heading(session: SessionSummary, *, due_on: date) -> str:
+    """The follow-up reminder's opening, before the session's line."""
+    return _(":calendar: *Time to follow up* ({due}) on your session of {day}:").format(
+        due=format_day(due_on), day=format_day(session.session_date)
+    )
+
+
+def follow_up_due_summary(session: SessionSummary) -> str:
+    """The follow-up reminder in a sentence (what notifications show)."""
+    return _("Follow-up due: your session of {day}.").format(day=format_day(session.session_date))
+
+
+def follow_up_resolved_text(result: FollowUpResult) -> str:
+    """What a follow-up reminder says after Done or Snooze."""
+    if result.done:
+        if not result.changed:
+            return _(":white_check_mark: This follow-up was already marked done.")
+        return _(":white_check_mark: Follow-up done. Thank you for checking in.")
+    if result.changed:
+        return _(":zzz: Snoozed: I'll remind you again on {day}.").format(day=format_day(result.due_on))
+    return _(":zzz: Already snoozed: the next reminder is on {day}.").format(day=format_day(result.due_on))

@@ -38,7 +38,7 @@ from bot.support import (
     SessionForm,
     TrainingForm,
 )
-from handlers.shared.peer_log_words import USAGE
+from handlers.shared.peer_log_words import USAGE, follow_up_resolved_text
 from handlers.shared.support_words import escalation_reply
 from handlers.teams.cards.card import attachment
 from handlers.teams.cards.markup import to_markdown
@@ -66,7 +66,6 @@ from handlers.teams.cards.peer_log import (
     build_training_dialog,
     build_training_launcher,
     build_training_saved_dialog,
-    follow_up_resolved_text,
     session_confirmation,
     session_values,
     training_confirmation,

@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.i18n import _, format_day, ngettext
+from bot.i18n import _, ngettext
 from bot.support import (
     CATEGORY,
     COMPLETED_ON,
@@ -41,11 +41,20 @@ from bot.support import (
 )
 from handlers.shared.peer_log_words import (
     PRIVACY_HINT,
+    edit_hint,
+    follow_up_due_heading,
+    follow_up_due_summary,
+    follow_up_promise,
+    follow_up_resolved_text,
     follow_up_text,
-    format_minutes,
+    note_heading,
+    saved_heading,
+    saved_summary,
     session_line,
+    training_line,
     training_reminder_text,
     training_status_text,
+    training_summary,
 )
 from handlers.slack.blocks.mrkdwn import escape, plain, quote
 
@@ -223,45 +232,23 @@ def build_training_modal(*, taxonomy: SupportTaxonomy, today: date) -> dict[str,
 def build_session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy) -> dict[str, Any]:
     """The private DM confirming a logged or edited session, with its summary."""
     session = saved.session
-    heading = (
-        _(":white_check_mark: *Session updated*")
-        if saved.edited
-        else _(":white_check_mark: *Session logged*")
-    )
-    blocks: list[dict[str, Any]] = [_mrkdwn(f"{heading}\n{session_line(session, taxonomy)}")]
-    follow_up = follow_up_text(session)
-    if follow_up:
-        blocks.append(
-            _context(
-                _(":calendar: {follow_up} — I'll remind you that morning.").format(
-                    follow_up=f"{follow_up[0].upper()}{follow_up[1:]}"
-                )
-            )
-        )
+    blocks: list[dict[str, Any]] = [_mrkdwn(f"{saved_heading(saved)}\n{session_line(session, taxonomy)}")]
+    promise = follow_up_promise(session)
+    if promise:
+        blocks.append(_context(promise))
     if session.note:
-        scrubbed = " " + _("_(contact details were removed before saving)_") if saved.note_scrubbed else ""
-        blocks.append(_mrkdwn(_("*Note as saved*") + f"{scrubbed}\n{quote(session.note, keep_lines=True)}"))
-    blocks.append(
-        _context(
-            _("You can edit or delete it for 24 hours with `/peer-log list`. Only you see your sessions.")
-        )
-    )
-    summary = {"day": format_day(session.session_date), "length": format_minutes(session.duration_minutes)}
-    text = (
-        _("Session updated: {day}, {length}.") if saved.edited else _("Session logged: {day}, {length}.")
-    ).format(**summary)
-    return {"text": text, "blocks": blocks}
+        blocks.append(_mrkdwn(f"{note_heading(saved)}\n{quote(session.note, keep_lines=True)}"))
+    blocks.append(_context(edit_hint()))
+    return {"text": saved_summary(saved), "blocks": blocks}
 
 
 def build_training_confirmation(saved: SavedTraining) -> dict[str, Any]:
     """The private DM confirming a recorded training."""
-    title = _(saved.title)
-    hours = _("{hours} h").format(hours=f"{saved.hours:g}")
-    line = f"{title} · {format_day(saved.completed_on, year=True)} · {hours}"
     return {
-        "text": _("Training recorded: {title}.").format(title=title),
+        "text": training_summary(saved),
         "blocks": [
-            _mrkdwn(_(":mortar_board: *Training recorded*") + f"\n{line}"),
+            # The title is shown as it always was on Slack, unescaped.
+            _mrkdwn(_(":mortar_board: *Training recorded*") + f"\n{training_line(saved, quote=str)}"),
             _context(training_status_text(saved.status)),
         ],
     }
@@ -345,14 +332,9 @@ def build_follow_up_message(
     """The DM on a follow-up's date, with Done and Snooze buttons."""
     value = encode_follow_up(session.id, due_on)
     return {
-        "text": _("Follow-up due: your session of {day}.").format(day=format_day(session.session_date)),
+        "text": follow_up_due_summary(session),
         "blocks": [
-            _mrkdwn(
-                _(":calendar: *Time to follow up* ({due}) on your session of {day}:").format(
-                    due=format_day(due_on), day=format_day(session.session_date)
-                )
-                + f"\n{session_line(session, taxonomy)}"
-            ),
+            _mrkdwn(f"{follow_up_due_heading(session, due_on=due_on)}\n{session_line(session, taxonomy)}"),
             {
                 "type": "actions",
                 "block_id": f"f_{session.id}",
@@ -378,16 +360,7 @@ def build_follow_up_message(
 
 def build_follow_up_resolved(result: FollowUpResult) -> dict[str, Any]:
     """The follow-up DM after a click: what happened, no buttons left."""
-    if result.done:
-        text = _(":white_check_mark: Follow-up done. Thank you for checking in.")
-        if not result.changed:
-            text = _(":white_check_mark: This follow-up was already marked done.")
-    elif result.changed:
-        text = _(":zzz: Snoozed: I'll remind you again on {day}.").format(day=format_day(result.due_on))
-    else:
-        text = _(":zzz: Already snoozed: the next reminder is on {day}.").format(
-            day=format_day(result.due_on)
-        )
+    text = follow_up_resolved_text(result)
     return {"text": text, "blocks": [_mrkdwn(text)]}
 
 

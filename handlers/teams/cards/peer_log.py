@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.i18n import _, format_day, ngettext
+from bot.i18n import _, ngettext
 from bot.support import (
     CATEGORY,
     COMPLETED_ON,
@@ -41,11 +41,20 @@ from bot.support import (
 )
 from handlers.shared.peer_log_words import (
     PRIVACY_HINT,
+    edit_hint,
+    follow_up_due_heading,
+    follow_up_due_summary,
+    follow_up_promise,
+    follow_up_resolved_text,
     follow_up_text,
-    format_minutes,
+    note_heading,
+    saved_heading,
+    saved_summary,
     session_line,
+    training_line,
     training_reminder_text,
     training_status_text,
+    training_summary,
 )
 from handlers.teams.cards.card import card, dialog, note, opens_dialog, text
 from handlers.teams.cards.forms import choice_set, date_input, send_button, text_box, with_errors
@@ -242,34 +251,19 @@ def build_training_launcher(status: TrainingStatus) -> dict[str, Any]:
 def session_confirmation(saved: SavedSession, *, taxonomy: SupportTaxonomy) -> dict[str, Any]:
     """The card confirming a logged or edited session, with its summary."""
     session = saved.session
-    heading = (
-        _(":white_check_mark: *Session updated*")
-        if saved.edited
-        else _(":white_check_mark: *Session logged*")
-    )
-    body: list[dict[str, Any]] = [text(heading), text(session_line(session, taxonomy), spacing="none")]
-    follow_up = follow_up_text(session)
-    if follow_up:
-        body.append(
-            note(
-                _(":calendar: {follow_up} — I'll remind you that morning.").format(
-                    follow_up=f"{follow_up[0].upper()}{follow_up[1:]}"
-                )
-            )
-        )
+    body: list[dict[str, Any]] = [
+        text(saved_heading(saved)),
+        text(session_line(session, taxonomy), spacing="none"),
+    ]
+    promise = follow_up_promise(session)
+    if promise:
+        body.append(note(promise))
     if session.note:
-        scrubbed = " " + _("_(contact details were removed before saving)_") if saved.note_scrubbed else ""
-        body.append(text(_("*Note as saved*") + scrubbed))
+        body.append(text(note_heading(saved)))
         # The supporter's own words: shown as typed, never read as markup.
         body.append(text(inert(session.note), spacing="none", isSubtle=True))
-    body.append(
-        note(_("You can edit or delete it for 24 hours with `/peer-log list`. Only you see your sessions."))
-    )
-    summary = {"day": format_day(session.session_date), "length": format_minutes(session.duration_minutes)}
-    words = (
-        _("Session updated: {day}, {length}.") if saved.edited else _("Session logged: {day}, {length}.")
-    ).format(**summary)
-    return card(body, fallback=words)
+    body.append(note(edit_hint()))
+    return card(body, fallback=saved_summary(saved))
 
 
 def build_session_saved_dialog(saved: SavedSession, *, taxonomy: SupportTaxonomy) -> dict[str, Any]:
@@ -280,15 +274,12 @@ def build_session_saved_dialog(saved: SavedSession, *, taxonomy: SupportTaxonomy
 
 def training_confirmation(saved: SavedTraining) -> dict[str, Any]:
     """The card confirming a recorded training, with where training now stands."""
-    title = _(saved.title)
-    hours = _("{hours} h").format(hours=f"{saved.hours:g}")
-    line = f"{inert(title)} · {format_day(saved.completed_on, year=True)} · {hours}"
     body = [
         text(_(":mortar_board: *Training recorded*")),
-        text(line, spacing="none"),
+        text(training_line(saved, quote=inert), spacing="none"),
         note(training_status_text(saved.status)),
     ]
-    return card(body, fallback=_("Training recorded: {title}.").format(title=title))
+    return card(body, fallback=training_summary(saved))
 
 
 def build_training_saved_dialog(saved: SavedTraining) -> dict[str, Any]:
@@ -342,11 +333,7 @@ def build_follow_up_card(
     """The reminder on a follow-up's date, with Done and Snooze buttons."""
     data = {SESSION_KEY: session.id, DUE_KEY: due_on.isoformat()}
     body = [
-        text(
-            _(":calendar: *Time to follow up* ({due}) on your session of {day}:").format(
-                due=format_day(due_on), day=format_day(session.session_date)
-            )
-        ),
+        text(follow_up_due_heading(session, due_on=due_on)),
         text(session_line(session, taxonomy), spacing="none"),
         {
             "type": "ActionSet",
@@ -356,19 +343,7 @@ def build_follow_up_card(
             ],
         },
     ]
-    words = _("Follow-up due: your session of {day}.").format(day=format_day(session.session_date))
-    return card(body, fallback=words)
-
-
-def follow_up_resolved_text(result: FollowUpResult) -> str:
-    """What a follow-up reminder says after Done or Snooze."""
-    if result.done:
-        if not result.changed:
-            return _(":white_check_mark: This follow-up was already marked done.")
-        return _(":white_check_mark: Follow-up done. Thank you for checking in.")
-    if result.changed:
-        return _(":zzz: Snoozed: I'll remind you again on {day}.").format(day=format_day(result.due_on))
-    return _(":zzz: Already snoozed: the next reminder is on {day}.").format(day=format_day(result.due_on))
+    return card(body, fallback=follow_up_due_summary(session))
 
 
 def build_follow_up_resolved_card(result: FollowUpResult) -> dict[str, Any]:
