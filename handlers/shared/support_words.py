@@ -28,10 +28,9 @@ class Reply:
     note: str
 
 
-def help_reply(settings: Settings) -> Reply:
-    """The reply to someone who writes to the bot; the same for everyone, and nothing of what they wrote."""
-    resources = load_support_resources(settings.support_resources_path)
-    what = [
+def what_i_do(settings: Settings, *, home: str) -> list[str]:
+    """The help reply's "What I do": pulses, feedback, `/pulse`, and `home` (where each platform keeps its home)."""
+    return [
         _("*What I do*"),
         "• "
         + _(
@@ -40,8 +39,17 @@ def help_reply(settings: Settings) -> Reply:
         ).format(k=settings.min_group_size),
         "• " + _("`/feedback` sends the program an anonymous suggestion or concern."),
         "• " + _("`/pulse` shows whether a pulse is open for you; `/pulse optout` stops pulses."),
-        "• " + _("The *Home* tab shows who the peer supporters are and what we promise about privacy."),
+        "• " + home,
     ]
+
+
+def help_reply(settings: Settings) -> Reply:
+    """The reply to someone who writes to the bot; the same for everyone, and nothing of what they wrote."""
+    resources = load_support_resources(settings.support_resources_path)
+    what = what_i_do(
+        settings,
+        home=_("The *Home* tab shows who the peer supporters are and what we promise about privacy."),
+    )
     talk = [
         _("*If you'd like someone to talk to*"),
         "• " + _("*A peer supporter:* {how}").format(how=_(resources.peer_supporter_now)),

@@ -14,7 +14,7 @@ from bot.errors import NextStep, PeerPulseError
 from bot.i18n import N_, _
 from handlers.shared.peer_log_words import USAGE as PEER_LOG_USAGE
 from handlers.shared.pulse_words import COORDINATOR_USAGE, EMPLOYEE_USAGE
-from handlers.shared.support_words import HELP_OPENER, resource_lines, safety_reply
+from handlers.shared.support_words import HELP_OPENER, resource_lines, safety_reply, what_i_do
 from handlers.teams.render import plain
 
 # The coordinators' subcommands Teams has (handlers/teams/coordinator.py, admin.py).
@@ -69,18 +69,10 @@ def opted_in_text() -> str:
 def help_text(settings: Settings) -> str:
     """The reply to anything else typed to the bot: what PeerPulse does and where help is."""
     opener = _(HELP_OPENER)
-    what = [
-        _("*What I do*"),
-        "• "
-        + _(
-            "Now and then I send you a short pulse here: a few questions, one tap each, under a minute. "
-            "Answers are saved without your name and only shown for groups of {k} or more people."
-        ).format(k=settings.min_group_size),
-        "• " + _("`/feedback` sends the program an anonymous suggestion or concern."),
-        "• " + _("`/pulse` shows whether a pulse is open for you; `/pulse optout` stops pulses."),
-        # Teams has no home tab for a bot without a hosted page: the home is a card, on request.
-        "• " + _("`home` shows who the peer supporters are and what we promise about privacy."),
-    ]
+    # Teams has no home tab for a bot without a hosted page: the home is a card, on request.
+    what = what_i_do(
+        settings, home=_("`home` shows who the peer supporters are and what we promise about privacy.")
+    )
     talk = [_("*If you'd like someone to talk to*"), *resource_lines(settings)]
     return plain("\n".join([opener, *what, *talk]))
 
