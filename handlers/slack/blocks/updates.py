@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.i18n import N_, _
 from bot.updates import DESTINATION, TEXT, TEXT_MAX
+from handlers.shared.announcement_words import update_failed_text, update_published_text, update_waiting_text
 from handlers.slack.blocks.mrkdwn import escape, quote
 from storage.digest_models import ImprovementAction
 
@@ -159,40 +160,30 @@ def build_update_published_text(
     recipients: int,
 ) -> str:
     """The coordinators' channel's note that an update went out (channel: posted; DMs: on their way)."""
-    about = _(" about *{title}*").format(title=escape(title)) if title else ""
-    quoted = quote(text, keep_lines=True)
-    who = f"<@{user_id}>"
-    if destination == "channel":
-        where = where_text(destination, audience_channel)
-        published = _(":loudspeaker: {who} published a ‘you said, we did’ update{about} {where}:")
-        return published.format(who=who, about=about, where=where) + f"\n{quoted}"
-    # A fan-out goes at the workspace's message rate: queued is what is true when this is said.
-    shared = _(
-        ":loudspeaker: {who} shared a ‘you said, we did’ update{about}; it is on its way"
-        " as a direct message to {recipients} people in the pulse audience:"
+    said = update_published_text(
+        user_id=user_id,
+        title=title,
+        destination=destination,
+        where=where_text(destination, audience_channel),
+        recipients=recipients,
+        quote=escape,
     )
-    return shared.format(who=who, about=about, recipients=recipients) + f"\n{quoted}"
+    return said + f"\n{quote(text, keep_lines=True)}"
+
+
+def _where(audience_channel: str | None) -> str:
+    return f"<#{audience_channel}>" if audience_channel else _("the audience channel")
 
 
 def build_update_failed_text(
     *, user_id: str, title: str | None, audience_channel: str | None, error: str
 ) -> str:
     """The coordinators' channel's note that Slack refused an update's post, and what to do."""
-    about = _(" about *{title}*").format(title=escape(title)) if title else ""
-    where = f"<#{audience_channel}>" if audience_channel else _("the audience channel")
-    return _(
-        ":warning: {who}'s ‘you said, we did’ update{about} was *not* published: Slack refused the"
-        " post in {where} ({error}). Invite PeerPulse there (`/invite @PeerPulse`), then share"
-        " the update again from the closed action."
-    ).format(who=f"<@{user_id}>", about=about, where=where, error=escape(error))
+    return update_failed_text(
+        user_id=user_id, title=title, where=_where(audience_channel), error=error, quote=escape
+    )
 
 
 def build_update_waiting_text(*, user_id: str, title: str | None, audience_channel: str | None) -> str:
     """The coordinators' channel's note that an update is queued but Slack has not accepted it yet."""
-    about = _(" about *{title}*").format(title=escape(title)) if title else ""
-    where = f"<#{audience_channel}>" if audience_channel else _("the audience channel")
-    return _(
-        ":hourglass: {who}'s ‘you said, we did’ update{about} is queued for {where}, but Slack"
-        " has not accepted it yet; PeerPulse keeps trying. If it does not appear soon, ask your admin to"
-        " look at PeerPulse's log."
-    ).format(who=f"<@{user_id}>", about=about, where=where)
+    return update_waiting_text(user_id=user_id, title=title, where=_where(audience_channel), quote=escape)

@@ -15,16 +15,21 @@ from bot.announcements import (
     PolicyChanged,
     UpdateShared,
 )
-from bot.i18n import _, format_day
-from bot.measures import label_of
+from bot.i18n import _
+from handlers.shared.announcement_words import (
+    adopted_text,
+    changed_text,
+    closed_text,
+    policy_moved_text,
+    progress_text,
+    update_failed_text,
+    update_published_text,
+    update_waiting_text,
+)
 from handlers.shared.policy_words import reviewed_text, saved_text
 from handlers.teams.cards.card import card, lines, note, text
 from handlers.teams.cards.improvement import share_button
 from handlers.teams.cards.markup import inert
-
-
-def _pct(value: float | None) -> str:
-    return _("not measurable") if value is None else f"{value:.0%}"
 
 
 def _who(user_id: str) -> str:
@@ -40,36 +45,24 @@ def _quoted(words: str) -> list[dict[str, Any]]:
     ]
 
 
-def _about(title: str | None) -> str:
-    return _(" about *{title}*").format(title=inert(title)) if title else ""
-
-
-def _update_shared(note_: UpdateShared, *, audience_channel: str | None) -> tuple[str, list[dict[str, Any]]]:
+def _update_shared(note_: UpdateShared) -> tuple[str, list[dict[str, Any]]]:
     # A card cannot name a Teams channel from its id (Slack's <#id> has no Teams form): said in words.
     where = _("the audience channel")
     if note_.outcome == "failed":
-        said = _(
-            ":warning: {who}'s ‘you said, we did’ update{about} was *not* published: Slack refused the"
-            " post in {where} ({error}). Invite PeerPulse there (`/invite @PeerPulse`), then share"
-            " the update again from the closed action."
-        ).format(who=_who(note_.by), about=_about(note_.title), where=where, error=inert(note_.error or ""))
-        return said, []
-    if note_.outcome == "waiting":
-        said = _(
-            ":hourglass: {who}'s ‘you said, we did’ update{about} is queued for {where}, but Slack"
-            " has not accepted it yet; PeerPulse keeps trying. If it does not appear soon, ask your admin to"
-            " look at PeerPulse's log."
-        ).format(who=_who(note_.by), about=_about(note_.title), where=where)
-        return said, []
-    if note_.destination == "channel":
-        said = _(":loudspeaker: {who} published a ‘you said, we did’ update{about} {where}:").format(
-            who=_who(note_.by), about=_about(note_.title), where=_("in {channel}").format(channel=where)
+        failed = update_failed_text(
+            user_id=note_.by, title=note_.title, where=where, error=note_.error or "", quote=inert
         )
-    else:
-        said = _(
-            ":loudspeaker: {who} shared a ‘you said, we did’ update{about}; it is on its way"
-            " as a direct message to {recipients} people in the pulse audience:"
-        ).format(who=_who(note_.by), about=_about(note_.title), recipients=note_.recipients)
+        return failed, []
+    if note_.outcome == "waiting":
+        return update_waiting_text(user_id=note_.by, title=note_.title, where=where, quote=inert), []
+    said = update_published_text(
+        user_id=note_.by,
+        title=note_.title,
+        destination=note_.destination,
+        where=_("in {channel}").format(channel=where),
+        recipients=note_.recipients,
+        quote=inert,
+    )
     return said, _quoted(note_.text)
 
 
@@ -78,61 +71,21 @@ def announcement_text(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The note's words (catalogued, Slack-marked) and any of a person's own words to show after them."""
     if isinstance(note_, ActionAdopted):
-        a = note_.action
-        return _(
-            ":seedling: {by} adopted *{title}* — owner {owner}, due {due}. Measured by {measure}: baseline {before}."
-        ).format(
-            by=_who(note_.by),
-            title=inert(a.title),
-            owner=_who(a.owner_id),
-            due=format_day(a.due_on, year=True),
-            measure=label_of(a.construct_id),
-            before=_pct(a.before_value),
-        ), []
+        return adopted_text(note_, quote=inert), []
     if isinstance(note_, ActionProgress):
-        a = note_.action
-        return _(":memo: Update on *{title}* (due {due}): {note}").format(
-            title=inert(a.title),
-            due=format_day(a.due_on),
-            note=inert(a.progress_note) if a.progress_note else _("no note"),
-        ), []
+        return progress_text(note_, quote=inert), []
     if isinstance(note_, ActionClosed):
         a = note_.action
-        # Closing never measures: the after figure comes from the next round to close.
-        after = _("from the next pulse round to close") if a.after_round_id is None else _pct(a.after_value)
-        said = _(":checkered_flag: Closed *{title}*. {measure}: before {before} → after {after}.").format(
-            title=inert(a.title), measure=label_of(a.construct_id), before=_pct(a.before_value), after=after
-        )
-        return said, _quoted(a.outcome_note) if a.outcome_note else []
+        return closed_text(note_, quote=inert), _quoted(a.outcome_note) if a.outcome_note else []
     if isinstance(note_, ActionChanged):
-        # The Slack notes say these two in English only (not catalogued); Teams says the same.
-        a = note_.action
-        if note_.change == "reopened":
-            return (
-                f":leftwards_arrow_with_hook: {_who(note_.by)} reopened *{inert(a.title)}*; its after measure "
-                "is taken again once it is closed."
-            ), []
-        return (
-            f":wastebasket: {_who(note_.by)} deleted the action *{inert(a.title)}* (its history is kept).",
-            [],
-        )
+        return changed_text(note_, quote=inert), []
     if isinstance(note_, PolicyChanged):
-        p = note_.status.policy
-        if note_.change == "retired":
-            reason = f": {inert(p.retired_reason.rstrip('.'))}" if p.retired_reason else ""
-            return (
-                f":file_cabinet: {_who(note_.by)} retired *{inert(p.name)}* from the policy register{reason}. "
-                "No more review reminders for it."
-            ), []
-        if note_.change == "restored":
-            return (
-                f":spiral_note_pad: {_who(note_.by)} brought *{inert(p.name)}* back into the policy register; "
-                f"next review {note_.status.next_due:%d %b %Y}."
-            ), []
+        if note_.change in ("retired", "restored"):
+            return policy_moved_text(note_, quote=inert), []
         if note_.change == "reviewed":
             return reviewed_text(note_.status, user_id=note_.by, quote=inert), []
         return saved_text(note_.status, user_id=note_.by, added=note_.change == "added", quote=inert), []
-    return _update_shared(note_, audience_channel=audience_channel)
+    return _update_shared(note_)
 
 
 def build_announcement_card(note_: Announcement, *, audience_channel: str | None) -> dict[str, Any]:
