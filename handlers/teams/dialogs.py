@@ -47,6 +47,7 @@ from handlers.teams.policies import OPEN_ACTIONS as POLICY_OPEN_ACTIONS
 from handlers.teams.policies import SUBMIT_ACTIONS as POLICY_SUBMIT_ACTIONS
 from handlers.teams.policies import open_policy_dialog, submit_policy_dialog
 from handlers.teams.replies import database_down_text, not_our_button_text, safety_text
+from handlers.teams.task_replies import said, text_of
 
 log = logging.getLogger(__name__)
 # The feedback card's button: opens the feedback dialog (task/fetch).
@@ -56,21 +57,11 @@ MESSAGE_KEY = "m"
 _DATABASE_DOWN = (DBAPIError, PoolTimeout, ConnectionError)
 
 
-def task_message(words: str) -> dict[str, Any]:
-    """The answer to task/fetch or task/submit that shows a short message instead of a dialog."""
-    return {"task": {"type": "message", "value": words}}
-
-
 def _data(activity: dict[str, Any]) -> dict[str, Any]:
     """What the dialog's button (task/fetch) or its Send (task/submit, inputs merged in) carried."""
     value = activity.get("value")
     data = value.get("data") if isinstance(value, dict) else None
     return data if isinstance(data, dict) else {}
-
-
-def _typed(data: dict[str, Any], field: str) -> str:
-    found = data.get(field)
-    return found if isinstance(found, str) else ""
 
 
 def _start(ctx: TeamsContext, activity: dict[str, Any]) -> None:
@@ -86,7 +77,7 @@ async def handle_task_fetch(ctx: TeamsContext, activity: dict[str, Any]) -> dict
     action = data.get("action")
     if not isinstance(action, str):
         # Not one of ours (a forged list or object would not even look up as a name).
-        return task_message(not_our_button_text())
+        return said(not_our_button_text())
     if action == COMMENT_ACTION:
         return await _open_comment(ctx, data, message_id=activity.get("replyToId"))
     if action == FEEDBACK_ACTION:
@@ -97,7 +88,7 @@ async def handle_task_fetch(ctx: TeamsContext, activity: dict[str, Any]) -> dict
         return await open_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
     if action in improvement.DIALOGS:
         return await improvement.open_dialog(ctx, activity, data)
-    return task_message(not_our_button_text())
+    return said(not_our_button_text())
 
 
 async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +98,7 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
     action = data.get("action")
     if not isinstance(action, str):
         # Not one of ours (a forged list or object would not even look up as a name).
-        return task_message(not_our_button_text())
+        return said(not_our_button_text())
     if action == COMMENT_SUBMIT:
         return await _submit_comment(ctx, activity, data)
     if action == FEEDBACK_SUBMIT:
@@ -118,7 +109,7 @@ async def handle_task_submit(ctx: TeamsContext, activity: dict[str, Any]) -> dic
         return await submit_policy_dialog(ctx.services, action, data, person=person_id(sender_of(activity)))
     if action in improvement.SUBMISSIONS:
         return await improvement.submit_dialog(ctx, activity, data)
-    return task_message(not_our_button_text())
+    return said(not_our_button_text())
 
 
 def build_feedback_card() -> dict[str, Any]:
@@ -144,13 +135,13 @@ async def _open_comment(ctx: TeamsContext, data: dict[str, Any], *, message_id: 
     try:
         tap = read_answer({k: v for k, v in data.items() if k in ("r", "q", "b", "t", "l")})
     except ValueError:
-        return task_message(not_our_button_text())
+        return said(not_our_button_text())
     use_language(tap.language)
     services = ctx.services
     # From the question bank, as Slack's comment button does: the round itself is checked on submit.
     question = services.surveys.bank.get(tap.question_id)
     if question is None or question.kind != "text":
-        return task_message(_("That question is no longer part of the survey."))
+        return said(_("That question is no longer part of the survey."))
     dialog = build_comment_dialog(
         tap=tap,
         question=question,
@@ -182,7 +173,7 @@ def submit_buttons(node: Any) -> list[dict[str, Any]]:
 async def _submit_comment(
     ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]
 ) -> dict[str, Any]:
-    typed = _typed(data, COMMENT_INPUT)
+    typed = text_of(data, COMMENT_INPUT)
     # Judged on what was typed, before any check: a closed round or a long text still gets an answer.
     risk = detect_risk(typed)
     try:
@@ -197,12 +188,12 @@ async def _store_comment(
     try:
         tap = read_answer({k: v for k, v in data.items() if k in ("r", "q", "b", "t", "l")})
     except ValueError:
-        return task_message(_("This form is out of date; please reopen it from the pulse DM."))
+        return said(_("This form is out of date; please reopen it from the pulse DM."))
     use_language(tap.language)
     services = ctx.services
     question = services.surveys.bank.get(tap.question_id)
     if question is None or question.kind != "text":
-        return task_message(_("That question is no longer part of the survey."))
+        return said(_("That question is no longer part of the survey."))
 
     def again(error: str) -> dict[str, Any]:
         # The same dialog, what was typed kept, the reason under the box.
@@ -252,8 +243,8 @@ async def _store_comment(
 async def _submit_feedback(
     ctx: TeamsContext, activity: dict[str, Any], data: dict[str, Any]
 ) -> dict[str, Any]:
-    typed = _typed(data, TEXT_INPUT)
-    category = _typed(data, CATEGORY_INPUT)
+    typed = text_of(data, TEXT_INPUT)
+    category = text_of(data, CATEGORY_INPUT)
     # Judged on what was typed, before any check: feedback over the length limit still gets an answer.
     risk = detect_risk(typed)
     services = ctx.services

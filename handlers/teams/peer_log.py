@@ -74,6 +74,7 @@ from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
 from handlers.teams.payloads import sender_of
 from handlers.teams.replies import database_down_text, not_our_button_text, user_message_for
+from handlers.teams.task_replies import said
 
 log = logging.getLogger(__name__)
 SUBCOMMANDS = frozenset({"", "list", "training"})
@@ -85,7 +86,7 @@ Reply = str | dict[str, Any]
 
 def task_message(words: str) -> dict[str, Any]:
     """The answer to task/fetch or task/submit that shows a short message instead of a dialog."""
-    return {"task": {"type": "message", "value": to_markdown(words)}}
+    return said(to_markdown(words))
 
 
 def usage_text() -> str:

@@ -49,6 +49,7 @@ from handlers.teams.cards.policies import (
 )
 from handlers.teams.ids import PERSON_PREFIX
 from handlers.teams.replies import user_message_for
+from handlers.teams.task_replies import said
 from storage.policy_models import Policy
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,6 @@ __all__ = ["OPEN_ACTIONS", "SUBMIT_ACTIONS", "open_policy_dialog", "submit_polic
 SUBMIT_ACTIONS = frozenset(action + SUBMIT_SUFFIX for action in OPEN_ACTIONS)
 TaskAnswer = dict[str, Any]
 _FORM_FIELDS = (NAME, LINK, OWNER, INTERVAL, LAST_REVIEWED)
-
-
-def task_message(words: str) -> TaskAnswer:
-    """A short message instead of a dialog (Teams shows it in the dialog's place)."""
-    return {"task": {"type": "message", "value": words}}
 
 
 def _typed(data: dict[str, Any], field: str) -> str:
@@ -89,7 +85,7 @@ async def open_policy_dialog(
         return await _open(services, action, str(data.get(POLICY_KEY) or ""), person=person)
     except Exception as exc:
         log.warning("opening a policy dialog failed: %s", type(exc).__name__)
-        return task_message(user_message_for(exc))
+        return said(user_message_for(exc))
 
 
 async def _open(services: Services, action: str, policy_id: str, *, person: str) -> TaskAnswer:
@@ -149,10 +145,10 @@ async def submit_policy_dialog(
         except Exception as exc:
             # No dialog to draw again (no longer a coordinator, the policy gone): the refusal alone.
             log.warning("redrawing a policy dialog failed: %s", type(exc).__name__)
-            return task_message(user_message_for(refused))
+            return said(user_message_for(refused))
     except Exception as exc:
         log.warning("a policy dialog's submission failed: %s", type(exc).__name__)
-        return task_message(user_message_for(exc))
+        return said(user_message_for(exc))
 
 
 async def _again(
@@ -197,8 +193,8 @@ def _form(data: dict[str, Any]) -> PolicyForm:
 
 async def _done(services: Services, change: PolicyChanged, title: str) -> TaskAnswer:
     """The dialog's confirmation: the words the coordinators' channel gets about this change."""
-    said, _quoted = announcement_text(change, audience_channel=None)
-    return build_done_dialog(title, said)
+    words, _quoted = announcement_text(change, audience_channel=None)
+    return build_done_dialog(title, words)
 
 
 async def _add(services: Services, policy_id: str, data: dict[str, Any], person: str) -> TaskAnswer:

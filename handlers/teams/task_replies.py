@@ -1,4 +1,4 @@
-"""Small readers and answers shared by the improvement loop's dialogs (task/fetch, task/submit)."""
+"""Small readers and answers shared by the Teams dialogs (task/fetch, task/submit)."""
 
 from __future__ import annotations
 
