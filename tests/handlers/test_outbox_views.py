@@ -219,6 +219,17 @@ async def test_the_coordinators_notes_read_as_the_listeners_posted_them() -> Non
     assert (note.text, note.blocks) == (text, build_closed_action_blocks(text, action_id="a" * 32))
 
 
+async def test_a_coordinators_own_words_in_the_notes_cannot_mention_or_link() -> None:
+    hostile = "<!channel> <@U0CEO> <https://evil.example|click>"
+    adopted = await _render(ActionAdopted(by="U0CORA", action=_action(title=hostile)))
+    progress = await _render(ActionProgress(by="U0CORA", action=_action(title=hostile, progress_note=hostile)))
+    closed = _action(title=hostile, status="closed", after_value=None, outcome_note=hostile)
+    note = await _render(ActionClosed(by="U0CORA", action=closed))
+    for text in (adopted.text, progress.text, note.text):
+        assert "<!channel>" not in text and "<@U0CEO>" not in text and "<https://evil" not in text
+        assert "&lt;!channel&gt;" in text
+
+
 async def test_the_outbox_never_stores_the_name_of_a_withheld_group() -> None:
     themes = ThemeReport(
         total=12,

@@ -51,13 +51,13 @@ def _update_text(note: UpdateShared, *, audience_channel: str | None) -> str:
 def build_announcement(note: Announcement, *, audience_channel: str | None) -> dict[str, Any]:
     """The note as a Slack message: its text, and blocks where it has a button."""
     if isinstance(note, ActionAdopted):
-        # Slack's notes show an action's title as typed, as they always have.
-        return {"text": adopted_text(note, quote=str)}
+        # A coordinator's own words are escaped: a title must not become a mention or a link.
+        return {"text": adopted_text(note, quote=escape)}
     if isinstance(note, ActionProgress):
-        return {"text": progress_text(note, quote=str)}
+        return {"text": progress_text(note, quote=escape)}
     if isinstance(note, ActionClosed):
         a = note.action
-        text = closed_text(note, quote=str) + (f" {a.outcome_note}" if a.outcome_note else "")
+        text = closed_text(note, quote=escape) + (f" {escape(a.outcome_note)}" if a.outcome_note else "")
         # The button offers to tell employees what was done ("you said, we did").
         return {"text": text, "blocks": build_closed_action_blocks(text, action_id=a.id)}
     if isinstance(note, ActionChanged):

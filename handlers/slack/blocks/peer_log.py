@@ -247,8 +247,8 @@ def build_training_confirmation(saved: SavedTraining) -> dict[str, Any]:
     return {
         "text": training_summary(saved),
         "blocks": [
-            # The title is shown as it always was on Slack, unescaped.
-            _mrkdwn(_(":mortar_board: *Training recorded*") + f"\n{training_line(saved, quote=str)}"),
+            # The supporter's own title, escaped: it must not become a mention or a link.
+            _mrkdwn(_(":mortar_board: *Training recorded*") + f"\n{training_line(saved, quote=escape)}"),
             _context(training_status_text(saved.status)),
         ],
     }
