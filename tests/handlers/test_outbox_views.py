@@ -222,7 +222,9 @@ async def test_the_coordinators_notes_read_as_the_listeners_posted_them() -> Non
 async def test_a_coordinators_own_words_in_the_notes_cannot_mention_or_link() -> None:
     hostile = "<!channel> <@U0CEO> <https://evil.example|click>"
     adopted = await _render(ActionAdopted(by="U0CORA", action=_action(title=hostile)))
-    progress = await _render(ActionProgress(by="U0CORA", action=_action(title=hostile, progress_note=hostile)))
+    progress = await _render(
+        ActionProgress(by="U0CORA", action=_action(title=hostile, progress_note=hostile))
+    )
     closed = _action(title=hostile, status="closed", after_value=None, outcome_note=hostile)
     note = await _render(ActionClosed(by="U0CORA", action=closed))
     for text in (adopted.text, progress.text, note.text):
