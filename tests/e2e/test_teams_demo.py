@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,42 @@ def test_the_teams_demo_runs_end_to_end_on_a_small_tenant(tmp_path: Path) -> Non
     assert "Demo finished" in out
     chart = tmp_path / "peerpulse-demo" / "teams" / "digest-chart.png"
     assert chart.read_bytes().startswith(b"\x89PNG")
-    assert (tmp_path / "peerpulse-demo" / "teams" / "peerpulse.db").stat().st_size > 0
+    database = tmp_path / "peerpulse-demo" / "teams" / "peerpulse.db"
+    assert database.stat().st_size > 0
+    _the_rest_of_the_loop_happened_through_the_dialogs(out, database)
+
+
+def _the_rest_of_the_loop_happened_through_the_dialogs(out: str, database: Path) -> None:
+    """Sessions, the policy, the adopted action and its update: told in the story and stored."""
+    # The two supporters each log a session through `peer-log`'s dialog; the notes name no one.
+    supporters = out.split("Peer supporters log their sessions", 1)[1].split("pulse policies", 1)[0]
+    assert supporters.count("Session logged —") == 2
+    assert "“Add a policy” opens a dialog" in out
+    assert "added Dignity at Work policy to the policy register" in out
+    digest = out.split("PeerPulse weekly digest", 1)[1]
+    assert "[Adopt as action]" in digest
+    assert "Policy reviews due or overdue" in digest  # the policy added before, 400 days since its review
+    adopted = re.search(r"Adopted “(.+?)”; the coordinators' channel has been told\.", out)
+    assert adopted is not None
+    assert "marked Dignity at Work policy reviewed on" in out
+    assert f"“Close” with a note: Closed “{adopted.group(1)}”." in out
+    draft = out.split("opens an editable draft:\n", 1)[1].splitlines()[0].strip()
+    assert adopted.group(1) in draft and "Started in every team this month." in draft
+    assert "Publish: Publishing your ‘you said, we did’ update" in out
+    assert "7 people received it in their chat with PeerPulse" in out  # everyone but the one who opted out
+    home = out.split("types `home` and sees:", 1)[1]
+    assert "Your surveys" in home and "Talk to a peer supporter" in home
+    with sqlite3.connect(database) as db:
+        sessions = db.execute("SELECT note FROM support_session").fetchall()
+        actions = db.execute("SELECT title, status FROM improvement_action").fetchall()
+        policies = db.execute("SELECT name FROM policy").fetchall()
+        reviews = db.execute("SELECT summary FROM policy_review").fetchall()
+        updates = db.execute("SELECT text FROM published_update").fetchall()
+    assert len(sessions) == 2 and all(note for (note,) in sessions)
+    assert actions == [(adopted.group(1), "closed")]
+    assert policies == [("Dignity at Work policy",)]
+    assert len(reviews) == 1
+    assert [text for (text,) in updates] == [draft]
 
 
 def test_the_demo_is_chosen_by_platform_and_stays_slack_without_one() -> None:
