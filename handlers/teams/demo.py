@@ -35,6 +35,8 @@ from handlers.teams.cards import improvement
 from handlers.teams.cards.answers import ANSWER_VERB
 from handlers.teams.cards.peer_log import OPEN_SESSION
 from handlers.teams.cards.policies import ADD_ACTION, REVIEW_ACTION
+from handlers.teams.cards.rounds import CLOSE as CLOSE_ROUND
+from handlers.teams.cards.rounds import ROUND_KEY, SEND
 from handlers.teams.ids import person_id
 from handlers.teams.settings import TeamsSettings
 from handlers.teams.simulation import people_flows as flows
@@ -58,6 +60,9 @@ WEEKS = 3
 RESPONSE_RATE = 0.85
 POLICY = "Dignity at Work policy"
 _MENTION = re.compile(r"<at>(.*?)</at>")
+# Adaptive Cards' date and time functions, which Teams shows in the reader's own format and time zone.
+_DATE = re.compile(r"\{\{DATE\(([^,)]+)(?:,\s*\w+)?\)\}\}")
+_TIME = re.compile(r"\{\{TIME\(([^)]+)\)\}\}")
 # Notes as a supporter might write them: about the situation and next steps, never a name.
 _NOTES = (
     "Talked through what happened in the team meeting; they want to keep a written record for now.",
@@ -231,21 +236,26 @@ async def _simulate_week(
 ) -> None:
     """One simulated week: a round opened, its cards delivered and tapped, the round closed."""
     surveys, team = runtime.services.surveys, runtime.services.team_id
-    _say(f"Week {week}: {fake.tenant.users[coordinator].name}, a coordinator, opens this week's round …")
+    name = fake.tenant.users[coordinator].name
+    _say(
+        f"Week {week}: {name}, a coordinator, types `pulse send` and taps “Send it” on the card it answers with …"
+    )
+    card, send_it = await flows.reply_with(people, coordinator, "pulse send", SEND, key=ROUND_KEY)
+    # Read before the tap: the answer redraws this card in place.
+    asked = flows.card_texts([a.get("content") for a in card.attachments])[0]
+    said = await flows.tap_submit(people, coordinator, card, send_it)
     if week == 1:
-        _say(
-            "  (On Slack that is `/pulse send`; coordinators' commands are not on Teams yet, so the demo makes "
-            "the same domain call they would, as the Monday schedule does.)"
-        )
-    by = person_id(coordinator)
-    preview = await surveys.preview_round(team_id=team, by=by)
-    sent = await surveys.send_now(team_id=team, by=by, token=preview.token)
-    round_id = sent.round.id
+        _say(f"  PeerPulse asked: {_plain(asked)}")
+        _say(f"  and, once tapped, says: {_plain(said)}")
+    opened = await surveys.current_round(team_id=team)
+    if opened is None:
+        raise RuntimeError(f"no round opened; PeerPulse said: {said}")
+    round_id = opened.id
     t0 = time.monotonic()
     cards: dict[str, SentActivity] = await _until(
         lambda: (
             _pulses(fake, people, employees, round_id)
-            if _delivered(fake, people, employees, round_id, sent.round.invited)
+            if _delivered(fake, people, employees, round_id, opened.invited)
             else None
         ),
         timeout=60,
@@ -270,7 +280,11 @@ async def _simulate_week(
     )
     if last_reply and week == 1:
         _say(f"  A tap's answer, as Teams shows it: “{last_reply}”")
-    await surveys.close_round(round_id)
+    # As a coordinator closes it by hand (the schedule closes a round at its deadline the same way).
+    card, close = await flows.reply_with(people, coordinator, "pulse close", CLOSE_ROUND, key=ROUND_KEY)
+    said = await flows.tap_submit(people, coordinator, card, close)
+    if week == 1:
+        _say(f"  {name} types `pulse close` and taps “Close now”: {_plain(said)}")
     # The core spaces close-time redraws out for Slack's chat.update tier; skip that wait.
     assert isinstance(runtime.clock, FastForwardClock)
     runtime.clock.skip(CLOSED_REWRITE_SPACING * (len(cards) + 1))
@@ -340,7 +354,9 @@ async def _answer(
         taps += 1
         if status != 200 or not isinstance(body, dict) or body.get("statusCode") != 200:
             raise RuntimeError(f"a tap was refused: HTTP {status} {body!r}")
-        return str(body.get("value", ""))
+        value = body.get("value", "")
+        # Teams answers a tap with the redrawn card; what it reads out is the card's fallback text.
+        return _plain(str(value.get("fallbackText", "") if isinstance(value, dict) else value))
 
     async def one(user: str) -> None:
         nonlocal last
@@ -563,8 +579,16 @@ def _posted(fake: FakeTeams, words: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    """A card's markdown as a terminal shows it: mentions as names, no emphasis marks, one line."""
-    return " ".join(_MENTION.sub(r"\1", text).replace("**", "").split())
+    """A card's markdown as a terminal shows it: mentions as names, dates as Teams shows them (in UTC
+    here), no emphasis marks, one line."""
+    text = _MENTION.sub(r"\1", text)
+    text = _DATE.sub(lambda m: f"{_instant(m.group(1)):%a %d %b}", text)
+    text = _TIME.sub(lambda m: f"{_instant(m.group(1)):%H:%M} UTC", text)
+    return " ".join(text.replace("**", "").split())
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def _card_as_text(card: dict[str, Any]) -> tuple[list[str], bytes | None]:

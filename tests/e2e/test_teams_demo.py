@@ -37,6 +37,11 @@ def test_the_teams_demo_runs_end_to_end_on_a_small_tenant(tmp_path: Path) -> Non
     assert "You're opted out" in out
     for week in (1, 2, 3):
         assert f"Week {week}:" in out
+    # The coordinator opens and closes each round as a person does: typed, then confirmed on the card.
+    assert out.count("types `pulse send` and taps “Send it”") == 3
+    assert "once tapped, says: Pulse round opened for 8 people" in out
+    assert "types `pulse close` and taps “Close now”: Pulse round closed." in out
+    assert "{{" not in out  # the cards' date functions, shown as dates
     # Everyone gets a card in week 1; the person who opted out gets none after.
     assert "8 pulse cards (Adaptive Cards) delivered to 8 of 8" in out
     assert out.count("7 pulse cards (Adaptive Cards) delivered to 7 of 8") == 2
@@ -44,7 +49,7 @@ def test_the_teams_demo_runs_end_to_end_on_a_small_tenant(tmp_path: Path) -> Non
     closed = re.findall(r"Round closed: (\d+) of (\d+) responded; (\d+) cards redrawn", out)
     assert [(int(invited), int(redrawn)) for _, invited, redrawn in closed] == [(8, 8), (7, 7), (7, 7)]
     assert all(0 < int(answered) <= int(invited) for answered, invited, _ in closed)
-    assert "“" in out.split("A tap's answer, as Teams shows it:", 1)[1]
+    assert "A tap's answer, as Teams shows it: “Thanks — your pulse answers are in.”" in out
     assert "PeerPulse weekly digest" in out
     assert "[image: " in out  # the chart, inline in its card with its alt text
     assert "Participation" in out  # the digest's figures, not only its title

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.teams.cards.answers import ANSWER_VERB
+from handlers.teams.simulation.activities import personal_message
 from handlers.teams.simulation.connector import SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons, submit_buttons
 
@@ -59,12 +60,14 @@ def _is_pulse(activity: SentActivity) -> bool:
     return any(b.get("verb") == ANSWER_VERB for b in answer_buttons(activity))
 
 
-def with_action(activity: SentActivity, action: str, **data: str) -> list[dict[str, Any]]:
-    """The message's Action.Submit buttons for `action` (whose data also holds `data`)."""
+def with_action(
+    activity: SentActivity, action: str, *, key: str = "action", **data: str
+) -> list[dict[str, Any]]:
+    """The message's Action.Submit buttons whose data names `action` under `key` (and also holds `data`)."""
     return [
         b
         for b in submit_buttons(activity)
-        if b["data"].get("action") == action and all(b["data"].get(k) == v for k, v in data.items())
+        if b["data"].get(key) == action and all(b["data"].get(k) == v for k, v in data.items())
     ]
 
 
@@ -101,9 +104,10 @@ def dialog_words(answer: dict[str, Any]) -> list[str]:
 
 
 async def reply_with(
-    people: TeamsPeople, user: str, text: str, action: str, **data: str
+    people: TeamsPeople, user: str, text: str, action: str, *, key: str = "action", **data: str
 ) -> tuple[SentActivity, dict[str, Any]]:
-    """Type `text` in the chat; the bot's reply carrying a button for `action`, and that button."""
+    """Type `text` in the chat; the bot's reply carrying a button for `action` (named under `key`), and
+    that button."""
     chat = people.chat(user)
     before = len(people.fake.sent_to(chat))
     if await people.say(user, text) != 200:
@@ -111,7 +115,7 @@ async def reply_with(
 
     def found() -> list[tuple[SentActivity, dict[str, Any]]]:
         sent = people.fake.sent_to(chat)[before:]
-        return [(a, b) for a in sent if not _is_pulse(a) for b in with_action(a, action, **data)]
+        return [(a, b) for a in sent if not _is_pulse(a) for b in with_action(a, action, key=key, **data)]
 
     replies: list[tuple[SentActivity, dict[str, Any]]] = await until(found)
     return replies[0]
@@ -150,6 +154,29 @@ async def open_from_channel(
 ) -> dict[str, Any]:
     """Tap a button on a card in a team channel: the dialog it opens."""
     return await _dialog(await people.open_channel_dialog(user, button, channel=channel, message_id=card.id))
+
+
+async def tap_submit(people: TeamsPeople, user: str, card: SentActivity, button: dict[str, Any]) -> str:
+    """Tap an Action.Submit on a card in the chat (Teams sends a message carrying its data, in reply to the
+    card); the words the bot answered with, in place of the card or after it."""
+    chat = people.chat(user)
+    activity = personal_message(
+        people.fake.tenant, people.user(user), text="", service_url=people.service_url, conversation_id=chat
+    )
+    del activity["text"]
+    activity.update(value=button["data"], replyToId=card.id)
+    before, updates = len(people.fake.sent_to(chat)), card.updates
+    status, _ = await people.post(activity)
+    if status != 200:
+        raise RuntimeError(f"the app answered HTTP {status} to a tap")
+
+    def answered() -> list[SentActivity]:
+        sent = people.fake.sent_to(chat)
+        redrawn = [a for a in sent[:before] if a.id == card.id and a.updates > updates]
+        return redrawn + [a for a in sent[before:] if not _is_pulse(a)]
+
+    replies: list[SentActivity] = await until(answered)
+    return " ".join(message_texts(replies[0])[:1])
 
 
 async def _dialog(answer: Any) -> dict[str, Any]:
