@@ -20,7 +20,7 @@ class DialogRefused(RuntimeError):
     """A dialog came back with errors under its fields (what the person would read there)."""
 
 
-async def until(check: Callable[[], Any], *, timeout: float = 15.0) -> Any:  # noqa: ASYNC109
+async def until(check: Callable[[], Any], *, timeout: float = 30.0) -> Any:  # noqa: ASYNC109
     """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
