@@ -1,8 +1,8 @@
 """`PLATFORM=teams python -m bot demo`: a simulated Microsoft 365 tenant, end to end, on the local fake Teams.
 
 No credentials: the fake Bot Connector signs every activity with its own keys and hands the app its
-own tokens, as Microsoft would. What the app does here is what it does on Teams today; where Teams
-still lacks a surface (supporters' peer-log, the home view) the story says so.
+own tokens, as Microsoft would. Every step a person takes (typing, tapping a card, filling in a dialog) is
+a signed request to the running app, as Teams would send it.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
+import re
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,22 @@ import aiohttp
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.insights import LikertSummary, RecommendSummary, Suppressed
+from bot.policies import LAST_REVIEWED, LINK, NAME, REVIEWED_ON, SUMMARY
 from bot.results import summarize_round
 from bot.roles import SYSTEM
 from bot.runtime import Runtime
+from bot.support import CATEGORY, CONTACT_CHANNEL, DATE, DURATION, NOTE, OUTCOME
 from bot.surveys import CLOSED_REWRITE_SPACING
+from bot.updates import TEXT
+from handlers.teams.cards import improvement
 from handlers.teams.cards.answers import ANSWER_VERB
+from handlers.teams.cards.peer_log import OPEN_SESSION
+from handlers.teams.cards.policies import ADD_ACTION, REVIEW_ACTION
+from handlers.teams.cards.rounds import CLOSE as CLOSE_ROUND
+from handlers.teams.cards.rounds import ROUND_KEY, SEND
 from handlers.teams.ids import person_id
 from handlers.teams.settings import TeamsSettings
+from handlers.teams.simulation import people_flows as flows
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons
 from handlers.teams.simulation.tenant import (
@@ -48,6 +58,17 @@ PEERPULSE_SECRET = "demo-peerpulse-secret-not-for-production"  # noqa: S105  (th
 SUPPORTERS_TEAM_ID = "19:supporters00000000000000000000@thread.tacv2"
 WEEKS = 3
 RESPONSE_RATE = 0.85
+POLICY = "Dignity at Work policy"
+_MENTION = re.compile(r"<at>(.*?)</at>")
+# Adaptive Cards' date and time functions, which Teams shows in the reader's own format and time zone.
+_DATE = re.compile(r"\{\{DATE\(([^,)]+)(?:,\s*\w+)?\)\}\}")
+_TIME = re.compile(r"\{\{TIME\(([^)]+)\)\}\}")
+# Notes as a supporter might write them: about the situation and next steps, never a name.
+_NOTES = (
+    "Talked through what happened in the team meeting; they want to keep a written record for now.",
+    "Shared the EAP number and the bullying policy. Will check in after their one-to-one.",
+    "Mostly listened. They felt better having said it out loud; no action wanted yet.",
+)
 
 # How the simulated workforce tends to answer each construct (weights for values low → high).
 _TENDENCIES: dict[str, list[float]] = {
@@ -180,7 +201,15 @@ async def _story(runtime: Runtime, fake: FakeTeams, people: TeamsPeople, rng: ra
             _say(f"    {reply.text.splitlines()[0]}")
             _say()
 
-    await _show_digest(runtime, fake)
+    await _log_sessions(fake, people, rng)
+    await _add_policy(runtime, people, coordinator)
+    digest = await _show_digest(runtime, fake)
+    _say()
+    adopted = await _adopt(people, coordinator, digest)
+    await _review_policy(runtime, people, coordinator)
+    if adopted:
+        await _close_and_share(runtime, fake, people, coordinator)
+    await _home(fake, people, employees[-3])
 
 
 async def _reply_to(fake: FakeTeams, people: TeamsPeople, user: str, text: str) -> SentActivity:
@@ -207,21 +236,26 @@ async def _simulate_week(
 ) -> None:
     """One simulated week: a round opened, its cards delivered and tapped, the round closed."""
     surveys, team = runtime.services.surveys, runtime.services.team_id
-    _say(f"Week {week}: {fake.tenant.users[coordinator].name}, a coordinator, opens this week's round …")
+    name = fake.tenant.users[coordinator].name
+    _say(
+        f"Week {week}: {name}, a coordinator, types `pulse send` and taps “Send it” on the card it answers with …"
+    )
+    card, send_it = await flows.reply_with(people, coordinator, "pulse send", SEND, key=ROUND_KEY)
+    # Read before the tap: the answer redraws this card in place.
+    asked = flows.card_texts([a.get("content") for a in card.attachments])[0]
+    said = await flows.tap_submit(people, coordinator, card, send_it)
     if week == 1:
-        _say(
-            "  (On Slack that is `/pulse send`; coordinators' commands are not on Teams yet, so the demo makes "
-            "the same domain call they would, as the Monday schedule does.)"
-        )
-    by = person_id(coordinator)
-    preview = await surveys.preview_round(team_id=team, by=by)
-    sent = await surveys.send_now(team_id=team, by=by, token=preview.token)
-    round_id = sent.round.id
+        _say(f"  PeerPulse asked: {_plain(asked)}")
+        _say(f"  and, once tapped, says: {_plain(said)}")
+    opened = await surveys.current_round(team_id=team)
+    if opened is None:
+        raise RuntimeError(f"no round opened; PeerPulse said: {said}")
+    round_id = opened.id
     t0 = time.monotonic()
     cards: dict[str, SentActivity] = await _until(
         lambda: (
             _pulses(fake, people, employees, round_id)
-            if _delivered(fake, people, employees, round_id, sent.round.invited)
+            if _delivered(fake, people, employees, round_id, opened.invited)
             else None
         ),
         timeout=60,
@@ -246,7 +280,11 @@ async def _simulate_week(
     )
     if last_reply and week == 1:
         _say(f"  A tap's answer, as Teams shows it: “{last_reply}”")
-    await surveys.close_round(round_id)
+    # As a coordinator closes it by hand (the schedule closes a round at its deadline the same way).
+    card, close = await flows.reply_with(people, coordinator, "pulse close", CLOSE_ROUND, key=ROUND_KEY)
+    said = await flows.tap_submit(people, coordinator, card, close)
+    if week == 1:
+        _say(f"  {name} types `pulse close` and taps “Close now”: {_plain(said)}")
     # The core spaces close-time redraws out for Slack's chat.update tier; skip that wait.
     assert isinstance(runtime.clock, FastForwardClock)
     runtime.clock.skip(CLOSED_REWRITE_SPACING * (len(cards) + 1))
@@ -316,7 +354,9 @@ async def _answer(
         taps += 1
         if status != 200 or not isinstance(body, dict) or body.get("statusCode") != 200:
             raise RuntimeError(f"a tap was refused: HTTP {status} {body!r}")
-        return str(body.get("value", ""))
+        value = body.get("value", "")
+        # Teams answers a tap with the redrawn card; what it reads out is the card's fallback text.
+        return _plain(str(value.get("fallbackText", "") if isinstance(value, dict) else value))
 
     async def one(user: str) -> None:
         nonlocal last
@@ -367,7 +407,7 @@ async def _print_results(runtime: Runtime, round_id: str, k: int) -> None:
         _say(f"    {label:<46} {shown_n}  {_format_summary(result.summary)}")
 
 
-async def _show_digest(runtime: Runtime, fake: FakeTeams) -> None:
+async def _show_digest(runtime: Runtime, fake: FakeTeams) -> list[SentActivity]:
     """Post the digest as the Monday schedule does and print what the coordinators' team received."""
     seen = len(fake.sent_to(COORDINATORS_TEAM_ID))
     _say("The weekly digest is posted to the coordinators' team (the Monday 09:00 job, run now):")
@@ -394,6 +434,161 @@ async def _show_digest(runtime: Runtime, fake: FakeTeams) -> None:
     _say(f"{len(messages)} cards reached the coordinators' team (the chart inline, with its alt text).")
     if saved:
         _say(f"The digest's chart was saved to {chart}.")
+    return messages
+
+
+async def _log_sessions(fake: FakeTeams, people: TeamsPeople, rng: random.Random) -> None:
+    """Each peer supporter logs a session: typed `peer-log`, the card's button, the dialog sent."""
+    _say(
+        "Peer supporters log their sessions: each types `peer-log`, taps “Log a session” and fills in the "
+        "dialog (date, length, what it was about, outcome, a note that never names anyone):"
+    )
+    for supporter in fake.tenant.teams[SUPPORTERS_TEAM_ID].members:
+        dialog = await flows.open_from_chat(people, supporter, "peer-log", OPEN_SESSION)
+        # The dialog opens on the supporter's today; the session happened in the past week.
+        today = date.fromisoformat(flows.dialog_values(dialog)[DATE])
+        answer = await flows.send(
+            people,
+            supporter,
+            dialog,
+            **{
+                DATE: (today - timedelta(days=rng.randint(0, 6))).isoformat(),
+                DURATION: str(rng.choice((20, 30, 45, 60))),
+                CATEGORY: rng.choice(flows.choices(dialog, CATEGORY)),
+                CONTACT_CHANNEL: rng.choice(flows.choices(dialog, CONTACT_CHANNEL)),
+                OUTCOME: rng.choice(flows.choices(dialog, OUTCOME)),
+                NOTE: rng.choice(_NOTES),
+            },
+        )
+        heading, summary = flows.dialog_words(answer)[:2]
+        _say(f"  {fake.tenant.users[supporter].name}: {_plain(heading)} — {_plain(summary)}")
+    _say("  Only each supporter sees their own sessions; coordinators see counts, never who was helped.")
+    _say()
+
+
+async def _add_policy(runtime: Runtime, people: TeamsPeople, coordinator: str) -> None:
+    """A coordinator puts the anti-bullying policy in the register, last reviewed over a year ago."""
+    name = people.user(coordinator).name
+    card, add = await flows.reply_with(people, coordinator, "pulse policies", ADD_ACTION)
+    _say(f"{name} types `pulse policies`; the register answers:")
+    _say(f"    {_plain(flows.card_texts([a.get('content') for a in card.attachments])[0])[:150]}…")
+    dialog = await flows.open_from_card(people, coordinator, card, add)
+    last_reviewed = runtime.services.policies.today() - timedelta(days=400)
+    answer = await flows.send(
+        people,
+        coordinator,
+        dialog,
+        **{
+            NAME: POLICY,
+            LINK: "https://intranet.example.com/policies/dignity-at-work",
+            LAST_REVIEWED: last_reviewed.isoformat(),
+        },
+    )
+    _say(
+        f"  “Add a policy” opens a dialog; once sent it says: {_plain(' '.join(flows.dialog_words(answer)))}"
+    )
+    _say()
+
+
+async def _adopt(people: TeamsPeople, coordinator: str, digest: list[SentActivity]) -> bool:
+    """The coordinator adopts the digest's first suggestion through its dialog; whether there was one."""
+    found = [(m, b) for m in digest for b in flows.with_action(m, improvement.ADOPT)]
+    if not found:
+        _say("The digest suggested nothing to adopt this time.")
+        _say()
+        return False
+    card, adopt = found[0]
+    dialog = await flows.open_from_channel(people, coordinator, COORDINATORS_TEAM_ID, card, adopt)
+    measure = (
+        flows.dialog_values(dialog)[improvement.MEASURE] or flows.choices(dialog, improvement.MEASURE)[0]
+    )
+    answer = await flows.send(people, coordinator, dialog, **{improvement.MEASURE: measure})
+    _say(
+        f"{people.user(coordinator).name} taps “Adopt as action” under the first suggestion and sends the "
+        "dialog (owner, due date, the survey measure it should move):"
+    )
+    _say(f"  {_plain(' '.join(flows.dialog_words(answer)))}")
+    _say("  Once closed, later digests compare the rounds before adoption with the rounds after it.")
+    _say()
+    return True
+
+
+async def _review_policy(runtime: Runtime, people: TeamsPeople, coordinator: str) -> None:
+    """The policy's review is overdue: the coordinator marks it reviewed from the register."""
+    dialog = await flows.open_from_chat(people, coordinator, "pulse policies", REVIEW_ACTION)
+    answer = await flows.send(
+        people,
+        coordinator,
+        dialog,
+        **{
+            REVIEWED_ON: runtime.services.policies.today().isoformat(),
+            SUMMARY: "Added the peer-support route and an anonymous reporting option.",
+        },
+    )
+    _say(f"The review was overdue, so {people.user(coordinator).name} taps “Mark reviewed” in the register:")
+    _say(f"  {_plain(' '.join(flows.dialog_words(answer)))}")
+    _say()
+
+
+async def _close_and_share(runtime: Runtime, fake: FakeTeams, people: TeamsPeople, coordinator: str) -> None:
+    """The adopted action is closed with a note, and its "you said, we did" update goes to everyone."""
+    seen = len(fake.sent_to(COORDINATORS_TEAM_ID))
+    listing, close = await flows.reply_with(people, coordinator, "pulse actions", improvement.CLOSE)
+    action_id = str(close["data"]["a"])
+    dialog = await flows.open_from_card(people, coordinator, listing, close)
+    closed = await flows.send(
+        people, coordinator, dialog, **{improvement.NOTE: "Started in every team this month."}
+    )
+    _say("Coordinators tell people what changed (you said, we did):")
+    _say(f"  `pulse actions` → “Close” with a note: {_plain(' '.join(flows.dialog_words(closed)))}")
+    note, share = await flows.posted_with(
+        people, COORDINATORS_TEAM_ID, improvement.SHARE, since=seen, a=action_id
+    )
+    draft = await flows.open_from_channel(people, coordinator, COORDINATORS_TEAM_ID, note, share)
+    text = flows.dialog_values(draft)[TEXT]
+    _say("  The closing note's “Share a ‘you said, we did’ update” opens an editable draft:")
+    _say(f"    {text}")
+    preview = await flows.send(people, coordinator, draft)
+    _say("  Sent unchanged, it passes the privacy checks and turns into a preview of exactly what goes out.")
+    published = await flows.send(people, coordinator, preview)
+    _say(f"  Publish: {_plain(' '.join(flows.dialog_words(published)))}")
+    audience = {m.id for m in await runtime.services.surveys.audience(runtime.services.team_id)}
+    readers = [u.id for u in fake.tenant.people() if person_id(u.id) in audience]
+    await flows.until(
+        lambda: all(
+            any(text in t for a in fake.sent_to(people.chat(u)) for t in flows.message_texts(a))
+            for u in readers
+        ),
+        timeout=60,
+    )
+    _say(f"  {len(readers)} people received it in their chat with PeerPulse, through the outbox.")
+    _say()
+
+
+async def _home(fake: FakeTeams, people: TeamsPeople, user: str) -> None:
+    """An employee types `home`: open surveys, how to reach a supporter, the confidentiality promise."""
+    reply = await _reply_to(fake, people, user, "home")
+    _say(f"{fake.tenant.users[user].name} types `home` and sees:")
+    for line in flows.card_texts([a.get("content") for a in reply.attachments])[:7]:
+        _say(f"    {_plain(line)[:140]}")
+
+
+def _posted(fake: FakeTeams, words: str) -> bool:
+    """Whether a message in the coordinators' team says `words`."""
+    return any(words in t for a in fake.sent_to(COORDINATORS_TEAM_ID) for t in flows.message_texts(a))
+
+
+def _plain(text: str) -> str:
+    """A card's markdown as a terminal shows it: mentions as names, dates as Teams shows them (in UTC
+    here), no emphasis marks, one line."""
+    text = _MENTION.sub(r"\1", text)
+    text = _DATE.sub(lambda m: f"{_instant(m.group(1)):%a %d %b}", text)
+    text = _TIME.sub(lambda m: f"{_instant(m.group(1)):%H:%M} UTC", text)
+    return " ".join(text.replace("**", "").split())
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def _card_as_text(card: dict[str, Any]) -> tuple[list[str], bytes | None]:
