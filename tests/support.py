@@ -34,22 +34,20 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
-async def round_settled(runtime: Runtime, round_id: str) -> bool:
-    """Whether the outbox has handled every message of the round that is due now.
+async def round_settled(runtime: Runtime, round_id: str | None) -> bool:
+    """Whether the outbox has handled every message of the round (None: of any round) that is due now.
 
     A DM that Slack rate-limited waits for a retry time on the test's frozen clock; that wait is
     stepped over here, or it would look "not due yet" and the test would read a half-sent round.
     """
     now = runtime.clock.now()
+    query = select(OutboxMessage.next_attempt_at, OutboxMessage.attempts).where(
+        col(OutboxMessage.status).in_(["pending", "sending"])
+    )
+    if round_id is not None:
+        query = query.where(OutboxMessage.round_id == round_id)
     async with runtime.db.session() as session:
-        waiting = (
-            await session.exec(
-                select(OutboxMessage.next_attempt_at, OutboxMessage.attempts).where(
-                    OutboxMessage.round_id == round_id,
-                    col(OutboxMessage.status).in_(["pending", "sending"]),
-                )
-            )
-        ).all()
+        waiting = (await session.exec(query)).all()
     due = [at for at, _ in waiting if at <= now]
     retries = [at for at, attempts in waiting if at > now and attempts > 0]
     if retries and not due:

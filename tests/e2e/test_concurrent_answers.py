@@ -17,7 +17,7 @@ from handlers.slack.simulation.signing import block_actions
 from handlers.slack.simulation.slack_api import FakeSlack, Message
 from handlers.slack.simulation.workspace import Workspace
 from storage.models import RoundParticipation, SurveyAnswer
-from tests.support import eventually
+from tests.support import eventually, outbox_settled
 
 
 @contextmanager
@@ -60,6 +60,8 @@ async def test_simultaneous_clicks_share_commits_and_each_is_stored_exactly_once
         for user in users
         for options in people.answer_buttons(messages[user]).values()
     ]
+    # The outbox records each DM as it returns: only the clicks' commits may be counted below.
+    await eventually(lambda: outbox_settled(runtime), timeout=20)
     with counting_commits(runtime) as commits:
         statuses = await asyncio.gather(*(people.click(u, m, b) for u, m, b in clicks))
     assert [s for s, _ in statuses] == [200] * len(clicks)
