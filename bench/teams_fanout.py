@@ -13,6 +13,8 @@ import _common as c
 import _teams as t
 from fanout import GOAL_SLACK, IN_FLIGHT
 
+from handlers.teams.pacing import TENANT_HEADROOM
+
 # Teams' limit that binds a fan-out: 50 requests a second per app per tenant, whatever they are (each
 # pulse goes to its own 1:1 chat, so the per-conversation limits, 7/s, 60/30 s, 1,800/h, never bind).
 TENANT_RATE = 50.0
@@ -30,6 +32,7 @@ class TeamsFanout:
     sending_rate: float
     restart: float
     in_flight: int
+    unrecorded: int
     ratelimited: int
     duplicates: int
     losses: int
@@ -51,10 +54,15 @@ class TeamsFanout:
 
     @property
     def ok(self) -> bool:
-        """Within 10% of the limit, no duplicates, no losses, no 429."""
+        """Within 10% of the limit, no losses, no 429, and no duplicate beyond the sends left unknown.
+
+        Teams keeps no history a bot can read and takes no idempotency key, so a card it accepted in the
+        moment before the kill, before the app recorded the answer, is sent again: those are the only
+        duplicates allowed (none at all in a clean run).
+        """
         return (
             self.ratio <= 1 + GOAL_SLACK
-            and self.duplicates == 0
+            and self.duplicates <= self.unrecorded
             and self.losses == 0
             and self.ratelimited == 0
         )
@@ -62,7 +70,7 @@ class TeamsFanout:
 
 def pauses(times: list[float]) -> str:
     """Where the sending stopped: gaps between accepted sends longer than two of the pacer's slots."""
-    slot = 1 / (TENANT_RATE * 0.9)
+    slot = 1 / (TENANT_RATE * TENANT_HEADROOM)
     gaps = [b - a for a, b in itertools.pairwise(times) if b - a > 2 * slot]
     if not gaps:
         return "no pause longer than two pacer slots"
@@ -74,9 +82,26 @@ def pauses(times: list[float]) -> str:
     )
 
 
+def recorded_sent(database_url: str) -> int:
+    """Pulse cards the app has recorded as sent (read straight after the kill)."""
+    from sqlalchemy import text
+
+    engine = c.sync_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM outbox_message WHERE kind = 'pulse' AND status = 'sent'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
 def run_fanout(kind: str, work: Path, *, employees: int, crash: bool) -> TeamsFanout:
     """Open a round by `pulse send` and time it until every person's chat has their pulse card."""
     killed = 0.0
+    unrecorded = 0
     with c.database(kind, work) as database_url, t.fake_teams(work, employees=employees) as fake:
         people: list[str] = fake.info["people"]
         app, app_url = t.start_app(fake, workdir=work, database_url=database_url)
@@ -101,7 +126,14 @@ def run_fanout(kind: str, work: Path, *, employees: int, crash: bool) -> TeamsFa
                 )
                 killed = time.monotonic()
                 app.kill()
-                c.say(f"  [{kind}] SIGKILL at {fake.request('progress')['sent']} of {len(people)} pulses")
+                # Sends already on the wire land in the fake a moment after the kill.
+                time.sleep(0.2)
+                accepted = fake.request("progress")["sent"]
+                unrecorded = accepted - recorded_sent(database_url)
+                c.say(
+                    f"  [{kind}] SIGKILL at {accepted} of {len(people)} pulses; "
+                    f"{unrecorded} accepted by Teams but not yet recorded by the app"
+                )
                 app, app_url = t.start_app(
                     fake, workdir=work, database_url=database_url, name="app-restarted"
                 )
@@ -131,6 +163,7 @@ def run_fanout(kind: str, work: Path, *, employees: int, crash: bool) -> TeamsFa
         sending_rate=sending,
         restart=restart,
         in_flight=int(found.group(1)) if found else 0,
+        unrecorded=unrecorded,
         ratelimited=int(delivery["rate_limited"]),
         duplicates=sum(n - 1 for n in per_user.values() if n > 1),
         losses=sum(1 for n in per_user.values() if n == 0),
@@ -174,6 +207,7 @@ def main() -> int:
             r.first_dm,
             r.restart if r.crash else "-",
             r.in_flight if r.crash else "-",
+            r.unrecorded if r.crash else "-",
             r.ratelimited,
             r.duplicates,
             r.losses,
@@ -196,6 +230,7 @@ def main() -> int:
             "first DM s",
             "restart s",
             "in flight at kill",
+            "accepted, unrecorded",
             "429s",
             "duplicates",
             "losses",
@@ -206,8 +241,9 @@ def main() -> int:
     print(
         "\nBinding limit: Teams' 50 requests/s per app per tenant (every pulse is its own 1:1 chat, so the "
         'per-conversation 7/s, 60/30 s, 1,800/h never bind). Ceiling: N/50 s from "Send it" (plus the restart '
-        "when killed). Goal: within 10% of it, 0 x 429, zero duplicates, zero losses (every employee exactly one "
-        "pulse card, counted on the fake Teams' chats)."
+        "when killed). Goal: within 10% of it, 0 x 429, zero losses, and zero duplicates "
+        "(counted on the fake Teams' chats) beyond the cards Teams had accepted that the killed app had not "
+        "yet recorded: with no history to read back and no idempotency key, those are sent again."
     )
     return 0
 

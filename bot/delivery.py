@@ -63,6 +63,38 @@ class _Outcome:
     retry_at: datetime | None = None
 
 
+class _Batch:
+    """A claimed batch being sent: how many rows, and whether half its sends have returned."""
+
+    def __init__(self, *, claimed: int, sends: int) -> None:
+        self.claimed = claimed
+        self._sends = sends
+        self._left = sends
+        self._half = asyncio.Event()
+        if sends <= 1:
+            self._half.set()
+        self.task: asyncio.Task[None]
+
+    def start(self, sending: Awaitable[None]) -> None:
+        self.task = asyncio.ensure_future(sending)
+        # A batch that fails early must not leave the loop waiting for a half that never comes.
+        self.task.add_done_callback(lambda _task: self._half.set())
+
+    def returned(self) -> None:
+        """One send came back (sent, failed or deferred) and its outcome is recorded."""
+        self._left -= 1
+        if self._left * 2 <= self._sends:
+            self._half.set()
+
+    async def half_sent(self) -> None:
+        """Wait until half of the batch's sends have returned (or the batch has ended)."""
+        await self._half.wait()
+
+    async def finished(self) -> None:
+        """Wait for the whole batch; raise its first failure."""
+        await self.task
+
+
 class Outbox:
     """Durable, paced, exactly-once delivery of outgoing messages."""
 
@@ -84,7 +116,8 @@ class Outbox:
         self.clock = clock
         self.renderers = dict(renderers)
         self.splitters: dict[str, Splitter] = {}
-        self.concurrency = concurrency
+        # Shared by the batches in flight: the next batch's sends queue behind this one's.
+        self._gate = asyncio.Semaphore(concurrency)
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.wakeup = asyncio.Event()
@@ -92,6 +125,7 @@ class Outbox:
         self._dm_channels: dict[str, str] = {}
         self._opening: dict[str, asyncio.Task[str]] = {}
         self._checks: dict[int, asyncio.Task[None]] = {}
+        self._batches: set[_Batch] = set()
 
     async def enqueue(self, envelopes: list[Envelope], *, session: AsyncSession | None = None) -> int:
         """Record messages to send (duplicates by dedupe key are ignored); return how many are new.
@@ -152,6 +186,14 @@ class Outbox:
 
     async def run_once(self) -> int:
         """Send one batch of due messages; return how many were attempted."""
+        batch = await self._start_batch()
+        if batch is None:
+            return 0
+        await batch.finished()
+        return batch.claimed
+
+    async def _start_batch(self) -> _Batch | None:
+        """Claim a batch of due messages and start sending it; None when nothing is due."""
         # Unconfirmed rows (in flight at a crash) need a Tier 3 history read each before they may be
         # sent again; they are checked beside the batch, so a few of them never hold up a fan-out.
         now = self.clock.now()
@@ -163,34 +205,41 @@ class Outbox:
             if room > 0:
                 rows += await claim_due_outbox(session=session, now=now, limit=room, kinds=SIDE_LANE_KINDS)
         if not rows:
-            return 0
+            return None
         rest: list[OutboxMessage] = []
         for row in rows:
             if row.kind in SIDE_LANE_KINDS or (_unconfirmed(row) and len(self._checks) < MAX_CHECKS):
                 self._start_check(row)
             else:
                 rest.append(row)
-        gate = asyncio.Semaphore(self.concurrency)
+        batch = _Batch(claimed=len(rows), sends=len(rest))
+        batch.start(self._send_all(rest, batch))
+        self._batches.add(batch)
+        batch.task.add_done_callback(lambda _task: self._batches.discard(batch))
+        return batch
 
+    async def _send_all(self, rows: list[OutboxMessage], batch: _Batch) -> None:
         async def attempt(row: OutboxMessage) -> None:
-            async with gate:
+            async with self._gate:
                 outcome = await self._deliver(row)
             # Recorded as each send returns, not when the batch does: a crash then leaves only the
             # sends really on the wire unconfirmed (on Teams, with no history to look in, those are
             # the only ones sent again).
-            await self._record([outcome])
+            try:
+                await self._record([outcome])
+            finally:
+                batch.returned()
 
-        if rest:
+        if rows:
             # Every send of the batch ends before a failure is raised: a pass that fails must not
             # leave sends running behind the reconciliation that follows it.
             failed = [
                 e
-                for e in await asyncio.gather(*(attempt(r) for r in rest), return_exceptions=True)
+                for e in await asyncio.gather(*(attempt(r) for r in rows), return_exceptions=True)
                 if e is not None
             ]
             if failed:
                 raise failed[0]
-        return len(rows)
 
     async def settle(self) -> None:
         """Wait for the unconfirmed rows being checked beside the batches."""
@@ -226,7 +275,7 @@ class Outbox:
         )
 
     async def _stop_checks(self) -> None:
-        tasks = list(self._checks.values())
+        tasks = [*self._checks.values(), *(b.task for b in self._batches)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -242,30 +291,53 @@ class Outbox:
 
     async def _run(self, stop: asyncio.Event, *, idle_poll: float) -> None:
         failures = 0
+        # The batch being sent. The next is claimed once half of it has been sent, so its rows are
+        # rendered and queued at the pacer before the last send of this one: a fan-out never pauses
+        # between batches, and at a crash at most a batch and a half is left unconfirmed.
+        current: _Batch | None = None
         while not stop.is_set():
+            claimed = 0
             try:
                 if failures:
                     # The failed pass may have posted messages it could not record as sent; they
-                    # are still 'sending', and only Slack's history can say which went out.
+                    # are still 'sending', and only the platform's history can say which went out.
                     await self.reconcile()
-                sent = await self.run_once()
+                previous, current = current, await self._start_batch()
+                if previous is not None:
+                    await previous.finished()
+                if current is not None:
+                    claimed = current.claimed
+                    await current.half_sent()
                 failures = 0
             except Exception as exc:
+                # Every send in flight ends before the reconciliation the next pass begins with.
+                await self._batches_ended()
+                current = None
                 # The worker must outlive a database blip; the next pass retries the same rows.
                 failures += 1
                 log.exception(
                     "outbox pass failed (%d in a row, %s); retrying shortly", failures, type(exc).__name__
                 )
-                sent = 0
                 with contextlib.suppress(TimeoutError):
                     # Backing off, but a step-down must not wait for the back-off to end.
                     await asyncio.wait_for(
                         stop.wait(), timeout=min(30.0, idle_poll * 2 ** min(failures - 1, 6))
                     )
-            if sent == 0:
+                continue
+            if claimed == 0:
                 self.wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), timeout=idle_poll)
+        # Told to stop: the batch being sent finishes (a second or two) and is recorded. Cancelled
+        # instead, run_forever cancels it: a deposed leader must not keep posting.
+        await self._batches_ended()
+
+    async def _batches_ended(self) -> None:
+        """Wait for every batch in flight to end, logging a failure rather than raising it."""
+        while self._batches:
+            for outcome in await asyncio.gather(*(b.task for b in self._batches), return_exceptions=True):
+                if isinstance(outcome, Exception):
+                    log.warning("outbox batch ended with %s", type(outcome).__name__)
 
     async def backlog(self) -> dict[str, int]:
         """Counts of messages by status."""

@@ -40,6 +40,9 @@ class Platform(Protocol):
     # The outbox's sends (no retries of their own: the outbox reschedules).
     outbox_messenger: Messenger
     pacer: Pacer
+    # Sends the outbox keeps in flight: enough to keep the platform's rate busy while each waits for
+    # its answer, and no more, so a batch's renders never crowd the event loop all at once.
+    outbox_concurrency: int
 
     def wire(self, services: Services) -> None:
         """Plug the platform's renderers and request handling into the services (no I/O)."""

@@ -51,9 +51,14 @@ def build_services(settings: Settings, *, db: Database, clock: Clock, platform: 
     """Every service, wired to the platform; no I/O happens here."""
     directory = platform.directory
     messenger = platform.outbox_messenger
-    # Enough sends in flight to keep the workspace rate busy while each waits ~50 ms for Slack.
     outbox = Outbox(
-        db, messenger, pacer=platform.pacer, clock=clock, renderers={}, concurrency=64, batch_size=20
+        db,
+        messenger,
+        pacer=platform.pacer,
+        clock=clock,
+        renderers={},
+        concurrency=platform.outbox_concurrency,
+        batch_size=20,
     )
     roles = Roles(
         directory,

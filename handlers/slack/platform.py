@@ -31,6 +31,8 @@ class SlackPlatform:
     """One Slack workspace, reached through one bot token."""
 
     name = "slack"
+    # Enough sends in flight to keep the workspace rate busy while each waits ~50 ms for Slack.
+    outbox_concurrency = 64
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

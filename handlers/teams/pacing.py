@@ -2,9 +2,10 @@
 
 Teams (docs "Optimize your bot with rate limiting", 2026-10): per bot per conversation 7 operations
 a second, 60 in 30 s and 1,800 an hour; 50 requests a second per app per tenant, whatever they are.
-The pacer books each call a slot under 90% of every limit that applies (our windows and Teams'
-never line up exactly), spreading the per-second budgets evenly, and a call that wakes late is held
-until the tenant's last second of real departures has room. Slots are booked in arrival order, as
+The pacer books each call a slot under 90% of each conversation's limits (our windows and Teams' never
+line up exactly) and 95% of the tenant's (47 a second: a fan-out runs at this limit, and departures
+are counted, not just booked), spreading the per-second budgets evenly, and a call that wakes late is
+held until the tenant's last second of real departures has room. Slots are booked in arrival order, as
 the Slack pacer does: a conversation
 at its hourly limit holds back calls queued behind it, which a fan-out (one or two messages per
 person) never meets.
@@ -22,6 +23,9 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 HEADROOM = 0.9
+# The tenant's window is guarded by real departures too (see _leave), so only the network's jitter
+# between leaving and arriving needs room: 3 requests a second of it.
+TENANT_HEADROOM = 0.95
 PER_CONVERSATION: tuple[tuple[int, float], ...] = ((7, 1.0), (60, 30.0), (1800, 3600.0))
 PER_TENANT: tuple[tuple[int, float], ...] = ((50, 1.0),)
 # Conversations idle this long have nothing left in any window and are forgotten.
@@ -69,20 +73,21 @@ class TeamsPacer:
         self,
         *,
         headroom: float = HEADROOM,
+        tenant_headroom: float = TENANT_HEADROOM,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.headroom = headroom
         self._monotonic = monotonic
         self._sleep = sleep
-        self._tenant = _Windows(PER_TENANT, headroom)
+        self._tenant = _Windows(PER_TENANT, tenant_headroom)
         self._conversations: dict[tuple[str, str], _Windows] = {}
         self._next = -math.inf  # slots are booked in order
         self._paused_until = -math.inf
         # When calls really left, tenant-wide: a busy loop wakes sleepers late and together, and a
         # booked slot then says nothing about how many reach Teams within one second.
         self._left: deque[float] = deque()
-        self._tenant_limit = max(1, math.floor(PER_TENANT[0][0] * headroom))
+        self._tenant_limit = max(1, math.floor(PER_TENANT[0][0] * tenant_headroom))
 
     async def wait(self, conversation: str) -> None:
         """Sleep until a message may be sent to this conversation."""

@@ -272,3 +272,43 @@ async def test_ten_thousand_rows_in_flight_are_reconciled_within_tier_3(
         assert len(scaled.calls_to("conversations.open")) <= len(humans)
     finally:
         scaled.stop()
+
+
+async def test_the_next_batch_is_rendered_while_the_last_one_is_still_sending(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    """A fan-out never pauses between batches: the next is claimed once half of the last has gone."""
+    users = _humans(workspace)[:40]
+    assert len(users) == 40
+    delivered_when_rendered: dict[int, int] = {}
+    client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=slack.url, retry_handlers=[])
+
+    async def render(row: OutboxMessage) -> OutgoingMessage:
+        assert row.id is not None
+        delivered_when_rendered[row.id] = sum(len(slack.dm_messages(u)) for u in users)
+        return OutgoingMessage(text=f"hello {row.recipient}")
+
+    outbox = Outbox(
+        db,
+        SlackMessenger(client),
+        # 20/s: the pacer's first second of burst covers two batches; the later two are paced.
+        pacer=Pacer(20.0),
+        clock=clock,
+        renderers={"text": render},
+        concurrency=4,
+        batch_size=10,
+    )
+    await outbox.enqueue(_envelopes(users, clock))
+    stop = asyncio.Event()
+    worker = asyncio.create_task(outbox.run_forever(stop, idle_poll=0.05))
+    deadline = time.monotonic() + 30
+    while sum(len(slack.dm_messages(u)) for u in users) < len(users) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    # Every send of the pass is recorded before the worker stops.
+    stop.set()
+    await worker
+    assert all(len(slack.dm_messages(u)) == 1 for u in users)
+    assert set((await _statuses(db)).values()) == {"sent"}
+    ids = sorted(delivered_when_rendered)
+    # Some of the last batch was ready before the batch ahead of it had all reached Slack.
+    assert min(delivered_when_rendered[i] for i in ids[30:40]) < 30

@@ -83,8 +83,8 @@ async def test_a_fan_out_stays_under_fifty_a_second_for_the_tenant(
 ) -> None:
     pacer, clock = virtual
     times = await _calls(pacer, clock, [f"a:{n}" for n in range(450)] + [None] * 50)
-    assert _most_in_any(times, 1.0) == 45  # 90% of 50, counting tenant-wide calls too
-    assert times[-1] < 500 / 45 + 0.5  # and no slower than that
+    assert _most_in_any(times, 1.0) == 47  # 95% of 50, counting tenant-wide calls too
+    assert times[-1] < 500 / 47 + 0.5  # and no slower than that
 
 
 async def test_a_pause_holds_every_call(virtual: tuple[TeamsPacer, VirtualTime]) -> None:
@@ -138,7 +138,7 @@ async def test_a_paced_fan_out_is_never_refused_by_the_fake(session: aiohttp.Cli
             await messenger.post(dm, OutgoingMessage(text=f"more {n}"))
         assert fake.rate_limited == 0
         assert sum(len(fake.sent_to(c)) for c in fake.personal) == 48
-        # 80 tenant calls at 45/s, and 8 sends to one chat at 6/s: paced, not stalled.
+        # 80 tenant calls at 47/s, and 8 sends to one chat at 6/s: paced, not stalled.
         assert 1.5 < time.monotonic() - started < 6.0
 
 
@@ -188,4 +188,4 @@ async def test_calls_that_wake_late_together_still_leave_under_the_tenants_limit
             await asyncio.sleep(0)
     await asyncio.gather(*calls)
     assert len(left) == 120
-    assert _most_in_any(left, 1.0) <= 45
+    assert _most_in_any(left, 1.0) <= 47
