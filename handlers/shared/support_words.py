@@ -60,13 +60,21 @@ def help_reply(settings: Settings) -> Reply:
     return Reply(_(HELP_OPENER), ("\n".join(what), "\n".join(talk)), _(HELP_NOTE))
 
 
-def support_line(settings: Settings) -> str:
+# Where each platform shows who the supporters are: Slack's Home tab, or Teams' `home` card.
+SUPPORT_LINE_HOME_TAB = N_(
+    ":handshake: *Need someone to talk to?* What you write here isn't read right away. A peer supporter "
+    "will listen in confidence; PeerPulse's *Home* tab shows who they are. {emergency}"
+)
+SUPPORT_LINE_HOME_COMMAND = N_(
+    ":handshake: *Need someone to talk to?* What you write here isn't read right away. A peer supporter "
+    "will listen in confidence; type `home` to PeerPulse to see who they are. {emergency}"
+)
+
+
+def support_line(settings: Settings, *, words: str = SUPPORT_LINE_HOME_TAB) -> str:
     """One short line for the anonymous forms: they are not read right away, and where to find a person."""
     resources = load_support_resources(settings.support_resources_path)
-    return _(
-        ":handshake: *Need someone to talk to?* What you write here isn't read right away. A peer supporter "
-        "will listen in confidence; PeerPulse's *Home* tab shows who they are. {emergency}"
-    ).format(emergency=_(resources.emergency_number))
+    return _(words).format(emergency=_(resources.emergency_number))
 
 
 def harm_note(settings: Settings, *, ephemeral: bool = False) -> str:

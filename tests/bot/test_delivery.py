@@ -21,6 +21,7 @@ from handlers.slack.simulation.slack_api import DEFAULT_TOKEN, FakeSlack
 from handlers.slack.simulation.workspace import COORDINATOR_CHANNEL_ID, SUPPORTERS_CHANNEL_ID, Workspace
 from storage.db import Database, migrate
 from storage.models import OutboxMessage
+from tests.support import eventually
 
 
 @pytest.fixture
@@ -301,9 +302,7 @@ async def test_the_next_batch_is_rendered_while_the_last_one_is_still_sending(
     await outbox.enqueue(_envelopes(users, clock))
     stop = asyncio.Event()
     worker = asyncio.create_task(outbox.run_forever(stop, idle_poll=0.05))
-    deadline = time.monotonic() + 30
-    while sum(len(slack.dm_messages(u)) for u in users) < len(users) and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    await eventually(lambda: sum(len(slack.dm_messages(u)) for u in users) >= len(users), timeout=30)
     # Every send of the pass is recorded before the worker stops.
     stop.set()
     await worker

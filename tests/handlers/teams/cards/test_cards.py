@@ -24,7 +24,7 @@ from handlers.teams.cards.forms import (
     build_feedback_dialog,
     build_feedback_received_dialog,
 )
-from handlers.teams.cards.help import build_harm_note, build_help_card, build_support_line
+from handlers.teams.cards.help import build_harm_note, build_support_line
 from handlers.teams.cards.pulse import build_pulse_card, build_pulse_closed_card, build_reminder_card
 from handlers.teams.cards.safety import build_safety_card
 from tests.handlers.teams.cards.checks import cards_in, schema_errors, texts
@@ -73,7 +73,6 @@ SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "pulse, closed": build_pulse_closed_card,
     "reminder, linked": lambda: build_reminder_card(PulseReminder(CLOSES, PROMISE), pulse_link=LINK),
     "reminder": lambda: build_reminder_card(PulseReminder(CLOSES, PROMISE)),
-    "help": lambda: build_help_card(SETTINGS),
     "safety reply, self-harm": lambda: build_safety_card("self_harm", SETTINGS),
     "safety reply, violence": lambda: build_safety_card("violence", SETTINGS),
     "feedback dialog": lambda: build_feedback_dialog(support_line=build_support_line(SETTINGS)),
@@ -135,6 +134,15 @@ def test_german_readers_read_german(surface: str) -> None:
     same = [t for t in german if t in english and _words_outside_the_catalogue(t) and len(t.split()) > 2]
     assert not same
     assert all(content["lang"] == "de" for content in cards_in(built))
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("surface", SURFACES)
+def test_no_card_sends_people_to_a_home_tab_teams_does_not_have(surface: str, language: str) -> None:
+    """A bot on Teams has no Home tab: its cards point at `home` (or at "PeerPulse's home") instead."""
+    with speaking(language):
+        said = " ".join(texts(SURFACES[surface]()))
+    assert not re.search(r"\bHome\*? tab|Tab \*?Home", said)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
