@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import logging
 import random
+import time as clocktime
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -202,6 +204,13 @@ def latest_fire_time(cron: str, *, now: datetime) -> datetime | None:
     return fire
 
 
+# A preview's listing of the workspace is reused by its "Send it" for this long: reading it again
+# (users.list is Tier 2, 20 a minute) held a 10,000-person round's first DM back ~35 s. Opt-outs and the
+# audience channel are still read when the round opens.
+PREVIEW_LISTING_FRESH_SECONDS = 120.0
+REMEMBERED_PREVIEWS = 8
+
+
 class SurveyService:
     """Opens, answers and closes pulse rounds."""
 
@@ -226,6 +235,8 @@ class SurveyService:
         self.bank = bank
         self.names = names
         self.answers = AnswerWriter(db, min_group=settings.min_group_size)
+        # Preview token -> (when, the workspace's members then); in this process only.
+        self._previews: OrderedDict[str, tuple[float, list[Member]]] = OrderedDict()
 
     # --- audience and opt-out -------------------------------------------------------------
 
@@ -305,6 +316,10 @@ class SurveyService:
         zone = self.settings.default_timezone
         if coordinator is not None:
             zone = member_zone(coordinator, default=zone).key
+        token = random_id()
+        self._previews[token] = (clocktime.monotonic(), members)
+        while len(self._previews) > REMEMBERED_PREVIEWS:
+            self._previews.popitem(last=False)
         return RoundPreview(
             people=len(audience),
             audience_channel=self.settings.pulse_audience_channel or None,
@@ -312,8 +327,15 @@ class SurveyService:
             # A round sent now goes to everyone at once, so it closes one window from now.
             closes_at=self.clock.now() + timedelta(days=self.settings.pulse_window_days),
             zone=zone,
-            token=random_id(),
+            token=token,
         )
+
+    def _previewed_members(self, token: str) -> list[Member] | None:
+        """The members a recent preview listed (None: too old, or previewed by another replica)."""
+        found = self._previews.pop(token, None)
+        if found is None or clocktime.monotonic() - found[0] > PREVIEW_LISTING_FRESH_SECONDS:
+            return None
+        return found[1]
 
     async def send_now(self, *, team_id: str, by: str, token: str) -> SentRound:
         """A coordinator confirms a preview: open its round now, once however often it is confirmed."""
@@ -334,7 +356,12 @@ class SurveyService:
         claim = f"pulse-send:{team_id}:{latest.id if latest is not None else 'first'}"
         try:
             round_ = await self.open_round(
-                team_id=team_id, schedule_key=schedule_key, local_date=None, at=None, claim=claim
+                team_id=team_id,
+                schedule_key=schedule_key,
+                local_date=None,
+                at=None,
+                claim=claim,
+                members=self._previewed_members(token),
             )
         except Conflict:
             round_ = None
@@ -376,11 +403,12 @@ class SurveyService:
         local_date: date | None,
         at: time | None,
         claim: str | None = None,
+        members: list[Member] | None = None,
     ) -> SurveyRound | None:
         """Create a round and queue a DM (and a reminder) for each audience member.
 
         `claim`, if given, is a key recorded in the same transaction: when it was taken already the
-        round is not opened (Conflict).
+        round is not opened (Conflict). `members`: the workspace as just listed (else it is read now).
         """
         now = self.clock.now()
         async with self.db.session() as session:
@@ -399,7 +427,9 @@ class SurveyService:
                     select(func.count()).select_from(SurveyRound).where(col(SurveyRound.team_id) == team_id)
                 )
             ).one()
-        audience = await self.audience(team_id)
+        if members is None:
+            members = await self.directory.list_members()
+        audience = await self._audience_of(team_id, members)
         window = timedelta(days=self.settings.pulse_window_days)
         send_times = {
             m.id: local_send_time(

@@ -106,6 +106,40 @@ async def test_preview_counts_the_audience_in_the_coordinators_zone_and_opens_no
         await world.surveys.send_now(team_id=TEAM, by=CORA, token="another0")
 
 
+async def _pulse_recipients(db: Database, round_id: str) -> set[str]:
+    async with db.session() as session:
+        found = await session.exec(
+            select(OutboxMessage.recipient).where(
+                col(OutboxMessage.round_id) == round_id, col(OutboxMessage.kind) == "pulse"
+            )
+        )
+        return set(found)
+
+
+async def test_send_it_reuses_its_previews_listing_and_still_reads_opt_outs_anew(world: World) -> None:
+    directory = world.surveys.directory
+    assert isinstance(directory, FakeDirectory)
+    preview = await world.surveys.preview_round(team_id=TEAM, by=CORA)
+    listed = directory.list_calls
+    await world.surveys.set_opt_out(team_id=TEAM, user_id=PEOPLE[0].id, opted_out=True)
+    sent = await world.surveys.send_now(team_id=TEAM, by=CORA, token=preview.token)
+    # Slack's users.list is Tier 2: a 10,000-person workspace is not listed twice in a minute.
+    assert directory.list_calls == listed
+    assert await _pulse_recipients(world.db, sent.round.id) == {m.id for m in PEOPLE[1:]} | {CORA}
+
+
+async def test_a_confirmation_this_process_did_not_preview_lists_the_workspace_again(world: World) -> None:
+    directory = world.surveys.directory
+    assert isinstance(directory, FakeDirectory)
+    await world.surveys.preview_round(team_id=TEAM, by=CORA)
+    listed = directory.list_calls
+    directory.members.append(Member("U0NEWCOMER", "Europe/Berlin"))
+    # Previewed by another replica (or before a restart): nothing here to reuse.
+    sent = await world.surveys.send_now(team_id=TEAM, by=CORA, token="another0")
+    assert directory.list_calls == listed + 1
+    assert "U0NEWCOMER" in await _pulse_recipients(world.db, sent.round.id)
+
+
 async def test_two_confirmations_at_the_same_moment_open_one_round(world: World) -> None:
     tokens = [(await world.surveys.preview_round(team_id=TEAM, by=CORA)).token for _ in range(2)]
     results = await asyncio.gather(
