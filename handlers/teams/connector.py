@@ -64,6 +64,7 @@ class ConnectorClient:
         path: str,
         *,
         json: Any = None,
+        encoded: str | None = None,
         params: dict[str, str] | None = None,
         operation: str = "read",
         conversation: str | None = None,
@@ -71,20 +72,24 @@ class ConnectorClient:
     ) -> Any:
         """The JSON answer of a connector call; raise DeliveryError on any failure.
 
-        `operation` on `conversation` is what Teams counts against its per-conversation limits
-        (None: only the tenant-wide limit applies). `service_url` is the regional connector serving
-        the conversation, when Teams told us (the configured one otherwise).
+        `encoded` is a body already encoded as JSON text and naming nobody (its caller checked), sent
+        as it is instead of `json`. `operation` on `conversation` is what Teams counts against its
+        per-conversation limits (None: only the tenant-wide limit applies). `service_url` is the
+        regional connector serving the conversation, when Teams told us (the configured one otherwise).
         """
         if json is not None and operation in ("send", "update") and self.outgoing is not None:
             json = await self.outgoing(json)
+        data = None if encoded is None else encoded.encode()
         base = service_url.rstrip("/") + "/" if service_url else self.service_url
         url = base + path
         if self.pacer is not None:
             await self.pacer.acquire(operation, conversation)
         try:
             headers = {"Authorization": f"Bearer {await self._access_token()}"}
+            if data is not None:
+                headers["Content-Type"] = "application/json"
             async with self._session().request(
-                method, url, json=json, params=params, headers=headers
+                method, url, json=json, data=data, params=params, headers=headers
             ) as response:
                 if response.status < 300:
                     return await response.json()

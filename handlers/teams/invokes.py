@@ -31,13 +31,21 @@ from bot.services import Services
 from handlers.shared.answer_token import read_answer
 from handlers.teams import improvement
 from handlers.teams.cards.answers import ANSWER_VERB
-from handlers.teams.cards.card import action_response, message
+from handlers.teams.cards.card import (
+    EncodedCard,
+    EncodedJSON,
+    action_response,
+    action_response_json,
+    message,
+    message_json,
+)
 from handlers.teams.cards.help import build_harm_note
 from handlers.teams.cards.markup import written_date
-from handlers.teams.cards.pulse import build_pulse_card
+from handlers.teams.cards.pulse import pulse_card_json, pulse_card_summary
 from handlers.teams.connector import conversation_path
 from handlers.teams.context import TeamsContext
 from handlers.teams.ids import person_id
+from handlers.teams.names import MENTION_MARK
 from handlers.teams.payloads import conversation_of, sender_of
 from handlers.teams.replies import (
     database_down_text,
@@ -74,7 +82,7 @@ def invoke_identity(activity: dict[str, Any]) -> str | None:
     return f"teams-invoke:{digest}"
 
 
-async def handle_card_action(ctx: TeamsContext, activity: dict[str, Any]) -> dict[str, Any]:
+async def handle_card_action(ctx: TeamsContext, activity: dict[str, Any]) -> dict[str, Any] | EncodedJSON:
     """Dispatch an `adaptiveCard/action` invoke by its verb."""
     action = (activity.get("value") or {}).get("action") or {}
     if action.get("verb") == ANSWER_VERB:
@@ -86,7 +94,7 @@ async def handle_card_action(ctx: TeamsContext, activity: dict[str, Any]) -> dic
 
 async def handle_pulse_answer_invoke(
     ctx: TeamsContext, activity: dict[str, Any], data: Any
-) -> dict[str, Any]:
+) -> dict[str, Any] | EncodedJSON:
     """Record the tapped answer; answer with the card redrawn, or why nothing was recorded."""
     begin_request()
     try:
@@ -125,13 +133,13 @@ async def handle_pulse_answer_invoke(
     if not progress.repeated:
         # Teams shows an invoke's card to the tapper only until the chat reloads: the update keeps it.
         persist_redraw(ctx, activity, content, sequence=progress.sequence)
-    return action_response(content)
+    return card_answer(content)
 
 
 async def redrawn_pulse_card(
     services: Services, *, progress: AnswerProgress, ballot: str, tag: str
-) -> dict[str, Any]:
-    """The person's pulse card as their ballot now stands (choices only where the settings allow)."""
+) -> EncodedCard:
+    """The person's pulse card as their ballot now stands, encoded (choices only where the settings allow)."""
     round_ = progress.round
     # The same line as when the card was first sent: both read as of the round's opening.
     since = await services.updates.since_last_time(team_id=round_.team_id, as_of=round_.opened_at)
@@ -146,13 +154,28 @@ async def redrawn_pulse_card(
     )
     shows = services.settings.pulse_shows_choices
     # Where the card must not hold answers (PULSE_SHOWS_CHOICES off), it shows progress only.
-    return build_pulse_card(
+    text = pulse_card_json(
         pulse,
         answered=progress.answered,
         chosen=progress.chosen if shows else {},
         declined=progress.declined if shows else frozenset(),
         harm_note=build_harm_note(services.settings) if shows else None,
     )
+    return EncodedCard(text, summary=pulse_card_summary(pulse, answered=progress.answered))
+
+
+def card_answer(content: EncodedCard) -> dict[str, Any] | EncodedJSON:
+    """The invoke's answer replacing the tapped card with `content`."""
+    if names_anyone(content):
+        # Someone is named (a support contact in the harm note): the answer goes through the naming.
+        return action_response(content.decoded())
+    # Nobody to name: the card's text goes out as it was assembled, with no re-encoding.
+    return EncodedJSON(action_response_json(content))
+
+
+def names_anyone(content: EncodedCard) -> bool:
+    """Whether the card may name someone (who becomes a Teams mention only once it is decoded)."""
+    return MENTION_MARK in content.text or MENTION_MARK in content.summary
 
 
 def _progress_words(services: Services, progress: AnswerProgress) -> str:
@@ -213,7 +236,7 @@ def _drawn() -> _Drawn:
 
 
 def persist_redraw(
-    ctx: TeamsContext, activity: dict[str, Any], content: dict[str, Any], *, sequence: int
+    ctx: TeamsContext, activity: dict[str, Any], content: EncodedCard, *, sequence: int
 ) -> None:
     """Replace the tapped message with the redrawn card, after the invoke is answered."""
     conversation = conversation_of(activity)
@@ -229,7 +252,7 @@ async def _update_card(
     activity: dict[str, Any],
     conversation: str,
     ref: str,
-    content: dict[str, Any],
+    content: EncodedCard,
     sequence: int,
 ) -> None:
     drawn = _drawn()
@@ -238,13 +261,21 @@ async def _update_card(
         if not drawn.is_current(key, sequence):
             # A later tap's update already shows everything this one stored.
             return
-        update = {**message(content, summary=str(content.get("fallbackText", ""))), "id": ref}
+        update: dict[str, Any] | None = None
+        encoded: str | None = None
+        if names_anyone(content):
+            # Decoded so that the connector client's naming makes the marks Teams mentions.
+            update = {**message(content.decoded(), summary=content.summary), "id": ref}
+        else:
+            # Sent as it was assembled: decoding a whole card and walking it for names cost more than drawing it.
+            encoded = message_json(content, id=ref)
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
             try:
                 await ctx.client.request(
                     "PUT",
                     conversation_path(conversation, "activities", ref),
                     json=update,
+                    encoded=encoded,
                     operation="update",
                     conversation=conversation,
                     service_url=str(activity.get("serviceUrl") or "") or None,

@@ -22,6 +22,8 @@ from handlers.teams.ids import teams_id
 
 # A person as the shared wording names them (Slack's mark, with a domain person id).
 MENTION = re.compile(r"<@([A-Za-z0-9%:_.-]+)(?:\|[^>]*)?>")
+# What every mark starts with, in a string and in its JSON alike: text without it names nobody.
+MENTION_MARK = "<@"
 # However often unknown ids turn up, the people roster is read again no sooner than this.
 REFRESH_SECONDS = 300.0
 # Text Teams shows outside the card or message body, where `<at>` would be shown as typed.

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from handlers.teams.auth import BotConnectorAuth
+from handlers.teams.cards.card import EncodedJSON
 from handlers.teams.context import TeamsContext
 from handlers.teams.dialogs import handle_task_fetch, handle_task_submit
 from handlers.teams.inbound import verified_activity
@@ -24,7 +25,7 @@ from handlers.teams.payloads import tenant_of
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 _Handler = Callable[[TeamsContext, dict[str, Any]], Awaitable[None]]
-_Invoke = Callable[[TeamsContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+_Invoke = Callable[[TeamsContext, dict[str, Any]], Awaitable[dict[str, Any] | EncodedJSON]]
 # Invokes by name, each answered with its JSON body (the Bot Framework's invoke response).
 _INVOKES: dict[str, _Invoke] = {
     "adaptiveCard/action": handle_card_action,
@@ -53,7 +54,11 @@ async def handle_activity(ctx: TeamsContext, activity: dict[str, Any]) -> web.Re
         if invoke is None:
             # What the Bot Framework answers to an invoke nobody handles.
             return web.Response(status=501)
-        return web.json_response(await ctx.names.mention(await invoke(ctx, activity)))
+        answer = await invoke(ctx, activity)
+        if isinstance(answer, EncodedJSON):
+            # Already encoded, and naming nobody (its builder checked): sent as it is.
+            return web.Response(text=answer.text, content_type="application/json")
+        return web.json_response(await ctx.names.mention(answer))
     handler = _BY_TYPE.get(str(kind))
     if handler is not None:
         try:

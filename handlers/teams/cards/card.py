@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.i18n import PSEUDO_LANGUAGE, current_language
@@ -71,6 +72,40 @@ def message(content: dict[str, Any], *, summary: str) -> dict[str, Any]:
 def action_response(content: dict[str, Any]) -> dict[str, Any]:
     """The answer to an `adaptiveCard/action` invoke that replaces the tapped card with this one."""
     return {"statusCode": 200, "type": CONTENT_TYPE, "value": content}
+
+
+@dataclass(frozen=True)
+class EncodedJSON:
+    """An answer already encoded as JSON text (a hot path's, assembled from cached pieces)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class EncodedCard:
+    """A card already encoded as JSON text, and the summary a message carrying it shows."""
+
+    text: str
+    summary: str
+
+    def decoded(self) -> dict[str, Any]:
+        """The card as the builders draw it."""
+        content: dict[str, Any] = json.loads(self.text)
+        return content
+
+
+def action_response_json(card: EncodedCard) -> str:
+    """`action_response` for an encoded card, as JSON text."""
+    return f'{{"statusCode":200,"type":"{CONTENT_TYPE}","value":{card.text}}}'
+
+
+def message_json(card: EncodedCard, **extra: str) -> str:
+    """`message` for an encoded card (plus string fields such as an activity's `id`), as JSON text."""
+    fields = "".join(f",{json.dumps(key)}:{json.dumps(value)}" for key, value in extra.items())
+    return (
+        f'{{"type":"message","summary":{json.dumps(card.summary)},'
+        f'"attachments":[{{"contentType":"{CONTENT_TYPE}","content":{card.text}}}]{fields}}}'
+    )
 
 
 def dialog(title: str, content: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,10 @@ catalogue strings as Slack's Block Kit. Pure builders."""
 
 from __future__ import annotations
 
+import functools
+import json
+import re
+import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,7 +17,7 @@ from bot.questions import Question
 from handlers.shared.pulse_words import progress_line, reminder_line
 from handlers.teams.cards.answers import ANSWER_VERB, COMMENT_ACTION, encode_answer
 from handlers.teams.cards.card import card, lines, note, opens_dialog, text
-from handlers.teams.cards.markup import card_date, inert, written_date
+from handlers.teams.cards.markup import card_date, inert, to_markdown, written_date
 
 DECLINE_LABEL = N_("Prefer not to say")
 PULSE_CLOSED_TEXT = N_(
@@ -86,8 +90,10 @@ def _hint(question: Question, *, answered: bool, chosen: int | None, declined: b
 def _question(
     index: int,
     question: Question,
-    ballot: PulseBallot,
     *,
+    round_id: str,
+    ballot: str,
+    tag: str,
     answered: bool,
     chosen: int | None,
     declined: bool,
@@ -96,7 +102,7 @@ def _question(
     mark = "✅ " if answered else ""
     hint = _hint(question, answered=answered, chosen=chosen, declined=declined)
     items: list[dict[str, Any]] = [text(f"{mark}*{index}. {_(question.text)}*{hint}")]
-    shared = (ballot.round_id, question.id, ballot.ballot, ballot.tag)
+    shared = (round_id, question.id, ballot, tag)
     if question.kind == "text":
         data = encode_answer(*shared, language=language)
         # A dialog opens only from Action.Submit with Teams' task/fetch marker.
@@ -175,16 +181,135 @@ def build_pulse_card(
             _question(
                 index,
                 question,
-                ballot,
+                round_id=ballot.round_id,
+                ballot=ballot.ballot,
+                tag=ballot.tag,
                 answered=question.id in answered,
                 chosen=chosen.get(question.id),
                 declined=question.id in declined,
             )
         )
         if harm_note and question.id == noted:
-            body.append({"type": "Container", "style": "emphasis", "items": lines(harm_note)})
+            body.append(_harm_block(harm_note))
     body.append(_tail(done, len(required), ballot.closes_at))
     return card(body, fallback=pulse_fallback_text(done, len(required)))
+
+
+def _harm_block(harm_note: str) -> dict[str, Any]:
+    return {"type": "Container", "style": "emphasis", "items": lines(harm_note)}
+
+
+# Stand-ins for the only per-person parts of a pulse card (the ballot and its tag in every button), so
+# its JSON can be cached per round, question, answer state and language and shared by everyone.
+# Letters and digits are never escaped in JSON, and a random token cannot occur in a question's text.
+_BALLOT, _TAG = f"ballot{secrets.token_hex(12)}", f"tag{secrets.token_hex(12)}"
+# Ballots and tags the stand-ins can be swapped for as they are (anything else is drawn afresh).
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_BODY = '"body":[]'
+
+
+def _json(value: Any) -> str:
+    # ASCII-only JSON (the default): the cached pieces stay one byte a character, quick to join and send.
+    return json.dumps(value, separators=(",", ":"))
+
+
+# Every piece is cached by language too (the last argument): a round is drawn in each reader's language.
+@functools.lru_cache(maxsize=64)
+def _head_json(since_last_time: str | None, promise: PulsePromise, language: str) -> str:
+    return ",".join(_json(item) for item in _head(since_last_time, promise))
+
+
+@functools.lru_cache(maxsize=4096)
+def _question_json(
+    index: int,
+    question: Question,
+    round_id: str,
+    answered: bool,
+    chosen: int | None,
+    declined: bool,
+    language: str,
+) -> str:
+    # One piece per state of a question (answered, which option, declined): never per person.
+    return _json(
+        _question(
+            index,
+            question,
+            round_id=round_id,
+            ballot=_BALLOT,
+            tag=_TAG,
+            answered=answered,
+            chosen=chosen,
+            declined=declined,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _harm_json(harm_note: str, language: str) -> str:
+    return _json(_harm_block(harm_note))
+
+
+@functools.lru_cache(maxsize=1024)
+def _tail_json(done: int, required: int, closes_at: datetime, language: str) -> str:
+    return _json(_tail(done, required, closes_at))
+
+
+@functools.lru_cache(maxsize=64)
+def _card_json(finished: bool, language: str) -> tuple[str, str]:
+    """The card around its body, as the JSON before and after the body's items."""
+    envelope = _json(card([], fallback=pulse_fallback_text(int(finished), 1)))
+    before, found, after = envelope.partition(_BODY)
+    if not found:
+        raise AssertionError("a card's JSON always has its body")
+    return before + _BODY[:-1], _BODY[-1] + after
+
+
+def pulse_card_summary(ballot: PulseBallot, *, answered: frozenset[str] = frozenset()) -> str:
+    """The card's fallback text, which a message carrying it shows as its summary."""
+    required = [q for q in ballot.questions if q.kind != "text"]
+    return to_markdown(pulse_fallback_text(sum(1 for q in required if q.id in answered), len(required)))
+
+
+def pulse_card_json(
+    ballot: PulseBallot,
+    *,
+    answered: frozenset[str] = frozenset(),
+    chosen: Mapping[str, int] | None = None,
+    declined: frozenset[str] = frozenset(),
+    harm_note: str | None = None,
+) -> str:
+    """`build_pulse_card` as compact JSON text, assembled from pieces shared by everyone in the round."""
+    # A tap redraws the whole card: building and encoding ~40 buttons for every tap was the largest
+    # part of a tap's CPU, and only the ballot and its tag differ from one person to the next.
+    if not (_PLAIN_ID.match(ballot.ballot) and _PLAIN_ID.match(ballot.tag)):
+        return _json(
+            build_pulse_card(ballot, answered=answered, chosen=chosen, declined=declined, harm_note=harm_note)
+        )
+    chosen = chosen or {}
+    language = current_language()
+    questions = ballot.questions
+    required = sum(1 for q in questions if q.kind != "text")
+    done = sum(1 for q in questions if q.kind != "text" and q.id in answered)
+    noted = _harm_noted(questions, chosen) if harm_note else None
+    parts = [_head_json(ballot.since_last_time, ballot.promise, language)]
+    for index, question in enumerate(questions, start=1):
+        parts.append(
+            _question_json(
+                index,
+                question,
+                ballot.round_id,
+                question.id in answered,
+                chosen.get(question.id),
+                question.id in declined,
+                language,
+            )
+        )
+        if harm_note and question.id == noted:
+            parts.append(_harm_json(harm_note, language))
+    parts.append(_tail_json(done, required, ballot.closes_at, language))
+    before, after = _card_json(bool(required) and done >= required, language)
+    body = ",".join(parts).replace(_BALLOT, ballot.ballot).replace(_TAG, ballot.tag)
+    return f"{before}{body}{after}"
 
 
 def build_pulse_closed_card() -> dict[str, Any]:

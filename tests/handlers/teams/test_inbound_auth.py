@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
-from handlers.teams.auth import BotConnectorAuth, Unauthorized
+from handlers.teams.auth import _REMEMBERED_TOKENS, BotConnectorAuth, Unauthorized
 from handlers.teams.simulation.connector import FakeTeams
 from handlers.teams.simulation.signing import TokenSigner
 
@@ -156,3 +157,54 @@ async def test_unknown_kids_cannot_make_us_fetch_keys_more_than_once_a_minute(
         with pytest.raises(Unauthorized):
             await auth.verify(_bearer(token), service_url=fake_teams.service_url)
     assert auth._fetched_at == fetched
+
+
+async def test_a_token_seen_before_is_refused_once_it_expires(
+    fake_teams: FakeTeams, auth: BotConnectorAuth
+) -> None:
+    # The connector sends one token with many activities: a remembered check must still expire.
+    lifetime = 600
+    token = fake_teams.signer.sign(
+        app_id=fake_teams.tenant.app_id,
+        service_url=fake_teams.service_url,
+        now=time.time() - lifetime - auth.leeway + 3,
+        lifetime=lifetime,
+    )
+    for _ in range(3):
+        assert await auth.verify(_bearer(token), service_url=fake_teams.service_url)
+    assert token in auth._verified
+    await asyncio.sleep(4)
+    with pytest.raises(Unauthorized, match="expired"):
+        await auth.verify(_bearer(token), service_url=fake_teams.service_url)
+    assert token not in auth._verified
+
+
+async def test_a_token_seen_before_is_checked_again_for_each_activity_s_service_url_and_channel(
+    fake_teams: FakeTeams, auth: BotConnectorAuth
+) -> None:
+    token = fake_teams.signer.sign(app_id=fake_teams.tenant.app_id, service_url=fake_teams.service_url)
+    assert await auth.verify(_bearer(token), service_url=fake_teams.service_url)
+    with pytest.raises(Unauthorized, match="serviceUrl"):
+        await auth.verify(_bearer(token), service_url="https://smba.evil.example/")
+    with pytest.raises(Unauthorized, match="endorse"):
+        await auth.verify(_bearer(token), service_url=fake_teams.service_url, channel_id="webchat")
+    # A token differing in one character of its signature is not the one remembered.
+    forged = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(Unauthorized):
+        await auth.verify(_bearer(forged), service_url=fake_teams.service_url)
+    assert await auth.verify(_bearer(token), service_url=fake_teams.service_url)
+
+
+async def test_only_a_few_verified_tokens_are_remembered(
+    fake_teams: FakeTeams, auth: BotConnectorAuth
+) -> None:
+    tokens = [
+        fake_teams.signer.sign(
+            app_id=fake_teams.tenant.app_id, service_url=fake_teams.service_url, now=time.time() - n
+        )
+        for n in range(100)
+    ]
+    for token in tokens:
+        assert await auth.verify(_bearer(token), service_url=fake_teams.service_url)
+    assert len(auth._verified) == _REMEMBERED_TOKENS
+    assert list(auth._verified) == tokens[-_REMEMBERED_TOKENS:]

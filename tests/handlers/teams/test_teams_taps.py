@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from handlers.teams.ids import person_id
 from handlers.teams.simulation.connector import FakeTeams, SentActivity
 from handlers.teams.simulation.people import TeamsPeople, answer_buttons, card_buttons, submit_buttons
 from storage.digest_models import Feedback
-from storage.models import SurveyAnswer
+from storage.models import SurveyAnswer, SurveyRound
 from tests.handlers.teams.cards.checks import schema_errors
 from tests.support import eventually, round_settled
 
@@ -40,6 +41,12 @@ async def _pulse(runtime: Runtime, people: TeamsPeople, fake: FakeTeams, user: s
     await eventually(lambda: round_settled(runtime, sent.round.id))
     (pulse,) = [a for a in fake.sent_to(people.chat(user)) if answer_buttons(a)]
     return pulse
+
+
+async def _round(runtime: Runtime, pulse: SentActivity) -> SurveyRound:
+    round_ = await runtime.services.surveys.get_round(answer_buttons(pulse)[0]["data"]["r"])
+    assert round_ is not None
+    return round_
 
 
 async def _answers(runtime: Runtime) -> list[SurveyAnswer]:
@@ -113,6 +120,51 @@ async def test_a_hard_answer_on_a_sensitive_question_brings_the_harm_note_under_
     assert (status, body["type"]) == (200, CARD)
     assert note in _words(body["value"])
     assert schema_errors(body["value"]) == []
+
+
+async def test_a_supporter_named_in_the_harm_note_is_a_teams_mention_on_the_redrawn_card(
+    teams_runtime: Runtime,
+    teams_people: TeamsPeople,
+    teams_fake: FakeTeams,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # The redrawn card usually leaves as the JSON it was assembled from; one naming someone must not.
+    supporter = teams_fake.tenant.people()[1]
+    resources = tmp_path / "support.yml"
+    resources.write_text(
+        "eap_contact: EAP line 0800 000\n"
+        "crisis_line: Crisis line 0800 111\n"
+        f"peer_supporter_now: 'Message <@{person_id(supporter.id)}>, a peer supporter'\n"
+        "emergency_number: Emergency 112\n",
+        encoding="utf-8",
+    )
+    services = teams_runtime.services
+    monkeypatch.setattr(services, "settings", replace(services.settings, support_resources_path=resources))
+    user = teams_fake.tenant.people()[2].id
+    pulse = await _pulse(teams_runtime, teams_people, teams_fake, user)
+    sensitive = next(
+        q for q in services.surveys.questions_of(await _round(teams_runtime, pulse)) if q.harmful_values
+    )
+    (hard,) = [
+        b
+        for b in answer_buttons(pulse)
+        if b["data"]["q"] == sensitive.id and b["data"].get("v") == sensitive.harmful_values[0]
+    ]
+    tap = teams_people.tap_activity(user, verb=ANSWER_VERB, data=hard["data"], message_id=pulse.id)
+    status, body = await teams_people.post(tap)
+    assert (status, body["type"]) == (200, CARD)
+    card = body["value"]
+    shown = f"<at>{supporter.name}</at>"
+    assert f"Message {shown}, a peer supporter" in _words(card)
+    assert "<@" not in _words(card)
+    assert card["msteams"]["entities"] == [
+        {"type": "mention", "text": shown, "mentioned": {"id": supporter.id, "name": supporter.name}}
+    ]
+    assert schema_errors(card) == []
+    # The card kept in the chat names them the same way.
+    await eventually(lambda: _now(teams_fake, pulse).updates == 1)
+    assert _now(teams_fake, pulse).attachments[0]["content"] == card
 
 
 async def test_without_pulse_shows_choices_the_redrawn_card_shows_progress_only(
