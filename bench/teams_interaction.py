@@ -187,7 +187,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--paced-rate", type=float, default=50.0, help="open-loop phase: taps per second")
     parser.add_argument("--paced-duration", type=float, default=6.0)
-    parser.add_argument("--employees", type=int, default=1500, help="people with a pulse card (taps = ~5x)")
+    parser.add_argument("--employees", type=int, default=2500, help="people with a pulse card (taps = ~5x)")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     if args.quick:
