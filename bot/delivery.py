@@ -68,6 +68,7 @@ class _Batch:
 
     def __init__(self, *, claimed: int, sends: int) -> None:
         self.claimed = claimed
+        self.failed = False
         self._sends = sends
         self._left = sends
         self._half = asyncio.Event()
@@ -126,6 +127,9 @@ class Outbox:
         self._opening: dict[str, asyncio.Task[str]] = {}
         self._checks: dict[int, asyncio.Task[None]] = {}
         self._batches: set[_Batch] = set()
+        # Set by run_forever's caller to step down: rows not yet handed to the platform stay unsent,
+        # so a successor's reconciliation never races a send this process would still make.
+        self._stop: asyncio.Event | None = None
 
     async def enqueue(self, envelopes: list[Envelope], *, session: AsyncSession | None = None) -> int:
         """Record messages to send (duplicates by dedupe key are ignored); return how many are new.
@@ -220,26 +224,38 @@ class Outbox:
 
     async def _send_all(self, rows: list[OutboxMessage], batch: _Batch) -> None:
         async def attempt(row: OutboxMessage) -> None:
-            async with self._gate:
-                outcome = await self._deliver(row)
-            # Recorded as each send returns, not when the batch does: a crash then leaves only the
-            # sends really on the wire unconfirmed (on Teams, with no history to look in, those are
-            # the only ones sent again).
             try:
+                async with self._gate:
+                    outcome = self._not_sent(row) if self._stopping() else await self._deliver(row)
+                # Recorded as each send returns, not when the batch does: a crash then leaves only
+                # the sends really on the wire unconfirmed (on Teams, with no history to look in,
+                # those are the only ones sent again).
                 await self._record([outcome])
+            except Exception:
+                # The next batch waits: sending more while outcomes cannot be recorded would only
+                # leave more rows for the platform's history (or, on Teams, for a second send).
+                batch.failed = True
+                raise
             finally:
                 batch.returned()
 
         if rows:
             # Every send of the batch ends before a failure is raised: a pass that fails must not
             # leave sends running behind the reconciliation that follows it.
-            failed = [
-                e
-                for e in await asyncio.gather(*(attempt(r) for r in rows), return_exceptions=True)
-                if e is not None
-            ]
+            results = await asyncio.gather(*(attempt(r) for r in rows), return_exceptions=True)
+            failed = [e for e in results if isinstance(e, Exception)]
             if failed:
                 raise failed[0]
+
+    def _stopping(self) -> bool:
+        """Whether this process was told to stop sending (stepped down, or shutting down)."""
+        return self._stop is not None and self._stop.is_set()
+
+    def _not_sent(self, row: OutboxMessage) -> _Outcome:
+        """A row claimed but never handed to the platform: due again, for whoever leads next."""
+        assert row.id is not None
+        # Its mark (unconfirmed or not) is kept as it was: this pass added no uncertainty.
+        return _Outcome(row.id, "pending", error=row.last_error)
 
     async def settle(self) -> None:
         """Wait for the unconfirmed rows being checked beside the batches."""
@@ -282,6 +298,7 @@ class Outbox:
 
     async def run_forever(self, stop: asyncio.Event, *, idle_poll: float = 1.0) -> None:
         """Deliver until told to stop; survive every delivery and storage error."""
+        self._stop = stop
         try:
             await self._run(stop, idle_poll=idle_poll)
         finally:
@@ -297,6 +314,8 @@ class Outbox:
         current: _Batch | None = None
         while not stop.is_set():
             claimed = 0
+            # Cleared before the claim: a message queued while this pass runs wakes the next at once.
+            self.wakeup.clear()
             try:
                 if failures:
                     # The failed pass may have posted messages it could not record as sent; they
@@ -308,6 +327,8 @@ class Outbox:
                 if current is not None:
                     claimed = current.claimed
                     await current.half_sent()
+                    if current.failed:
+                        await current.finished()  # raises its failure: no next batch meanwhile
                 failures = 0
             except Exception as exc:
                 # Every send in flight ends before the reconciliation the next pass begins with.
@@ -325,7 +346,6 @@ class Outbox:
                     )
                 continue
             if claimed == 0:
-                self.wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), timeout=idle_poll)
         # Told to stop: the batch being sent finishes (a second or two) and is recorded. Cancelled
@@ -402,6 +422,8 @@ class Outbox:
         )
         if not getattr(self.messenger, "paced", False):
             await self.pacer.wait(target)
+            if self._stopping():
+                return self._not_sent(row)
         try:
             posted = await self.messenger.post(target, message)
         except DeliveryError as exc:

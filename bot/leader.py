@@ -91,14 +91,21 @@ class LeaderElection:
         await self.on_elected()
 
     async def _step_down(self, *, stopping: bool = False) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            try:
-                await conn.close()
-            except Exception as exc:
-                log.debug("closing the leadership connection failed (%s)", type(exc).__name__, exc_info=True)
-        if self.is_leader:
-            self.is_leader = False
-            # Losing the lock while running is news; handing it back at shutdown is routine.
-            (log.info if stopping else log.warning)("this process no longer leads the scheduler and outbox")
-            await self.on_deposed()
+        try:
+            if self.is_leader:
+                self.is_leader = False
+                # Losing the lock while running is news; handing it back at shutdown is routine.
+                (log.info if stopping else log.warning)(
+                    "this process no longer leads the scheduler and outbox"
+                )
+                # Before the lock goes: a successor must not reconcile rows our last sends still hold.
+                await self.on_deposed()
+        finally:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                try:
+                    await conn.close()
+                except Exception as exc:
+                    log.debug(
+                        "closing the leadership connection failed (%s)", type(exc).__name__, exc_info=True
+                    )

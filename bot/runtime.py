@@ -426,8 +426,9 @@ class Runtime:
             self._scheduler = None
         if self._outbox_task is not None:
             try:
-                # Sends in flight get a bounded time to finish; the rest stay 'sending' and are
-                # settled from Slack's history by whoever leads next, so none is sent twice.
+                # Sends already handed to the platform get a bounded time to finish, and rows not yet
+                # handed over go back to the queue; the leadership lock is held until then, so whoever
+                # leads next settles only what was really in flight (from Slack's history).
                 await asyncio.wait_for(asyncio.shield(self._outbox_task), timeout=self._grace_left())
             except TimeoutError:
                 log.warning(

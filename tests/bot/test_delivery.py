@@ -279,35 +279,85 @@ async def test_the_next_batch_is_rendered_while_the_last_one_is_still_sending(
     db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
 ) -> None:
     """A fan-out never pauses between batches: the next is claimed once half of the last has gone."""
-    users = _humans(workspace)[:40]
-    assert len(users) == 40
-    delivered_when_rendered: dict[int, int] = {}
+    users = _humans(workspace)[:20]
+    await_release = asyncio.Event()
+    rendered: list[int] = []
     client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=slack.url, retry_handlers=[])
-
-    async def render(row: OutboxMessage) -> OutgoingMessage:
-        assert row.id is not None
-        delivered_when_rendered[row.id] = sum(len(slack.dm_messages(u)) for u in users)
-        return OutgoingMessage(text=f"hello {row.recipient}")
-
     outbox = Outbox(
         db,
         SlackMessenger(client),
-        # 20/s: the pacer's first second of burst covers two batches; the later two are paced.
-        pacer=Pacer(20.0),
+        pacer=Pacer(1000.0),
+        clock=clock,
+        renderers={},
+        concurrency=10,
+        batch_size=10,
+    )
+    await outbox.enqueue(_envelopes(users, clock))
+    async with db.session() as session:
+        ids = sorted(r.id for r in await session.exec(select(OutboxMessage)) if r.id is not None)
+    held, second_batch = set(ids[5:10]), set(ids[10:20])
+
+    async def render(row: OutboxMessage) -> OutgoingMessage:
+        assert row.id is not None
+        rendered.append(row.id)
+        if row.id in held:
+            await await_release.wait()  # the first batch's second half is still on its way
+        return OutgoingMessage(text=f"hello {row.recipient}")
+
+    outbox.renderers["text"] = render
+    stop = asyncio.Event()
+    worker = asyncio.create_task(outbox.run_forever(stop, idle_poll=0.05))
+    # Half of the first batch has gone and the rest is held: only a pipelined outbox gets further.
+    await eventually(lambda: second_batch & set(rendered), timeout=10)
+    await_release.set()
+    await eventually(lambda: sum(len(slack.dm_messages(u)) for u in users) >= len(users), timeout=30)
+    stop.set()
+    await worker
+    assert all(len(slack.dm_messages(u)) == 1 for u in users)
+    assert set((await _statuses(db)).values()) == {"sent"}
+
+
+async def test_told_to_stop_it_sends_nothing_more_and_leaves_the_rest_due_for_the_next_leader(
+    db: Database, slack: FakeSlack, clock: ManualClock, workspace: Workspace
+) -> None:
+    """A deposed leader's queued rows are not posted behind its successor's back, nor marked uncertain."""
+    users = _humans(workspace)[:20]
+    client = AsyncWebClient(token=DEFAULT_TOKEN, base_url=slack.url, retry_handlers=[])
+
+    async def render(row: OutboxMessage) -> OutgoingMessage:
+        return OutgoingMessage(text=f"hello {row.recipient}")
+
+    def delivered() -> int:
+        return sum(len(slack.dm_messages(u)) for u in users)
+
+    # 4 a second after a one-second burst: most of the batch is still queued at the pacer when stopped.
+    outbox = Outbox(
+        db,
+        SlackMessenger(client),
+        pacer=Pacer(4.0),
         clock=clock,
         renderers={"text": render},
-        concurrency=4,
+        concurrency=2,
         batch_size=10,
     )
     await outbox.enqueue(_envelopes(users, clock))
     stop = asyncio.Event()
     worker = asyncio.create_task(outbox.run_forever(stop, idle_poll=0.05))
-    await eventually(lambda: sum(len(slack.dm_messages(u)) for u in users) >= len(users), timeout=30)
-    # Every send of the pass is recorded before the worker stops.
+    await eventually(lambda: delivered() >= 5, timeout=30)
     stop.set()
-    await worker
+    at_stop = delivered()
+    await asyncio.wait_for(worker, timeout=30)
+    sent_by_the_first = delivered()
+    # At most the two sends already past the gate finish; the rest of the batch is not posted.
+    assert sent_by_the_first <= at_stop + 2
+    async with db.session() as session:
+        rows = list(await session.exec(select(OutboxMessage)))
+    left = [r for r in rows if r.status != "sent"]
+    assert len(left) == len(users) - sent_by_the_first
+    # Never handed to Slack, so nothing about them is uncertain: due now, not waiting on a history check.
+    assert all(r.status == "pending" and not (r.last_error or "") for r in left)
+
+    successor = _outbox(db, slack, clock)
+    assert await successor.reconcile() == 0
+    await _drain(successor)
     assert all(len(slack.dm_messages(u)) == 1 for u in users)
-    assert set((await _statuses(db)).values()) == {"sent"}
-    ids = sorted(delivered_when_rendered)
-    # Some of the last batch was ready before the batch ahead of it had all reached Slack.
-    assert min(delivered_when_rendered[i] for i in ids[30:40]) < 30
