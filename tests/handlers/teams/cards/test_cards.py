@@ -139,7 +139,7 @@ def test_german_readers_read_german(surface: str) -> None:
 @pytest.mark.parametrize("language", ["en", "de"])
 @pytest.mark.parametrize("surface", SURFACES)
 def test_no_card_sends_people_to_a_home_tab_teams_does_not_have(surface: str, language: str) -> None:
-    """A bot on Teams has no Home tab: its cards point at `home` (or at "PeerPulse's home") instead."""
+    """A bot on Teams has no Home tab: its cards point at `home` (or at "PeerPulse's Home") instead."""
     with speaking(language):
         said = " ".join(texts(SURFACES[surface]()))
     assert not re.search(r"\bHome\*? tab|Tab \*?Home", said)
