@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import time
 from dataclasses import dataclass
@@ -13,21 +12,10 @@ from typing import Any
 import _common as c
 
 GOAL_SLACK = 0.10
-# users.list is Tier 2 (20/min); the fake serves pages of up to 1,000 (the app asks for 1,000) and
-# tolerates a burst of 10 s of budget, as handlers/slack/simulation/slack_api.py plays it.
-USERS_PAGE = 1000
-TIER2_PER_MINUTE = 20.0
-TIER2_BURST = math.floor(TIER2_PER_MINUTE / 60.0 * 10.0)
 # Each message in flight at a crash is looked up in its conversation's history before it may be sent
 # again: conversations.history is Tier 3 (50/min), so confirming n of them takes n x 1.2 s at best.
 TIER3_SECONDS = 60.0 / 50.0
 IN_FLIGHT = re.compile(r"outbox: (\d+) message\(s\) were in flight")
-
-
-def listing_seconds(members: int) -> float:
-    """The least time Slack's Tier 2 allows for listing `members` people page by page."""
-    pages = math.ceil(members / USERS_PAGE)
-    return max(0, pages - TIER2_BURST) * 60.0 / TIER2_PER_MINUTE
 
 
 @dataclass
@@ -50,15 +38,14 @@ class FanoutResult:
     losses: int
 
     @property
-    def listing(self) -> float:
-        """Slack's Tier 2 floor on listing the workspace, which comes before the first DM."""
-        return listing_seconds(self.members)
-
-    @property
     def ceiling(self) -> float:
-        """Listing at Tier 2, then N / W (plus the restart when killed), or, when later, the kill plus
-        the restart plus confirming each message left in flight at Tier 3."""
-        sending = self.listing + self.people / self.rate + self.restart
+        """N / W (plus the restart when killed), or, when later, the kill plus the restart plus
+        confirming each message left in flight at Tier 3.
+
+        No listing of the workspace comes between "Send it" and the first DM: the confirmation
+        reuses the listing its preview made (SurveyService._previewed_members).
+        """
+        sending = self.people / self.rate + self.restart
         return max(sending, self.killed_at + self.restart + self.in_flight * TIER3_SECONDS)
 
     @property
@@ -183,7 +170,6 @@ def main() -> int:
             "SIGKILL at 50% + restart" if r.crash else "clean",
             r.people,
             r.rate,
-            r.listing,
             r.ceiling,
             r.seconds,
             f"{r.ratio:.2f}x",
@@ -205,7 +191,6 @@ def main() -> int:
             "run",
             "people",
             "W msg/s",
-            "users.list floor s",
             "ceiling s",
             "took s",
             "vs ceiling",
@@ -221,8 +206,7 @@ def main() -> int:
         rows,
     )
     print(
-        "\nCeiling: the audience listed at users.list's Tier 2 (pages beyond the burst at 3 s each), "
-        "then N/W seconds at chat.postMessage's workspace rate (plus the restart time when killed); after a "
+        "\nCeiling: N/W seconds at chat.postMessage's workspace rate (plus the restart time when killed); after a "
         "kill, no sooner than the kill + restart + 1.2 s per message in flight (each confirmed with one "
         "Tier 3 conversations.history call before it may be resent). "
         "Goal: within 10% of it, zero duplicates, zero losses (every active human exactly one pulse DM)."
